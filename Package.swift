@@ -1,0 +1,37 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// NOTE: the engine's own targets depend on nothing heavier than Yams (YAML at the
+// edge) and swift-argument-parser (CLI only), so a cold CI build stays within minutes.
+let package = Package(
+    name: "Cortado",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "CortadoJSON", targets: ["CortadoJSON"]),
+        .library(name: "CortadoPath", targets: ["CortadoPath"]),
+        .library(name: "CortadoASL", targets: ["CortadoASL"]),
+        .library(name: "CortadoRuntime", targets: ["CortadoRuntime"]),
+        .executable(name: "cortado", targets: ["cortado"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CJemalloc", pkgConfig: nil, providers: [.apt(["libjemalloc-dev"])]),
+        .target(name: "CortadoJSON"),
+        .target(name: "CortadoPath", dependencies: ["CortadoJSON"]),
+        .target(name: "CortadoASL", dependencies: ["CortadoJSON", "CortadoPath", "Yams"]),
+        .target(name: "CortadoRuntime", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL"]),
+        .target(name: "CortadoCLICommands", dependencies: [
+            "CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "cortado", dependencies: ["CortadoCLICommands", "CJemalloc"]),
+        .testTarget(name: "CortadoJSONTests", dependencies: ["CortadoJSON"]),
+        .testTarget(name: "CortadoPathTests", dependencies: ["CortadoJSON", "CortadoPath"]),
+        .testTarget(name: "CortadoASLTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL"]),
+        .testTarget(name: "CortadoRuntimeTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime"]),
+        .testTarget(name: "CortadoCLITests", dependencies: ["CortadoCLICommands", "CortadoRuntime"]),
+    ]
+)

@@ -1,0 +1,68 @@
+/// Serializes JSON compactly, as AWS prints payloads: no spaces, members in
+/// order, `"`/`\\`/control characters escaped, everything else written as UTF-8.
+public struct JSONWriter {
+    public var bytes: [UInt8] = []
+    public init() { bytes.reserveCapacity(512) }
+
+    public mutating func write(_ v: JSON) {
+        switch v {
+        case .null: append("null")
+        case .bool(let x): append(x ? "true" : "false")
+        case .number(let n): append(n.literal)
+        case .string(let s): writeString(s)
+        case .array(let a):
+            bytes.append(UInt8(ascii: "["))
+            for (k, e) in a.enumerated() {
+                if k > 0 { bytes.append(UInt8(ascii: ",")) }
+                write(e)
+            }
+            bytes.append(UInt8(ascii: "]"))
+        case .object(let o):
+            bytes.append(UInt8(ascii: "{"))
+            var first = true
+            for m in o.members {
+                if !first { bytes.append(UInt8(ascii: ",")) }
+                first = false
+                writeString(m.key)
+                bytes.append(UInt8(ascii: ":"))
+                write(m.value)
+            }
+            bytes.append(UInt8(ascii: "}"))
+        }
+    }
+
+    @inline(__always) mutating func append(_ s: String) { bytes.append(contentsOf: s.utf8) }
+
+    public mutating func writeString(_ s: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for c in s.utf8 {
+            switch c {
+            case UInt8(ascii: "\""): bytes.append(0x5C); bytes.append(0x22)
+            case UInt8(ascii: "\\"): bytes.append(0x5C); bytes.append(0x5C)
+            case 0x0A: bytes.append(0x5C); bytes.append(UInt8(ascii: "n"))
+            case 0x0D: bytes.append(0x5C); bytes.append(UInt8(ascii: "r"))
+            case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
+            case 0x08: bytes.append(0x5C); bytes.append(UInt8(ascii: "b"))
+            case 0x0C: bytes.append(0x5C); bytes.append(UInt8(ascii: "f"))
+            case 0..<0x20:
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 15)]])
+            default: bytes.append(c)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}
+
+extension JSON {
+    /// Compact serialization as UTF-8 bytes.
+    public var serializedBytes: [UInt8] {
+        var w = JSONWriter(); w.write(self); return w.bytes
+    }
+    /// Compact serialization as a string (what AWS shows as a JSON string field).
+    public var serialized: String { String(decoding: serializedBytes, as: UTF8.self) }
+}
+
+extension JSON: CustomStringConvertible {
+    public var description: String { serialized }
+}
