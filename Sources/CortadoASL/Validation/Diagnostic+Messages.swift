@@ -1,0 +1,169 @@
+import CortadoJSON
+
+/// Lets `Result<_, [Diagnostic]>` carry every problem of a definition at once.
+extension Array: @retroactive Error where Element == Diagnostic {}
+
+// MARK: - Codes AWS uses beyond those declared with the type
+
+extension Diagnostic.Code {
+    public static let missingEndState = Diagnostic.Code(rawValue: "MISSING_END_STATE")
+    public static let invalidStateName = Diagnostic.Code(rawValue: "INVALID_STATE_NAME")
+    public static let tooDeeplyNested = Diagnostic.Code(rawValue: "TOO_DEEPLY_NESTED")
+    public static let invalidResource = Diagnostic.Code(rawValue: "INVALID_RESOURCE")
+}
+
+// MARK: - Messages, worded like AWS's ValidateStateMachineDefinition
+
+extension Diagnostic {
+    static func schema(_ message: String, at pointer: String) -> Diagnostic {
+        Diagnostic(.schemaValidationFailed, message, at: pointer.isEmpty ? "/" : pointer)
+    }
+
+    // Loading
+
+    static func notAnObject() -> Diagnostic {
+        Diagnostic(.schemaValidationFailed, "Definition must be a valid JSON object", at: "/")
+    }
+
+    /// Jackson's wording, which AWS passes through for unparseable definitions.
+    static func invalidJSON(_ error: JSONParseError, text: [UInt8]) -> Diagnostic {
+        let message: String
+        switch error.kind {
+        case .unexpectedByte(let b) where isTokenByte(b):
+            var end = error.offset
+            while end < text.count, isTokenByte(text[end]), end - error.offset < 256 { end += 1 }
+            let token = String(decoding: text[error.offset..<end], as: UTF8.self)
+            message = "Unrecognized token '\(token)': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
+        case .unexpectedEnd:
+            message = "Unexpected end-of-input"
+        default:
+            message = "Unexpected character: " + error.description
+        }
+        var d = Diagnostic(.invalidJSONDescription, message + "\n at [line: \(error.line), column: \(error.column)]", at: "/")
+        d.line = error.line
+        d.column = error.column
+        return d
+    }
+
+    static func invalidYAML(_ problem: String, line: Int?, column: Int?) -> Diagnostic {
+        var where_ = ""
+        if let line, let column { where_ = "\n at [line: \(line), column: \(column)]" }
+        var d = Diagnostic(.invalidJSONDescription, "Invalid YAML: " + problem + where_, at: "/")
+        d.line = line
+        d.column = column
+        return d
+    }
+
+    private static func isTokenByte(_ b: UInt8) -> Bool {
+        (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z"))
+            || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || b == UInt8(ascii: "_") || b >= 0x80
+    }
+
+    // Schema
+
+    static func required(_ fields: [String], at pointer: String) -> Diagnostic {
+        schema("These fields are required: [\(fields.joined(separator: ", "))]", at: pointer)
+    }
+
+    static func exactlyOne(_ fields: [String], at pointer: String) -> Diagnostic {
+        schema("Exactly one of these fields is required: [\(fields.joined(separator: ", "))]", at: pointer)
+    }
+
+    static func mutuallyExclusive(_ fields: [String], at pointer: String) -> Diagnostic {
+        schema("These fields cannot be specified together: [\(fields.joined(separator: ", "))]", at: pointer)
+    }
+
+    static func unsupportedField(_ field: String, at pointer: String) -> Diagnostic {
+        schema("Field '\(field)' is not supported", at: pointer)
+    }
+
+    static func unsupportedField(_ field: String, queryLanguage: String, at pointer: String) -> Diagnostic {
+        schema("Field '\(field)' is not supported when QueryLanguage is '\(queryLanguage)'", at: pointer)
+    }
+
+    static func expectedType(_ type: String, at pointer: String) -> Diagnostic {
+        schema("Expected value of type \(type)", at: pointer)
+    }
+
+    static func notOneOf(_ allowed: [String], at pointer: String) -> Diagnostic {
+        schema("Value must be one of: [\(allowed.joined(separator: ", "))]", at: pointer)
+    }
+
+    static func minimum(_ bound: String, at pointer: String) -> Diagnostic {
+        schema("Value must be at least \(bound)", at: pointer)
+    }
+
+    static func maximum(_ bound: String, at pointer: String) -> Diagnostic {
+        schema("Value must be at most \(bound)", at: pointer)
+    }
+
+    static func emptyObject(at pointer: String) -> Diagnostic {
+        schema("Value must have at least one field", at: pointer)
+    }
+
+    static func emptyArray(at pointer: String) -> Diagnostic {
+        schema("Value must have at least one element", at: pointer)
+    }
+
+    static func downgradedQueryLanguage(at pointer: String) -> Diagnostic {
+        schema("'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine", at: pointer)
+    }
+
+    // Paths
+
+    static func invalidJSONPath(at pointer: String, _ detail: String? = nil) -> Diagnostic {
+        schema("Value must be a valid JSONPath." + (detail.map { " " + $0 } ?? ""), at: pointer)
+    }
+
+    static func notReferencePath(_ detail: String, at pointer: String) -> Diagnostic {
+        schema("Value is not a Reference Path: \(detail)", at: pointer)
+    }
+
+    static func invalidPayloadField(_ field: String, at pointer: String) -> Diagnostic {
+        schema("The value for the field '\(field)' must be a valid JSONPath or a valid intrinsic function call", at: pointer)
+    }
+
+    static func invalidIntrinsicCall(_ detail: String, at pointer: String) -> Diagnostic {
+        schema("Value is not a valid intrinsic function call: \(detail)", at: pointer)
+    }
+
+    static func invalidJSONata(_ detail: String, at pointer: String) -> Diagnostic {
+        schema("Value is not a valid JSONata expression: \(detail)", at: pointer)
+    }
+
+    static func invalidTimestamp(at pointer: String) -> Diagnostic {
+        schema("Value must be a valid ISO 8601 timestamp", at: pointer)
+    }
+
+    // Retry / Catch
+
+    static func statesAllNotLast(at pointer: String) -> Diagnostic {
+        schema("States.ALL must appear alone in ErrorEquals and in the last retrier or catcher", at: pointer)
+    }
+
+    // Graph
+
+    static func missingTarget(_ target: String, field: String = "Next", at pointer: String) -> Diagnostic {
+        Diagnostic(.missingTransitionTarget, "Missing '\(field)' target: \(target)", at: pointer)
+    }
+
+    static func unreachable(_ state: String, at pointer: String) -> Diagnostic {
+        Diagnostic(.missingTransitionTarget, "State \"\(state)\" is not reachable.", at: pointer)
+    }
+
+    static func noTerminalState(at pointer: String) -> Diagnostic {
+        Diagnostic(.missingEndState, "Workflow has no terminal state.", at: pointer.isEmpty ? "/" : pointer)
+    }
+
+    static func duplicateStateName(_ name: String, at pointer: String) -> Diagnostic {
+        Diagnostic(.duplicateStateName, "Duplicate State name: \(name)", at: pointer)
+    }
+
+    static func stateNameTooLong(_ name: String, at pointer: String) -> Diagnostic {
+        Diagnostic(.invalidStateName, "State name exceeds the maximum length of 80 characters: \(name)", at: pointer)
+    }
+
+    static func emptyStateName(at pointer: String) -> Diagnostic {
+        Diagnostic(.invalidStateName, "State name must not be empty", at: pointer)
+    }
+}
