@@ -111,4 +111,236 @@ func codes(_ ds: [Diagnostic]) -> [String] { ds.map(\.code.rawValue).sorted() }
         print("corpus: \(acceptedClean)/\(accepted) accepted definitions without errors; \(rejectedMatching)/\(rejected) validation cases matching")
         #expect(accepted > 0)
     }
+
+    // MARK: - Rule families
+
+    /// `{"StartAt": "A", "States": {"A": <state>}}` with `state` spliced in.
+    static func machine(_ state: String) -> String { #"{"StartAt": "A", "States": {"A": \#(state)}}"# }
+
+    /// Asserts that exactly the given (code, location) pairs are reported.
+    static func expect(_ text: String, _ expected: [(String, String)], sourceLocation: SourceLocation = #_sourceLocation) {
+        let ds = diagnostics(text)
+        let got = ds.map { "\($0.code.rawValue) \($0.location)" }.sorted()
+        let want = expected.map { "\($0.0) \($0.1)" }.sorted()
+        #expect(got == want, "\(ds)", sourceLocation: sourceLocation)
+    }
+
+    @Test func topLevelRequiredFields() {
+        let ds = diagnostics(#"{"States": {"A": {"Type": "Pass", "End": true}}}"#)
+        #expect(ds.count == 1)
+        #expect(ds.first?.code == .schemaValidationFailed)
+        #expect(ds.first?.location == "/")
+        #expect(ds.first?.message == "These fields are required: [StartAt]")
+        Self.expect(#"{"Comment": "x"}"#, [("SCHEMA_VALIDATION_FAILED", "/")])
+    }
+
+    @Test func topLevelFields() {
+        Self.expect(#"{"StartAt": "A", "Foo": 1, "States": {"A": {"Type": "Pass", "End": true}}}"#,
+                    [("SCHEMA_VALIDATION_FAILED", "/")])
+        Self.expect(#"{"StartAt": "A", "TimeoutSeconds": -5, "States": {"A": {"Type": "Pass", "End": true}}}"#,
+                    [("SCHEMA_VALIDATION_FAILED", "/TimeoutSeconds")])
+        Self.expect(#"{"StartAt": "A", "TimeoutSeconds": 1.5, "States": {"A": {"Type": "Pass", "End": true}}}"#,
+                    [("SCHEMA_VALIDATION_FAILED", "/TimeoutSeconds")])
+        Self.expect(#"{"StartAt": "A", "QueryLanguage": "XPath", "States": {"A": {"Type": "Pass", "End": true}}}"#,
+                    [("SCHEMA_VALIDATION_FAILED", "/QueryLanguage")])
+        Self.expect(#"{"StartAt": "A", "Version": "1.0", "Comment": "c", "TimeoutSeconds": 60, "States": {"A": {"Type": "Pass", "End": true}}}"#, [])
+        Self.expect(#"{"StartAt": "A", "States": {}}"#,
+                    [("SCHEMA_VALIDATION_FAILED", "/States"), ("MISSING_TRANSITION_TARGET", "/StartAt")].filter { $0.1 == "/States" })
+        Self.expect(#"{"StartAt": 3, "States": []}"#, [("SCHEMA_VALIDATION_FAILED", "/StartAt"), ("SCHEMA_VALIDATION_FAILED", "/States")])
+    }
+
+    @Test func stateType() {
+        Self.expect(Self.machine(#"{"End": true}"#), [("SCHEMA_VALIDATION_FAILED", "/States/A")])
+        Self.expect(Self.machine(#"{"Type": "Sleep", "End": true}"#), [("SCHEMA_VALIDATION_FAILED", "/States/A/Type")])
+        Self.expect(Self.machine(#"[1]"#), [("SCHEMA_VALIDATION_FAILED", "/States/A")])
+    }
+
+    @Test func nextAndEnd() {
+        Self.expect(Self.machine(#"{"Type": "Pass"}"#), [("SCHEMA_VALIDATION_FAILED", "/States/A"), ("MISSING_END_STATE", "/States")])
+        Self.expect(#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B", "End": true}, "B": {"Type": "Succeed"}}}"#,
+                    [("SCHEMA_VALIDATION_FAILED", "/States/A")])
+        Self.expect(Self.machine(#"{"Type": "Succeed", "End": true}"#), [("SCHEMA_VALIDATION_FAILED", "/States/A")])
+        Self.expect(#"{"StartAt": "A", "States": {"A": {"Type": "Choice", "Next": "B", "Choices": [{"Variable": "$.x", "IsPresent": true, "Next": "B"}]}, "B": {"Type": "Succeed"}}}"#,
+                    [("SCHEMA_VALIDATION_FAILED", "/States/A")])
+    }
+
+    @Test func fieldsAllowedPerStateType() {
+        let ds = diagnostics(Self.machine(#"{"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Result": 1, "End": true}"#))
+        #expect(ds.map(\.message) == ["Field 'Result' is not supported"])
+        #expect(ds.map(\.location) == ["/States/A"])
+        Self.expect(Self.machine(#"{"Type": "Pass", "Retry": [], "Catch": [], "ResultSelector": {}, "End": true}"#),
+                    [("SCHEMA_VALIDATION_FAILED", "/States/A"), ("SCHEMA_VALIDATION_FAILED", "/States/A"), ("SCHEMA_VALIDATION_FAILED", "/States/A")])
+        Self.expect(Self.machine(#"{"Type": "Task", "End": true}"#), [("SCHEMA_VALIDATION_FAILED", "/States/A")])
+        Self.expect(Self.machine(#"{"Type": "Task", "Resource": "lambda", "End": true}"#), [("INVALID_RESOURCE", "/States/A/Resource")])
+        Self.expect(Self.machine(#"{"Type": "Task", "Resource": "arn:x", "TimeoutSeconds": 0, "HeartbeatSeconds": 5, "HeartbeatSecondsPath": "$.h", "End": true}"#),
+                    [("SCHEMA_VALIDATION_FAILED", "/States/A/TimeoutSeconds"), ("SCHEMA_VALIDATION_FAILED", "/States/A")])
+    }
+
+    @Test func transitionTargets() {
+        let ds = diagnostics(#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Nope"}, "B": {"Type": "Succeed"}}}"#)
+        #expect(ds.map(\.message).sorted() == ["Missing 'Next' target: Nope", "State \"B\" is not reachable."])
+        #expect(ds.map(\.location).sorted() == ["/States/A/Next", "/States/B"])
+        #expect(ds.allSatisfy { $0.code == .missingTransitionTarget })
+        Self.expect(#"{"StartAt": "X", "States": {"A": {"Type": "Succeed"}}}"#, [("MISSING_TRANSITION_TARGET", "/StartAt")])
+        Self.expect(#"{"StartAt": "A", "States": {"A": {"Type": "Choice", "Choices": [{"Variable": "$.x", "IsPresent": true, "Next": "Z"}], "Default": "Y"}}}"#,
+                    [("MISSING_TRANSITION_TARGET", "/States/A/Choices/0/Next"), ("MISSING_TRANSITION_TARGET", "/States/A/Default"),
+                     ("MISSING_END_STATE", "/States")])
+        Self.expect(#"{"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:x", "End": true, "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Q"}]}}}"#,
+                    [("MISSING_TRANSITION_TARGET", "/States/A/Catch/0/Next")])
+        // A catcher's target is reachable.
+        Self.expect(#"{"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:x", "End": true, "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "F"}]}, "F": {"Type": "Fail"}}}"#, [])
+    }
+
+    @Test func terminalStateAndNames() {
+        Self.expect(#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "Next": "A"}}}"#,
+                    [("MISSING_END_STATE", "/States")])
+        let long = String(repeating: "n", count: 81)
+        Self.expect(#"{"StartAt": "\#(long)", "States": {"\#(long)": {"Type": "Succeed"}}}"#, [("INVALID_STATE_NAME", "/States/\(long)")])
+        let eighty = String(repeating: "n", count: 80)
+        Self.expect(#"{"StartAt": "\#(eighty)", "States": {"\#(eighty)": {"Type": "Succeed"}}}"#, [])
+        Self.expect(#"{"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true, "Branches": [{"StartAt": "P", "States": {"P": {"Type": "Succeed"}}}]}}}"#,
+                    [("DUPLICATE_STATE_NAME", "/States/P/Branches/0/States/P")])
+    }
+
+    @Test func waitTiming() {
+        Self.expect(Self.machine(#"{"Type": "Wait", "End": true}"#), [("SCHEMA_VALIDATION_FAILED", "/States/A")])
+        Self.expect(Self.machine(#"{"Type": "Wait", "Seconds": 1, "SecondsPath": "$.s", "End": true}"#), [("SCHEMA_VALIDATION_FAILED", "/States/A")])
+        Self.expect(Self.machine(#"{"Type": "Wait", "Seconds": -1, "End": true}"#), [("SCHEMA_VALIDATION_FAILED", "/States/A/Seconds")])
+        Self.expect(Self.machine(#"{"Type": "Wait", "Timestamp": "yesterday", "End": true}"#), [("SCHEMA_VALIDATION_FAILED", "/States/A/Timestamp")])
+        Self.expect(Self.machine(#"{"Type": "Wait", "Timestamp": "2016-03-14T01:59:00.123+01:00", "End": true}"#), [])
+        Self.expect(Self.machine(#"{"Type": "Wait", "TimestampPath": "$.t", "End": true}"#), [])
+    }
+
+    @Test func failFields() {
+        Self.expect(Self.machine(#"{"Type": "Fail", "Error": "E", "ErrorPath": "$.e"}"#), [("SCHEMA_VALIDATION_FAILED", "/States/A")])
+        Self.expect(Self.machine(#"{"Type": "Fail", "Cause": "C", "CausePath": "$.c"}"#), [("SCHEMA_VALIDATION_FAILED", "/States/A")])
+        Self.expect(Self.machine(#"{"Type": "Fail", "ErrorPath": "States.Format('{}', $.e)", "CausePath": "$$.State.Name"}"#), [])
+        Self.expect(Self.machine(#"{"Type": "Fail", "CausePath": "States.Format('{}', $.e"}"#), [("SCHEMA_VALIDATION_FAILED", "/States/A/CausePath")])
+        Self.expect(Self.machine(#"{"Type": "Fail", "Error": 3}"#), [("SCHEMA_VALIDATION_FAILED", "/States/A/Error")])
+    }
+
+    @Test func choiceRules() {
+        func choice(_ rule: String) -> String {
+            #"{"StartAt": "C", "States": {"C": {"Type": "Choice", "Choices": [\#(rule)], "Default": "D"}, "D": {"Type": "Succeed"}}}"#
+        }
+        Self.expect(choice(#"{"Variable": "$.x", "StringEquals": "a", "Next": "D"}"#), [])
+        Self.expect(choice(#"{"Variable": "$.x", "Next": "D"}"#), [("SCHEMA_VALIDATION_FAILED", "/States/C/Choices/0")])
+        Self.expect(choice(#"{"Variable": "$.x", "StringEquals": "a", "IsPresent": true, "Next": "D"}"#),
+                    [("SCHEMA_VALIDATION_FAILED", "/States/C/Choices/0")])
+        Self.expect(choice(#"{"Variable": "$.x", "StringEquals": "a"}"#), [("SCHEMA_VALIDATION_FAILED", "/States/C/Choices/0")])
+        Self.expect(choice(#"{"StringEquals": "a", "Next": "D"}"#), [("SCHEMA_VALIDATION_FAILED", "/States/C/Choices/0")])
+        Self.expect(choice(#"{"Not": {"Variable": "$.x", "IsNull": true, "Next": "D"}, "Next": "D"}"#),
+                    [("SCHEMA_VALIDATION_FAILED", "/States/C/Choices/0/Not")])
+        Self.expect(choice(#"{"And": [{"Variable": "$.x", "NumericEquals": 1}, {"Or": [{"Variable": "$.y", "BooleanEquals": false}]}], "Next": "D"}"#), [])
+        Self.expect(choice(#"{"And": [], "Next": "D"}"#), [("SCHEMA_VALIDATION_FAILED", "/States/C/Choices/0/And")])
+        Self.expect(choice(#"{"Variable": "$.x", "StringEquals": 1, "Next": "D"}"#), [("SCHEMA_VALIDATION_FAILED", "/States/C/Choices/0/StringEquals")])
+        Self.expect(choice(#"{"Variable": "$.x", "NumericEquals": "1", "Next": "D"}"#), [("SCHEMA_VALIDATION_FAILED", "/States/C/Choices/0/NumericEquals")])
+        Self.expect(choice(#"{"Variable": "$.x", "BooleanEquals": "true", "Next": "D"}"#), [("SCHEMA_VALIDATION_FAILED", "/States/C/Choices/0/BooleanEquals")])
+        Self.expect(choice(#"{"Variable": "$.x", "TimestampEquals": "2012-10-09", "Next": "D"}"#), [("SCHEMA_VALIDATION_FAILED", "/States/C/Choices/0/TimestampEquals")])
+        Self.expect(choice(#"{"Variable": "$.x", "StringEqualsPath": "y", "Next": "D"}"#), [("SCHEMA_VALIDATION_FAILED", "/States/C/Choices/0/StringEqualsPath")])
+        Self.expect(choice(#"{"Variable": "$.x", "IsPresent": "yes", "Next": "D"}"#), [("SCHEMA_VALIDATION_FAILED", "/States/C/Choices/0/IsPresent")])
+        Self.expect(choice(#"{"Variable": "x", "IsPresent": true, "Next": "D"}"#), [("SCHEMA_VALIDATION_FAILED", "/States/C/Choices/0/Variable")])
+        Self.expect(#"{"StartAt": "C", "States": {"C": {"Type": "Choice", "Choices": []}}}"#,
+                    [("SCHEMA_VALIDATION_FAILED", "/States/C/Choices"), ("MISSING_END_STATE", "/States")])
+    }
+
+    @Test func paths() {
+        Self.expect(Self.machine(#"{"Type": "Pass", "InputPath": "a.b", "End": true}"#), [("SCHEMA_VALIDATION_FAILED", "/States/A/InputPath")])
+        Self.expect(Self.machine(#"{"Type": "Pass", "InputPath": null, "OutputPath": "$$.Execution.Input", "End": true}"#), [])
+        Self.expect(Self.machine(#"{"Type": "Pass", "ResultPath": "$$.Execution", "End": true}"#), [("SCHEMA_VALIDATION_FAILED", "/States/A/ResultPath")])
+        Self.expect(Self.machine(#"{"Type": "Pass", "ResultPath": "$var", "End": true}"#), [("SCHEMA_VALIDATION_FAILED", "/States/A/ResultPath")])
+        Self.expect(Self.machine(#"{"Type": "Pass", "OutputPath": "$resultVar.x", "End": true}"#), [])
+        Self.expect(Self.machine(#"{"Type": "Pass", "Parameters": {"a.$": "nope", "b": {"c.$": "$.c"}}, "End": true}"#),
+                    [("SCHEMA_VALIDATION_FAILED", "/States/A/Parameters")])
+        Self.expect(Self.machine(#"{"Type": "Pass", "Parameters": {"b": [{"c.$": 3}]}, "End": true}"#),
+                    [("SCHEMA_VALIDATION_FAILED", "/States/A/Parameters/b/0")])
+        Self.expect(Self.machine(#"{"Type": "Pass", "Parameters": {"a.$": "States.Format('{}', $.x)", "b.$": "$$.Map.Item.Value", "c.$": "$v"}, "End": true}"#), [])
+        Self.expect(Self.machine(#"{"Type": "Pass", "Parameters": {"a.$": "States.Format('{}', $.x"}, "End": true}"#),
+                    [("SCHEMA_VALIDATION_FAILED", "/States/A/Parameters")])
+        Self.expect(Self.machine(#"{"Type": "Pass", "Assign": {"v.$": "$.x", "w": 1}, "End": true}"#), [])
+        Self.expect(Self.machine(#"{"Type": "Pass", "Assign": {"v.$": "x"}, "End": true}"#), [("SCHEMA_VALIDATION_FAILED", "/States/A/Assign")])
+    }
+
+    @Test func retriersAndCatchers() {
+        func task(_ fields: String) -> String {
+            Self.machine(#"{"Type": "Task", "Resource": "arn:x", "End": true, \#(fields)}"#)
+        }
+        Self.expect(task(#""Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 1, "MaxAttempts": 0, "BackoffRate": 1.5, "MaxDelaySeconds": 10, "JitterStrategy": "FULL"}]"#), [])
+        Self.expect(task(#""Retry": [{"MaxAttempts": 1}]"#), [("SCHEMA_VALIDATION_FAILED", "/States/A/Retry/0")])
+        Self.expect(task(#""Retry": [{"ErrorEquals": []}]"#), [("SCHEMA_VALIDATION_FAILED", "/States/A/Retry/0/ErrorEquals")])
+        Self.expect(task(#""Retry": [{"ErrorEquals": ["States.ALL"]}, {"ErrorEquals": ["X"]}]"#), [("SCHEMA_VALIDATION_FAILED", "/States/A/Retry/0/ErrorEquals")])
+        Self.expect(task(#""Retry": [{"ErrorEquals": ["States.ALL", "X"]}]"#), [("SCHEMA_VALIDATION_FAILED", "/States/A/Retry/0/ErrorEquals")])
+        Self.expect(task(#""Retry": [{"ErrorEquals": ["X"], "IntervalSeconds": 0, "MaxAttempts": -1, "BackoffRate": 0.5, "JitterStrategy": "SOME", "Foo": 1}]"#),
+                    [("SCHEMA_VALIDATION_FAILED", "/States/A/Retry/0/IntervalSeconds"), ("SCHEMA_VALIDATION_FAILED", "/States/A/Retry/0/MaxAttempts"),
+                     ("SCHEMA_VALIDATION_FAILED", "/States/A/Retry/0/BackoffRate"), ("SCHEMA_VALIDATION_FAILED", "/States/A/Retry/0/JitterStrategy"),
+                     ("SCHEMA_VALIDATION_FAILED", "/States/A/Retry/0")])
+        Self.expect(task(#""Catch": [{"ErrorEquals": ["X"]}]"#), [("SCHEMA_VALIDATION_FAILED", "/States/A/Catch/0")])
+        Self.expect(task(#""Catch": [{"Next": "A", "ResultPath": "$.err", "ErrorEquals": ["X"]}]"#), [])
+    }
+
+    @Test func parallelBranches() {
+        Self.expect(#"{"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true, "Branches": [{"StartAt": "B", "States": {"B": {"Type": "Pass", "Next": "After"}}}]}, "After": {"Type": "Succeed"}}}"#,
+                    [("MISSING_TRANSITION_TARGET", "/States/P/Branches/0/States/B/Next"), ("MISSING_END_STATE", "/States/P/Branches/0/States"),
+                     ("MISSING_TRANSITION_TARGET", "/States/After")])
+        Self.expect(#"{"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true, "Branches": [{"States": {"B": {"Type": "Wait", "End": true}}}]}}}"#,
+                    [("SCHEMA_VALIDATION_FAILED", "/States/P/Branches/0"), ("SCHEMA_VALIDATION_FAILED", "/States/P/Branches/0/States/B")])
+        Self.expect(#"{"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true, "Branches": []}}}"#,
+                    [("SCHEMA_VALIDATION_FAILED", "/States/P/Branches")])
+    }
+
+    @Test func mapState() {
+        let processor = #"{"StartAt": "I", "States": {"I": {"Type": "Pass", "End": true}}}"#
+        Self.expect(Self.machine(#"{"Type": "Map", "End": true, "ItemsPath": "$.items", "ItemSelector": {"v.$": "$$.Map.Item.Value"}, "MaxConcurrency": 2, "ToleratedFailurePercentage": 5, "ItemProcessor": \#(processor), "Label": "L"}"#), [])
+        Self.expect(Self.machine(#"{"Type": "Map", "End": true, "Iterator": \#(processor)}"#), [])
+        Self.expect(Self.machine(#"{"Type": "Map", "End": true}"#), [("SCHEMA_VALIDATION_FAILED", "/States/A")])
+        Self.expect(Self.machine(#"{"Type": "Map", "End": true, "Iterator": \#(processor), "ItemProcessor": \#(processor)}"#),
+                    [("SCHEMA_VALIDATION_FAILED", "/States/A"), ("DUPLICATE_STATE_NAME", "/States/A/ItemProcessor/States/I")])
+        Self.expect(Self.machine(#"{"Type": "Map", "End": true, "ItemProcessor": {"ProcessorConfig": {"Mode": "FAST"}, "StartAt": "I", "States": {"I": {"Type": "Pass", "End": true}}}}"#),
+                    [("SCHEMA_VALIDATION_FAILED", "/States/A/ItemProcessor/ProcessorConfig/Mode")])
+        Self.expect(Self.machine(#"{"Type": "Map", "End": true, "ItemProcessor": \#(processor), "ToleratedFailurePercentage": 101, "MaxConcurrency": -1, "MaxConcurrencyPath": "$.m"}"#),
+                    [("SCHEMA_VALIDATION_FAILED", "/States/A/ToleratedFailurePercentage"), ("SCHEMA_VALIDATION_FAILED", "/States/A/MaxConcurrency"),
+                     ("SCHEMA_VALIDATION_FAILED", "/States/A")])
+    }
+
+    @Test func queryLanguages() {
+        let ds = diagnostics(#"{"StartAt": "A", "QueryLanguage": "JSONata", "States": {"A": {"Type": "Pass", "QueryLanguage": "JSONPath", "End": true}}}"#)
+        #expect(ds.map(\.message) == ["'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine"])
+        #expect(ds.map(\.location) == ["/States/A"])
+        Self.expect(#"{"StartAt": "A", "QueryLanguage": "JSONata", "States": {"A": {"Type": "Task", "Resource": "arn:x", "Arguments": {"a": "{% $states.input %}"}, "Output": "{% $states.result %}", "Assign": {"v": 1}, "TimeoutSeconds": "{% 3 %}", "End": true}}}"#, [])
+        Self.expect(#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "QueryLanguage": "JSONata", "Output": {"x": "{% 1 + 1 %}"}, "End": true}}}"#, [])
+        Self.expect(Self.machine(#"{"Type": "Task", "Resource": "arn:x", "Arguments": {}, "End": true}"#), [("SCHEMA_VALIDATION_FAILED", "/States/A")])
+        Self.expect(#"{"StartAt": "A", "QueryLanguage": "JSONata", "States": {"A": {"Type": "Pass", "Parameters": {}, "InputPath": "$", "End": true}}}"#,
+                    [("SCHEMA_VALIDATION_FAILED", "/States/A"), ("SCHEMA_VALIDATION_FAILED", "/States/A")])
+        Self.expect(#"{"StartAt": "A", "QueryLanguage": "JSONata", "States": {"A": {"Type": "Pass", "Output": "{% 1 + ", "End": true}}}"#,
+                    [("SCHEMA_VALIDATION_FAILED", "/States/A/Output")])
+        Self.expect(#"{"StartAt": "C", "QueryLanguage": "JSONata", "States": {"C": {"Type": "Choice", "Choices": [{"Condition": "{% true %}", "Next": "D", "Assign": {"a": 1}}, {"Next": "D"}, {"Variable": "$.x", "Condition": true, "Next": "D"}]}, "D": {"Type": "Succeed"}}}"#,
+                    [("SCHEMA_VALIDATION_FAILED", "/States/C/Choices/1"), ("SCHEMA_VALIDATION_FAILED", "/States/C/Choices/2")])
+    }
+
+    @Test func sourcePositions() {
+        let text = """
+        {
+          "StartAt": "A",
+          "States": {
+            "A": {"Type": "Pass", "Next": "Nowhere"}
+          }
+        }
+        """
+        let ds = diagnostics(text)
+        let missing = ds.first { $0.location == "/States/A/Next" }
+        #expect(missing?.line == 4)
+        #expect(missing?.column == 35)
+        let yaml = """
+        StartAt: A
+        States:
+          A:
+            Type: Pass
+            InputPath: nope
+            End: true
+        """
+        let yds = diagnostics(yaml, fileName: "machine.yaml")
+        #expect(yds.map(\.location) == ["/States/A/InputPath"])
+        #expect(yds.first?.line == 5)
+        #expect(yds.first?.column == 16)
+    }
 }

@@ -33,14 +33,11 @@ public enum DefinitionLoader {
         case .json:
             return loadJSON(bytes)
         case .yaml:
-            return YAMLDefinitionReader.load(bytes)
+            return YAMLDefinitionReader.load(bytes) ?? .failure([.notAnObject()])
         case .guessedYAML:
-            // NOTE: AWS reads only JSON, so text that is neither JSON nor a YAML mapping gets
-            // AWS's JSON diagnostics (`not a definition` -> INVALID_JSON_DESCRIPTION).
-            switch YAMLDefinitionReader.load(bytes) {
-            case .success(let loaded): return .success(loaded)
-            case .failure: return loadJSON(bytes)
-            }
+            // NOTE: AWS reads only JSON, so text that is not YAML, or is a lone YAML scalar,
+            // gets AWS's JSON diagnostics (`not a definition` -> INVALID_JSON_DESCRIPTION).
+            return YAMLDefinitionReader.load(bytes, guessing: true) ?? loadJSON(bytes)
         }
     }
 

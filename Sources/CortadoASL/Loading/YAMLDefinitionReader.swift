@@ -14,7 +14,9 @@ enum YAMLDefinitionReader {
 
     struct Failure: Error { var message: String; var line: Int?; var column: Int? }
 
-    static func load(_ bytes: [UInt8]) -> Result<LoadedDefinition, [Diagnostic]> {
+    /// Reads YAML text. With `guessing`, returns nil when the text is not YAML or is a
+    /// lone scalar, so the caller can report it as AWS reports non-JSON text.
+    static func load(_ bytes: [UInt8], guessing: Bool = false) -> Result<LoadedDefinition, [Diagnostic]>? {
         if bracketDepth(bytes) > maxDepth {
             return .failure([.invalidYAML("nesting deeper than \(maxDepth) levels", line: nil, column: nil)])
         }
@@ -23,12 +25,19 @@ enum YAMLDefinitionReader {
         do {
             root = try Yams.compose(yaml: text, .basic)
         } catch let error as YamlError {
+            if guessing { return nil }
             let (message, mark) = describe(error)
             return .failure([.invalidYAML(message, line: mark?.line, column: mark?.column)])
         } catch {
+            if guessing { return nil }
             return .failure([.invalidYAML("\(error)", line: nil, column: nil)])
         }
-        guard let root, case .mapping = root else { return .failure([.notAnObject()]) }
+        guard let root else { return .failure([.notAnObject()]) }
+        switch root {
+        case .mapping: break
+        case .scalar where guessing: return nil
+        default: return .failure([.notAnObject()])
+        }
         var converter = Converter()
         do {
             let json = try converter.convert(root, at: "", depth: 0)

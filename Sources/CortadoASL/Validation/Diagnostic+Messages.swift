@@ -27,21 +27,27 @@ extension Diagnostic {
 
     /// Jackson's wording, which AWS passes through for unparseable definitions.
     static func invalidJSON(_ error: JSONParseError, text: [UInt8]) -> Diagnostic {
-        let message: String
-        switch error.kind {
-        case .unexpectedByte(let b) where isTokenByte(b):
-            var end = error.offset
-            while end < text.count, isTokenByte(text[end]), end - error.offset < 256 { end += 1 }
-            let token = String(decoding: text[error.offset..<end], as: UTF8.self)
+        var message: String
+        var column = error.column
+        // A run of letters where a value should be: Jackson's "Unrecognized token", with the
+        // column just past the token, as AWS reports it.
+        var start = min(error.offset, text.count)
+        while start > 0, isTokenByte(text[start - 1]) { start -= 1 }
+        if start < text.count, isTokenByte(text[start]), error.kind != .unexpectedEnd {
+            var end = start
+            while end < text.count, isTokenByte(text[end]), end - start < 256 { end += 1 }
+            let token = String(decoding: text[start..<end], as: UTF8.self)
             message = "Unrecognized token '\(token)': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
-        case .unexpectedEnd:
+            column += end - error.offset
+        } else if error.kind == .unexpectedEnd {
             message = "Unexpected end-of-input"
-        default:
+        } else {
             message = "Unexpected character: " + error.description
         }
-        var d = Diagnostic(.invalidJSONDescription, message + "\n at [line: \(error.line), column: \(error.column)]", at: "/")
+        message += "\n at [line: \(error.line), column: \(column)]"
+        var d = Diagnostic(.invalidJSONDescription, message, at: "/")
         d.line = error.line
-        d.column = error.column
+        d.column = column
         return d
     }
 
