@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "CortadoPath", targets: ["CortadoPath"]),
         .library(name: "CortadoASL", targets: ["CortadoASL"]),
         .library(name: "CortadoRuntime", targets: ["CortadoRuntime"]),
+        .library(name: "CortadoTasks", targets: ["CortadoTasks"]),
         .executable(name: "cortado", targets: ["cortado"]),
     ],
     dependencies: [
@@ -23,8 +24,9 @@ let package = Package(
         .target(name: "CortadoPath", dependencies: ["CortadoJSON"]),
         .target(name: "CortadoASL", dependencies: ["CortadoJSON", "CortadoPath", "Yams"]),
         .target(name: "CortadoRuntime", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL"]),
+        .target(name: "CortadoTasks", dependencies: ["CortadoJSON", "CortadoPath", "CortadoRuntime"]),
         .target(name: "CortadoCLICommands", dependencies: [
-            "CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime",
+            "CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoTasks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "cortado", dependencies: ["CortadoCLICommands", "CJemalloc"]),

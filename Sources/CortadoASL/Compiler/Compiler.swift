@@ -1,0 +1,316 @@
+import CortadoJSON
+import CortadoPath
+
+/// Compiles a definition into a `Program`. Every path, template, intrinsic call and
+/// Choice rule is parsed here, once; transitions become pcs.
+public struct Compiler {
+    var code: [Instruction?] = []
+    var headers: [StateHeader?] = []
+    var diagnostics: [Diagnostic] = []
+
+    public init() {}
+
+    /// Compiles a definition that `Validator` accepted (it re-checks what it relies on).
+    /// - Returns: the program, or every diagnostic found while compiling.
+    public static func compile(_ definition: JSON) -> Result<Program, [Diagnostic]> {
+        var c = Compiler()
+        guard case .object(let top) = definition else {
+            return .failure([Diagnostic(.schemaValidationFailed, "Definition must be a valid JSON object", at: "/")])
+        }
+        if top["QueryLanguage"]?.stringValue == "JSONata" {
+            c.unsupported("JSONata query language", at: "/QueryLanguage")
+        }
+        let main = c.compileMachine(top, pointer: "")
+        var timeout: Int? = nil
+        if let t = top["TimeoutSeconds"]?.numberValue?.int { timeout = t }
+        guard c.diagnostics.isEmpty, let main else { return .failure(c.diagnostics) }
+        let code = c.code.map { $0! }, headers = c.headers.map { $0! }
+        return .success(Program(code: code, headers: headers, main: main, timeoutSeconds: timeout))
+    }
+
+    mutating func error(_ message: String, at pointer: String, code: Diagnostic.Code = .schemaValidationFailed) {
+        diagnostics.append(Diagnostic(code, message, at: pointer.isEmpty ? "/" : pointer))
+    }
+
+    mutating func unsupported(_ what: String, at pointer: String) {
+        error("\(what) is not supported by Cortado yet", at: pointer, code: .unsupportedFeature)
+    }
+
+    // MARK: - Machines
+
+    mutating func compileMachine(_ m: JSONObject, pointer: String) -> SubMachine? {
+        guard case .object(let states)? = m["States"], !states.isEmpty else {
+            error("These fields are required: [States]", at: pointer); return nil
+        }
+        guard let startAt = m["StartAt"]?.stringValue else {
+            error("These fields are required: [StartAt]", at: pointer); return nil
+        }
+        // Reserve a pc for every state of this machine first, so transitions resolve to indices.
+        var pcs: [String: PC] = [:]
+        for s in states.members {
+            pcs[s.key] = PC(code.count)
+            code.append(nil); headers.append(nil)
+        }
+        guard let start = pcs[startAt] else {
+            error("Missing 'Next' target: \(startAt)", at: pointer + "/StartAt", code: .missingTransitionTarget)
+            return nil
+        }
+        for s in states.members {
+            let p = "\(pointer)/States/\(escape(s.key))"
+            guard case .object(let st) = s.value else { error("State must be an object", at: p); continue }
+            compileState(name: s.key, st, pc: Int(pcs[s.key]!), pcs: pcs, pointer: p)
+        }
+        return SubMachine(start: start)
+    }
+
+    func escape(_ key: String) -> String {
+        key.replacingTilde()
+    }
+
+    mutating func target(_ name: JSON?, _ pcs: [String: PC], at pointer: String) -> PC? {
+        guard let n = name?.stringValue else { error("Expected a state name", at: pointer); return nil }
+        guard let pc = pcs[n] else {
+            error("Missing 'Next' target: \(n)", at: pointer, code: .missingTransitionTarget); return nil
+        }
+        return pc
+    }
+
+    // MARK: - States
+
+    mutating func compileState(name: String, _ s: JSONObject, pc: Int, pcs: [String: PC], pointer: String) {
+        let type = s["Type"]?.stringValue ?? ""
+        if s["QueryLanguage"]?.stringValue == "JSONata" { unsupported("JSONata query language", at: pointer + "/QueryLanguage") }
+        for f in ["Assign", "Arguments", "Output", "Items", "Condition"] where s[f] != nil {
+            unsupported("The field '\(f)' (JSONata/variables)", at: pointer + "/" + f)
+        }
+        var next: PC? = nil
+        if s["Next"] != nil { next = target(s["Next"], pcs, at: pointer + "/Next") }
+        let header = StateHeader(
+            name: name, type: type, pointer: pointer,
+            inputPath: filter(s, "InputPath", pointer), outputPath: filter(s, "OutputPath", pointer), next: next)
+        headers[pc] = header
+        let instruction: Instruction
+        switch type {
+        case "Pass":
+            instruction = .pass(PassState(result: s["Result"], processing: processing(s, pcs, pointer)))
+        case "Succeed":
+            instruction = .succeed
+        case "Fail":
+            instruction = .fail(FailState(
+                error: failField(s, "Error", "ErrorPath", pointer), cause: failField(s, "Cause", "CausePath", pointer)))
+        case "Wait":
+            instruction = .wait(WaitState(duration: waitDuration(s, pointer)))
+        case "Choice":
+            var choices: [(rule: ChoiceRule, next: PC)] = []
+            for (k, c) in (s["Choices"]?.arrayValue ?? []).enumerated() {
+                let cp = "\(pointer)/Choices/\(k)"
+                guard case .object(let co) = c else { error("Choice rule must be an object", at: cp); continue }
+                guard let rule = choiceRule(co, at: cp), let n = target(co["Next"], pcs, at: cp + "/Next") else { continue }
+                choices.append((rule, n))
+            }
+            var def: PC? = nil
+            if s["Default"] != nil { def = target(s["Default"], pcs, at: pointer + "/Default") }
+            instruction = .choice(ChoiceState(choices: choices, defaultNext: def))
+        case "Task":
+            guard let resource = s["Resource"]?.stringValue else {
+                error("These fields are required: [Resource]", at: pointer); return
+            }
+            instruction = .task(TaskState(
+                resource: resource, processing: processing(s, pcs, pointer),
+                timeoutSeconds: dynamicInt(s, "TimeoutSeconds", pointer),
+                heartbeatSeconds: dynamicInt(s, "HeartbeatSeconds", pointer), credentials: s["Credentials"]))
+        case "Parallel":
+            var branches: [SubMachine] = []
+            for (k, b) in (s["Branches"]?.arrayValue ?? []).enumerated() {
+                guard case .object(let bo) = b else { error("Branch must be an object", at: "\(pointer)/Branches/\(k)"); continue }
+                if let m = compileMachine(bo, pointer: "\(pointer)/Branches/\(k)") { branches.append(m) }
+            }
+            instruction = .parallel(ParallelState(branches: branches, processing: processing(s, pcs, pointer)))
+        case "Map":
+            let procKey = s["ItemProcessor"] != nil ? "ItemProcessor" : "Iterator"
+            guard case .object(let proc)? = s[procKey] else {
+                error("These fields are required: [ItemProcessor]", at: pointer); return
+            }
+            for f in ["ItemReader", "ResultWriter", "ItemBatcher"] where s[f] != nil {
+                unsupported("Distributed Map's \(f)", at: pointer + "/" + f)
+            }
+            guard let sub = compileMachine(proc, pointer: pointer + "/" + procKey) else { return }
+            let selectorKey = s["ItemSelector"] != nil ? "ItemSelector" : "Parameters"
+            var selector: PayloadTemplate? = nil
+            if let sel = s[selectorKey] { selector = template(sel, at: pointer + "/" + selectorKey) }
+            var concurrency = DynamicValue<Int>.constant(0)
+            if let p = s["MaxConcurrencyPath"]?.stringValue, let jp = path(p, at: pointer + "/MaxConcurrencyPath") {
+                concurrency = .path(jp)
+            } else if let n = s["MaxConcurrency"]?.numberValue?.int {
+                concurrency = .constant(n)
+            }
+            var pct: DynamicValue<Double>? = nil
+            if let p = s["ToleratedFailurePercentagePath"]?.stringValue,
+                let jp = path(p, at: pointer + "/ToleratedFailurePercentagePath")
+            {
+                pct = .path(jp)
+            } else if let n = s["ToleratedFailurePercentage"]?.numberValue {
+                pct = .constant(n.double)
+            }
+            instruction = .map(MapState(
+                processor: sub, itemsPath: filter(s, "ItemsPath", pointer), itemSelector: selector,
+                maxConcurrency: concurrency,
+                toleratedFailureCount: dynamicInt(s, "ToleratedFailureCount", pointer),
+                toleratedFailurePercentage: pct,
+                processing: processing(s, pcs, pointer, parametersKey: nil), label: s["Label"]?.stringValue))
+        default:
+            error("Unknown state type '\(type)'", at: pointer + "/Type"); return
+        }
+        code[pc] = instruction
+    }
+
+    // MARK: - Pieces
+
+    mutating func path(_ text: String, at pointer: String) -> JSONPath? {
+        do { return try JSONPath.parse(text) } catch {
+            self.error("The value for the field must be a valid JSONPath: \(text) (\(error.message))", at: pointer,
+                code: .invalidJSONPath)
+            return nil
+        }
+    }
+
+    mutating func filter(_ s: JSONObject, _ key: String, _ pointer: String) -> PathFilter {
+        switch s[key] {
+        case nil: return .identity
+        case .null?: return .empty
+        case .string(let t)?:
+            if t == "$" { return .identity }
+            return path(t, at: pointer + "/" + key).map { .path($0) } ?? .identity
+        default:
+            error("The value for the field '\(key)' must be a STRING", at: pointer + "/" + key); return .identity
+        }
+    }
+
+    mutating func resultTarget(_ v: JSON?, at pointer: String) -> ResultTarget {
+        switch v {
+        case nil: return .replace
+        case .null?: return .discard
+        case .string(let t)?:
+            if t == "$" { return .replace }
+            guard let p = path(t, at: pointer) else { return .replace }
+            if !p.isDefinite || p.isContextPath {
+                error("The value for the field 'ResultPath' must be a valid ReferencePath: \(t)", at: pointer,
+                    code: .invalidReferencePath)
+            }
+            return .path(p)
+        default:
+            error("The value for the field 'ResultPath' must be a STRING", at: pointer); return .replace
+        }
+    }
+
+    mutating func template(_ v: JSON, at pointer: String) -> PayloadTemplate? {
+        do { return try PayloadTemplate.compile(v) } catch {
+            self.error(error.message, at: pointer, code: .invalidJSONPath); return nil
+        }
+    }
+
+    mutating func processing(_ s: JSONObject, _ pcs: [String: PC], _ pointer: String, parametersKey: String? = "Parameters")
+        -> ResultProcessing
+    {
+        var params: PayloadTemplate? = nil
+        if let k = parametersKey, let v = s[k] { params = template(v, at: pointer + "/" + k) }
+        var selector: PayloadTemplate? = nil
+        if let v = s["ResultSelector"] { selector = template(v, at: pointer + "/ResultSelector") }
+        var retriers: [Retrier] = []
+        for (k, r) in (s["Retry"]?.arrayValue ?? []).enumerated() {
+            guard case .object(let ro) = r else { continue }
+            _ = k
+            retriers.append(Retrier(
+                errorEquals: (ro["ErrorEquals"]?.arrayValue ?? []).compactMap { $0.stringValue.map(ErrorName.init) },
+                intervalSeconds: ro["IntervalSeconds"]?.numberValue?.double ?? 1,
+                maxAttempts: ro["MaxAttempts"]?.numberValue?.int ?? 3,
+                backoffRate: ro["BackoffRate"]?.numberValue?.double ?? 2.0,
+                maxDelaySeconds: ro["MaxDelaySeconds"]?.numberValue?.double,
+                fullJitter: ro["JitterStrategy"]?.stringValue == "FULL"))
+        }
+        var catchers: [Catcher] = []
+        for (k, c) in (s["Catch"]?.arrayValue ?? []).enumerated() {
+            let cp = "\(pointer)/Catch/\(k)"
+            guard case .object(let co) = c, let n = target(co["Next"], pcs, at: cp + "/Next") else { continue }
+            catchers.append(Catcher(
+                errorEquals: (co["ErrorEquals"]?.arrayValue ?? []).compactMap { $0.stringValue.map(ErrorName.init) },
+                resultPath: resultTarget(co["ResultPath"], at: cp + "/ResultPath"), next: n))
+        }
+        return ResultProcessing(
+            parameters: params, resultSelector: selector,
+            resultPath: resultTarget(s["ResultPath"], at: pointer + "/ResultPath"), retry: retriers, catchers: catchers)
+    }
+
+    mutating func failField(_ s: JSONObject, _ key: String, _ pathKey: String, _ pointer: String) -> FailField {
+        if let t = s[key]?.stringValue { return .literal(t) }
+        guard let t = s[pathKey]?.stringValue else { return .none }
+        if IntrinsicCall.isIntrinsic(t) {
+            do { return .intrinsic(try IntrinsicCall.parse(t)) } catch {
+                self.error(error.message, at: pointer + "/" + pathKey, code: .invalidIntrinsic); return .none
+            }
+        }
+        return path(t, at: pointer + "/" + pathKey).map { .path($0) } ?? .none
+    }
+
+    mutating func dynamicInt(_ s: JSONObject, _ key: String, _ pointer: String) -> DynamicValue<Int>? {
+        if let t = s[key + "Path"]?.stringValue { return path(t, at: pointer + "/" + key + "Path").map { .path($0) } }
+        if let n = s[key]?.numberValue?.int { return .constant(n) }
+        return nil
+    }
+
+    mutating func waitDuration(_ s: JSONObject, _ pointer: String) -> WaitDuration {
+        if let n = s["Seconds"]?.numberValue?.int { return .seconds(n) }
+        if let t = s["Timestamp"]?.stringValue { return .timestamp(t) }
+        if let t = s["SecondsPath"]?.stringValue, let p = path(t, at: pointer + "/SecondsPath") { return .secondsPath(p) }
+        if let t = s["TimestampPath"]?.stringValue, let p = path(t, at: pointer + "/TimestampPath") {
+            return .timestampPath(p)
+        }
+        error("A Wait state needs exactly one of Seconds, Timestamp, SecondsPath, TimestampPath", at: pointer)
+        return .seconds(0)
+    }
+
+    mutating func choiceRule(_ r: JSONObject, at pointer: String) -> ChoiceRule? {
+        if let a = r["And"]?.arrayValue {
+            return .and(a.enumerated().compactMap { (k, x) in x.objectValue.flatMap { choiceRule($0, at: "\(pointer)/And/\(k)") } })
+        }
+        if let a = r["Or"]?.arrayValue {
+            return .or(a.enumerated().compactMap { (k, x) in x.objectValue.flatMap { choiceRule($0, at: "\(pointer)/Or/\(k)") } })
+        }
+        if let n = r["Not"]?.objectValue { return choiceRule(n, at: pointer + "/Not").map { .not($0) } }
+        guard let v = r["Variable"]?.stringValue else { error("These fields are required: [Variable]", at: pointer); return nil }
+        guard let variable = path(v, at: pointer + "/Variable") else { return nil }
+        for m in r.members {
+            if let op = ChoiceOperator(rawValue: m.key) {
+                if op == .timestampEquals || op == .timestampLessThan || op == .timestampGreaterThan
+                    || op == .timestampLessThanEquals || op == .timestampGreaterThanEquals
+                {
+                    if m.value.stringValue.flatMap(Timestamp.parse) == nil {
+                        error("The value for the field '\(m.key)' must be a valid ISO-8601 timestamp", at: pointer + "/" + m.key)
+                    }
+                }
+                return .compare(variable: variable, op: op, operand: .literal(m.value))
+            }
+            if m.key.hasSuffix("Path"), let op = ChoiceOperator(rawValue: String(m.key.dropLast(4))), op.hasPathForm {
+                guard let t = m.value.stringValue, let p = path(t, at: pointer + "/" + m.key) else { return nil }
+                return .compare(variable: variable, op: op, operand: .path(p))
+            }
+        }
+        error("A Choice rule needs a comparison operator", at: pointer)
+        return nil
+    }
+}
+
+extension String {
+    /// JSON Pointer escaping of one reference token.
+    func replacingTilde() -> String {
+        var out = ""
+        for c in self {
+            switch c {
+            case "~": out += "~0"
+            case "/": out += "~1"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,156 @@
+import CortadoJSON
+import CortadoPath
+
+/// Index of an instruction in `Program.code`. Transitions are indices, never names.
+public typealias PC = Int32
+
+/// An input or output filter: InputPath / OutputPath / ItemsPath.
+public enum PathFilter: Sendable {
+    /// `$` or absent: the value passes through.
+    case identity
+    /// JSON `null`: the value becomes `{}`.
+    case empty
+    case path(JSONPath)
+}
+
+/// Where a state's result goes (ResultPath).
+public enum ResultTarget: Sendable {
+    /// `$` or absent: the result replaces the input.
+    case replace
+    /// JSON `null`: the result is discarded and the input passes through.
+    case discard
+    case path(JSONPath)
+}
+
+/// Fields every state shares, resolved at compile time.
+public struct StateHeader: Sendable {
+    public let name: String
+    public let type: String
+    /// JSON pointer to the state in the definition (for messages).
+    public let pointer: String
+    public let inputPath: PathFilter
+    public let outputPath: PathFilter
+    /// Next state's pc, or nil for End.
+    public let next: PC?
+}
+
+/// One Retry entry.
+public struct Retrier: Sendable {
+    public let errorEquals: [ErrorName]
+    public let intervalSeconds: Double
+    public let maxAttempts: Int
+    public let backoffRate: Double
+    public let maxDelaySeconds: Double?
+    public let fullJitter: Bool
+}
+
+/// One Catch entry.
+public struct Catcher: Sendable {
+    public let errorEquals: [ErrorName]
+    public let resultPath: ResultTarget
+    public let next: PC
+}
+
+/// Parameters/ResultSelector/ResultPath/Retry/Catch of states that produce a result.
+public struct ResultProcessing: Sendable {
+    public let parameters: PayloadTemplate?
+    public let resultSelector: PayloadTemplate?
+    public let resultPath: ResultTarget
+    public let retry: [Retrier]
+    public let catchers: [Catcher]
+}
+
+public struct PassState: Sendable {
+    public let result: JSON?
+    public let processing: ResultProcessing
+}
+
+/// A value known at compile time or read from the input by a path.
+public enum DynamicValue<T: Sendable>: Sendable {
+    case constant(T)
+    case path(JSONPath)
+}
+
+public struct TaskState: Sendable {
+    public let resource: String
+    public let processing: ResultProcessing
+    public let timeoutSeconds: DynamicValue<Int>?
+    public let heartbeatSeconds: DynamicValue<Int>?
+    public let credentials: JSON?
+}
+
+public enum WaitDuration: Sendable {
+    case seconds(Int)
+    case timestamp(String)
+    case secondsPath(JSONPath)
+    case timestampPath(JSONPath)
+}
+
+public struct WaitState: Sendable { public let duration: WaitDuration }
+
+public enum FailField: Sendable {
+    case none
+    case literal(String)
+    case path(JSONPath)
+    case intrinsic(IntrinsicCall)
+}
+
+public struct FailState: Sendable {
+    public let error: FailField
+    public let cause: FailField
+}
+
+public struct ChoiceState: Sendable {
+    public let choices: [(rule: ChoiceRule, next: PC)]
+    public let defaultNext: PC?
+}
+
+/// A nested state machine (Parallel branch or Map item processor) inside the same code array.
+public struct SubMachine: Sendable {
+    public let start: PC
+}
+
+public struct ParallelState: Sendable {
+    public let branches: [SubMachine]
+    public let processing: ResultProcessing
+}
+
+public struct MapState: Sendable {
+    public let processor: SubMachine
+    public let itemsPath: PathFilter
+    /// ItemSelector, or the legacy Parameters of a Map.
+    public let itemSelector: PayloadTemplate?
+    public let maxConcurrency: DynamicValue<Int>
+    public let toleratedFailureCount: DynamicValue<Int>?
+    public let toleratedFailurePercentage: DynamicValue<Double>?
+    public let processing: ResultProcessing
+    public let label: String?
+}
+
+/// One compiled state.
+public enum Instruction: Sendable {
+    case pass(PassState)
+    case task(TaskState)
+    case choice(ChoiceState)
+    case wait(WaitState)
+    case succeed
+    case fail(FailState)
+    case parallel(ParallelState)
+    case map(MapState)
+}
+
+/// A compiled state machine: immutable and shared by every execution without locks.
+public final class Program: Sendable {
+    /// Indexed by pc.
+    public let code: [Instruction]
+    /// Indexed by pc: the state's name, type, paths and next pc.
+    public let headers: [StateHeader]
+    /// The top-level machine.
+    public let main: SubMachine
+    /// Top-level `TimeoutSeconds`, if any.
+    public let timeoutSeconds: Int?
+
+    init(code: [Instruction], headers: [StateHeader], main: SubMachine, timeoutSeconds: Int?) {
+        self.code = code; self.headers = headers; self.main = main; self.timeoutSeconds = timeoutSeconds
+    }
+}

@@ -1,0 +1,21 @@
+import ArgumentParser
+
+/// The `cortado` command: validate, run one execution, or (later) batch runs.
+public struct CortadoCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "cortado",
+        abstract: "Run Amazon States Language (AWS Step Functions) state machines locally and fast.",
+        discussion: """
+            Cortado compiles a definition once and runs Express-style executions with AWS's
+            semantics: the same output, error and cause that AWS gives.
+
+            Examples:
+              cortado validate machine.asl.json
+              cortado exec machine.asl.json --input input.json
+              cortado run machine.asl.json --events events.jsonl --out results.jsonl
+            """,
+        version: "0.1.0",
+        subcommands: [Validate.self, Exec.self, Run.self]
+    )
+    public init() {}
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import CortadoASL
+import CortadoJSON
+import CortadoRuntime
+import CortadoTasks
+
+/// `cortado exec DEF --input FILE`: one execution, one JSON object on stdout.
+struct Exec: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run one execution and print its result as one JSON object.",
+        discussion: """
+            Prints {"status":"SUCCEEDED","output":...}, {"status":"FAILED","error":...,"cause":...}
+            or {"status":"INVALID","diagnostics":[...]} (the ../shared/conformance contract).
+            Exit status: 0 succeeded, 1 failed, 2 invalid definition or unreadable input.
+            """)
+
+    @Argument(help: "The definition file (JSON or YAML).") var definition: String
+    @Option(name: .long, help: "The execution input: a JSON file, or - for stdin. Default: {}.") var input: String?
+    @Option(name: .long, help: "virtual (waits take no real time; default) or real.") var clock: ClockMode = .virtual
+    @Option(name: .long, help: "State machine name (default: the file name without .asl.json/.json/.yaml).")
+    var name: String?
+    @Option(name: .customLong("execution-name"), help: "Execution name (default: a fresh UUID).") var executionName: String?
+    @Option(name: .customLong("mock-config"), help: "AWS Step Functions Local mock config file for Task states.")
+    var mockConfig: String?
+    @Option(name: .customLong("test-case"), help: "Test case of the mock config to use.") var testCase: String?
+
+    func run() throws {
+        let program: Program
+        switch CLI.compile(path: definition) {
+        case .success(let p): program = p
+        case .failure(let d):
+            CLI.stdout(JSON.object(["status": "INVALID", "diagnostics": CLI.diagnosticsJSON(d)]).serializedBytes + [10])
+            throw ExitCode(2)
+        }
+        var inputValue: JSON = .object(JSONObject())
+        if let input {
+            guard let bytes = CLI.readFile(input) else {
+                CLI.stderr("cortado exec: cannot read input \(input): \(CLI.errorMessage())")
+                throw ExitCode(2)
+            }
+            do { inputValue = try JSON.parse(bytes) } catch {
+                CLI.stderr("cortado exec: input \(input) is not valid JSON: \(error)")
+                throw ExitCode(2)
+            }
+        }
+        let machine = CLI.machineName(name, path: definition)
+        var backend: any TaskBackend = HandlerRegistry()
+        if let mockConfig {
+            do { backend = try MockBackend.load(path: mockConfig, stateMachine: machine, testCase: testCase ?? "") } catch {
+                CLI.stderr("cortado exec: \(error)")
+                throw ExitCode(2)
+            }
+        }
+        var options = ExecutionOptions(
+            executionName: executionName ?? UUID4.random(), stateMachineName: machine, clock: clock, backend: backend)
+        options.startTime = nil
+        let result = Execution(program: program, input: inputValue, options: options).runToCompletion()
+        CLI.stdout(CLI.resultJSON(result).serializedBytes + [10])
+        if result.status != .succeeded { throw ExitCode(1) }
+    }
+}
+
+extension ClockMode: ExpressibleByArgument {}

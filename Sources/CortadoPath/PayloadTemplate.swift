@@ -1,0 +1,81 @@
+import CortadoJSON
+
+/// A payload template (`Parameters`, `ItemSelector`, `ResultSelector`), compiled once:
+/// every `"key.$"` value is a parsed path or intrinsic call, and subtrees without
+/// dynamic keys are kept as literals.
+public indirect enum PayloadTemplate: Sendable {
+    case literal(JSON)
+    case object([(key: String, value: PayloadTemplate)])
+    case array([PayloadTemplate])
+    /// `"field.$": "$.path"`; `field` is the key as written (for error causes).
+    case path(JSONPath, field: String)
+    case intrinsic(IntrinsicCall, field: String)
+
+    /// Compiles a template.
+    /// - Throws: `PathSyntaxError` naming the field whose path or intrinsic does not parse.
+    public static func compile(_ json: JSON) throws(PathSyntaxError) -> PayloadTemplate {
+        switch json {
+        case .object(let o):
+            var dynamic = false
+            var members: [(key: String, value: PayloadTemplate)] = []
+            members.reserveCapacity(o.count)
+            for m in o.members {
+                if m.key.hasSuffix(".$") {
+                    dynamic = true
+                    let name = String(m.key.dropLast(2))
+                    guard case .string(let expr) = m.value else {
+                        throw PathSyntaxError("The value for the field '\(m.key)' must be a STRING that contains a JSONPath but was \(m.value.typeName.uppercased())")
+                    }
+                    if IntrinsicCall.isIntrinsic(expr) {
+                        do { members.append((name, .intrinsic(try IntrinsicCall.parse(expr), field: m.key))) }
+                        catch { throw PathSyntaxError("The value for the field '\(m.key)' must be a valid intrinsic function call: \(error.message)") }
+                    } else {
+                        do { members.append((name, .path(try JSONPath.parse(expr), field: m.key))) }
+                        catch { throw PathSyntaxError("The value for the field '\(m.key)' must be a valid JSONPath: \(error.message)") }
+                    }
+                } else {
+                    let sub = try compile(m.value)
+                    if case .literal = sub {} else { dynamic = true }
+                    members.append((m.key, sub))
+                }
+            }
+            return dynamic ? .object(members) : .literal(json)
+        case .array(let a):
+            let subs = try a.map { (x) throws(PathSyntaxError) -> PayloadTemplate in try compile(x) }
+            if subs.allSatisfy({ if case .literal = $0 { return true } else { return false } }) { return .literal(json) }
+            return .array(subs)
+        default:
+            return .literal(json)
+        }
+    }
+
+    /// Builds the payload from `input`; `context` is built only if a `$$` path needs it.
+    /// - Throws: `ASLError` (States.Runtime for a path that selects nothing, intrinsic failures).
+    public func evaluate(input: JSON, context: () -> JSON) throws(ASLError) -> JSON {
+        switch self {
+        case .literal(let j): return j
+        case .object(let members):
+            var o = JSONObject()
+            o.members.reserveCapacity(members.count)
+            for m in members {
+                let v = try m.value.evaluate(input: input, context: context)
+                o[m.key] = v
+            }
+            return .object(o)
+        case .array(let items):
+            var out: [JSON] = []
+            out.reserveCapacity(items.count)
+            for t in items { out.append(try t.evaluate(input: input, context: context)) }
+            return .array(out)
+        case .path(let p, let field):
+            let root = p.isContextPath ? context() : input
+            guard let v = p.evaluate(root) else {
+                throw ASLError.runtime(
+                    "The JSONPath '\(p.source)' specified for the field '\(field)' could not be found in the input '\(root.serialized)'")
+            }
+            return v
+        case .intrinsic(let call, _):
+            return try call.evaluate(input: input, context: context)
+        }
+    }
+}

@@ -1,0 +1,213 @@
+import CortadoASL
+import CortadoJSON
+import CortadoPath
+
+/// How an execution ended.
+public enum ExecutionStatus: String, Sendable {
+    case succeeded = "SUCCEEDED", failed = "FAILED", timedOut = "TIMED_OUT"
+}
+
+/// The terminal result of one execution.
+public struct ExecutionResult: Sendable {
+    public var status: ExecutionStatus
+    public var output: JSON?
+    public var error: ASLError?
+
+    public init(status: ExecutionStatus, output: JSON?, error: ASLError?) {
+        self.status = status; self.output = output; self.error = error
+    }
+}
+
+/// One execution-history event (the CloudWatch Logs execution-event shape is built from it).
+public struct HistoryEvent: Sendable {
+    public let id: Int
+    public let previousEventID: Int
+    public let type: String
+    /// Epoch milliseconds.
+    public let timestamp: Int64
+    public let details: JSON
+}
+
+/// Settings for one execution.
+public struct ExecutionOptions: Sendable {
+    public var executionName: String
+    public var stateMachineName: String
+    public var clock: ClockMode
+    /// Start time in epoch milliseconds; nil takes the wall clock.
+    public var startTime: Int64?
+    public var backend: any TaskBackend
+    public var region = "us-east-1"
+    public var account = "123456789012"
+    public var roleArn = "arn:aws:iam::123456789012:role/cortado"
+    /// The 256 KiB payload limit of Step Functions.
+    public var maxPayloadBytes = 262_144
+    /// Overall limit (Express: 300 s); nil means only the definition's TimeoutSeconds applies.
+    public var executionTimeoutSeconds: Int?
+    /// Receives history events; nil records nothing (the events are not even built).
+    public var eventSink: (@Sendable (HistoryEvent) -> Void)?
+
+    public init(executionName: String, stateMachineName: String, clock: ClockMode = .virtual, backend: any TaskBackend) {
+        self.executionName = executionName; self.stateMachineName = stateMachineName
+        self.clock = clock; self.backend = backend
+    }
+
+    public var stateMachineArn: String { "arn:aws:states:\(region):\(account):stateMachine:\(stateMachineName)" }
+    public var executionArn: String { "arn:aws:states:\(region):\(account):execution:\(stateMachineName):\(executionName)" }
+}
+
+/// What `advance` reports: the execution ended, or it waits for a timer.
+public enum Advance: Sendable {
+    case finished(ExecutionResult)
+    /// Nothing is runnable before this epoch-millisecond deadline; call `advance` again then.
+    case waitUntil(Int64)
+}
+
+/// One running execution: a tree of frames (Map/Parallel children), a run queue and
+/// a timer heap. It never blocks: waiting frames park on the heap.
+public final class Execution {
+    let program: Program
+    let options: ExecutionOptions
+    public let input: JSON
+    /// Current time (epoch ms). With the virtual clock it only moves when timers fire.
+    public private(set) var now: Int64
+    let startTime: Int64
+    var runQueue: [Frame] = []
+    var timers = TimerHeap<Frame>()
+    var lastEventID = 0
+    var result: ExecutionResult?
+    var deadline: Int64?
+    lazy var executionContext: JSON = buildExecutionContext()
+
+    public init(program: Program, input: JSON, options: ExecutionOptions) {
+        self.program = program
+        self.input = input
+        self.options = options
+        let t = options.startTime ?? wallClockMilliseconds()
+        self.now = t
+        self.startTime = t
+        var limit = program.timeoutSeconds
+        if let e = options.executionTimeoutSeconds { limit = min(limit ?? e, e) }
+        if let limit { deadline = t + Int64(limit) * 1000 }
+        emit("ExecutionStarted", previous: 0) {
+            ["input": .string(input.serialized), "inputDetails": ["truncated": false],
+             "roleArn": .string(options.roleArn)]
+        }
+        let root = Frame(pc: Int(program.main.start), input: input, join: nil, slot: 0)
+        if input.serializedBytes.count > options.maxPayloadBytes {
+            finish(.failed, output: nil, error: ASLError(.dataLimitExceeded,
+                "The state/task 'ExecutionStarted' returned a result with a size exceeding the maximum number of bytes service limit."))
+        } else {
+            runQueue.append(root)
+        }
+    }
+
+    /// Runs everything runnable now. Never sleeps.
+    public func advance() -> Advance {
+        while true {
+            if let result { return .finished(result) }
+            if options.clock == .real { now = max(now, wallClockMilliseconds()) }
+            if let deadline, now >= deadline {
+                finish(.timedOut, output: nil, error: ASLError(.timeout, "Execution timed out."))
+                continue
+            }
+            while let f = timers.popDue(now) { if !f.cancelled { runQueue.append(f) } }
+            if runQueue.isEmpty {
+                guard var next = timers.earliest else {
+                    finish(.failed, output: nil, error: ASLError(.runtime, "The execution has nothing left to run."))
+                    continue
+                }
+                if let deadline { next = min(next, deadline) }
+                if options.clock == .virtual { now = next; continue }
+                return .waitUntil(next)
+            }
+            var k = 0
+            while k < runQueue.count, result == nil {
+                let f = runQueue[k]
+                k += 1
+                if !f.cancelled { run(f) }
+            }
+            runQueue.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// Runs to the end, sleeping on the real clock when every frame waits (for `cortado exec`).
+    public func runToCompletion() -> ExecutionResult {
+        while true {
+            switch advance() {
+            case .finished(let r): return r
+            case .waitUntil(let t):
+                let ms = t - wallClockMilliseconds()
+                if ms > 0 { sleepMilliseconds(ms) }
+            }
+        }
+    }
+
+    func finish(_ status: ExecutionStatus, output: JSON?, error: ASLError?) {
+        guard result == nil else { return }
+        result = ExecutionResult(status: status, output: output, error: error)
+        switch status {
+        case .succeeded:
+            emit("ExecutionSucceeded", previous: lastEventID) {
+                ["output": .string(output?.serialized ?? "null"), "outputDetails": ["truncated": false]]
+            }
+        case .failed:
+            emit("ExecutionFailed", previous: lastEventID) { Execution.errorDetails(error) }
+        case .timedOut:
+            emit("ExecutionTimedOut", previous: lastEventID) { Execution.errorDetails(error) }
+        }
+    }
+
+    static func errorDetails(_ e: ASLError?) -> JSON {
+        var o = JSONObject()
+        if let c = e?.cause { o["cause"] = .string(c) }
+        if let n = e?.name { o["error"] = .string(n.rawValue) }
+        return .object(o)
+    }
+
+    // MARK: - Events
+
+    /// Records an event; `details` is built only when someone listens.
+    @discardableResult
+    func emit(_ type: String, previous: Int, _ details: () -> JSON) -> Int {
+        lastEventID += 1
+        if let sink = options.eventSink {
+            sink(HistoryEvent(id: lastEventID, previousEventID: previous, type: type, timestamp: now, details: details()))
+        }
+        return lastEventID
+    }
+
+    // MARK: - Context object
+
+    func buildExecutionContext() -> JSON {
+        [
+            "Id": .string(options.executionArn), "Input": input,
+            "StartTime": .string(Timestamp(milliseconds: startTime).iso8601),
+            "Name": .string(options.executionName), "RoleArn": .string(options.roleArn), "RedriveCount": 0,
+        ]
+    }
+
+    /// The `$$` object for `f`'s current state; built only when a `$$` path is evaluated.
+    func context(_ f: Frame, mapItem: (index: Int, value: JSON)? = nil) -> JSON {
+        let header = program.headers[f.pc]
+        var state: JSONObject = ["EnteredTime": .string(Timestamp(milliseconds: f.enteredTime).iso8601),
+                                 "Name": .string(header.name)]
+        if case .task = program.code[f.pc] { state["RetryCount"] = .number(JSONNumber(f.retryCount)) }
+        var o: JSONObject = [
+            "Execution": executionContext, "State": .object(state),
+            "StateMachine": ["Id": .string(options.stateMachineArn), "Name": .string(options.stateMachineName)],
+        ]
+        if let mapItem {
+            o["Map"] = ["Item": ["Index": .number(JSONNumber(mapItem.index)), "Value": mapItem.value]]
+        }
+        return .object(o)
+    }
+}
+
+
+#if canImport(Glibc)
+import Glibc
+func sleepMilliseconds(_ ms: Int64) { usleep(UInt32(min(ms, 3_600_000) * 1000)) }
+#else
+import Darwin
+func sleepMilliseconds(_ ms: Int64) { usleep(UInt32(min(ms, 3_600_000) * 1000)) }
+#endif

@@ -1,0 +1,505 @@
+import CortadoASL
+import CortadoJSON
+import CortadoPath
+
+/// A thread of control inside an execution: the top-level machine, a Parallel branch or a Map iteration.
+final class Frame {
+    var pc: Int
+    /// The current state's raw input (before InputPath).
+    var input: JSON
+    /// The effective input after InputPath/Parameters (kept for Wait and retries).
+    var effective: JSON = .null
+    var resume: Resume = .enter
+    /// Per-retrier attempt counts of the current state.
+    var retryCounts: [Int] = []
+    /// `$$.State.RetryCount`.
+    var retryCount = 0
+    var enteredTime: Int64 = 0
+    var enteredEventID = 0
+    var cancelled = false
+    /// The Map/Parallel waiting for this frame, and this frame's result slot in it.
+    let join: Join?
+    let slot: Int
+    /// The join this frame waits on while its Map/Parallel children run.
+    var children: Join?
+
+    init(pc: Int, input: JSON, join: Join?, slot: Int) {
+        self.pc = pc; self.input = input; self.join = join; self.slot = slot
+    }
+
+    enum Resume { case enter, afterWait, retry, childrenDone }
+}
+
+/// A Map or Parallel state waiting for its children.
+final class Join {
+    unowned let parent: Frame
+    var results: [JSON?]
+    var remaining: Int
+    /// Inputs and start pcs of children not started yet (Map with MaxConcurrency).
+    var pending: [(pc: Int, input: JSON, slot: Int)]
+    var running: [Frame] = []
+    var failures = 0
+    var toleratedCount: Int?
+    var toleratedPercentage: Double?
+    var error: ASLError?
+
+    init(parent: Frame, count: Int) {
+        self.parent = parent; results = Array(repeating: nil, count: count); remaining = count; pending = []
+    }
+}
+
+/// What running one state produced.
+enum Control {
+    case next(Int, JSON)
+    case park
+    case end(JSON)
+    /// An error raised by the state itself: Retry and Catch apply.
+    case raise(ASLError)
+    /// An error that ends the frame without Retry/Catch (Fail state).
+    case fail(ASLError)
+}
+
+extension Execution {
+    /// Runs `f` until it parks or ends.
+    func run(_ f: Frame) {
+        while result == nil, !f.cancelled {
+            var control: Control
+            do throws(ASLError) {
+                control = try step(f)
+            } catch {
+                control = .raise(qualify(error, f))
+            }
+            if case .raise(let e) = control { control = handle(e, in: f) }
+            switch control {
+            case .next(let pc, let output):
+                f.pc = pc; f.input = output; f.resume = .enter
+            case .park:
+                return
+            case .end(let output):
+                frameEnded(f, output: output); return
+            case .fail(let e), .raise(let e):
+                frameFailed(f, e); return
+            }
+        }
+    }
+
+    /// Adds AWS's state prefix to errors the engine raises while processing a state.
+    func qualify(_ e: ASLError, _ f: Frame) -> ASLError {
+        guard e.name == .runtime || e.name == .intrinsicFailure else { return e }
+        let name = program.headers[f.pc].name
+        return ASLError(.runtime,
+            "An error occurred while executing the state '\(name)' (entered at the event id #\(f.enteredEventID)). \(e.cause ?? "")")
+    }
+
+    // MARK: - One state
+
+    func step(_ f: Frame) throws(ASLError) -> Control {
+        let h = program.headers[f.pc]
+        if f.resume == .enter {
+            f.enteredTime = now
+            f.retryCount = 0
+            f.retryCounts = []
+            let input = f.input
+            f.enteredEventID = emit("\(h.type)StateEntered", previous: lastEventID) {
+                ["name": .string(h.name), "input": .string(input.serialized), "inputDetails": ["truncated": false]]
+            }
+        }
+        switch program.code[f.pc] {
+        case .pass(let s):
+            var eff = try select(f.input, h.inputPath, f)
+            if let p = s.processing.parameters { eff = try p.evaluate(input: eff, context: { self.context(f) }) }
+            let result = s.result ?? eff
+            if s.result != nil, result.serializedBytes.count > options.maxPayloadBytes {
+                return .fail(ASLError(.dataLimitExceeded,
+                    "The state/task '\(h.name)' returned a result with a size exceeding the maximum number of bytes service limit."))
+            }
+            return try exit(f, h, result: result, s.processing.resultPath)
+
+        case .succeed:
+            let eff = try select(f.input, h.inputPath, f)
+            return try exit(f, h, output: eff)
+
+        case .fail(let s):
+            let error = try failField(s.error, field: "ErrorPath", f)
+            let cause = try failField(s.cause, field: "CausePath", f)
+            return .fail(ASLError(error.map(ErrorName.init), cause))
+
+        case .choice(let s):
+            let eff = try select(f.input, h.inputPath, f)
+            var lazyContext: JSON? = nil
+            let resolve: (JSONPath) -> JSON? = { p in
+                if p.isContextPath {
+                    if lazyContext == nil { lazyContext = self.context(f) }
+                    return p.evaluate(lazyContext!)
+                }
+                return p.evaluate(eff)
+            }
+            for c in s.choices where c.rule.evaluate(resolve) {
+                return try exit(f, h, output: eff, next: Int(c.next))
+            }
+            if let d = s.defaultNext { return try exit(f, h, output: eff, next: Int(d)) }
+            throw ASLError(.runtime, "No Choice Rules matched and no Default is specified.")
+            // NOTE: AWS reports States.NoChoiceMatched as States.Runtime.
+
+        case .wait(let s):
+            if f.resume == .afterWait { return try exit(f, h, output: f.effective) }
+            let eff = try select(f.input, h.inputPath, f)
+            f.effective = eff
+            let until = try waitDeadline(s.duration, eff)
+            if until <= now { return try exit(f, h, output: eff) }
+            f.resume = .afterWait
+            timers.push(f, at: until)
+            return .park
+
+        case .task(let s):
+            let eff = try taskInput(f, h, s.processing)
+            let request = TaskRequest(
+                resource: s.resource, input: eff, stateName: h.name, attempt: f.retryCount,
+                executionName: options.executionName, stateMachineName: options.stateMachineName)
+            emit("TaskScheduled", previous: lastEventID) {
+                ["resource": .string(s.resource), "parameters": .string(eff.serialized)]
+            }
+            emit("TaskStarted", previous: lastEventID) { ["resource": .string(s.resource)] }
+            switch options.backend.invoke(request) {
+            case .success(let out):
+                if out.serializedBytes.count > options.maxPayloadBytes {
+                    return .fail(ASLError(.dataLimitExceeded,
+                        "The state/task '\(h.name)' returned a result with a size exceeding the maximum number of bytes service limit."))
+                }
+                emit("TaskSucceeded", previous: lastEventID) {
+                    ["resource": .string(s.resource), "output": .string(out.serialized), "outputDetails": ["truncated": false]]
+                }
+                var result = out
+                if let sel = s.processing.resultSelector {
+                    result = try sel.evaluate(input: out, context: { self.context(f) })
+                }
+                return try exit(f, h, result: result, s.processing.resultPath)
+            case .failure(let e):
+                emit("TaskFailed", previous: lastEventID) { Execution.errorDetails(e) }
+                return .raise(e)
+            }
+
+        case .parallel(let s):
+            if f.resume == .childrenDone { return try collect(f, h, s.processing) }
+            let eff = try taskInput(f, h, s.processing)
+            emit("ParallelStateStarted", previous: lastEventID) { .object(JSONObject()) }
+            let join = Join(parent: f, count: s.branches.count)
+            join.pending = s.branches.enumerated().map { (Int($0.element.start), eff, $0.offset) }
+            return startChildren(f, join, limit: 0)
+
+        case .map(let s):
+            if f.resume == .childrenDone { return try collect(f, h, s.processing) }
+            let eff = try select(f.input, h.inputPath, f)
+            let itemsValue = try select(eff, s.itemsPath, f)
+            guard case .array(let items) = itemsValue else {
+                throw ASLError.runtime("Map state input must be an array but was: \(itemsValue.serialized)")
+            }
+            let limit = try mapInt(s.maxConcurrency, eff, field: "MaxConcurrencyPath")
+            let join = Join(parent: f, count: items.count)
+            if let t = s.toleratedFailureCount {
+                let n = try mapInt(t, eff, field: "ToleratedFailureCountPath")
+                guard n >= 0 else { throw ASLError.runtime("ToleratedFailureCount cannot be negative.") }
+                join.toleratedCount = n
+            }
+            if let t = s.toleratedFailurePercentage {
+                let p: Double
+                switch t {
+                case .constant(let c): p = c
+                case .path(let path):
+                    let v = try read(path, eff, field: "ToleratedFailurePercentagePath")
+                    guard case .number(let n) = v else {
+                        throw ASLError.runtime(
+                            "The ToleratedFailurePercentagePath field refers to value \"\(v.serialized)\" which is not a valid float: \(path.source)")
+                    }
+                    p = n.double
+                }
+                guard p >= 0, p <= 100 else { throw ASLError.runtime("ToleratedFailurePercentage must be between 0 and 100.") }
+                join.toleratedPercentage = p
+            }
+            emit("MapStateStarted", previous: lastEventID) { ["length": .number(JSONNumber(items.count))] }
+            var inputs: [(pc: Int, input: JSON, slot: Int)] = []
+            inputs.reserveCapacity(items.count)
+            for (i, item) in items.enumerated() {
+                var childInput = item
+                if let sel = s.itemSelector {
+                    childInput = try sel.evaluate(input: eff, context: { self.context(f, mapItem: (i, item)) })
+                }
+                inputs.append((Int(s.processor.start), childInput, i))
+            }
+            join.pending = inputs
+            return startChildren(f, join, limit: limit)
+        }
+    }
+
+    // MARK: - Input and output processing
+
+    /// InputPath / OutputPath / ItemsPath: `$` passes, null gives `{}`, a path must match.
+    func select(_ value: JSON, _ filter: PathFilter, _ f: Frame) throws(ASLError) -> JSON {
+        switch filter {
+        case .identity: return value
+        case .empty: return .object(JSONObject())
+        case .path(let p):
+            let root = p.isContextPath ? context(f) : value
+            guard let v = p.evaluate(root) else {
+                throw ASLError.runtime("Invalid path '\(p.source)' : No results for path: \(p.normalized)")
+            }
+            return v
+        }
+    }
+
+    /// InputPath then Parameters (Task, Parallel).
+    func taskInput(_ f: Frame, _ h: StateHeader, _ p: ResultProcessing) throws(ASLError) -> JSON {
+        var eff = try select(f.input, h.inputPath, f)
+        if let t = p.parameters { eff = try t.evaluate(input: eff, context: { self.context(f) }) }
+        return eff
+    }
+
+    /// ResultPath then OutputPath, then the transition.
+    func exit(_ f: Frame, _ h: StateHeader, result: JSON, _ target: ResultTarget) throws(ASLError) -> Control {
+        let combined = try applyResultPath(raw: f.input, result: result, target)
+        return try exit(f, h, output: combined)
+    }
+
+    func applyResultPath(raw: JSON, result: JSON, _ target: ResultTarget) throws(ASLError) -> JSON {
+        switch target {
+        case .replace: return result
+        case .discard: return raw
+        case .path(let p): return try p.assigning(result, into: raw)
+        }
+    }
+
+    func exit(_ f: Frame, _ h: StateHeader, output: JSON, next: Int? = nil) throws(ASLError) -> Control {
+        let out = try select(output, h.outputPath, f)
+        emit("\(h.type)StateExited", previous: lastEventID) {
+            ["name": .string(h.name), "output": .string(out.serialized), "outputDetails": ["truncated": false]]
+        }
+        if let next { return .next(next, out) }
+        if let n = h.next { return .next(Int(n), out) }
+        return .end(out)
+    }
+
+    func read(_ p: JSONPath, _ input: JSON, field: String) throws(ASLError) -> JSON {
+        // NOTE: $$ here sees the execution fields only (these paths are read outside a state's context).
+        let root = p.isContextPath ? ["Execution": executionContext] : input
+        guard let v = p.evaluate(root) else {
+            throw ASLError.runtime("Invalid path '\(p.source)' : No results for path: \(p.normalized)")
+        }
+        return v
+    }
+
+    func failField(_ field: FailField, field name: String, _ f: Frame) throws(ASLError) -> String? {
+        switch field {
+        case .none: return nil
+        case .literal(let s): return s
+        case .path(let p):
+            let root = p.isContextPath ? context(f) : f.input
+            guard let v = p.evaluate(root) else {
+                throw ASLError.runtime(
+                    "The JSONPath '\(p.source)' specified for the field '\(name)' could not be found in the input '\(root.serialized)'")
+            }
+            return v.stringValue ?? v.serialized
+        case .intrinsic(let call):
+            let v = try call.evaluate(input: f.input, context: { self.context(f) })
+            return v.stringValue ?? v.serialized
+        }
+    }
+
+    func mapInt(_ v: DynamicValue<Int>, _ input: JSON, field: String) throws(ASLError) -> Int {
+        switch v {
+        case .constant(let n): return n
+        case .path(let p):
+            let j = try read(p, input, field: field)
+            guard case .number(let n) = j, let i = n.int, n.isIntegerLiteral || n.double == n.double.rounded() else {
+                let shown = j.stringValue ?? j.serialized
+                throw ASLError.runtime(
+                    "The \(field) field refers to value \"\(shown)\" which is not a valid integer: \(p.source)")
+            }
+            return i
+        }
+    }
+
+    func waitDeadline(_ d: WaitDuration, _ input: JSON) throws(ASLError) -> Int64 {
+        switch d {
+        case .seconds(let s): return now + Int64(s) * 1000
+        case .timestamp(let t):
+            guard let ts = Timestamp.parse(t) else {
+                throw ASLError.runtime("The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: \(t)")
+            }
+            return ts.milliseconds
+        case .secondsPath(let p):
+            let v = try read(p, input, field: "SecondsPath")
+            guard case .number(let n) = v, n.isIntegerLiteral, let s = n.int else {
+                throw ASLError.runtime("The SecondsPath parameter cannot be parsed as a long value: \(p.source) == \(v.stringValue ?? v.serialized)")
+            }
+            guard s >= 0 else {
+                throw ASLError.runtime("The SecondsPath parameter references a negative value: \(p.source) == \(s)")
+            }
+            return now + Int64(min(s, 1 << 40)) * 1000
+        case .timestampPath(let p):
+            let v = try read(p, input, field: "TimestampPath")
+            guard let text = v.stringValue, let ts = Timestamp.parse(text) else {
+                throw ASLError.runtime(
+                    "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: \(p.source) == \(v.stringValue ?? v.serialized)")
+            }
+            return ts.milliseconds
+        }
+    }
+
+    // MARK: - Retry and Catch
+
+    func matches(_ names: [ErrorName], _ e: ASLError) -> Bool {
+        for n in names {
+            if n == e.name { return true }
+            // NOTE: States.ALL and States.TaskFailed never catch the terminal States.Runtime and
+            // States.DataLimitExceeded; States.TaskFailed does not match States.Timeout.
+            let terminal = e.name == .runtime || e.name == .dataLimitExceeded
+            if n == .all, !terminal { return true }
+            if n == .taskFailed, !terminal, e.name != .timeout, e.name != nil { return true }
+        }
+        return false
+    }
+
+    func handle(_ e: ASLError, in f: Frame) -> Control {
+        let processing: ResultProcessing
+        switch program.code[f.pc] {
+        case .task(let s): processing = s.processing
+        case .parallel(let s): processing = s.processing
+        case .map(let s): processing = s.processing
+        default: return .fail(e)
+        }
+        if f.retryCounts.count != processing.retry.count { f.retryCounts = Array(repeating: 0, count: processing.retry.count) }
+        if let i = processing.retry.firstIndex(where: { matches($0.errorEquals, e) }) {
+            let r = processing.retry[i]
+            let attempt = f.retryCounts[i]
+            if attempt < r.maxAttempts {
+                f.retryCounts[i] += 1
+                f.retryCount += 1
+                var delay = r.intervalSeconds * pow(r.backoffRate, Double(attempt))
+                if let cap = r.maxDelaySeconds { delay = min(delay, cap) }
+                if r.fullJitter { delay = Double.random(in: 0...delay) }
+                f.resume = .retry
+                timers.push(f, at: now + Int64((delay * 1000).rounded()))
+                return .park
+            }
+        }
+        let h = program.headers[f.pc]
+        for c in processing.catchers where matches(c.errorEquals, e) {
+            var obj = JSONObject()
+            obj["Error"] = e.name.map { .string($0.rawValue) } ?? .null
+            obj["Cause"] = e.cause.map { .string($0) } ?? .null
+            do throws(ASLError) {
+                let out = try applyResultPath(raw: f.input, result: .object(obj), c.resultPath)
+                emit("\(h.type)StateExited", previous: lastEventID) {
+                    ["name": .string(h.name), "output": .string(out.serialized), "outputDetails": ["truncated": false]]
+                }
+                return .next(Int(c.next), out)
+            } catch {
+                return .fail(qualify(error, f))
+            }
+        }
+        return .fail(e)
+    }
+
+    // MARK: - Children (Map iterations, Parallel branches)
+
+    func startChildren(_ f: Frame, _ join: Join, limit: Int) -> Control {
+        f.children = join
+        f.resume = .childrenDone
+        let n = limit <= 0 ? join.pending.count : min(limit, join.pending.count)
+        let first = Array(join.pending.prefix(n))
+        join.pending.removeFirst(n)
+        for c in first { launch(c, join) }
+        if join.remaining == 0 { runQueue.append(f) }  // no items: resume at once with []
+        return .park
+    }
+
+    func launch(_ c: (pc: Int, input: JSON, slot: Int), _ join: Join) {
+        let child = Frame(pc: c.pc, input: c.input, join: join, slot: c.slot)
+        join.running.append(child)
+        runQueue.append(child)
+    }
+
+    func frameEnded(_ f: Frame, output: JSON) {
+        guard let join = f.join else {
+            finishTop(output); return
+        }
+        guard join.error == nil, !join.parent.cancelled else { return }
+        join.results[f.slot] = output
+        childDone(join)
+    }
+
+    func finishTop(_ output: JSON) {
+        if output.serializedBytes.count > options.maxPayloadBytes {
+            finish(.failed, output: nil, error: ASLError(.dataLimitExceeded,
+                "The state/task '\(program.headers[0].name)' returned a result with a size exceeding the maximum number of bytes service limit."))
+            return
+        }
+        finish(.succeeded, output: output, error: nil)
+    }
+
+    func frameFailed(_ f: Frame, _ e: ASLError) {
+        guard let join = f.join else {
+            finish(.failed, output: nil, error: e); return
+        }
+        guard join.error == nil, !join.parent.cancelled else { return }
+        if join.toleratedCount != nil || join.toleratedPercentage != nil {
+            join.failures += 1
+            let total = join.results.count
+            let overCount = join.toleratedCount.map { join.failures > $0 } ?? false
+            let overPct = join.toleratedPercentage.map { Double(join.failures) * 100 / Double(max(total, 1)) > $0 } ?? false
+            let countOnly = join.toleratedPercentage == nil
+            let pctOnly = join.toleratedCount == nil
+            if (countOnly && overCount) || (pctOnly && overPct) || (!countOnly && !pctOnly && overCount && overPct) {
+                failJoin(join, ASLError(.exceedToleratedFailureThreshold,
+                    "The specified tolerated failure threshold was exceeded"))
+                return
+            }
+            var obj = JSONObject()
+            obj["Error"] = e.name.map { .string($0.rawValue) } ?? .null
+            obj["Cause"] = e.cause.map { .string($0) } ?? .null
+            join.results[f.slot] = .object(obj)
+            childDone(join)
+            return
+        }
+        failJoin(join, e)
+    }
+
+    func failJoin(_ join: Join, _ e: ASLError) {
+        join.error = e
+        for c in join.running { cancel(c) }
+        join.pending.removeAll()
+        runQueue.append(join.parent)
+    }
+
+    func cancel(_ f: Frame) {
+        f.cancelled = true
+        if let j = f.children { for c in j.running { cancel(c) } }
+    }
+
+    func childDone(_ join: Join) {
+        join.remaining -= 1
+        if !join.pending.isEmpty {
+            launch(join.pending.removeFirst(), join)
+        }
+        if join.remaining == 0 { runQueue.append(join.parent) }
+    }
+
+    /// Map/Parallel resume: all children finished (or one failed).
+    func collect(_ f: Frame, _ h: StateHeader, _ p: ResultProcessing) throws(ASLError) -> Control {
+        guard let join = f.children else { return .raise(ASLError(.runtime, "internal: no children")) }
+        f.children = nil
+        if let e = join.error {
+            f.resume = .retry
+            return .raise(e)
+        }
+        let kind = h.type
+        emit("\(kind)StateSucceeded", previous: lastEventID) { .object(JSONObject()) }
+        var result = JSON.array(join.results.map { $0 ?? .null })
+        if let sel = p.resultSelector { result = try sel.evaluate(input: result, context: { self.context(f) }) }
+        return try exit(f, h, result: result, p.resultPath)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

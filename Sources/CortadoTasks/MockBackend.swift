@@ -1,0 +1,106 @@
+import CortadoJSON
+import CortadoPath
+import CortadoRuntime
+
+/// Task results from an AWS Step Functions Local MockConfigFile:
+/// `StateMachines.<name>.TestCases.<case>.<state> -> response`, responses keyed by attempt
+/// (`"0"`, `"1-2"`) with `Return` or `Throw {Error, Cause}`.
+public struct MockBackend: TaskBackend {
+    public struct ConfigError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    enum Response: Sendable {
+        case value(JSON)
+        case error(ASLError)
+    }
+
+    /// state name -> attempt ranges and their responses
+    let states: [String: [(range: ClosedRange<Int>, response: Response)]]
+    let fallback: (any TaskBackend)?
+
+    /// Loads `path` and picks one test case of one state machine.
+    /// - Throws: `ConfigError` naming what is missing or malformed.
+    public static func load(path: String, stateMachine: String, testCase: String, fallback: (any TaskBackend)? = nil) throws
+        -> MockBackend
+    {
+        guard let bytes = readAll(path) else { throw ConfigError(description: "cannot read mock config \(path)") }
+        let json: JSON
+        do { json = try JSON.parse(bytes) } catch { throw ConfigError(description: "mock config \(path) is not valid JSON: \(error)") }
+        return try MockBackend(config: json, stateMachine: stateMachine, testCase: testCase, fallback: fallback)
+    }
+
+    public init(config: JSON, stateMachine: String, testCase: String, fallback: (any TaskBackend)? = nil) throws {
+        guard let machines = config["StateMachines"]?.objectValue else {
+            throw ConfigError(description: "mock config has no StateMachines object")
+        }
+        guard let machine = machines[stateMachine] else {
+            throw ConfigError(description: "mock config has no state machine '\(stateMachine)' (it has: \(machines.keys.joined(separator: ", "))); pass --name")
+        }
+        guard let tc = machine["TestCases"]?[testCase]?.objectValue else {
+            throw ConfigError(description: "mock config has no test case '\(testCase)' for state machine '\(stateMachine)'")
+        }
+        let responses = config["MockedResponses"]?.objectValue ?? JSONObject()
+        var states: [String: [(range: ClosedRange<Int>, response: Response)]] = [:]
+        for m in tc.members {
+            guard let responseName = m.value.stringValue, let r = responses[responseName]?.objectValue else {
+                throw ConfigError(description: "mock config: state '\(m.key)' names an unknown response \(m.value)")
+            }
+            var entries: [(range: ClosedRange<Int>, response: Response)] = []
+            for attempt in r.members {
+                let parts = attempt.key.split(separator: "-").compactMap { Int($0) }
+                guard (parts.count == 1 || parts.count == 2), parts[0] <= parts[parts.count - 1] else {
+                    throw ConfigError(description: "mock config: response '\(responseName)' has a bad attempt key '\(attempt.key)'")
+                }
+                let range = parts[0]...parts[parts.count - 1]
+                if let ret = attempt.value["Return"] {
+                    entries.append((range, .value(ret)))
+                } else if let t = attempt.value["Throw"] {
+                    entries.append((range, .error(ASLError(
+                        t["Error"]?.stringValue.map(ErrorName.init), t["Cause"]?.stringValue))))
+                } else {
+                    throw ConfigError(description: "mock config: response '\(responseName)' attempt '\(attempt.key)' needs Return or Throw")
+                }
+            }
+            states[m.key] = entries
+        }
+        self.states = states
+        self.fallback = fallback
+    }
+
+    public func invoke(_ request: TaskRequest) -> TaskOutcome {
+        guard let entries = states[request.stateName] else {
+            if let fallback { return fallback.invoke(request) }
+            return .failure(ASLError(.runtime,
+                "No mocked response for state '\(request.stateName)' (resource '\(request.resource)') in the mock config test case."))
+        }
+        // Past the last listed attempt, the last response repeats.
+        let entry = entries.first(where: { $0.range.contains(request.attempt) }) ?? entries.last!
+        switch entry.response {
+        case .error(let e): return .failure(e)
+        case .value(let v):
+            // A plain Lambda function ARN returns the invoke response; the state's result is its Payload.
+            if request.resource.hasPrefix("arn:aws:lambda:") || request.resource.contains(":lambda:") && !request.resource.contains(":states:") {
+                if let payload = v["Payload"] { return .success(payload) }
+            }
+            return .success(v)
+        }
+    }
+
+    static func readAll(_ path: String) -> [UInt8]? {
+        guard let fp = fopen(path, "rb") else { return nil }
+        defer { fclose(fp) }
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = fread(&buf, 1, buf.count, fp)
+            if n <= 0 { break }
+            out.append(contentsOf: buf[0..<n])
+        }
+        return out
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,249 @@
+import CortadoASL
+import CortadoJSON
+import CortadoPath
+import CortadoRuntime
+import Synchronization
+import Testing
+
+@Suite struct PassAndPathsTests {
+    @Test func passResultPathAndOutputPath() throws {
+        let r = try Harness.run("""
+            {"StartAt":"A","States":{"A":{"Type":"Pass","Result":{"x":1},"ResultPath":"$.r","OutputPath":"$.r","End":true}}}
+            """, input: #"{"keep":true}"#)
+        #expect(r.status == .succeeded)
+        #expect(r.output == ["x": 1])
+    }
+
+    @Test func inputPathParametersAndNullPaths() throws {
+        let r = try Harness.run("""
+            {"StartAt":"A","States":{"A":{"Type":"Pass","InputPath":"$.a","Parameters":{"v.$":"$.b","c":"lit","n":{"d.$":"$.b"}},"Next":"B"},
+             "B":{"Type":"Pass","InputPath":null,"ResultPath":"$.x","End":true}}}
+            """, input: #"{"a":{"b":5}}"#)
+        #expect(r.output == ["x": [:]])
+    }
+
+    @Test func resultPathNullKeepsInput() throws {
+        let r = try Harness.run(#"{"StartAt":"A","States":{"A":{"Type":"Pass","Result":1,"ResultPath":null,"End":true}}}"#,
+                                input: #"{"k":"v"}"#)
+        #expect(r.output == ["k": "v"])
+    }
+
+    @Test func missingInputPathIsRuntimeErrorWithAWSCause() throws {
+        let r = try Harness.run(#"{"StartAt":"pass","States":{"pass":{"Type":"Pass","InputPath":"$.nope","End":true}}}"#)
+        #expect(r.errorName == "States.Runtime")
+        #expect(r.error?.cause == "An error occurred while executing the state 'pass' (entered at the event id #2). Invalid path '$.nope' : No results for path: $['nope']")
+    }
+
+    @Test func missingParameterPathNamesTheField() throws {
+        let r = try Harness.run(#"{"StartAt":"p","States":{"p":{"Type":"Pass","Parameters":{"v.$":"$.x"},"End":true}}}"#,
+                                input: #"{"a":1}"#)
+        #expect(r.error?.cause == #"An error occurred while executing the state 'p' (entered at the event id #2). The JSONPath '$.x' specified for the field 'v.$' could not be found in the input '{"a":1}'"#)
+    }
+
+    @Test func contextObjectFields() throws {
+        let r = try Harness.run("""
+            {"StartAt":"S","States":{"S":{"Type":"Pass","Parameters":{"name.$":"$$.State.Name","sm.$":"$$.StateMachine.Name","input.$":"$$.Execution.Input","start.$":"$$.Execution.StartTime"},"End":true}}}
+            """, input: #"{"q":1}"#)
+        #expect(r.output?["name"] == "S")
+        #expect(r.output?["sm"] == "sm")
+        #expect(r.output?["input"] == ["q": 1])
+        #expect(r.output?["start"] == "2023-11-14T22:13:20.000Z")
+    }
+
+    @Test func dataLimitExceeded() throws {
+        let big = String(repeating: "a", count: 300_000)
+        let r = try Harness.run(#"{"StartAt":"S","States":{"S":{"Type":"Pass","Result":{"a":"\#(big)"},"End":true}}}"#)
+        #expect(r.errorName == "States.DataLimitExceeded")
+        #expect(r.error?.cause == "The state/task 'S' returned a result with a size exceeding the maximum number of bytes service limit.")
+    }
+}
+
+@Suite struct FailAndChoiceTests {
+    @Test func failWithLiteralsAndPaths() throws {
+        let r = try Harness.run(#"{"StartAt":"F","States":{"F":{"Type":"Fail","ErrorPath":"$.e","CausePath":"$$.State.Name"}}}"#,
+                                input: #"{"e":"Boom"}"#)
+        #expect(r.status == .failed)
+        #expect(r.errorName == "Boom")
+        #expect(r.error?.cause == "F")
+    }
+
+    @Test func failWithoutErrorIsNull() throws {
+        let r = try Harness.run(#"{"StartAt":"F","States":{"F":{"Type":"Fail"}}}"#)
+        #expect(r.status == .failed)
+        #expect(r.error?.name == nil)
+        #expect(r.error?.cause == nil)
+    }
+
+    @Test func choiceRoutesAndDefaults() throws {
+        let def = """
+            {"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[
+              {"And":[{"Variable":"$.t","StringEquals":"p"},{"Variable":"$.n","NumericGreaterThan":5}],"Next":"Hi"},
+              {"Not":{"Variable":"$.n","IsPresent":true},"Next":"None"}],"Default":"Lo"},
+             "Hi":{"Type":"Pass","Result":"hi","End":true},"Lo":{"Type":"Pass","Result":"lo","End":true},
+             "None":{"Type":"Pass","Result":"none","End":true}}}
+            """
+        #expect(try Harness.run(def, input: #"{"t":"p","n":6}"#).output == "hi")
+        #expect(try Harness.run(def, input: #"{"t":"p","n":5}"#).output == "lo")
+        #expect(try Harness.run(def, input: #"{"t":"p"}"#).output == "none")
+    }
+
+    @Test func noChoiceMatchedIsRuntime() throws {
+        let r = try Harness.run(#"{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.a","IsNull":true,"Next":"E"}]},"E":{"Type":"Succeed"}}}"#,
+                                input: #"{"a":1}"#)
+        #expect(r.errorName == "States.Runtime")
+    }
+}
+
+@Suite struct WaitTests {
+    @Test func virtualClockWaitsTakeNoTimeButAdvanceTimestamps() throws {
+        let r = try Harness.run("""
+            {"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":86400,"Next":"P"},
+             "P":{"Type":"Pass","Parameters":{"t.$":"$$.State.EnteredTime"},"End":true}}}
+            """)
+        #expect(r.output?["t"] == "2023-11-15T22:13:20.000Z")
+    }
+
+    @Test func secondsPathErrors() throws {
+        let def = #"{"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.s","End":true}}}"#
+        #expect(try Harness.run(def, input: #"{"s":-1}"#).error?.cause?.hasSuffix("The SecondsPath parameter references a negative value: $.s == -1") == true)
+        #expect(try Harness.run(def, input: #"{"s":1.5}"#).error?.cause?.hasSuffix("cannot be parsed as a long value: $.s == 1.5") == true)
+        #expect(try Harness.run(def, input: #"{"s":2}"#).status == .succeeded)
+    }
+
+    @Test func timestampPathValidation() throws {
+        let def = #"{"StartAt":"W","States":{"W":{"Type":"Wait","TimestampPath":"$.t","End":true}}}"#
+        #expect(try Harness.run(def, input: #"{"t":"2016-03-14T01:59:00Z"}"#).status == .succeeded)
+        let bad = try Harness.run(def, input: #"{"t":"2016-13-05T21:29:29Z"}"#)
+        #expect(bad.error?.cause?.hasSuffix("does not reference a valid ISO-8601 extended offset date-time format string: $.t == 2016-13-05T21:29:29Z") == true)
+    }
+}
+
+/// Counts task invocations per state so tests can see retry behaviour.
+final class Flaky: TaskBackend, @unchecked Sendable {
+    let failures: Int
+    let error: String
+    let calls = Mutex<[Int]>([])
+    init(failures: Int, error: String = "Custom.Error") { self.failures = failures; self.error = error }
+    func invoke(_ r: TaskRequest) -> TaskOutcome {
+        calls.withLock { $0.append(r.attempt) }
+        if r.attempt < failures { return .failure(ASLError(ErrorName(error), "attempt \(r.attempt)")) }
+        return .success(["ok": .number(JSONNumber(r.attempt))])
+    }
+}
+
+@Suite struct RetryCatchTests {
+    @Test func retryUntilSuccessCountsAttempts() throws {
+        let backend = Flaky(failures: 2)
+        let r = try Harness.run("""
+            {"StartAt":"T","States":{"T":{"Type":"Task","Resource":"r","Retry":[{"ErrorEquals":["Custom.Error"],"MaxAttempts":3}],"End":true}}}
+            """, backend: backend)
+        #expect(r.output == ["ok": 2])
+        #expect(backend.calls.withLock { $0 } == [0, 1, 2])
+    }
+
+    @Test func retriersAreMatchedInOrderAndExhaustedThenCaught() throws {
+        let backend = Flaky(failures: 10)
+        let r = try Harness.run("""
+            {"StartAt":"T","States":{"T":{"Type":"Task","Resource":"r",
+              "Retry":[{"ErrorEquals":["Other"],"MaxAttempts":5},{"ErrorEquals":["States.ALL"],"MaxAttempts":2}],
+              "Catch":[{"ErrorEquals":["Nope"],"Next":"X"},{"ErrorEquals":["States.TaskFailed"],"ResultPath":"$.err","Next":"C"}],"End":true},
+             "X":{"Type":"Fail"},"C":{"Type":"Pass","End":true}}}
+            """, input: #"{"in":1}"#, backend: backend)
+        #expect(backend.calls.withLock { $0 } == [0, 1, 2])
+        #expect(r.output == ["in": 1, "err": ["Error": "Custom.Error", "Cause": "attempt 2"]])
+    }
+
+    @Test func maxAttemptsZeroNeverRetries() throws {
+        let backend = Flaky(failures: 1)
+        let r = try Harness.run("""
+            {"StartAt":"T","States":{"T":{"Type":"Task","Resource":"r","Retry":[{"ErrorEquals":["States.ALL"],"MaxAttempts":0}],"End":true}}}
+            """, backend: backend)
+        #expect(r.errorName == "Custom.Error")
+        #expect(backend.calls.withLock { $0 } == [0])
+    }
+
+    @Test func statesAllDoesNotCatchRuntime() throws {
+        let r = try Harness.run("""
+            {"StartAt":"T","States":{"T":{"Type":"Task","Resource":"r","InputPath":"$.missing",
+              "Catch":[{"ErrorEquals":["States.ALL"],"Next":"C"}],"End":true},"C":{"Type":"Pass","End":true}}}
+            """)
+        #expect(r.errorName == "States.Runtime")
+    }
+
+    @Test func backoffUsesVirtualTime() throws {
+        let backend = Flaky(failures: 3)
+        let r = try Harness.run("""
+            {"StartAt":"T","States":{"T":{"Type":"Task","Resource":"r","Retry":[{"ErrorEquals":["States.ALL"],"IntervalSeconds":10,"BackoffRate":2,"MaxAttempts":3}],"Next":"P"},
+             "P":{"Type":"Pass","Parameters":{"t.$":"$$.State.EnteredTime"},"End":true}}}
+            """, backend: backend)
+        // 10 + 20 + 40 seconds of back-off.
+        #expect(r.output?["t"] == "2023-11-14T22:14:30.000Z")
+    }
+
+    @Test func unknownResourceFailsClearly() throws {
+        let r = try Harness.run(#"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:x","End":true}}}"#)
+        #expect(r.status == .failed)
+        #expect(r.error?.cause?.contains("arn:aws:lambda:x") == true)
+    }
+}
+
+@Suite struct MapParallelTests {
+    @Test func mapWithItemSelectorAndContext() throws {
+        let r = try Harness.run("""
+            {"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.xs","MaxConcurrency":2,
+              "ItemSelector":{"i.$":"$$.Map.Item.Index","v.$":"$$.Map.Item.Value","k.$":"$.k"},
+              "ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"ResultPath":"$.out","End":true}}}
+            """, input: #"{"xs":["a","b","c"],"k":9}"#)
+        #expect(r.output?["out"] == [["i": 0, "v": "a", "k": 9], ["i": 1, "v": "b", "k": 9], ["i": 2, "v": "c", "k": 9]])
+    }
+
+    @Test func mapOfEmptyArray() throws {
+        let r = try Harness.run(#"{"StartAt":"M","States":{"M":{"Type":"Map","Iterator":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}"#,
+                                input: "[]")
+        #expect(r.output == [])
+    }
+
+    @Test func mapInputMustBeArray() throws {
+        let r = try Harness.run(#"{"StartAt":"M","States":{"M":{"Type":"Map","Iterator":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}"#,
+                                input: #"{"a":1}"#)
+        #expect(r.error?.cause?.hasSuffix(#"Map state input must be an array but was: {"a":1}"#) == true)
+    }
+
+    @Test func mapFailurePropagatesAndCanBeCaught() throws {
+        let r = try Harness.run("""
+            {"StartAt":"M","States":{"M":{"Type":"Map","Iterator":{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E","Cause":"c"}}},
+              "Catch":[{"ErrorEquals":["E"],"Next":"Ok"}],"End":true},"Ok":{"Type":"Pass","End":true}}}
+            """, input: "[1,2]")
+        #expect(r.output == ["Error": "E", "Cause": "c"])
+    }
+
+    @Test func parallelKeepsBranchOrderAcrossWaits() throws {
+        let r = try Harness.run("""
+            {"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[
+              {"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":5,"Next":"A"},"A":{"Type":"Pass","Result":"slow","End":true}}},
+              {"StartAt":"B","States":{"B":{"Type":"Pass","Result":"fast","End":true}}}],
+              "ResultSelector":{"first.$":"$[0]","both.$":"$"},"End":true}}}
+            """)
+        #expect(r.output == ["first": "slow", "both": ["slow", "fast"]])
+    }
+
+    @Test func toleratedFailures() throws {
+        let def = """
+            {"StartAt":"M","States":{"M":{"Type":"Map","ToleratedFailureCount":1,
+              "ItemProcessor":{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$","NumericEquals":0,"Next":"F"}],"Default":"OK"},
+                "F":{"Type":"Fail","Error":"Bad"},"OK":{"Type":"Pass","End":true}}},"End":true}}}
+            """
+        #expect(try Harness.run(def, input: "[0,1,2]").status == .succeeded)
+        #expect(try Harness.run(def, input: "[0,0,2]").errorName == "States.ExceedToleratedFailureThreshold")
+    }
+}
+
+@Suite struct EventTests {
+    @Test func eventIDsFollowAWSNumbering() throws {
+        let p = try Harness.program(#"{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Succeed"}}}"#)
+        let types = Mutex<[String]>([])
+        _ = Harness.run(p, input: [:], events: { e in types.withLock { $0.append("\(e.id):\(e.type)") } })
+        #expect(types.withLock { $0 } == ["1:ExecutionStarted", "2:PassStateEntered", "3:PassStateExited",
+                                          "4:SucceedStateEntered", "5:SucceedStateExited", "6:ExecutionSucceeded"])
+    }
+}
