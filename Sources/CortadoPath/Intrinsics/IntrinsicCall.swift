@@ -110,6 +110,9 @@ struct IntrinsicParser {
     let text: String
     let s: [Unicode.Scalar]
     var i = 0
+    /// Nesting of calls being parsed; bounded so hostile input cannot exhaust the stack.
+    var depth = 0
+    static let maxDepth = 64
 
     init(_ text: String) {
         self.text = text
@@ -139,6 +142,9 @@ struct IntrinsicParser {
 
     mutating func parseCall() throws(PathSyntaxError) -> IntrinsicCall {
         let start = i
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maxDepth else { throw error("intrinsic functions are nested more than \(Self.maxDepth) deep") }
         let prefix: [Unicode.Scalar] = Array("States.".unicodeScalars)
         guard i + prefix.count <= s.count, Array(s[i..<(i + prefix.count)]) == prefix else {
             throw error("expected an intrinsic function name starting with 'States.'")

@@ -18,8 +18,8 @@ extension IntrinsicCall {
             case .path(let p):
                 let root = p.isContextPath ? env.contextValue(context) : env.input
                 guard let v = p.evaluate(root) else {
-                    throw ASLError.runtime(
-                        "The JsonPath argument for the field '\(p.source)' could not be found in the \(p.isContextPath ? "context object" : "input") '\(root.serialized)'")
+                    // Jayway's PathNotFoundException, as AWS words it for paths.
+                    throw ASLError.runtime("Invalid path '\(p.source)' : No results for path: \(p.normalized)")
                 }
                 values.append(v)
             }
