@@ -7,36 +7,197 @@ public struct PathSyntaxError: Error, Sendable, Equatable, CustomStringConvertib
     public var description: String { message }
 }
 
-/// A compiled JSONPath in AWS's dialect (Jayway semantics). Parsed once; evaluating never parses.
-/// STUB: the full dialect replaces this file.
+/// Why a definite JSONPath selected nothing, worded as Jayway's `PathNotFoundException`
+/// (AWS quotes it after "Invalid path '<path>' : ").
+public struct JSONPathMiss: Error, Sendable, Equatable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// A compiled JSONPath in AWS's dialect (Jayway JsonPath semantics). Parsed once into
+/// segments; evaluating never parses.
+///
+/// Supported: `$`, `$$` (context root), `.name`, `['name']` / `["name"]` (raw text, no
+/// unescaping, as AWS's Jayway), `['a','b']`, `[0]`, `[-1]`, `[0,1]`, `[*]`, `.*`,
+/// `[start:end]` / `[start:]` / `[:end]` (Jayway slice quirks kept; a step is not
+/// supported), `..name` / `..*` / `..[0]` / `..[?()]`, filters `[?(...)]` with
+/// `== != === !== < <= > >= =~ in nin contains size empty subsetof anyof noneof`,
+/// existence `@.a` / `!@.a`, `&&`, `||`, `$` and `@` paths, and a final `.length()`.
 public struct JSONPath: Sendable, CustomStringConvertible {
     /// The path exactly as written in the definition.
     public let source: String
     /// True for `$$...` paths, which are evaluated against the context object.
     public let isContextPath: Bool
-    /// True when the path can select at most one node (no wildcard, slice, filter, `..`, union).
+    /// True when the path can select at most one node (no wildcard, slice, filter, `..`,
+    /// index union, or non-final name union). A final `['a','b']` is definite (Jayway
+    /// merges it into one object), and so is a final `.length()`.
     public let isDefinite: Bool
-    let names: [String]
+    /// Only plain names and single integer indices: what AWS calls a reference path.
+    public let isReferencePath: Bool
 
+    let segments: [JSONPathSegment]
+    /// Index of the first indefinite segment (`segments.count` when definite).
+    let firstIndefinite: Int
+    /// True when every segment is `.name` or `.index` (allocation-free evaluation).
+    let isSimple: Bool
+
+    init(source: String, isContextPath: Bool, segments: [JSONPathSegment]) {
+        self.source = source
+        self.isContextPath = isContextPath
+        self.segments = segments
+        var first = segments.count
+        for (i, s) in segments.enumerated() where !s.isDefinite(isLeaf: i == segments.count - 1) {
+            first = i
+            break
+        }
+        if first < segments.count, case .length = segments[segments.count - 1] {
+            // Jayway applies a trailing function to the whole result set: one value.
+            self.isDefinite = true
+        } else {
+            self.isDefinite = first == segments.count
+        }
+        self.firstIndefinite = first
+        self.isSimple = segments.allSatisfy {
+            switch $0 {
+            case .name, .index: return true
+            default: return false
+            }
+        }
+        self.isReferencePath = isSimple
+    }
+
+    /// Compiles `text`. Everything unsupported or malformed is a `PathSyntaxError`; never traps.
     public static func parse(_ text: String) throws(PathSyntaxError) -> JSONPath {
-        let ctx = text.hasPrefix("$$")
-        let rest = text.dropFirst(ctx ? 2 : 1)
-        guard text.hasPrefix("$") else { throw PathSyntaxError("path must start with $") }
-        let names = rest.split(separator: ".").map(String.init)
-        return JSONPath(source: text, isContextPath: ctx, isDefinite: true, names: names)
+        var p = JSONPathParser(text, depth: 0)
+        let (ctx, segments) = try p.parseTopLevel()
+        return JSONPath(source: text, isContextPath: ctx, segments: segments)
     }
 
     /// Evaluates against `root` (the input, or the context object for `$$` paths).
     /// - Returns: the selected value; for an indefinite path, an array of all matches
     ///   (possibly empty); `nil` when a definite path selects nothing.
     public func evaluate(_ root: JSON) -> JSON? {
+        switch select(root) {
+        case .success(let v): return v
+        case .failure: return nil
+        }
+    }
+
+    /// Like `evaluate`, but a definite path that selects nothing reports Jayway's reason,
+    /// e.g. `No results for path: $['a']` or `Missing property in path $['a']`.
+    /// Indefinite paths always succeed.
+    public func select(_ root: JSON) -> Result<JSON, JSONPathMiss> {
+        if isSimple { return selectSimple(root) }
+        var ev = JSONPathEvaluator(segments: segments, firstIndefinite: firstIndefinite, root: root)
+        return ev.run(root, isDefinite: isDefinite).mapError { miss in
+            JSONPathMiss(miss.message(segments: segments, normalized: normalized))
+        }
+    }
+
+    private func selectSimple(_ root: JSON) -> Result<JSON, JSONPathMiss> {
         var v = root
-        for n in names { guard let x = v[n] else { return nil }; v = x }
-        return v
+        let last = segments.count - 1
+        for (i, s) in segments.enumerated() {
+            switch s {
+            case .name(let n, _):
+                guard case .object(let o) = v else {
+                    return .failure(JSONPathMiss(EvalMiss.notObject(i, v).message(segments: segments, normalized: normalized)))
+                }
+                guard let x = o[n] else {
+                    if i == last { return .failure(JSONPathMiss("No results for path: " + normalized)) }
+                    return .failure(JSONPathMiss(EvalMiss.missingProperty(i).message(segments: segments, normalized: normalized)))
+                }
+                v = x
+            case .index(let k):
+                guard case .array(let a) = v else {
+                    return .failure(JSONPathMiss(EvalMiss.notArray(i, v).message(segments: segments, normalized: normalized)))
+                }
+                let e = k < 0 ? a.count + k : k
+                guard e >= 0 && e < a.count else { return .failure(JSONPathMiss("No results for path: " + normalized)) }
+                v = a[e]
+            default:
+                return .failure(JSONPathMiss("No results for path: " + normalized))
+            }
+        }
+        return .success(v)
     }
 
     /// Jayway's normalized form, used in AWS's cause texts: `$['a']['b'][0]`.
-    public var normalized: String { "$" + names.map { "['\($0)']" }.joined() }
+    public var normalized: String { JSONPathSegment.normalized(segments[...]) }
 
     public var description: String { source }
+}
+
+// MARK: - ResultPath
+
+extension ErrorName {
+    /// What AWS raises when a ResultPath cannot be applied to the state input
+    /// (e.g. `$.x` on an array input). Observed in real executions; the ASL spec's
+    /// `States.ResultPathMatchFailure` is not what AWS reports.
+    static let cortadoReferencePathConflict = ErrorName("States.ReferencePathConflict")
+}
+
+extension JSONPath {
+    /// Applies this path as a ResultPath: `$` replaces the whole input; `$.a.b` sets the
+    /// member, creating missing intermediate objects; `$.a[0]` replaces an existing element.
+    /// - Throws: `States.ReferencePathConflict` with AWS's cause
+    ///   `Unable to apply step "<name>" to input <input JSON>` when a step lands on a
+    ///   value that is not an object (or, for an index, not an array holding that index).
+    public func assigning(_ value: JSON, into root: JSON) throws(ASLError) -> JSON {
+        guard isReferencePath else {
+            throw ASLError(.cortadoReferencePathConflict, "Unable to apply ReferencePath \(source) to input \(root.serialized)")
+        }
+        if segments.isEmpty { return value }
+        var out = root
+        try assign(&out, 0, value, root)
+        return out
+    }
+
+    private func assign(_ node: inout JSON, _ i: Int, _ value: JSON, _ root: JSON) throws(ASLError) {
+        if i == segments.count { node = value; return }
+        switch segments[i] {
+        case .name(let n, _):
+            guard case .object(var o) = node else { throw conflict(i, root) }
+            node = .null  // drop our reference so `o` stays uniquely owned
+            var child: JSON
+            if let existing = o[n] {
+                child = existing
+                o[n] = .null
+            } else if i + 1 < segments.count {
+                guard case .name = segments[i + 1] else {
+                    node = .object(o)
+                    throw conflict(i + 1, root)
+                }
+                child = .object(JSONObject())
+            } else {
+                child = .null
+            }
+            try assign(&child, i + 1, value, root)
+            o[n] = child
+            node = .object(o)
+        case .index(let k):
+            guard case .array(var a) = node else { throw conflict(i, root) }
+            let e = k < 0 ? a.count + k : k
+            guard e >= 0 && e < a.count else { throw conflict(i, root) }
+            node = .null
+            var child = a[e]
+            a[e] = .null
+            try assign(&child, i + 1, value, root)
+            a[e] = child
+            node = .array(a)
+        default:
+            throw conflict(i, root)
+        }
+    }
+
+    private func conflict(_ i: Int, _ root: JSON) -> ASLError {
+        let step: String
+        switch segments[i] {
+        case .name(let n, _): step = n
+        case .index(let k): step = String(k)
+        default: step = segments[i].fragment
+        }
+        return ASLError(.cortadoReferencePathConflict, "Unable to apply step \"\(step)\" to input \(root.serialized)")
+    }
 }
