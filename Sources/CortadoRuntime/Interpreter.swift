@@ -67,7 +67,10 @@ extension Execution {
             do throws(ASLError) {
                 control = try step(f)
             } catch {
-                control = .raise(qualify(error, f))
+                // NOTE: a States.Runtime error raised while processing a state is terminal:
+                // neither Retry nor Catch (not even an explicit "States.Runtime") applies.
+                let e = qualify(error, f)
+                control = e.name == .runtime ? .fail(e) : .raise(e)
             }
             if case .raise(let e) = control { control = handle(e, in: f) }
             switch control {
@@ -209,7 +212,7 @@ extension Execution {
                     let v = try read(path, eff, field: "ToleratedFailurePercentagePath")
                     guard case .number(let n) = v else {
                         throw ASLError.runtime(
-                            "The ToleratedFailurePercentagePath field refers to value \"\(v.serialized)\" which is not a valid float: \(path.source)")
+                            "The ToleratedFailurePercentagePath field refers to value \"\(v.stringValue ?? v.serialized)\" which is not a valid float: \(path.source)")
                     }
                     p = n.double
                 }
@@ -239,11 +242,7 @@ extension Execution {
         case .identity: return value
         case .empty: return .object(JSONObject())
         case .path(let p):
-            let root = p.isContextPath ? context(f) : value
-            guard let v = p.evaluate(root) else {
-                throw ASLError.runtime("Invalid path '\(p.source)' : No results for path: \(p.normalized)")
-            }
-            return v
+            return try Execution.pick(p, p.isContextPath ? context(f) : value)
         }
     }
 
@@ -280,11 +279,15 @@ extension Execution {
 
     func read(_ p: JSONPath, _ input: JSON, field: String) throws(ASLError) -> JSON {
         // NOTE: $$ here sees the execution fields only (these paths are read outside a state's context).
-        let root = p.isContextPath ? ["Execution": executionContext] : input
-        guard let v = p.evaluate(root) else {
-            throw ASLError.runtime("Invalid path '\(p.source)' : No results for path: \(p.normalized)")
+        return try Execution.pick(p, p.isContextPath ? ["Execution": executionContext] : input)
+    }
+
+    /// Reads a path that must match, with Jayway's reason in AWS's cause when it does not.
+    static func pick(_ p: JSONPath, _ root: JSON) throws(ASLError) -> JSON {
+        switch p.select(root) {
+        case .success(let v): return v
+        case .failure(let miss): throw ASLError.runtime("Invalid path '\(p.source)' : \(miss.message)")
         }
-        return v
     }
 
     func failField(_ field: FailField, field name: String, _ f: Frame) throws(ASLError) -> String? {
@@ -350,11 +353,11 @@ extension Execution {
     func matches(_ names: [ErrorName], _ e: ASLError) -> Bool {
         for n in names {
             if n == e.name { return true }
-            // NOTE: States.ALL and States.TaskFailed never catch the terminal States.Runtime and
-            // States.DataLimitExceeded; States.TaskFailed does not match States.Timeout.
-            let terminal = e.name == .runtime || e.name == .dataLimitExceeded
-            if n == .all, !terminal { return true }
-            if n == .taskFailed, !terminal, e.name != .timeout, e.name != nil { return true }
+            // NOTE: errors reaching here were reported by a task or a child; the engine's own
+            // terminal errors (States.Runtime, its DataLimitExceeded) never get this far.
+            // States.TaskFailed matches everything but States.Timeout.
+            if n == .all { return true }
+            if n == .taskFailed, e.name != .timeout, e.name != nil { return true }
         }
         return false
     }
