@@ -2,58 +2,60 @@ import CortadoJSON
 
 // MARK: - Which fields each state type accepts
 
-/// Field sets per state type and query language, from the ASL specification and
-/// AWS's JSONata additions.
-enum StateFields {
-    static let types = ["Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"]
+extension DefinitionCheck {
+    /// Field sets per state type and query language, from the ASL specification and
+    /// AWS's JSONata additions.
+    enum StateFields {
+        static let types = ["Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"]
 
-    private static let common: Set<String> = ["Type", "Comment", "QueryLanguage"]
-    private static let jsonPathIO: Set<String> = ["InputPath", "OutputPath"]
-    private static let transition: Set<String> = ["Next", "End"]
-    private static let errorHandling: Set<String> = ["Retry", "Catch"]
-    private static let mapCommon: Set<String> = [
-        "ItemProcessor", "Iterator", "ItemSelector", "ItemReader", "ResultWriter", "ItemBatcher", "Label",
-        "MaxConcurrency", "ToleratedFailureCount", "ToleratedFailurePercentage",
-    ]
+        private static let common: Set<String> = ["Type", "Comment", "QueryLanguage"]
+        private static let jsonPathIO: Set<String> = ["InputPath", "OutputPath"]
+        private static let transition: Set<String> = ["Next", "End"]
+        private static let errorHandling: Set<String> = ["Retry", "Catch"]
+        private static let mapCommon: Set<String> = [
+            "ItemProcessor", "Iterator", "ItemSelector", "ItemReader", "ResultWriter", "ItemBatcher", "Label",
+            "MaxConcurrency", "ToleratedFailureCount", "ToleratedFailurePercentage",
+        ]
 
-    static let jsonPath: [String: Set<String>] = [
-        "Pass": common.union(jsonPathIO).union(transition).union(["Parameters", "ResultPath", "Result", "Assign"]),
-        "Task": common.union(jsonPathIO).union(transition).union(errorHandling).union([
-            "Resource", "Parameters", "ResultSelector", "ResultPath", "Assign", "Credentials",
-            "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds", "HeartbeatSecondsPath",
-        ]),
-        "Choice": common.union(jsonPathIO).union(["Choices", "Default", "Assign"]),
-        "Wait": common.union(jsonPathIO).union(transition).union(["Seconds", "Timestamp", "SecondsPath", "TimestampPath", "Assign"]),
-        "Succeed": common.union(jsonPathIO),
-        "Fail": common.union(["Error", "ErrorPath", "Cause", "CausePath"]),
-        "Parallel": common.union(jsonPathIO).union(transition).union(errorHandling).union([
-            "Branches", "Parameters", "ResultSelector", "ResultPath", "Assign",
-        ]),
-        "Map": common.union(jsonPathIO).union(transition).union(errorHandling).union(mapCommon).union([
-            "ItemsPath", "Parameters", "ResultSelector", "ResultPath", "Assign",
-            "MaxConcurrencyPath", "ToleratedFailureCountPath", "ToleratedFailurePercentagePath",
-        ]),
-    ]
+        static let jsonPath: [String: Set<String>] = [
+            "Pass": common.union(jsonPathIO).union(transition).union(["Parameters", "ResultPath", "Result", "Assign"]),
+            "Task": common.union(jsonPathIO).union(transition).union(errorHandling).union([
+                "Resource", "Parameters", "ResultSelector", "ResultPath", "Assign", "Credentials",
+                "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds", "HeartbeatSecondsPath",
+            ]),
+            "Choice": common.union(jsonPathIO).union(["Choices", "Default", "Assign"]),
+            "Wait": common.union(jsonPathIO).union(transition).union(["Seconds", "Timestamp", "SecondsPath", "TimestampPath", "Assign"]),
+            "Succeed": common.union(jsonPathIO),
+            "Fail": common.union(["Error", "ErrorPath", "Cause", "CausePath"]),
+            "Parallel": common.union(jsonPathIO).union(transition).union(errorHandling).union([
+                "Branches", "Parameters", "ResultSelector", "ResultPath", "Assign",
+            ]),
+            "Map": common.union(jsonPathIO).union(transition).union(errorHandling).union(mapCommon).union([
+                "ItemsPath", "Parameters", "ResultSelector", "ResultPath", "Assign",
+                "MaxConcurrencyPath", "ToleratedFailureCountPath", "ToleratedFailurePercentagePath",
+            ]),
+        ]
 
-    static let jsonata: [String: Set<String>] = [
-        "Pass": common.union(transition).union(["Output", "Assign"]),
-        "Task": common.union(transition).union(errorHandling).union([
-            "Resource", "Arguments", "Output", "Assign", "Credentials", "TimeoutSeconds", "HeartbeatSeconds",
-        ]),
-        "Choice": common.union(["Choices", "Default", "Output", "Assign"]),
-        "Wait": common.union(transition).union(["Seconds", "Timestamp", "Output", "Assign"]),
-        "Succeed": common.union(["Output"]),
-        "Fail": common.union(["Error", "Cause"]),
-        "Parallel": common.union(transition).union(errorHandling).union(["Branches", "Arguments", "Output", "Assign"]),
-        "Map": common.union(transition).union(errorHandling).union(mapCommon).union(["Items", "Output", "Assign"]),
-    ]
+        static let jsonata: [String: Set<String>] = [
+            "Pass": common.union(transition).union(["Output", "Assign"]),
+            "Task": common.union(transition).union(errorHandling).union([
+                "Resource", "Arguments", "Output", "Assign", "Credentials", "TimeoutSeconds", "HeartbeatSeconds",
+            ]),
+            "Choice": common.union(["Choices", "Default", "Output", "Assign"]),
+            "Wait": common.union(transition).union(["Seconds", "Timestamp", "Output", "Assign"]),
+            "Succeed": common.union(["Output"]),
+            "Fail": common.union(["Error", "Cause"]),
+            "Parallel": common.union(transition).union(errorHandling).union(["Branches", "Arguments", "Output", "Assign"]),
+            "Map": common.union(transition).union(errorHandling).union(mapCommon).union(["Items", "Output", "Assign"]),
+        ]
 
-    static func allowed(_ type: String, _ language: QueryLanguage) -> Set<String> {
-        (language == .jsonPath ? jsonPath : jsonata)[type] ?? []
+        static func allowed(_ type: String, _ language: QueryLanguage) -> Set<String> {
+            (language == .jsonPath ? jsonPath : jsonata)[type] ?? []
+        }
+
+        /// Types that need exactly one of Next and End.
+        static let transitioning: Set<String> = ["Pass", "Task", "Wait", "Parallel", "Map"]
     }
-
-    /// Types that need exactly one of Next and End.
-    static let transitioning: Set<String> = ["Pass", "Task", "Wait", "Parallel", "Map"]
 }
 
 // MARK: - States
