@@ -76,6 +76,8 @@ public final class Execution {
     var lastEventID = 0
     var result: ExecutionResult?
     var deadline: Int64?
+    /// Every Map/Parallel join created, so `finish` can break their reference cycles.
+    var openJoins: [Join] = []
     lazy var executionContext: JSON = buildExecutionContext()
 
     public init(program: Program, input: JSON, options: ExecutionOptions) {
@@ -145,6 +147,10 @@ public final class Execution {
     func finish(_ status: ExecutionStatus, output: JSON?, error: ASLError?) {
         guard result == nil else { return }
         result = ExecutionResult(status: status, output: output, error: error)
+        for j in openJoins { j.running.removeAll(); j.pending.removeAll(); j.parent.children = nil }
+        openJoins.removeAll()
+        runQueue.removeAll()
+        timers = TimerHeap()
         switch status {
         case .succeeded:
             emit("ExecutionSucceeded", previous: lastEventID) {

@@ -32,7 +32,9 @@ final class Frame {
 
 /// A Map or Parallel state waiting for its children.
 final class Join {
-    unowned let parent: Frame
+    /// Strong: nothing else holds a parked parent. The cycle (parent.children -> join ->
+    /// parent) is broken in `collect` and, for joins still open at the end, in `finish`.
+    let parent: Frame
     var results: [JSON?]
     var remaining: Int
     /// Inputs and start pcs of children not started yet (Map with MaxConcurrency).
@@ -406,6 +408,7 @@ extension Execution {
     // MARK: - Children (Map iterations, Parallel branches)
 
     func startChildren(_ f: Frame, _ join: Join, limit: Int) -> Control {
+        openJoins.append(join)
         f.children = join
         f.resume = .childrenDone
         let n = limit <= 0 ? join.pending.count : min(limit, join.pending.count)
@@ -491,6 +494,7 @@ extension Execution {
     func collect(_ f: Frame, _ h: StateHeader, _ p: ResultProcessing) throws(ASLError) -> Control {
         guard let join = f.children else { return .raise(ASLError(.runtime, "internal: no children")) }
         f.children = nil
+        join.running.removeAll()
         if let e = join.error {
             f.resume = .retry
             return .raise(e)

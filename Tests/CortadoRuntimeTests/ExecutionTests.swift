@@ -19,7 +19,8 @@ import Testing
             {"StartAt":"A","States":{"A":{"Type":"Pass","InputPath":"$.a","Parameters":{"v.$":"$.b","c":"lit","n":{"d.$":"$.b"}},"Next":"B"},
              "B":{"Type":"Pass","InputPath":null,"ResultPath":"$.x","End":true}}}
             """, input: #"{"a":{"b":5}}"#)
-        #expect(r.output == ["x": [:]])
+        // B: InputPath null gives {} as the Pass result; ResultPath $.x puts it into B's raw input.
+        #expect(r.output == ["v": 5, "c": "lit", "n": ["d": 5], "x": [:]])
     }
 
     @Test func resultPathNullKeepsInput() throws {
