@@ -35,6 +35,9 @@ public struct JSONPath: Sendable, CustomStringConvertible {
     public let isDefinite: Bool
     /// Only plain names and single integer indices: what AWS calls a reference path.
     public let isReferencePath: Bool
+    /// For a variable reference `$name.rest` (only from `parse(_:allowingVariables: true)`):
+    /// the variable's name. Evaluate such a path against the variable's value.
+    public let variable: String?
 
     let segments: [JSONPathSegment]
     /// Index of the first indefinite segment (`segments.count` when definite).
@@ -42,9 +45,10 @@ public struct JSONPath: Sendable, CustomStringConvertible {
     /// True when every segment is `.name` or `.index` (allocation-free evaluation).
     let isSimple: Bool
 
-    init(source: String, isContextPath: Bool, segments: [JSONPathSegment]) {
+    init(source: String, isContextPath: Bool, variable: String? = nil, segments: [JSONPathSegment]) {
         self.source = source
         self.isContextPath = isContextPath
+        self.variable = variable
         self.segments = segments
         var first = segments.count
         for (i, s) in segments.enumerated() where !s.isDefinite(isLeaf: i == segments.count - 1) {
@@ -69,9 +73,15 @@ public struct JSONPath: Sendable, CustomStringConvertible {
 
     /// Compiles `text`. Everything unsupported or malformed is a `PathSyntaxError`; never traps.
     public static func parse(_ text: String) throws(PathSyntaxError) -> JSONPath {
+        try parse(text, allowingVariables: false)
+    }
+
+    /// Compiles `text`; with `allowingVariables`, `$name...` (a workflow variable followed by
+    /// an optional path) is accepted too and `variable` names it. Without it, `$name` is an error.
+    public static func parse(_ text: String, allowingVariables: Bool) throws(PathSyntaxError) -> JSONPath {
         var p = JSONPathParser(text, depth: 0)
-        let (ctx, segments) = try p.parseTopLevel()
-        return JSONPath(source: text, isContextPath: ctx, segments: segments)
+        let (ctx, variable, segments) = try p.parseTopLevel(allowingVariables: allowingVariables)
+        return JSONPath(source: text, isContextPath: ctx, variable: variable, segments: segments)
     }
 
     /// Evaluates against `root` (the input, or the context object for `$$` paths).

@@ -59,13 +59,31 @@ struct JSONPathParser {
         PathSyntaxError("Invalid JSONPath '\(text)': \(what)")
     }
 
-    /// A top-level path: `$...` or `$$...` (context object).
-    mutating func parseTopLevel() throws(PathSyntaxError) -> (isContext: Bool, segments: [JSONPathSegment]) {
+    /// A top-level path: `$...`, `$$...` (context object) or, when allowed, `$name...` (variable).
+    mutating func parseTopLevel(allowingVariables: Bool) throws(PathSyntaxError)
+        -> (isContext: Bool, variable: String?, segments: [JSONPathSegment])
+    {
         guard !b.isEmpty else { throw error("a path must not be empty") }
         guard b[0] == ASCII.dollar else { throw error("a path must start with '$'") }
         let ctx = n >= 2 && b[1] == ASCII.dollar
         i = ctx ? 2 : 1
-        return (ctx, try parseSegments())
+        var variable: String? = nil
+        if !ctx, i < n, Self.isVariableStart(b[i]) {
+            var j = i
+            while j < n && (Self.isVariableStart(b[j]) || ASCII.isDigit(b[j])) { j += 1 }
+            let name = String(decoding: b[i..<j], as: UTF8.self)
+            guard allowingVariables else {
+                throw error("'$\(name)' is a variable reference, not a JSONPath")
+            }
+            variable = name
+            i = j
+        }
+        return (ctx, variable, try parseSegments())
+    }
+
+    /// Letters (ASCII or any non-ASCII UTF-8 byte) and '_' may start a variable name.
+    static func isVariableStart(_ c: UInt8) -> Bool {
+        (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == UInt8(ascii: "_") || c >= 0x80
     }
 
     /// A path inside a filter: `@...` (current item) or `$...` (document root).

@@ -324,6 +324,31 @@ private let store = j("""
     }
 }
 
+@Suite struct JSONPathVariableTests {
+    @Test func variableReferencesNeedOptIn() throws {
+        #expect(throws: PathSyntaxError.self) { try JSONPath.parse("$myVar.a") }
+        let p = try JSONPath.parse("$myVar.a[1]", allowingVariables: true)
+        #expect(p.variable == "myVar")
+        #expect(!p.isContextPath)
+        #expect(p.isReferencePath)
+        #expect(p.evaluate(j(#"{"a":[0,7]}"#)) == 7)
+        let bare = try JSONPath.parse("$constant_str", allowingVariables: true)
+        #expect(bare.variable == "constant_str")
+        #expect(bare.evaluate("v") == "v")
+        #expect(try JSONPath.parse("$.a", allowingVariables: true).variable == nil)
+        #expect(try JSONPath.parse("$$.a", allowingVariables: true).variable == nil)
+    }
+}
+
+@Suite struct JSONPathCorpusNameTests {
+    @Test func hyphenatedDotNames() throws {
+        let doc = j(#"{"delivery-partner":"x","sub-values":[1]}"#)
+        #expect(try eval("$.delivery-partner", doc) == "x")
+        #expect(try eval("$.sub-values[0]", doc) == 1)
+        #expect(try JSONPath.parse("$$.Execution.Input.input-value").normalized == "$['Execution']['Input']['input-value']")
+    }
+}
+
 @Suite struct JSONPathNormalizedTests {
     @Test func normalizedForms() throws {
         #expect(try JSONPath.parse("$.NoSuchInputPath").normalized == "$['NoSuchInputPath']")
@@ -345,6 +370,12 @@ private let store = j("""
         #expect(p3.select(j(#"{"a":{"b":{"c":7}}}"#)) == .success(7))
         let p4 = try JSONPath.parse("$.a[3]")
         #expect(p4.select(j(#"{"a":[1]}"#)) == .failure(JSONPathMiss("No results for path: $['a'][3]")))
+        let p6 = try JSONPath.parse("$.a.b")
+        if case .failure(let m) = p6.select(j(#"{"a":"s"}"#)) {
+            #expect(m.message.hasPrefix("Expected to find an object with property ['b'] in path $['a'] but found 'java.lang.String'."))
+        } else {
+            Issue.record("expected a miss")
+        }
         let p5 = try JSONPath.parse("$.a[?(@.x)]")
         #expect(p5.select(j("{}")) == .success(j("[]")))
     }
