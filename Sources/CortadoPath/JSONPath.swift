@@ -79,6 +79,7 @@ public struct JSONPath: Sendable, CustomStringConvertible {
     /// Compiles `text`; with `allowingVariables`, `$name...` (a workflow variable followed by
     /// an optional path) is accepted too and `variable` names it. Without it, `$name` is an error.
     public static func parse(_ text: String, allowingVariables: Bool) throws(PathSyntaxError) -> JSONPath {
+        ParseCounter.record()
         var p = JSONPathParser(text, depth: 0)
         let (ctx, variable, segments) = try p.parseTopLevel(allowingVariables: allowingVariables)
         return JSONPath(source: text, isContextPath: ctx, variable: variable, segments: segments)

@@ -89,6 +89,7 @@ public struct IntrinsicCall: Sendable, CustomStringConvertible {
     /// Rejects what AWS rejects when the definition is created: unknown functions,
     /// wrong argument counts, literals of the wrong type, malformed literals and paths.
     public static func parse(_ text: String) throws(PathSyntaxError) -> IntrinsicCall {
+        ParseCounter.record()
         var p = IntrinsicParser(text)
         let call = try p.parseCall()
         p.skipSpaces()

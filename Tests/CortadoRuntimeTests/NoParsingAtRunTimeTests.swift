@@ -1,0 +1,50 @@
+import CortadoASL
+import CortadoJSON
+import CortadoPath
+import CortadoRuntime
+import Testing
+
+@Suite struct NoParsingAtRunTimeTests {
+    /// Every path feature on the hot path: InputPath, templates with paths, $$ paths and
+    /// intrinsics, Choice variables and *Path operands, ResultSelector, ResultPath,
+    /// OutputPath, Map ItemsPath/ItemSelector, Parallel, Wait SecondsPath, Fail paths.
+    static let definition = """
+        {"StartAt":"N","States":{
+          "N":{"Type":"Pass","InputPath":"$.order","Parameters":{"id.$":"$.id","n.$":"States.ArrayLength($.items)",
+               "g.$":"States.Format('hi {}', $.id)","sm.$":"$$.StateMachine.Name"},"ResultPath":"$.norm","Next":"C"},
+          "C":{"Type":"Choice","Choices":[{"And":[{"Variable":"$.norm.n","NumericGreaterThanPath":"$.limit"},
+               {"Variable":"$.norm.id","StringMatches":"o-*"}],"Next":"M"}],"Default":"W"},
+          "W":{"Type":"Wait","SecondsPath":"$.limit","Next":"M"},
+          "M":{"Type":"Map","ItemsPath":"$.order.items","ItemSelector":{"i.$":"$$.Map.Item.Index","v.$":"$$.Map.Item.Value"},
+               "ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[
+                 {"StartAt":"A","States":{"A":{"Type":"Pass","OutputPath":"$.v","End":true}}},
+                 {"StartAt":"B","States":{"B":{"Type":"Pass","Result":{"k":1},"ResultSelector":{"k.$":"$.k"},"End":true}}}],
+               "End":true}}},
+               "ResultPath":"$.mapped","Next":"F"},
+          "F":{"Type":"Choice","Choices":[{"Variable":"$.fail","IsPresent":true,"Next":"X"}],"Default":"D"},
+          "X":{"Type":"Fail","ErrorPath":"$.fail","CausePath":"States.Format('cause {}', $.fail)"},
+          "D":{"Type":"Succeed","OutputPath":"$.mapped"}}}
+        """
+
+    @Test func thousandExecutionsParseNoPath() throws {
+        let counter = ParseCounter()
+        let program = try ParseCounter.$current.withValue(counter) { try Harness.program(Self.definition) }
+        let parsedAtCompile = counter.value
+        #expect(parsedAtCompile > 10, "the counter must see compile-time parses")
+
+        let inputs: [JSON] = [
+            try JSON.parse(#"{"order":{"id":"o-1","items":[1,2,3]},"limit":1}"#),
+            try JSON.parse(#"{"order":{"id":"x-2","items":[4]},"limit":2,"fail":"Boom"}"#),
+        ]
+        var succeeded = 0, failed = 0
+        ParseCounter.$current.withValue(counter) {
+            for i in 0..<1000 {
+                let r = Harness.run(program, input: inputs[i % 2])
+                if r.status == .succeeded { succeeded += 1 } else { failed += 1 }
+            }
+        }
+        #expect(succeeded == 500)
+        #expect(failed == 500)
+        #expect(counter.value == parsedAtCompile, "executions parsed \(counter.value - parsedAtCompile) paths")
+    }
+}
