@@ -44,12 +44,10 @@ struct Exec: ParsableCommand {
             }
         }
         let machine = CLI.machineName(name, path: definition)
-        var backend: any TaskBackend = HandlerRegistry()
-        if let mockConfig {
-            do { backend = try MockBackend.load(path: mockConfig, stateMachine: machine, testCase: testCase ?? "") } catch {
-                CLI.stderr("cortado exec: \(error)")
-                throw ExitCode(2)
-            }
+        let backend: any TaskBackend
+        do { backend = try CLI.backend(mockConfig: mockConfig, testCase: testCase, machine: machine) } catch {
+            CLI.stderr("cortado exec: \(error)")
+            throw ExitCode(2)
         }
         var options = ExecutionOptions(
             executionName: executionName ?? UUID4.random(), stateMachineName: machine, clock: clock, backend: backend)

@@ -44,11 +44,9 @@ struct Run: ParsableCommand {
             throw ExitCode(2)
         }
         let machine = CLI.machineName(name, path: definition)
-        var backend: any TaskBackend = HandlerRegistry()
-        if let mockConfig {
-            do { backend = try MockBackend.load(path: mockConfig, stateMachine: machine, testCase: testCase ?? "default") } catch {
-                CLI.stderr("cortado run: \(error)"); throw ExitCode(2)
-            }
+        let backend: any TaskBackend
+        do { backend = try CLI.backend(mockConfig: mockConfig, testCase: testCase, machine: machine) } catch {
+            CLI.stderr("cortado run: \(error)"); throw ExitCode(2)
         }
         let fp: UnsafeMutablePointer<FILE>
         if out == "-" { fp = fdopen(1, "wb") } else {

@@ -1,6 +1,7 @@
 import CortadoASL
 import CortadoJSON
 import CortadoRuntime
+import CortadoTasks
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -79,6 +80,21 @@ enum CLI {
         return Compiler.compile(loaded.json)
     }
 
+    /// The task backend for `--mock-config`/`--test-case` (no config: only registered handlers).
+    /// - Throws: a message naming what is unreadable or missing.
+    static func backend(mockConfig: String?, testCase: String?, machine: String) throws(CLIError) -> any TaskBackend {
+        guard let mockConfig else { return HandlerRegistry() }
+        guard let bytes = readFile(mockConfig) else { throw CLIError("cannot read mock config \(mockConfig): \(errorMessage())") }
+        do {
+            let json = try JSON.parse(bytes)
+            return try MockBackend(config: json, stateMachine: machine, testCase: testCase ?? "default")
+        } catch let e as JSONParseError {
+            throw CLIError("mock config \(mockConfig) is not valid JSON: \(e)")
+        } catch {
+            throw CLIError("\(error)")
+        }
+    }
+
     static func diagnosticsJSON(_ ds: [Diagnostic]) -> JSON {
         .array(ds.map { d in
             var o: JSONObject = ["code": .string(d.code.rawValue), "message": .string(d.message),
@@ -98,4 +114,10 @@ enum CLI {
                     "cause": r.error?.cause.map { .string($0) } ?? .null]
         }
     }
+}
+
+/// A message for the user; the command prints it and exits non-zero.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
 }

@@ -15,6 +15,9 @@ public struct ErrorName: Sendable, Hashable, CustomStringConvertible {
     public static let noChoiceMatched = ErrorName("States.NoChoiceMatched")
     public static let parameterPathFailure = ErrorName("States.ParameterPathFailure")
     public static let resultPathMatchFailure = ErrorName("States.ResultPathMatchFailure")
+    /// What AWS reports when a ResultPath cannot be applied to the state input (e.g. `$.x`
+    /// on an array input); the ASL spec's States.ResultPathMatchFailure is not what AWS raises.
+    public static let referencePathConflict = ErrorName("States.ReferencePathConflict")
     public static let branchFailed = ErrorName("States.BranchFailed")
     public static let permissions = ErrorName("States.Permissions")
     public static let itemReaderFailed = ErrorName("States.ItemReaderFailed")

@@ -142,13 +142,6 @@ public struct JSONPath: Sendable, CustomStringConvertible {
 
 // MARK: - ResultPath
 
-extension ErrorName {
-    /// What AWS raises when a ResultPath cannot be applied to the state input
-    /// (e.g. `$.x` on an array input). Observed in real executions; the ASL spec's
-    /// `States.ResultPathMatchFailure` is not what AWS reports.
-    static let cortadoReferencePathConflict = ErrorName("States.ReferencePathConflict")
-}
-
 extension JSONPath {
     /// Applies this path as a ResultPath: `$` replaces the whole input; `$.a.b` sets the
     /// member, creating missing intermediate objects; `$.a[0]` replaces an existing element.
@@ -157,7 +150,7 @@ extension JSONPath {
     ///   value that is not an object (or, for an index, not an array holding that index).
     public func assigning(_ value: JSON, into root: JSON) throws(ASLError) -> JSON {
         guard isReferencePath else {
-            throw ASLError(.cortadoReferencePathConflict, "Unable to apply ReferencePath \(source) to input \(root.serialized)")
+            throw ASLError(.referencePathConflict, "Unable to apply ReferencePath \(source) to input \(root.serialized)")
         }
         if segments.isEmpty { return value }
         var out = root
@@ -209,6 +202,6 @@ extension JSONPath {
         case .index(let k): step = String(k)
         default: step = segments[i].fragment
         }
-        return ASLError(.cortadoReferencePathConflict, "Unable to apply step \"\(step)\" to input \(root.serialized)")
+        return ASLError(.referencePathConflict, "Unable to apply step \"\(step)\" to input \(root.serialized)")
     }
 }

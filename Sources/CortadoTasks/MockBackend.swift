@@ -19,17 +19,6 @@ public struct MockBackend: TaskBackend {
     let states: [String: [(range: ClosedRange<Int>, response: Response)]]
     let fallback: (any TaskBackend)?
 
-    /// Loads `path` and picks one test case of one state machine.
-    /// - Throws: `ConfigError` naming what is missing or malformed.
-    public static func load(path: String, stateMachine: String, testCase: String, fallback: (any TaskBackend)? = nil) throws
-        -> MockBackend
-    {
-        guard let bytes = readAll(path) else { throw ConfigError(description: "cannot read mock config \(path)") }
-        let json: JSON
-        do { json = try JSON.parse(bytes) } catch { throw ConfigError(description: "mock config \(path) is not valid JSON: \(error)") }
-        return try MockBackend(config: json, stateMachine: stateMachine, testCase: testCase, fallback: fallback)
-    }
-
     public init(config: JSON, stateMachine: String, testCase: String, fallback: (any TaskBackend)? = nil) throws {
         guard let machines = config["StateMachines"]?.objectValue else {
             throw ConfigError(description: "mock config has no StateMachines object")
@@ -86,21 +75,5 @@ public struct MockBackend: TaskBackend {
             return .success(v)
         }
     }
-
-    static func readAll(_ path: String) -> [UInt8]? {
-        guard let fp = fopen(path, "rb") else { return nil }
-        defer { fclose(fp) }
-        var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = fread(&buf, 1, buf.count, fp)
-            if n <= 0 { break }
-            out.append(contentsOf: buf[0..<n])
-        }
-        return out
-    }
 }
 
-#if canImport(Glibc)
-import Glibc
-#endif

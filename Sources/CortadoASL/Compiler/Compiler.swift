@@ -56,15 +56,11 @@ public struct Compiler {
             return nil
         }
         for s in states.members {
-            let p = "\(pointer)/States/\(escape(s.key))"
+            let p = "\(pointer)/States/\(pointerToken(s.key))"
             guard case .object(let st) = s.value else { error("State must be an object", at: p); continue }
             compileState(name: s.key, st, pc: Int(pcs[s.key]!), pcs: pcs, pointer: p)
         }
         return SubMachine(start: start)
-    }
-
-    func escape(_ key: String) -> String {
-        key.replacingTilde()
     }
 
     mutating func target(_ name: JSON?, _ pcs: [String: PC], at pointer: String) -> PC? {
@@ -297,20 +293,5 @@ public struct Compiler {
         }
         error("A Choice rule needs a comparison operator", at: pointer)
         return nil
-    }
-}
-
-extension String {
-    /// JSON Pointer escaping of one reference token.
-    func replacingTilde() -> String {
-        var out = ""
-        for c in self {
-            switch c {
-            case "~": out += "~0"
-            case "/": out += "~1"
-            default: out.append(c)
-            }
-        }
-        return out
     }
 }
