@@ -30,9 +30,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "cortado", dependencies: ["CortadoCLICommands", "CJemalloc"]),
-        .testTarget(name: "CortadoJSONTests", dependencies: ["CortadoJSON"]),
-        .testTarget(name: "CortadoPathTests", dependencies: ["CortadoJSON", "CortadoPath"]),
-        .testTarget(name: "CortadoASLTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL"]),
+        .target(name: "CortadoTestSupport", path: "Tests/Support"),
+        .testTarget(name: "CortadoJSONTests", dependencies: ["CortadoJSON", "CortadoTestSupport"]),
+        .testTarget(name: "CortadoPathTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoTestSupport"]),
+        .testTarget(name: "CortadoASLTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoTestSupport"]),
         .testTarget(name: "CortadoRuntimeTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime"]),
         .testTarget(name: "CortadoCLITests", dependencies: ["CortadoCLICommands", "CortadoRuntime"]),
     ]

@@ -1,24 +1,11 @@
 import CortadoASL
 import CortadoJSON
+import CortadoTestSupport
 import Testing
 
 /// Deterministic fuzzing of load + validate: mutated corpus definitions and random bytes
 /// must only ever produce diagnostics, never a trap.
 @Suite struct DefinitionFuzzTests {
-    /// SplitMix64: small, seedable, the same sequence on every platform.
-    struct Rng {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { n <= 1 ? 0 : Int(next() % UInt64(n)) }
-        mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
-    }
-
     struct Outcomes: CustomStringConvertible {
         var loadFailed = 0, invalid = 0, valid = 0
         var total: Int { loadFailed + invalid + valid }
@@ -43,7 +30,7 @@ import Testing
 
     static let interestingBytes: [UInt8] = Array(#"{}[]":,$.\ 0123456789-eE{%}trufalsn\#n"#.utf8) + [0x00, 0xFF, 0xC3, 0x80]
 
-    static func mutateBytes(_ input: [UInt8], _ rng: inout Rng) -> [UInt8] {
+    static func mutateBytes(_ input: [UInt8], _ rng: inout SplitMix64) -> [UInt8] {
         var bytes = input
         for _ in 0...rng.below(4) {
             let pick = rng.below(5)
@@ -106,7 +93,7 @@ import Testing
         [], [:], ["States.ALL"], ["k": "v"],
     ]
 
-    static func mutateValues(_ input: JSON, _ rng: inout Rng) -> JSON {
+    static func mutateValues(_ input: JSON, _ rng: inout SplitMix64) -> JSON {
         var value = input
         var paths: [[PathStep]] = []
         pointers(value, into: &paths)
@@ -144,7 +131,7 @@ import Testing
 
     @Test func mutatedCorpusBytes() {
         let texts = Self.corpus().map { Array($0.utf8) }
-        var rng = Rng(state: 0xC0FFEE)
+        var rng = SplitMix64(state: 0xC0FFEE)
         var outcomes = Outcomes()
         for round in 0..<3000 {
             let source = texts[round % texts.count]
@@ -164,7 +151,7 @@ import Testing
             if case .success(let loaded) = DefinitionLoader.load(bytes: Array(text.utf8), fileName: nil) { return loaded.json }
             return nil
         }
-        var rng = Rng(state: 42)
+        var rng = SplitMix64(state: 42)
         var outcomes = Outcomes()
         for round in 0..<3000 {
             let source = definitions[round % definitions.count]
@@ -185,7 +172,7 @@ import Testing
     }
 
     @Test func randomBytes() {
-        var rng = Rng(state: 7)
+        var rng = SplitMix64(state: 7)
         var outcomes = Outcomes()
         for _ in 0..<3000 {
             let count = rng.below(200)
@@ -208,4 +195,9 @@ import Testing
         #expect(outcomes.loadFailed > 0)
         #expect(outcomes.invalid > 0)
     }
+}
+
+extension SplitMix64 {
+    mutating func below(_ n: Int) -> Int { n <= 1 ? 0 : Int(next() % UInt64(n)) }
+    mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
 }

@@ -1,17 +1,7 @@
 import CortadoJSON
+import CortadoTestSupport
 import Testing
 
-/// Deterministic generator (SplitMix64) so a failing input can be replayed.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite struct JSONFuzzTests {
     static let seeds: [String] = [
@@ -20,7 +10,7 @@ struct SplitMix: RandomNumberGenerator {
     ]
 
     @Test func mutatedAndRandomInputsNeverTrap() {
-        var rng = SplitMix(state: 42)
+        var rng = SplitMix64(state: 42)
         var ok = 0, failed = 0
         let alphabet = Array(#"{}[],:"\ 0123456789.eE+-tfnrulsa/\u"#.utf8) + [0x00, 0xC3, 0xA9, 0xFF, 0x0A]
         for i in 0..<20_000 {
