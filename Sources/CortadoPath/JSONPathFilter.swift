@@ -239,15 +239,7 @@ struct JSONPathFilterParser {
         c == ASCII.lt || c == ASCII.gt || c == ASCII.eq || c == ASCII.tilde || c == ASCII.bang
     }
 
-    func nextUnescaped(_ c: UInt8, after p: Int) -> Int? {
-        var k = p + 1
-        var escaped = false
-        while k < n {
-            if escaped { escaped = false } else if b[k] == ASCII.backslash { escaped = true } else if b[k] == c { return k }
-            k += 1
-        }
-        return nil
-    }
+    func nextUnescaped(_ c: UInt8, after p: Int) -> Int? { CortadoPath.nextUnescaped(c, in: b, after: p) }
 
     mutating func parse() throws(PathSyntaxError) -> JSONPathFilter {
         var ops: [Bool] = []  // true = &&

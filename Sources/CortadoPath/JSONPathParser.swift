@@ -138,15 +138,7 @@ struct JSONPathParser {
     }
 
     /// The index of the next unescaped `c` after position `p`, or nil.
-    func nextUnescaped(_ c: UInt8, after p: Int) -> Int? {
-        var k = p + 1
-        var escaped = false
-        while k < n {
-            if escaped { escaped = false } else if b[k] == ASCII.backslash { escaped = true } else if b[k] == c { return k }
-            k += 1
-        }
-        return nil
-    }
+    func nextUnescaped(_ c: UInt8, after p: Int) -> Int? { CortadoPath.nextUnescaped(c, in: b, after: p) }
 
     /// `name` (dot notation) or `length()`.
     mutating func readName() throws(PathSyntaxError) -> JSONPathSegment {
@@ -301,4 +293,16 @@ struct JSONPathParser {
         i = e + 1
         return .filter(filter)
     }
+}
+
+/// The index of the next `c` after position `p` in `b` that no backslash escapes, or nil.
+/// Shared by the path parser and the filter parser.
+func nextUnescaped(_ c: UInt8, in b: [UInt8], after p: Int) -> Int? {
+    var k = p + 1
+    var escaped = false
+    while k < b.count {
+        if escaped { escaped = false } else if b[k] == ASCII.backslash { escaped = true } else if b[k] == c { return k }
+        k += 1
+    }
+    return nil
 }
