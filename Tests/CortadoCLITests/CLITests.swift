@@ -57,21 +57,27 @@ extension String {
     @Test func execPrintsOneResultObject() throws {
         let def = CortadoBinary.temp("ok.asl.json", #"{"StartAt":"A","States":{"A":{"Type":"Pass","Result":{"x":1},"End":true}}}"#)
         let input = CortadoBinary.temp("in.json", "{}")
-        guard let (status, out) = CortadoBinary.run(["exec", def, "--input", input]) else { return }
+        guard let (status, out) = CortadoBinary.run(["exec", def, "--input", input]) else {
+            Issue.record("the cortado binary is not built (swift build --build-tests builds it)"); return
+        }
         #expect(status == 0)
         #expect(out == #"{"status":"SUCCEEDED","output":{"x":1}}"# + "\n")
     }
 
     @Test func execReportsInvalidDefinitions() throws {
         let def = CortadoBinary.temp("bad.asl.json", #"{"StartAt":"Nope","States":{"A":{"Type":"Pass","End":true}}}"#)
-        guard let (status, out) = CortadoBinary.run(["exec", def]) else { return }
+        guard let (status, out) = CortadoBinary.run(["exec", def]) else {
+            Issue.record("the cortado binary is not built (swift build --build-tests builds it)"); return
+        }
         #expect(status == 2)
         #expect(out.hasPrefix(#"{"status":"INVALID","diagnostics":[{"code":"#))
     }
 
     @Test func validateExitsNonZeroOnErrors() throws {
         let bad = CortadoBinary.temp("v-bad.json", "{\n  \"States\": {}\n}")
-        guard let (status, out) = CortadoBinary.run(["validate", bad]) else { return }
+        guard let (status, out) = CortadoBinary.run(["validate", bad]) else {
+            Issue.record("the cortado binary is not built (swift build --build-tests builds it)"); return
+        }
         #expect(status == 1)
         #expect(out.contains("SCHEMA_VALIDATION_FAILED"))
         let good = CortadoBinary.temp("v-good.json", #"{"StartAt":"A","States":{"A":{"Type":"Succeed"}}}"#)
@@ -81,7 +87,9 @@ extension String {
     @Test func runWritesOneLinePerInputLineInOrder() throws {
         let def = CortadoBinary.temp("run.asl.json", #"{"StartAt":"A","States":{"A":{"Type":"Pass","InputPath":"$.v","End":true}}}"#)
         let events = CortadoBinary.temp("events.jsonl", "{\"v\":1}\nnot json\n{\"v\":3}\n")
-        guard let (status, out) = CortadoBinary.run(["run", def, "--events", events]) else { return }
+        guard let (status, out) = CortadoBinary.run(["run", def, "--events", events]) else {
+            Issue.record("the cortado binary is not built (swift build --build-tests builds it)"); return
+        }
         #expect(status == 0)
         let lines = out.split(separator: "\n")
         #expect(lines.count == 3)
