@@ -66,3 +66,37 @@ extension JSON {
 extension JSON: CustomStringConvertible {
     public var description: String { serialized }
 }
+
+extension JSON {
+    /// The length of `serializedBytes`, computed without building them (payload-limit checks).
+    /// - Complexity: O(size of the value); allocates nothing.
+    public var serializedByteCount: Int {
+        switch self {
+        case .null: return 4
+        case .bool(let b): return b ? 4 : 5
+        case .number(let n): return n.literal.utf8.count
+        case .string(let s): return JSON.quotedByteCount(s)
+        case .array(let a):
+            var n = 2 + max(0, a.count - 1)
+            for e in a { n += e.serializedByteCount }
+            return n
+        case .object(let o):
+            var n = 2 + max(0, o.count - 1)
+            for m in o.members { n += JSON.quotedByteCount(m.key) + 1 + m.value.serializedByteCount }
+            return n
+        }
+    }
+
+    /// Bytes `JSONWriter.writeString` produces for `s`.
+    static func quotedByteCount(_ s: String) -> Int {
+        var n = 2
+        for c in s.utf8 {
+            switch c {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x0A, 0x0D, 0x09, 0x08, 0x0C: n += 2
+            case 0..<0x20: n += 6
+            default: n += 1
+            }
+        }
+        return n
+    }
+}

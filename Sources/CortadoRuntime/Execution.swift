@@ -95,7 +95,7 @@ public final class Execution {
              "roleArn": .string(options.roleArn)]
         }
         let root = Frame(pc: Int(program.main.start), input: input, join: nil, slot: 0)
-        if input.serializedBytes.count > options.maxPayloadBytes {
+        if input.serializedByteCount > options.maxPayloadBytes {
             finish(.failed, output: nil, error: ASLError(.dataLimitExceeded,
                 "The state/task 'ExecutionStarted' returned a result with a size exceeding the maximum number of bytes service limit."))
         } else {

@@ -114,7 +114,7 @@ extension Execution {
             var eff = try select(f.input, h.inputPath, f)
             if let p = s.processing.parameters { eff = try p.evaluate(input: eff, context: { self.context(f) }) }
             let result = s.result ?? eff
-            if s.result != nil, result.serializedBytes.count > options.maxPayloadBytes {
+            if s.resultByteCount > options.maxPayloadBytes {
                 return .fail(ASLError(.dataLimitExceeded,
                     "The state/task '\(h.name)' returned a result with a size exceeding the maximum number of bytes service limit."))
             }
@@ -167,7 +167,7 @@ extension Execution {
             emit("TaskStarted", previous: lastEventID) { ["resource": .string(s.resource)] }
             switch options.backend.invoke(request) {
             case .success(let out):
-                if out.serializedBytes.count > options.maxPayloadBytes {
+                if out.serializedByteCount > options.maxPayloadBytes {
                     return .fail(ASLError(.dataLimitExceeded,
                         "The state/task '\(h.name)' returned a result with a size exceeding the maximum number of bytes service limit."))
                 }
@@ -435,7 +435,7 @@ extension Execution {
     }
 
     func finishTop(_ output: JSON) {
-        if output.serializedBytes.count > options.maxPayloadBytes {
+        if output.serializedByteCount > options.maxPayloadBytes {
             finish(.failed, output: nil, error: ASLError(.dataLimitExceeded,
                 "The state/task '\(program.headers[0].name)' returned a result with a size exceeding the maximum number of bytes service limit."))
             return

@@ -32,6 +32,7 @@ import Testing
                 let v = try JSON.parse(bytes)
                 // Whatever parses must serialize to something that parses to the same value.
                 #expect((try? JSON.parse(v.serialized)) == v)
+                #expect(v.serializedByteCount == v.serializedBytes.count)
                 ok += 1
             } catch {
                 #expect(error.offset <= bytes.count)

@@ -88,7 +88,9 @@ public struct Compiler {
         let instruction: Instruction
         switch type {
         case "Pass":
-            instruction = .pass(PassState(result: s["Result"], processing: processing(s, pcs, pointer)))
+            instruction = .pass(PassState(
+                result: s["Result"], resultByteCount: s["Result"]?.serializedByteCount ?? 0,
+                processing: processing(s, pcs, pointer)))
         case "Succeed":
             instruction = .succeed
         case "Fail":

@@ -62,6 +62,8 @@ public struct ResultProcessing: Sendable {
 
 public struct PassState: Sendable {
     public let result: JSON?
+    /// Serialized size of `result` (0 without one), measured once for the payload limit.
+    public let resultByteCount: Int
     public let processing: ResultProcessing
 }
 
