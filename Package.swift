@@ -17,13 +17,16 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         .systemLibrary(name: "CJemalloc", pkgConfig: nil, providers: [.apt(["libjemalloc-dev"])]),
         .target(name: "CortadoJSON"),
         .target(name: "CortadoPath", dependencies: ["CortadoJSON"]),
         .target(name: "CortadoASL", dependencies: ["CortadoJSON", "CortadoPath", "Yams"]),
-        .target(name: "CortadoRuntime", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL"]),
+        .target(name: "CortadoRuntime", dependencies: [
+            "CortadoJSON", "CortadoPath", "CortadoASL", .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
         .target(name: "CortadoTasks", dependencies: ["CortadoJSON", "CortadoPath", "CortadoRuntime"]),
         .target(name: "CortadoCLICommands", dependencies: [
             "CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoTasks",

@@ -76,6 +76,9 @@ public final class Execution {
     var lastEventID = 0
     var result: ExecutionResult?
     var deadline: Int64?
+    /// Per-state counters for metrics; nil keeps none and reads no clock. A worker sets its
+    /// own before each `advance`, since a parked execution may resume on another worker.
+    public var stateStats: StateStats?
     /// Every Map/Parallel join created, so `finish` can break their reference cycles.
     var openJoins: [Join] = []
     lazy var executionContext: JSON = buildExecutionContext()

@@ -16,6 +16,8 @@ final class Frame {
     var retryCount = 0
     var enteredTime: Int64 = 0
     var enteredEventID = 0
+    /// Monotonic start of the current state, when state stats are kept.
+    var statStart: UInt64 = 0
     var cancelled = false
     /// The Map/Parallel waiting for this frame, and this frame's result slot in it.
     let join: Join?
@@ -75,6 +77,9 @@ extension Execution {
                 control = e.name == .runtime ? .fail(e) : .raise(e)
             }
             if case .raise(let e) = control { control = handle(e, in: f) }
+            if let stats = stateStats {
+                if case .park = control {} else { stats.nanos[f.pc] &+= monotonicNanoseconds() &- f.statStart }
+            }
             switch control {
             case .next(let pc, let output):
                 f.pc = pc; f.input = output; f.resume = .enter
@@ -101,6 +106,10 @@ extension Execution {
     func step(_ f: Frame) throws(ASLError) -> Control {
         let h = program.headers[f.pc]
         if f.resume == .enter {
+            if let stats = stateStats {
+                stats.entered[f.pc] += 1
+                f.statStart = monotonicNanoseconds()
+            }
             f.enteredTime = now
             f.retryCount = 0
             f.retryCounts = []
