@@ -50,6 +50,12 @@ extension JSON {
         }
     }
 
+    /// Parses straight from borrowed bytes (a line inside a larger read buffer), without copying them.
+    public static func parse(buffer: UnsafeBufferPointer<UInt8>, limits: JSONLimits = .default) throws(JSONParseError) -> JSON {
+        var p = JSONParser(buffer, limits: limits)
+        return try p.parseDocument()
+    }
+
     public static func parse(_ text: String, limits: JSONLimits = .default) throws(JSONParseError) -> JSON {
         try parse(Array(text.utf8), limits: limits)
     }

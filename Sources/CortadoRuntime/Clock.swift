@@ -19,15 +19,17 @@ public func wallClockMilliseconds() -> Int64 {
 }
 
 /// A min-heap of timers, keyed by deadline then insertion order (stable for equal deadlines).
-struct TimerHeap<Element> {
+public struct TimerHeap<Element> {
     private var items: [(deadline: Int64, seq: UInt64, element: Element)] = []
     private var seq: UInt64 = 0
 
-    var isEmpty: Bool { items.isEmpty }
-    var count: Int { items.count }
-    var earliest: Int64? { items.first?.deadline }
+    public init() {}
 
-    mutating func push(_ e: Element, at deadline: Int64) {
+    public var isEmpty: Bool { items.isEmpty }
+    public var count: Int { items.count }
+    public var earliest: Int64? { items.first?.deadline }
+
+    public mutating func push(_ e: Element, at deadline: Int64) {
         seq &+= 1
         items.append((deadline, seq, e))
         var i = items.count - 1
@@ -39,7 +41,7 @@ struct TimerHeap<Element> {
     }
 
     /// Removes and returns the earliest element if its deadline is at or before `now`.
-    mutating func popDue(_ now: Int64) -> Element? {
+    public mutating func popDue(_ now: Int64) -> Element? {
         guard let first = items.first, first.deadline <= now else { return nil }
         let last = items.removeLast()
         if !items.isEmpty {
