@@ -18,16 +18,6 @@ public struct ExecutionResult: Sendable {
     }
 }
 
-/// One execution-history event (the CloudWatch Logs execution-event shape is built from it).
-public struct HistoryEvent: Sendable {
-    public let id: Int
-    public let previousEventID: Int
-    public let type: String
-    /// Epoch milliseconds.
-    public let timestamp: Int64
-    public let details: JSON
-}
-
 /// Settings for one execution.
 public struct ExecutionOptions: Sendable {
     public var executionName: String
@@ -43,7 +33,8 @@ public struct ExecutionOptions: Sendable {
     public var maxPayloadBytes = 262_144
     /// Overall limit (Express: 300 s); nil means only the definition's TimeoutSeconds applies.
     public var executionTimeoutSeconds: Int?
-    /// Receives history events; nil records nothing (the events are not even built).
+    /// Receives every history event; nil records nothing (the events are not even built).
+    /// Kept for simple uses; `Execution.eventSink` (per advance, filtered) takes precedence.
     public var eventSink: (@Sendable (HistoryEvent) -> Void)?
 
     public init(executionName: String, stateMachineName: String, clock: ClockMode = .virtual, backend: any TaskBackend) {
@@ -73,7 +64,11 @@ public final class Execution {
     let startTime: Int64
     var runQueue: [Frame] = []
     var timers = TimerHeap<Frame>()
+    /// The id of the last event emitted (events are numbered from 1).
     var lastEventID = 0
+    /// The last event of the top-level thread: what the execution's last event follows.
+    var topEventID = 0
+    var started = false
     var result: ExecutionResult?
     var deadline: Int64?
     /// Per-state counters for metrics; nil keeps none and reads no clock. A worker sets its
@@ -82,6 +77,12 @@ public final class Execution {
     /// Every Map/Parallel join created, so `finish` can break their reference cycles.
     var openJoins: [Join] = []
     lazy var executionContext: JSON = buildExecutionContext()
+    /// Receives the history events; set it (or nil) before each `advance`, since a parked
+    /// execution may resume on another worker thread with its own sink. Nil, or a sink that
+    /// does not want an event type, means those events are counted but never built.
+    public var eventSink: (any HistoryEventSink)?
+    /// This execution's ARN (built on first use).
+    public private(set) lazy var executionArn: String = options.executionArn
 
     public init(program: Program, input: JSON, options: ExecutionOptions) {
         self.program = program
@@ -93,11 +94,20 @@ public final class Execution {
         var limit = program.timeoutSeconds
         if let e = options.executionTimeoutSeconds { limit = min(limit ?? e, e) }
         if let limit { deadline = t + Int64(limit) * 1000 }
-        emit("ExecutionStarted", previous: 0) {
-            ["input": .string(input.serialized), "inputDetails": ["truncated": false],
-             "roleArn": .string(options.roleArn)]
+        if let body = options.eventSink { eventSink = ClosureEventSink(body) }
+    }
+
+    /// Emits `ExecutionStarted` and queues the first state; done by the first `advance`, so
+    /// that a sink set after `init` sees the whole history.
+    func start() {
+        started = true
+        let input = self.input
+        topEventID = emit(.executionStarted, previous: 0) {
+            EventDetails(input: input, roleArn: options.roleArn)
         }
         let root = Frame(pc: Int(program.main.start), input: input, join: nil, slot: 0)
+        // NOTE: as in AWS, the first state entered follows event 0, not ExecutionStarted.
+        root.lastEventID = 0
         if input.serializedByteCount > options.maxPayloadBytes {
             finish(.failed, output: nil, error: ASLError(.dataLimitExceeded,
                 "The state/task 'ExecutionStarted' returned a result with a size exceeding the maximum number of bytes service limit."))
@@ -108,6 +118,7 @@ public final class Execution {
 
     /// Runs everything runnable now. Never sleeps.
     public func advance() -> Advance {
+        if !started { start() }
         while true {
             if let result { return .finished(result) }
             if options.clock == .real { now = max(now, wallClockMilliseconds()) }
@@ -156,33 +167,39 @@ public final class Execution {
         timers = TimerHeap()
         switch status {
         case .succeeded:
-            emit("ExecutionSucceeded", previous: lastEventID) {
-                ["output": .string(output?.serialized ?? "null"), "outputDetails": ["truncated": false]]
-            }
+            emit(.executionSucceeded, previous: topEventID) { EventDetails(output: output ?? .null) }
         case .failed:
-            emit("ExecutionFailed", previous: lastEventID) { Execution.errorDetails(error) }
+            emit(.executionFailed, previous: topEventID) { Execution.errorDetails(error) }
         case .timedOut:
-            emit("ExecutionTimedOut", previous: lastEventID) { Execution.errorDetails(error) }
+            emit(.executionTimedOut, previous: topEventID) { Execution.errorDetails(error) }
         }
     }
 
-    static func errorDetails(_ e: ASLError?) -> JSON {
-        var o = JSONObject()
-        if let c = e?.cause { o["cause"] = .string(c) }
-        if let n = e?.name { o["error"] = .string(n.rawValue) }
-        return .object(o)
+    static func errorDetails(_ e: ASLError?) -> EventDetails {
+        EventDetails(error: e?.name?.rawValue, cause: e?.cause)
     }
 
     // MARK: - Events
 
-    /// Records an event; `details` is built only when someone listens.
-    @discardableResult
-    func emit(_ type: String, previous: Int, _ details: () -> JSON) -> Int {
+    /// Numbers an event and hands it to the sink; `details` is built only when the sink
+    /// wants this type (with no sink, or level OFF, nothing is built or allocated).
+    @discardableResult @inline(__always)
+    func emit(_ type: EventType, previous: Int, _ details: () -> EventDetails) -> Int {
         lastEventID += 1
-        if let sink = options.eventSink {
-            sink(HistoryEvent(id: lastEventID, previousEventID: previous, type: type, timestamp: now, details: details()))
+        if let sink = eventSink, sink.wants(type) {
+            sink.record(HistoryEvent(id: lastEventID, previousEventID: previous, type: type, timestamp: now,
+                                     details: details()), of: self)
         }
         return lastEventID
+    }
+
+    /// Emits an event of frame `f`'s thread, following its previous event.
+    @discardableResult @inline(__always)
+    func emit(_ type: EventType, _ f: Frame, _ details: () -> EventDetails) -> Int {
+        let id = emit(type, previous: f.lastEventID, details)
+        f.lastEventID = id
+        if f.join == nil { topEventID = id }
+        return id
     }
 
     // MARK: - Context object

@@ -16,6 +16,8 @@ final class Frame {
     var retryCount = 0
     var enteredTime: Int64 = 0
     var enteredEventID = 0
+    /// The last history event of this thread (what its next event follows).
+    var lastEventID = 0
     /// Monotonic start of the current state, when state stats are kept.
     var statStart: UInt64 = 0
     var cancelled = false
@@ -46,6 +48,10 @@ final class Join {
     var toleratedCount: Int?
     var toleratedPercentage: Double?
     var error: ASLError?
+    /// A Map (its children are iterations, with MapIteration events) rather than a Parallel.
+    var isMap = false
+    /// `MapStateStarted` / `ParallelStateStarted`: what each child's first event follows.
+    var startEventID = 0
 
     init(parent: Frame, count: Int) {
         self.parent = parent; results = Array(repeating: nil, count: count); remaining = count; pending = []
@@ -114,9 +120,7 @@ extension Execution {
             f.retryCount = 0
             f.retryCounts = []
             let input = f.input
-            f.enteredEventID = emit("\(h.type)StateEntered", previous: lastEventID) {
-                ["name": .string(h.name), "input": .string(input.serialized), "inputDetails": ["truncated": false]]
-            }
+            f.enteredEventID = emit(EventType.entered(program.code[f.pc]), f) { EventDetails(name: h.name, input: input) }
         }
         switch program.code[f.pc] {
         case .pass(let s):
@@ -170,18 +174,24 @@ extension Execution {
             let request = TaskRequest(
                 resource: s.resource, input: eff, stateName: h.name, attempt: f.retryCount,
                 executionName: options.executionName, stateMachineName: options.stateMachineName)
-            emit("TaskScheduled", previous: lastEventID) {
-                ["resource": .string(s.resource), "parameters": .string(eff.serialized)]
+            let lambda = Execution.isLambdaFunctionArn(s.resource)
+            if lambda {
+                emit(.lambdaFunctionScheduled, f) { EventDetails(resource: s.resource, input: eff) }
+                emit(.lambdaFunctionStarted, f) { EventDetails() }
+            } else {
+                emit(.taskScheduled, f) { EventDetails(resource: s.resource, parameters: eff) }
+                emit(.taskStarted, f) { EventDetails(resource: s.resource) }
             }
-            emit("TaskStarted", previous: lastEventID) { ["resource": .string(s.resource)] }
             switch options.backend.invoke(request) {
             case .success(let out):
                 if out.serializedByteCount > options.maxPayloadBytes {
                     return .fail(ASLError(.dataLimitExceeded,
                         "The state/task '\(h.name)' returned a result with a size exceeding the maximum number of bytes service limit."))
                 }
-                emit("TaskSucceeded", previous: lastEventID) {
-                    ["resource": .string(s.resource), "output": .string(out.serialized), "outputDetails": ["truncated": false]]
+                if lambda {
+                    emit(.lambdaFunctionSucceeded, f) { EventDetails(output: out) }
+                } else {
+                    emit(.taskSucceeded, f) { EventDetails(resource: s.resource, output: out) }
                 }
                 var result = out
                 if let sel = s.processing.resultSelector {
@@ -189,15 +199,24 @@ extension Execution {
                 }
                 return try exit(f, h, result: result, s.processing.resultPath)
             case .failure(let e):
-                emit("TaskFailed", previous: lastEventID) { Execution.errorDetails(e) }
+                let timedOut = e.name == .timeout
+                if lambda {
+                    emit(timedOut ? .lambdaFunctionTimedOut : .lambdaFunctionFailed, f) { Execution.errorDetails(e) }
+                } else {
+                    emit(timedOut ? .taskTimedOut : .taskFailed, f) {
+                        var d = Execution.errorDetails(e)
+                        d.resource = s.resource
+                        return d
+                    }
+                }
                 return .raise(e)
             }
 
         case .parallel(let s):
             if f.resume == .childrenDone { return try collect(f, h, s.processing) }
             let eff = try taskInput(f, h, s.processing)
-            emit("ParallelStateStarted", previous: lastEventID) { .object(JSONObject()) }
             let join = Join(parent: f, count: s.branches.count)
+            join.startEventID = emit(.parallelStateStarted, f) { EventDetails() }
             join.pending = s.branches.enumerated().map { (Int($0.element.start), eff, $0.offset) }
             return startChildren(f, join, limit: 0)
 
@@ -230,7 +249,8 @@ extension Execution {
                 guard p >= 0, p <= 100 else { throw ASLError.runtime("ToleratedFailurePercentage must be between 0 and 100.") }
                 join.toleratedPercentage = p
             }
-            emit("MapStateStarted", previous: lastEventID) { ["length": .number(JSONNumber(items.count))] }
+            join.isMap = true
+            join.startEventID = emit(.mapStateStarted, f) { EventDetails(length: items.count) }
             var inputs: [(pc: Int, input: JSON, slot: Int)] = []
             inputs.reserveCapacity(items.count)
             for (i, item) in items.enumerated() {
@@ -280,9 +300,7 @@ extension Execution {
 
     func exit(_ f: Frame, _ h: StateHeader, output: JSON, next: Int? = nil) throws(ASLError) -> Control {
         let out = try select(output, h.outputPath, f)
-        emit("\(h.type)StateExited", previous: lastEventID) {
-            ["name": .string(h.name), "output": .string(out.serialized), "outputDetails": ["truncated": false]]
-        }
+        emit(EventType.exited(program.code[f.pc]), f) { EventDetails(name: h.name, output: out) }
         if let next { return .next(next, out) }
         if let n = h.next { return .next(Int(n), out) }
         return .end(out)
@@ -341,7 +359,9 @@ extension Execution {
             }
             return ts.milliseconds
         case .secondsPath(let p):
-            let v = try read(p, input, field: "SecondsPath")
+            guard let v = p.evaluate(p.isContextPath ? ["Execution": executionContext] : input) else {
+                throw ASLError.runtime("The SecondsPath parameter does not reference an input value: \(p.source)")
+            }
             guard case .number(let n) = v, n.isIntegerLiteral, let s = n.int else {
                 throw ASLError.runtime("The SecondsPath parameter cannot be parsed as a long value: \(p.source) == \(v.stringValue ?? v.serialized)")
             }
@@ -403,9 +423,7 @@ extension Execution {
             obj["Cause"] = e.cause.map { .string($0) } ?? .null
             do throws(ASLError) {
                 let out = try applyResultPath(raw: f.input, result: .object(obj), c.resultPath)
-                emit("\(h.type)StateExited", previous: lastEventID) {
-                    ["name": .string(h.name), "output": .string(out.serialized), "outputDetails": ["truncated": false]]
-                }
+                emit(EventType.exited(program.code[f.pc]), f) { EventDetails(name: h.name, output: out) }
                 return .next(Int(c.next), out)
             } catch {
                 return .fail(qualify(error, f))
@@ -430,6 +448,14 @@ extension Execution {
 
     func launch(_ c: (pc: Int, input: JSON, slot: Int), _ join: Join) {
         let child = Frame(pc: c.pc, input: c.input, join: join, slot: c.slot)
+        if join.isMap {
+            let parent = join.parent
+            child.lastEventID = emit(.mapIterationStarted, previous: join.startEventID) {
+                EventDetails(name: self.program.headers[parent.pc].name, index: c.slot)
+            }
+        } else {
+            child.lastEventID = join.startEventID
+        }
         join.running.append(child)
         runQueue.append(child)
     }
@@ -439,6 +465,8 @@ extension Execution {
             finishTop(output); return
         }
         guard join.error == nil, !join.parent.cancelled else { return }
+        if join.isMap { emitIterationEnd(.mapIterationSucceeded, f, join) }
+        join.parent.lastEventID = f.lastEventID
         join.results[f.slot] = output
         childDone(join)
     }
@@ -457,6 +485,8 @@ extension Execution {
             finish(.failed, output: nil, error: e); return
         }
         guard join.error == nil, !join.parent.cancelled else { return }
+        if join.isMap { emitIterationEnd(.mapIterationFailed, f, join) }
+        join.parent.lastEventID = f.lastEventID
         if join.toleratedCount != nil || join.toleratedPercentage != nil {
             join.failures += 1
             let total = join.results.count
@@ -491,6 +521,25 @@ extension Execution {
         if let j = f.children { for c in j.running { cancel(c) } }
     }
 
+    /// `MapIterationSucceeded` / `MapIterationFailed` of the iteration `f`.
+    func emitIterationEnd(_ type: EventType, _ f: Frame, _ join: Join) {
+        let parent = join.parent
+        emit(type, f) { EventDetails(name: self.program.headers[parent.pc].name, index: f.slot) }
+    }
+
+    /// A plain Lambda function ARN (`arn:<partition>:lambda:...`), whose task events AWS
+    /// names LambdaFunction*; service integrations (`arn:<partition>:states:::...`) are Task*.
+    static func isLambdaFunctionArn(_ resource: String) -> Bool {
+        var colons = 0
+        var i = resource.utf8.startIndex
+        let u = resource.utf8
+        while i != u.endIndex, colons < 2 {
+            if u[i] == UInt8(ascii: ":") { colons += 1 }
+            i = u.index(after: i)
+        }
+        return colons == 2 && u[i...].starts(with: "lambda:".utf8)
+    }
+
     func childDone(_ join: Join) {
         join.remaining -= 1
         if !join.pending.isEmpty {
@@ -506,10 +555,10 @@ extension Execution {
         join.running.removeAll()
         if let e = join.error {
             f.resume = .retry
+            emit(join.isMap ? .mapStateFailed : .parallelStateFailed, f) { EventDetails() }
             return .raise(e)
         }
-        let kind = h.type
-        emit("\(kind)StateSucceeded", previous: lastEventID) { .object(JSONObject()) }
+        emit(join.isMap ? .mapStateSucceeded : .parallelStateSucceeded, f) { EventDetails() }
         var result = JSON.array(join.results.map { $0 ?? .null })
         if let sel = p.resultSelector { result = try sel.evaluate(input: result, context: { self.context(f) }) }
         return try exit(f, h, result: result, p.resultPath)

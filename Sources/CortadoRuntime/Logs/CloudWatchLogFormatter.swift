@@ -1,0 +1,166 @@
+import CortadoJSON
+
+/// Writes history events as the CloudWatch Logs records of Express workflows: one JSON
+/// object per line with `id`, `type`, `details`, `previous_event_id`, `event_timestamp`
+/// (epoch milliseconds), `execution_arn` and `redrive_count`, every scalar a string.
+///
+/// Without `includeExecutionData` the execution data (`input`, `output`, `parameters`
+/// and their `...Details`) are left out, as AWS does; errors and causes stay.
+public struct CloudWatchLogFormatter: Sendable {
+    public var includeExecutionData: Bool
+    /// CloudWatch Logs truncates an input or output above 248 KiB and flags it `truncated`.
+    public var maxDataBytes = 248 * 1024
+
+    public init(includeExecutionData: Bool) { self.includeExecutionData = includeExecutionData }
+
+    /// Appends `event` of the execution `executionArn` as one line (with its `\n`) to `out`.
+    public func write(_ event: HistoryEvent, executionArn: String, region: String, redriveCount: Int = 0,
+                      into out: inout JSONWriter) {
+        out.bytes.append(contentsOf: #"{"id":"#.utf8)
+        quotedInt(event.id, &out.bytes)
+        out.bytes.append(contentsOf: #","type":"#.utf8)
+        out.writeString(event.type.rawValue)
+        out.bytes.append(contentsOf: #","details":{"#.utf8)
+        writeDetails(event, region: region, &out)
+        out.bytes.append(contentsOf: #"},"previous_event_id":"#.utf8)
+        quotedInt(event.previousEventID, &out.bytes)
+        out.bytes.append(contentsOf: #","event_timestamp":"#.utf8)
+        quotedInt(Int(event.timestamp), &out.bytes)
+        out.bytes.append(contentsOf: #","execution_arn":"#.utf8)
+        out.writeString(executionArn)
+        out.bytes.append(contentsOf: #","redrive_count":"#.utf8)
+        quotedInt(redriveCount, &out.bytes)
+        out.bytes.append(contentsOf: "}\n".utf8)
+    }
+
+    func writeDetails(_ event: HistoryEvent, region: String, _ out: inout JSONWriter) {
+        let d = event.details
+        var first = true
+        func key(_ k: StaticString, _ out: inout JSONWriter) {
+            if !first { out.bytes.append(UInt8(ascii: ",")) }
+            first = false
+            out.bytes.append(UInt8(ascii: "\""))
+            k.withUTF8Buffer { out.bytes.append(contentsOf: $0) }
+            out.bytes.append(contentsOf: #"":"#.utf8)
+        }
+        if let resource = d.resource {
+            let (type, name) = CloudWatchLogFormatter.splitResource(resource, event.type)
+            if let type { key("resourceType", &out); out.writeString(type) }
+            key("resource", &out); out.writeString(name)
+            if event.type == .taskScheduled { key("region", &out); out.writeString(region) }
+        }
+        if let name = d.name { key("name", &out); out.writeString(name) }
+        if let index = d.index { key("index", &out); int(index, &out.bytes) }
+        if let length = d.length { key("length", &out); int(length, &out.bytes) }
+        if includeExecutionData {
+            if let input = d.input {
+                key("input", &out)
+                let t = data(input, &out)
+                key("inputDetails", &out); truncated(t, &out)
+            }
+            if let parameters = d.parameters {
+                key("parameters", &out)
+                _ = data(parameters, &out)
+            }
+            if let output = d.output {
+                key("output", &out)
+                let t = data(output, &out)
+                key("outputDetails", &out); truncated(t, &out)
+            }
+        }
+        if let roleArn = d.roleArn { key("roleArn", &out); out.writeString(roleArn) }
+        if let error = d.error { key("error", &out); out.writeString(error) }
+        if let cause = d.cause { key("cause", &out); out.writeString(cause) }
+    }
+
+    /// Writes `value` as JSON; above `maxDataBytes` writes its text cut to that size as a
+    /// string instead and returns true (truncated).
+    func data(_ value: JSON, _ out: inout JSONWriter) -> Bool {
+        guard value.serializedByteCount > maxDataBytes else { out.write(value); return false }
+        var text = value.serializedBytes.prefix(maxDataBytes)
+        while let last = text.last, last & 0xC0 == 0x80 { text.removeLast() }  // whole characters only
+        if let last = text.last, last >= 0xC0 { text.removeLast() }
+        out.writeString(String(decoding: text, as: UTF8.self))
+        return true
+    }
+
+    func truncated(_ t: Bool, _ out: inout JSONWriter) {
+        out.bytes.append(contentsOf: (t ? #"{"truncated":true}"# : #"{"truncated":false}"#).utf8)
+    }
+
+    /// `resourceType` and `resource` of a task event: `arn:aws:states:::lambda:invoke` is
+    /// `lambda` + `invoke`, `arn:aws:states:::aws-sdk:s3:getObject` is `aws-sdk:s3` +
+    /// `getObject`. Lambda function events carry the whole ARN and no type.
+    static func splitResource(_ resource: String, _ type: EventType) -> (String?, String) {
+        switch type {
+        case .lambdaFunctionScheduled, .lambdaFunctionStarted, .lambdaFunctionSucceeded, .lambdaFunctionFailed,
+             .lambdaFunctionTimedOut, .lambdaFunctionScheduleFailed, .lambdaFunctionStartFailed:
+            return (nil, resource)
+        default: break
+        }
+        // arn:<partition>:states:::<service>[:<more>]:<action>
+        let parts = resource.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+        guard parts.count == 6, parts[0] == "arn", parts[2] == "states", parts[3].isEmpty, parts[4].isEmpty else {
+            return (nil, resource)
+        }
+        let rest = parts[5]
+        guard let colon = rest.lastIndex(of: ":") else { return (String(rest), resource) }
+        return (String(rest[..<colon]), String(rest[rest.index(after: colon)...]))
+    }
+
+    @inline(__always) func quotedInt(_ n: Int, _ b: inout [UInt8]) {
+        b.append(UInt8(ascii: "\"")); int(n, &b); b.append(UInt8(ascii: "\""))
+    }
+
+    /// Decimal digits without building a String.
+    func int(_ n: Int, _ b: inout [UInt8]) {
+        if n < 0 { b.append(UInt8(ascii: "-")) }
+        var m = n.magnitude
+        let start = b.count
+        repeat { b.append(UInt8(ascii: "0") + UInt8(m % 10)); m /= 10 } while m > 0
+        b[start...].reverse()
+    }
+}
+
+/// A sink that formats the events its level admits as CloudWatch Logs lines into a
+/// reusable byte buffer; the owner drains it (to a file, stderr, a batch writer).
+///
+/// Not thread-safe: give each worker thread its own and set it as `Execution.eventSink`
+/// before every `advance` on that thread.
+public final class CloudWatchLogSink: HistoryEventSink {
+    public let level: LogLevel
+    public var formatter: CloudWatchLogFormatter
+    var writer = JSONWriter()
+
+    public init(level: LogLevel, includeExecutionData: Bool = false) {
+        self.level = level
+        self.formatter = CloudWatchLogFormatter(includeExecutionData: includeExecutionData)
+        writer.bytes.reserveCapacity(level == .off ? 0 : 64 * 1024)
+    }
+
+    /// The formatted lines not drained yet (each ends with `\n`).
+    public var buffer: [UInt8] {
+        get { writer.bytes }
+        set { writer.bytes = newValue }
+    }
+
+    @inline(__always)
+    public func wants(_ type: EventType) -> Bool { level.includes(type) }
+
+    public func record(_ event: HistoryEvent, of execution: Execution) {
+        formatter.write(event, executionArn: execution.executionArn, region: execution.options.region,
+                        redriveCount: 0, into: &writer)
+    }
+
+    /// Appends the buffered lines to `out` and empties the buffer, keeping its capacity.
+    public func drain(into out: inout [UInt8]) {
+        out.append(contentsOf: writer.bytes)
+        writer.bytes.removeAll(keepingCapacity: true)
+    }
+
+    /// Hands the buffered lines to `body` and empties the buffer, keeping its capacity.
+    public func drain(_ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        writer.bytes.withUnsafeBufferPointer(body)
+        writer.bytes.removeAll(keepingCapacity: true)
+    }
+}

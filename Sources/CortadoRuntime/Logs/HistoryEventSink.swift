@@ -1,0 +1,87 @@
+import CortadoJSON
+
+/// The fields of one event's `details`. Only those an event type has are set; the
+/// execution data (`input`, `output`, `parameters`) are references to the documents the
+/// interpreter already holds, never copies or text.
+public struct EventDetails: Sendable {
+    /// The state's name (state entered/exited, Map iteration events).
+    public var name: String?
+    /// The full `Resource` of a Task state (task and Lambda function events).
+    public var resource: String?
+    /// `index` of a Map iteration.
+    public var index: Int?
+    /// `length` of a Map state (number of items).
+    public var length: Int?
+    /// Execution data: a state's or the execution's input.
+    public var input: JSON?
+    /// Execution data: the effective parameters a task is scheduled with.
+    public var parameters: JSON?
+    /// Execution data: a state's, a task's or the execution's output.
+    public var output: JSON?
+    public var roleArn: String?
+    public var error: String?
+    public var cause: String?
+
+    public init(name: String? = nil, resource: String? = nil, index: Int? = nil, length: Int? = nil,
+                input: JSON? = nil, parameters: JSON? = nil, output: JSON? = nil,
+                roleArn: String? = nil, error: String? = nil, cause: String? = nil) {
+        self.name = name; self.resource = resource; self.index = index; self.length = length
+        self.input = input; self.parameters = parameters; self.output = output
+        self.roleArn = roleArn; self.error = error; self.cause = cause
+    }
+
+    /// The details as a JSON object with every field set (execution data as JSON values).
+    public var json: JSON {
+        var o = JSONObject()
+        if let name { o["name"] = .string(name) }
+        if let resource { o["resource"] = .string(resource) }
+        if let index { o["index"] = .number(JSONNumber(index)) }
+        if let length { o["length"] = .number(JSONNumber(length)) }
+        if let input { o["input"] = input }
+        if let parameters { o["parameters"] = parameters }
+        if let output { o["output"] = output }
+        if let roleArn { o["roleArn"] = .string(roleArn) }
+        if let error { o["error"] = .string(error) }
+        if let cause { o["cause"] = .string(cause) }
+        return .object(o)
+    }
+}
+
+/// One execution-history event.
+public struct HistoryEvent: Sendable {
+    /// Numbered from 1 in the order the events happen (filtered events keep their numbers).
+    public let id: Int
+    /// The event this one follows within its thread of control (0 for `ExecutionStarted`
+    /// and, as in AWS, for the first state entered).
+    public let previousEventID: Int
+    public let type: EventType
+    /// Epoch milliseconds.
+    public let timestamp: Int64
+    public let details: EventDetails
+
+    public init(id: Int, previousEventID: Int, type: EventType, timestamp: Int64, details: EventDetails) {
+        self.id = id; self.previousEventID = previousEventID; self.type = type
+        self.timestamp = timestamp; self.details = details
+    }
+}
+
+/// Receives an execution's history events.
+///
+/// The interpreter asks `wants(type)` first and builds the event's details only when it
+/// answers true, so a sink that wants nothing (level OFF) costs one call per event and
+/// allocates nothing. A sink belongs to one thread at a time: set it on the `Execution`
+/// (`Execution.eventSink`) before each `advance`, e.g. one sink per batch worker.
+public protocol HistoryEventSink: AnyObject {
+    /// Whether events of `type` are recorded; false means `record` is not called for them.
+    func wants(_ type: EventType) -> Bool
+    /// Records one event of `execution` (`execution.executionArn` names it).
+    func record(_ event: HistoryEvent, of execution: Execution)
+}
+
+/// Adapts a closure (`ExecutionOptions.eventSink`) to a sink that takes every event.
+final class ClosureEventSink: HistoryEventSink {
+    let body: @Sendable (HistoryEvent) -> Void
+    init(_ body: @escaping @Sendable (HistoryEvent) -> Void) { self.body = body }
+    func wants(_ type: EventType) -> Bool { true }
+    func record(_ event: HistoryEvent, of execution: Execution) { body(event) }
+}
