@@ -3,6 +3,11 @@ import CortadoASL
 import CortadoJSON
 import CortadoRuntime
 import CortadoTasks
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
 
 /// `cortado exec DEF --input FILE`: one execution, one JSON object on stdout.
 struct Exec: ParsableCommand {
@@ -23,6 +28,16 @@ struct Exec: ParsableCommand {
     @Option(name: .customLong("mock-config"), help: "AWS Step Functions Local mock config file for Task states.")
     var mockConfig: String?
     @Option(name: .customLong("test-case"), help: "Test case of the mock config to use.") var testCase: String?
+    @Option(name: .customLong("log-level"),
+            help: "Execution log level, as in AWS: ALL, ERROR, FATAL or OFF (default: OFF).")
+    var logLevel: LogLevel = .off
+    @Flag(name: .customLong("include-execution-data"),
+          help: "Include inputs and outputs in the execution log (as AWS's includeExecutionData).")
+    var includeExecutionData = false
+    @Option(name: .long, help: "Write the execution log (CloudWatch Logs JSON lines of Express workflows) to this file; - is stderr.")
+    var logs: String?
+    @Option(name: .long, help: "The AWS account in ARNs (default: 111111111111, that of the recorded log cases).")
+    var account: String = "111111111111"
 
     func run() throws {
         let program: Program
@@ -52,10 +67,33 @@ struct Exec: ParsableCommand {
         var options = ExecutionOptions(
             executionName: executionName ?? UUID4.random(), stateMachineName: machine, clock: clock, backend: backend)
         options.startTime = nil
-        let result = Execution(program: program, input: inputValue, options: options).runToCompletion()
+        options.account = account
+        options.roleArn = "arn:aws:iam::\(account):role/cortado"
+        let execution = Execution(program: program, input: inputValue, options: options)
+        var sink: CloudWatchLogSink?
+        if logs != nil, logLevel != .off {
+            sink = CloudWatchLogSink(level: logLevel, includeExecutionData: includeExecutionData)
+            execution.eventSink = sink
+        }
+        let result = execution.runToCompletion()
+        if let logs {
+            let lines = sink?.buffer ?? []
+            if logs == "-" {
+                CLI.writeAll(2, lines)
+            } else {
+                let fd = open(logs, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+                guard fd >= 0 else {
+                    CLI.stderr("cortado exec: cannot write logs to \(logs): \(CLI.errorMessage())")
+                    throw ExitCode(2)
+                }
+                CLI.writeAll(fd, lines)
+                close(fd)
+            }
+        }
         CLI.stdout(CLI.resultJSON(result).serializedBytes + [10])
         if result.status != .succeeded { throw ExitCode(1) }
     }
 }
 
 extension ClockMode: ExpressibleByArgument {}
+extension LogLevel: ExpressibleByArgument {}
