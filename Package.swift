@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "CortadoASL", targets: ["CortadoASL"]),
         .library(name: "CortadoRuntime", targets: ["CortadoRuntime"]),
         .library(name: "CortadoTasks", targets: ["CortadoTasks"]),
+        .library(name: "CortadoBatch", targets: ["CortadoBatch"]),
         .executable(name: "cortado", targets: ["cortado"]),
     ],
     dependencies: [
@@ -27,9 +28,10 @@ let package = Package(
         .target(name: "CortadoRuntime", dependencies: [
             "CortadoJSON", "CortadoPath", "CortadoASL", .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
+        .target(name: "CortadoBatch", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime"]),
         .target(name: "CortadoTasks", dependencies: ["CortadoJSON", "CortadoPath", "CortadoRuntime"]),
         .target(name: "CortadoCLICommands", dependencies: [
-            "CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoTasks",
+            "CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoTasks", "CortadoBatch",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "cortado", dependencies: ["CortadoCLICommands", "CJemalloc"]),
@@ -38,6 +40,7 @@ let package = Package(
         .testTarget(name: "CortadoPathTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoTestSupport"]),
         .testTarget(name: "CortadoASLTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoTestSupport"]),
         .testTarget(name: "CortadoRuntimeTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime"]),
+        .testTarget(name: "CortadoBatchTests", dependencies: ["CortadoJSON", "CortadoASL", "CortadoRuntime", "CortadoBatch"]),
         .testTarget(name: "CortadoCLITests", dependencies: ["CortadoCLICommands", "CortadoRuntime"]),
     ]
 )

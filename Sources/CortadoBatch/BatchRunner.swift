@@ -1,0 +1,361 @@
+import CortadoASL
+import CortadoJSON
+import CortadoPath
+import CortadoRuntime
+import Foundation
+import Synchronization
+
+/// Everything a batch run needs.
+public struct BatchConfig: @unchecked Sendable {
+    public var program: Program
+    public var stateMachineName: String
+    public var backend: any TaskBackend
+    public var definitionPath: String
+    /// Events file, or "-" for stdin.
+    public var eventsPath: String
+    /// Results file, or "-" for stdout (no checkpoint then).
+    public var outputPath: String
+    public var workers: Int
+    public var clock: ClockMode = .real
+    public var batchLines = 256
+    /// Lines in flight at most (parked executions included): bounds memory.
+    public var windowLines = 65_536
+    public var resume = false
+    public var shard: (index: Int, count: Int)?
+    /// Stop once more than this many lines failed.
+    public var maxFailures: Int?
+    /// Express's 5-minute limit.
+    public var executionTimeoutSeconds: Int? = 300
+    /// Called every `metricsInterval` seconds on a background queue, and once at the end (`final`).
+    public var onMetrics: (@Sendable (_ snapshot: MetricsSnapshot, _ fractionRead: Double?, _ final: Bool) -> Void)?
+    public var metricsInterval: Double = 1
+    /// Execution logs (CloudWatch Logs lines of Express workflows) go to this descriptor.
+    public var logFD: Int32?
+    public var logLevel: LogLevel = .off
+    public var includeExecutionData = false
+
+    public init(program: Program, stateMachineName: String, backend: any TaskBackend, definitionPath: String,
+                eventsPath: String, outputPath: String, workers: Int) {
+        self.program = program; self.stateMachineName = stateMachineName; self.backend = backend
+        self.definitionPath = definitionPath; self.eventsPath = eventsPath; self.outputPath = outputPath
+        self.workers = max(1, workers)
+    }
+}
+
+/// How a batch run ended.
+public struct BatchSummary: Sendable {
+    /// Result lines this invocation wrote.
+    public var linesWritten: Int
+    /// Input line the run resumed after (0 for a fresh run).
+    public var resumedAfter: Int
+    /// The last input line with a written result.
+    public var watermark: Int
+    /// True when `--max-failures` stopped the run before the end of the input.
+    public var stoppedEarly: Bool
+    public var metrics: MetricsSnapshot
+}
+
+/// Runs one execution per input line on a pool of Dispatch queues (one per worker), parking
+/// executions that wait on a shared timer heap, and writes results in input order.
+public final class BatchRunner: @unchecked Sendable {
+    enum Job {
+        case batch(LineBatch)
+        case resume([Parked])
+        case stop
+    }
+
+    struct Parked {
+        let execution: Execution
+        let batch: LineBatch
+        let slot: Int
+        let startNanos: UInt64
+    }
+
+    let config: BatchConfig
+    let jobs = BlockingQueue<Job>()
+    let metrics: RunMetrics
+    let failures = Atomic<Int>(0)
+    let completed = Atomic<Int>(0)
+    let stop = Atomic<Bool>(false)
+    var writer: OrderedWriter!
+    let timers: ParkingLot
+
+    public init(config: BatchConfig) {
+        self.config = config
+        metrics = RunMetrics(stateNames: config.program.headers.map(\.name))
+        timers = ParkingLot()
+    }
+
+    /// Runs the whole file. Blocks until every line read has its result written.
+    /// - Throws: `BatchError` for unreadable input, unwritable output or a mismatched resume.
+    public func run() throws -> BatchSummary {
+        // Input.
+        let inFD: Int32 = config.eventsPath == "-" ? 0 : open(config.eventsPath, O_RDONLY)
+        guard inFD >= 0 else { throw BatchError("cannot read events \(config.eventsPath): \(String(cString: strerror(errno)))") }
+        defer { if inFD != 0 { close(inFD) } }
+        var st = stat()
+        let totalBytes: Int? = (fstat(inFD, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG) ? Int(st.st_size) : nil
+
+        // Output and checkpoint.
+        let shardText = config.shard.map { "\($0.index)/\($0.count)" } ?? ""
+        var start = Checkpoint(line: 0, bytes: 0, completed: false, definition: config.definitionPath,
+                               events: config.eventsPath, shard: shardText)
+        let outFD: Int32
+        var checkpointPath: String? = nil
+        if config.outputPath == "-" {
+            if config.resume { throw BatchError("--resume needs --out FILE (stdout cannot be truncated)") }
+            outFD = 1
+        } else {
+            checkpointPath = Checkpoint.path(forOutput: config.outputPath)
+            if config.resume, let saved = try Checkpoint.read(from: checkpointPath!) {
+                guard saved.events == start.events, saved.shard == start.shard else {
+                    throw BatchError("the checkpoint \(checkpointPath!) belongs to another run (events \(saved.events), shard '\(saved.shard)')")
+                }
+                start = saved
+                start.completed = false
+            }
+            outFD = open(config.outputPath, O_WRONLY | O_CREAT, 0o644)
+            guard outFD >= 0 else { throw BatchError("cannot write \(config.outputPath): \(String(cString: strerror(errno)))") }
+            // Drop whatever a crash left beyond the watermark; those lines run again.
+            // (A device such as /dev/null has nothing to truncate.)
+            var ost = stat()
+            let regular = fstat(outFD, &ost) == 0 && (ost.st_mode & S_IFMT) == S_IFREG
+            guard !regular || (ftruncate(outFD, off_t(start.bytes)) == 0 && lseek(outFD, off_t(start.bytes), SEEK_SET) >= 0)
+            else {
+                throw BatchError("cannot truncate \(config.outputPath): \(String(cString: strerror(errno)))")
+            }
+            if !config.resume { try start.write(to: checkpointPath!) }
+        }
+        defer { if outFD != 1 { close(outFD) } }
+
+        let permits = Permits(max(2, config.windowLines / config.batchLines))
+        writer = OrderedWriter(fd: outFD, permits: permits, checkpointPath: checkpointPath, start: start)
+        let reader = LineReader(fd: inFD, batchLines: config.batchLines, skipThrough: start.line, shard: config.shard)
+
+        // Workers: one serial Dispatch queue each, with its own metrics and buffers.
+        let group = DispatchGroup()
+        for w in 0..<config.workers {
+            let q = DispatchQueue(label: "cortado.worker.\(w)")
+            group.enter()
+            q.async { self.workerLoop(); group.leave() }
+        }
+        let timerThread = Thread { self.timers.run { self.jobs.push(.resume($0)) } }
+        timerThread.stackSize = 1 << 20
+        timerThread.start()
+
+        // Metrics.
+        // NOTE: libdispatch traps when a never-resumed source is released, so the timer
+        // exists only when someone listens.
+        var reporter: DispatchSourceTimer? = nil
+        if let onMetrics = config.onMetrics {
+            let reporterTimer = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
+            reporter = reporterTimer
+            let interval = max(0.05, config.metricsInterval)
+            reporterTimer.schedule(deadline: .now() + interval, repeating: interval)
+            reporterTimer.setEventHandler {
+                let snap = self.snapshot()
+                onMetrics(snap, totalBytes.map { Double(reader.consumed.load(ordering: .relaxed)) / Double(max($0, 1)) }, false)
+            }
+            reporterTimer.resume()
+        }
+
+        // Reader on its own thread; the writer here.
+        let readError = Mutex<BatchError?>(nil)
+        let readerThread = Thread {
+            do {
+                let (n, _) = try reader.run(
+                    emit: { b in
+                        permits.acquire()
+                        if b.count == 0 { self.writer.submit(b) } else {
+                            self.metrics.addStarted(b.count)
+                            self.jobs.push(.batch(b))
+                        }
+                    },
+                    shouldStop: { self.stop.load(ordering: .relaxed) })
+                self.writer.finish(totalBatches: n)
+            } catch {
+                readError.withLock { $0 = error as? BatchError ?? BatchError("\(error)") }
+                self.stop.store(true, ordering: .relaxed)
+                self.writer.finish(totalBatches: 0)
+            }
+        }
+        readerThread.start()
+        let end = writer.run()
+
+        for _ in 0..<config.workers { jobs.push(.stop) }
+        group.wait()
+        timers.shutdown()
+        reporter?.cancel()
+        if let e = readError.withLock({ $0 }) { throw e }
+        if let e = writer.error { throw e }
+        let final = snapshot()
+        config.onMetrics?(final, 1, true)
+        return BatchSummary(
+            linesWritten: writer.linesWritten, resumedAfter: start.line, watermark: end.line,
+            stoppedEarly: stop.load(ordering: .relaxed), metrics: final)
+    }
+
+    func snapshot() -> MetricsSnapshot {
+        // Lines handed to workers and not finished yet: running or parked on a timer.
+        let probe = metrics.snapshot(inFlight: 0)
+        return metrics.snapshot(inFlight: max(0, probe.started - probe.succeeded - probe.failed - probe.timedOut))
+    }
+
+    // MARK: - Workers
+
+    final class WorkerState {
+        let metrics: WorkerMetrics
+        var writer = JSONWriter()
+        /// This worker's log buffer (nil when logs are off: nothing is built).
+        let sink: CloudWatchLogSink?
+        init(stateCount: Int, sink: CloudWatchLogSink?) {
+            metrics = WorkerMetrics(stateCount: stateCount); self.sink = sink
+        }
+    }
+
+    /// One lock per drained worker buffer, never per event.
+    let logLock = NSLock()
+
+    func flushLogs(_ ctx: WorkerState) {
+        guard let sink = ctx.sink, let fd = config.logFD, !sink.buffer.isEmpty else { return }
+        logLock.lock()
+        sink.drain { buf in
+            var off = 0
+            while off < buf.count {
+                let n = write(fd, buf.baseAddress! + off, buf.count - off)
+                if n < 0 { if errno == EINTR { continue }; break }
+                off += n
+            }
+        }
+        logLock.unlock()
+    }
+
+    func workerLoop() {
+        let sink = (config.logFD != nil && config.logLevel != .off)
+            ? CloudWatchLogSink(level: config.logLevel, includeExecutionData: config.includeExecutionData) : nil
+        let ctx = WorkerState(stateCount: config.program.code.count, sink: sink)
+        while true {
+            switch jobs.pop() {
+            case .stop: metrics.absorb(ctx.metrics); flushLogs(ctx); return
+            case .batch(let b):
+                for slot in 0..<b.count { startLine(b, slot, ctx) }
+            case .resume(let list):
+                for p in list {
+                    p.execution.stateStats = ctx.metrics.stateStats
+                    p.execution.eventSink = ctx.sink
+                    settle(p.execution.advance(), p, ctx)
+                }
+            }
+            metrics.absorb(ctx.metrics)
+            flushLogs(ctx)
+        }
+    }
+
+    func startLine(_ b: LineBatch, _ slot: Int, _ ctx: WorkerState) {
+        let t0 = monotonicNanoseconds()
+        let range = b.ranges[slot]
+        let lineNo = b.lineNumbers[slot]
+        let input: JSON
+        do {
+            if range.isEmpty { throw ASLError(.runtime, "Input line \(lineNo) is empty.") }
+            if range.count > 262_144 {
+                throw ASLError(.dataLimitExceeded,
+                    "Input line \(lineNo) is \(range.count) bytes, more than the 262144-byte (256 KiB) limit on execution input.")
+            }
+            input = try b.chunk.bytes.withUnsafeBufferPointer { buf throws(ASLError) -> JSON in
+                do { return try JSON.parse(buffer: UnsafeBufferPointer(rebasing: buf[range])) } catch {
+                    throw ASLError(.runtime, "Input line \(lineNo) is not valid JSON: \(error)")
+                }
+            }
+        } catch {
+            finish(ExecutionResult(status: .failed, output: nil, error: error as? ASLError), b, slot, t0, ctx)
+            return
+        }
+        var options = ExecutionOptions(
+            executionName: "line-\(lineNo)", stateMachineName: config.stateMachineName, clock: config.clock,
+            backend: config.backend)
+        options.executionTimeoutSeconds = config.executionTimeoutSeconds
+        let exec = Execution(program: config.program, input: input, options: options)
+        exec.stateStats = ctx.metrics.stateStats
+        exec.eventSink = ctx.sink
+        settle(exec.advance(), Parked(execution: exec, batch: b, slot: slot, startNanos: t0), ctx)
+    }
+
+    func settle(_ a: Advance, _ p: Parked, _ ctx: WorkerState) {
+        switch a {
+        case .finished(let r): finish(r, p.batch, p.slot, p.startNanos, ctx)
+        case .waitUntil(let t): timers.park(p, until: t)
+        }
+    }
+
+    func finish(_ r: ExecutionResult, _ b: LineBatch, _ slot: Int, _ t0: UInt64, _ ctx: WorkerState) {
+        ctx.metrics.record(status: r.status, latencyNanos: monotonicNanoseconds() &- t0)
+        if r.status != .succeeded {
+            let n = failures.add(1, ordering: .relaxed).newValue
+            if let max = config.maxFailures, n > max { stop.store(true, ordering: .relaxed) }
+        }
+        var w = ctx.writer
+        w.bytes.removeAll(keepingCapacity: true)
+        ResultLine.write(line: b.lineNumbers[slot], r, into: &w)
+        ctx.writer = w
+        if b.complete(slot, w.bytes) { writer.submit(b) }
+    }
+}
+
+/// The shape of one result line.
+public enum ResultLine {
+    public static func write(line: Int, _ r: ExecutionResult, into w: inout JSONWriter) {
+        w.bytes.append(contentsOf: #"{"line":"#.utf8)
+        w.bytes.append(contentsOf: String(line).utf8)
+        switch r.status {
+        case .succeeded:
+            w.bytes.append(contentsOf: #","status":"SUCCEEDED","output":"#.utf8)
+            w.write(r.output ?? .null)
+        case .failed, .timedOut:
+            w.bytes.append(contentsOf: (r.status == .failed ? #","status":"FAILED","error":"# : #","status":"TIMED_OUT","error":"#).utf8)
+            w.write(r.error?.name.map { .string($0.rawValue) } ?? .null)
+            w.bytes.append(contentsOf: #","cause":"#.utf8)
+            w.write(r.error?.cause.map { .string($0) } ?? .null)
+        }
+        w.bytes.append(contentsOf: "}\n".utf8)
+    }
+}
+
+/// Executions waiting for a time (Wait, retry back-off), on one heap with one thread that
+/// hands due ones back to the workers. A million parked executions cost memory, not threads.
+final class ParkingLot: @unchecked Sendable {
+    private let cond = NSCondition()
+    private var heap = TimerHeap<BatchRunner.Parked>()
+    private var closed = false
+
+    func park(_ p: BatchRunner.Parked, until t: Int64) {
+        cond.lock()
+        heap.push(p, at: t)
+        cond.signal()
+        cond.unlock()
+    }
+
+    func shutdown() {
+        cond.lock(); closed = true; cond.signal(); cond.unlock()
+    }
+
+    /// Loops until shutdown, calling `deliver` with every batch of due executions.
+    func run(deliver: ([BatchRunner.Parked]) -> Void) {
+        cond.lock()
+        while !closed {
+            let now = wallClockMilliseconds()
+            var due: [BatchRunner.Parked] = []
+            while let p = heap.popDue(now) { due.append(p); if due.count == 256 { break } }
+            if !due.isEmpty {
+                cond.unlock(); deliver(due); cond.lock()
+                continue
+            }
+            if let next = heap.earliest {
+                _ = cond.wait(until: Date(timeIntervalSince1970: Double(next) / 1000))
+            } else {
+                cond.wait()
+            }
+        }
+        cond.unlock()
+    }
+}

@@ -1,0 +1,180 @@
+import CortadoASL
+import CortadoBatch
+import CortadoJSON
+import CortadoRuntime
+import Foundation
+import Testing
+
+/// Temp files and a compiled program for batch tests.
+struct BatchFixture {
+    let dir: String
+    init() {
+        dir = NSTemporaryDirectory() + "cortado-batch-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    }
+
+    func file(_ name: String, _ text: String) -> String {
+        let p = dir + "/" + name
+        FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
+        return p
+    }
+
+    func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+
+    static func program(_ def: String) throws -> Program {
+        try Compiler.compile(try JSON.parse(def)).get()
+    }
+
+    static let double = #"{"StartAt":"D","States":{"D":{"Type":"Pass","Parameters":{"n.$":"$.n","twice.$":"States.MathAdd($.n, $.n)"},"End":true}}}"#
+
+    func config(_ def: String = BatchFixture.double, events: String, out: String, workers: Int = 4) throws -> BatchConfig {
+        var c = BatchConfig(program: try BatchFixture.program(def), stateMachineName: "sm", backend: HandlerRegistry(),
+                            definitionPath: "def.json", eventsPath: events, outputPath: out, workers: workers)
+        c.clock = .virtual
+        c.batchLines = 7  // small batches: many batches complete out of order
+        c.windowLines = 70
+        return c
+    }
+
+    static func events(_ n: Int) -> String { (1...n).map { #"{"n":\#($0)}"# }.joined(separator: "\n") + "\n" }
+}
+
+extension BatchError: Equatable {
+    public static func == (a: BatchError, b: BatchError) -> Bool { a.description == b.description }
+}
+
+@Suite struct BatchRunnerTests {
+    @Test func resultsAreInInputOrderUnderManyWorkers() throws {
+        let f = BatchFixture()
+        let events = f.file("in.jsonl", BatchFixture.events(5000))
+        let out = f.dir + "/out.jsonl"
+        let s = try BatchRunner(config: try f.config(events: events, out: out, workers: 8)).run()
+        #expect(s.linesWritten == 5000)
+        #expect(s.metrics.succeeded == 5000)
+        let lines = f.read(out).split(separator: "\n")
+        #expect(lines.count == 5000)
+        for (i, l) in lines.enumerated() {
+            #expect(l == #"{"line":\#(i + 1),"status":"SUCCEEDED","output":{"n":\#(i + 1),"twice":\#(2 * (i + 1))}}"#)
+        }
+        let cp = f.read(out + ".checkpoint")
+        #expect(cp.contains(#""line":5000"#) && cp.contains(#""completed":true"#))
+    }
+
+    @Test func malformedLinesFailWithAClearCauseAndTheRunGoesOn() throws {
+        let f = BatchFixture()
+        let deep = String(repeating: "[", count: 600) + String(repeating: "]", count: 600)
+        let big = #"{"n":1,"pad":""# + String(repeating: "x", count: 270_000) + #""}"#
+        let events = f.file("in.jsonl", "{\"n\":1}\nnot json\n\n\(deep)\n\(big)\r\n{\"n\":6}\r\n{\"n\":7}")
+        let out = f.dir + "/out.jsonl"
+        let s = try BatchRunner(config: try f.config(events: events, out: out)).run()
+        #expect(s.linesWritten == 7)
+        let lines = f.read(out).split(separator: "\n").map(String.init)
+        #expect(lines[0].contains(#""status":"SUCCEEDED""#))
+        #expect(lines[1].hasPrefix(#"{"line":2,"status":"FAILED","error":"States.Runtime","cause":"Input line 2 is not valid JSON: unexpected character 'o'"#))
+        #expect(lines[2] == #"{"line":3,"status":"FAILED","error":"States.Runtime","cause":"Input line 3 is empty."}"#)
+        #expect(lines[3].contains("Input line 4 is not valid JSON: nesting deeper than 512 levels"))
+        #expect(lines[4].contains(#""error":"States.DataLimitExceeded""#) && lines[4].contains("Input line 5 is 270016 bytes"))
+        #expect(lines[5] == #"{"line":6,"status":"SUCCEEDED","output":{"n":6,"twice":12}}"#)
+        #expect(lines[6] == #"{"line":7,"status":"SUCCEEDED","output":{"n":7,"twice":14}}"#)
+    }
+
+    @Test func resumeTruncatesToTheWatermarkAndContinues() throws {
+        let f = BatchFixture()
+        let events = f.file("in.jsonl", BatchFixture.events(100))
+        let clean = f.dir + "/clean.jsonl"
+        _ = try BatchRunner(config: try f.config(events: events, out: clean)).run()
+        let cleanText = f.read(clean)
+        // A crashed run: 40 lines complete, then half a line and garbage past the watermark.
+        let complete = cleanText.split(separator: "\n", omittingEmptySubsequences: false).prefix(40).joined(separator: "\n") + "\n"
+        let out = f.file("out.jsonl", complete + #"{"line":41,"status":"SUCC"#)
+        let cp = #"{"version":1,"line":40,"bytes":\#(complete.utf8.count),"completed":false,"definition":"def.json","events":"\#(events)","shard":""}"#
+        _ = f.file("out.jsonl.checkpoint", cp)
+        var c = try f.config(events: events, out: out)
+        c.resume = true
+        let s = try BatchRunner(config: c).run()
+        #expect(s.resumedAfter == 40)
+        #expect(s.linesWritten == 60)
+        #expect(f.read(out) == cleanText)
+    }
+
+    @Test func resumeRefusesAnotherRunsCheckpoint() throws {
+        let f = BatchFixture()
+        let events = f.file("in.jsonl", BatchFixture.events(3))
+        let out = f.file("out.jsonl", "")
+        _ = f.file("out.jsonl.checkpoint", #"{"version":1,"line":1,"bytes":0,"completed":false,"definition":"x","events":"other.jsonl","shard":""}"#)
+        var c = try f.config(events: events, out: out)
+        c.resume = true
+        #expect(throws: BatchError.self) { try BatchRunner(config: c).run() }
+    }
+
+    @Test func shardsPartitionTheLinesAndMergeRestoresTheOrder() throws {
+        let f = BatchFixture()
+        let events = f.file("in.jsonl", BatchFixture.events(1000))
+        var parts: [String] = []
+        for i in 0..<3 {
+            let out = f.dir + "/part-\(i).jsonl"
+            var c = try f.config(events: events, out: out)
+            c.shard = (i, 3)
+            let s = try BatchRunner(config: c).run()
+            #expect(s.linesWritten == (i == 0 ? 334 : 333))
+            #expect(f.read(out).split(separator: "\n").allSatisfy { $0.hasPrefix(#"{"line":"#) })
+            parts.append(out)
+        }
+        let merged = f.dir + "/merged.jsonl"
+        let fd = open(merged, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let n = try ShardMerge.merge(inputs: parts.reversed(), output: fd)
+        close(fd)
+        #expect(n == 1000)
+        let whole = f.dir + "/whole.jsonl"
+        _ = try BatchRunner(config: try f.config(events: events, out: whole)).run()
+        #expect(f.read(merged) == f.read(whole))
+        // Overlapping shards are refused.
+        let fd2 = open(f.dir + "/bad.jsonl", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        #expect(throws: BatchError.self) { try ShardMerge.merge(inputs: [parts[0], parts[0]], output: fd2) }
+        close(fd2)
+    }
+
+    @Test func maxFailuresStopsEarlyWithEverythingWrittenInOrder() throws {
+        let f = BatchFixture()
+        let events = f.file("in.jsonl", String(repeating: "bad\n", count: 2000))
+        let out = f.dir + "/out.jsonl"
+        var c = try f.config(events: events, out: out)
+        c.maxFailures = 10
+        let s = try BatchRunner(config: c).run()
+        #expect(s.stoppedEarly)
+        #expect(s.linesWritten < 2000)
+        let lines = f.read(out).split(separator: "\n")
+        #expect(lines.count == s.linesWritten)
+        for (i, l) in lines.enumerated() { #expect(l.hasPrefix(#"{"line":\#(i + 1),"status":"FAILED""#)) }
+    }
+
+    @Test func waitingExecutionsParkAndAllFinishOnTheRealClock() throws {
+        let f = BatchFixture()
+        let def = #"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"Next":"P"},"P":{"Type":"Pass","Parameters":{"n.$":"$.n"},"End":true}}}"#
+        let events = f.file("in.jsonl", BatchFixture.events(3000))
+        let out = f.dir + "/out.jsonl"
+        var c = try f.config(def, events: events, out: out, workers: 2)
+        c.clock = .real
+        c.windowLines = 10_000
+        let s = try BatchRunner(config: c).run()
+        #expect(s.metrics.succeeded == 3000)
+        let lines = f.read(out).split(separator: "\n")
+        #expect(lines.count == 3000)
+        #expect(lines.last == #"{"line":3000,"status":"SUCCEEDED","output":{"n":3000}}"#)
+    }
+
+    @Test func metricsAreReportedWhileRunningAndAtTheEnd() throws {
+        let f = BatchFixture()
+        let events = f.file("in.jsonl", BatchFixture.events(200))
+        final class Seen: @unchecked Sendable { var finals = 0; var lastSucceeded = 0; let lock = NSLock() }
+        let seen = Seen()
+        var c = try f.config(events: events, out: f.dir + "/out.jsonl")
+        c.metricsInterval = 0.05
+        c.onMetrics = { snap, _, final in
+            seen.lock.lock(); if final { seen.finals += 1; seen.lastSucceeded = snap.succeeded }; seen.lock.unlock()
+        }
+        _ = try BatchRunner(config: c).run()
+        #expect(seen.finals == 1)
+        #expect(seen.lastSucceeded == 200)
+    }
+}
