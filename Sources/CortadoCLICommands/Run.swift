@@ -1,35 +1,67 @@
 import ArgumentParser
 import CortadoASL
+import CortadoBatch
 import CortadoJSON
-import CortadoPath
 import CortadoRuntime
-import CortadoTasks
-#if canImport(Glibc)
-import Glibc
-#endif
+import Foundation
+import Synchronization
 
-/// `cortado run DEF --events in.jsonl --out results.jsonl`: one execution per input line,
-/// results in input order. (This first version runs on one thread; the worker pool,
-/// checkpointing, logs and metrics come with the batch-run issue.)
+/// `cortado run DEF --events in.jsonl --out results.jsonl`: Cortado's main job.
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run one Express execution per line of a JSONL events file.",
+        abstract: "Run one Express execution per line of a JSONL events file, on all cores.",
         discussion: """
             Writes one result line per input line, in input order:
               {"line":N,"status":"SUCCEEDED","output":...}
               {"line":N,"status":"FAILED","error":"...","cause":"..."}
-            A malformed input line becomes a FAILED result for that line; the run goes on.
-            A summary goes to stderr at the end. Exit status: 0 when every line has a result.
+            A malformed input line (not JSON, too deep, over 256 KiB) becomes a FAILED result
+            for that line; the run goes on.
+
+            Crash safety: a checkpoint journal (OUT.checkpoint) records how much of OUT is
+            complete. After a crash or kill, run the same command with --resume: the output is
+            truncated to the checkpoint and the run continues after it, so every input line
+            ends up with exactly one result line (lines past the checkpoint run again: at
+            least once, as in AWS).
+
+            Progress: on a terminal, a progress bar on stderr; otherwise (or with --metrics)
+            one JSON metrics line per interval and a final summary line.
+
+            Scale-out: --shard i/n takes lines whose (number-1) % n == i; run each shard on
+            its own machine, then `cortado merge` joins the outputs in line order.
+
+            Exit status: 0 every line read has a result; 2 unreadable definition, events or
+            output, or a bad flag; 3 stopped early by --max-failures.
             """)
 
     @Argument(help: "The definition file (JSON or YAML).") var definition: String
-    @Option(name: .long, help: "The events file, one JSON input per line (- for stdin).") var events: String
-    @Option(name: .long, help: "Where results go (- for stdout).") var out: String = "-"
-    @Option(name: .long, help: "virtual or real (default).") var clock: ClockMode = .real
+    @Option(name: .long, help: "Events file, one JSON execution input per line (- for stdin).") var events: String
+    @Option(name: .long, help: "Results file (- for stdout; --resume needs a file).") var out: String = "-"
+    @Option(name: .long, help: "Worker threads (default: the number of cores).") var workers: Int?
+    @Option(name: .long, help: "real (default) or virtual (waits take no real time).") var clock: ClockMode = .real
+    @Flag(name: .long, help: "Continue an interrupted run from OUT.checkpoint.") var resume = false
+    @Option(name: .long, help: "Run only shard i of n (e.g. 0/4): lines with (number-1) % n == i.") var shard: String?
+    @Option(name: .customLong("max-failures"), help: "Stop (exit status 3) once more than N lines failed.")
+    var maxFailures: Int?
+    @Option(name: .long, help: "Metrics JSON lines go to this file (default: stderr when it is not a terminal).")
+    var metrics: String?
+    @Option(name: .customLong("metrics-interval"), help: "Seconds between metrics lines.") var metricsInterval: Double = 1
+    @Option(name: .long, help: "Lines in flight at most (bounds memory; parked executions count).") var window: Int = 65_536
     @Option(name: .long, help: "State machine name (default: from the file name).") var name: String?
-    @Option(name: .customLong("mock-config"), help: "Step Functions Local mock config for Task states.")
-    var mockConfig: String?
-    @Option(name: .customLong("test-case"), help: "Test case of the mock config.") var testCase: String?
+    @Option(name: .customLong("mock-config"), help: "Step Functions Local mock config for Task states.") var mockConfig: String?
+    @Option(name: .customLong("test-case"), help: "Test case of the mock config (default: default).") var testCase: String?
+
+    func validate() throws {
+        if let w = workers, w < 1 { throw ValidationError("--workers must be at least 1") }
+        if window < 1 { throw ValidationError("--window must be at least 1") }
+        if metricsInterval <= 0 { throw ValidationError("--metrics-interval must be positive") }
+        if let shard, Run.parseShard(shard) == nil { throw ValidationError("--shard takes i/n with 0 <= i < n, e.g. 0/4") }
+    }
+
+    static func parseShard(_ s: String) -> (index: Int, count: Int)? {
+        let parts = s.split(separator: "/")
+        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, i >= 0, i < n else { return nil }
+        return (i, n)
+    }
 
     func run() throws {
         let program: Program
@@ -39,56 +71,69 @@ struct Run: ParsableCommand {
             for d in ds { CLI.stderr("\(definition): \(d)") }
             throw ExitCode(2)
         }
-        guard let data = CLI.readFile(events) else {
-            CLI.stderr("cortado run: cannot read events \(events): \(CLI.errorMessage())")
-            throw ExitCode(2)
-        }
         let machine = CLI.machineName(name, path: definition)
         let backend: any TaskBackend
         do { backend = try CLI.backend(mockConfig: mockConfig, testCase: testCase, machine: machine) } catch {
             CLI.stderr("cortado run: \(error)"); throw ExitCode(2)
         }
-        let fp: UnsafeMutablePointer<FILE>
-        if out == "-" { fp = fdopen(1, "wb") } else {
-            guard let f = fopen(out, "wb") else {
-                CLI.stderr("cortado run: cannot write \(out): \(CLI.errorMessage())"); throw ExitCode(2)
+        var config = BatchConfig(
+            program: program, stateMachineName: machine, backend: backend, definitionPath: definition,
+            eventsPath: events, outputPath: out, workers: workers ?? ProcessInfo.processInfo.activeProcessorCount)
+        config.clock = clock
+        config.resume = resume
+        config.shard = shard.flatMap(Run.parseShard)
+        config.maxFailures = maxFailures
+        config.windowLines = window
+        config.metricsInterval = metricsInterval
+
+        // Where progress goes: a bar on an interactive stderr, JSON lines otherwise.
+        let metricsFD: Int32 = metrics.map { open($0, O_WRONLY | O_CREAT | O_TRUNC, 0o644) } ?? 2
+        guard metricsFD >= 0 else { CLI.stderr("cortado run: cannot write \(metrics ?? ""): \(CLI.errorMessage())"); throw ExitCode(2) }
+        let bar = metrics == nil && isTerminal(2)
+        let previous = Mutex<MetricsSnapshot?>(nil)
+        config.onMetrics = { snap, fraction, final in
+            let prev = previous.withLock { p -> MetricsSnapshot? in let old = p; p = snap; return old }
+            if bar {
+                if final {
+                    CLI.writeAll(2, Array(("\r\u{1B}[2K" + snap.summaryText() + "\n").utf8))
+                } else {
+                    CLI.writeAll(2, Array(("\r\u{1B}[2K" + snap.progressLine(previous: prev, fraction: fraction, width: 30)).utf8))
+                }
+            } else {
+                CLI.writeAll(metricsFD, snap.jsonLine(previous: final ? nil : prev, summary: final))
             }
-            fp = f
         }
-        defer { fclose(fp) }
-        var succeeded = 0, failed = 0, lineNo = 0
-        let started = wallClockMilliseconds()
-        var writer = JSONWriter()
-        var start = 0
-        let n = data.count
-        while start < n {
-            var end = start
-            while end < n, data[end] != 10 { end += 1 }
-            lineNo += 1
-            var lineEnd = end
-            if lineEnd > start, data[lineEnd - 1] == 13 { lineEnd -= 1 }
-            let result: ExecutionResult
-            do {
-                let input = try JSON.parse(data[start..<lineEnd])
-                var options = ExecutionOptions(
-                    executionName: "line-\(lineNo)", stateMachineName: machine, clock: clock, backend: backend)
-                options.executionTimeoutSeconds = 300
-                result = Execution(program: program, input: input, options: options).runToCompletion()
-            } catch {
-                result = ExecutionResult(status: .failed, output: nil,
-                    error: ASLError(.runtime, "Input line \(lineNo) is not valid JSON: \(error)"))
-            }
-            if result.status == .succeeded { succeeded += 1 } else { failed += 1 }
-            var o: JSONObject = ["line": .number(JSONNumber(lineNo))]
-            for m in CLI.resultJSON(result).objectValue!.members { o[m.key] = m.value }
-            writer.bytes.removeAll(keepingCapacity: true)
-            writer.write(.object(o))
-            writer.bytes.append(10)
-            writer.bytes.withUnsafeBufferPointer { _ = fwrite($0.baseAddress, 1, $0.count, fp) }
-            start = end + 1
+
+        let summary: BatchSummary
+        do { summary = try BatchRunner(config: config).run() } catch {
+            CLI.stderr("cortado run: \(error)"); throw ExitCode(2)
         }
-        fflush(fp)
-        let ms = max(1, wallClockMilliseconds() - started)
-        CLI.stderr("{\"summary\":true,\"lines\":\(lineNo),\"succeeded\":\(succeeded),\"failed\":\(failed),\"elapsed_ms\":\(ms),\"rate\":\(lineNo * 1000 / Int(ms))}")
+        if metricsFD != 2 { close(metricsFD) }
+        if summary.stoppedEarly {
+            CLI.stderr("cortado run: stopped after more than \(maxFailures ?? 0) failures; results are complete through line \(summary.watermark) (continue with --resume)")
+            throw ExitCode(3)
+        }
+    }
+}
+
+/// `cortado merge SHARD_OUTPUT... --out FILE`.
+struct Merge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Join the outputs of `cortado run --shard i/n` runs in input-line order.",
+        discussion: "Example: cortado merge part-0.jsonl part-1.jsonl part-2.jsonl --out results.jsonl")
+
+    @Argument(help: "Shard result files.") var inputs: [String]
+    @Option(name: .long, help: "Merged results file (- for stdout).") var out: String = "-"
+
+    func run() throws {
+        let fd: Int32 = out == "-" ? 1 : open(out, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { CLI.stderr("cortado merge: cannot write \(out): \(CLI.errorMessage())"); throw ExitCode(2) }
+        defer { if fd != 1 { close(fd) } }
+        do {
+            let n = try ShardMerge.merge(inputs: inputs, output: fd)
+            CLI.stderr("cortado merge: \(n) lines from \(inputs.count) files")
+        } catch {
+            CLI.stderr("cortado merge: \(error)"); throw ExitCode(2)
+        }
     }
 }

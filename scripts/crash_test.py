@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Crash test for `cortado run --resume` (at-least-once, nothing lost, nothing doubled).
+
+usage: scripts/crash_test.py [--lines N] [--kills K] [--binary PATH] [--workers W] [--seed S]
+
+Makes an N-line events file, runs it once cleanly, then runs it again while sending
+SIGKILL at K random moments, resuming after each kill. Passes when the crashed-and-resumed
+output is byte-identical to the clean one: every line exactly once, in order.
+Prints "N passed, N failed" at the end (one check per kill plus the final comparison).
+"""
+import argparse, os, random, signal, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def make_events(path, n):
+    """The bundled example events, repeated with fresh order ids until there are n lines."""
+    base = open(os.path.join(ROOT, "examples", "events.jsonl"), "rb").read().splitlines()
+    with open(path, "wb") as f:
+        for i in range(n):
+            line = base[i % len(base)]
+            f.write(line.replace(b'"o-0', b'"o-%d-0' % (i // len(base)), 1) + b"\n")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lines", type=int, default=1_000_000)
+    ap.add_argument("--kills", type=int, default=20)
+    ap.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "cortado"))
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=int(time.time()))
+    a = ap.parse_args()
+    rng = random.Random(a.seed)
+    definition = os.path.join(ROOT, "examples", "orders.asl.json")
+    tmp = tempfile.mkdtemp(prefix="cortado-crash-")
+    events, clean, crashed = (os.path.join(tmp, x) for x in ("events.jsonl", "clean.jsonl", "crashed.jsonl"))
+    make_events(events, a.lines)
+    base = [a.binary, "run", definition, "--events", events, "--workers", str(a.workers), "--metrics", os.devnull]
+
+    t0 = time.time()
+    subprocess.run(base + ["--out", clean], check=True)
+    clean_s = time.time() - t0
+    print(f"clean run: {a.lines} lines in {clean_s:.1f}s (seed {a.seed})", flush=True)
+
+    passed = failed = 0
+    kills = 0
+    first = True
+    while True:
+        cmd = base + ["--out", crashed] + ([] if first else ["--resume"])
+        first = False
+        p = subprocess.Popen(cmd)
+        if kills < a.kills:
+            # Spread the kills over the run: each one after a random slice of a clean run's time.
+            time.sleep(rng.uniform(0.02, max(0.05, clean_s / (a.kills / 2))))
+            if p.poll() is None:
+                p.send_signal(signal.SIGKILL)
+                p.wait()
+                kills += 1
+                ok = os.path.exists(crashed + ".checkpoint")
+                passed += ok; failed += not ok
+                print(f"kill {kills}: checkpoint {'present' if ok else 'MISSING'}", flush=True)
+                continue
+        if p.wait() != 0:
+            print(f"run exited with {p.returncode}"); failed += 1
+            break
+        if kills >= a.kills:
+            break
+        # The run finished before all kills were spent: start over (fresh) to use the rest.
+        first = True
+    same = open(crashed, "rb").read() == open(clean, "rb").read()
+    lines = open(crashed, "rb").read().count(b"\n")
+    print(f"after {kills} kills: {lines} result lines, {'identical to' if same else 'DIFFERENT from'} the clean run")
+    passed += same; failed += not same
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(0 if failed == 0 else 1)
+
+
+if __name__ == "__main__":
+    main()
