@@ -46,6 +46,12 @@ struct Run: ParsableCommand {
     var metrics: String?
     @Option(name: .customLong("metrics-interval"), help: "Seconds between metrics lines.") var metricsInterval: Double = 1
     @Option(name: .long, help: "Lines in flight at most (bounds memory; parked executions count).") var window: Int = 65_536
+    @Option(name: .customLong("log-level"), help: "Execution log level, as in AWS: ALL, ERROR, FATAL or OFF (default).")
+    var logLevel: LogLevel = .off
+    @Flag(name: .customLong("include-execution-data"), help: "Put inputs and outputs into the execution log.")
+    var includeExecutionData = false
+    @Option(name: .long, help: "Execution log (CloudWatch Logs JSON lines of Express workflows) file; - is stderr.")
+    var logs: String?
     @Option(name: .long, help: "State machine name (default: from the file name).") var name: String?
     @Option(name: .customLong("mock-config"), help: "Step Functions Local mock config for Task states.") var mockConfig: String?
     @Option(name: .customLong("test-case"), help: "Test case of the mock config (default: default).") var testCase: String?
@@ -85,6 +91,13 @@ struct Run: ParsableCommand {
         config.maxFailures = maxFailures
         config.windowLines = window
         config.metricsInterval = metricsInterval
+        if let logs, logLevel != .off {
+            let fd: Int32 = logs == "-" ? 2 : open(logs, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            guard fd >= 0 else { CLI.stderr("cortado run: cannot write logs to \(logs): \(CLI.errorMessage())"); throw ExitCode(2) }
+            config.logFD = fd
+            config.logLevel = logLevel
+            config.includeExecutionData = includeExecutionData
+        }
 
         // Where progress goes: a bar on an interactive stderr, JSON lines otherwise.
         let metricsFD: Int32 = metrics.map { open($0, O_WRONLY | O_CREAT | O_TRUNC, 0o644) } ?? 2
