@@ -57,7 +57,7 @@ public struct BatchSummary: Sendable {
 
 /// Runs one execution per input line on a pool of Dispatch queues (one per worker), parking
 /// executions that wait on a shared timer heap, and writes results in input order.
-public final class BatchRunner: @unchecked Sendable {
+public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
     enum Job {
         case batch(LineBatch)
         case resume([Parked])
@@ -278,6 +278,11 @@ public final class BatchRunner: @unchecked Sendable {
         let exec = Execution(program: config.program, input: input, options: options)
         exec.stateStats = ctx.metrics.stateStats
         exec.eventSink = ctx.sink
+        // Set before the first advance: a task may complete on another thread at any time.
+        exec.waker = self
+        exec.hostData = b
+        exec.hostSlot = slot
+        exec.hostStartNanos = t0
         settle(exec.advance(), Parked(execution: exec, batch: b, slot: slot, startNanos: t0), ctx)
     }
 
@@ -285,7 +290,14 @@ public final class BatchRunner: @unchecked Sendable {
         switch a {
         case .finished(let r): finish(r, p.batch, p.slot, p.startNanos, ctx)
         case .waitUntil(let t): timers.park(p, until: t)
+        case .waitForTasks(let until): if let until { timers.park(p, until: until) }
         }
+    }
+
+    /// A task completed for a parked execution (called on the backend's thread).
+    public func wake(_ execution: Execution) {
+        guard let b = execution.hostData as? LineBatch else { return }
+        jobs.push(.resume([Parked(execution: execution, batch: b, slot: execution.hostSlot, startNanos: execution.hostStartNanos)]))
     }
 
     func finish(_ r: ExecutionResult, _ b: LineBatch, _ slot: Int, _ t0: UInt64, _ ctx: WorkerState) {
@@ -345,7 +357,8 @@ final class ParkingLot: @unchecked Sendable {
         while !closed {
             let now = wallClockMilliseconds()
             var due: [BatchRunner.Parked] = []
-            while let p = heap.popDue(now) { due.append(p); if due.count == 256 { break } }
+            // A timer only resumes an execution nobody else resumed (a task may have completed).
+            while let p = heap.popDue(now) { if p.execution.tryClaim() { due.append(p) }; if due.count == 256 { break } }
             if !due.isEmpty {
                 cond.unlock(); deliver(due); cond.lock()
                 continue

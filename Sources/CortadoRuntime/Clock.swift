@@ -63,3 +63,48 @@ public struct TimerHeap<Element> {
         (items[a].deadline, items[a].seq) < (items[b].deadline, items[b].seq)
     }
 }
+
+/// A one-thread host's wait: sleeps until woken or a wall-clock deadline.
+final class WakeSignal: ExecutionWaker, @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    private var cond = pthread_cond_t()
+    private var woken = false
+
+    init() {
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&cond, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(&cond)
+        pthread_mutex_destroy(&mutex)
+    }
+
+    func wake(_ execution: Execution) {
+        pthread_mutex_lock(&mutex)
+        woken = true
+        pthread_cond_signal(&cond)
+        pthread_mutex_unlock(&mutex)
+    }
+
+    /// Waits for `wake` or until the epoch-millisecond deadline (nil: no deadline).
+    func wait(untilMilliseconds deadline: Int64?) {
+        pthread_mutex_lock(&mutex)
+        while !woken {
+            if let deadline {
+                let ms = deadline - wallClockMilliseconds()
+                if ms <= 0 { break }
+                var ts = timespec()
+                clock_gettime(CLOCK_REALTIME, &ts)
+                let total = Int64(ts.tv_nsec) + (ms % 1000) * 1_000_000
+                ts.tv_sec += Int(ms / 1000) + Int(total / 1_000_000_000)
+                ts.tv_nsec = Int(total % 1_000_000_000)
+                pthread_cond_timedwait(&cond, &mutex, &ts)
+            } else {
+                pthread_cond_wait(&cond, &mutex)
+            }
+        }
+        woken = false
+        pthread_mutex_unlock(&mutex)
+    }
+}

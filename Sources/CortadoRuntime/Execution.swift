@@ -1,3 +1,4 @@
+import Synchronization
 import CortadoASL
 import CortadoJSON
 import CortadoPath
@@ -46,11 +47,27 @@ public struct ExecutionOptions: Sendable {
     public var executionArn: String { "arn:aws:states:\(region):\(account):execution:\(stateMachineName):\(executionName)" }
 }
 
-/// What `advance` reports: the execution ended, or it waits for a timer.
+/// What `advance` reports: the execution ended, or it waits for a timer or a task.
 public enum Advance: Sendable {
     case finished(ExecutionResult)
     /// Nothing is runnable before this epoch-millisecond deadline; call `advance` again then.
     case waitUntil(Int64)
+    /// Tasks are in flight: call `advance` again when the execution's `waker` is called or,
+    /// if given, at this deadline (a timeout or another timer), whichever comes first.
+    case waitForTasks(until: Int64?)
+}
+
+/// Told when a parked execution has something to do (a task completed or heartbeat).
+/// Called from the backend's thread; the host then schedules `advance` on a worker.
+public protocol ExecutionWaker: AnyObject, Sendable {
+    func wake(_ execution: Execution)
+}
+
+/// Task events that arrived from other threads, and whether the execution is running.
+struct Mailbox {
+    enum Phase { case running, idle, scheduled, finished }
+    var inbox: [(target: TaskTarget, event: TaskEvent)] = []
+    var phase = Phase.running
 }
 
 /// One running execution: a tree of frames (Map/Parallel children), a run queue and
@@ -63,7 +80,19 @@ public final class Execution {
     public private(set) var now: Int64
     let startTime: Int64
     var runQueue: [Frame] = []
-    var timers = TimerHeap<Frame>()
+    /// Parked frames by deadline, with the park sequence they parked under (a stale entry
+    /// never wakes a frame that has moved on).
+    var timers = TimerHeap<(frame: Frame, seq: UInt64)>()
+    /// Tasks answered `.pending` and not completed yet.
+    var pendingTasks = 0
+    let mailbox = Mutex(Mailbox())
+    /// Who to tell when a completion arrives for a parked execution (batch pool, `exec`).
+    public var waker: (any ExecutionWaker)?
+    /// The host's bookkeeping for this execution (e.g. where its result goes), kept in
+    /// fields so that hosting costs no allocation per execution.
+    public var hostData: AnyObject?
+    public var hostSlot = 0
+    public var hostStartNanos: UInt64 = 0
     /// The id of the last event emitted (events are numbered from 1).
     var lastEventID = 0
     /// The last event of the top-level thread: what the execution's last event follows.
@@ -116,25 +145,97 @@ public final class Execution {
         }
     }
 
+    /// Claims a parked execution for one resumption (e.g. when its timer fires); false when
+    /// it is running or already scheduled, so two workers never advance it at once.
+    public func tryClaim() -> Bool {
+        mailbox.withLock { m in
+            guard m.phase == .idle else { return false }
+            m.phase = .scheduled
+            return true
+        }
+    }
+
+    /// A task event from any thread: queue it, and wake the host if the execution is parked.
+    func receive(_ target: TaskTarget, _ event: TaskEvent) {
+        let wake = mailbox.withLock { m -> Bool in
+            guard m.phase != .finished else { return false }
+            m.inbox.append((target, event))
+            guard m.phase == .idle else { return false }
+            m.phase = .scheduled
+            return true
+        }
+        if wake { waker?.wake(self) }
+    }
+
+    /// Applies task events that arrived while parked (on the execution's own thread).
+    func drainMailbox() {
+        let events = mailbox.withLock { m -> [(target: TaskTarget, event: TaskEvent)] in
+            m.phase = .running
+            defer { m.inbox.removeAll() }
+            return m.inbox
+        }
+        for (target, event) in events {
+            let f = target.frame
+            guard f.taskGen == target.gen, f.resume == .taskWait, f.taskPending else { continue }
+            switch event {
+            case .heartbeat:
+                if let hb = f.heartbeatSeconds {
+                    f.heartbeatAt = now + Int64(hb) * 1000
+                    timers.push((f, f.parkSeq), at: f.heartbeatAt!)
+                }
+            case .outcome(let o):
+                f.taskResult = o
+                f.taskPending = false
+                f.taskGen &+= 1
+                pendingTasks -= 1
+                if !f.cancelled { runQueue.append(f) }
+            }
+        }
+    }
+
+    /// Parks: marks the execution idle unless events arrived meanwhile (then runs on).
+    func parkUnlessMail() -> Bool {
+        mailbox.withLock { m in
+            guard m.inbox.isEmpty else { return false }
+            m.phase = .idle
+            return true
+        }
+    }
+
     /// Runs everything runnable now. Never sleeps.
     public func advance() -> Advance {
         if !started { start() }
         while true {
-            if let result { return .finished(result) }
+            drainMailbox()
+            if let result {
+                mailbox.withLock { $0.phase = .finished; $0.inbox.removeAll() }
+                return .finished(result)
+            }
             if options.clock == .real { now = max(now, wallClockMilliseconds()) }
             if let deadline, now >= deadline {
                 finish(.timedOut, output: nil, error: ASLError(.timeout, "Execution timed out."))
                 continue
             }
-            while let f = timers.popDue(now) { if !f.cancelled { runQueue.append(f) } }
+            while let t = timers.popDue(now) {
+                if !t.frame.cancelled, t.seq == t.frame.parkSeq { runQueue.append(t.frame) }
+            }
             if runQueue.isEmpty {
-                guard var next = timers.earliest else {
+                var next = timers.earliest
+                if let deadline, next != nil || pendingTasks > 0 { next = min(next ?? deadline, deadline) }
+                if pendingTasks > 0 {
+                    // NOTE: on the virtual clock, time stands still while a real task is in
+                    // flight (tasks take no virtual time unless they say so with `.after`).
+                    let until = options.clock == .virtual ? nil : next
+                    if parkUnlessMail() { return .waitForTasks(until: until) }
+                    continue
+                }
+                guard let next else {
                     finish(.failed, output: nil, error: ASLError(.runtime, "The execution has nothing left to run."))
                     continue
                 }
-                if let deadline { next = min(next, deadline) }
                 if options.clock == .virtual { now = next; continue }
-                return .waitUntil(next)
+                if parkUnlessMail() { return .waitUntil(next) }
+                continue
             }
             var k = 0
             while k < runQueue.count, result == nil {
@@ -146,14 +247,15 @@ public final class Execution {
         }
     }
 
-    /// Runs to the end, sleeping on the real clock when every frame waits (for `cortado exec`).
+    /// Runs to the end on this thread, sleeping while every frame waits (for `cortado exec`).
     public func runToCompletion() -> ExecutionResult {
+        let signal = WakeSignal()
+        if waker == nil { waker = signal }
         while true {
             switch advance() {
             case .finished(let r): return r
-            case .waitUntil(let t):
-                let ms = t - wallClockMilliseconds()
-                if ms > 0 { sleepMilliseconds(ms) }
+            case .waitUntil(let t): signal.wait(untilMilliseconds: t)
+            case .waitForTasks(let until): signal.wait(untilMilliseconds: until)
             }
         }
     }
@@ -165,6 +267,7 @@ public final class Execution {
         openJoins.removeAll()
         runQueue.removeAll()
         timers = TimerHeap()
+        pendingTasks = 0
         switch status {
         case .succeeded:
             emit(.executionSucceeded, previous: topEventID) { EventDetails(output: output ?? .null) }

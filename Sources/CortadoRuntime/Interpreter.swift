@@ -31,7 +31,21 @@ final class Frame {
         self.pc = pc; self.input = input; self.join = join; self.slot = slot
     }
 
-    enum Resume { case enter, afterWait, retry, childrenDone }
+    /// Bumped each time the frame parks; a timer entry from an earlier park is ignored.
+    var parkSeq: UInt64 = 0
+    /// Identifies the task in flight; a completion for an older one is ignored.
+    var taskGen: UInt64 = 0
+    /// True while a backend owes this frame an answer (`.pending`).
+    var taskPending = false
+    /// The answer, once it arrived.
+    var taskResult: TaskOutcome?
+    /// A `.after` outcome and when it is due.
+    var delayed: (at: Int64, outcome: TaskOutcome)?
+    var taskTimeoutAt: Int64?
+    var heartbeatAt: Int64?
+    var heartbeatSeconds: Int?
+
+    enum Resume { case enter, afterWait, retry, childrenDone, taskWait }
 }
 
 /// A Map or Parallel state waiting for its children.
@@ -166,50 +180,55 @@ extension Execution {
             let until = try waitDeadline(s.duration, eff)
             if until <= now { return try exit(f, h, output: eff) }
             f.resume = .afterWait
-            timers.push(f, at: until)
+            f.parkSeq &+= 1
+            timers.push((f, f.parkSeq), at: until)
             return .park
 
         case .task(let s):
+            if f.resume == .taskWait { return try taskResumed(f, h, s) }
             let eff = try taskInput(f, h, s.processing)
+            let stateInput = try select(f.input, h.inputPath, f)
+            let timeout = try taskSeconds(s.timeoutSeconds, stateInput, field: "TimeoutSecondsPath")
+            let heartbeat = try taskSeconds(s.heartbeatSeconds, stateInput, field: "HeartbeatSecondsPath")
+            let completion = TaskCompletion()
+            f.taskGen &+= 1
+            let target = TaskTarget(execution: self, frame: f, gen: f.taskGen)
+            completion.deliver = { target.execution.receive(target, $0) }
             let request = TaskRequest(
                 resource: s.resource, input: eff, stateName: h.name, attempt: f.retryCount,
-                executionName: options.executionName, stateMachineName: options.stateMachineName)
-            let lambda = Execution.isLambdaFunctionArn(s.resource)
-            if lambda {
+                executionName: options.executionName, stateMachineName: options.stateMachineName,
+                executionArn: executionArn, timeoutSeconds: timeout, heartbeatSeconds: heartbeat,
+                completion: completion)
+            if Execution.isLambdaFunctionArn(s.resource) {
                 emit(.lambdaFunctionScheduled, f) { EventDetails(resource: s.resource, input: eff) }
                 emit(.lambdaFunctionStarted, f) { EventDetails() }
             } else {
                 emit(.taskScheduled, f) { EventDetails(resource: s.resource, parameters: eff) }
                 emit(.taskStarted, f) { EventDetails(resource: s.resource) }
             }
-            switch options.backend.invoke(request) {
-            case .success(let out):
-                if out.serializedByteCount > options.maxPayloadBytes {
-                    return .fail(ASLError(.dataLimitExceeded,
-                        "The state/task '\(h.name)' returned a result with a size exceeding the maximum number of bytes service limit."))
-                }
-                if lambda {
-                    emit(.lambdaFunctionSucceeded, f) { EventDetails(output: out) }
+            let outcome = options.backend.invoke(request)
+            switch outcome {
+            case .success, .failure:
+                return try taskFinished(outcome, f, h, s)
+            case .pending, .after:
+                // Park until the answer, the timeout or a missed heartbeat, whichever is first.
+                f.resume = .taskWait
+                f.parkSeq &+= 1
+                f.taskTimeoutAt = timeout.map { now + Int64($0) * 1000 }
+                f.heartbeatSeconds = heartbeat
+                f.heartbeatAt = heartbeat.map { now + Int64($0) * 1000 }
+                f.taskResult = nil
+                f.delayed = nil
+                if case .after(let seconds, let o) = outcome {
+                    f.taskGen &+= 1  // the completion handle is not used
+                    f.delayed = (now + Int64((max(0, seconds) * 1000).rounded()), o)
+                    timers.push((f, f.parkSeq), at: f.delayed!.at)
                 } else {
-                    emit(.taskSucceeded, f) { EventDetails(resource: s.resource, output: out) }
+                    f.taskPending = true
+                    pendingTasks += 1
                 }
-                var result = out
-                if let sel = s.processing.resultSelector {
-                    result = try sel.evaluate(input: out, context: { self.context(f) })
-                }
-                return try exit(f, h, result: result, s.processing.resultPath)
-            case .failure(let e):
-                let timedOut = e.name == .timeout
-                if lambda {
-                    emit(timedOut ? .lambdaFunctionTimedOut : .lambdaFunctionFailed, f) { Execution.errorDetails(e) }
-                } else {
-                    emit(timedOut ? .taskTimedOut : .taskFailed, f) {
-                        var d = Execution.errorDetails(e)
-                        d.resource = s.resource
-                        return d
-                    }
-                }
-                return .raise(e)
+                for t in [f.taskTimeoutAt, f.heartbeatAt] { if let t { timers.push((f, f.parkSeq), at: t) } }
+                return .park
             }
 
         case .parallel(let s):
@@ -262,6 +281,88 @@ extension Execution {
             }
             join.pending = inputs
             return startChildren(f, join, limit: limit)
+        }
+    }
+
+    // MARK: - Tasks
+
+    /// A task's outcome: events, the payload limit, ResultSelector, ResultPath, OutputPath
+    /// (success), or Retry/Catch (failure).
+    func taskFinished(_ outcome: TaskOutcome, _ f: Frame, _ h: StateHeader, _ s: TaskState) throws(ASLError) -> Control {
+        let lambda = Execution.isLambdaFunctionArn(s.resource)
+        switch outcome {
+        case .success(let out):
+            if out.serializedByteCount > options.maxPayloadBytes {
+                return .fail(ASLError(.dataLimitExceeded,
+                    "The state/task '\(h.name)' returned a result with a size exceeding the maximum number of bytes service limit."))
+            }
+            if lambda {
+                emit(.lambdaFunctionSucceeded, f) { EventDetails(output: out) }
+            } else {
+                emit(.taskSucceeded, f) { EventDetails(resource: s.resource, output: out) }
+            }
+            var result = out
+            if let sel = s.processing.resultSelector {
+                result = try sel.evaluate(input: out, context: { self.context(f) })
+            }
+            return try exit(f, h, result: result, s.processing.resultPath)
+        case .failure(let e):
+            let timedOut = e.name == .timeout || e.name == .heartbeatTimeout
+            if lambda {
+                emit(timedOut ? .lambdaFunctionTimedOut : .lambdaFunctionFailed, f) { Execution.errorDetails(e) }
+            } else {
+                emit(timedOut ? .taskTimedOut : .taskFailed, f) {
+                    var d = Execution.errorDetails(e)
+                    d.resource = s.resource
+                    return d
+                }
+            }
+            return .raise(e)
+        case .pending, .after:
+            return .raise(ASLError(.runtime, "The task backend for '\(s.resource)' answered a completion with .pending or .after; complete takes .success or .failure."))
+        }
+    }
+
+    /// A parked task frame woke: its answer arrived, or a deadline passed.
+    func taskResumed(_ f: Frame, _ h: StateHeader, _ s: TaskState) throws(ASLError) -> Control {
+        if let o = f.taskResult {
+            f.taskResult = nil
+            return try taskFinished(o, f, h, s)
+        }
+        let never = Int64.max
+        let delivery = f.delayed?.at ?? never, timeout = f.taskTimeoutAt ?? never, beat = f.heartbeatAt ?? never
+        let first = min(delivery, timeout, beat)
+        guard first <= now else { return .park }  // an earlier deadline was moved on (heartbeat)
+        var outcome: TaskOutcome
+        if delivery == first, let d = f.delayed {
+            outcome = d.outcome
+        } else if timeout == first {
+            outcome = .failure(ASLError(.timeout, nil))
+        } else {
+            outcome = .failure(ASLError(.heartbeatTimeout, nil))
+        }
+        if case .after = outcome { outcome = .failure(ASLError(.runtime, "A task's .after outcome may not nest another .after.")) }
+        if f.taskPending {
+            // A late answer from the backend is ignored from now on.
+            f.taskPending = false
+            f.taskGen &+= 1
+            pendingTasks -= 1
+        }
+        f.delayed = nil
+        return try taskFinished(outcome, f, h, s)
+    }
+
+    /// TimeoutSeconds(Path) / HeartbeatSeconds(Path) for this attempt.
+    func taskSeconds(_ v: DynamicValue<Int>?, _ input: JSON, field: String) throws(ASLError) -> Int? {
+        guard let v else { return nil }
+        switch v {
+        case .constant(let n): return n
+        case .path(let p):
+            let j = try Execution.pick(p, input)
+            guard case .number(let n) = j, let i = n.int, i > 0 else {
+                throw ASLError.runtime("The \(field) field refers to value \"\(j.stringValue ?? j.serialized)\" which is not a valid positive integer: \(p.source)")
+            }
+            return i
         }
     }
 
@@ -412,7 +513,8 @@ extension Execution {
                 if let cap = r.maxDelaySeconds { delay = min(delay, cap) }
                 if r.fullJitter { delay = Double.random(in: 0...delay) }
                 f.resume = .retry
-                timers.push(f, at: now + Int64((delay * 1000).rounded()))
+                f.parkSeq &+= 1
+                timers.push((f, f.parkSeq), at: now + Int64((delay * 1000).rounded()))
                 return .park
             }
         }
@@ -420,7 +522,9 @@ extension Execution {
         for c in processing.catchers where matches(c.errorEquals, e) {
             var obj = JSONObject()
             obj["Error"] = e.name.map { .string($0.rawValue) } ?? .null
-            obj["Cause"] = e.cause.map { .string($0) } ?? .null
+            // NOTE: AWS's caught States.Timeout carries "Cause": "" (recorded in cases/tasks).
+            let noCause: JSON = (e.name == .timeout || e.name == .heartbeatTimeout) ? "" : .null
+            obj["Cause"] = e.cause.map { .string($0) } ?? noCause
             do throws(ASLError) {
                 let out = try applyResultPath(raw: f.input, result: .object(obj), c.resultPath)
                 emit(EventType.exited(program.code[f.pc]), f) { EventDetails(name: h.name, output: out) }
@@ -518,6 +622,7 @@ extension Execution {
 
     func cancel(_ f: Frame) {
         f.cancelled = true
+        if f.taskPending { f.taskPending = false; f.taskGen &+= 1; pendingTasks -= 1 }
         if let j = f.children { for c in j.running { cancel(c) } }
     }
 
@@ -568,3 +673,11 @@ extension Execution {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// Where a task's completion goes; captured by the completion handle.
+final class TaskTarget: @unchecked Sendable {
+    let execution: Execution
+    let frame: Frame
+    let gen: UInt64
+    init(execution: Execution, frame: Frame, gen: UInt64) { self.execution = execution; self.frame = frame; self.gen = gen }
+}

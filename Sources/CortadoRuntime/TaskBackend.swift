@@ -11,16 +11,61 @@ public struct TaskRequest: Sendable {
     public let attempt: Int
     public let executionName: String
     public let stateMachineName: String
+    /// The execution's ARN (for backends that pass a context along).
+    public let executionArn: String
+    /// TimeoutSeconds / HeartbeatSeconds of this attempt, resolved; the execution enforces
+    /// them (States.Timeout, States.HeartbeatTimeout), a backend may use them as hints.
+    public let timeoutSeconds: Int?
+    public let heartbeatSeconds: Int?
+    /// Where a backend that answered `.pending` delivers the outcome, from any thread.
+    public let completion: TaskCompletion
+
+    public init(resource: String, input: JSON, stateName: String, attempt: Int, executionName: String,
+                stateMachineName: String, executionArn: String = "", timeoutSeconds: Int? = nil,
+                heartbeatSeconds: Int? = nil, completion: TaskCompletion = TaskCompletion()) {
+        self.resource = resource; self.input = input; self.stateName = stateName; self.attempt = attempt
+        self.executionName = executionName; self.stateMachineName = stateMachineName
+        self.executionArn = executionArn; self.timeoutSeconds = timeoutSeconds
+        self.heartbeatSeconds = heartbeatSeconds; self.completion = completion
+    }
 }
 
 /// A task's result: its output, or an error that Retry and Catch see.
 public enum TaskOutcome: Sendable {
     case success(JSON)
     case failure(ASLError)
+    /// The backend took the task and will answer through `request.completion` (any thread,
+    /// once). The execution parks meanwhile and holds no thread.
+    case pending
+    /// The outcome, delivered after `seconds` of the execution's clock: a task that "takes"
+    /// that long, so TimeoutSeconds and HeartbeatSeconds can fire first (tests, simulations;
+    /// on the virtual clock this costs no real time).
+    indirect case after(seconds: Double, TaskOutcome)
 }
 
-/// Runs Task states. Implementations must be thread-safe; `invoke` is called on the
-/// worker running the execution (the synchronous fast path).
+/// The handle through which an asynchronous backend answers a task. Thread-safe; the first
+/// `complete` wins, later ones (and any after a timeout) are ignored.
+public final class TaskCompletion: @unchecked Sendable {
+    /// Set by the execution when the task starts; nil for a request built outside one.
+    var deliver: (@Sendable (TaskEvent) -> Void)?
+
+    public init() {}
+
+    /// Delivers the task's outcome (`.success` or `.failure`).
+    public func complete(_ outcome: TaskOutcome) { deliver?(.outcome(outcome)) }
+    /// Resets the HeartbeatSeconds timer, as SendTaskHeartbeat does.
+    public func heartbeat() { deliver?(.heartbeat) }
+}
+
+/// What a backend reports about a task in flight.
+public enum TaskEvent: Sendable {
+    case outcome(TaskOutcome)
+    case heartbeat
+}
+
+/// Runs Task states. Implementations must be thread-safe. `invoke` is called on the worker
+/// running the execution: answer at once (the synchronous fast path, no thread hop), or
+/// return `.pending` and answer later through `request.completion`.
 public protocol TaskBackend: Sendable {
     func invoke(_ request: TaskRequest) -> TaskOutcome
 }
