@@ -41,6 +41,7 @@ let package = Package(
         .testTarget(name: "CortadoASLTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoTestSupport"]),
         .testTarget(name: "CortadoRuntimeTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime"]),
         .testTarget(name: "CortadoBatchTests", dependencies: ["CortadoJSON", "CortadoASL", "CortadoRuntime", "CortadoBatch"]),
+        .testTarget(name: "CortadoTasksTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoRuntime", "CortadoTasks"]),
         .testTarget(name: "CortadoCLITests", dependencies: ["CortadoCLICommands", "CortadoRuntime"]),
     ]
 )

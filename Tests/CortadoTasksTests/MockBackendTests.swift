@@ -1,0 +1,49 @@
+import CortadoJSON
+import CortadoPath
+import CortadoRuntime
+import CortadoTasks
+import Testing
+
+@Suite struct MockBackendTests {
+    static let config: JSON = [
+        "StateMachines": ["order": ["TestCases": ["flaky": ["Charge": "FailTwice", "Lookup": "Found"]]]],
+        "MockedResponses": [
+            "FailTwice": ["0-1": ["Throw": ["Error": "Payment.Declined", "Cause": "busy"]], "2": ["Return": ["ok": true]]],
+            "Found": ["0": ["Return": ["StatusCode": 200, "Payload": ["id": 7]]]],
+        ],
+    ]
+
+    static func request(_ state: String, _ resource: String, attempt: Int) -> TaskRequest {
+        TaskRequest(resource: resource, input: [:], stateName: state, attempt: attempt, executionName: "e", stateMachineName: "order")
+    }
+
+    @Test func responsesAreKeyedByAttempt() throws {
+        let m = try MockBackend(config: Self.config, stateMachine: "order", testCase: "flaky")
+        for attempt in 0...1 {
+            guard case .failure(let e) = m.invoke(Self.request("Charge", "arn:aws:states:::lambda:invoke", attempt: attempt)) else {
+                Issue.record("attempt \(attempt) did not fail"); continue
+            }
+            #expect(e == ASLError(ErrorName("Payment.Declined"), "busy"))
+        }
+        guard case .success(let v) = m.invoke(Self.request("Charge", "arn:aws:states:::lambda:invoke", attempt: 2)) else {
+            Issue.record("attempt 2 did not succeed"); return
+        }
+        #expect(v == ["ok": true])
+    }
+
+    @Test func plainLambdaArnsReturnThePayload() throws {
+        let m = try MockBackend(config: Self.config, stateMachine: "order", testCase: "flaky")
+        guard case .success(let v) = m.invoke(Self.request("Lookup", "arn:aws:lambda:us-east-1:1:function:f", attempt: 0)) else {
+            Issue.record("no success"); return
+        }
+        #expect(v == ["id": 7])
+    }
+
+    @Test func missingPiecesAreClearErrors() {
+        #expect(throws: MockBackend.ConfigError.self) { try MockBackend(config: Self.config, stateMachine: "nope", testCase: "flaky") }
+        #expect(throws: MockBackend.ConfigError.self) { try MockBackend(config: Self.config, stateMachine: "order", testCase: "nope") }
+        let m = try? MockBackend(config: Self.config, stateMachine: "order", testCase: "flaky")
+        guard case .failure(let e)? = m?.invoke(Self.request("Other", "r", attempt: 0)) else { Issue.record("no failure"); return }
+        #expect(e.cause?.contains("No mocked response for state 'Other'") == true)
+    }
+}
