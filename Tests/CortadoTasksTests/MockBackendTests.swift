@@ -47,3 +47,33 @@ import Testing
         #expect(e.cause?.contains("No mocked response for state 'Other'") == true)
     }
 }
+
+@Suite struct TaskRouterTests {
+    struct Fixed: TaskBackend {
+        let tag: String
+        func invoke(_ r: TaskRequest) -> TaskOutcome { .success(.string(tag)) }
+    }
+
+    @Test func firstMatchingRuleWinsThenTheFallback() {
+        let router = TaskRouter(rules: [
+            .init(pattern: "arn:aws:lambda:*:function:price-*", backend: Fixed(tag: "price")),
+            .init(pattern: "arn:aws:lambda:*", backend: Fixed(tag: "lambda")),
+        ], fallback: UnroutedTasks())
+        func route(_ resource: String) -> TaskOutcome {
+            router.invoke(TaskRequest(resource: resource, input: [:], stateName: "S", attempt: 0, executionName: "e", stateMachineName: "m"))
+        }
+        guard case .success(let a) = route("arn:aws:lambda:us-east-1:1:function:price-eu"), case .success(let b) = route("arn:aws:lambda:us-east-1:1:function:other"),
+              case .failure(let e) = route("arn:aws:states:::sqs:sendMessage") else { Issue.record("wrong outcomes"); return }
+        #expect(a == "price")
+        #expect(b == "lambda")
+        #expect(e.cause?.contains("No task backend for resource 'arn:aws:states:::sqs:sendMessage'") == true)
+    }
+
+    @Test func globMatching() {
+        #expect(TaskRouter.matches("abc", "a*c"))
+        #expect(TaskRouter.matches("abc", "*"))
+        #expect(TaskRouter.matches("a:b:c", "a:*:c"))
+        #expect(!TaskRouter.matches("abd", "a*c"))
+        #expect(!TaskRouter.matches("ab", "abc"))
+    }
+}

@@ -1,0 +1,58 @@
+import CortadoJSON
+import CortadoPath
+import CortadoRuntime
+import Synchronization
+
+/// Routes each Task to a backend by its `Resource`: the first rule whose pattern matches
+/// (`*` matches any run of characters), else the fallback. The decision for a resource
+/// string is made once and cached.
+public final class TaskRouter: TaskBackend, @unchecked Sendable {
+    public struct Rule: Sendable {
+        public let pattern: String
+        public let backend: any TaskBackend
+        public init(pattern: String, backend: any TaskBackend) { self.pattern = pattern; self.backend = backend }
+    }
+
+    let rules: [Rule]
+    let fallback: any TaskBackend
+    private let cache = Mutex<[String: Int]>([:])
+
+    public init(rules: [Rule], fallback: any TaskBackend) {
+        self.rules = rules
+        self.fallback = fallback
+    }
+
+    public func invoke(_ request: TaskRequest) -> TaskOutcome {
+        let i = cache.withLock { c -> Int in
+            if let i = c[request.resource] { return i }
+            let i = rules.firstIndex { TaskRouter.matches(request.resource, $0.pattern) } ?? -1
+            c[request.resource] = i
+            return i
+        }
+        return i >= 0 ? rules[i].backend.invoke(request) : fallback.invoke(request)
+    }
+
+    /// Glob match where `*` stands for any run of characters.
+    public static func matches(_ text: String, _ pattern: String) -> Bool {
+        let t = Array(text.utf8), p = Array(pattern.utf8)
+        var ti = 0, pi = 0, star = -1, mark = 0
+        while ti < t.count {
+            if pi < p.count, p[pi] != UInt8(ascii: "*"), p[pi] == t[ti] { ti += 1; pi += 1 }
+            else if pi < p.count, p[pi] == UInt8(ascii: "*") { star = pi; mark = ti; pi += 1 }
+            else if star >= 0 { pi = star + 1; mark += 1; ti = mark }
+            else { return false }
+        }
+        while pi < p.count, p[pi] == UInt8(ascii: "*") { pi += 1 }
+        return pi == p.count
+    }
+}
+
+/// The last resort: a Task whose resource nothing routes fails that execution with a cause
+/// that names the resource and how to route it. It never hangs.
+public struct UnroutedTasks: TaskBackend {
+    public init() {}
+    public func invoke(_ request: TaskRequest) -> TaskOutcome {
+        .failure(ASLError(.runtime,
+            "No task backend for resource '\(request.resource)' (state '\(request.stateName)'). Route it with --tasks FILE, --mock-config/--test-case, --worker CMD or --lambda-endpoint URL."))
+    }
+}

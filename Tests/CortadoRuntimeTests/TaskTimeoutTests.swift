@@ -1,0 +1,126 @@
+import CortadoASL
+import CortadoJSON
+import CortadoPath
+import CortadoRuntime
+import Dispatch
+import Synchronization
+import Testing
+
+/// A backend whose handlers choose per request how the task goes.
+final class ScriptedBackend: TaskBackend, @unchecked Sendable {
+    let body: @Sendable (TaskRequest) -> TaskOutcome
+    init(_ body: @escaping @Sendable (TaskRequest) -> TaskOutcome) { self.body = body }
+    func invoke(_ request: TaskRequest) -> TaskOutcome { body(request) }
+}
+
+@Suite struct TaskTimeoutTests {
+    static func task(_ extra: String, next: String = #""End":true"#) -> String {
+        #"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"r",\#(extra),\#(next)},"#
+            + #""C":{"Type":"Pass","End":true}}}"#
+    }
+
+    @Test func aTaskSlowerThanTimeoutSecondsTimesOutOnTheVirtualClock() throws {
+        let slow = ScriptedBackend { _ in .after(seconds: 7200, .success(["late": true])) }
+        let r = try Harness.run(Self.task(#""TimeoutSeconds":3600"#), backend: slow)
+        #expect(r.errorName == "States.Timeout")
+        #expect(r.error?.cause == nil)
+        let ok = try Harness.run(Self.task(#""TimeoutSeconds":9000"#), backend: slow)
+        #expect(ok.output == ["late": true])
+    }
+
+    @Test func aCaughtTimeoutHasAnEmptyCause() throws {
+        let slow = ScriptedBackend { _ in .after(seconds: 20, .success([:])) }
+        let r = try Harness.run(Self.task(#""TimeoutSeconds":10,"Catch":[{"ErrorEquals":["States.Timeout"],"Next":"C"}]"#, next: #""End":true"#),
+                                backend: slow)
+        #expect(r.output == ["Error": "States.Timeout", "Cause": ""])
+    }
+
+    @Test func timeoutSecondsPathReadsTheInput() throws {
+        let slow = ScriptedBackend { _ in .after(seconds: 50, .success([:])) }
+        let def = Self.task(#""TimeoutSecondsPath":"$.limit""#)
+        #expect(try Harness.run(def, input: #"{"limit":10}"#, backend: slow).errorName == "States.Timeout")
+        #expect(try Harness.run(def, input: #"{"limit":100}"#, backend: slow).status == .succeeded)
+        #expect(try Harness.run(def, input: #"{"limit":"x"}"#, backend: slow).errorName == "States.Runtime")
+    }
+
+    @Test func missingHeartbeatsTimeOut() throws {
+        let slow = ScriptedBackend { _ in .after(seconds: 100, .success([:])) }
+        let r = try Harness.run(Self.task(#""HeartbeatSeconds":30,"TimeoutSeconds":300"#), backend: slow)
+        #expect(r.errorName == "States.HeartbeatTimeout")
+    }
+
+    @Test func timeoutsAreRetriedWithTheAttemptCount() throws {
+        let attempts = Mutex<[Int]>([])
+        let backend = ScriptedBackend { r in
+            attempts.withLock { $0.append(r.attempt) }
+            return r.attempt < 2 ? .after(seconds: 60, .success([:])) : .success(["attempt": .number(JSONNumber(r.attempt))])
+        }
+        let r = try Harness.run(Self.task(#""TimeoutSeconds":30,"Retry":[{"ErrorEquals":["States.Timeout"],"MaxAttempts":5}]"#),
+                                backend: backend)
+        #expect(r.output == ["attempt": 2])
+        #expect(attempts.withLock { $0 } == [0, 1, 2])
+    }
+
+    @Test func pendingTasksCompleteFromAnotherThread() throws {
+        let backend = ScriptedBackend { r in
+            let c = r.completion
+            let v = r.input["v"] ?? .null
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(5)) { c.complete(.success(["echo": v])) }
+            return .pending
+        }
+        let def = #"{"StartAt":"M","States":{"M":{"Type":"Map","ItemSelector":{"v.$":"$$.Map.Item.Value"},"ItemProcessor":{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"r","TimeoutSeconds":5,"End":true}}},"End":true}}}"#
+        let r = try Harness.run(def, input: "[1,2,3,4,5,6,7,8]", backend: backend)
+        #expect(r.output == [["echo": 1], ["echo": 2], ["echo": 3], ["echo": 4], ["echo": 5], ["echo": 6], ["echo": 7], ["echo": 8]])
+    }
+
+    @Test func aPendingTaskHoldsVirtualTimeStill() throws {
+        // On the virtual clock a real task takes no virtual time: a short timeout does not fire.
+        let backend = ScriptedBackend { r in
+            let c = r.completion
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(20)) { c.complete(.success(["done": true])) }
+            return .pending
+        }
+        let r = try Harness.run(Self.task(#""TimeoutSeconds":1"#), backend: backend)
+        #expect(r.output == ["done": true])
+    }
+
+    @Test func aCompletionAfterATimeoutIsIgnored() throws {
+        // Real clock: the task answers after its 1-second timeout; the late answer must not
+        // resurrect the state, and Catch sees States.Timeout.
+        let backend = ScriptedBackend { r in
+            let c = r.completion
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(1500)) { c.complete(.success(["late": true])) }
+            return .pending
+        }
+        let p = try Harness.program(Self.task(#""TimeoutSeconds":1,"Catch":[{"ErrorEquals":["States.ALL"],"Next":"C"}]"#))
+        var o = ExecutionOptions(executionName: "e", stateMachineName: "sm", clock: .real, backend: backend)
+        o.startTime = nil
+        let r = Execution(program: p, input: [:], options: o).runToCompletion()
+        #expect(r.output == ["Error": "States.Timeout", "Cause": ""])
+    }
+
+    @Test func heartbeatsKeepALongTaskAlive() throws {
+        // Real clock, HeartbeatSeconds 1: heartbeats every 300 ms for 1.5 s keep it alive.
+        let backend = ScriptedBackend { r in
+            let c = r.completion
+            DispatchQueue.global().async {
+                for _ in 0..<5 { usleepMs(300); c.heartbeat() }
+                c.complete(.success(["alive": true]))
+            }
+            return .pending
+        }
+        let p = try Harness.program(Self.task(#""HeartbeatSeconds":1"#))
+        var o = ExecutionOptions(executionName: "e", stateMachineName: "sm", clock: .real, backend: backend)
+        o.startTime = nil
+        #expect(Execution(program: p, input: [:], options: o).runToCompletion().output == ["alive": true])
+    }
+}
+
+func usleepMs(_ ms: Int) {
+    var ts = timespec(tv_sec: ms / 1000, tv_nsec: (ms % 1000) * 1_000_000)
+    nanosleep(&ts, nil)
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
