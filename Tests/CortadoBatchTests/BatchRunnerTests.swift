@@ -1,6 +1,7 @@
 import CortadoASL
 import CortadoBatch
 import CortadoJSON
+import CortadoPath
 import CortadoRuntime
 import Foundation
 import Testing
@@ -176,5 +177,45 @@ extension BatchError: Equatable {
         _ = try BatchRunner(config: c).run()
         #expect(seen.finals == 1)
         #expect(seen.lastSucceeded == 200)
+    }
+}
+
+@Suite struct BatchAsyncTaskTests {
+    /// Answers every task from other threads after a short, varying delay.
+    final class LaterBackend: TaskBackend, @unchecked Sendable {
+        func invoke(_ r: TaskRequest) -> TaskOutcome {
+            let c = r.completion
+            let n = r.input["n"]?.numberValue?.int ?? 0
+            DispatchQueue.global().asyncAfter(deadline: .now() + .microseconds((n * 37) % 3000)) {
+                c.complete(n % 10 == 0 ? .failure(ASLError(ErrorName("Ten"), "multiple of ten")) : .success(["n": .number(JSONNumber(n))]))
+            }
+            return .pending
+        }
+    }
+
+    @Test func asynchronousTasksResumeOnTheRightLineUnderManyWorkers() throws {
+        let f = BatchFixture()
+        let def = """
+            {"StartAt":"T","States":{"T":{"Type":"Task","Resource":"r","TimeoutSeconds":60,
+              "Retry":[{"ErrorEquals":["Never"]}],"Catch":[{"ErrorEquals":["Ten"],"ResultPath":"$.err","Next":"C"}],"Next":"W"},
+              "W":{"Type":"Wait","Seconds":0,"Next":"D"},"D":{"Type":"Pass","End":true},"C":{"Type":"Pass","End":true}}}
+            """
+        let events = f.file("in.jsonl", BatchFixture.events(3000))
+        let out = f.dir + "/out.jsonl"
+        var c = try f.config(def, events: events, out: out, workers: 4)
+        c.backend = LaterBackend()
+        c.clock = .real
+        c.windowLines = 500
+        let s = try BatchRunner(config: c).run()
+        #expect(s.linesWritten == 3000)
+        let lines = f.read(out).split(separator: "\n")
+        #expect(lines.count == 3000)
+        for (i, l) in lines.enumerated() {
+            let n = i + 1
+            let expected = n % 10 == 0
+                ? #"{"line":\#(n),"status":"SUCCEEDED","output":{"n":\#(n),"err":{"Error":"Ten","Cause":"multiple of ten"}}}"#
+                : #"{"line":\#(n),"status":"SUCCEEDED","output":{"n":\#(n)}}"#
+            #expect(l == expected)
+        }
     }
 }
