@@ -1,0 +1,82 @@
+import CortadoJSON
+import CortadoPath
+import CortadoRuntime
+
+/// The JSON-lines protocol between Cortado and a subprocess worker.
+///
+/// Request (one line on the worker's stdin):
+///   {"id":"17","resource":"arn:...","input":<json>,"context":{"State":{"Name":"Charge","RetryCount":0},
+///    "Execution":{"Id":"arn:...","Name":"e1"},"StateMachine":{"Name":"order"},
+///    "TimeoutSeconds":30,"HeartbeatSeconds":10}}      (the last two only when set)
+/// Answers (one line each on stdout, any order):
+///   {"id":"17","output":<json>}
+///   {"id":"17","error":"Payment.Declined","cause":"text"}     (cause optional)
+///   {"id":"17","heartbeat":true}                              (any number, before the answer)
+enum WorkerProtocol {
+    /// The request line for `request`, newline included.
+    static func encode(_ request: TaskRequest, id: UInt64) -> [UInt8] {
+        var w = JSONWriter()
+        w.bytes.append(contentsOf: #"{"id":""#.utf8)
+        w.bytes.append(contentsOf: String(id).utf8)
+        w.bytes.append(contentsOf: #"","resource":"#.utf8)
+        w.writeString(request.resource)
+        w.bytes.append(contentsOf: #","input":"#.utf8)
+        w.write(request.input)
+        var context: JSONObject = [
+            "State": ["Name": .string(request.stateName), "RetryCount": .number(JSONNumber(request.attempt))],
+            "Execution": ["Id": .string(request.executionArn), "Name": .string(request.executionName)],
+            "StateMachine": ["Name": .string(request.stateMachineName)],
+        ]
+        if let t = request.timeoutSeconds { context["TimeoutSeconds"] = .number(JSONNumber(t)) }
+        if let h = request.heartbeatSeconds { context["HeartbeatSeconds"] = .number(JSONNumber(h)) }
+        w.bytes.append(contentsOf: #","context":"#.utf8)
+        w.write(.object(context))
+        w.bytes.append(contentsOf: "}\n".utf8)
+        return w.bytes
+    }
+
+    enum Answer {
+        case heartbeat(id: UInt64)
+        case outcome(id: UInt64, TaskOutcome)
+        /// A line to report on stderr and otherwise ignore.
+        case invalid(String)
+    }
+
+    /// Decodes one line from a worker's stdout; never throws or traps.
+    static func decode(_ line: UnsafeBufferPointer<UInt8>) -> Answer {
+        let value: JSON
+        do { value = try JSON.parse(buffer: line) } catch {
+            return .invalid("not JSON (\(error)): \(excerpt(line))")
+        }
+        guard let object = value.objectValue else { return .invalid("not a JSON object: \(excerpt(line))") }
+        let id: UInt64?
+        switch object["id"] {
+        case .string(let s)?: id = UInt64(s)
+        case .number(let n)?: id = UInt64(n.literal)
+        default: return .invalid("no \"id\": \(excerpt(line))")
+        }
+        guard let id else { return .invalid("unknown task id: \(excerpt(line))") }
+        if let e = object["error"] {
+            guard let name = e.stringValue, !name.isEmpty else {
+                return .outcome(id: id, .failure(ASLError(.taskFailed,
+                    "The worker answered task \(id) with an \"error\" that is not a non-empty string: \(excerpt(line))")))
+            }
+            let cause: String?
+            switch object["cause"] {
+            case nil, .null?: cause = nil
+            case .string(let s)?: cause = s
+            case let other?: cause = other.serialized
+            }
+            return .outcome(id: id, .failure(ASLError(ErrorName(name), cause)))
+        }
+        if let output = object["output"] { return .outcome(id: id, .success(output)) }
+        if object["heartbeat"]?.boolValue == true { return .heartbeat(id: id) }
+        return .outcome(id: id, .failure(ASLError(.taskFailed,
+            "The worker answered task \(id) with neither \"output\" nor \"error\": \(excerpt(line))")))
+    }
+
+    static func excerpt(_ line: UnsafeBufferPointer<UInt8>, limit: Int = 200) -> String {
+        let text = String(decoding: line.prefix(limit), as: UTF8.self)
+        return line.count > limit ? text + "…" : text
+    }
+}
