@@ -39,7 +39,7 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .target(name: "CortadoCLICommands", dependencies: [
-            "CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoTasks", "CortadoBatch",
+            "CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoTasks", "CortadoBatch", "CortadoHTTP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "cortado", dependencies: ["CortadoCLICommands", "CJemalloc"]),

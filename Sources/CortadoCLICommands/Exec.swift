@@ -20,14 +20,12 @@ struct Exec: ParsableCommand {
             """)
 
     @Argument(help: "The definition file (JSON or YAML).") var definition: String
+    @OptionGroup(title: "Task backends") var taskOptions: TaskOptions
     @Option(name: .long, help: "The execution input: a JSON file, or - for stdin. Default: {}.") var input: String?
     @Option(name: .long, help: "virtual (waits take no real time; default) or real.") var clock: ClockMode = .virtual
     @Option(name: .long, help: "State machine name (default: the file name without .asl.json/.json/.yaml).")
     var name: String?
     @Option(name: .customLong("execution-name"), help: "Execution name (default: a fresh UUID).") var executionName: String?
-    @Option(name: .customLong("mock-config"), help: "AWS Step Functions Local mock config file for Task states.")
-    var mockConfig: String?
-    @Option(name: .customLong("test-case"), help: "Test case of the mock config to use.") var testCase: String?
     @Option(name: .customLong("log-level"),
             help: "Execution log level, as in AWS: ALL, ERROR, FATAL or OFF (default: OFF).")
     var logLevel: LogLevel = .off
@@ -60,10 +58,12 @@ struct Exec: ParsableCommand {
         }
         let machine = CLI.machineName(name, path: definition)
         let backend: any TaskBackend
-        do { backend = try CLI.backend(mockConfig: mockConfig, testCase: testCase, machine: machine) } catch {
+        let cleanup: () -> Void
+        do { (backend, cleanup) = try taskOptions.backend(machine: machine) } catch {
             CLI.stderr("cortado exec: \(error)")
             throw ExitCode(2)
         }
+        defer { cleanup() }
         var options = ExecutionOptions(
             executionName: executionName ?? UUID4.random(), stateMachineName: machine, clock: clock, backend: backend)
         options.startTime = nil

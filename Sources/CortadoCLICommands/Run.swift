@@ -34,6 +34,7 @@ struct Run: ParsableCommand {
             """)
 
     @Argument(help: "The definition file (JSON or YAML).") var definition: String
+    @OptionGroup(title: "Task backends") var taskOptions: TaskOptions
     @Option(name: .long, help: "Events file, one JSON execution input per line (- for stdin).") var events: String
     @Option(name: .long, help: "Results file (- for stdout; --resume needs a file).") var out: String = "-"
     @Option(name: .long, help: "Worker threads (default: the number of cores).") var workers: Int?
@@ -53,8 +54,6 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: "Execution log (CloudWatch Logs JSON lines of Express workflows) file; - is stderr.")
     var logs: String?
     @Option(name: .long, help: "State machine name (default: from the file name).") var name: String?
-    @Option(name: .customLong("mock-config"), help: "Step Functions Local mock config for Task states.") var mockConfig: String?
-    @Option(name: .customLong("test-case"), help: "Test case of the mock config (default: default).") var testCase: String?
 
     func validate() throws {
         if let w = workers, w < 1 { throw ValidationError("--workers must be at least 1") }
@@ -79,9 +78,11 @@ struct Run: ParsableCommand {
         }
         let machine = CLI.machineName(name, path: definition)
         let backend: any TaskBackend
-        do { backend = try CLI.backend(mockConfig: mockConfig, testCase: testCase, machine: machine) } catch {
+        let cleanup: () -> Void
+        do { (backend, cleanup) = try taskOptions.backend(machine: machine) } catch {
             CLI.stderr("cortado run: \(error)"); throw ExitCode(2)
         }
+        defer { cleanup() }
         var config = BatchConfig(
             program: program, stateMachineName: machine, backend: backend, definitionPath: definition,
             eventsPath: events, outputPath: out, workers: workers ?? ProcessInfo.processInfo.activeProcessorCount)

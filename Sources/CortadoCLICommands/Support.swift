@@ -1,7 +1,6 @@
 import CortadoASL
 import CortadoJSON
 import CortadoRuntime
-import CortadoTasks
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -78,21 +77,6 @@ enum CLI {
         let diagnostics = Validator.validate(loaded.json, sourceMap: loaded.sourceMap)
         if diagnostics.contains(where: { $0.severity == .error }) { return .failure(diagnostics) }
         return Compiler.compile(loaded.json)
-    }
-
-    /// The task backend for `--mock-config`/`--test-case` (no config: only registered handlers).
-    /// - Throws: a message naming what is unreadable or missing.
-    static func backend(mockConfig: String?, testCase: String?, machine: String) throws(CLIError) -> any TaskBackend {
-        guard let mockConfig else { return HandlerRegistry() }
-        guard let bytes = readFile(mockConfig) else { throw CLIError("cannot read mock config \(mockConfig): \(errorMessage())") }
-        do {
-            let json = try JSON.parse(bytes)
-            return try MockBackend(config: json, stateMachine: machine, testCase: testCase ?? "default")
-        } catch let e as JSONParseError {
-            throw CLIError("mock config \(mockConfig) is not valid JSON: \(e)")
-        } catch {
-            throw CLIError("\(error)")
-        }
     }
 
     static func diagnosticsJSON(_ ds: [Diagnostic]) -> JSON {

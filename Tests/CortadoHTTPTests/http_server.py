@@ -90,6 +90,9 @@ class Handler(BaseHTTPRequestHandler):
         ok = {"X-Amz-Executed-Version": "$LATEST"}
         if name == "echo":
             return self.reply(200, raw, headers=ok)
+        if name == "double":  # the same function as examples/workers/example_worker.py's
+            p = json.loads(raw) if raw else {}
+            return self.reply(200, {"value": p.get("value", 0) * 2}, headers=ok)
         if name == "context":
             return self.reply(200, {
                 "payload": json.loads(raw) if raw else None,
