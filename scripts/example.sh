@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-swift build -c release --product cortado 2>&1 | tail -1
+bash scripts/build.sh --product cortado
 .build/release/cortado validate examples/orders.asl.json
 .build/release/cortado run examples/orders.asl.json --events examples/events.jsonl --out results.jsonl
 echo "first results (results.jsonl):"

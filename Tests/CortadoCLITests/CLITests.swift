@@ -9,7 +9,13 @@ enum CortadoBinary {
         // The test bundle lives next to the executable in .build/<config>/.
         var dir = #filePath
         for _ in 0..<3 { dir = String(dir[..<(dir.lastIndex(of: "/") ?? dir.startIndex)]) }
-        for config in ["debug", "release"] {
+        // The binary built in the same configuration as these tests comes first.
+        #if DEBUG
+        let configs = ["debug", "release"]
+        #else
+        let configs = ["release", "debug"]
+        #endif
+        for config in configs {
             let p = dir + "/.build/\(config)/cortado"
             if access(p, X_OK) == 0 { return p }
         }
