@@ -219,14 +219,7 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
     func flushLogs(_ ctx: WorkerState) {
         guard let sink = ctx.sink, let fd = config.logFD, !sink.buffer.isEmpty else { return }
         logLock.lock()
-        sink.drain { buf in
-            var off = 0
-            while off < buf.count {
-                let n = write(fd, buf.baseAddress! + off, buf.count - off)
-                if n < 0 { if errno == EINTR { continue }; break }
-                off += n
-            }
-        }
+        sink.drain { buf in writeAll(fd, UnsafeRawBufferPointer(buf)) }
         logLock.unlock()
     }
 

@@ -1,4 +1,5 @@
 import CortadoJSON
+import CortadoRuntime
 import Foundation
 
 /// Joins shard outputs (`--shard i/n` runs) into one file in input-line order: a k-way
@@ -53,14 +54,7 @@ public enum ShardMerge {
     }
 
     static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { buf in
-            var off = 0
-            while off < buf.count {
-                let n = write(fd, buf.baseAddress! + off, buf.count - off)
-                if n < 0 { if errno == EINTR { continue }; throw BatchError("cannot write: \(String(cString: strerror(errno)))") }
-                off += n
-            }
-        }
+        guard CortadoRuntime.writeAll(fd, bytes) else { throw BatchError("cannot write: \(String(cString: strerror(errno)))") }
     }
 }
 

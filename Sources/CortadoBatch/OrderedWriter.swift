@@ -56,7 +56,7 @@ final class OrderedWriter: @unchecked Sendable {
                 lastLine = b.lastLine
             }
             // After a write error keep draining (discarding) so the run ends and reports it.
-            if !out.isEmpty, error == nil { _ = writeAll(out) }
+            if !out.isEmpty, error == nil { writeOut(out) }
             checkpoint.bytes += out.count
             checkpoint.line = lastLine
             out.removeAll(keepingCapacity: true)
@@ -79,19 +79,9 @@ final class OrderedWriter: @unchecked Sendable {
         do { try checkpoint.write(to: checkpointPath) } catch { self.error = error as? BatchError }
     }
 
-    private func writeAll(_ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { buf in
-            var off = 0
-            while off < buf.count {
-                let n = write(fd, buf.baseAddress! + off, buf.count - off)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    error = BatchError("cannot write the results: \(String(cString: strerror(errno)))")
-                    return false
-                }
-                off += n
-            }
-            return true
+    private func writeOut(_ bytes: [UInt8]) {
+        if !CortadoRuntime.writeAll(fd, bytes) {
+            error = BatchError("cannot write the results: \(String(cString: strerror(errno)))")
         }
     }
 }

@@ -42,17 +42,7 @@ enum CLI {
 
     static func stdout(_ bytes: [UInt8]) { writeAll(1, bytes) }
 
-    /// Writes every byte to a file descriptor (retrying short writes).
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { buf in
-            var off = 0
-            while off < buf.count {
-                let n = write(fd, buf.baseAddress! + off, buf.count - off)
-                if n <= 0 { if errno == EINTR { continue }; return }
-                off += n
-            }
-        }
-    }
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) { CortadoRuntime.writeAll(fd, bytes) }
 
     /// The state machine name AWS would see: `--name`, else the file name without its ASL extension.
     static func machineName(_ explicit: String?, path: String) -> String {

@@ -1,3 +1,4 @@
+import CortadoRuntime
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -139,21 +140,6 @@ func sleepSeconds(_ s: Double) {
     while nanosleep(&ts, &rest) != 0 && errno == EINTR { ts = rest }
 }
 
-/// Writes `bytes` fully to `fd`. False on any error but EINTR (EPIPE when the child is gone).
-func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-    bytes.withUnsafeBytes { raw in
-        var off = 0
-        while off < raw.count {
-            let n = write(fd, raw.baseAddress! + off, raw.count - off)
-            if n < 0 {
-                if errno == EINTR { continue }
-                return false
-            }
-            off += n
-        }
-        return true
-    }
-}
 
 /// Blocks SIGPIPE on the calling thread, so a write to a dead worker's stdin fails with
 /// EPIPE instead of killing Cortado. (Linux directs a pipe's SIGPIPE at the writing thread;
