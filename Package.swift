@@ -52,6 +52,6 @@ let package = Package(
         .testTarget(name: "CortadoTasksTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoTasks"]),
         .testTarget(name: "CortadoHTTPTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoHTTP"],
                     exclude: ["http_server.py"]),
-        .testTarget(name: "CortadoCLITests", dependencies: ["CortadoCLICommands", "CortadoRuntime"]),
+        .testTarget(name: "CortadoCLITests", dependencies: ["CortadoCLICommands", "CortadoRuntime", "CortadoJSON"]),
     ]
 )
