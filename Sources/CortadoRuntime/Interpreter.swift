@@ -177,7 +177,7 @@ extension Execution {
             if f.resume == .afterWait { return try exit(f, h, output: f.effective) }
             let eff = try select(f.input, h.inputPath, f)
             f.effective = eff
-            let until = try waitDeadline(s.duration, eff)
+            let until = try waitDeadline(s.duration, eff, f)
             if until <= now { return try exit(f, h, output: eff) }
             f.resume = .afterWait
             f.parkSeq &+= 1
@@ -186,10 +186,10 @@ extension Execution {
 
         case .task(let s):
             if f.resume == .taskWait { return try taskResumed(f, h, s) }
-            let eff = try taskInput(f, h, s.processing)
             let stateInput = try select(f.input, h.inputPath, f)
-            let timeout = try taskSeconds(s.timeoutSeconds, stateInput, field: "TimeoutSecondsPath")
-            let heartbeat = try taskSeconds(s.heartbeatSeconds, stateInput, field: "HeartbeatSecondsPath")
+            let eff = try applyParameters(s.processing, stateInput, f)
+            let timeout = try taskSeconds(s.timeoutSeconds, stateInput, f, field: "TimeoutSecondsPath")
+            let heartbeat = try taskSeconds(s.heartbeatSeconds, stateInput, f, field: "HeartbeatSecondsPath")
             let completion = TaskCompletion()
             f.taskGen &+= 1
             let target = TaskTarget(execution: self, frame: f, gen: f.taskGen)
@@ -246,10 +246,10 @@ extension Execution {
             guard case .array(let items) = itemsValue else {
                 throw ASLError.runtime("Map state input must be an array but was: \(itemsValue.serialized)")
             }
-            let limit = try mapInt(s.maxConcurrency, eff, field: "MaxConcurrencyPath")
+            let limit = try mapInt(s.maxConcurrency, eff, f, field: "MaxConcurrencyPath")
             let join = Join(parent: f, count: items.count)
             if let t = s.toleratedFailureCount {
-                let n = try mapInt(t, eff, field: "ToleratedFailureCountPath")
+                let n = try mapInt(t, eff, f, field: "ToleratedFailureCountPath")
                 guard n >= 0 else { throw ASLError.runtime("ToleratedFailureCount cannot be negative.") }
                 join.toleratedCount = n
             }
@@ -258,7 +258,7 @@ extension Execution {
                 switch t {
                 case .constant(let c): p = c
                 case .path(let path):
-                    let v = try read(path, eff, field: "ToleratedFailurePercentagePath")
+                    let v = try read(path, eff, f)
                     guard case .number(let n) = v else {
                         throw ASLError.runtime(
                             "The ToleratedFailurePercentagePath field refers to value \"\(v.stringValue ?? v.serialized)\" which is not a valid float: \(path.source)")
@@ -353,12 +353,12 @@ extension Execution {
     }
 
     /// TimeoutSeconds(Path) / HeartbeatSeconds(Path) for this attempt.
-    func taskSeconds(_ v: DynamicValue<Int>?, _ input: JSON, field: String) throws(ASLError) -> Int? {
+    func taskSeconds(_ v: DynamicValue<Int>?, _ input: JSON, _ f: Frame, field: String) throws(ASLError) -> Int? {
         guard let v else { return nil }
         switch v {
         case .constant(let n): return n
         case .path(let p):
-            let j = try Execution.pick(p, input)
+            let j = try read(p, input, f)
             guard case .number(let n) = j, let i = n.int, i > 0 else {
                 throw ASLError.runtime("The \(field) field refers to value \"\(j.stringValue ?? j.serialized)\" which is not a valid positive integer: \(p.source)")
             }
@@ -374,15 +374,19 @@ extension Execution {
         case .identity: return value
         case .empty: return .object(JSONObject())
         case .path(let p):
-            return try Execution.pick(p, p.isContextPath ? context(f) : value)
+            return try read(p, value, f)
         }
     }
 
-    /// InputPath then Parameters (Task, Parallel).
+    /// InputPath then Parameters (Parallel).
     func taskInput(_ f: Frame, _ h: StateHeader, _ p: ResultProcessing) throws(ASLError) -> JSON {
-        var eff = try select(f.input, h.inputPath, f)
-        if let t = p.parameters { eff = try t.evaluate(input: eff, context: { self.context(f) }) }
-        return eff
+        try applyParameters(p, try select(f.input, h.inputPath, f), f)
+    }
+
+    /// Parameters, when the state has them, applied to the input after InputPath.
+    func applyParameters(_ p: ResultProcessing, _ input: JSON, _ f: Frame) throws(ASLError) -> JSON {
+        guard let t = p.parameters else { return input }
+        return try t.evaluate(input: input, context: { self.context(f) })
     }
 
     /// ResultPath then OutputPath, then the transition.
@@ -407,9 +411,10 @@ extension Execution {
         return .end(out)
     }
 
-    func read(_ p: JSONPath, _ input: JSON, field: String) throws(ASLError) -> JSON {
-        // NOTE: $$ here sees the execution fields only (these paths are read outside a state's context).
-        return try Execution.pick(p, p.isContextPath ? ["Execution": executionContext] : input)
+    /// Reads a `*Path` field (SecondsPath, MaxConcurrencyPath, TimeoutSecondsPath, ...):
+    /// `$$` sees the same context object as every other field of the state.
+    func read(_ p: JSONPath, _ input: JSON, _ f: Frame) throws(ASLError) -> JSON {
+        try Execution.pick(p, p.isContextPath ? context(f) : input)
     }
 
     /// Reads a path that must match, with Jayway's reason in AWS's cause when it does not.
@@ -437,11 +442,11 @@ extension Execution {
         }
     }
 
-    func mapInt(_ v: DynamicValue<Int>, _ input: JSON, field: String) throws(ASLError) -> Int {
+    func mapInt(_ v: DynamicValue<Int>, _ input: JSON, _ f: Frame, field: String) throws(ASLError) -> Int {
         switch v {
         case .constant(let n): return n
         case .path(let p):
-            let j = try read(p, input, field: field)
+            let j = try read(p, input, f)
             guard case .number(let n) = j, let i = n.int, n.isIntegerLiteral || n.double == n.double.rounded() else {
                 let shown = j.stringValue ?? j.serialized
                 throw ASLError.runtime(
@@ -451,7 +456,7 @@ extension Execution {
         }
     }
 
-    func waitDeadline(_ d: WaitDuration, _ input: JSON) throws(ASLError) -> Int64 {
+    func waitDeadline(_ d: WaitDuration, _ input: JSON, _ f: Frame) throws(ASLError) -> Int64 {
         switch d {
         case .seconds(let s): return now + Int64(s) * 1000
         case .timestamp(let t):
@@ -460,7 +465,7 @@ extension Execution {
             }
             return ts.milliseconds
         case .secondsPath(let p):
-            guard let v = p.evaluate(p.isContextPath ? ["Execution": executionContext] : input) else {
+            guard let v = p.evaluate(p.isContextPath ? context(f) : input) else {
                 throw ASLError.runtime("The SecondsPath parameter does not reference an input value: \(p.source)")
             }
             guard case .number(let n) = v, n.isIntegerLiteral, let s = n.int else {
@@ -471,7 +476,7 @@ extension Execution {
             }
             return now + Int64(min(s, 1 << 40)) * 1000
         case .timestampPath(let p):
-            let v = try read(p, input, field: "TimestampPath")
+            let v = try read(p, input, f)
             guard let text = v.stringValue, let ts = Timestamp.parse(text) else {
                 throw ASLError.runtime(
                     "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: \(p.source) == \(v.stringValue ?? v.serialized)")
