@@ -196,9 +196,10 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
     }
 
     func snapshot() -> MetricsSnapshot {
-        // Lines handed to workers and not finished yet: running or parked on a timer.
-        let probe = metrics.snapshot(inFlight: 0)
-        return metrics.snapshot(inFlight: max(0, probe.started - probe.succeeded - probe.failed - probe.timedOut))
+        // In flight: lines handed to workers and not finished yet (running or parked).
+        var snap = metrics.snapshot(inFlight: 0)
+        snap.inFlight = max(0, snap.started - snap.completed)
+        return snap
     }
 
     // MARK: - Workers
