@@ -66,7 +66,7 @@ public protocol ExecutionWaker: AnyObject, Sendable {
 /// Task events that arrived from other threads, and whether the execution is running.
 struct Mailbox {
     enum Phase { case running, idle, scheduled, finished }
-    var inbox: [(target: TaskTarget, event: TaskEvent)] = []
+    var inbox: [(target: TaskCompletion, event: TaskEvent)] = []
     var phase = Phase.running
 }
 
@@ -156,7 +156,7 @@ public final class Execution {
     }
 
     /// A task event from any thread: queue it, and wake the host if the execution is parked.
-    func receive(_ target: TaskTarget, _ event: TaskEvent) {
+    func receive(_ target: TaskCompletion, _ event: TaskEvent) {
         let wake = mailbox.withLock { m -> Bool in
             guard m.phase != .finished else { return false }
             m.inbox.append((target, event))
@@ -169,14 +169,13 @@ public final class Execution {
 
     /// Applies task events that arrived while parked (on the execution's own thread).
     func drainMailbox() {
-        let events = mailbox.withLock { m -> [(target: TaskTarget, event: TaskEvent)] in
+        let events = mailbox.withLock { m -> [(target: TaskCompletion, event: TaskEvent)] in
             m.phase = .running
             defer { m.inbox.removeAll() }
             return m.inbox
         }
         for (target, event) in events {
-            let f = target.frame
-            guard f.taskGen == target.gen, f.resume == .taskWait, f.taskPending else { continue }
+            guard let f = target.frame, f.taskGen == target.gen, f.resume == .taskWait, f.taskPending else { continue }
             switch event {
             case .heartbeat:
                 if let hb = f.heartbeatSeconds {

@@ -192,8 +192,9 @@ extension Execution {
             let heartbeat = try taskSeconds(s.heartbeatSeconds, stateInput, f, field: "HeartbeatSecondsPath")
             let completion = TaskCompletion()
             f.taskGen &+= 1
-            let target = TaskTarget(execution: self, frame: f, gen: f.taskGen)
-            completion.deliver = { target.execution.receive(target, $0) }
+            completion.execution = self
+            completion.frame = f
+            completion.gen = f.taskGen
             let request = TaskRequest(
                 resource: s.resource, input: eff, stateName: h.name, attempt: f.retryCount,
                 executionName: options.executionName, stateMachineName: options.stateMachineName,
@@ -678,11 +679,3 @@ extension Execution {
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// Where a task's completion goes; captured by the completion handle.
-final class TaskTarget: @unchecked Sendable {
-    let execution: Execution
-    let frame: Frame
-    let gen: UInt64
-    init(execution: Execution, frame: Frame, gen: UInt64) { self.execution = execution; self.frame = frame; self.gen = gen }
-}

@@ -46,15 +46,24 @@ public enum TaskOutcome: Sendable {
 /// The handle through which an asynchronous backend answers a task. Thread-safe; the first
 /// `complete` wins, later ones (and any after a timeout) are ignored.
 public final class TaskCompletion: @unchecked Sendable {
-    /// Set by the execution when the task starts; nil for a request built outside one.
+    // NOTE: the completion itself names its execution, frame and task generation (set when
+    // the task starts, read-only afterwards), so a Task costs one allocation for this, not three.
+    var execution: Execution?
+    var frame: Frame?
+    var gen: UInt64 = 0
+    /// An observer that replaces delivery to an execution (tests of backends use it).
     var deliver: (@Sendable (TaskEvent) -> Void)?
 
     public init() {}
 
     /// Delivers the task's outcome (`.success` or `.failure`).
-    public func complete(_ outcome: TaskOutcome) { deliver?(.outcome(outcome)) }
+    public func complete(_ outcome: TaskOutcome) { send(.outcome(outcome)) }
     /// Resets the HeartbeatSeconds timer, as SendTaskHeartbeat does.
-    public func heartbeat() { deliver?(.heartbeat) }
+    public func heartbeat() { send(.heartbeat) }
+
+    private func send(_ event: TaskEvent) {
+        if let deliver { deliver(event) } else { execution?.receive(self, event) }
+    }
 }
 
 /// What a backend reports about a task in flight.
