@@ -66,7 +66,7 @@ public protocol ExecutionWaker: AnyObject, Sendable {
 /// Task events that arrived from other threads, and whether the execution is running.
 struct Mailbox {
     enum Phase { case running, idle, scheduled, finished }
-    var inbox: [(target: TaskCompletion, event: TaskEvent)] = []
+    var inbox: [(target: TaskCompletion, event: TaskEvent, at: Int64)] = []
     var phase = Phase.running
 }
 
@@ -157,9 +157,12 @@ public final class Execution {
 
     /// A task event from any thread: queue it, and wake the host if the execution is parked.
     func receive(_ target: TaskCompletion, _ event: TaskEvent) {
+        // When it arrived, not when this execution gets to run again, decides whether it
+        // beat a deadline (virtual time stands still while a task is in flight).
+        let arrival = options.clock == .real ? wallClockMilliseconds() : Int64.min
         let wake = mailbox.withLock { m -> Bool in
             guard m.phase != .finished else { return false }
-            m.inbox.append((target, event))
+            m.inbox.append((target, event, arrival))
             guard m.phase == .idle else { return false }
             m.phase = .scheduled
             return true
@@ -169,17 +172,22 @@ public final class Execution {
 
     /// Applies task events that arrived while parked (on the execution's own thread).
     func drainMailbox() {
-        let events = mailbox.withLock { m -> [(target: TaskCompletion, event: TaskEvent)] in
+        let events = mailbox.withLock { m -> [(target: TaskCompletion, event: TaskEvent, at: Int64)] in
             m.phase = .running
             defer { m.inbox.removeAll() }
             return m.inbox
         }
-        for (target, event) in events {
+        for (target, event, at) in events {
+            let arrived = at == Int64.min ? now : at
             guard let f = target.frame, f.taskGen == target.gen, f.resume == .taskWait, f.taskPending else { continue }
+            // NOTE: an event that arrives after a passed deadline (e.g. after a stall) does not
+            // beat it: the timer that is already due fires the timeout, as AWS would have.
+            if let t = f.taskTimeoutAt, arrived >= t { continue }
+            if let t = f.heartbeatAt, arrived >= t { continue }
             switch event {
             case .heartbeat:
                 if let hb = f.heartbeatSeconds {
-                    f.heartbeatAt = now + Int64(hb) * 1000
+                    f.heartbeatAt = arrived + Int64(hb) * 1000
                     timers.push((f, f.parkSeq), at: f.heartbeatAt!)
                 }
             case .outcome(let o):
@@ -205,6 +213,7 @@ public final class Execution {
     public func advance() -> Advance {
         if !started { start() }
         while true {
+            if options.clock == .real { now = max(now, wallClockMilliseconds()) }
             drainMailbox()
             if let result {
                 mailbox.withLock { $0.phase = .finished; $0.inbox.removeAll() }
