@@ -106,8 +106,9 @@ final class ScriptedBackend: TaskBackend, @unchecked Sendable {
         let maxGapMs = Mutex<Int64>(0)
         let backend = ScriptedBackend { r in
             let c = r.completion
+            let started = wallClockMilliseconds()  // the task's start, not the thread's
             DispatchQueue.global().async {
-                var last = wallClockMilliseconds()
+                var last = started
                 for _ in 0..<7 {
                     usleepMs(200)
                     let t = wallClockMilliseconds()
