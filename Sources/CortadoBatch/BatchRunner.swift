@@ -317,8 +317,10 @@ public enum ResultLine {
         case .succeeded:
             w.bytes.append(contentsOf: #","status":"SUCCEEDED","output":"#.utf8)
             w.write(r.output ?? .null)
-        case .failed, .timedOut:
-            w.bytes.append(contentsOf: (r.status == .failed ? #","status":"FAILED","error":"# : #","status":"TIMED_OUT","error":"#).utf8)
+        case .failed, .timedOut, .aborted:
+            w.bytes.append(contentsOf: #","status":""#.utf8)
+            w.bytes.append(contentsOf: r.status.rawValue.utf8)
+            w.bytes.append(contentsOf: #"","error":"#.utf8)
             w.write(r.error?.name.map { .string($0.rawValue) } ?? .null)
             w.bytes.append(contentsOf: #","cause":"#.utf8)
             w.write(r.error?.cause.map { .string($0) } ?? .null)

@@ -40,7 +40,9 @@ struct TaskOptions: ParsableArguments {
     }
 
     /// Builds the backend chain; `cleanup` stops worker processes and HTTP clients.
-    func backend(machine: String) throws(CLIError) -> (backend: any TaskBackend, cleanup: () -> Void) {
+    /// - Parameter tokensWait: `.waitForTaskToken` tasks that nothing routes wait for their
+    ///   token (the server) instead of failing (exec, run: nobody could answer them).
+    func backend(machine: String, tokensWait: Bool = false) throws(CLIError) -> (backend: any TaskBackend, cleanup: () -> Void) {
         var stops: [() -> Void] = []
         var transport: HTTPTransport? = nil
         func http() -> HTTPTransport {
@@ -59,7 +61,7 @@ struct TaskOptions: ParsableArguments {
         }
         do throws(CLIError) {
             // Built from the last resort forwards.
-            var chain: any TaskBackend = UnroutedTasks()
+            var chain: any TaskBackend = UnroutedTasks(tokensWait: tokensWait)
             if !workers.isEmpty {
                 let pools = try workers.map { (cmd) throws(CLIError) -> any TaskBackend in try startWorker(cmd, workerConcurrency) }
                 chain = pools.count == 1 ? pools[0] : RoundRobin(pools)
@@ -73,6 +75,7 @@ struct TaskOptions: ParsableArguments {
                 stops.append { lazy.shutdown() }
                 chain = TaskRouter(rules: [.init(pattern: HTTPInvokeBackend.resource, backend: lazy)], fallback: chain)
             }
+            chain = TokenDelivery(chain)
             if let mockConfig {
                 guard let bytes = CLI.readFile(mockConfig) else { throw CLIError("cannot read mock config \(mockConfig): \(CLI.errorMessage())") }
                 let json: JSON
@@ -124,7 +127,7 @@ struct TaskOptions: ParsableArguments {
             } else {
                 throw CLIError("\(at): needs one of worker, lambda, http, mock")
             }
-            rules.append(.init(pattern: pattern, backend: backend))
+            rules.append(.init(pattern: pattern, backend: r["mock"] == nil ? TokenDelivery(backend) : backend))
         }
         return rules
     }

@@ -6,6 +6,8 @@ import CortadoPath
 /// How an execution ended.
 public enum ExecutionStatus: String, Sendable {
     case succeeded = "SUCCEEDED", failed = "FAILED", timedOut = "TIMED_OUT"
+    /// Stopped from outside (StopExecution).
+    case aborted = "ABORTED"
 }
 
 /// The terminal result of one execution.
@@ -34,6 +36,9 @@ public struct ExecutionOptions: Sendable {
     public var maxPayloadBytes = 262_144
     /// Overall limit (Express: 300 s); nil means only the definition's TimeoutSeconds applies.
     public var executionTimeoutSeconds: Int?
+    /// Issues `$$.Task.Token` for `.waitForTaskToken` tasks (the server's token table); nil
+    /// gives each such task a random token nobody else knows (only a mock can answer it).
+    public var taskTokens: (any TaskTokenIssuer)?
     /// Receives every history event; nil records nothing (the events are not even built).
     /// Kept for simple uses; `Execution.eventSink` (per advance, filtered) takes precedence.
     public var eventSink: (@Sendable (HistoryEvent) -> Void)?
@@ -44,7 +49,11 @@ public struct ExecutionOptions: Sendable {
     }
 
     public var stateMachineArn: String { "arn:aws:states:\(region):\(account):stateMachine:\(stateMachineName)" }
-    public var executionArn: String { "arn:aws:states:\(region):\(account):execution:\(stateMachineName):\(executionName)" }
+    /// The execution's ARN when it is not the STANDARD form (e.g. `...:express:...` ARNs).
+    public var customExecutionArn: String?
+    public var executionArn: String {
+        customExecutionArn ?? "arn:aws:states:\(region):\(account):execution:\(stateMachineName):\(executionName)"
+    }
 }
 
 /// What `advance` reports: the execution ended, or it waits for a timer or a task.
@@ -68,6 +77,8 @@ struct Mailbox {
     enum Phase { case running, idle, scheduled, finished }
     var inbox: [(target: TaskCompletion, event: TaskEvent, at: Int64)] = []
     var phase = Phase.running
+    /// StopExecution's error and cause, once asked.
+    var stop: (error: String?, cause: String?)?
 }
 
 /// One running execution: a tree of frames (Map/Parallel children), a run queue and
@@ -170,12 +181,29 @@ public final class Execution {
         if wake { waker?.wake(self) }
     }
 
+    /// Stops the execution from any thread (StopExecution): it ends ABORTED with this error
+    /// and cause the next time it runs, which is at once if it is parked.
+    public func stop(error: String?, cause: String?) {
+        let wake = mailbox.withLock { m -> Bool in
+            guard m.phase != .finished, m.stop == nil else { return false }
+            m.stop = (error, cause)
+            guard m.phase == .idle else { return false }
+            m.phase = .scheduled
+            return true
+        }
+        if wake { waker?.wake(self) }
+    }
+
     /// Applies task events that arrived while parked (on the execution's own thread).
     func drainMailbox() {
-        let events = mailbox.withLock { m -> [(target: TaskCompletion, event: TaskEvent, at: Int64)] in
+        let (events, stop) = mailbox.withLock { m -> ([(target: TaskCompletion, event: TaskEvent, at: Int64)], (error: String?, cause: String?)?) in
             m.phase = .running
             defer { m.inbox.removeAll() }
-            return m.inbox
+            return (m.inbox, m.stop)
+        }
+        if let stop, result == nil {
+            finish(.aborted, output: nil, error: ASLError(stop.error.map(ErrorName.init), stop.cause))
+            return
         }
         for (target, event, at) in events {
             let arrived = at == Int64.min ? now : at
@@ -190,6 +218,8 @@ public final class Execution {
                     f.heartbeatAt = arrived + Int64(hb) * 1000
                     timers.push((f, f.parkSeq), at: f.heartbeatAt!)
                 }
+            case .outcome(.delivered):
+                continue  // the integration took the token; the answer is still to come
             case .outcome(let o):
                 f.taskResult = o
                 f.taskPending = false
@@ -283,6 +313,8 @@ public final class Execution {
             emit(.executionFailed, previous: topEventID) { Execution.errorDetails(error) }
         case .timedOut:
             emit(.executionTimedOut, previous: topEventID) { Execution.errorDetails(error) }
+        case .aborted:
+            emit(.executionAborted, previous: topEventID) { Execution.errorDetails(error) }
         }
     }
 
@@ -329,10 +361,12 @@ public final class Execution {
         var state: JSONObject = ["EnteredTime": .string(Timestamp(milliseconds: f.enteredTime).iso8601),
                                  "Name": .string(header.name)]
         if case .task = program.code[f.pc] { state["RetryCount"] = .number(JSONNumber(f.retryCount)) }
+        let task: JSON? = f.taskToken.map { ["Token": .string($0)] }
         var o: JSONObject = [
             "Execution": executionContext, "State": .object(state),
             "StateMachine": ["Id": .string(options.stateMachineArn), "Name": .string(options.stateMachineName)],
         ]
+        if let task { o["Task"] = task }
         if let mapItem {
             o["Map"] = ["Item": ["Index": .number(JSONNumber(mapItem.index)), "Value": mapItem.value]]
         }

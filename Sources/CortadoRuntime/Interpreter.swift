@@ -44,6 +44,8 @@ final class Frame {
     var taskTimeoutAt: Int64?
     var heartbeatAt: Int64?
     var heartbeatSeconds: Int?
+    /// `$$.Task.Token` of the `.waitForTaskToken` task this frame runs (nil otherwise).
+    var taskToken: String?
 
     enum Resume { case enter, afterWait, retry, childrenDone, taskWait }
 }
@@ -187,19 +189,31 @@ extension Execution {
         case .task(let s):
             if f.resume == .taskWait { return try taskResumed(f, h, s) }
             let stateInput = try select(f.input, h.inputPath, f)
-            let eff = try applyParameters(s.processing, stateInput, f)
-            let timeout = try taskSeconds(s.timeoutSeconds, stateInput, f, field: "TimeoutSecondsPath")
-            let heartbeat = try taskSeconds(s.heartbeatSeconds, stateInput, f, field: "HeartbeatSecondsPath")
             let completion = TaskCompletion()
             f.taskGen &+= 1
             completion.execution = self
             completion.frame = f
             completion.gen = f.taskGen
-            let request = TaskRequest(
+            if s.waitsForToken {
+                // The token exists before Parameters, which usually pass `$$.Task.Token` on.
+                f.taskToken = options.taskTokens?.issueToken(execution: self, stateName: h.name, completion: completion)
+                    ?? UUID4.random()
+            }
+            let eff: JSON, timeout: Int?, heartbeat: Int?
+            do {
+                eff = try applyParameters(s.processing, stateInput, f)
+                timeout = try taskSeconds(s.timeoutSeconds, stateInput, f, field: "TimeoutSecondsPath")
+                heartbeat = try taskSeconds(s.heartbeatSeconds, stateInput, f, field: "HeartbeatSecondsPath")
+            } catch {
+                endToken(f, timedOut: false)
+                throw error
+            }
+            var request = TaskRequest(
                 resource: s.resource, input: eff, stateName: h.name, attempt: f.retryCount,
                 executionName: options.executionName, stateMachineName: options.stateMachineName,
                 executionArn: executionArn, timeoutSeconds: timeout, heartbeatSeconds: heartbeat,
                 completion: completion)
+            request.taskToken = f.taskToken
             if Execution.isLambdaFunctionArn(s.resource) {
                 emit(.lambdaFunctionScheduled, f) { EventDetails(resource: s.resource, input: eff) }
                 emit(.lambdaFunctionStarted, f) { EventDetails() }
@@ -207,11 +221,15 @@ extension Execution {
                 emit(.taskScheduled, f) { EventDetails(resource: s.resource, parameters: eff) }
                 emit(.taskStarted, f) { EventDetails(resource: s.resource) }
             }
-            let outcome = options.backend.invoke(request)
+            var outcome = options.backend.invoke(request)
+            if case .delivered = outcome, !s.waitsForToken {
+                outcome = .failure(ASLError(.runtime,
+                    "The task backend for '\(s.resource)' answered .delivered, but the resource does not wait for a task token."))
+            }
             switch outcome {
             case .success, .failure:
                 return try taskFinished(outcome, f, h, s)
-            case .pending, .after:
+            case .pending, .after, .delivered:
                 // Park until the answer, the timeout or a missed heartbeat, whichever is first.
                 f.resume = .taskWait
                 f.parkSeq &+= 1
@@ -291,6 +309,11 @@ extension Execution {
     /// (success), or Retry/Catch (failure).
     func taskFinished(_ outcome: TaskOutcome, _ f: Frame, _ h: StateHeader, _ s: TaskState) throws(ASLError) -> Control {
         let lambda = Execution.isLambdaFunctionArn(s.resource)
+        if case .failure(let e) = outcome {
+            endToken(f, timedOut: e.name == .timeout || e.name == .heartbeatTimeout)
+        } else {
+            endToken(f, timedOut: false)
+        }
         switch outcome {
         case .success(let out):
             if out.serializedByteCount > options.maxPayloadBytes {
@@ -319,9 +342,16 @@ extension Execution {
                 }
             }
             return .raise(e)
-        case .pending, .after:
+        case .pending, .after, .delivered:
             return .raise(ASLError(.runtime, "The task backend for '\(s.resource)' answered a completion with .pending or .after; complete takes .success or .failure."))
         }
+    }
+
+    /// Retires the frame's task token (if it has one) with the token issuer.
+    func endToken(_ f: Frame, timedOut: Bool) {
+        guard let token = f.taskToken else { return }
+        f.taskToken = nil
+        options.taskTokens?.tokenEnded(token, timedOut: timedOut)
     }
 
     /// A parked task frame woke: its answer arrived, or a deadline passed.

@@ -18,7 +18,10 @@ public struct TaskRequest: Sendable {
     public let timeoutSeconds: Int?
     public let heartbeatSeconds: Int?
     /// Where a backend that answered `.pending` delivers the outcome, from any thread.
-    public let completion: TaskCompletion
+    public var completion: TaskCompletion
+    /// `$$.Task.Token` when the resource ends in `.waitForTaskToken`: the backend hands the
+    /// token over (it is usually inside `input` too) and answers `.delivered`.
+    public var taskToken: String?
 
     public init(resource: String, input: JSON, stateName: String, attempt: Int, executionName: String,
                 stateMachineName: String, executionArn: String = "", timeoutSeconds: Int? = nil,
@@ -28,6 +31,9 @@ public struct TaskRequest: Sendable {
         self.executionArn = executionArn; self.timeoutSeconds = timeoutSeconds
         self.heartbeatSeconds = heartbeatSeconds; self.completion = completion
     }
+
+    /// Whether the resource waits for a task token (`.waitForTaskToken`).
+    public var waitsForToken: Bool { taskToken != nil }
 }
 
 /// A task's result: its output, or an error that Retry and Catch see.
@@ -41,6 +47,21 @@ public enum TaskOutcome: Sendable {
     /// that long, so TimeoutSeconds and HeartbeatSeconds can fire first (tests, simulations;
     /// on the virtual clock this costs no real time).
     indirect case after(seconds: Double, TaskOutcome)
+    /// For a `.waitForTaskToken` task: the integration took the token; the task now waits
+    /// for SendTaskSuccess/SendTaskFailure (its completion), a heartbeat timeout or its
+    /// timeout. (A `.success` instead is taken as the task's result, as mocks do.)
+    case delivered
+}
+
+/// Hands out task tokens for `.waitForTaskToken` tasks and keeps them answerable
+/// (the server's token table). Called on the execution's thread.
+public protocol TaskTokenIssuer: AnyObject, Sendable {
+    /// A new token for the task of `stateName` in `execution`; SendTask* for it must reach
+    /// `completion` (`complete`, `heartbeat`).
+    func issueToken(execution: Execution, stateName: String, completion: TaskCompletion) -> String
+    /// The task of `token` is over: it completed or failed (`timedOut` false), or its
+    /// TimeoutSeconds/HeartbeatSeconds passed (`timedOut` true).
+    func tokenEnded(_ token: String, timedOut: Bool)
 }
 
 /// The handle through which an asynchronous backend answers a task. Thread-safe; the first
@@ -55,6 +76,13 @@ public final class TaskCompletion: @unchecked Sendable {
     var deliver: (@Sendable (TaskEvent) -> Void)?
 
     public init() {}
+
+    /// A completion whose events go to `observer` instead of an execution (backend
+    /// wrappers that look at an inner backend's answer, tests).
+    public convenience init(observer: @escaping @Sendable (TaskEvent) -> Void) {
+        self.init()
+        deliver = observer
+    }
 
     /// Delivers the task's outcome (`.success` or `.failure`).
     public func complete(_ outcome: TaskOutcome) { send(.outcome(outcome)) }

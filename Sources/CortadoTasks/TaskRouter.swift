@@ -48,11 +48,41 @@ public final class TaskRouter: TaskBackend, @unchecked Sendable {
 }
 
 /// The last resort: a Task whose resource nothing routes fails that execution with a cause
-/// that names the resource and how to route it. It never hangs.
+/// that names the resource and how to route it. It never hangs — except, when
+/// `tokensWait` (the server), a `.waitForTaskToken` task: as in AWS it waits for
+/// SendTaskSuccess/Failure, its token readable in the TaskScheduled event's parameters.
 public struct UnroutedTasks: TaskBackend {
-    public init() {}
+    public let tokensWait: Bool
+    public init(tokensWait: Bool = false) { self.tokensWait = tokensWait }
     public func invoke(_ request: TaskRequest) -> TaskOutcome {
-        .failure(ASLError(.runtime,
+        if tokensWait, request.waitsForToken { return .delivered }
+        return .failure(ASLError(.runtime,
             "No task backend for resource '\(request.resource)' (state '\(request.stateName)'). Route it with --tasks FILE, --mock-config/--test-case, --worker CMD or --lambda-endpoint URL."))
+    }
+}
+
+/// Puts a backend that *calls* something (a worker, Lambda, HTTP) in front of
+/// `.waitForTaskToken` tasks: the call hands the token over, so its success means
+/// "delivered" and the task goes on waiting for SendTaskSuccess/Failure; its failure fails
+/// the task. Other tasks pass through unchanged. (Mocks answer the task itself: not wrapped.)
+public struct TokenDelivery: TaskBackend {
+    public let inner: any TaskBackend
+    public init(_ inner: any TaskBackend) { self.inner = inner }
+
+    public func invoke(_ request: TaskRequest) -> TaskOutcome {
+        guard request.waitsForToken else { return inner.invoke(request) }
+        let task = request.completion
+        var call = request
+        call.completion = TaskCompletion(observer: { event in
+            switch event {
+            case .outcome(.success), .outcome(.delivered): task.complete(.delivered)
+            case .outcome(let o): task.complete(o)
+            case .heartbeat: task.heartbeat()
+            }
+        })
+        switch inner.invoke(call) {
+        case .success: return .delivered
+        case let other: return other
+        }
     }
 }

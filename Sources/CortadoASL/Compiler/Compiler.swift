@@ -116,7 +116,8 @@ public struct Compiler {
             instruction = .task(TaskState(
                 resource: resource, processing: processing(s, pcs, pointer),
                 timeoutSeconds: dynamicInt(s, "TimeoutSeconds", pointer),
-                heartbeatSeconds: dynamicInt(s, "HeartbeatSeconds", pointer), credentials: s["Credentials"]))
+                heartbeatSeconds: dynamicInt(s, "HeartbeatSeconds", pointer), credentials: s["Credentials"],
+                waitsForToken: resource.hasSuffix(".waitForTaskToken")))
         case "Parallel":
             var branches: [SubMachine] = []
             for (k, b) in (s["Branches"]?.arrayValue ?? []).enumerated() {

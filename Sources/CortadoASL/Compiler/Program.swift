@@ -79,6 +79,9 @@ public struct TaskState: Sendable {
     public let timeoutSeconds: DynamicValue<Int>?
     public let heartbeatSeconds: DynamicValue<Int>?
     public let credentials: JSON?
+    /// The resource ends in `.waitForTaskToken`: the task ends when SendTaskSuccess/Failure
+    /// names its token (`$$.Task.Token`), not when the integration answers.
+    public let waitsForToken: Bool
 }
 
 public enum WaitDuration: Sendable {

@@ -54,7 +54,7 @@ public final class WorkerMetrics {
     public func record(status: ExecutionStatus, latencyNanos: UInt64) {
         switch status {
         case .succeeded: succeeded += 1
-        case .failed: failed += 1
+        case .failed, .aborted: failed += 1
         case .timedOut: timedOut += 1
         }
         if latencyNanos > maxNanos { maxNanos = latencyNanos }
