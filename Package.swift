@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "CortadoTasks", targets: ["CortadoTasks"]),
         .library(name: "CortadoBatch", targets: ["CortadoBatch"]),
         .library(name: "CortadoHTTP", targets: ["CortadoHTTP"]),
+        .library(name: "CortadoService", targets: ["CortadoService"]),
+        .library(name: "CortadoServer", targets: ["CortadoServer"]),
         .executable(name: "cortado", targets: ["cortado"]),
     ],
     dependencies: [
@@ -21,6 +23,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // Traits off: no swift-configuration, no full Foundation (build minutes on 2 cores).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(name: "CJemalloc", pkgConfig: nil, providers: [.apt(["libjemalloc-dev"])]),
@@ -38,8 +44,19 @@ let package = Package(
             "CortadoJSON", "CortadoPath", "CortadoRuntime",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
+        // The `states` API (machines, executions, task tokens, history, TestState, journal):
+        // plain Swift over bytes, so it is tested without a socket.
+        .target(name: "CortadoService", dependencies: [
+            "CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoTasks",
+        ]),
+        // The HTTP face of CortadoService (AWS JSON 1.0 over Hummingbird); nothing else knows HTTP.
+        .target(name: "CortadoServer", dependencies: [
+            "CortadoService", .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         .target(name: "CortadoCLICommands", dependencies: [
             "CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoTasks", "CortadoBatch", "CortadoHTTP",
+            "CortadoService", "CortadoServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "cortado", dependencies: ["CortadoCLICommands", "CJemalloc"]),
@@ -52,6 +69,9 @@ let package = Package(
         .testTarget(name: "CortadoTasksTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoTasks"]),
         .testTarget(name: "CortadoHTTPTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoHTTP"],
                     exclude: ["http_server.py"]),
+        .testTarget(name: "CortadoServiceTests", dependencies: [
+            "CortadoJSON", "CortadoASL", "CortadoRuntime", "CortadoTasks", "CortadoService",
+        ]),
         .testTarget(name: "CortadoCLITests", dependencies: ["CortadoCLICommands", "CortadoRuntime", "CortadoJSON"]),
     ]
 )

@@ -34,6 +34,8 @@ enum CLI {
 
     static func errorMessage() -> String { String(cString: strerror(errno)) }
 
+    static func environment(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
+
     static func stderr(_ s: String) {
         var line = s
         if !line.hasSuffix("\n") { line += "\n" }
@@ -82,8 +84,8 @@ enum CLI {
     static func resultJSON(_ r: ExecutionResult) -> JSON {
         switch r.status {
         case .succeeded: return ["status": "SUCCEEDED", "output": r.output ?? .null]
-        case .failed, .timedOut:
-            return ["status": .string(r.status == .failed ? "FAILED" : "TIMED_OUT"),
+        case .failed, .timedOut, .aborted:
+            return ["status": .string(r.status.rawValue),
                     "error": r.error?.name.map { .string($0.rawValue) } ?? .null,
                     "cause": r.error?.cause.map { .string($0) } ?? .null]
         }

@@ -1,0 +1,131 @@
+import CortadoJSON
+
+/// What the HTTP layer sends back: status, JSON body, and the error code for the
+/// `x-amzn-ErrorType` header.
+public struct APIResponse: Sendable {
+    public var status: Int
+    public var body: [UInt8]
+    public var errorCode: String?
+    public var requestID: String
+
+    public init(json: JSON) {
+        status = 200; body = json.serializedBytes; errorCode = nil; requestID = APIResponse.newRequestID()
+    }
+
+    public init(error: APIError) {
+        status = error.status; body = error.body.serializedBytes; errorCode = error.code
+        requestID = APIResponse.newRequestID()
+    }
+
+    static func newRequestID() -> String {
+        var g = SystemRandomNumberGenerator()
+        let a: UInt64 = g.next(), b: UInt64 = g.next()
+        return String(a, radix: 16) + String(b, radix: 16)
+    }
+}
+
+/// The body of one request: a JSON object whose fields are checked against the action's
+/// list (an unknown field is a ValidationException, as from AWS) and read with their types.
+struct APIRequest {
+    let fields: JSONObject
+
+    init(bytes: [UInt8], allowed: Set<String>) throws(APIError) {
+        let json: JSON
+        if bytes.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 10 || $0 == 13 }) {
+            json = .object(JSONObject())  // AWS CLI sends an empty body for actions without input
+        } else {
+            do { json = try JSON.parse(bytes) } catch {
+                throw APIError.serialization("The request body is not valid JSON: \(error)")
+            }
+        }
+        guard case .object(let o) = json else {
+            throw APIError.serialization("The request body must be a JSON object, not \(json.typeName).")
+        }
+        for key in o.keys where !allowed.contains(key) {
+            throw APIError.validation("1 validation error detected: Unknown field '\(key)'. Valid fields: \(allowed.sorted().joined(separator: ", ")).")
+        }
+        fields = o
+    }
+
+    /// A string field; `maxLength` in characters as the API reference gives it.
+    func string(_ key: String, required: Bool = false, maxLength: Int? = nil) throws(APIError) -> String? {
+        guard let v = fields[key], !v.isNull else {
+            if required { throw APIError.validation("1 validation error detected: Value null at '\(key)' failed to satisfy constraint: Member must not be null") }
+            return nil
+        }
+        guard case .string(let s) = v else {
+            throw APIError.serialization("Field '\(key)' must be a string, not \(v.typeName).")
+        }
+        if let maxLength, s.count > maxLength {
+            throw APIError.validation("1 validation error detected: Value at '\(key)' failed to satisfy constraint: Member must have length less than or equal to \(maxLength)")
+        }
+        return s
+    }
+
+    func required(_ key: String, maxLength: Int? = nil) throws(APIError) -> String {
+        try string(key, required: true, maxLength: maxLength)!
+    }
+
+    func int(_ key: String, range: ClosedRange<Int>? = nil) throws(APIError) -> Int? {
+        guard let v = fields[key], !v.isNull else { return nil }
+        guard case .number(let n) = v, let i = n.int else {
+            throw APIError.serialization("Field '\(key)' must be an integer, not \(v.serialized).")
+        }
+        if let range, !range.contains(i) {
+            throw APIError.validation("1 validation error detected: Value '\(i)' at '\(key)' failed to satisfy constraint: Member must have value between \(range.lowerBound) and \(range.upperBound)")
+        }
+        return i
+    }
+
+    func bool(_ key: String) throws(APIError) -> Bool? {
+        guard let v = fields[key], !v.isNull else { return nil }
+        guard case .bool(let b) = v else { throw APIError.serialization("Field '\(key)' must be a boolean, not \(v.typeName).") }
+        return b
+    }
+
+    func object(_ key: String) throws(APIError) -> JSONObject? {
+        guard let v = fields[key], !v.isNull else { return nil }
+        guard case .object(let o) = v else { throw APIError.serialization("Field '\(key)' must be an object, not \(v.typeName).") }
+        return o
+    }
+
+    /// An ARN field, checked for the `arn:aws:states:<region>:<account>:<kind>:...` shape.
+    func arn(_ key: String, kind: String) throws(APIError) -> String {
+        let s = try required(key, maxLength: 2048)
+        guard ARN.parse(s)?.kind == kind || (kind == "execution" && ARN.parse(s)?.kind == "express") else {
+            throw APIError.invalidArn("Invalid Arn: 'Resource type not valid in this context: \(s)'")
+        }
+        return s
+    }
+}
+
+/// `arn:<partition>:states:<region>:<account>:<kind>:<name>[:<more>...]`.
+struct ARN {
+    var region: String
+    var account: String
+    var kind: String
+    var parts: [String]
+
+    static func parse(_ s: String) -> ARN? {
+        let p = s.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard p.count >= 7, p[0] == "arn", p[1].hasPrefix("aws"), p[2] == "states",
+              !p[3].isEmpty, !p[4].isEmpty, p.dropFirst(6).allSatisfy({ !$0.isEmpty }) else { return nil }
+        return ARN(region: p[3], account: p[4], kind: p[5], parts: Array(p.dropFirst(6)))
+    }
+}
+
+/// Names of state machines and executions: 1–80 characters, none of AWS's excluded ones.
+enum Names {
+    static let excluded = Set(" <>{}[]?*\"#%\\^|~`$&,;:/".unicodeScalars)
+
+    static func check(_ name: String, what: String) throws(APIError) {
+        guard !name.isEmpty, name.count <= 80,
+              !name.unicodeScalars.contains(where: { excluded.contains($0) || $0.value < 0x20 || ($0.value >= 0x7F && $0.value <= 0x9F) || $0.properties.isWhitespace })
+        else { throw APIError("InvalidName", "Invalid Name: '\(name)'") }
+    }
+}
+
+/// Epoch milliseconds as the API's timestamps (epoch seconds, fractional).
+func timestampJSON(_ ms: Int64) -> JSON {
+    .number(JSONNumber(literal: "\(ms / 1000).\(String(1000 + ms % 1000).dropFirst())"))
+}
