@@ -1,0 +1,114 @@
+import CortadoASL
+import CortadoJSON
+
+/// The query language a state's fields are written in.
+enum QueryLanguage {
+    case jsonPath, jsonata
+
+    /// A state's language: its own `QueryLanguage`, else the enclosing machine's.
+    static func of(_ state: JSONObject, inherited: QueryLanguage) -> QueryLanguage {
+        switch state["QueryLanguage"]?.stringValue {
+        case "JSONata": return .jsonata
+        case "JSONPath": return .jsonPath
+        default: return inherited
+        }
+    }
+}
+
+/// The one state a TestState request runs, taken from its definition.
+struct TestTarget {
+    /// The state's name in the definition (`StateName` for a lone state, as AWS calls it).
+    var name: String
+    var state: JSONObject
+    var type: String
+    var language: QueryLanguage
+
+    /// The name AWS gives a lone state when it validates it inside a one-state machine.
+    static let loneStateName = "StateName"
+
+    /// Loads and validates `text`, then picks the tested state: the whole definition, or the
+    /// state `stateName` (searched in nested Parallel branches and Map processors too).
+    /// - Throws: `InvalidDefinition` with AWS's diagnostics text for a definition AWS would
+    ///   reject; `ValidationException` for a `stateName` that is not in the definition.
+    static func resolve(definitionText: String, stateName: String?) throws(APIError) -> TestTarget {
+        let json: JSON
+        switch DefinitionLoader.load(text: definitionText, fileName: "definition.json") {
+        case .success(let loaded): json = loaded.json
+        case .failure(let diagnostics): throw .invalidDefinition(diagnostics)
+        }
+        guard case .object(let root) = json else { throw .invalidDefinition([]) }
+        if let stateName {
+            guard root["States"] != nil else {
+                throw .validation("When stateName is given, the definition must be a state machine with 'StartAt' and 'States'.")
+            }
+            let diagnostics = Validator.validate(json).filter { $0.severity == .error }
+            if !diagnostics.isEmpty { throw .invalidDefinition(diagnostics) }
+            let language = QueryLanguage.of(root, inherited: .jsonPath)
+            guard let found = find(stateName, in: root, language: language, depth: 0) else {
+                throw .validation("State '\(stateName)' does not exist in the definition.")
+            }
+            return found
+        }
+        // A lone state is checked as the only state of a machine; its transitions lead out
+        // of that machine, so their targets need not exist nor the machine end.
+        let machine: JSON = .object(["StartAt": .string(loneStateName), "States": .object([loneStateName: json])])
+        let outOfMachine: Set<Diagnostic.Code> = [.missingTransitionTarget, .missingEndState, .noTerminalState]
+        let diagnostics = Validator.validate(machine).filter {
+            $0.severity == .error && !outOfMachine.contains($0.code)
+        }
+        if !diagnostics.isEmpty { throw .invalidDefinition(diagnostics) }
+        return TestTarget(name: loneStateName, state: root, type: root["Type"]?.stringValue ?? "",
+                          language: QueryLanguage.of(root, inherited: .jsonPath))
+    }
+
+    /// Depth-first search of a machine's states, then of its nested machines.
+    private static func find(_ name: String, in machine: JSONObject, language: QueryLanguage, depth: Int) -> TestTarget? {
+        guard depth < 64, case .object(let states)? = machine["States"] else { return nil }
+        for (key, value) in states {
+            guard case .object(let state) = value else { continue }
+            let own = QueryLanguage.of(state, inherited: language)
+            if key == name {
+                return TestTarget(name: key, state: state, type: state["Type"]?.stringValue ?? "", language: own)
+            }
+        }
+        for (_, value) in states {
+            guard case .object(let state) = value else { continue }
+            let own = QueryLanguage.of(state, inherited: language)
+            for sub in subMachines(of: state) {
+                if let found = find(name, in: sub, language: own, depth: depth + 1) { return found }
+            }
+        }
+        return nil
+    }
+
+    /// Parallel branches and the Map item processor of a state.
+    static func subMachines(of state: JSONObject) -> [JSONObject] {
+        var out: [JSONObject] = []
+        for b in state["Branches"]?.arrayValue ?? [] { if let o = b.objectValue { out.append(o) } }
+        for key in ["ItemProcessor", "Iterator"] { if let o = state[key]?.objectValue { out.append(o) } }
+        return out
+    }
+
+    /// Every state name inside the nested machines of `state` (for `errorCausedByState`).
+    static func nestedStateNames(of state: JSONObject, depth: Int = 0) -> Set<String> {
+        guard depth < 64 else { return [] }
+        var names: Set<String> = []
+        for sub in subMachines(of: state) {
+            for (key, value) in sub["States"]?.objectValue ?? JSONObject() {
+                names.insert(key)
+                if let o = value.objectValue { names.formUnion(nestedStateNames(of: o, depth: depth + 1)) }
+            }
+        }
+        return names
+    }
+}
+
+extension APIError {
+    /// `InvalidDefinition` worded as AWS words it:
+    /// `Invalid State Machine Definition: 'CODE: message at /pointer, CODE: ...'`.
+    static func invalidDefinition(_ diagnostics: [Diagnostic]) -> APIError {
+        let parts = diagnostics.map { "\($0.code.rawValue): \($0.message) at \($0.location)" }
+        let text = parts.isEmpty ? "SCHEMA_VALIDATION_FAILED: Definition must be a valid JSON object at /" : parts.joined(separator: ", ")
+        return .invalidDefinition("Invalid State Machine Definition: '\(text)'")
+    }
+}
