@@ -15,7 +15,7 @@ public struct CortadoCommand: ParsableCommand {
               cortado run machine.asl.json --events events.jsonl --out results.jsonl
             """,
         version: "0.1.0",
-        subcommands: [Validate.self, Exec.self, Run.self, Merge.self]
+        subcommands: [Validate.self, Exec.self, Run.self, Merge.self, TestStateCommand.self]
     )
     public init() {}
 }
