@@ -74,7 +74,14 @@ struct JSONataEvaluator {
         return v?.json
     }
 
+    /// Evaluates `node` on the context item `input`; an empty sequence is `undefined` (nil).
     mutating func eval(_ node: JSONataNode, _ input: JSON?, _ scope: JSONataScope) throws(JSONataError) -> JSONataValue? {
+        let v = try evalNode(node, input, scope)
+        if case .sequence(let items)? = v, items.isEmpty { return nil }
+        return v
+    }
+
+    private mutating func evalNode(_ node: JSONataNode, _ input: JSON?, _ scope: JSONataScope) throws(JSONataError) -> JSONataValue? {
         switch node {
         case .literal(let j): return .json(j)
         case .variable(let name):
