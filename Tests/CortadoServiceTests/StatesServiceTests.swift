@@ -1,0 +1,300 @@
+import CortadoJSON
+import CortadoRuntime
+import CortadoService
+import CortadoTasks
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One service (in memory unless given a data dir) and typed calls to it.
+struct API {
+    let service: StatesService
+
+    init(dataDirectory: String? = nil) throws {
+        var o = ServiceOptions { _ in UnroutedTasks(tokensWait: true) }
+        o.dataDirectory = dataDirectory
+        service = try StatesService(options: o)
+    }
+
+    /// Calls `action`; returns the body, or the error code as `["__type": code, ...]`.
+    @discardableResult
+    func call(_ action: String, _ body: JSON) async -> JSON {
+        await raw(action, body.serializedBytes)
+    }
+
+    func raw(_ action: String, _ bytes: [UInt8]) async -> JSON {
+        let r = await service.handle(target: "AWSStepFunctions.\(action)", body: bytes)
+        let json = (try? JSON.parse(r.body)) ?? .null
+        #expect((r.status == 200) == (r.errorCode == nil))
+        return json
+    }
+
+    func errorCode(_ action: String, _ body: JSON) async -> String? { await call(action, body)["__type"]?.stringValue }
+
+    static let role = "arn:aws:iam::123456789012:role/test"
+
+    func create(_ name: String, _ definition: String, type: String = "STANDARD") async -> String {
+        let r = await call("CreateStateMachine", ["name": .string(name), "definition": .string(definition),
+                                                  "roleArn": .string(API.role), "type": .string(type)])
+        return r["stateMachineArn"]?.stringValue ?? "missing: \(r.serialized)"
+    }
+
+    func start(_ machine: String, input: String = "{}", name: String? = nil) async -> String {
+        var body: JSONObject = ["stateMachineArn": .string(machine), "input": .string(input)]
+        if let name { body["name"] = .string(name) }
+        let r = await call("StartExecution", .object(body))
+        return r["executionArn"]?.stringValue ?? "missing: \(r.serialized)"
+    }
+
+    func describe(_ execution: String) async -> JSON { await call("DescribeExecution", ["executionArn": .string(execution)]) }
+
+    func history(_ execution: String) async -> [JSON] {
+        await call("GetExecutionHistory", ["executionArn": .string(execution)])["events"]?.arrayValue ?? []
+    }
+
+    /// Polls (bounded: a liveness guard, not a timing assertion) until `check` holds.
+    func eventually(_ what: String, _ check: () async -> Bool) async {
+        for _ in 0..<3000 {
+            if await check() { return }
+            usleep(10_000)
+        }
+        Issue.record("never happened: \(what)")
+    }
+
+    /// The tokens in the TaskScheduled parameters (`{"token.$": "$$.Task.Token"}`) of `execution`.
+    func tokens(_ execution: String, count: Int = 1) async -> [String] {
+        var found: [String] = []
+        await eventually("\(count) task token(s) in the history of \(execution)") {
+            found = await history(execution).compactMap { e -> String? in
+                guard e["type"]?.stringValue == "TaskScheduled",
+                      let p = e["taskScheduledEventDetails"]?["parameters"]?.stringValue,
+                      let j = try? JSON.parse(p) else { return nil }
+                return j["token"]?.stringValue
+            }
+            return found.count >= count
+        }
+        return found
+    }
+
+    func status(_ execution: String) async -> String? { await describe(execution)["status"]?.stringValue }
+
+    func finalStatus(_ execution: String) async -> String? {
+        await eventually("\(execution) ends") { await status(execution) != "RUNNING" }
+        return await status(execution)
+    }
+}
+
+func temporaryDirectory() -> String {
+    var g = SystemRandomNumberGenerator()
+    let path = "/tmp/cortado-service-test-\(String(g.next() as UInt64, radix: 16))"
+    mkdir(path, 0o755)
+    return path
+}
+
+let approval = #"""
+    {"StartAt":"Ask","States":{
+      "Ask":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+             "Parameters":{"QueueUrl":"q","token.$":"$$.Task.Token","order.$":"$.order"},
+             "ResultPath":"$.answer","Catch":[{"ErrorEquals":["Rejected"],"ResultPath":"$.rejected","Next":"No"}],
+             "Next":"Yes"},
+      "Yes":{"Type":"Pass","End":true},
+      "No":{"Type":"Pass","End":true}}}
+    """#
+
+@Suite struct StateMachineActionTests {
+    @Test func createDescribeUpdateListDelete() async throws {
+        let api = try API()
+        let def = #"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#
+        let arn = await api.create("m1", def)
+        #expect(arn == "arn:aws:states:us-east-1:123456789012:stateMachine:m1")
+        #expect(await api.create("m1", def) == arn)  // same name and definition: the same machine
+        let other = #"{"StartAt":"Q","States":{"Q":{"Type":"Pass","End":true}}}"#
+        #expect(await api.errorCode("CreateStateMachine", ["name": "m1", "definition": .string(other), "roleArn": .string(API.role)])
+                == "StateMachineAlreadyExists")
+        let d = await api.call("DescribeStateMachine", ["stateMachineArn": .string(arn)])
+        #expect(d["definition"]?.stringValue == def)
+        #expect(d["type"] == "STANDARD")
+        #expect(d["status"] == "ACTIVE")
+        let u = await api.call("UpdateStateMachine", ["stateMachineArn": .string(arn), "definition": .string(other)])
+        #expect(u["revisionId"] != nil)
+        #expect(await api.call("DescribeStateMachine", ["stateMachineArn": .string(arn)])["definition"]?.stringValue == other)
+        _ = await api.create("m2", def, type: "EXPRESS")
+        let list = await api.call("ListStateMachines", [:])["stateMachines"]?.arrayValue ?? []
+        #expect(list.compactMap { $0["name"]?.stringValue } == ["m1", "m2"])
+        let page = await api.call("ListStateMachines", ["maxResults": 1])
+        #expect(page["stateMachines"]?.arrayValue?.count == 1)
+        #expect(page["nextToken"] != nil)
+        await api.call("DeleteStateMachine", ["stateMachineArn": .string(arn)])
+        #expect(await api.errorCode("DescribeStateMachine", ["stateMachineArn": .string(arn)]) == "StateMachineDoesNotExist")
+    }
+
+    @Test func badRequestsGetAWSErrors() async throws {
+        let api = try API()
+        let def = #"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#
+        let arn = await api.create("m", def)
+        #expect(await api.raw("ListStateMachines", Array("{not json".utf8))["__type"] == "SerializationException")
+        #expect(await api.raw("ListStateMachines", Array("[1]".utf8))["__type"] == "SerializationException")
+        #expect(await api.errorCode("ListStateMachines", ["bogus": 1]) == "ValidationException")
+        #expect(await api.errorCode("DescribeStateMachine", ["stateMachineArn": "nope"]) == "InvalidArn")
+        #expect(await api.errorCode("DescribeStateMachine", [:]) == "ValidationException")
+        #expect(await api.errorCode("DescribeStateMachine", ["stateMachineArn": 5]) == "SerializationException")
+        #expect(await api.errorCode("DescribeExecution", ["executionArn": .string(arn)]) == "InvalidArn")
+        #expect(await api.errorCode("DescribeExecution", ["executionArn": "arn:aws:states:us-east-1:123456789012:execution:m:x"])
+                == "ExecutionDoesNotExist")
+        #expect(await api.errorCode("CreateStateMachine", ["name": "bad", "definition": "{\"StartAt\":\"X\"}", "roleArn": .string(API.role)])
+                == "InvalidDefinition")
+        #expect(await api.errorCode("CreateStateMachine", ["name": "has space", "definition": .string(def), "roleArn": .string(API.role)])
+                == "InvalidName")
+        #expect(await api.errorCode("CreateStateMachine", ["name": "r", "definition": .string(def), "roleArn": "role"]) == "InvalidArn")
+        #expect(await api.errorCode("StartExecution", ["stateMachineArn": .string(arn), "input": "{oops"]) == "InvalidExecutionInput")
+        let big = "\"" + String(repeating: "x", count: 262_145) + "\""
+        #expect(await api.errorCode("StartExecution", ["stateMachineArn": .string(arn), "input": .string(big)]) == "ValidationException")
+        #expect(await api.errorCode("StartSyncExecution", ["stateMachineArn": .string(arn)]) == "StateMachineTypeNotSupported")
+        #expect(await api.errorCode("NoSuchAction", [:]) == "UnknownOperationException")
+        #expect(await api.errorCode("SendTaskSuccess", ["taskToken": "x", "output": "{}"]) == "InvalidToken")
+        #expect(await api.errorCode("SendTaskSuccess", ["taskToken": "0123456789abcdef0123456789abcdef-0123456789abcdef", "output": "{}"])
+                == "TaskDoesNotExist")
+    }
+
+    @Test func validateStateMachineDefinition() async throws {
+        let api = try API()
+        let ok = await api.call("ValidateStateMachineDefinition", ["definition": #"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#])
+        #expect(ok["result"] == "OK")
+        let bad = await api.call("ValidateStateMachineDefinition", ["definition": #"{"StartAt":"P","States":{"P":{"Type":"Pass","Next":"Q"}}}"#])
+        #expect(bad["result"] == "FAIL")
+        #expect(bad["diagnostics"]?.arrayValue?.first?["code"] == "MISSING_TRANSITION_TARGET")
+    }
+}
+
+@Suite struct ExecutionActionTests {
+    @Test func theApprovalFlowSucceedsWithTheSentOutput() async throws {
+        let api = try API()
+        let machine = await api.create("approve", approval)
+        let e = await api.start(machine, input: #"{"order":7}"#, name: "first")
+        #expect(e == "arn:aws:states:us-east-1:123456789012:execution:approve:first")
+        let tokens = await api.tokens(e)
+        #expect(await api.status(e) == "RUNNING")
+        let sent = await api.call("SendTaskSuccess", ["taskToken": .string(tokens[0]), "output": #"{"approved":true}"#])
+        #expect(sent == [:])
+        #expect(await api.finalStatus(e) == "SUCCEEDED")
+        let output = await api.describe(e)["output"]?.stringValue.flatMap { try? JSON.parse($0) }
+        #expect(output == ["order": 7, "answer": ["approved": true]])
+        #expect(await api.errorCode("SendTaskSuccess", ["taskToken": .string(tokens[0]), "output": "{}"]) == "TaskDoesNotExist")
+        let types = await api.history(e).compactMap { $0["type"]?.stringValue }
+        #expect(types == ["ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskSucceeded",
+                          "TaskStateExited", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"])
+        let scheduled = await api.history(e).first { $0["type"] == "TaskScheduled" }
+        #expect(scheduled?["taskScheduledEventDetails"]?["resourceType"] == "sqs")
+        #expect(scheduled?["taskScheduledEventDetails"]?["resource"] == "sendMessage.waitForTaskToken")
+        let list = await api.call("ListExecutions", ["stateMachineArn": .string(machine), "statusFilter": "SUCCEEDED"])
+        #expect(list["executions"]?.arrayValue?.count == 1)
+    }
+
+    @Test func aFailureSentForTheTokenIsCaught() async throws {
+        let api = try API()
+        let e = await api.start(await api.create("approve", approval), input: #"{"order":8}"#)
+        let token = await api.tokens(e)[0]
+        await api.call("SendTaskFailure", ["taskToken": .string(token), "error": "Rejected", "cause": "too expensive"])
+        #expect(await api.finalStatus(e) == "SUCCEEDED")
+        let output = await api.describe(e)["output"]?.stringValue.flatMap { try? JSON.parse($0) }
+        #expect(output?["rejected"] == ["Error": "Rejected", "Cause": "too expensive"])
+    }
+
+    @Test func aTokenWhoseHeartbeatWasMissedAnswersTaskTimedOut() async throws {
+        let api = try API()
+        let def = #"{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","HeartbeatSeconds":1,"Parameters":{"token.$":"$$.Task.Token"},"End":true}}}"#
+        let e = await api.start(await api.create("hb", def))
+        let token = await api.tokens(e)[0]
+        #expect(await api.call("SendTaskHeartbeat", ["taskToken": .string(token)]) == [:])
+        #expect(await api.finalStatus(e) == "FAILED")
+        #expect(await api.describe(e)["error"] == "States.HeartbeatTimeout")
+        #expect(await api.errorCode("SendTaskSuccess", ["taskToken": .string(token), "output": "{}"]) == "TaskDoesNotExist")
+    }
+
+    @Test func stopExecutionAbortsIt() async throws {
+        let api = try API()
+        let def = #"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}"#
+        let e = await api.start(await api.create("w", def))
+        await api.eventually("the Wait is entered") { await api.history(e).count >= 2 }
+        let r = await api.call("StopExecution", ["executionArn": .string(e), "error": "Ops", "cause": "by hand"])
+        #expect(r["stopDate"] != nil)
+        #expect(await api.finalStatus(e) == "ABORTED")
+        let d = await api.describe(e)
+        #expect(d["error"] == "Ops")
+        #expect(d["cause"] == "by hand")
+        #expect(await api.history(e).last?["type"] == "ExecutionAborted")
+    }
+
+    @Test func startSyncExecutionReturnsTheResult() async throws {
+        let api = try API()
+        let def = #"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"doubled.$":"States.MathAdd($.n, $.n)"},"End":true}}}"#
+        let machine = await api.create("sync", def, type: "EXPRESS")
+        let r = await api.call("StartSyncExecution", ["stateMachineArn": .string(machine), "input": #"{"n":21}"#])
+        #expect(r["status"] == "SUCCEEDED")
+        #expect(r["output"]?.stringValue.flatMap { try? JSON.parse($0) } == ["doubled": 42])
+        #expect(r["executionArn"]?.stringValue?.contains(":express:sync:") == true)
+        let failing = await api.create("fails", #"{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E","Cause":"C"}}}"#, type: "EXPRESS")
+        let f = await api.call("StartSyncExecution", ["stateMachineArn": .string(failing)])
+        #expect(f["status"] == "FAILED")
+        #expect(f["error"] == "E")
+        #expect(f["cause"] == "C")
+    }
+
+    @Test func startingTheSameNameTwice() async throws {
+        let api = try API()
+        let machine = await api.create("approve", approval)
+        let a = await api.start(machine, input: #"{"order":1}"#, name: "n")
+        #expect(await api.start(machine, input: #"{"order":1}"#, name: "n") == a)
+        #expect(await api.errorCode("StartExecution", ["stateMachineArn": .string(machine), "name": "n", "input": #"{"order":2}"#])
+                == "ExecutionAlreadyExists")
+    }
+}
+
+@Suite struct JournalTests {
+    static let twoApprovals = #"""
+        {"StartAt":"First","States":{
+          "First":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                   "Parameters":{"token.$":"$$.Task.Token"},"ResultPath":"$.first","Next":"Second"},
+          "Second":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                    "Parameters":{"token.$":"$$.Task.Token"},"ResultPath":"$.second","End":true}}}
+        """#
+
+    @Test func aRestartedServiceResumesWaitingExecutionsWithTheSameTokens() async throws {
+        let dir = temporaryDirectory()
+        let before = try API(dataDirectory: dir)
+        let machine = await before.create("two", Self.twoApprovals)
+        var executions: [String] = []
+        for i in 0..<3 { executions.append(await before.start(machine, input: #"{"i":\#(i)}"#, name: "e\(i)")) }
+        // Execution 0 gets its first answer before the "crash"; its second token is pending.
+        let first0 = await before.tokens(executions[0])[0]
+        await before.call("SendTaskSuccess", ["taskToken": .string(first0), "output": #"{"a":1}"#])
+        let second0 = await before.tokens(executions[0], count: 2)[1]
+        let first1 = await before.tokens(executions[1])[0]
+        let first2 = await before.tokens(executions[2])[0]
+        // A finished execution stays describable after the restart.
+        let done = await before.start(await before.create("pass", #"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#))
+        #expect(await before.finalStatus(done) == "SUCCEEDED")
+
+        // NOTE: `before` is simply abandoned, as a killed process would be.
+        let after = try API(dataDirectory: dir)
+        #expect(after.service.runningExecutions == 3)
+        #expect(await after.status(done) == "SUCCEEDED")
+        #expect(await after.call("SendTaskSuccess", ["taskToken": .string(second0), "output": #"{"b":2}"#]) == [:])
+        await after.call("SendTaskSuccess", ["taskToken": .string(first1), "output": "1"])
+        await after.call("SendTaskFailure", ["taskToken": .string(first2), "error": "No"])
+        #expect(await after.finalStatus(executions[0]) == "SUCCEEDED")
+        let out0 = await after.describe(executions[0])["output"]?.stringValue.flatMap { try? JSON.parse($0) }
+        #expect(out0 == ["i": 0, "first": ["a": 1], "second": ["b": 2]])
+        let second1 = await after.tokens(executions[1], count: 2)[1]
+        await after.call("SendTaskSuccess", ["taskToken": .string(second1), "output": "2"])
+        #expect(await after.finalStatus(executions[1]) == "SUCCEEDED")
+        #expect(await after.finalStatus(executions[2]) == "FAILED")
+        #expect(await after.describe(executions[2])["error"] == "No")
+
+        // And once more: everything ended, nothing runs after a second restart.
+        let again = try API(dataDirectory: dir)
+        #expect(again.service.runningExecutions == 0)
+        #expect(await again.status(executions[1]) == "SUCCEEDED")
+    }
+}
