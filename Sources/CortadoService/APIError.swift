@@ -28,7 +28,7 @@ public struct APIError: Error, Sendable, Equatable {
     }
     public static func invalidToken(_ message: String = "Invalid Token") -> APIError { APIError("InvalidToken", message) }
     public static func taskDoesNotExist() -> APIError { APIError("TaskDoesNotExist", "Task Does Not Exist") }
-    public static func taskTimedOut() -> APIError { APIError("TaskTimedOut", "Task Timed Out") }
+    public static func taskTimedOut(_ message: String = "Task Timed Out") -> APIError { APIError("TaskTimedOut", message) }
     public static func unknownOperation(_ target: String) -> APIError {
         APIError("UnknownOperationException", "Unknown operation: \(target)")
     }

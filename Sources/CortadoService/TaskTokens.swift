@@ -16,6 +16,10 @@ final class TokenTable: TaskTokenIssuer, @unchecked Sendable {
     private let table = Mutex<[String: Entry]>([:])
     /// Outcomes sent before a restart (from the journal), answered again at once on replay.
     private let recorded = Mutex<[String: TaskOutcome]>([:])
+    /// Tokens whose task has ended: AWS answers them with TaskTimedOut ("Provided task does
+    /// not exist anymore"), not TaskDoesNotExist. Bounded: forgotten past `endedLimit`.
+    private let ended = Mutex<Set<String>>([])
+    static let endedLimit = 1_000_000
 
     func issueToken(execution: Execution, stateName: String, completion: TaskCompletion) -> String {
         guard let record = execution.hostData as? ExecutionRecord else { return UUID4.random() }
@@ -31,12 +35,21 @@ final class TokenTable: TaskTokenIssuer, @unchecked Sendable {
         table.withLock { t in
             if timedOut { t[token]?.timedOut = true } else { t[token] = nil }
         }
+        if !timedOut { remember([token]) }
+    }
+
+    private func remember(_ tokens: [String]) {
+        ended.withLock { e in
+            if e.count + tokens.count > TokenTable.endedLimit { e.removeAll(keepingCapacity: true) }
+            e.formUnion(tokens)
+        }
     }
 
     /// Forgets every token of an execution that ended.
     func executionEnded(_ record: ExecutionRecord, tokens: [String]) {
         table.withLock { t in for k in tokens { t[k] = nil } }
         recorded.withLock { r in for k in tokens { r[k] = nil } }
+        remember(tokens)
     }
 
     /// The waiting task of `token`, or the API error AWS gives for it. Removes it when `take`.
@@ -47,7 +60,10 @@ final class TokenTable: TaskTokenIssuer, @unchecked Sendable {
             if take, !e.timedOut { t[token] = nil }
             return e
         }
-        guard let entry else { throw APIError.taskDoesNotExist() }
+        guard let entry else {
+            if ended.withLock({ $0.contains(token) }) { throw APIError.taskTimedOut("Task Timed Out: 'Provided task does not exist anymore'") }
+            throw APIError.taskDoesNotExist()
+        }
         if entry.timedOut { throw APIError.taskTimedOut() }
         return entry
     }
