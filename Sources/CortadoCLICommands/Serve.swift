@@ -13,29 +13,36 @@ struct Serve: ParsableCommand {
         abstract: "Serve the AWS Step Functions API (AWS JSON 1.0) for boto3 and the AWS CLI.",
         discussion: """
             Point a client at it with --endpoint-url, e.g.
-              aws stepfunctions --endpoint-url http://127.0.0.1:8083 list-state-machines
-              boto3.client("stepfunctions", endpoint_url="http://127.0.0.1:8083",
-                           config=botocore.config.Config(inject_host_prefix=False))
-            StartSyncExecution: botocore puts "sync-" in front of the endpoint's host name
-            (http://sync-127.0.0.1:8083), which does not resolve. Turn that off with the
-            environment variable AWS_DISABLE_HOST_PREFIX_INJECTION=true (AWS CLI and boto3), the
-            config-file line disable_host_prefix_injection = true, or in boto3
-            Config(inject_host_prefix=False).
-            The server itself accepts any Host header.
+              aws stepfunctions --endpoint-url http://127.0.0.1:8083 \\
+                  list-state-machines
+              boto3.client("stepfunctions",
+                  endpoint_url="http://127.0.0.1:8083",
+                  config=botocore.config.Config(inject_host_prefix=False))
 
-            Actions: CreateStateMachine, DescribeStateMachine, UpdateStateMachine,
-            DeleteStateMachine, ListStateMachines, StartExecution, StartSyncExecution,
-            DescribeExecution, DescribeStateMachineForExecution, StopExecution, ListExecutions,
-            GetExecutionHistory, SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat,
-            ValidateStateMachineDefinition, TestState.
+            StartSyncExecution: botocore puts "sync-" in front of the host
+            name (http://sync-127.0.0.1:8083), which does not resolve. Turn
+            that off with AWS_DISABLE_HOST_PREFIX_INJECTION=true in the
+            environment (AWS CLI and boto3), the config-file line
+            disable_host_prefix_injection = true, or in boto3
+            Config(inject_host_prefix=False). The server accepts any Host.
 
-            Task states use the same backends as `cortado run` (--tasks, --mock-config with the
-            state machine's name, --worker, --lambda-endpoint). A `.waitForTaskToken` task that
-            nothing routes waits for SendTaskSuccess/SendTaskFailure; its token is in the
-            TaskScheduled event of GetExecutionHistory (parameters), as in AWS.
-            With --data-dir, machines, executions and accepted task answers are journaled:
-            after a crash or kill the restarted server resumes the waiting executions, and
-            their task tokens stay valid.
+            Actions: CreateStateMachine, DescribeStateMachine,
+            UpdateStateMachine, DeleteStateMachine, ListStateMachines,
+            StartExecution, StartSyncExecution, DescribeExecution,
+            DescribeStateMachineForExecution, StopExecution, ListExecutions,
+            GetExecutionHistory, SendTaskSuccess, SendTaskFailure,
+            SendTaskHeartbeat, ValidateStateMachineDefinition, TestState.
+
+            Task states use the same backends as `cortado run` (--tasks,
+            --mock-config with the state machine's name, --worker,
+            --lambda-endpoint). A `.waitForTaskToken` task that nothing
+            routes waits for SendTaskSuccess/SendTaskFailure; its token is
+            in the TaskScheduled event of GetExecutionHistory (parameters),
+            as in AWS.
+
+            With --data-dir, machines, executions and accepted task answers
+            are journaled: after a crash or kill -9 the restarted server
+            resumes the waiting executions and their task tokens stay valid.
             """)
 
     @Option(name: .long, help: "TCP port (0 picks a free one; the port is printed).") var port: Int = 8083
