@@ -11,12 +11,17 @@ extension StateStepper {
             inspection.stage("result", result)
             return try finishJSONPath(result: result)
         }
+        return try finishJSONPath(result: try inputPathAndParameters())
+    }
+
+    /// InputPath then Parameters (JSONPath states), each stage reported for inspection.
+    mutating func inputPathAndParameters() throws(ASLError) -> JSON {
         let effective = try paths.filter(state["InputPath"], input)
         inspection.stage("afterInputPath", effective)
         var parameters = effective
         if let t = state["Parameters"] { parameters = try paths.template(t, effective) }
         inspection.stage("afterParameters", parameters)
-        return try finishJSONPath(result: parameters)
+        return parameters
     }
 
     mutating func runSucceed() throws(ASLError) -> StateOutcome {

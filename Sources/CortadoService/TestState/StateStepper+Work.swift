@@ -12,11 +12,7 @@ extension StateStepper {
             inspection.stage("result", result)
             return try finishJSONata(result: result)
         }
-        let effective = try paths.filter(state["InputPath"], input)
-        inspection.stage("afterInputPath", effective)
-        var parameters = effective
-        if let t = state["Parameters"] { parameters = try paths.template(t, effective) }
-        inspection.stage("afterParameters", parameters)
+        _ = try inputPathAndParameters()
         let result = try invoke()
         inspection.stage("result", result)
         return try finishJSONPath(result: result)
