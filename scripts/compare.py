@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""Cortado against its peers, as whole processes on the same events file, in one run.
+
+usage: scripts/compare.sh [N] [--repeat R] [--skip-jq] [--keep DIR]
+
+Generates N events (default 1,000,000) with ../shared/bench/gen_events.py, then times:
+  cortado run   pass-choice and map (logs OFF, all cores), pass-choice on 1 worker,
+                and a one-Pass definition (our own read + parse + serialize floor);
+  jq            ../shared/bench/peers/pass_choice.jq and map.jq;
+  Python+orjson ../shared/bench/peers/pass_choice_orjson.py, map_orjson.py, orjson_floor.py;
+  cat           the bytes alone.
+Every output is checked first: its first 1,000 lines against ../shared/bench/expected
+(the floors: against the input), and its line count against N. Then it prints a table of
+events/s and peak RSS, and the ratios issue 6 asks for. With --repeat R each command runs
+R times and the fastest counts (RSS: the largest). Exit status 1 when any output is wrong.
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.normpath(os.path.join(ROOT, "..", "shared", "bench"))
+BIN = os.path.join(ROOT, ".build", "release", "cortado")
+ONE_PASS = '{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}'
+
+
+def timed(argv, stdin_path, stdout_path):
+    """Runs argv with files as stdin/stdout; returns (seconds, peak RSS in MiB)."""
+    with open(stdin_path, "rb") as fin, open(stdout_path, "wb") as fout, open(stdout_path + ".err", "wb") as ferr:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(argv, stdin=fin, stdout=fout, stderr=ferr)
+        _, status, ru = os.wait4(p.pid, 0)
+        dt = time.perf_counter() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        err = open(stdout_path + ".err", "rb").read().decode(errors="replace")[-2000:]
+        sys.exit(f"compare: {' '.join(argv)} exited with {p.returncode}\n{err}")
+    return dt, ru.ru_maxrss / 1024.0
+
+
+def first_lines(path, n):
+    out = []
+    with open(path, "rb") as f:
+        for line in f:
+            if len(out) == n:
+                break
+            out.append(line.rstrip(b"\n"))
+    return out
+
+
+def count_lines(path):
+    n = 0
+    with open(path, "rb") as f:
+        while True:
+            b = f.read(1 << 20)
+            if not b:
+                return n
+            n += b.count(b"\n")
+
+
+def check(name, out_path, expected_lines, n_events):
+    """Compares the first lines of an output with the expected results (JSON-equal)."""
+    got = first_lines(out_path, len(expected_lines))
+    bad = 0
+    for i, (want, line) in enumerate(zip(expected_lines, got), start=1):
+        g = json.loads(line)
+        if g.pop("line", i) != i or g != want:
+            bad += 1
+            if bad == 1:
+                print(f"  {name}: line {i} differs:\n    want {json.dumps(want)}\n    got  {line.decode()}")
+    total = count_lines(out_path)
+    ok = bad == 0 and len(got) == len(expected_lines) and total == n_events
+    print(f"  {name:<28} {'ok' if ok else 'WRONG'}: first {len(got)} lines, {bad} mismatched, {total:,} lines in all")
+    return ok
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("n", nargs="?", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--skip-jq", action="store_true", help="leave jq out (it takes minutes on 1M events)")
+    ap.add_argument("--keep", help="directory for the events and outputs (kept); default a temporary one")
+    a = ap.parse_args()
+    if not os.path.isdir(BENCH):
+        sys.exit(f"compare: {BENCH} not found")
+    if not os.access(BIN, os.X_OK):
+        subprocess.run(["bash", os.path.join(ROOT, "scripts", "build.sh"), "--product", "cortado"], check=True)
+    work = a.keep or tempfile.mkdtemp(prefix="cortado-compare-")
+    os.makedirs(work, exist_ok=True)
+    events = os.path.join(work, f"events-{a.n}.jsonl")
+    if not os.path.exists(events):
+        print(f"generating {a.n:,} events ...", flush=True)
+        with open(events, "wb") as f:
+            subprocess.run([sys.executable, os.path.join(BENCH, "gen_events.py"), str(a.n), "1"], stdout=f, check=True)
+    one_pass = os.path.join(work, "one-pass.asl.json")
+    with open(one_pass, "w") as f:
+        f.write(ONE_PASS)
+    size = os.path.getsize(events)
+    cores = os.cpu_count() or 1
+
+    def cortado(workload, workers=cores, definition=None):
+        d = definition or os.path.join(BENCH, "workloads", workload + ".asl.json")
+        return [BIN, "run", d, "--events", "-", "--out", "-", "--workers", str(workers),
+                "--log-level", "OFF", "--metrics-interval", "3600"]
+
+    py = sys.executable
+    peers = os.path.join(BENCH, "peers")
+    runs = [  # key, label, argv, what to check against
+        ("pc", f"cortado pass-choice ({cores} workers)", cortado("pass-choice"), "pass-choice"),
+        ("pc1", "cortado pass-choice (1 worker)", cortado("pass-choice", 1), "pass-choice"),
+        ("map", f"cortado map ({cores} workers)", cortado("map"), "map"),
+        ("floor", f"cortado one-Pass floor ({cores} w.)", cortado("", definition=one_pass), "input"),
+        ("py_pc", "python+orjson pass-choice", [py, os.path.join(peers, "pass_choice_orjson.py")], "pass-choice"),
+        ("py_map", "python+orjson map", [py, os.path.join(peers, "map_orjson.py")], "map"),
+        ("py_floor", "python+orjson floor", [py, os.path.join(peers, "orjson_floor.py")], "input"),
+        ("jq_pc", "jq pass-choice", ["jq", "-c", "-f", os.path.join(peers, "pass_choice.jq")], "pass-choice"),
+        ("jq_map", "jq map", ["jq", "-c", "-f", os.path.join(peers, "map.jq")], "map"),
+        ("cat", "cat", ["cat"], "input"),
+    ]
+    if a.skip_jq or not shutil.which("jq"):
+        runs = [r for r in runs if not r[0].startswith("jq")]
+
+    expected = {}
+    for w in ("pass-choice", "map"):
+        expected[w] = [json.loads(l) for l in first_lines(os.path.join(BENCH, "expected", w + ".jsonl"), 1000)]
+    inputs = [json.loads(l) for l in first_lines(events, 1000)]
+
+    results, ok = {}, True
+    print(f"{a.n:,} events ({size / a.n:.0f} bytes each), {cores} cores, best of {a.repeat}")
+    for key, label, argv, against in runs:
+        out = os.path.join(work, key + ".out.jsonl")
+        best = None
+        for _ in range(a.repeat):
+            dt, rss = timed(argv, events, out)
+            best = (dt, rss) if best is None else (min(best[0], dt), max(best[1], rss))
+        if against == "input":
+            want = [{"status": "SUCCEEDED", "output": e} for e in inputs] if key == "floor" else inputs
+            if key == "cat":
+                good = count_lines(out) == a.n
+                print(f"  {label:<28} {'ok' if good else 'WRONG'}")
+            elif key == "py_floor":
+                good = check(label, out, inputs, a.n)
+            else:
+                good = check(label, out, want, a.n)
+        else:
+            good = check(label, out, expected[against], a.n)
+        ok = ok and good
+        results[key] = (label, a.n / best[0], best[0], best[1])
+        if not a.keep:
+            os.remove(out)
+
+    print()
+    print(f"| {'run':<34} | {'events/s':>11} | {'seconds':>7} | {'peak RSS':>9} |")
+    print(f"|{'-' * 36}|{'-' * 13}|{'-' * 9}|{'-' * 11}|")
+    for key, (label, rate, secs, rss) in results.items():
+        print(f"| {label:<34} | {rate:>11,.0f} | {secs:>7.2f} | {rss:>6.0f} MiB |")
+    print()
+
+    def ratio(x, y, target, what):
+        if x in results and y in results:
+            r = results[x][1] / results[y][1]
+            mark = "" if target is None else ("  (target >= %gx: %s)" % (target, "met" if r >= target else "NOT met"))
+            print(f"  {what:<44} {r:7.2f}x{mark}")
+
+    ratio("pc", "py_pc", 8, "pass-choice vs python+orjson")
+    ratio("pc", "jq_pc", 30, "pass-choice vs jq")
+    ratio("pc", "floor", 0.5, "pass-choice vs our one-Pass floor")
+    ratio("map", "py_map", 5, "map vs python+orjson")
+    ratio("map", "jq_map", None, "map vs jq")
+    ratio("pc", "pc1", 1.7, "pass-choice, 2 workers vs 1")
+    ratio("floor", "py_floor", None, "our floor vs the orjson floor")
+    if not a.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
