@@ -61,12 +61,84 @@ extension JSON {
     }
 }
 
+/// A parser to keep and reuse (one per worker thread): its scratch stacks stay allocated
+/// between documents, so parsing a line allocates only the values it returns.
+public final class JSONReader {
+    var memberStack: [(key: String, value: JSON)] = []
+    var itemStack: [JSON] = []
+    var shortStrings = ShortStringCache(slots: 1024)
+    public let limits: JSONLimits
+
+    public init(limits: JSONLimits = .default) {
+        self.limits = limits
+        memberStack.reserveCapacity(64); itemStack.reserveCapacity(64)
+    }
+
+    /// Parses one document from borrowed bytes, as `JSON.parse(buffer:)` does.
+    public func parse(buffer: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSON {
+        var p = JSONParser(buffer, limits: limits)
+        swap(&p.memberStack, &memberStack); swap(&p.itemStack, &itemStack); swap(&p.shortStrings, &shortStrings)
+        defer { swap(&p.memberStack, &memberStack); swap(&p.itemStack, &itemStack); swap(&p.shortStrings, &shortStrings) }
+        return try p.parseDocument()
+    }
+}
+
+/// Recently seen short ASCII strings (keys, enum-like values such as "EUR" or "platinum"),
+/// direct-mapped by their bytes: a hit returns the String without building it again
+/// (building one cost ~350 instructions; a hit ~40). Strings of at most 15 bytes are
+/// Swift small strings, so a hit also costs no reference counting.
+struct ShortStringCache {
+    var words: [(UInt64, UInt64)]
+    var strings: [String]
+    let mask: Int
+
+    init(slots: Int) {
+        words = Array(repeating: (0, 0), count: slots)
+        strings = Array(repeating: "", count: slots)
+        mask = slots - 1
+    }
+
+    var isEnabled: Bool { mask > 0 }
+
+    /// The string of the ASCII bytes `b[start..<end]` (at most 15 of them).
+    @inline(__always)
+    mutating func string(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String {
+        let n = end - start
+        var w0: UInt64 = 0, w1: UInt64 = 0
+        if start + 16 <= b.count, let base = b.baseAddress {
+            let raw = UnsafeRawPointer(base + start)
+            w0 = raw.loadUnaligned(as: UInt64.self)
+            w1 = raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+            if n < 8 { w0 &= (1 &<< UInt64(8 * n)) &- 1; w1 = 0 } else { w1 &= (1 &<< UInt64(8 * (n - 8))) &- 1 }
+        } else {
+            for k in 0..<n {
+                let v = UInt64(b[start + k])
+                if k < 8 { w0 |= v &<< UInt64(8 * k) } else { w1 |= v &<< UInt64(8 * (k - 8)) }
+            }
+        }
+        w1 |= UInt64(n) &<< 56
+        let slot = Int(truncatingIfNeeded: ((w0 &* 0x9E37_79B9_7F4A_7C15) ^ (w1 &* 0xC2B2_AE3D_27D4_EB4F)) &>> 40) & mask
+        if words[slot] == (w0, w1) { return strings[slot] }
+        let s = String(decoding: UnsafeBufferPointer(rebasing: b[start..<end]), as: UTF8.self)
+        words[slot] = (w0, w1)
+        strings[slot] = s
+        return s
+    }
+}
+
 /// Recursive-descent parser over a byte buffer.
 struct JSONParser {
     let b: UnsafeBufferPointer<UInt8>
     var i = 0
     var depth = 0
     let limits: JSONLimits
+    /// Members and items of the objects and arrays being parsed, innermost last: each
+    /// finished container is copied out once at its exact size (growing an array per
+    /// container reallocated it up to five times for ten members).
+    var memberStack: [(key: String, value: JSON)] = []
+    var itemStack: [JSON] = []
+    /// Disabled (no slots) unless a `JSONReader` lends its cache.
+    var shortStrings = ShortStringCache(slots: 0)
 
     init(_ b: UnsafeBufferPointer<UInt8>, limits: JSONLimits) { self.b = b; self.limits = limits }
 
@@ -126,9 +198,10 @@ struct JSONParser {
     mutating func parseObject() throws(JSONParseError) -> JSON {
         try enter()
         i += 1
-        var members: [(key: String, value: JSON)] = []
         skipWS()
-        if i < b.count, b[i] == UInt8(ascii: "}") { i += 1; depth -= 1; return .object(JSONObject(members)) }
+        if i < b.count, b[i] == UInt8(ascii: "}") { i += 1; depth -= 1; return .object(JSONObject()) }
+        let base = memberStack.count
+        defer { while memberStack.count > base { memberStack.removeLast() } }
         while true {
             skipWS()
             guard i < b.count else { throw error(.unexpectedEnd) }
@@ -141,7 +214,9 @@ struct JSONParser {
             skipWS()
             let v = try parseValue()
             // Duplicate keys: the last one wins, as Jackson (and so AWS) reads them.
-            if let k = members.firstIndex(where: { $0.key == key }) { members[k].value = v } else { members.append((key, v)) }
+            var k = base
+            while k < memberStack.count, !JSONObject.sameKey(memberStack[k].key, key) { k += 1 }
+            if k < memberStack.count { memberStack[k].value = v } else { memberStack.append((key, v)) }
             skipWS()
             guard i < b.count else { throw error(.unexpectedEnd) }
             if b[i] == UInt8(ascii: ",") { i += 1; continue }
@@ -149,18 +224,19 @@ struct JSONParser {
             throw error(.unexpectedByte(b[i]))
         }
         depth -= 1
-        return .object(JSONObject(members))
+        return .object(JSONObject(Array(memberStack[base...])))
     }
 
     mutating func parseArray() throws(JSONParseError) -> JSON {
         try enter()
         i += 1
-        var items: [JSON] = []
         skipWS()
-        if i < b.count, b[i] == UInt8(ascii: "]") { i += 1; depth -= 1; return .array(items) }
+        if i < b.count, b[i] == UInt8(ascii: "]") { i += 1; depth -= 1; return .array([]) }
+        let base = itemStack.count
+        defer { while itemStack.count > base { itemStack.removeLast() } }
         while true {
             skipWS()
-            items.append(try parseValue())
+            itemStack.append(try parseValue())
             skipWS()
             guard i < b.count else { throw error(.unexpectedEnd) }
             if b[i] == UInt8(ascii: ",") { i += 1; continue }
@@ -168,7 +244,7 @@ struct JSONParser {
             throw error(.unexpectedByte(b[i]))
         }
         depth -= 1
-        return .array(items)
+        return .array(Array(itemStack[base...]))
     }
 
     mutating func parseNumber() throws(JSONParseError) -> JSONNumber {
@@ -202,20 +278,34 @@ struct JSONParser {
         i += 1  // opening quote
         let start = i
         var plain = true
-        // Fast scan: no escapes and ASCII/valid UTF-8 checked after.
-        while i < b.count {
-            let c = b[i]
-            if c == UInt8(ascii: "\"") { break }
-            if c == UInt8(ascii: "\\") { plain = false; break }
-            if c < 0x20 { throw error(.controlCharacterInString) }
-            i += 1
+        var ascii = true
+        // Fast scan: no escapes, and ASCII (else UTF-8 is validated after). Unchecked reads:
+        // `i < n` bounds every one.
+        if let p = b.baseAddress {
+            let n = b.count
+            var k = i
+            var high: UInt8 = 0
+            while k < n {
+                let c = p[k]
+                if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 { break }
+                high |= c
+                k += 1
+            }
+            i = k
+            ascii = high < 0x80
+            if i < n {
+                if p[i] == UInt8(ascii: "\\") { plain = false } else if p[i] < 0x20 { throw error(.controlCharacterInString) }
+            }
         }
         guard i < b.count else { throw error(.unexpectedEnd) }
         if plain {
             let slice = UnsafeBufferPointer(rebasing: b[start..<i])
             i += 1
-            guard let s = String(validating: slice, as: UTF8.self) else { throw error(.invalidUTF8, at: start) }
-            return s
+            // NOTE: String(validating:) is generic and unspecialized (about twice the cost of
+            // decoding); ASCII needs no validation, and the rest is checked by our own scan.
+            if ascii, slice.count <= 15, shortStrings.isEnabled { return shortStrings.string(b, start, i - 1) }
+            guard ascii || JSONParser.isValidUTF8(slice) else { throw error(.invalidUTF8, at: start) }
+            return String(decoding: slice, as: UTF8.self)
         }
         var out: [UInt8] = Array(UnsafeBufferPointer(rebasing: b[start..<i]))
         while true {
@@ -258,6 +348,31 @@ struct JSONParser {
         }
         guard let s = String(validating: out, as: UTF8.self) else { throw error(.invalidUTF8, at: start) }
         return s
+    }
+
+    /// Strict UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
+    static func isValidUTF8(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        let n = b.count
+        while i < n {
+            let c = b[i]
+            if c < 0x80 { i += 1; continue }
+            let len: Int, lo: UInt8, hi: UInt8
+            switch c {
+            case 0xC2...0xDF: len = 2; lo = 0x80; hi = 0xBF
+            case 0xE0: len = 3; lo = 0xA0; hi = 0xBF
+            case 0xE1...0xEC, 0xEE...0xEF: len = 3; lo = 0x80; hi = 0xBF
+            case 0xED: len = 3; lo = 0x80; hi = 0x9F
+            case 0xF0: len = 4; lo = 0x90; hi = 0xBF
+            case 0xF1...0xF3: len = 4; lo = 0x80; hi = 0xBF
+            case 0xF4: len = 4; lo = 0x80; hi = 0x8F
+            default: return false
+            }
+            guard i + len <= n, b[i + 1] >= lo, b[i + 1] <= hi else { return false }
+            for k in 2..<max(2, len) where b[i + k] & 0xC0 != 0x80 { return false }
+            i += len
+        }
+        return true
     }
 
     mutating func hex4() throws(JSONParseError) -> UInt32 {

@@ -64,16 +64,22 @@ public struct JSONObject: Sendable, Sequence {
     /// replaces it in place or appends it.
     public subscript(key: String) -> JSON? {
         get {
-            for m in members where m.key == key { return m.value }
+            for m in members where JSONObject.sameKey(m.key, key) { return m.value }
             return nil
         }
         set {
-            if let i = members.firstIndex(where: { $0.key == key }) {
+            if let i = members.firstIndex(where: { JSONObject.sameKey($0.key, key) }) {
                 if let v = newValue { members[i].value = v } else { members.remove(at: i) }
             } else if let v = newValue {
                 members.append((key, v))
             }
         }
+    }
+
+    /// Key equality, cheap when the keys differ: lengths first (O(1) for native strings),
+    /// since `==` on two different strings takes the slow Unicode comparison path.
+    @inline(__always) public static func sameKey(_ a: String, _ b: String) -> Bool {
+        a.utf8.count == b.utf8.count && a == b
     }
 
     public func makeIterator() -> IndexingIterator<[(key: String, value: JSON)]> { members.makeIterator() }
