@@ -35,22 +35,35 @@ public struct JSONWriter {
 
     public mutating func writeString(_ s: String) {
         bytes.append(UInt8(ascii: "\""))
-        for c in s.utf8 {
-            switch c {
-            case UInt8(ascii: "\""): bytes.append(0x5C); bytes.append(0x22)
-            case UInt8(ascii: "\\"): bytes.append(0x5C); bytes.append(0x5C)
-            case 0x0A: bytes.append(0x5C); bytes.append(UInt8(ascii: "n"))
-            case 0x0D: bytes.append(0x5C); bytes.append(UInt8(ascii: "r"))
-            case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
-            case 0x08: bytes.append(0x5C); bytes.append(UInt8(ascii: "b"))
-            case 0x0C: bytes.append(0x5C); bytes.append(UInt8(ascii: "f"))
-            case 0..<0x20:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 15)]])
-            default: bytes.append(c)
-            }
+        var s = s
+        s.withUTF8 { u in
+            // Most strings need no escape: copy them in one go.
+            if !u.contains(where: JSONWriter.needsEscape) { bytes.append(contentsOf: u); return }
+            for c in u { appendEscaped(c) }
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    @inline(__always) static func needsEscape(_ c: UInt8) -> Bool {
+        c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\")
+    }
+
+    mutating func appendEscaped(_ c: UInt8) {
+        switch c {
+        case UInt8(ascii: "\""): bytes.append(0x5C); bytes.append(0x22)
+        case UInt8(ascii: "\\"): bytes.append(0x5C); bytes.append(0x5C)
+        case 0x0A: bytes.append(0x5C); bytes.append(UInt8(ascii: "n"))
+        case 0x0D: bytes.append(0x5C); bytes.append(UInt8(ascii: "r"))
+        case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
+        case 0x08: bytes.append(0x5C); bytes.append(UInt8(ascii: "b"))
+        case 0x0C: bytes.append(0x5C); bytes.append(UInt8(ascii: "f"))
+        case 0..<0x20:
+            let hex = "0123456789abcdef".utf8
+            bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30])
+            bytes.append(hex[hex.index(hex.startIndex, offsetBy: Int(c >> 4))])
+            bytes.append(hex[hex.index(hex.startIndex, offsetBy: Int(c & 15))])
+        default: bytes.append(c)
+        }
     }
 }
 
@@ -89,14 +102,16 @@ extension JSON {
 
     /// Bytes `JSONWriter.writeString` produces for `s`.
     static func quotedByteCount(_ s: String) -> Int {
-        var n = 2
-        for c in s.utf8 {
-            switch c {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x0A, 0x0D, 0x09, 0x08, 0x0C: n += 2
-            case 0..<0x20: n += 6
-            default: n += 1
+        var s = s
+        return s.withUTF8 { u in
+            var n = 2 + u.count
+            for c in u where JSONWriter.needsEscape(c) {
+                switch c {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x0A, 0x0D, 0x09, 0x08, 0x0C: n += 1
+                default: n += 5
+                }
             }
+            return n
         }
-        return n
     }
 }
