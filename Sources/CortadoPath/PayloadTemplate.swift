@@ -39,7 +39,14 @@ public indirect enum PayloadTemplate: Sendable {
                     members.append((m.key, sub))
                 }
             }
-            return dynamic ? .object(members) : .literal(json)
+            // "a" and "a.$" name the same field: the last one wins, in the first one's place
+            // (so `evaluate` appends without searching for the key).
+            var unique: [(key: String, value: PayloadTemplate)] = []
+            unique.reserveCapacity(members.count)
+            for m in members {
+                if let k = unique.firstIndex(where: { $0.key == m.key }) { unique[k].value = m.value } else { unique.append(m) }
+            }
+            return dynamic ? .object(unique) : .literal(json)
         case .array(let a):
             let subs = try a.map { (x) throws(PathSyntaxError) -> PayloadTemplate in try compile(x) }
             if subs.allSatisfy({ if case .literal = $0 { return true } else { return false } }) { return .literal(json) }
@@ -52,30 +59,49 @@ public indirect enum PayloadTemplate: Sendable {
     /// Builds the payload from `input`; `context` is built only if a `$$` path needs it.
     /// - Throws: `ASLError` (States.Runtime for a path that selects nothing, intrinsic failures).
     public func evaluate(input: JSON, context: () -> JSON) throws(ASLError) -> JSON {
+        // The context object is built at most once per payload, however many `$$` paths
+        // read it (an ItemSelector with four `$$.Map.Item...` fields built it four times).
+        var cached: JSON?
+        return try evaluate(input, &cached, context)
+    }
+
+    func evaluate(_ input: JSON, _ cached: inout JSON?, _ context: () -> JSON) throws(ASLError) -> JSON {
         switch self {
         case .literal(let j): return j
         case .object(let members):
             var o = JSONObject()
             o.members.reserveCapacity(members.count)
             for m in members {
-                let v = try m.value.evaluate(input: input, context: context)
-                o[m.key] = v
+                o.members.append((m.key, try m.value.evaluate(input, &cached, context)))
             }
             return .object(o)
         case .array(let items):
             var out: [JSON] = []
             out.reserveCapacity(items.count)
-            for t in items { out.append(try t.evaluate(input: input, context: context)) }
+            for t in items { out.append(try t.evaluate(input, &cached, context)) }
             return .array(out)
         case .path(let p, let field):
-            let root = p.isContextPath ? context() : input
+            let root: JSON
+            if p.isContextPath {
+                if cached == nil { cached = context() }
+                root = cached!
+            } else {
+                root = input
+            }
             guard let v = p.evaluate(root) else {
                 throw ASLError.runtime(
                     "The JSONPath '\(p.source)' specified for the field '\(field)' could not be found in the input '\(root.serialized)'")
             }
             return v
         case .intrinsic(let call, _):
-            return try call.evaluate(input: input, context: context)
+            if cached != nil { let c = cached!; return try call.evaluate(input: input, context: { c }) }
+            var built: JSON?
+            let v = try call.evaluate(input: input, context: { () -> JSON in
+                if built == nil { built = context() }
+                return built!
+            })
+            if built != nil { cached = built }
+            return v
         }
     }
 }
