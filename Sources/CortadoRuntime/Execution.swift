@@ -34,6 +34,14 @@ public struct ExecutionOptions: Sendable {
     public var roleArn = "arn:aws:iam::123456789012:role/cortado"
     /// The 256 KiB payload limit of Step Functions.
     public var maxPayloadBytes = 262_144
+    /// The length of the input's JSON source, when the host knows it (a batch line). A
+    /// serialization is never longer than its source, so within the limit the input's
+    /// size need not be measured again.
+    public var inputByteCount: Int?
+    /// The host measures the final output against `maxPayloadBytes` itself, while it
+    /// serializes it (`Execution.outputLimitError`), so the execution need not walk the
+    /// output once more. Only honoured when no event sink is set (events must agree).
+    public var hostChecksOutputLimit = false
     /// Overall limit (Express: 300 s); nil means only the definition's TimeoutSeconds applies.
     public var executionTimeoutSeconds: Int?
     /// Issues `$$.Task.Token` for `.waitForTaskToken` tasks (the server's token table); nil
@@ -117,6 +125,10 @@ public final class Execution {
     /// Every Map/Parallel join created, so `finish` can break their reference cycles.
     var openJoins: [Join] = []
     lazy var executionContext: JSON = buildExecutionContext()
+    lazy var stateMachineContext: JSON = ["Id": .string(options.stateMachineArn), "Name": .string(options.stateMachineName)]
+    /// The last `$$.State.EnteredTime` formatted: states of one execution (a Map's items)
+    /// mostly enter in the same millisecond.
+    var enteredTimeText: (ms: Int64, text: String) = (.min, "")
     /// Receives the history events; set it (or nil) before each `advance`, since a parked
     /// execution may resume on another worker thread with its own sink. Nil, or a sink that
     /// does not want an event type, means those events are counted but never built.
@@ -148,7 +160,7 @@ public final class Execution {
         let root = Frame(pc: Int(program.main.start), input: input, join: nil, slot: 0)
         // NOTE: as in AWS, the first state entered follows event 0, not ExecutionStarted.
         root.lastEventID = 0
-        if input.serializedByteCount > options.maxPayloadBytes {
+        if (options.inputByteCount ?? Int.max) > options.maxPayloadBytes, input.serializedByteCount > options.maxPayloadBytes {
             finish(.failed, output: nil, error: ASLError(.dataLimitExceeded,
                 "The state/task 'ExecutionStarted' returned a result with a size exceeding the maximum number of bytes service limit."))
         } else {
@@ -358,13 +370,16 @@ public final class Execution {
     /// The `$$` object for `f`'s current state; built only when a `$$` path is evaluated.
     func context(_ f: Frame, mapItem: (index: Int, value: JSON)? = nil) -> JSON {
         let header = program.headers[f.pc]
-        var state: JSONObject = ["EnteredTime": .string(Timestamp(milliseconds: f.enteredTime).iso8601),
+        if enteredTimeText.ms != f.enteredTime {
+            enteredTimeText = (f.enteredTime, Timestamp(milliseconds: f.enteredTime).iso8601)
+        }
+        var state: JSONObject = ["EnteredTime": .string(enteredTimeText.text),
                                  "Name": .string(header.name)]
         if case .task = program.code[f.pc] { state["RetryCount"] = .number(JSONNumber(f.retryCount)) }
         let task: JSON? = f.taskToken.map { ["Token": .string($0)] }
         var o: JSONObject = [
             "Execution": executionContext, "State": .object(state),
-            "StateMachine": ["Id": .string(options.stateMachineArn), "Name": .string(options.stateMachineName)],
+            "StateMachine": stateMachineContext,
         ]
         if let task { o["Task"] = task }
         if let mapItem {

@@ -612,12 +612,17 @@ extension Execution {
     }
 
     func finishTop(_ output: JSON) {
-        if output.serializedByteCount > options.maxPayloadBytes {
-            finish(.failed, output: nil, error: ASLError(.dataLimitExceeded,
-                "The state/task '\(program.headers[0].name)' returned a result with a size exceeding the maximum number of bytes service limit."))
+        if !options.hostChecksOutputLimit || eventSink != nil, output.serializedByteCount > options.maxPayloadBytes {
+            finish(.failed, output: nil, error: Execution.outputLimitError(program))
             return
         }
         finish(.succeeded, output: output, error: nil)
+    }
+
+    /// How an execution whose final output is over the payload limit fails.
+    public static func outputLimitError(_ program: Program) -> ASLError {
+        ASLError(.dataLimitExceeded,
+            "The state/task '\(program.headers[0].name)' returned a result with a size exceeding the maximum number of bytes service limit.")
     }
 
     func frameFailed(_ f: Frame, _ e: ASLError) {
