@@ -63,8 +63,7 @@ final class LineReader: @unchecked Sendable {
             var stopped = false
             chunk.bytes.withUnsafeBufferPointer { b in
                 while p < n {
-                    var q = p
-                    while q < n, b[q] != 10 { q += 1 }
+                    let q = memchr(b.baseAddress! + p, 10, n - p).map { UnsafePointer<UInt8>(OpaquePointer($0)) - b.baseAddress! } ?? n
                     lineNo += 1
                     var e = q
                     if e > p, b[e - 1] == 13 { e -= 1 }

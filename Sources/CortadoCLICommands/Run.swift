@@ -70,7 +70,8 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let program: Program
-        switch CLI.compile(path: definition) {
+        let source = CLI.readFile(definition) ?? []
+        switch source.isEmpty ? CLI.compile(path: definition) : CLI.compile(bytes: source, path: definition) {
         case .success(let p): program = p
         case .failure(let ds):
             for d in ds { CLI.stderr("\(definition): \(d)") }
@@ -86,6 +87,7 @@ struct Run: ParsableCommand {
         var config = BatchConfig(
             program: program, stateMachineName: machine, backend: backend, definitionPath: definition,
             eventsPath: events, outputPath: out, workers: workers ?? ProcessInfo.processInfo.activeProcessorCount)
+        config.programForWorker = { [definition] in (try? CLI.compile(bytes: source, path: definition).get()) ?? program }
         config.clock = clock
         config.resume = resume
         config.shard = shard.flatMap(Run.parseShard)

@@ -61,6 +61,11 @@ enum CLI {
         guard let bytes = readFile(path) else {
             return .failure([Diagnostic(.invalidJSONDescription, "Cannot read \(path): \(errorMessage())", at: "/")])
         }
+        return compile(bytes: bytes, path: path)
+    }
+
+    /// Loads, validates and compiles a definition's bytes (`path` names it in diagnostics).
+    static func compile(bytes: [UInt8], path: String) -> Result<Program, [Diagnostic]> {
         let loaded: LoadedDefinition
         switch DefinitionLoader.load(bytes: bytes, fileName: path) {
         case .success(let l): loaded = l

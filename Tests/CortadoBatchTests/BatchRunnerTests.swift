@@ -79,6 +79,37 @@ extension BatchError: Equatable {
         #expect(lines[6] == #"{"line":7,"status":"SUCCEEDED","output":{"n":7,"twice":14}}"#)
     }
 
+    @Test func anOutputOverThePayloadLimitFailsTheLineWithOrWithoutLogs() throws {
+        let f = BatchFixture()
+        // A 150,000-byte input whose output holds it twice: over 256 KiB only at the end.
+        let def = #"{"StartAt":"D","States":{"D":{"Type":"Pass","Parameters":{"a.$":"$.s","b.$":"$.s"},"End":true}}}"#
+        let s = String(repeating: "x", count: 150_000)
+        let events = f.file("in.jsonl", "{\"s\":\"\(s)\"}\n{\"s\":\"small\"}\n")
+        for logs in [false, true] {
+            let out = f.dir + "/out-\(logs).jsonl"
+            var c = try f.config(def, events: events, out: out, workers: 1)
+            if logs { c.logFD = open("/dev/null", O_WRONLY); c.logLevel = .all }
+            let summary = try BatchRunner(config: c).run()
+            let lines = f.read(out).split(separator: "\n").map(String.init)
+            #expect(lines.count == 2)
+            #expect(lines.first?.hasPrefix(#"{"line":1,"status":"FAILED","error":"States.DataLimitExceeded","cause":"The state/task 'D' returned a result with a size exceeding"#) == true)
+            #expect(lines.last == #"{"line":2,"status":"SUCCEEDED","output":{"a":"small","b":"small"}}"#)
+            #expect(summary.metrics.failed == 1 && summary.metrics.succeeded == 1)
+        }
+    }
+
+    @Test func eachWorkerMayRunItsOwnCopyOfTheProgram() throws {
+        let f = BatchFixture()
+        let events = f.file("in.jsonl", BatchFixture.events(500))
+        let out = f.dir + "/out.jsonl"
+        let copies = Counter()
+        var c = try f.config(events: events, out: out, workers: 3)
+        c.programForWorker = { copies.add(); return try! BatchFixture.program(BatchFixture.double) }
+        #expect(try BatchRunner(config: c).run().linesWritten == 500)
+        #expect(copies.value == 3)
+        #expect(f.read(out).split(separator: "\n").last == #"{"line":500,"status":"SUCCEEDED","output":{"n":500,"twice":1000}}"#)
+    }
+
     @Test func resumeTruncatesToTheWatermarkAndContinues() throws {
         let f = BatchFixture()
         let events = f.file("in.jsonl", BatchFixture.events(100))
@@ -218,4 +249,11 @@ extension BatchError: Equatable {
             #expect(l == expected)
         }
     }
+}
+
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var n = 0
+    func add() { lock.lock(); n += 1; lock.unlock() }
+    var value: Int { lock.lock(); defer { lock.unlock() }; return n }
 }
