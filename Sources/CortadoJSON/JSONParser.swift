@@ -224,7 +224,21 @@ struct JSONParser {
             throw error(.unexpectedByte(b[i]))
         }
         depth -= 1
-        return .object(JSONObject(Array(memberStack[base...])))
+        return .object(JSONObject(JSONParser.take(&memberStack, from: base)))
+    }
+
+    /// Copies `stack[base...]` into a new array of exactly that size and pops it.
+    /// (`Array(stack[base...])` hands out the stack's own buffer when the slice spans all
+    /// of it, so the next push copied the stack, and the value kept its spare capacity.)
+    /// Element by element on purpose: the bulk copy and bulk removal of tuples go through
+    /// the runtime's generic value witnesses, at several times the cost.
+    @inline(__always)
+    static func take<T>(_ stack: inout [T], from base: Int) -> [T] {
+        var out: [T] = []
+        out.reserveCapacity(stack.count - base)
+        for k in base..<stack.count { out.append(stack[k]) }
+        while stack.count > base { stack.removeLast() }
+        return out
     }
 
     mutating func parseArray() throws(JSONParseError) -> JSON {
@@ -244,7 +258,7 @@ struct JSONParser {
             throw error(.unexpectedByte(b[i]))
         }
         depth -= 1
-        return .array(Array(itemStack[base...]))
+        return .array(JSONParser.take(&itemStack, from: base))
     }
 
     mutating func parseNumber() throws(JSONParseError) -> JSONNumber {

@@ -41,6 +41,19 @@ import Testing
         #expect(try parse(r, #"{"a":1,"a":2,"b":3}"#).serialized == #"{"a":2,"b":3}"#)
     }
 
+    @Test func parsedContainersHoldTheirOwnExactStorage() throws {
+        // A container that spanned the whole scratch stack once shared its buffer (64
+        // slots), so each value kept the spare room and the next document copied the stack.
+        let r = JSONReader()
+        for _ in 0..<3 {
+            let v = try parse(r, #"[1,[2,3],{"a":[4]}]"#)
+            #expect(v.arrayValue.map { $0.capacity < 16 } == true)
+            #expect(v.serialized == #"[1,[2,3],{"a":[4]}]"#)
+            let o = try parse(r, #"{"k":"v","n":{"m":1}}"#)
+            #expect(o.objectValue.map { $0.members.capacity < 16 } == true)
+        }
+    }
+
     @Test(arguments: [
         [0xC0, 0x80], [0xED, 0xA0, 0x80], [0xF5, 0x80, 0x80, 0x80], [0xE2, 0x82], [0x80], [0xF4, 0x90, 0x80, 0x80],
     ] as [[UInt8]])
