@@ -305,22 +305,26 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
 
     func finish(_ r: ExecutionResult, _ b: LineBatch, _ slot: Int, _ t0: UInt64, _ ctx: WorkerState) {
         var r = r
-        var w = ctx.writer
-        w.bytes.removeAll(keepingCapacity: true)
-        let outputBytes = ResultLine.write(line: b.lineNumbers[slot], r, into: &w)
+        // The worker's writer is written in place (a copy of it would make its buffer
+        // shared, and clearing a shared buffer allocates a new one for every line).
+        ctx.writer.bytes.removeAll(keepingCapacity: true)
+        let outputBytes = ResultLine.write(line: b.lineNumbers[slot], r, into: &ctx.writer)
         if r.status == .succeeded, outputBytes > 262_144 {
             // The execution left this check to us (hostChecksOutputLimit).
             r = ExecutionResult(status: .failed, output: nil, error: Execution.outputLimitError(ctx.program))
-            w.bytes.removeAll(keepingCapacity: true)
-            ResultLine.write(line: b.lineNumbers[slot], r, into: &w)
+            ctx.writer.bytes.removeAll(keepingCapacity: true)
+            ResultLine.write(line: b.lineNumbers[slot], r, into: &ctx.writer)
         }
-        ctx.writer = w
+        // The batch keeps an exact-size copy of the line; the writer keeps its buffer.
+        let line = ctx.writer.bytes.withUnsafeBufferPointer { src in
+            [UInt8](unsafeUninitializedCapacity: src.count) { buf, n in n = buf.initialize(fromContentsOf: src) }
+        }
         ctx.metrics.record(status: r.status, latencyNanos: monotonicNanoseconds() &- t0)
         if r.status != .succeeded {
             let n = failures.add(1, ordering: .relaxed).newValue
             if let max = config.maxFailures, n > max { stop.store(true, ordering: .relaxed) }
         }
-        if b.complete(slot, w.bytes) { writer.submit(b) }
+        if b.complete(slot, line) { writer.submit(b) }
     }
 }
 
