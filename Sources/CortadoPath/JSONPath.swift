@@ -149,49 +149,76 @@ extension JSONPath {
     ///   `Unable to apply step "<name>" to input <input JSON>` when a step lands on a
     ///   value that is not an object (or, for an index, not an array holding that index).
     public func assigning(_ value: JSON, into root: JSON) throws(ASLError) -> JSON {
-        guard isReferencePath else {
-            throw ASLError(.referencePathConflict, "Unable to apply ReferencePath \(source) to input \(root.serialized)")
-        }
-        if segments.isEmpty { return value }
         var out = root
-        try assign(&out, 0, value, root)
+        try assign(value, into: &out)
         return out
     }
 
-    private func assign(_ node: inout JSON, _ i: Int, _ value: JSON, _ root: JSON) throws(ASLError) {
+    /// `assigning` in place: when `root` is uniquely referenced, the containers on the path
+    /// are changed without being copied. On a conflict `root` is left as it was.
+    public func assign(_ value: JSON, into root: inout JSON) throws(ASLError) {
+        guard isReferencePath else {
+            throw ASLError(.referencePathConflict, "Unable to apply ReferencePath \(source) to input \(root.serialized)")
+        }
+        if segments.isEmpty { root = value; return }
+        if let i = conflictStep(in: root) { throw conflict(i, root) }
+        assign(&root, 0, value)
+    }
+
+    /// The first step that cannot be applied to `root`, if any (checked before anything
+    /// changes, so the error can show the input as it was).
+    private func conflictStep(in root: JSON) -> Int? {
+        var node = root
+        for i in segments.indices {
+            switch segments[i] {
+            case .name(let n, _):
+                guard case .object(let o) = node else { return i }
+                guard let next = o[n] else {
+                    // Missing members are created as objects, so only names may follow.
+                    for k in (i + 1)..<segments.count { if case .name = segments[k] {} else { return k } }
+                    return nil
+                }
+                node = next
+            case .index(let k):
+                guard case .array(let a) = node else { return i }
+                let e = k < 0 ? a.count + k : k
+                guard e >= 0 && e < a.count else { return i }
+                node = a[e]
+            default:
+                return i
+            }
+        }
+        return nil
+    }
+
+    /// Sets the value, `conflictStep` having found that every step applies.
+    private func assign(_ node: inout JSON, _ i: Int, _ value: JSON) {
         if i == segments.count { node = value; return }
         switch segments[i] {
         case .name(let n, _):
-            guard case .object(var o) = node else { throw conflict(i, root) }
+            guard case .object(var o) = node else { return }
             node = .null  // drop our reference so `o` stays uniquely owned
             var child: JSON
             if let existing = o[n] {
                 child = existing
                 o[n] = .null
-            } else if i + 1 < segments.count {
-                guard case .name = segments[i + 1] else {
-                    node = .object(o)
-                    throw conflict(i + 1, root)
-                }
-                child = .object(JSONObject())
             } else {
-                child = .null
+                child = i + 1 < segments.count ? .object(JSONObject()) : .null
             }
-            try assign(&child, i + 1, value, root)
+            assign(&child, i + 1, value)
             o[n] = child
             node = .object(o)
         case .index(let k):
-            guard case .array(var a) = node else { throw conflict(i, root) }
+            guard case .array(var a) = node else { return }
             let e = k < 0 ? a.count + k : k
-            guard e >= 0 && e < a.count else { throw conflict(i, root) }
             node = .null
             var child = a[e]
             a[e] = .null
-            try assign(&child, i + 1, value, root)
+            assign(&child, i + 1, value)
             a[e] = child
             node = .array(a)
         default:
-            throw conflict(i, root)
+            return
         }
     }
 

@@ -99,6 +99,9 @@ public final class Execution {
     public private(set) var now: Int64
     let startTime: Int64
     var runQueue: [Frame] = []
+    /// The first frame, run by the first `advance` before the queue (a queue of one frame
+    /// cost an array allocation per execution).
+    var rootFrame: Frame?
     /// Parked frames by deadline, with the park sequence they parked under (a stale entry
     /// never wakes a frame that has moved on).
     var timers = TimerHeap<(frame: Frame, seq: UInt64)>()
@@ -164,7 +167,7 @@ public final class Execution {
             finish(.failed, output: nil, error: ASLError(.dataLimitExceeded,
                 "The state/task 'ExecutionStarted' returned a result with a size exceeding the maximum number of bytes service limit."))
         } else {
-            runQueue.append(root)
+            rootFrame = root
         }
     }
 
@@ -266,6 +269,11 @@ public final class Execution {
                 finish(.timedOut, output: nil, error: ASLError(.timeout, "Execution timed out."))
                 continue
             }
+            if let root = rootFrame {
+                rootFrame = nil
+                run(root)
+                continue
+            }
             while let t = timers.popDue(now) {
                 if !t.frame.cancelled, t.seq == t.frame.parkSeq { runQueue.append(t.frame) }
             }
@@ -316,6 +324,7 @@ public final class Execution {
         for j in openJoins { j.running.removeAll(); j.pending.removeAll(); j.parent.children = nil }
         openJoins.removeAll()
         runQueue.removeAll()
+        rootFrame = nil
         timers = TimerHeap()
         pendingTasks = 0
         switch status {

@@ -147,6 +147,14 @@ extension Execution {
                 return .fail(ASLError(.dataLimitExceeded,
                     "The state/task '\(h.name)' returned a result with a size exceeding the maximum number of bytes service limit."))
             }
+            if case .path(let p) = s.processing.resultPath {
+                // A Pass has no Retry or Catch, so nothing reads its raw input again: take
+                // it from the frame, and ResultPath adds the field without copying the object.
+                var raw = f.input
+                f.input = .null
+                do { try p.assign(result, into: &raw) } catch { f.input = raw; throw error }
+                return try exit(f, h, output: raw)
+            }
             return try exit(f, h, result: result, s.processing.resultPath)
 
         case .succeed:
@@ -161,15 +169,17 @@ extension Execution {
         case .choice(let s):
             let eff = try select(f.input, h.inputPath, f)
             var lazyContext: JSON? = nil
-            let resolve: (JSONPath) -> JSON? = { p in
-                if p.isContextPath {
-                    if lazyContext == nil { lazyContext = self.context(f) }
-                    return p.evaluate(lazyContext!)
+            for c in s.choices {
+                // A closure literal, not a stored one: it captures `lazyContext` on the stack
+                // (a stored closure boxed it and allocated its context for every Choice).
+                let matched = c.rule.evaluate { p in
+                    if p.isContextPath {
+                        if lazyContext == nil { lazyContext = self.context(f) }
+                        return p.evaluate(lazyContext!)
+                    }
+                    return p.evaluate(eff)
                 }
-                return p.evaluate(eff)
-            }
-            for c in s.choices where c.rule.evaluate(resolve) {
-                return try exit(f, h, output: eff, next: Int(c.next))
+                if matched { return try exit(f, h, output: eff, next: Int(c.next)) }
             }
             if let d = s.defaultNext { return try exit(f, h, output: eff, next: Int(d)) }
             throw ASLError(.runtime, "No Choice Rules matched and no Default is specified.")

@@ -504,6 +504,22 @@ private let store = j("""
         #expect(throws: ASLError.self) { try JSONPath.parse("$.a[*]").assigning(1, into: input) }
     }
 
+    @Test func assignInPlaceLeavesTheInputAsItWasOnAConflict() throws {
+        // The conflict is found before anything changes, deep or shallow, so the cause
+        // shows the whole input and the caller keeps it (a Pass hands over its raw input).
+        for path in ["$.b.c.d", "$.nope.x[0]", "$.arr[9]", "$.s.x"] {
+            var v = input
+            let e = #expect(throws: ASLError.self) { try JSONPath.parse(path).assign(1, into: &v) }
+            #expect(e?.cause?.hasSuffix(#" to input {"a":1,"b":{"c":2},"arr":[1,2,3],"s":"str"}"#) == true)
+            #expect(v == input)
+        }
+        var v = input
+        try JSONPath.parse("$.b.new.deep").assign(0, into: &v)
+        try JSONPath.parse("$.arr[0]").assign("one", into: &v)
+        #expect(v == j(#"{"a":1,"b":{"c":2,"new":{"deep":0}},"arr":["one",2,3],"s":"str"}"#))
+        #expect(input["b"] == j(#"{"c":2}"#))  // a copy taken before is not touched
+    }
+
     @Test func originalInputIsUntouched() throws {
         let copy = input
         _ = try JSONPath.parse("$.b.c").assigning(9, into: input)
