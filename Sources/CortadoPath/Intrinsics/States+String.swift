@@ -15,7 +15,13 @@ extension Intrinsics {
         guard placeholders == args.count - 1 else {
             throw args.fail("the template has \(placeholders) placeholder\(placeholders == 1 ? "" : "s") but \(args.count - 1) value\(args.count == 2 ? " was" : "s were") given")
         }
-        var out = pieces[0]
+        // Sized once: appending piece by piece reallocated the string two or three times.
+        var size = 0
+        for p in pieces { size += p.utf8.count }
+        for k in 1..<pieces.count { size += args[k].stringValue?.utf8.count ?? 24 }
+        var out = ""
+        out.reserveCapacity(size)
+        out += pieces[0]
         for k in 1..<pieces.count {
             JavaText.append(args[k], to: &out)
             out += pieces[k]
