@@ -2,7 +2,7 @@ import CortadoASL
 import CortadoJSON
 import CortadoPath
 @testable import CortadoRuntime
-import CortadoTasks
+@testable import CortadoTasks
 import Foundation
 import Synchronization
 import Testing
@@ -297,4 +297,24 @@ final class Outcomes: Sendable {
 struct TestFailure: Error, CustomStringConvertible {
     let description: String
     init(_ d: String) { description = d }
+}
+
+@Suite struct ChildProcessTests {
+    @Test func aChildGetsExactlyTheEnvironmentItIsGiven() throws {
+        // The environment's C array was once passed as a pointer that outlived its array.
+        let env = (0..<50).map { "CORTADO_TEST_\($0)=value-\($0)" }
+        let child = try ChildProcess.spawn(argv: ["/bin/sh", "-c", "env | grep '^CORTADO_TEST_' | sort -t_ -k3 -n"],
+                                           environment: env + ["PATH=/usr/bin:/bin"])
+        close(child.stdinFD)
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = buf.withUnsafeMutableBytes { read(child.stdoutFD, $0.baseAddress, 4096) }
+            if n <= 0 { break }
+            out += buf[0..<n]
+        }
+        close(child.stdoutFD)
+        #expect(child.reap(grace: 5) == "exit status 0")
+        #expect(String(decoding: out, as: UTF8.self) == env.joined(separator: "\n") + "\n")
+    }
 }

@@ -65,13 +65,15 @@ struct ChildProcess {
         defer { if let cEnv { for p in cEnv { free(p) } } }
 
         var pid: pid_t = 0
+        func spawn(_ argv: UnsafePointer<UnsafeMutablePointer<CChar>?>, _ env: UnsafePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+            program.contains("/") ? posix_spawn(&pid, program, &actions, &attr, argv, env)
+                                  : posix_spawnp(&pid, program, &actions, &attr, argv, env)
+        }
+        // The environment array is borrowed for the call only (a pointer taken from it
+        // outside `withUnsafeBufferPointer` would dangle).
         let rc: Int32 = cArgv.withUnsafeBufferPointer { argvBuf in
-            let envPtr: UnsafePointer<UnsafeMutablePointer<CChar>?>? =
-                cEnv.map { UnsafePointer($0) } ?? UnsafePointer(environ)
-            if program.contains("/") {
-                return posix_spawn(&pid, program, &actions, &attr, argvBuf.baseAddress!, envPtr)
-            }
-            return posix_spawnp(&pid, program, &actions, &attr, argvBuf.baseAddress!, envPtr)
+            guard let cEnv else { return spawn(argvBuf.baseAddress!, UnsafePointer(environ)) }
+            return cEnv.withUnsafeBufferPointer { spawn(argvBuf.baseAddress!, $0.baseAddress) }
         }
         close(toChild[0]); close(fromChild[1])
         guard rc == 0 else {
