@@ -215,8 +215,15 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
         /// This worker's log buffer (nil when logs are off: nothing is built).
         let sink: CloudWatchLogSink?
         let program: Program
-        init(program: Program, sink: CloudWatchLogSink?) {
+        /// The ARNs' constant parts, built once (string interpolation per line cost
+        /// thousands of instructions for every execution that reads `$$`).
+        let stateMachineArn: String
+        let executionArnPrefix: String
+        init(program: Program, sink: CloudWatchLogSink?, stateMachineName: String, backend: any TaskBackend) {
             self.program = program
+            let o = ExecutionOptions(executionName: "", stateMachineName: stateMachineName, backend: backend)
+            stateMachineArn = o.stateMachineArn
+            executionArnPrefix = o.executionArn
             metrics = WorkerMetrics(stateCount: program.code.count); self.sink = sink
         }
     }
@@ -234,7 +241,8 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
     func workerLoop() {
         let sink = (config.logFD != nil && config.logLevel != .off)
             ? CloudWatchLogSink(level: config.logLevel, includeExecutionData: config.includeExecutionData) : nil
-        let ctx = WorkerState(program: config.programForWorker?() ?? config.program, sink: sink)
+        let ctx = WorkerState(program: config.programForWorker?() ?? config.program, sink: sink,
+                              stateMachineName: config.stateMachineName, backend: config.backend)
         while true {
             switch jobs.pop() {
             case .stop: metrics.absorb(ctx.metrics); flushLogs(ctx); return
@@ -278,6 +286,8 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
         options.executionTimeoutSeconds = config.executionTimeoutSeconds
         options.inputByteCount = range.count
         options.hostChecksOutputLimit = true
+        options.customStateMachineArn = ctx.stateMachineArn
+        options.executionArnPrefix = ctx.executionArnPrefix
         let exec = Execution(program: ctx.program, input: input, options: options)
         exec.stateStats = ctx.metrics.stateStats
         exec.eventSink = ctx.sink

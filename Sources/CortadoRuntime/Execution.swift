@@ -56,11 +56,19 @@ public struct ExecutionOptions: Sendable {
         self.clock = clock; self.backend = backend
     }
 
-    public var stateMachineArn: String { "arn:aws:states:\(region):\(account):stateMachine:\(stateMachineName)" }
+    public var stateMachineArn: String {
+        customStateMachineArn ?? "arn:aws:states:\(region):\(account):stateMachine:\(stateMachineName)"
+    }
+    /// The state machine ARN, when the host has it already (a batch worker builds it once
+    /// instead of for every line that reads `$$`).
+    public var customStateMachineArn: String?
+    /// `executionArn` up to the execution's name, likewise built once by a batch worker.
+    public var executionArnPrefix: String?
     /// The execution's ARN when it is not the STANDARD form (e.g. `...:express:...` ARNs).
     public var customExecutionArn: String?
     public var executionArn: String {
-        customExecutionArn ?? "arn:aws:states:\(region):\(account):execution:\(stateMachineName):\(executionName)"
+        customExecutionArn ?? executionArnPrefix.map { $0 + executionName }
+            ?? "arn:aws:states:\(region):\(account):execution:\(stateMachineName):\(executionName)"
     }
 }
 
@@ -132,6 +140,8 @@ public final class Execution {
     /// The last `$$.State.EnteredTime` formatted: states of one execution (a Map's items)
     /// mostly enter in the same millisecond.
     var enteredTimeText: (ms: Int64, text: String) = (.min, "")
+    /// The last `contextBase` built, and what it was built from.
+    var contextCache: (pc: Int, enteredTime: Int64, retryCount: Int, token: String?, value: JSONObject)?
     /// Receives the history events; set it (or nil) before each `advance`, since a parked
     /// execution may resume on another worker thread with its own sink. Nil, or a sink that
     /// does not want an event type, means those events are counted but never built.
@@ -378,6 +388,23 @@ public final class Execution {
 
     /// The `$$` object for `f`'s current state; built only when a `$$` path is evaluated.
     func context(_ f: Frame, mapItem: (index: Int, value: JSON)? = nil) -> JSON {
+        let base = contextBase(f)
+        guard let mapItem else { return .object(base) }
+        var o = JSONObject()
+        o.members.reserveCapacity(base.count + 1)
+        o.members.append(contentsOf: base.members)
+        o.members.append(("Map", ["Item": ["Index": .number(JSONNumber(mapItem.index)), "Value": mapItem.value]]))
+        return .object(o)
+    }
+
+    /// `$$` without `Map`: it depends only on the state, when it was entered, its retry
+    /// count and task token, so a Map's items (all read from the Map state's frame) and
+    /// the paths of one state share one object.
+    func contextBase(_ f: Frame) -> JSONObject {
+        if let c = contextCache, c.pc == f.pc, c.enteredTime == f.enteredTime, c.retryCount == f.retryCount,
+           c.token == f.taskToken {
+            return c.value
+        }
         let header = program.headers[f.pc]
         if enteredTimeText.ms != f.enteredTime {
             enteredTimeText = (f.enteredTime, Timestamp(milliseconds: f.enteredTime).iso8601)
@@ -385,16 +412,14 @@ public final class Execution {
         var state: JSONObject = ["EnteredTime": .string(enteredTimeText.text),
                                  "Name": .string(header.name)]
         if case .task = program.code[f.pc] { state["RetryCount"] = .number(JSONNumber(f.retryCount)) }
-        let task: JSON? = f.taskToken.map { ["Token": .string($0)] }
-        var o: JSONObject = [
-            "Execution": executionContext, "State": .object(state),
-            "StateMachine": stateMachineContext,
-        ]
-        if let task { o["Task"] = task }
-        if let mapItem {
-            o["Map"] = ["Item": ["Index": .number(JSONNumber(mapItem.index)), "Value": mapItem.value]]
-        }
-        return .object(o)
+        var o = JSONObject()
+        o.members.reserveCapacity(5)
+        o.members.append(("Execution", executionContext))
+        o.members.append(("State", .object(state)))
+        o.members.append(("StateMachine", stateMachineContext))
+        if let token = f.taskToken { o.members.append(("Task", ["Token": .string(token)])) }
+        contextCache = (f.pc, f.enteredTime, f.retryCount, f.taskToken, o)
+        return o
     }
 }
 

@@ -98,6 +98,20 @@ extension BatchError: Equatable {
         }
     }
 
+    @Test func theContextNamesEachLinesExecutionAndTheMachine() throws {
+        // The ARNs' constant parts are built once per worker; each line still has its own.
+        let f = BatchFixture()
+        let def = #"{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.xs","ItemSelector":{"id.$":"$$.Execution.Id","sm.$":"$$.StateMachine.Id","i.$":"$$.Map.Item.Index","name.$":"$$.Execution.Name"},"ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}"#
+        let events = f.file("in.jsonl", "{\"xs\":[1,2]}\n{\"xs\":[3]}\n")
+        let out = f.dir + "/out.jsonl"
+        _ = try BatchRunner(config: try f.config(def, events: events, out: out, workers: 2)).run()
+        let e = "arn:aws:states:us-east-1:123456789012:execution:sm:line-", m = "arn:aws:states:us-east-1:123456789012:stateMachine:sm"
+        #expect(f.read(out).split(separator: "\n").map(String.init) == [
+            #"{"line":1,"status":"SUCCEEDED","output":[{"id":"\#(e)1","sm":"\#(m)","i":0,"name":"line-1"},{"id":"\#(e)1","sm":"\#(m)","i":1,"name":"line-1"}]}"#,
+            #"{"line":2,"status":"SUCCEEDED","output":[{"id":"\#(e)2","sm":"\#(m)","i":0,"name":"line-2"}]}"#,
+        ])
+    }
+
     @Test func eachWorkerMayRunItsOwnCopyOfTheProgram() throws {
         let f = BatchFixture()
         let events = f.file("in.jsonl", BatchFixture.events(500))
