@@ -94,14 +94,7 @@ public indirect enum PayloadTemplate: Sendable {
             }
             return v
         case .intrinsic(let call, _):
-            if cached != nil { let c = cached!; return try call.evaluate(input: input, context: { c }) }
-            var built: JSON?
-            let v = try call.evaluate(input: input, context: { () -> JSON in
-                if built == nil { built = context() }
-                return built!
-            })
-            if built != nil { cached = built }
-            return v
+            return try call.evaluate(input: input, cachedContext: &cached, context: context)
         }
     }
 }

@@ -4,7 +4,15 @@ extension IntrinsicCall {
     /// Evaluates the call against the effective input. `context` is called (once)
     /// only when a `$$` path argument is evaluated.
     public func evaluate(input: JSON, context: () -> JSON) throws(ASLError) -> JSON {
-        var env = IntrinsicEnvironment(input: input)
+        var cached: JSON?
+        return try evaluate(input: input, cachedContext: &cached, context: context)
+    }
+
+    /// The same, sharing a context object already built (or built here) with the caller:
+    /// a payload template builds `$$` at most once for all its paths and calls.
+    func evaluate(input: JSON, cachedContext: inout JSON?, context: () -> JSON) throws(ASLError) -> JSON {
+        var env = IntrinsicEnvironment(input: input, cachedContext: cachedContext)
+        defer { cachedContext = env.cachedContext }
         return try evaluate(&env, context)
     }
 
