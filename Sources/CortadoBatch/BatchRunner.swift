@@ -267,9 +267,9 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
         let input: JSON
         do {
             if range.isEmpty { throw ASLError(.runtime, "Input line \(lineNo) is empty.") }
-            if range.count > 262_144 {
+            if range.count > ExecutionOptions.payloadLimit {
                 throw ASLError(.dataLimitExceeded,
-                    "Input line \(lineNo) is \(range.count) bytes, more than the 262144-byte (256 KiB) limit on execution input.")
+                    "Input line \(lineNo) is \(range.count) bytes, more than the \(ExecutionOptions.payloadLimit)-byte (256 KiB) limit on execution input.")
             }
             input = try b.chunk.bytes.withUnsafeBufferPointer { buf throws(ASLError) -> JSON in
                 do { return try ctx.reader.parse(buffer: UnsafeBufferPointer(rebasing: buf[range])) } catch {
@@ -319,7 +319,7 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
         // shared, and clearing a shared buffer allocates a new one for every line).
         ctx.writer.bytes.removeAll(keepingCapacity: true)
         let outputBytes = ResultLine.write(line: b.lineNumbers[slot], r, into: &ctx.writer)
-        if r.status == .succeeded, outputBytes > 262_144 {
+        if r.status == .succeeded, outputBytes > ExecutionOptions.payloadLimit {
             // The execution left this check to us (hostChecksOutputLimit).
             r = ExecutionResult(status: .failed, output: nil, error: Execution.outputLimitError(ctx.program))
             ctx.writer.bytes.removeAll(keepingCapacity: true)

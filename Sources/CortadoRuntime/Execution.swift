@@ -33,7 +33,8 @@ public struct ExecutionOptions: Sendable {
     public var account = "123456789012"
     public var roleArn = "arn:aws:iam::123456789012:role/cortado"
     /// The 256 KiB payload limit of Step Functions.
-    public var maxPayloadBytes = 262_144
+    public static let payloadLimit = 262_144
+    public var maxPayloadBytes = ExecutionOptions.payloadLimit
     /// The length of the input's JSON source, when the host knows it (a batch line). A
     /// serialization is never longer than its source, so within the limit the input's
     /// size need not be measured again.
