@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "CortadoASL", targets: ["CortadoASL"]),
         .library(name: "CortadoRuntime", targets: ["CortadoRuntime"]),
         .library(name: "CortadoTasks", targets: ["CortadoTasks"]),
+        .library(name: "CortadoTape", targets: ["CortadoTape"]),
         .library(name: "CortadoBatch", targets: ["CortadoBatch"]),
         .library(name: "CortadoHTTP", targets: ["CortadoHTTP"]),
         .library(name: "CortadoService", targets: ["CortadoService"]),
@@ -41,7 +42,9 @@ let package = Package(
         .target(name: "CortadoRuntime", dependencies: [
             "CortadoJSON", "CortadoPath", "CortadoASL", .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], swiftSettings: engine),
-        .target(name: "CortadoBatch", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime"], swiftSettings: engine),
+        // The batch fast lane: pure data states over byte ranges of the line (DESIGN, "The JSON layer").
+        .target(name: "CortadoTape", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL"], swiftSettings: engine),
+        .target(name: "CortadoBatch", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoTape"], swiftSettings: engine),
         .target(name: "CortadoTasks", dependencies: ["CortadoJSON", "CortadoPath", "CortadoRuntime"], swiftSettings: engine),
         // HTTP task backends (http:invoke, Lambda Invoke API) live apart so the engine's own
         // targets stay free of the NIO stack.
@@ -71,6 +74,7 @@ let package = Package(
         .testTarget(name: "CortadoASLTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoTestSupport"]),
         .testTarget(name: "CortadoRuntimeTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime"]),
         .testTarget(name: "CortadoBatchTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoBatch"]),
+        .testTarget(name: "CortadoTapeTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoTape", "CortadoTestSupport"]),
         .testTarget(name: "CortadoTasksTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoTasks"]),
         .testTarget(name: "CortadoHTTPTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoHTTP"],
                     exclude: ["http_server.py"]),

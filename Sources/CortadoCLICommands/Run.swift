@@ -54,6 +54,10 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: "Execution log (CloudWatch Logs JSON lines of Express workflows) file; - is stderr.")
     var logs: String?
     @Option(name: .long, help: "State machine name (default: from the file name).") var name: String?
+    @Option(name: .long, help: ArgumentHelp(
+        "auto (default) or general.",
+        discussion: "auto runs lines of programs made only of Pass, Choice, Succeed, Fail and inline Map states on the tape lane (values stay byte ranges of the line) when logs are off, and hands any line it is not sure of to the general engine; general runs every line on the general engine."))
+    var engine: EngineChoice = .auto
 
     func validate() throws {
         if let w = workers, w < 1 { throw ValidationError("--workers must be at least 1") }
@@ -89,6 +93,7 @@ struct Run: ParsableCommand {
             eventsPath: events, outputPath: out, workers: workers ?? ProcessInfo.processInfo.activeProcessorCount)
         config.programForWorker = { [definition] in (try? CLI.compile(bytes: source, path: definition).get()) ?? program }
         config.clock = clock
+        config.tapeLane = engine == .auto
         config.resume = resume
         config.shard = shard.flatMap(Run.parseShard)
         config.maxFailures = maxFailures
@@ -130,6 +135,11 @@ struct Run: ParsableCommand {
             throw ExitCode(3)
         }
     }
+}
+
+/// Which engine `cortado run` uses for lines.
+enum EngineChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, general
 }
 
 /// `cortado merge SHARD_OUTPUT... --out FILE`.

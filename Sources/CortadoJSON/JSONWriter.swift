@@ -34,17 +34,23 @@ public struct JSONWriter {
     @inline(__always) mutating func append(_ s: String) { bytes.append(contentsOf: s.utf8) }
 
     public mutating func writeString(_ s: String) {
-        bytes.append(UInt8(ascii: "\""))
         var s = s
-        s.withUTF8 { u in
-            // Most strings need no escape: copy them in one go.
-            if !u.contains(where: JSONWriter.needsEscape) { bytes.append(contentsOf: u); return }
+        s.withUTF8 { writeString(utf8: $0) }
+    }
+
+    /// Writes UTF-8 text as a JSON string, quoted and escaped as `writeString` does.
+    public mutating func writeString(utf8 u: UnsafeBufferPointer<UInt8>) {
+        bytes.append(UInt8(ascii: "\""))
+        // Most strings need no escape: copy them in one go.
+        if !u.contains(where: JSONWriter.needsEscape) {
+            bytes.append(contentsOf: u)
+        } else {
             for c in u { appendEscaped(c) }
         }
         bytes.append(UInt8(ascii: "\""))
     }
 
-    @inline(__always) static func needsEscape(_ c: UInt8) -> Bool {
+    @inline(__always) public static func needsEscape(_ c: UInt8) -> Bool {
         c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\")
     }
 
@@ -103,15 +109,18 @@ extension JSON {
     /// Bytes `JSONWriter.writeString` produces for `s`.
     static func quotedByteCount(_ s: String) -> Int {
         var s = s
-        return s.withUTF8 { u in
-            var n = 2 + u.count
-            for c in u where JSONWriter.needsEscape(c) {
-                switch c {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x0A, 0x0D, 0x09, 0x08, 0x0C: n += 1
-                default: n += 5
-                }
+        return s.withUTF8 { JSON.quotedByteCount(utf8: $0) }
+    }
+
+    /// Bytes `JSONWriter.writeString(utf8:)` produces for `u`.
+    public static func quotedByteCount(utf8 u: UnsafeBufferPointer<UInt8>) -> Int {
+        var n = 2 + u.count
+        for c in u where JSONWriter.needsEscape(c) {
+            switch c {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x0A, 0x0D, 0x09, 0x08, 0x0C: n += 1
+            default: n += 5
             }
-            return n
         }
+        return n
     }
 }

@@ -15,6 +15,13 @@ public struct JSONPathMiss: Error, Sendable, Equatable, CustomStringConvertible 
     public var description: String { message }
 }
 
+/// One step of a path made only of names, indices and wildcards (`JSONPath.plainSteps`).
+public enum PlainPathStep: Sendable, Equatable {
+    case name(String)
+    case index(Int)
+    case wildcard
+}
+
 /// A compiled JSONPath in AWS's dialect (Jayway JsonPath semantics). Parsed once into
 /// segments; evaluating never parses.
 ///
@@ -132,6 +139,22 @@ public struct JSONPath: Sendable, CustomStringConvertible {
             }
         }
         return .success(v)
+    }
+
+    /// The path as plain steps, when it has only names, integer indices and `[*]`/`.*`
+    /// wildcards (nil for anything else): what the batch tape lane evaluates itself.
+    public var plainSteps: [PlainPathStep]? {
+        var out: [PlainPathStep] = []
+        out.reserveCapacity(segments.count)
+        for s in segments {
+            switch s {
+            case .name(let n, _): out.append(.name(n))
+            case .index(let k): out.append(.index(k))
+            case .wildcard: out.append(.wildcard)
+            default: return nil
+            }
+        }
+        return out
     }
 
     /// Jayway's normalized form, used in AWS's cause texts: `$['a']['b'][0]`.

@@ -56,7 +56,8 @@ extension ChoiceRule {
         }
     }
 
-    static func compare(_ value: JSON?, _ op: ChoiceOperator, _ rhs: JSON?) -> Bool {
+    /// One comparison; `value` is nil when the Variable selected nothing.
+    public static func compare(_ value: JSON?, _ op: ChoiceOperator, _ rhs: JSON?) -> Bool {
         switch op {
         case .isPresent: return (value != nil) == (rhs?.boolValue ?? true)
         case .isNull, .isNumeric, .isString, .isBoolean, .isTimestamp:

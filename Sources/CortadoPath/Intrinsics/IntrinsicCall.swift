@@ -78,7 +78,7 @@ public struct IntrinsicCall: Sendable, CustomStringConvertible {
     public let source: String
     /// For `States.Format` with a literal template: the template split at its
     /// unescaped `{}` placeholders (escaped `\{` `\}` are already plain braces).
-    let formatPieces: [String]?
+    public let formatPieces: [String]?
 
     public var description: String { source }
 

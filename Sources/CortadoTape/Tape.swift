@@ -1,0 +1,415 @@
+import CortadoJSON
+
+/// The tape lane gave up on this line: the general engine runs it from the start.
+/// (The lane runs only pure data states, so running a line again has no side effect.)
+public struct Bail: Error, Sendable {
+    public init() {}
+}
+
+/// What a tape node is.
+enum NodeKind: UInt8 {
+    case null, yes, no, number, string, object, array
+    /// Built by an execution: members/elements are in `Tape.links`.
+    case builtObject, builtArray
+    /// Built text (e.g. States.Format): raw UTF-8 in `Tape.scratch`, without quotes or escapes.
+    case text
+}
+
+/// Which byte buffer a node's bytes live in.
+enum Source: UInt8 {
+    case line, constants, scratch
+}
+
+/// One value of a line, of the program's constants, or built by an execution. Values
+/// borrow: a parsed string, number or container is a byte range of its source, written
+/// back with one copy; only built values are formatted.
+struct Node {
+    var kind: NodeKind
+    var src: Source
+    /// A string with escape sequences (only in constants and scratch, which Cortado's own
+    /// writer produced): copied verbatim, but never compared as bytes. For a text: some
+    /// byte of it needs an escape when written.
+    var escaped: Bool
+    /// Parsed: first byte. Built: unused.
+    var start: Int32
+    /// Parsed: one past the last byte. Built: unused.
+    var end: Int32
+    /// Containers: members or elements.
+    var count: Int32
+    /// Containers, parsed or built: first entry in `Tape.links` (objects: key and value
+    /// node pairs; arrays: element nodes), so look-ups never walk the tape.
+    var first: Int32
+    /// Bytes it serializes to, compactly.
+    var size: Int32
+}
+
+/// A growable buffer of plain values that never checks uniqueness or retains anything:
+/// the tape's arrays are appended to a few hundred times a line.
+struct UnsafeVec<T> {
+    private(set) var base: UnsafeMutablePointer<T>
+    private(set) var count = 0
+    private(set) var capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 16)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    func free() { base.deallocate() }
+
+    @inline(__always) subscript(i: Int) -> T {
+        get { base[i] }
+        nonmutating set { base[i] = newValue }
+    }
+
+    @inline(__always) mutating func append(_ x: T) {
+        if count == capacity { grow(count + 1) }
+        (base + count).initialize(to: x)
+        count += 1
+    }
+
+    /// Makes room for `n` more and returns where they go (the caller initializes them).
+    @inline(__always) mutating func extend(by n: Int) -> UnsafeMutablePointer<T> {
+        if count + n > capacity { grow(count + n) }
+        let p = base + count
+        count += n
+        return p
+    }
+
+    mutating func grow(_ minimum: Int) {
+        let newCapacity = max(capacity * 2, minimum)
+        let b = UnsafeMutablePointer<T>.allocate(capacity: newCapacity)
+        b.moveInitialize(from: base, count: count)
+        base.deallocate()
+        base = b
+        capacity = newCapacity
+    }
+
+    /// Keeps the first `n` (T is a plain value: nothing to deinitialize).
+    @inline(__always) mutating func truncate(to n: Int) { count = n }
+}
+
+extension UnsafeVec where T == UInt8 {
+    @inline(__always) mutating func append(_ b: UnsafeRawPointer, _ n: Int) {
+        let p = extend(by: n)
+        p.update(from: b.assumingMemoryBound(to: UInt8.self), count: n)
+    }
+
+    mutating func append(_ s: StaticString) { append(s.utf8Start, s.utf8CodeUnitCount) }
+
+    /// Appends bytes that are in this buffer already (safe across growth).
+    mutating func appendOwn(from: Int, to: Int) {
+        let n = to - from
+        _ = extend(by: n)
+        (base + count - n).update(from: base + from, count: n)
+    }
+
+    var buffer: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
+}
+
+/// A name known at compile time (a path step, an object key): its bytes for comparing,
+/// and its constant string node for building objects.
+struct Key {
+    let bytes: UnsafePointer<UInt8>
+    let count: Int32
+    /// Up to its first 8 bytes, for a cheap first comparison.
+    let prefix: UInt64
+    let node: Int32
+}
+
+@inline(__always) func loadPrefix(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt64 {
+    var v: UInt64 = 0
+    if n >= 8 {
+        v = UnsafeRawPointer(p).loadUnaligned(as: UInt64.self)
+    } else {
+        for k in 0..<n { v |= UInt64(p[k]) << (8 * UInt64(k)) }
+    }
+    return v
+}
+
+/// The values of one line, in flat buffers reused from line to line: no allocation per
+/// line once the buffers have grown.
+final class Tape {
+    var nodes = UnsafeVec<Node>(capacity: 512)
+    /// Containers' entries: object members as key/value node pairs, array elements.
+    var links = UnsafeVec<Int32>(capacity: 256)
+    /// Links [0, constantLinks) belong to the constants; they survive `reset`.
+    var constantLinks = 0
+    /// Scratch for parsing arrays: element nodes until the array closes.
+    var elementStack = UnsafeVec<Int32>(capacity: 64)
+    /// Built strings and numbers, and the serialized results of general-engine fallbacks.
+    var scratch = UnsafeVec<UInt8>(capacity: 1024)
+    /// The program's constants (template literals, Pass results, keys), serialized once.
+    var constants = UnsafeVec<UInt8>(capacity: 256)
+    /// The output of the current line.
+    var out = UnsafeVec<UInt8>(capacity: 1024)
+    /// Nodes [0, constantCount) are the constants; they survive `reset`.
+    var constantCount = 0
+    /// The current line.
+    var lineBase = UnsafePointer<UInt8>(bitPattern: 1)!
+    /// The line has no whitespace between tokens, so its containers copy verbatim.
+    var lineCompact = true
+    /// Scratch for parsing objects: (key node, its first bytes) until the object closes.
+    var keyStack = UnsafeVec<(Int32, UInt64)>(capacity: 64)
+
+    deinit {
+        nodes.free(); links.free(); scratch.free(); constants.free(); out.free(); keyStack.free(); elementStack.free()
+    }
+
+    func reset() {
+        nodes.truncate(to: constantCount)
+        links.truncate(to: constantLinks)
+        scratch.truncate(to: 0)
+        out.truncate(to: 0)
+    }
+
+    @inline(__always) func base(_ s: Source) -> UnsafePointer<UInt8> {
+        switch s {
+        case .line: return lineBase
+        case .constants: return UnsafePointer(constants.base)
+        case .scratch: return UnsafePointer(scratch.base)
+        }
+    }
+
+    /// Adds a constant (serialized by Cortado's writer) and returns its node.
+    func addConstant(_ value: JSON) -> Int32 {
+        precondition(nodes.count == constantCount, "constants come before any line")
+        var w = JSONWriter()
+        w.write(value)
+        let offset = constants.count
+        w.bytes.withUnsafeBufferPointer { constants.append($0.baseAddress!, $0.count) }
+        // Our own writer's output always parses (escapes allowed in this source).
+        var p = TapeParser(tape: self, base: UnsafePointer(constants.base), from: offset, to: constants.count, src: .constants)
+        let root = p.parseDocument()!
+        constantCount = nodes.count
+        constantLinks = links.count
+        return root
+    }
+
+    /// A string's content (between the quotes; a text's bytes). Throws for escaped strings.
+    @inline(__always)
+    func stringContent(_ i: Int32) throws(Bail) -> UnsafeBufferPointer<UInt8> {
+        let n = nodes[Int(i)]
+        let b = base(n.src)
+        if n.kind == .text { return UnsafeBufferPointer(start: b + Int(n.start), count: Int(n.end - n.start)) }
+        guard n.kind == .string, !n.escaped else { throw Bail() }
+        return UnsafeBufferPointer(start: b + Int(n.start) + 1, count: Int(n.end - n.start) - 2)
+    }
+
+    /// Parses the line into nodes; nil when the lane does not take it (not JSON, escapes,
+    /// duplicate keys, very deep): the general engine then gives the line its exact result.
+    func parseLine(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32? {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return nil }
+        lineBase = base
+        var p = TapeParser(tape: self, base: base, from: 0, to: bytes.count, src: .line)
+        let root = p.parseDocument()
+        lineCompact = p.whitespace == 0
+        return root
+    }
+
+    // MARK: - Building values
+
+    /// A new object with room for `count` members; set them in `links` from the node's
+    /// `first`, then `seal` it.
+    @inline(__always)
+    func newObject(count: Int) -> Int32 {
+        let at = links.count
+        _ = links.extend(by: 2 * count)
+        nodes.append(Node(kind: .builtObject, src: .scratch, escaped: false, start: 0, end: 0,
+                          count: Int32(count), first: Int32(at), size: 0))
+        return Int32(nodes.count - 1)
+    }
+
+    @inline(__always)
+    func newArray(count: Int) -> Int32 {
+        let at = links.count
+        _ = links.extend(by: count)
+        nodes.append(Node(kind: .builtArray, src: .scratch, escaped: false, start: 0, end: 0,
+                          count: Int32(count), first: Int32(at), size: 0))
+        return Int32(nodes.count - 1)
+    }
+
+    /// Computes a built container's size once its entries are set.
+    func seal(_ i: Int32) {
+        let n = nodes[Int(i)]
+        var size = 2 + max(0, Int(n.count) - 1)
+        let s = Int(n.first)
+        if n.kind == .builtObject {
+            for k in 0..<Int(n.count) {
+                size += Int(nodes[Int(links[s + 2 * k])].size) + 1 + Int(nodes[Int(links[s + 2 * k + 1])].size)
+            }
+        } else {
+            for k in 0..<Int(n.count) { size += Int(nodes[Int(links[s + k])].size) }
+        }
+        nodes[Int(i)].size = Int32(clamping: size)
+    }
+
+    /// A number built from an integer.
+    func newInteger(_ v: Int) -> Int32 {
+        let start = scratch.count
+        if v >= 0 && v < 10 {
+            scratch.append(UInt8(ascii: "0") + UInt8(v))
+        } else {
+            var s = String(v)
+            s.withUTF8 { scratch.append($0.baseAddress!, $0.count) }
+        }
+        nodes.append(Node(kind: .number, src: .scratch, escaped: false, start: Int32(start), end: Int32(scratch.count),
+                          count: 0, first: 0, size: Int32(scratch.count - start)))
+        return Int32(nodes.count - 1)
+    }
+
+    /// Text whose bytes the caller appended to `scratch` from `start`; `plain` when the
+    /// caller knows no byte of it needs an escape (else it is measured).
+    func newText(from start: Int, plain: Bool) -> Int32 {
+        let n = scratch.count - start
+        let size = plain ? n + 2 : JSON.quotedByteCount(utf8: UnsafeBufferPointer(start: scratch.base + start, count: n))
+        nodes.append(Node(kind: .text, src: .scratch, escaped: size != n + 2, start: Int32(start), end: Int32(scratch.count),
+                          count: 0, first: 0, size: Int32(clamping: size)))
+        return Int32(nodes.count - 1)
+    }
+
+    // MARK: - Reading values
+
+    /// Member `key` of an object; -1 when absent. `hint` is the member index where this
+    /// key was found last time (lines of one file mostly share their shape): tried first,
+    /// and updated.
+    @inline(__always)
+    func member(_ o: Int32, _ key: Key, _ hint: UnsafeMutablePointer<Int32>) throws(Bail) -> Int32 {
+        let n = nodes[Int(o)]
+        guard n.kind == .object || n.kind == .builtObject else { throw Bail() }
+        let s = Int(n.first)
+        let h = Int(hint.pointee)
+        if h < Int(n.count), try keyEquals(links[s + 2 * h], key) { return links[s + 2 * h + 1] }
+        for k in 0..<Int(n.count) where try keyEquals(links[s + 2 * k], key) {
+            hint.pointee = Int32(k)
+            return links[s + 2 * k + 1]
+        }
+        return -1
+    }
+
+    @inline(__always)
+    func keyEquals(_ i: Int32, _ key: Key) throws(Bail) -> Bool {
+        let n = nodes[Int(i)]
+        if n.kind == .string && !n.escaped {
+            // Quotes included, so the lengths differ by two.
+            guard n.end - n.start == key.count + 2 else { return false }
+            let p = base(n.src) + Int(n.start) + 1
+            let c = Int(key.count)
+            if loadPrefix(p, min(c, 8)) != key.prefix { return false }
+            return c <= 8 || memcmp(p + 8, key.bytes + 8, c - 8) == 0
+        }
+        let c = try stringContent(i)
+        return c.count == Int(key.count) && (c.isEmpty || memcmp(c.baseAddress!, key.bytes, c.count) == 0)
+    }
+
+    /// Element `k` of an array (negative counts from the end); -1 when out of range.
+    @inline(__always)
+    func element(_ a: Int32, _ k: Int) throws(Bail) -> Int32 {
+        let n = nodes[Int(a)]
+        guard n.kind == .array || n.kind == .builtArray else { throw Bail() }
+        let e = k < 0 ? Int(n.count) + k : k
+        guard e >= 0, e < Int(n.count) else { return -1 }
+        return links[Int(n.first) + e]
+    }
+
+    /// Calls `body` with each element of an array.
+    @inline(__always)
+    func forEachElement(_ a: Int32, _ body: (Int32) throws(Bail) -> Void) throws(Bail) {
+        let n = nodes[Int(a)]
+        guard n.kind == .array || n.kind == .builtArray else { throw Bail() }
+        for k in 0..<Int(n.count) { try body(links[Int(n.first) + k]) }
+    }
+
+    /// Calls `body` with each member (key node, value node) of an object.
+    @inline(__always)
+    func forEachMember(_ o: Int32, _ body: (Int32, Int32) throws(Bail) -> Void) throws(Bail) {
+        let n = nodes[Int(o)]
+        guard n.kind == .object || n.kind == .builtObject else { throw Bail() }
+        let s = Int(n.first)
+        for k in 0..<Int(n.count) { try body(links[s + 2 * k], links[s + 2 * k + 1]) }
+    }
+
+    // MARK: - Writing
+
+    /// Appends the compact JSON of node `i` to `out`.
+    func write(_ i: Int32) {
+        let n = nodes[Int(i)]
+        switch n.kind {
+        case .builtObject:
+            out.append(UInt8(ascii: "{"))
+            let s = Int(n.first)
+            for k in 0..<Int(n.count) {
+                if k > 0 { out.append(UInt8(ascii: ",")) }
+                write(links[s + 2 * k])
+                out.append(UInt8(ascii: ":"))
+                write(links[s + 2 * k + 1])
+            }
+            out.append(UInt8(ascii: "}"))
+        case .builtArray:
+            out.append(UInt8(ascii: "["))
+            let s = Int(n.first)
+            for k in 0..<Int(n.count) {
+                if k > 0 { out.append(UInt8(ascii: ",")) }
+                write(links[s + k])
+            }
+            out.append(UInt8(ascii: "]"))
+        case .text:
+            let u = UnsafeBufferPointer(start: scratch.base + Int(n.start), count: Int(n.end - n.start))
+            if !n.escaped {
+                out.append(UInt8(ascii: "\""))
+                out.append(u.baseAddress!, u.count)
+                out.append(UInt8(ascii: "\""))
+            } else {
+                var w = JSONWriter()
+                w.writeString(utf8: u)
+                w.bytes.withUnsafeBufferPointer { out.append($0.baseAddress!, $0.count) }
+            }
+        case .object, .array:
+            let p = base(n.src) + Int(n.start)
+            if n.src == .line && !lineCompact {
+                Tape.appendMinified(UnsafeBufferPointer(start: p, count: Int(n.end - n.start)), to: &out)
+            } else {
+                out.append(p, Int(n.end - n.start))
+            }
+        default:
+            out.append(base(n.src) + Int(n.start), Int(n.end - n.start))
+        }
+    }
+
+    /// Copies JSON text without the whitespace between tokens (strings in a line the lane
+    /// took have no escapes, so every quote opens or closes one).
+    static func appendMinified(_ b: UnsafeBufferPointer<UInt8>, to out: inout UnsafeVec<UInt8>) {
+        var inString = false
+        for c in b {
+            if c == UInt8(ascii: "\"") { inString.toggle() }
+            if !inString, c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { continue }
+            out.append(c)
+        }
+    }
+
+    /// The node as a general JSON value (for the comparisons and intrinsics the lane hands
+    /// to the general engine's code, so their semantics are that code's).
+    func materialize(_ i: Int32) throws(Bail) -> JSON {
+        let mark = out.count
+        defer { out.truncate(to: mark) }
+        write(i)
+        do { return try JSON.parse(UnsafeBufferPointer(start: out.base + mark, count: out.count - mark)) } catch { throw Bail() }
+    }
+
+    /// A general JSON value as a node (serialized into scratch, then parsed there).
+    func adopt(_ v: JSON) throws(Bail) -> Int32 {
+        var w = JSONWriter()
+        w.write(v)
+        let offset = scratch.count
+        w.bytes.withUnsafeBufferPointer { scratch.append($0.baseAddress!, $0.count) }
+        var p = TapeParser(tape: self, base: UnsafePointer(scratch.base), from: offset, to: scratch.count, src: .scratch)
+        guard let n = p.parseDocument() else { throw Bail() }
+        return n
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

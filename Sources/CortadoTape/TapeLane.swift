@@ -1,0 +1,455 @@
+import CortadoASL
+import CortadoJSON
+import CortadoPath
+
+/// A pool copied into memory the lane owns: reading it never touches a reference count.
+struct Pool<T> {
+    let p: UnsafeMutableBufferPointer<T>
+    init(_ a: [T]) {
+        p = .allocate(capacity: max(a.count, 1))
+        _ = p.initialize(from: a)
+    }
+    @inline(__always) subscript(i: Int32) -> T { p[Int(i)] }
+    @inline(__always) subscript(i: Int) -> T { p[i] }
+    func free() { p.deallocate() }
+}
+
+/// The batch runner's fast lane: runs a line's whole execution over a tape of byte ranges
+/// of the line (DESIGN, "The JSON layer"): untouched values are never decoded and are
+/// written back with one copy. It takes only programs of pure data states (see
+/// `TapeCompiler`), and for any line it is not sure to run exactly as the general engine
+/// would (an error of any kind, escapes, duplicate keys, a value over the size limit) it
+/// throws `Bail`, and the host runs that line on the general engine from the start.
+/// One per worker; not thread-safe.
+public final class TapeLane {
+    let tape: Tape
+    let code: TapeCode
+    let states: Pool<TState>
+    let steps: Pool<TStep>
+    let keys: Pool<Key>
+    let templates: Pool<TTemplate>
+    let members: Pool<TMember>
+    let items: Pool<Int32>
+    let values: Pool<TValue>
+    let rules: Pool<TRule>
+    let ruleKids: Pool<Int32>
+    let choices: Pool<(rule: Int32, next: Int32)>
+    let start: Int32
+    let payloadLimit: Int
+    /// The states this line entered, in order (for per-state counts; committed by the host
+    /// only when the line succeeds on the lane).
+    /// Valid until the next `run`.
+    public var trail: UnsafeBufferPointer<Int32> { UnsafeBufferPointer(start: trailStates.base, count: trailStates.count) }
+    /// Monotonic nanoseconds at which each state of `trail` was entered (when `timeStates`
+    /// was set for the line; empty otherwise). Valid until the next `run`.
+    public var trailTimes: UnsafeBufferPointer<UInt64> { UnsafeBufferPointer(start: trailClock.base, count: trailClock.count) }
+    /// Read the clock at every state entry of the next lines (a host may time only a sample).
+    public var timeStates = false
+    var trailStates = UnsafeVec<Int32>(capacity: 16)
+    /// Per path step and per key: the member index where the name was found last.
+    let stepHints: UnsafeMutablePointer<Int32>
+    let keyHints: UnsafeMutablePointer<Int32>
+    var trailClock = UnsafeVec<UInt64>(capacity: 16)
+    /// Bound on states per line, so a loop of Pass and Choice states cannot spin forever
+    /// here (the general engine applies the execution timeout).
+    static let maxSteps = 100_000
+    var stepCount = 0
+
+    /// The lane for `program`, or why it cannot run on the lane.
+    public static func make(_ program: Program, payloadLimit: Int) -> Result<TapeLane, Unsupported> {
+        let tape = Tape()
+        var c = TapeCompiler(program: program, tape: tape, payloadLimit: payloadLimit)
+        do {
+            let code = try c.compile()
+            return .success(TapeLane(tape: tape, code: code, start: program.main.start, payloadLimit: payloadLimit))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    init(tape: Tape, code: TapeCode, start: Int32, payloadLimit: Int) {
+        // `tape` already holds the constants the compiler added.
+        self.tape = tape; self.code = code; self.start = start; self.payloadLimit = payloadLimit
+        states = Pool(code.states); steps = Pool(code.steps); keys = Pool(code.keys)
+        templates = Pool(code.templates); members = Pool(code.members); items = Pool(code.items)
+        values = Pool(code.values); rules = Pool(code.rules); ruleKids = Pool(code.ruleKids)
+        choices = Pool(code.choices)
+        stepHints = .allocate(capacity: max(code.steps.count, 1))
+        stepHints.initialize(repeating: 0, count: max(code.steps.count, 1))
+        keyHints = .allocate(capacity: max(code.keys.count, 1))
+        keyHints.initialize(repeating: 0, count: max(code.keys.count, 1))
+    }
+
+    deinit {
+        states.free(); steps.free(); keys.free(); templates.free(); members.free(); items.free()
+        values.free(); rules.free(); ruleKids.free(); choices.free()
+        trailStates.free(); trailClock.free(); stepHints.deallocate(); keyHints.deallocate()
+    }
+
+    /// Runs one line. On success returns the output's JSON, valid until the next `run`.
+    /// - Throws: `Bail` when the general engine must run this line.
+    public func run(line: UnsafeBufferPointer<UInt8>) throws(Bail) -> UnsafeBufferPointer<UInt8> {
+        let t = tape
+        t.reset()
+        trailStates.truncate(to: 0)
+        trailClock.truncate(to: 0)
+        stepCount = 0
+        guard let root = t.parseLine(line) else { throw Bail() }
+        let result = try runMachine(start, root)
+        guard Int(t.nodes[Int(result)].size) <= payloadLimit else { throw Bail() }
+        t.write(result)
+        return t.out.buffer
+    }
+
+    @inline(__always) static func now() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
+    // MARK: - States
+
+    func runMachine(_ first: Int32, _ input: Int32) throws(Bail) -> Int32 {
+        var pc = first
+        var value = input
+        while true {
+            stepCount += 1
+            if stepCount > TapeLane.maxSteps { throw Bail() }
+            trailStates.append(pc)
+            if timeStates { trailClock.append(TapeLane.now()) }
+            let next: Int32
+            switch states[pc] {
+            case .pass(let s):
+                let eff = try filter(value, s.input)
+                var result = eff
+                if s.parameters != none { result = try evaluate(s.parameters, eff, -1, 0) }
+                if s.result != none { result = s.result }
+                value = try filter(try applyResultPath(value, result, s.resultPath), s.output)
+                next = s.next
+            case .choice(let s):
+                let eff = try filter(value, s.input)
+                var target = s.defaultNext
+                for k in 0..<Int(s.choices.count) {
+                    let c = choices[Int(s.choices.start) + k]
+                    if try matches(c.rule, eff) { target = c.next; break }
+                }
+                guard target >= 0 else { throw Bail() }  // States.NoChoiceMatched
+                value = try filter(eff, s.output)
+                next = target
+            case .succeed(let input, let output):
+                return try filter(try filter(value, input), output)
+            case .map(let s):
+                value = try map(s, value)
+                next = s.next
+            case .bail:
+                throw Bail()
+            }
+            if next < 0 { return value }
+            pc = next
+        }
+    }
+
+    func map(_ s: TMap, _ raw: Int32) throws(Bail) -> Int32 {
+        let t = tape
+        let eff = try filter(raw, s.input)
+        let list = try filter(eff, s.items)
+        let kind = t.nodes[Int(list)].kind
+        guard kind == .array || kind == .builtArray else { throw Bail() }
+        let results = t.newArray(count: Int(t.nodes[Int(list)].count))
+        let at = Int(t.nodes[Int(results)].first)
+        var k = 0
+        try t.forEachElement(list) { (item) throws(Bail) in
+            var input = item
+            if s.selector != none { input = try evaluate(s.selector, eff, item, k) }
+            t.links[at + k] = try runMachine(s.processor, input)
+            k += 1
+        }
+        t.seal(results)
+        var result = results
+        if s.resultSelector != none { result = try evaluate(s.resultSelector, results, -1, 0) }
+        return try filter(try applyResultPath(raw, result, s.resultPath), s.output)
+    }
+
+    // MARK: - Paths
+
+    @inline(__always)
+    func filter(_ v: Int32, _ f: TFilter) throws(Bail) -> Int32 {
+        switch f {
+        case .identity: return v
+        case .empty:
+            let o = tape.newObject(count: 0)
+            tape.seal(o)
+            return o
+        case .path(let span):
+            let r = try select(v, Int(span.start), Int(span.start + span.count))
+            guard r >= 0 else { throw Bail() }
+            return r
+        }
+    }
+
+    /// Follows steps [from, to); -1 when a definite path selects nothing. A wildcard
+    /// collects the rest of the path from each element (and gives up if any lacks it).
+    func select(_ root: Int32, _ from: Int, _ to: Int) throws(Bail) -> Int32 {
+        let t = tape
+        var v = root
+        var i = from
+        while i < to {
+            let kind = t.nodes[Int(v)].kind
+            switch steps[i] {
+            case .name(let k):
+                guard kind == .object || kind == .builtObject else { return -1 }
+                v = try t.member(v, keys[k], stepHints + i)
+                if v < 0 { return -1 }
+            case .index(let k):
+                guard kind == .array || kind == .builtArray else { return -1 }
+                v = try t.element(v, k)
+                if v < 0 { return -1 }
+            case .wildcard:
+                guard kind == .array || kind == .builtArray else { throw Bail() }
+                let out = t.newArray(count: Int(t.nodes[Int(v)].count))
+                let at = Int(t.nodes[Int(out)].first)
+                var k = 0
+                try t.forEachElement(v) { (e) throws(Bail) in
+                    let x = try select(e, i + 1, to)
+                    guard x >= 0 else { throw Bail() }
+                    t.links[at + k] = x
+                    k += 1
+                }
+                t.seal(out)
+                return out
+            }
+            i += 1
+        }
+        return v
+    }
+
+    /// Reads a value; `item` is the Map item's node (-1 outside an ItemSelector).
+    @inline(__always)
+    func read(_ v: TValue, _ input: Int32, _ item: Int32, _ index: Int) throws(Bail) -> Int32 {
+        switch v {
+        case .input(let s): return try select(input, Int(s.start), Int(s.start + s.count))
+        case .itemValue(let s):
+            guard item >= 0 else { throw Bail() }
+            return try select(item, Int(s.start), Int(s.start + s.count))
+        case .itemIndex:
+            guard item >= 0 else { throw Bail() }
+            return tape.newInteger(index)
+        case .constant(let c): return c
+        }
+    }
+
+    /// ResultPath: the result replaces the input, is dropped, or is set at a field path
+    /// (missing objects on the way are created; a non-object on the way hands over).
+    @inline(__always)
+    func applyResultPath(_ raw: Int32, _ result: Int32, _ target: TResultPath) throws(Bail) -> Int32 {
+        switch target {
+        case .replace: return result
+        case .discard: return raw
+        case .names(let s): return try assign(raw, Int(s.start), Int(s.start + s.count), result)
+        }
+    }
+
+    func assign(_ node: Int32, _ from: Int, _ to: Int, _ value: Int32) throws(Bail) -> Int32 {
+        if from == to { return value }
+        let t = tape
+        let kind = t.nodes[Int(node)].kind
+        guard kind == .object || kind == .builtObject else { throw Bail() }
+        let key = keys[from]
+        let existing = try t.member(node, key, keyHints + from)
+        var child: Int32
+        if existing >= 0 {
+            child = existing
+        } else if from + 1 < to {
+            child = t.newObject(count: 0)
+            t.seal(child)
+        } else {
+            child = -1
+        }
+        child = try assign(child, from + 1, to, value)
+        let count = Int(t.nodes[Int(node)].count)
+        let out = t.newObject(count: existing >= 0 ? count : count + 1)
+        let at = Int(t.nodes[Int(out)].first)
+        var k = 0
+        try t.forEachMember(node) { (name, v) throws(Bail) in
+            t.links[at + 2 * k] = name
+            t.links[at + 2 * k + 1] = v == existing ? child : v
+            k += 1
+        }
+        if existing < 0 {
+            t.links[at + 2 * k] = key.node
+            t.links[at + 2 * k + 1] = child
+        }
+        t.seal(out)
+        return out
+    }
+
+    // MARK: - Templates
+
+    func evaluate(_ index: Int32, _ input: Int32, _ item: Int32, _ itemIndex: Int) throws(Bail) -> Int32 {
+        let t = tape
+        switch templates[index] {
+        case .constant(let c): return c
+        case .object(let s):
+            let o = t.newObject(count: Int(s.count))
+            let at = Int(t.nodes[Int(o)].first)
+            for k in 0..<Int(s.count) {
+                let m = members[Int(s.start) + k]
+                let v = try evaluate(m.template, input, item, itemIndex)
+                t.links[at + 2 * k] = m.key
+                t.links[at + 2 * k + 1] = v
+            }
+            t.seal(o)
+            return o
+        case .array(let s):
+            let a = t.newArray(count: Int(s.count))
+            let at = Int(t.nodes[Int(a)].first)
+            for k in 0..<Int(s.count) { t.links[at + k] = try evaluate(items[Int(s.start) + k], input, item, itemIndex) }
+            t.seal(a)
+            return a
+        case .value(let v):
+            let r = try read(v, input, item, itemIndex)
+            guard r >= 0 else { throw Bail() }
+            return r
+        case .arrayLength(let v):
+            let r = try read(v, input, item, itemIndex)
+            guard r >= 0 else { throw Bail() }
+            let kind = t.nodes[Int(r)].kind
+            guard kind == .array || kind == .builtArray else { throw Bail() }
+            return t.newInteger(Int(t.nodes[Int(r)].count))
+        case .format(let pieces, let args, var plain):
+            // Resolve every value first (reading may build nodes and scratch text). The
+            // nodes wait at the end of `links`: a value that passes the check is a string,
+            // and reading a string appends no links.
+            let first = t.links.count
+            for k in 0..<Int(args.count) {
+                let r = try read(values[Int(args.start) + k], input, item, itemIndex)
+                guard r >= 0 else { throw Bail() }
+                let n = t.nodes[Int(r)]
+                // Other kinds print as Java does: the general engine's business.
+                guard (n.kind == .string && !n.escaped) || n.kind == .text else { throw Bail() }
+                // An unescaped string has no byte that needs an escape; a text knows.
+                if n.kind == .text && n.escaped { plain = false }
+                t.links.append(r)
+            }
+            let startByte = t.scratch.count
+            for k in 0..<Int(pieces.count) {
+                let piece = keys[Int(pieces.start) + k]
+                t.scratch.append(piece.bytes, Int(piece.count))
+                guard k < Int(args.count) else { break }
+                let n = t.nodes[Int(t.links[first + k])]
+                if n.src == .scratch {
+                    t.scratch.appendOwn(from: Int(n.start) + (n.kind == .text ? 0 : 1), to: Int(n.end) - (n.kind == .text ? 0 : 1))
+                } else {
+                    t.scratch.append(t.base(n.src) + Int(n.start) + 1, Int(n.end - n.start) - 2)
+                }
+            }
+            t.links.truncate(to: first)
+            return t.newText(from: startByte, plain: plain)
+        case .general(let call):
+            let json = try t.materialize(input)
+            let result: JSON
+            do { result = try code.calls[Int(call)].evaluate(input: json, context: { .null }) } catch { throw Bail() }
+            return try t.adopt(result)
+        }
+    }
+
+    // MARK: - Choice
+
+    func matches(_ index: Int32, _ input: Int32) throws(Bail) -> Bool {
+        let t = tape
+        switch rules[index] {
+        case .and(let s):
+            for k in 0..<Int(s.count) where !(try matches(ruleKids[Int(s.start) + k], input)) { return false }
+            return true
+        case .or(let s):
+            for k in 0..<Int(s.count) where try matches(ruleKids[Int(s.start) + k], input) { return true }
+            return false
+        case .not(let x): return !(try matches(x, input))
+        case .stringEquals(let v, let key):
+            let n = try read(v, input, -1, 0)
+            guard n >= 0 else { return false }
+            let kind = t.nodes[Int(n)].kind
+            guard kind == .string || kind == .text else { return false }
+            let c = try t.stringContent(n)
+            let k = keys[key]
+            return c.count == Int(k.count) && (c.isEmpty || memcmp(c.baseAddress!, k.bytes, c.count) == 0)
+        case .numeric(let v, let op, let rhs):
+            let n = try read(v, input, -1, 0)
+            guard n >= 0, t.nodes[Int(n)].kind == .number else { return false }
+            let x = TapeLane.double(t, t.nodes[Int(n)])
+            switch op {
+            case .numericEquals: return x == rhs
+            case .numericLessThan: return x < rhs
+            case .numericGreaterThan: return x > rhs
+            case .numericLessThanEquals: return x <= rhs
+            default: return x >= rhs
+            }
+        case .booleanEquals(let v, let b):
+            let n = try read(v, input, -1, 0)
+            guard n >= 0 else { return false }
+            let kind = t.nodes[Int(n)].kind
+            return (kind == .yes && b) || (kind == .no && !b)
+        case .kind(let v, let op, let expected):
+            let n = try read(v, input, -1, 0)
+            if op == .isPresent { return (n >= 0) == expected }
+            guard n >= 0 else { return false }
+            let kind = t.nodes[Int(n)].kind
+            let holds: Bool
+            switch op {
+            case .isNull: holds = kind == .null
+            case .isString: holds = kind == .string || kind == .text
+            case .isNumeric: holds = kind == .number
+            default: holds = kind == .yes || kind == .no
+            }
+            return holds == expected
+        case .general(let v, let op, let operand):
+            let n = try read(v, input, -1, 0)
+            let m = try read(operand, input, -1, 0)
+            return ChoiceRule.compare(n >= 0 ? try t.materialize(n) : nil, op, m >= 0 ? try t.materialize(m) : nil)
+        }
+    }
+
+    /// A number's value exactly as `JSONNumber.double` reads its literal.
+    static func double(_ t: Tape, _ n: Node) -> Double {
+        let b = UnsafeBufferPointer(start: t.base(n.src) + Int(n.start), count: Int(n.end - n.start))
+        return fastDouble(b) ?? JSONNumber(literal: String(decoding: b, as: UTF8.self)).double
+    }
+
+    static let powersOfTen: [Double] = (0...22).map { k in (0..<k).reduce(1.0) { x, _ in x * 10 } }
+
+    /// `-?digits(.digits)?` with at most 15 digits in all: the digits as an integer are exact
+    /// in a double, and so is 10^k for k <= 22, so one division rounds exactly as strtod
+    /// does (Clinger's fast path). nil for anything else.
+    static func fastDouble(_ b: UnsafeBufferPointer<UInt8>) -> Double? {
+        var k = 0
+        var negative = false
+        if k < b.count, b[k] == UInt8(ascii: "-") { negative = true; k += 1 }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var fraction = -1
+        while k < b.count {
+            let c = b[k]
+            if c == UInt8(ascii: ".") {
+                guard fraction < 0 else { return nil }
+                fraction = 0
+            } else if c >= 0x30 && c <= 0x39 {
+                mantissa = mantissa &* 10 &+ UInt64(c &- 0x30)
+                digits += 1
+                if fraction >= 0 { fraction += 1 }
+            } else {
+                return nil  // exponent
+            }
+            k += 1
+        }
+        guard digits > 0, digits <= 15 else { return nil }
+        var v = Double(mantissa)
+        if fraction > 0 { v /= powersOfTen[fraction] }
+        return negative ? -v : v
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,260 @@
+import CortadoASL
+import CortadoJSON
+import CortadoRuntime
+import CortadoTape
+import CortadoTestSupport
+import Foundation
+import Testing
+
+/// The tape lane must give every line it keeps exactly the general engine's output, and
+/// hand back every line it is not sure of.
+enum Lane {
+    static func program(_ definition: String) throws -> Program {
+        switch Compiler.compile(try JSON.parse(definition)) {
+        case .success(let p): return p
+        case .failure(let d): throw LaneTestError(d.map(\.description).joined(separator: "; "))
+        }
+    }
+
+    static func lane(_ p: Program) throws -> TapeLane {
+        switch TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit) {
+        case .success(let l): return l
+        case .failure(let u): throw LaneTestError("unsupported: \(u)")
+        }
+    }
+
+    /// The lane's output for a line, or nil when it handed the line back.
+    static func run(_ lane: TapeLane, _ line: String) -> String? {
+        let bytes = Array(line.utf8)
+        return bytes.withUnsafeBufferPointer { b -> String? in
+            guard let out = try? lane.run(line: b) else { return nil }
+            return String(decoding: out, as: UTF8.self)
+        }
+    }
+
+    /// The general engine's result for the same line.
+    static func general(_ p: Program, _ line: String) -> ExecutionResult? {
+        guard let input = try? JSON.parse(line) else { return nil }
+        let o = ExecutionOptions(executionName: "line-1", stateMachineName: "sm", clock: .virtual, backend: HandlerRegistry())
+        return Execution(program: p, input: input, options: o).runToCompletion()
+    }
+
+    /// Checks one line: if the lane keeps it, the general engine must succeed with the same bytes.
+    /// Returns whether the lane kept it.
+    @discardableResult
+    static func agree(_ p: Program, _ lane: TapeLane, _ line: String, _ comment: Comment? = nil) -> Bool {
+        guard let fast = run(lane, line) else { return false }
+        let slow = general(p, line)
+        #expect(slow?.status == .succeeded, "lane kept a line the general engine fails: \(line) \(comment ?? "")")
+        #expect(slow?.output?.serialized == fast, "\(line) \(comment ?? "")")
+        return true
+    }
+}
+
+struct LaneTestError: Error, CustomStringConvertible {
+    let description: String
+    init(_ s: String) { description = s }
+}
+
+@Suite struct TapeLaneTests {
+    static let passChoice = """
+        {"StartAt":"Normalize","States":{
+          "Normalize":{"Type":"Pass","Parameters":{"orderId.$":"$.orderId","customerId.$":"$.customer.id","tier.$":"$.customer.tier",
+            "total.$":"$.total","itemCount.$":"States.ArrayLength($.items)",
+            "greeting.$":"States.Format('Hello {}, your order {} is in', $.customer.name, $.orderId)","express.$":"$.express"},"Next":"Route"},
+          "Route":{"Type":"Choice","Choices":[
+            {"And":[{"Variable":"$.tier","StringEquals":"platinum"},{"Variable":"$.total","NumericGreaterThan":500}],"Next":"Priority"},
+            {"Variable":"$.express","BooleanEquals":true,"Next":"Priority"},
+            {"Variable":"$.itemCount","NumericGreaterThanEquals":4,"Next":"Bulk"}],"Default":"Standard"},
+          "Priority":{"Type":"Pass","Result":{"lane":"priority","sla":1},"ResultPath":"$.routing","Next":"Done"},
+          "Bulk":{"Type":"Pass","Result":{"lane":"bulk","sla":3},"ResultPath":"$.routing","Next":"Done"},
+          "Standard":{"Type":"Pass","Result":{"lane":"standard","sla":2},"ResultPath":"$.routing","Next":"Done"},
+          "Done":{"Type":"Succeed"}}}
+        """
+
+    static let map = """
+        {"StartAt":"PriceLines","States":{
+          "PriceLines":{"Type":"Map","ItemsPath":"$.items",
+            "ItemSelector":{"sku.$":"$$.Map.Item.Value.sku","qty.$":"$$.Map.Item.Value.qty","price.$":"$$.Map.Item.Value.price",
+              "line.$":"$$.Map.Item.Index","tier.$":"$.customer.tier"},
+            "ItemProcessor":{"ProcessorConfig":{"Mode":"INLINE"},"StartAt":"Discount","States":{
+              "Discount":{"Type":"Choice","Choices":[{"Or":[{"Variable":"$.tier","StringEquals":"gold"},
+                {"Variable":"$.tier","StringEquals":"platinum"}],"Next":"Member"}],"Default":"Regular"},
+              "Member":{"Type":"Pass","Parameters":{"sku.$":"$.sku","qty.$":"$.qty","price.$":"$.price","line.$":"$.line","discountPct":10},"End":true},
+              "Regular":{"Type":"Pass","Parameters":{"sku.$":"$.sku","qty.$":"$.qty","price.$":"$.price","line.$":"$.line","discountPct":0},"End":true}}},
+            "ResultPath":"$.lines","Next":"Summarize"},
+          "Summarize":{"Type":"Pass","Parameters":{"orderId.$":"$.orderId","lines.$":"$.lines",
+            "lineCount.$":"States.ArrayLength($.lines)","skus.$":"$.lines[*].sku"},"End":true}}}
+        """
+
+    static let event = #"{"orderId":"o-1","customer":{"id":"c-9","name":"Søren Núñez","tier":"platinum"},"items":[{"sku":"A","qty":2,"price":10.5},{"sku":"B","qty":1,"price":809.0}],"total":829.0,"express":false}"#
+
+    @Test func passChoiceGivesTheGeneralEnginesBytes() throws {
+        let p = try Lane.program(Self.passChoice)
+        let lane = try Lane.lane(p)
+        #expect(Lane.run(lane, Self.event) ==
+            #"{"orderId":"o-1","customerId":"c-9","tier":"platinum","total":829.0,"itemCount":2,"greeting":"Hello Søren Núñez, your order o-1 is in","express":false,"routing":{"lane":"priority","sla":1}}"#)
+        #expect(Lane.agree(p, lane, Self.event))
+        #expect(lane.trail.count == 4)
+    }
+
+    @Test func mapGivesTheGeneralEnginesBytes() throws {
+        let p = try Lane.program(Self.map)
+        let lane = try Lane.lane(p)
+        #expect(Lane.run(lane, Self.event) ==
+            #"{"orderId":"o-1","lines":[{"sku":"A","qty":2,"price":10.5,"line":0,"discountPct":10},{"sku":"B","qty":1,"price":809.0,"line":1,"discountPct":10}],"lineCount":2,"skus":["A","B"]}"#)
+        #expect(Lane.agree(p, lane, Self.event))
+    }
+
+    @Test func whitespaceIsDroppedAsTheWriterDrops() throws {
+        let p = try Lane.program(#"{"StartAt":"P","States":{"P":{"Type":"Pass","ResultPath":"$.copy","End":true}}}"#)
+        let lane = try Lane.lane(p)
+        let line = "{ \"a\" : [ 1 , { \"b\" : \"x y\" } ] ,\t\"c\":null }"
+        #expect(Lane.run(lane, line) == #"{"a":[1,{"b":"x y"}],"c":null,"copy":{"a":[1,{"b":"x y"}],"c":null}}"#)
+        #expect(Lane.agree(p, lane, line))
+    }
+
+    @Test func linesItIsNotSureOfGoBack() throws {
+        let p = try Lane.program(#"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#)
+        let lane = try Lane.lane(p)
+        for line in [
+            #"{"a":"x\ny"}"#,  // escape: decoded text would be re-encoded
+            #"{"a":1,"a":2}"#,  // duplicate keys: the last one wins in the general parser
+            #"{"a":01}"#, #"{"a":1.}"#, #"{"a":-}"#, #"{"a":1e}"#,  // not JSON numbers
+            "{\"a\":\"\u{01}\"}",  // control character
+            #"{"a":tru}"#, #"{"a":1}x"#, #"{"a":[1,]}"#, #"{"a" 1}"#, "", "   ",
+            String(repeating: "[", count: 300) + String(repeating: "]", count: 300),
+        ] {
+            #expect(Lane.run(lane, line) == nil, "\(line)")
+        }
+        // Invalid UTF-8 in a string.
+        var bad: [UInt8] = Array(#"{"a":""#.utf8) + [0xED, 0xA0, 0x80] + Array(#""}"#.utf8)
+        #expect(throws: Bail.self) { try bad.withUnsafeBufferPointer { _ = try lane.run(line: $0) } }
+        bad = Array(#"{"a":"é"}"#.utf8)
+        #expect(throws: Never.self) { try bad.withUnsafeBufferPointer { _ = try lane.run(line: $0) } }
+    }
+
+    @Test func errorsGoBackSoTheGeneralEngineWordsThem() throws {
+        let p = try Lane.program(Self.passChoice)
+        let lane = try Lane.lane(p)
+        // Missing field, ArrayLength of a non-array: the general engine words the error.
+        for line in [#"{"orderId":"o"}"#, #"{"orderId":"o","customer":{"id":1,"name":"n","tier":"t"},"items":5,"total":1,"express":true}"#] {
+            #expect(Lane.run(lane, line) == nil, "\(line)")
+            #expect(Lane.general(p, line)?.status == .failed)
+        }
+        // Format of a number prints it as Java does: the general engine's business too.
+        let number = #"{"orderId":1,"customer":{"id":1,"name":"n","tier":"t"},"items":[],"total":1,"express":true}"#
+        #expect(Lane.run(lane, number) == nil)
+        #expect(Lane.general(p, number)?.output?["greeting"] == "Hello n, your order 1 is in")
+    }
+
+    @Test func unsupportedProgramsStayOnTheGeneralEngine() throws {
+        for d in [
+            #"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:f","End":true}}}"#,
+            #"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"End":true}}}"#,
+            #"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"id.$":"$$.Execution.Id"},"End":true}}}"#,
+            #"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"u.$":"$..a"},"End":true}}}"#,
+        ] {
+            let p = try Lane.program(d)
+            guard case .failure = TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit) else {
+                Issue.record("lane accepted \(d)"); continue
+            }
+        }
+    }
+
+    @Test func resultPathBuildsNestedObjectsAndReplacesInPlace() throws {
+        let p = try Lane.program(#"{"StartAt":"A","States":{"A":{"Type":"Pass","Result":7,"ResultPath":"$.x.y.z","Next":"B"},"B":{"Type":"Pass","Result":"r","ResultPath":"$.a","End":true}}}"#)
+        let lane = try Lane.lane(p)
+        #expect(Lane.run(lane, #"{"a":1,"b":2}"#) == #"{"a":"r","b":2,"x":{"y":{"z":7}}}"#)
+        #expect(Lane.agree(p, lane, #"{"a":1,"b":2}"#))
+        #expect(Lane.run(lane, #"{"x":5}"#) == nil)  // a number on the way: the general engine's conflict error
+        #expect(Lane.general(p, #"{"x":5}"#)?.status == .failed)
+    }
+
+    @Test func generalIntrinsicsAndComparisonsKeepTheirSemantics() throws {
+        let p = try Lane.program("""
+            {"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[
+              {"Variable":"$.s","StringMatches":"a*c","Next":"P"},
+              {"Variable":"$.t","TimestampLessThanPath":"$.u","Next":"P"}],"Default":"P"},
+             "P":{"Type":"Pass","Parameters":{"h.$":"States.Hash($.s,'SHA-1')","m.$":"States.MathAdd($.n,1)","j.$":"States.JsonToString($.o)",
+               "a.$":"States.Array($.n,$.s)","u.$":"States.ArrayUnique($.l)"},"End":true}}}
+            """)
+        let lane = try Lane.lane(p)
+        for line in [#"{"s":"abc","t":"2024-01-01T00:00:00Z","u":"2025-01-01T00:00:00Z","n":3,"o":{"k":[1,2]},"l":[1,1,2]}"#,
+                     #"{"s":"xyz","t":"2026-01-01T00:00:00Z","u":"2025-01-01T00:00:00Z","n":-3.5,"o":{},"l":[]}"#] {
+            #expect(Lane.agree(p, lane, line))
+        }
+    }
+
+    /// Random events, some broken on purpose: every line the lane keeps must match the
+    /// general engine byte for byte, and the lane must keep the ordinary ones.
+    @Test func randomEventsAgreeWithTheGeneralEngine() throws {
+        var rng = SplitMix64(seed: 42)
+        let tiers = ["platinum", "gold", "silver", "bronze", "Søren", ""]
+        for def in [Self.passChoice, Self.map] {
+            let p = try Lane.program(def)
+            let lane = try Lane.lane(p)
+            var kept = 0
+            for _ in 0..<400 {
+                var fields: [String] = []
+                if rng.next() % 20 != 0 { fields.append(#""orderId":"o-\#(rng.next() % 1000)""#) }
+                let tier = tiers[Int(rng.next() % UInt64(tiers.count))]
+                let tierValue = rng.next() % 15 == 0 ? "7" : "\"\(tier)\""
+                if rng.next() % 20 != 0 { fields.append(#""customer":{"id":"c","name":"N \#(rng.next() % 9)","tier":\#(tierValue)}"#) }
+                let n = Int(rng.next() % 6)
+                let items = (0..<n).map { k in
+                    rng.next() % 25 == 0 ? "3" : #"{"sku":"S\#(k)","qty":\#(rng.next() % 5),"price":\#(rng.next() % 900).\#(rng.next() % 100)}"#
+                }
+                if rng.next() % 20 != 0 { fields.append(#""items":[\#(items.joined(separator: ","))]"#) }
+                let totals = ["1", "500", "500.0", "501", "1e3", "-0", "5E-1", "\"600\"", "null"]
+                fields.append(#""total":\#(totals[Int(rng.next() % UInt64(totals.count))])"#)
+                let express = ["true", "false", "\"true\"", "1"]
+                fields.append(#""express":\#(express[Int(rng.next() % 4)])"#)
+                if rng.next() % 10 == 0 { fields.append(#""routing":{"old":1}"#) }
+                fields.shuffle(using: &rng)
+                let sep = rng.next() % 8 == 0 ? ", " : ","
+                let line = "{" + fields.joined(separator: sep) + "}"
+                if Lane.agree(p, lane, line) { kept += 1 }
+            }
+            #expect(kept > 200, "the lane kept only \(kept) of 400 lines")
+        }
+    }
+}
+
+/// Every recorded AWS case whose definition the lane takes: the lane agrees with the
+/// general engine on its input (skipped when ../shared/conformance is absent).
+@Suite struct TapeLaneConformanceTests {
+    static let root = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("shared/conformance/cases")
+
+    @Test func recordedCasesAgree() throws {
+        let fm = FileManager.default
+        guard let walker = fm.enumerator(atPath: Self.root.path) else {
+            print("conformance corpus not found at \(Self.root.path); skipped")
+            return
+        }
+        var laneCases = 0, keptLines = 0
+        for case let relative as String in walker where relative.hasSuffix(".json") {
+            guard let data = fm.contents(atPath: Self.root.appendingPathComponent(relative).path),
+                  let c = try? JSON.parse(Array(data)), c["mock_config"] == nil,
+                  let definition = c["definition"], let input = c["input"],
+                  case .success(let p) = Compiler.compile(definition),
+                  case .success(let lane) = TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit)
+            else { continue }
+            laneCases += 1
+            let line = input.serialized
+            if Lane.agree(p, lane, line, "\(relative)") {
+                keptLines += 1
+                // And AWS agrees, where it recorded a success.
+                if case .string("SUCCEEDED")? = c["expected"]?["status"], let expected = c["expected"]?["output"] {
+                    let got = Lane.run(lane, line).flatMap { try? JSON.parse($0) }
+                    #expect(got == expected, "\(relative)")
+                }
+            }
+        }
+        print("tape lane: \(laneCases) recorded cases compile for the lane, \(keptLines) kept on it")
+        #expect(laneCases > 50)
+        #expect(keptLines > 30)
+    }
+}
