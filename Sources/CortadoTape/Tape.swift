@@ -151,9 +151,11 @@ final class Tape {
     var lineCompact = true
     /// Scratch for parsing objects: (key node, its first bytes) until the object closes.
     var keyStack = UnsafeVec<(Int32, UInt64)>(capacity: 64)
+    /// Scratch for parsing: the open containers.
+    var frames = UnsafeVec<TapeParser.Frame>(capacity: 32)
 
     deinit {
-        nodes.free(); links.free(); scratch.free(); constants.free(); out.free(); keyStack.free(); elementStack.free()
+        nodes.free(); links.free(); scratch.free(); constants.free(); out.free(); keyStack.free(); elementStack.free(); frames.free()
     }
 
     func reset() {

@@ -46,6 +46,8 @@ public final class TapeLane {
     /// Read the clock at every state entry of the next lines (a host may time only a sample).
     public var timeStates = false
     var trailStates = UnsafeVec<Int32>(capacity: 16)
+    /// A Format's values while it is being built.
+    var formatArgs = UnsafeVec<Int32>(capacity: 8)
     /// Per path step and per key: the member index where the name was found last.
     let stepHints: UnsafeMutablePointer<Int32>
     let keyHints: UnsafeMutablePointer<Int32>
@@ -83,7 +85,7 @@ public final class TapeLane {
     deinit {
         states.free(); steps.free(); keys.free(); templates.free(); members.free(); items.free()
         values.free(); rules.free(); ruleKids.free(); choices.free()
-        trailStates.free(); trailClock.free(); stepHints.deallocate(); keyHints.deallocate()
+        trailStates.free(); trailClock.free(); formatArgs.free(); stepHints.deallocate(); keyHints.deallocate()
     }
 
     /// Runs one line. On success returns the output's JSON, valid until the next `run`.
@@ -317,10 +319,8 @@ public final class TapeLane {
             guard kind == .array || kind == .builtArray else { throw Bail() }
             return t.newInteger(Int(t.nodes[Int(r)].count))
         case .format(let pieces, let args, var plain):
-            // Resolve every value first (reading may build nodes and scratch text). The
-            // nodes wait at the end of `links`: a value that passes the check is a string,
-            // and reading a string appends no links.
-            let first = t.links.count
+            // Resolve every value first (reading may build nodes, links and scratch text).
+            formatArgs.truncate(to: 0)
             for k in 0..<Int(args.count) {
                 let r = try read(values[Int(args.start) + k], input, item, itemIndex)
                 guard r >= 0 else { throw Bail() }
@@ -329,21 +329,20 @@ public final class TapeLane {
                 guard (n.kind == .string && !n.escaped) || n.kind == .text else { throw Bail() }
                 // An unescaped string has no byte that needs an escape; a text knows.
                 if n.kind == .text && n.escaped { plain = false }
-                t.links.append(r)
+                formatArgs.append(r)
             }
             let startByte = t.scratch.count
             for k in 0..<Int(pieces.count) {
                 let piece = keys[Int(pieces.start) + k]
                 t.scratch.append(piece.bytes, Int(piece.count))
                 guard k < Int(args.count) else { break }
-                let n = t.nodes[Int(t.links[first + k])]
+                let n = t.nodes[Int(formatArgs[k])]
                 if n.src == .scratch {
                     t.scratch.appendOwn(from: Int(n.start) + (n.kind == .text ? 0 : 1), to: Int(n.end) - (n.kind == .text ? 0 : 1))
                 } else {
                     t.scratch.append(t.base(n.src) + Int(n.start) + 1, Int(n.end - n.start) - 2)
                 }
             }
-            t.links.truncate(to: first)
             return t.newText(from: startByte, plain: plain)
         case .general(let call):
             let json = try t.materialize(input)

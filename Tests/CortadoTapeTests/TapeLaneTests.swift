@@ -148,6 +148,28 @@ struct LaneTestError: Error, CustomStringConvertible {
         #expect(Lane.general(p, number)?.output?["greeting"] == "Hello n, your order 1 is in")
     }
 
+    /// Regression: reading a value inside a lazily parsed object expands it, which adds
+    /// links; Format kept its values at the end of the links and read back the wrong one.
+    @Test func formatValuesFromNestedObjects() throws {
+        let p = try Lane.program(#"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"r.$":"States.Format('a={} b={} c={}', $.x.fst, $.y.snd, $.x.snd)"},"End":true}}}"#)
+        let lane = try Lane.lane(p)
+        let line = #"{"x":{"fst":"1","snd":"2"},"y":{"snd":"3"}}"#
+        #expect(Lane.run(lane, line) == #"{"r":"a=1 b=3 c=2"}"#)
+        #expect(Lane.agree(p, lane, line))
+    }
+
+    /// Values the program never reads are still checked: a bad value deep inside hands
+    /// the line back (the general engine rejects the whole line).
+    @Test func nestedValuesAreCheckedEvenWhenNotRead() throws {
+        let p = try Lane.program(#"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"a.$":"$.a"},"End":true}}}"#)
+        let lane = try Lane.lane(p)
+        #expect(Lane.run(lane, #"{"a":1,"b":{"c":[1,{"d":2}]}}"#) == #"{"a":1}"#)
+        for bad in [#"{"a":1,"b":{"c":[1,{"d":02}]}}"#, #"{"a":1,"b":{"c":[1,{"d":2,"d":3}]}}"#,
+                    #"{"a":1,"b":{"c":[1,{"d":"\u0041"}]}}"#, #"{"a":1,"b":{"c":[1,{"d":2}]]}"#] {
+            #expect(Lane.run(lane, bad) == nil, "\(bad)")
+        }
+    }
+
     @Test func unsupportedProgramsStayOnTheGeneralEngine() throws {
         for d in [
             #"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:f","End":true}}}"#,
