@@ -262,12 +262,13 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
             switch jobs.pop() {
             case .stop: metrics.absorb(ctx.metrics); flushLogs(ctx); return
             case .batch(let b):
+                b.inline.reserveCapacity(b.inputBytes + 64 * b.count)
                 for slot in 0..<b.count { startLine(b, slot, ctx) }
             case .resume(let list):
                 for p in list {
                     p.execution.stateStats = ctx.metrics.stateStats
                     p.execution.eventSink = ctx.sink
-                    settle(p.execution.advance(), p, ctx)
+                    settle(p.execution.advance(), p, ctx, inline: false)
                 }
             }
             metrics.absorb(ctx.metrics)
@@ -294,7 +295,7 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
                 }
             }
         } catch {
-            finish(ExecutionResult(status: .failed, output: nil, error: error as? ASLError), b, slot, t0, ctx)
+            finish(ExecutionResult(status: .failed, output: nil, error: error as? ASLError), b, slot, t0, ctx, inline: true)
             return
         }
         var options = ExecutionOptions(
@@ -313,17 +314,25 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
         exec.hostData = b
         exec.hostSlot = slot
         exec.hostStartNanos = t0
-        settle(exec.advance(), Parked(execution: exec, batch: b, slot: slot, startNanos: t0), ctx)
+        settle(exec.advance(), Parked(execution: exec, batch: b, slot: slot, startNanos: t0), ctx, inline: true)
     }
 
     /// Runs the line on the tape lane and delivers its result; false when the lane handed
     /// the line back (the general engine then runs it from the start).
     func runOnLane(_ lane: TapeLane, _ b: LineBatch, _ slot: Int, _ t0: UInt64, _ ctx: WorkerState) -> Bool {
-        let line = b.chunk.bytes.withUnsafeBufferPointer { buf -> [UInt8]? in
-            guard let output = try? lane.run(line: UnsafeBufferPointer(rebasing: buf[b.ranges[slot]])) else { return nil }
-            return ResultLine.succeeded(line: b.lineNumbers[slot], output: output)
+        let ok = b.chunk.bytes.withUnsafeBufferPointer { buf -> Bool in
+            guard let output = try? lane.run(line: UnsafeBufferPointer(rebasing: buf[b.ranges[slot]])) else { return false }
+            if slot == b.inlineCount {
+                ResultLine.appendSucceeded(line: b.lineNumbers[slot], output: output, to: &b.inline)
+                b.inlineCount += 1
+            } else {
+                var line: [UInt8] = []
+                ResultLine.appendSucceeded(line: b.lineNumbers[slot], output: output, to: &line)
+                b.results[slot] = line
+            }
+            return true
         }
-        guard let line else { return false }
+        guard ok else { return false }
         let t1 = monotonicNanoseconds()
         let stats = ctx.metrics.stateStats
         let trail = lane.trail, times = lane.trailTimes
@@ -341,13 +350,14 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
             ctx.laneTimingScale = 16
             lane.timeStates = ctx.laneLines % 16 == 0
         }
-        deliver(line, .succeeded, b, slot, t0, t1, ctx)
+        account(.succeeded, b, t0, t1, ctx)
         return true
     }
 
-    func settle(_ a: Advance, _ p: Parked, _ ctx: WorkerState) {
+    /// `inline`: called from the batch's own loop (see `LineBatch.inline`).
+    func settle(_ a: Advance, _ p: Parked, _ ctx: WorkerState, inline: Bool) {
         switch a {
-        case .finished(let r): finish(r, p.batch, p.slot, p.startNanos, ctx)
+        case .finished(let r): finish(r, p.batch, p.slot, p.startNanos, ctx, inline: inline)
         case .waitUntil(let t): timers.park(p, until: t)
         case .waitForTasks(let until): if let until { timers.park(p, until: until) }
         }
@@ -359,7 +369,7 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
         jobs.push(.resume([Parked(execution: execution, batch: b, slot: execution.hostSlot, startNanos: execution.hostStartNanos)]))
     }
 
-    func finish(_ r: ExecutionResult, _ b: LineBatch, _ slot: Int, _ t0: UInt64, _ ctx: WorkerState) {
+    func finish(_ r: ExecutionResult, _ b: LineBatch, _ slot: Int, _ t0: UInt64, _ ctx: WorkerState, inline: Bool) {
         var r = r
         // The worker's writer is written in place (a copy of it would make its buffer
         // shared, and clearing a shared buffer allocates a new one for every line).
@@ -371,21 +381,27 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
             ctx.writer.bytes.removeAll(keepingCapacity: true)
             ResultLine.write(line: b.lineNumbers[slot], r, into: &ctx.writer)
         }
-        // The batch keeps an exact-size copy of the line; the writer keeps its buffer.
-        let line = ctx.writer.bytes.withUnsafeBufferPointer { src in
-            [UInt8](unsafeUninitializedCapacity: src.count) { buf, n in n = buf.initialize(fromContentsOf: src) }
+        if inline && slot == b.inlineCount {
+            b.inline.append(contentsOf: ctx.writer.bytes)
+            b.inlineCount += 1
+        } else {
+            // The batch keeps an exact-size copy of the line; the writer keeps its buffer.
+            b.results[slot] = ctx.writer.bytes.withUnsafeBufferPointer { src in
+                [UInt8](unsafeUninitializedCapacity: src.count) { buf, n in n = buf.initialize(fromContentsOf: src) }
+            }
         }
-        deliver(line, r.status, b, slot, t0, monotonicNanoseconds(), ctx)
+        account(r.status, b, t0, monotonicNanoseconds(), ctx)
     }
 
-    /// Hands a result line to the batch.
-    func deliver(_ line: [UInt8], _ status: ExecutionStatus, _ b: LineBatch, _ slot: Int, _ t0: UInt64, _ t1: UInt64, _ ctx: WorkerState) {
+    /// Counts a line whose result the batch holds, and hands the batch to the writer
+    /// when it was the last.
+    func account(_ status: ExecutionStatus, _ b: LineBatch, _ t0: UInt64, _ t1: UInt64, _ ctx: WorkerState) {
         ctx.metrics.record(status: status, latencyNanos: t1 &- t0)
         if status != .succeeded {
             let n = failures.add(1, ordering: .relaxed).newValue
             if let max = config.maxFailures, n > max { stop.store(true, ordering: .relaxed) }
         }
-        if b.complete(slot, line) { writer.submit(b) }
+        if b.finishedOne() { writer.submit(b) }
     }
 }
 
@@ -422,30 +438,19 @@ public enum ResultLine {
         w.bytes.append(contentsOf: #","status":"SUCCEEDED","output":"#.utf8)
     }
 
-    /// A whole success line around output JSON already serialized, in one exact-size array.
-    static func succeeded(line: Int, output: UnsafeBufferPointer<UInt8>) -> [UInt8] {
-        var digits = 1
-        var x = line
-        while x >= 10 { x /= 10; digits += 1 }
-        let head: StaticString = #"{"line":"#, mid: StaticString = #","status":"SUCCEEDED","output":"#
-        let n = head.utf8CodeUnitCount + digits + mid.utf8CodeUnitCount + output.count + 2
-        return [UInt8](unsafeUninitializedCapacity: n) { buf, count in
-            let p = buf.baseAddress!
-            var k = 0
-            @inline(__always) func put(_ src: UnsafePointer<UInt8>, _ len: Int) {
-                (p + k).initialize(from: src, count: len); k += len
-            }
-            put(head.utf8Start, head.utf8CodeUnitCount)
-            var v = line
-            for d in stride(from: digits - 1, through: 0, by: -1) {
-                (p + k + d).initialize(to: UInt8(ascii: "0") + UInt8(v % 10)); v /= 10
-            }
-            k += digits
-            put(mid.utf8Start, mid.utf8CodeUnitCount)
-            if let o = output.baseAddress { put(o, output.count) }
-            (p + k).initialize(to: UInt8(ascii: "}")); (p + k + 1).initialize(to: 0x0A)
-            count = n
+    /// Appends a whole success line around output JSON already serialized.
+    static func appendSucceeded(line: Int, output: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) {
+        bytes.append(contentsOf: #"{"line":"#.utf8)
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for 24 ASCII digits
+        withUnsafeMutableBytes(of: &digits) { d in
+            var v = line, k = d.count
+            repeat { k -= 1; d[k] = UInt8(ascii: "0") + UInt8(v % 10); v /= 10 } while v > 0
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[k...]))
         }
+        bytes.append(contentsOf: #","status":"SUCCEEDED","output":"#.utf8)
+        bytes.append(contentsOf: output)
+        bytes.append(UInt8(ascii: "}"))
+        bytes.append(0x0A)
     }
 }
 

@@ -19,7 +19,8 @@ final class LineBatch: @unchecked Sendable {
     /// The last input line this batch accounts for, counting lines skipped for other
     /// shards or by a resume: the watermark after this batch is written.
     let lastLine: Int
-    /// Result lines, one per slot. Workers write distinct slots concurrently, hence the raw buffer.
+    /// Result lines of slots past `inlineCount`, one per slot. Workers write distinct slots
+    /// concurrently, hence the raw buffer.
     let results: UnsafeMutableBufferPointer<[UInt8]>
     let remaining: Atomic<Int>
 
@@ -38,9 +39,18 @@ final class LineBatch: @unchecked Sendable {
 
     var count: Int { lineNumbers.count }
 
-    /// Stores a slot's result; returns true when it was the batch's last one.
-    func complete(_ slot: Int, _ line: [UInt8]) -> Bool {
-        results[slot] = line
-        return remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0
+    /// Result lines of slots [0, inlineCount), in order, in one buffer: the worker running
+    /// the batch appends to it while its lines finish in order, so most lines need no array
+    /// of their own (and the writer copies one run). Slots after the first line that parks
+    /// keep theirs in `results`. Only that worker, inside its loop over the batch, touches these.
+    var inline: [UInt8] = []
+    var inlineCount = 0
+
+    /// Bytes of input the batch covers (to size `inline`).
+    var inputBytes: Int { ranges.isEmpty ? 0 : ranges[ranges.count - 1].upperBound - ranges[0].lowerBound }
+
+    /// Counts one slot whose result is stored; returns true when it was the batch's last one.
+    func finishedOne() -> Bool {
+        remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0
     }
 }

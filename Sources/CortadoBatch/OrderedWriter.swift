@@ -51,7 +51,8 @@ final class OrderedWriter: @unchecked Sendable {
 
             var lastLine = checkpoint.line
             for b in ready {
-                for slot in 0..<b.count { out.append(contentsOf: b.results[slot]) }
+                out.append(contentsOf: b.inline)
+                for slot in b.inlineCount..<b.count { out.append(contentsOf: b.results[slot]) }
                 linesWritten += b.count
                 lastLine = b.lastLine
             }
