@@ -289,10 +289,8 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
                 throw ASLError(.dataLimitExceeded,
                     "Input line \(lineNo) is \(range.count) bytes, more than the \(ExecutionOptions.payloadLimit)-byte (256 KiB) limit on execution input.")
             }
-            input = try b.chunk.bytes.withUnsafeBufferPointer { buf throws(ASLError) -> JSON in
-                do { return try ctx.reader.parse(buffer: UnsafeBufferPointer(rebasing: buf[range])) } catch {
-                    throw ASLError(.runtime, "Input line \(lineNo) is not valid JSON: \(error)")
-                }
+            do { input = try ctx.reader.parse(buffer: UnsafeBufferPointer(rebasing: b.chunk.buffer[range])) } catch {
+                throw ASLError(.runtime, "Input line \(lineNo) is not valid JSON: \(error)")
             }
         } catch {
             finish(ExecutionResult(status: .failed, output: nil, error: error as? ASLError), b, slot, t0, ctx, inline: true)
@@ -320,19 +318,15 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
     /// Runs the line on the tape lane and delivers its result; false when the lane handed
     /// the line back (the general engine then runs it from the start).
     func runOnLane(_ lane: TapeLane, _ b: LineBatch, _ slot: Int, _ t0: UInt64, _ ctx: WorkerState) -> Bool {
-        let ok = b.chunk.bytes.withUnsafeBufferPointer { buf -> Bool in
-            guard let output = try? lane.run(line: UnsafeBufferPointer(rebasing: buf[b.ranges[slot]])) else { return false }
-            if slot == b.inlineCount {
-                ResultLine.appendSucceeded(line: b.lineNumbers[slot], output: output, to: &b.inline)
-                b.inlineCount += 1
-            } else {
-                var line: [UInt8] = []
-                ResultLine.appendSucceeded(line: b.lineNumbers[slot], output: output, to: &line)
-                b.results[slot] = line
-            }
-            return true
+        guard let output = try? lane.run(line: UnsafeBufferPointer(rebasing: b.chunk.buffer[b.ranges[slot]])) else { return false }
+        if slot == b.inlineCount {
+            ResultLine.appendSucceeded(line: b.lineNumbers[slot], output: output, to: &b.inline)
+            b.inlineCount += 1
+        } else {
+            var line: [UInt8] = []
+            ResultLine.appendSucceeded(line: b.lineNumbers[slot], output: output, to: &line)
+            b.results[slot] = line
         }
-        guard ok else { return false }
         let t1 = monotonicNanoseconds()
         let stats = ctx.metrics.stateStats
         let trail = lane.trail, times = lane.trailTimes

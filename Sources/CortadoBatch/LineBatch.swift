@@ -1,11 +1,46 @@
 import CortadoJSON
+import Foundation
 import Synchronization
 
-/// Bytes read from the events file in one large read; the batches cut from it refer to
-/// their lines by range, so lines are never copied one by one.
+/// A run of whole lines of the events file: a copy of what one large read returned, or a
+/// range of the file mapped into memory. The batches cut from it refer to their lines by
+/// range, so lines are never copied one by one.
 final class InputChunk: @unchecked Sendable {
-    let bytes: [UInt8]
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    let buffer: UnsafeBufferPointer<UInt8>
+    /// What keeps `buffer` alive: nil when the chunk owns it (freed with the chunk).
+    private let owner: AnyObject?
+
+    /// A copy of `bytes`.
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        let b = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(bytes.count, 1))
+        _ = b.initialize(fromContentsOf: bytes)
+        buffer = UnsafeBufferPointer(rebasing: b[0..<bytes.count])
+        owner = nil
+    }
+
+    /// Bytes that `owner` keeps alive (a file mapping).
+    init(borrowing bytes: UnsafeBufferPointer<UInt8>, owner: AnyObject) {
+        buffer = bytes
+        self.owner = owner
+    }
+
+    deinit { if owner == nil { UnsafeMutableRawPointer(mutating: buffer.baseAddress!).deallocate() } }
+}
+
+/// A read-only mapping of a whole events file; unmapped when the last chunk using it goes.
+final class FileMapping: @unchecked Sendable {
+    let base: UnsafePointer<UInt8>
+    let count: Int
+
+    /// Maps `fd` (a regular, non-empty file of `count` bytes); nil when mapping fails.
+    init?(fd: Int32, count: Int) {
+        guard count > 0, let m = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0), m != MAP_FAILED else { return nil }
+        _ = madvise(m, count, MADV_SEQUENTIAL)
+        base = UnsafePointer(m.assumingMemoryBound(to: UInt8.self))
+        self.count = count
+    }
+
+    deinit { munmap(UnsafeMutableRawPointer(mutating: base), count) }
 }
 
 /// Up to a few hundred consecutive input lines that one worker runs, and their results.
