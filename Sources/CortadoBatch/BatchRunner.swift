@@ -222,6 +222,8 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
         /// The fast lane, when the program and the log settings allow it.
         let lane: TapeLane?
         var laneLines = 0
+        /// When the worker's last line ended (monotonic nanoseconds).
+        var clock: UInt64 = 0
         var laneTimingScale = 1
         /// The ARNs' constant parts, built once (string interpolation per line cost
         /// thousands of instructions for every execution that reads `$$`).
@@ -262,7 +264,8 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
             switch jobs.pop() {
             case .stop: metrics.absorb(ctx.metrics); flushLogs(ctx); return
             case .batch(let b):
-                b.inline.reserveCapacity(b.inputBytes + 64 * b.count)
+                b.inline.grow(b.inputBytes + 64 * b.count)
+                ctx.clock = monotonicNanoseconds()
                 for slot in 0..<b.count { startLine(b, slot, ctx) }
             case .resume(let list):
                 for p in list {
@@ -277,7 +280,8 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
     }
 
     func startLine(_ b: LineBatch, _ slot: Int, _ ctx: WorkerState) {
-        let t0 = monotonicNanoseconds()
+        // One clock read a line: a line starts when the one before it ended.
+        let t0 = ctx.clock
         let range = b.ranges[slot]
         let lineNo = b.lineNumbers[slot]
         if let lane = ctx.lane, !range.isEmpty, range.count <= ExecutionOptions.payloadLimit,
@@ -318,14 +322,25 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
     /// Runs the line on the tape lane and delivers its result; false when the lane handed
     /// the line back (the general engine then runs it from the start).
     func runOnLane(_ lane: TapeLane, _ b: LineBatch, _ slot: Int, _ t0: UInt64, _ ctx: WorkerState) -> Bool {
-        guard let output = try? lane.run(line: UnsafeBufferPointer(rebasing: b.chunk.buffer[b.ranges[slot]])) else { return false }
+        let input = UnsafeBufferPointer(rebasing: b.chunk.buffer[b.ranges[slot]])
         if slot == b.inlineCount {
-            ResultLine.appendSucceeded(line: b.lineNumbers[slot], output: output, to: &b.inline)
+            // Straight into the batch's buffer, between the line's head and tail.
+            let mark = b.inline.count
+            ResultLine.appendSucceededHead(line: b.lineNumbers[slot], to: &b.inline)
+            do { try lane.run(line: input, appendingTo: &b.inline) } catch {
+                b.inline.truncate(to: mark)
+                return false
+            }
+            b.inline.append("}\n")
             b.inlineCount += 1
         } else {
-            var line: [UInt8] = []
-            ResultLine.appendSucceeded(line: b.lineNumbers[slot], output: output, to: &line)
-            b.results[slot] = line
+            guard let output = try? lane.run(line: input) else { return false }
+            var line = UnsafeVec<UInt8>(capacity: output.count + 64)
+            defer { line.free() }
+            ResultLine.appendSucceededHead(line: b.lineNumbers[slot], to: &line)
+            line.append(output)
+            line.append("}\n")
+            b.results[slot] = Array(line.buffer)
         }
         let t1 = monotonicNanoseconds()
         let stats = ctx.metrics.stateStats
@@ -352,8 +367,10 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
     func settle(_ a: Advance, _ p: Parked, _ ctx: WorkerState, inline: Bool) {
         switch a {
         case .finished(let r): finish(r, p.batch, p.slot, p.startNanos, ctx, inline: inline)
-        case .waitUntil(let t): timers.park(p, until: t)
-        case .waitForTasks(let until): if let until { timers.park(p, until: until) }
+        case .waitUntil(let t): timers.park(p, until: t); ctx.clock = monotonicNanoseconds()
+        case .waitForTasks(let until):
+            if let until { timers.park(p, until: until) }
+            ctx.clock = monotonicNanoseconds()
         }
     }
 
@@ -376,7 +393,7 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
             ResultLine.write(line: b.lineNumbers[slot], r, into: &ctx.writer)
         }
         if inline && slot == b.inlineCount {
-            b.inline.append(contentsOf: ctx.writer.bytes)
+            ctx.writer.bytes.withUnsafeBufferPointer { b.inline.append($0) }
             b.inlineCount += 1
         } else {
             // The batch keeps an exact-size copy of the line; the writer keeps its buffer.
@@ -391,6 +408,7 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
     /// when it was the last.
     func account(_ status: ExecutionStatus, _ b: LineBatch, _ t0: UInt64, _ t1: UInt64, _ ctx: WorkerState) {
         ctx.metrics.record(status: status, latencyNanos: t1 &- t0)
+        ctx.clock = t1
         if status != .succeeded {
             let n = failures.add(1, ordering: .relaxed).newValue
             if let max = config.maxFailures, n > max { stop.store(true, ordering: .relaxed) }
@@ -432,19 +450,16 @@ public enum ResultLine {
         w.bytes.append(contentsOf: #","status":"SUCCEEDED","output":"#.utf8)
     }
 
-    /// Appends a whole success line around output JSON already serialized.
-    static func appendSucceeded(line: Int, output: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) {
-        bytes.append(contentsOf: #"{"line":"#.utf8)
+    /// Appends `{"line":N,"status":"SUCCEEDED","output":` (the output and `}\n` follow).
+    static func appendSucceededHead(line: Int, to bytes: inout UnsafeVec<UInt8>) {
+        bytes.append(#"{"line":"#)
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for 24 ASCII digits
         withUnsafeMutableBytes(of: &digits) { d in
             var v = line, k = d.count
             repeat { k -= 1; d[k] = UInt8(ascii: "0") + UInt8(v % 10); v /= 10 } while v > 0
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[k...]))
+            bytes.append(d.baseAddress! + k, d.count - k)
         }
-        bytes.append(contentsOf: #","status":"SUCCEEDED","output":"#.utf8)
-        bytes.append(contentsOf: output)
-        bytes.append(UInt8(ascii: "}"))
-        bytes.append(0x0A)
+        bytes.append(#","status":"SUCCEEDED","output":"#)
     }
 }
 

@@ -1,4 +1,5 @@
 import CortadoJSON
+import CortadoTape
 import Foundation
 import Synchronization
 
@@ -24,7 +25,16 @@ final class InputChunk: @unchecked Sendable {
         self.owner = owner
     }
 
-    deinit { if owner == nil { UnsafeMutableRawPointer(mutating: buffer.baseAddress!).deallocate() } }
+    deinit {
+        guard owner != nil else { UnsafeMutableRawPointer(mutating: buffer.baseAddress!).deallocate(); return }
+        // Drop the chunk's pages from the process (they stay in the page cache): without
+        // this a run's resident memory grew by the whole file. A page shared with the next
+        // chunk is left alone.
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (Int(bitPattern: buffer.baseAddress!) + page - 1) / page * page
+        let end = (Int(bitPattern: buffer.baseAddress!) + buffer.count) / page * page
+        if end > start { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_DONTNEED) }
+    }
 }
 
 /// A read-only mapping of a whole events file; unmapped when the last chunk using it goes.
@@ -70,6 +80,7 @@ final class LineBatch: @unchecked Sendable {
     deinit {
         results.deinitialize()
         results.deallocate()
+        inline.free()
     }
 
     var count: Int { lineNumbers.count }
@@ -78,7 +89,7 @@ final class LineBatch: @unchecked Sendable {
     /// the batch appends to it while its lines finish in order, so most lines need no array
     /// of their own (and the writer copies one run). Slots after the first line that parks
     /// keep theirs in `results`. Only that worker, inside its loop over the batch, touches these.
-    var inline: [UInt8] = []
+    var inline = UnsafeVec<UInt8>(capacity: 0)
     var inlineCount = 0
 
     /// Bytes of input the batch covers (to size `inline`).

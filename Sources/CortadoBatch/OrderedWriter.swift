@@ -51,7 +51,7 @@ final class OrderedWriter: @unchecked Sendable {
 
             var lastLine = checkpoint.line
             for b in ready {
-                out.append(contentsOf: b.inline)
+                out.append(contentsOf: b.inline.buffer)
                 for slot in b.inlineCount..<b.count { out.append(contentsOf: b.results[slot]) }
                 linesWritten += b.count
                 lastLine = b.lastLine

@@ -44,25 +44,25 @@ struct Node {
 }
 
 /// A growable buffer of plain values that never checks uniqueness or retains anything:
-/// the tape's arrays are appended to a few hundred times a line.
-struct UnsafeVec<T> {
-    private(set) var base: UnsafeMutablePointer<T>
-    private(set) var count = 0
-    private(set) var capacity: Int
+/// the tape's arrays are appended to a few hundred times a line. The owner frees it.
+public struct UnsafeVec<T> {
+    public private(set) var base: UnsafeMutablePointer<T>
+    public private(set) var count = 0
+    public private(set) var capacity: Int
 
-    init(capacity: Int) {
+    public init(capacity: Int) {
         self.capacity = max(capacity, 16)
         base = .allocate(capacity: self.capacity)
     }
 
-    func free() { base.deallocate() }
+    public func free() { base.deallocate() }
 
-    @inline(__always) subscript(i: Int) -> T {
+    @inline(__always) public subscript(i: Int) -> T {
         get { base[i] }
         nonmutating set { base[i] = newValue }
     }
 
-    @inline(__always) mutating func append(_ x: T) {
+    @inline(__always) public mutating func append(_ x: T) {
         if count == capacity { grow(count + 1) }
         (base + count).initialize(to: x)
         count += 1
@@ -76,7 +76,9 @@ struct UnsafeVec<T> {
         return p
     }
 
-    mutating func grow(_ minimum: Int) {
+    /// Makes room for at least `minimum` values in all.
+    public mutating func grow(_ minimum: Int) {
+        if minimum <= capacity { return }
         let newCapacity = max(capacity * 2, minimum)
         let b = UnsafeMutablePointer<T>.allocate(capacity: newCapacity)
         b.moveInitialize(from: base, count: count)
@@ -86,16 +88,28 @@ struct UnsafeVec<T> {
     }
 
     /// Keeps the first `n` (T is a plain value: nothing to deinitialize).
-    @inline(__always) mutating func truncate(to n: Int) { count = n }
+    @inline(__always) public mutating func truncate(to n: Int) { count = n }
 }
 
 extension UnsafeVec where T == UInt8 {
-    @inline(__always) mutating func append(_ b: UnsafeRawPointer, _ n: Int) {
+    @inline(__always) public mutating func append(_ b: UnsafeRawPointer, _ n: Int) {
         let p = extend(by: n)
-        p.update(from: b.assumingMemoryBound(to: UInt8.self), count: n)
+        let s = b.assumingMemoryBound(to: UInt8.self)
+        // Most pieces (keys, numbers, short strings) are a few bytes: two overlapping
+        // 8-byte moves beat a call to memmove.
+        if n <= 16, n >= 8 {
+            UnsafeMutableRawPointer(p).storeBytes(of: UnsafeRawPointer(s).loadUnaligned(as: UInt64.self), as: UInt64.self)
+            UnsafeMutableRawPointer(p + n - 8).storeBytes(of: UnsafeRawPointer(s + n - 8).loadUnaligned(as: UInt64.self), as: UInt64.self)
+        } else if n < 8 {
+            for k in 0..<n { p[k] = s[k] }
+        } else {
+            p.update(from: s, count: n)
+        }
     }
 
-    mutating func append(_ s: StaticString) { append(s.utf8Start, s.utf8CodeUnitCount) }
+    public mutating func append(_ s: StaticString) { append(s.utf8Start, s.utf8CodeUnitCount) }
+
+    public mutating func append(_ b: UnsafeBufferPointer<UInt8>) { if let a = b.baseAddress { append(a, b.count) } }
 
     /// Appends bytes that are in this buffer already (safe across growth).
     mutating func appendOwn(from: Int, to: Int) {
@@ -104,7 +118,7 @@ extension UnsafeVec where T == UInt8 {
         (base + count - n).update(from: base + from, count: n)
     }
 
-    var buffer: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
+    public var buffer: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
 }
 
 /// A name known at compile time (a path step, an object key): its bytes for comparing,

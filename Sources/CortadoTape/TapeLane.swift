@@ -91,6 +91,20 @@ public final class TapeLane {
     /// Runs one line. On success returns the output's JSON, valid until the next `run`.
     /// - Throws: `Bail` when the general engine must run this line.
     public func run(line: UnsafeBufferPointer<UInt8>) throws(Bail) -> UnsafeBufferPointer<UInt8> {
+        let result = try execute(line)
+        tape.write(result)
+        return tape.out.buffer
+    }
+
+    /// Runs one line and appends the output's JSON to `buffer` (nothing when it throws).
+    public func run(line: UnsafeBufferPointer<UInt8>, appendingTo buffer: inout UnsafeVec<UInt8>) throws(Bail) {
+        let result = try execute(line)
+        swap(&tape.out, &buffer)
+        tape.write(result)
+        swap(&tape.out, &buffer)
+    }
+
+    func execute(_ line: UnsafeBufferPointer<UInt8>) throws(Bail) -> Int32 {
         let t = tape
         t.reset()
         trailStates.truncate(to: 0)
@@ -99,8 +113,7 @@ public final class TapeLane {
         guard let root = t.parseLine(line) else { throw Bail() }
         let result = try runMachine(start, root)
         guard Int(t.nodes[Int(result)].size) <= payloadLimit else { throw Bail() }
-        t.write(result)
-        return t.out.buffer
+        return result
     }
 
     @inline(__always) static func now() -> UInt64 {
