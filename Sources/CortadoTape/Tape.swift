@@ -311,8 +311,17 @@ final class Tape {
             guard n.end - n.start == key.count + 2 else { return false }
             let p = base(n.src) + Int(n.start) + 1
             let c = Int(key.count)
-            if loadPrefix(p, min(c, 8)) != key.prefix { return false }
-            return c <= 8 || memcmp(p + 8, key.bytes + 8, c - 8) == 0
+            if c >= 8 {
+                if UnsafeRawPointer(p).loadUnaligned(as: UInt64.self) != key.prefix { return false }
+                return c == 8 || memcmp(p + 8, key.bytes + 8, c - 8) == 0
+            }
+            // Short names (most of them): byte by byte, no over-read past the string.
+            var k = 0
+            while k < c {
+                if p[k] != key.bytes[k] { return false }
+                k += 1
+            }
+            return true
         }
         let c = try stringContent(i)
         return c.count == Int(key.count) && (c.isEmpty || memcmp(c.baseAddress!, key.bytes, c.count) == 0)
@@ -356,9 +365,9 @@ final class Tape {
             let s = Int(n.first)
             for k in 0..<Int(n.count) {
                 if k > 0 { out.append(UInt8(ascii: ",")) }
-                write(links[s + 2 * k])
+                writeLeaf(links[s + 2 * k])
                 out.append(UInt8(ascii: ":"))
-                write(links[s + 2 * k + 1])
+                writeLeaf(links[s + 2 * k + 1])
             }
             out.append(UInt8(ascii: "}"))
         case .builtArray:
@@ -366,7 +375,7 @@ final class Tape {
             let s = Int(n.first)
             for k in 0..<Int(n.count) {
                 if k > 0 { out.append(UInt8(ascii: ",")) }
-                write(links[s + k])
+                writeLeaf(links[s + k])
             }
             out.append(UInt8(ascii: "]"))
         case .text:
@@ -389,6 +398,17 @@ final class Tape {
             }
         default:
             out.append(base(n.src) + Int(n.start), Int(n.end - n.start))
+        }
+    }
+
+    /// `write`, with parsed scalars (keys, most values) copied here rather than in a call.
+    @inline(__always)
+    func writeLeaf(_ i: Int32) {
+        let n = nodes[Int(i)]
+        if n.kind.rawValue <= NodeKind.string.rawValue {
+            out.append(base(n.src) + Int(n.start), Int(n.end - n.start))
+        } else {
+            write(i)
         }
     }
 
