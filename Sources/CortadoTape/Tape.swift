@@ -68,6 +68,12 @@ public struct UnsafeVec<T> {
         count += 1
     }
 
+    /// Appends where the caller has already made room (`grow`): no capacity check.
+    @inline(__always) mutating func appendUnchecked(_ x: T) {
+        (base + count).initialize(to: x)
+        count &+= 1
+    }
+
     /// Makes room for `n` more and returns where they go (the caller initializes them).
     @inline(__always) mutating func extend(by n: Int) -> UnsafeMutablePointer<T> {
         if count + n > capacity { grow(count + n) }

@@ -58,6 +58,16 @@ struct TapeParser {
         var ws = 0
         let root = TapeParser.i32(nodes.count)
         var state = TapeParser.value
+        // Every node, key, element and link takes at least one byte of the text (a link two
+        // per member), so this much room makes every append below unchecked.
+        let room = end &- from &+ 2
+        nodes.grow(nodes.count &+ room)
+        keys.grow(keys.count &+ room)
+        elements.grow(elements.count &+ room)
+        links.grow(links.count &+ 2 &* room)
+        // The innermost open container lives in `top`; the stack holds the ones around it.
+        var top = Frame(node: -1, base: 0, ws: 0, isObject: false, seen: 0)
+        var depth = 0
 
         @inline(__always) func skipWS() {
             while i < end {
@@ -67,8 +77,8 @@ struct TapeParser {
             }
         }
         @inline(__always) func node(_ kind: NodeKind, _ start: Int, escaped: Bool = false) {
-            nodes.append(Node(kind: kind, src: src, escaped: escaped, start: TapeParser.i32(start), end: TapeParser.i32(i),
-                              count: 0, first: 0, size: TapeParser.i32(i &- start)))
+            nodes.appendUnchecked(Node(kind: kind, src: src, escaped: escaped, start: TapeParser.i32(start), end: TapeParser.i32(i),
+                                       count: 0, first: 0, size: TapeParser.i32(i &- start)))
         }
         /// Scans a string at `i` (its opening quote) and adds its node.
         @inline(__always) func string() -> Bool {
@@ -96,11 +106,13 @@ struct TapeParser {
                     node(.number, start)
                     state = TapeParser.after
                 case UInt8(ascii: "{"), UInt8(ascii: "["):
-                    guard frames.count < TapeParser.maxDepth else { return nil }
+                    guard depth < TapeParser.maxDepth else { return nil }
                     let isObject = p[i] == UInt8(ascii: "{")
                     node(isObject ? .object : .array, start)
-                    frames.append(Frame(node: TapeParser.i32(nodes.count &- 1), base: TapeParser.i32(isObject ? keys.count : elements.count),
-                                        ws: TapeParser.i32(ws), isObject: isObject, seen: 0))
+                    if depth > 0 { frames.append(top) }
+                    depth &+= 1
+                    top = Frame(node: TapeParser.i32(nodes.count &- 1), base: TapeParser.i32(isObject ? keys.count : elements.count),
+                                ws: TapeParser.i32(ws), isObject: isObject, seen: 0)
                     i &+= 1
                     skipWS()
                     guard i < end else { return nil }
@@ -112,7 +124,7 @@ struct TapeParser {
                     if isObject {
                         state = TapeParser.key
                     } else {
-                        elements.append(TapeParser.i32(nodes.count))
+                        elements.appendUnchecked(TapeParser.i32(nodes.count))
                     }
                 case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
                     guard i &+ 4 <= end else { return nil }
@@ -144,26 +156,25 @@ struct TapeParser {
                         ? UnsafeRawPointer(p + at).loadUnaligned(as: UInt64.self) & (len >= 8 ? ~0 : (1 << (UInt64(len) << 3)) &- 1)
                         : loadPrefix(p + at, min(len, 8))
                     let bit: UInt64 = 1 << (((prefix ^ UInt64(len)) &* 0x9E37_79B9_7F4A_7C15) >> 58)
-                    let f = frames.count &- 1
-                    if frames[f].seen & bit != 0 {
+                    if top.seen & bit != 0 {
                         // Past 1,024 members the checks grow quadratic: the general engine takes it.
-                        let base = Int(frames[f].base)
+                        let base = Int(top.base)
                         if keys.count &- base >= 1024 { return nil }
                         for j in base..<keys.count where keys[j].1 == prefix {
                             let o = nodes[Int(keys[j].0)]
                             if Int(o.end &- o.start) == len, memcmp(p + Int(o.start), p + at, len) == 0 { return nil }
                         }
                     }
-                    frames[f].seen |= bit
+                    top.seen |= bit
                 }
-                keys.append((keyNode, prefix))
+                keys.appendUnchecked((keyNode, prefix))
                 skipWS()
                 guard i < end, p[i] == UInt8(ascii: ":") else { return nil }
                 i &+= 1
                 state = TapeParser.value
 
             default:  // after a value
-                if frames.count == 0 {
+                if depth == 0 {
                     skipWS()
                     guard i == end else { return nil }
                     whitespace = ws
@@ -171,8 +182,7 @@ struct TapeParser {
                 }
                 skipWS()
                 guard i < end else { return nil }
-                let f = frames.count &- 1
-                let frame = frames[f]
+                let frame = top
                 let c = p[i]
                 if c == UInt8(ascii: ",") {
                     i &+= 1
@@ -181,7 +191,7 @@ struct TapeParser {
                     } else {
                         // The element's first node is the next one made.
                         skipWS()
-                        elements.append(TapeParser.i32(nodes.count))
+                        elements.appendUnchecked(TapeParser.i32(nodes.count))
                         state = TapeParser.value
                     }
                     continue
@@ -211,7 +221,11 @@ struct TapeParser {
                 }
                 nodes[k].end = TapeParser.i32(i)
                 nodes[k].size = TapeParser.i32(i &- Int(nodes[k].start) &- (ws &- Int(frame.ws)))
-                frames.truncate(to: f)
+                depth &-= 1
+                if depth > 0 {
+                    top = frames[frames.count &- 1]
+                    frames.truncate(to: frames.count &- 1)
+                }
                 state = TapeParser.after
             }
         }
