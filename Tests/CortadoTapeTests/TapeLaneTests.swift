@@ -243,6 +243,66 @@ struct LaneTestError: Error, CustomStringConvertible {
     }
 }
 
+/// The tape parser against the general parser on mutated lines: never a trap, and a line
+/// the lane keeps is one the general parser reads to the same JSON.
+@Suite struct TapeParserFuzzTests {
+    static let seeds = [
+        TapeLaneTests.event,
+        #"{"a":[1,-2.5e+3,0.0,true,false,null,"x",{"b":{}},[]],"c":"é\u{1F600}"}"#,
+        #" { "k" : [ 1 , 2 ] , "s" : "a b" } "#,
+        #"[{"x":1},{"x":2,"y":[[[]]]}]"#,
+    ]
+    static let alphabet: [UInt8] = Array(#"{}[]:,"\ 0123456789-+.eEtrufalsn"#.utf8)
+        + [0x00, 0x09, 0x0A, 0x1F, 0x7F, 0xC3, 0xA9, 0xED, 0xA0, 0xF0, 0x9F]
+
+    @Test func mutatedLinesNeverDisagree() throws {
+        let p = try Lane.program(#"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#)
+        let lane = try Lane.lane(p)
+        var rng = SplitMix64(seed: 7)
+        var kept = 0, total = 0
+        for seed in Self.seeds {
+            let base = Array(seed.utf8)
+            for _ in 0..<1500 {
+                var b = base
+                for _ in 0..<(1 + Int(rng.next() % 3)) {
+                    let at = Int(rng.next() % UInt64(b.count + 1))
+                    let c = Self.alphabet[Int(rng.next() % UInt64(Self.alphabet.count))]
+                    switch rng.next() % 3 {
+                    case 0: b.insert(c, at: at)
+                    case 1: if at < b.count { b.remove(at: at) }
+                    default: if at < b.count { b[at] = c }
+                    }
+                }
+                total += 1
+                let fast: [UInt8]? = b.withUnsafeBufferPointer { buf in (try? lane.run(line: buf)).map { Array($0) } }
+                guard let fast else { continue }
+                kept += 1
+                let general = try? JSON.parse(b)
+                #expect(general != nil, "lane kept a line the general parser rejects: \(String(decoding: b, as: UTF8.self))")
+                if let general {
+                    #expect(general.serialized == String(decoding: fast, as: UTF8.self), "\(String(decoding: b, as: UTF8.self))")
+                }
+            }
+        }
+        // Some mutations stay valid (a digit for a digit, a space): the lane must keep those.
+        #expect(kept > total / 20, "kept \(kept) of \(total)")
+    }
+
+    @Test func deepAndWideLines() throws {
+        let p = try Lane.program(#"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#)
+        let lane = try Lane.lane(p)
+        let deep = String(repeating: "[", count: 200) + String(repeating: "]", count: 200)
+        #expect(Lane.run(lane, deep) == deep)
+        let tooDeep = String(repeating: "[", count: 600) + String(repeating: "]", count: 600)
+        #expect(Lane.run(lane, tooDeep) == nil)
+        let wide = "{" + (0..<3000).map { #""k\#($0)":\#($0)"# }.joined(separator: ",") + "}"
+        // Past 1,024 members duplicate checks would grow quadratic: the general engine may take it.
+        #expect(Lane.run(lane, wide) == nil || Lane.agree(p, lane, wide))
+        let dup = "{" + (0..<100).map { #""k\#($0)":1"# }.joined(separator: ",") + #","k7":2}"#
+        #expect(Lane.run(lane, dup) == nil)
+    }
+}
+
 /// Every recorded AWS case whose definition the lane takes: the lane agrees with the
 /// general engine on its input (skipped when ../shared/conformance is absent).
 @Suite struct TapeLaneConformanceTests {
