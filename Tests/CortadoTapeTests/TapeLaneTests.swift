@@ -170,6 +170,18 @@ struct LaneTestError: Error, CustomStringConvertible {
         }
     }
 
+    /// Duplicate keys hand the line back whether the object is read, copied or extended.
+    @Test func duplicateKeysGoBackWhenTheObjectIsUsed() throws {
+        let copy = try Lane.lane(try Lane.program(#"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"b.$":"$.b"},"End":true}}}"#))
+        #expect(Lane.run(copy, #"{"a":1,"b":{"c":[1,{"d":2,"d":3}]}}"#) == nil)
+        #expect(Lane.run(copy, #"{"a":1,"b":{"c":[1,{"d":2,"e":3}]}}"#) == #"{"b":{"c":[1,{"d":2,"e":3}]}}"#)
+        let read = try Lane.lane(try Lane.program(#"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"x.$":"$.b.x"},"End":true}}}"#))
+        #expect(Lane.run(read, #"{"b":{"x":1,"x":2}}"#) == nil)
+        let assign = try Lane.lane(try Lane.program(#"{"StartAt":"P","States":{"P":{"Type":"Pass","Result":1,"ResultPath":"$.b.y","End":true}}}"#))
+        #expect(Lane.run(assign, #"{"b":{"x":1,"x":2}}"#) == nil)
+        #expect(Lane.run(assign, #"{"b":{"x":1}}"#) == #"{"b":{"x":1,"y":1}}"#)
+    }
+
     @Test func unsupportedProgramsStayOnTheGeneralEngine() throws {
         for d in [
             #"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:f","End":true}}}"#,
