@@ -53,8 +53,9 @@ public final class TapeLane {
     let keyHints: UnsafeMutablePointer<Int32>
     var trailClock = UnsafeVec<UInt64>(capacity: 16)
     /// Bound on states per line, so a loop of Pass and Choice states cannot spin forever
-    /// here (the general engine applies the execution timeout).
-    static let maxSteps = 100_000
+    /// here (the general engine applies the execution timeout). A 256 KiB line holds at
+    /// most ~130,000 Map items, so no finite workload comes near it.
+    static let maxSteps = 2_000_000
     var stepCount = 0
 
     /// The lane for `program`, or why it cannot run on the lane.
