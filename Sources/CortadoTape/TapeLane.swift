@@ -389,14 +389,7 @@ public final class TapeLane {
         case .numeric(let v, let op, let rhs):
             let n = try read(v, input, -1, 0)
             guard n >= 0, t.nodes[Int(n)].kind == .number else { return false }
-            let x = TapeLane.double(t, t.nodes[Int(n)])
-            switch op {
-            case .numericEquals: return x == rhs
-            case .numericLessThan: return x < rhs
-            case .numericGreaterThan: return x > rhs
-            case .numericLessThanEquals: return x <= rhs
-            default: return x >= rhs
-            }
+            return ChoiceRule.numericCompare(TapeLane.double(t, t.nodes[Int(n)]), op, rhs)
         case .booleanEquals(let v, let b):
             let n = try read(v, input, -1, 0)
             guard n >= 0 else { return false }

@@ -90,14 +90,7 @@ extension ChoiceRule {
             return wildcardMatch(Array(a.unicodeScalars), pattern: Array(pattern.unicodeScalars))
         case .numericEquals, .numericLessThan, .numericGreaterThan, .numericLessThanEquals, .numericGreaterThanEquals:
             guard case .number(let a) = value, case .number(let b) = rhs else { return false }
-            let x = a.double, y = b.double
-            switch op {
-            case .numericEquals: return x == y
-            case .numericLessThan: return x < y
-            case .numericGreaterThan: return x > y
-            case .numericLessThanEquals: return x <= y
-            default: return x >= y
-            }
+            return numericCompare(a.double, op, b.double)
         case .booleanEquals:
             guard case .bool(let a) = value, case .bool(let b) = rhs else { return false }
             return a == b
@@ -113,6 +106,18 @@ extension ChoiceRule {
             default: return a >= b
             }
         default: return false
+        }
+    }
+
+    /// `x op y` for the Numeric* operators (others: `>=`).
+    @inline(__always)
+    public static func numericCompare(_ x: Double, _ op: ChoiceOperator, _ y: Double) -> Bool {
+        switch op {
+        case .numericEquals: return x == y
+        case .numericLessThan: return x < y
+        case .numericGreaterThan: return x > y
+        case .numericLessThanEquals: return x <= y
+        default: return x >= y
         }
     }
 
