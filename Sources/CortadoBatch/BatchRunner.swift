@@ -132,7 +132,9 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
             else {
                 throw BatchError("cannot truncate \(config.outputPath): \(String(cString: strerror(errno)))")
             }
-            if !config.resume { try start.write(to: checkpointPath!) }
+            // Written on a resume too: a run killed before its first checkpoint left none,
+            // and output it writes now must never exist without one.
+            try start.write(to: checkpointPath!)
         }
         defer { if outFD != 1 { close(outFD) } }
 
