@@ -36,9 +36,14 @@ public final class TapeLane {
     let choices: Pool<(rule: Int32, next: Int32)>
     let start: Int32
     let payloadLimit: Int
-    /// The states this line entered, in order (for per-state counts; committed by the host
-    /// only when the line succeeds on the lane).
-    /// Valid until the next `run`.
+    /// Per path step and per key: the member index where the name was found last.
+    let stepHints: UnsafeMutablePointer<Int32>
+    let keyHints: UnsafeMutablePointer<Int32>
+    /// A Format's values while it is being built.
+    var formatArgs = UnsafeVec<Int32>(capacity: 8)
+
+    /// The states this line entered, in order, valid until the next `run` (for per-state
+    /// counts: the host commits them only when the line succeeds on the lane).
     public var trail: UnsafeBufferPointer<Int32> { UnsafeBufferPointer(start: trailStates.base, count: trailStates.count) }
     /// Monotonic nanoseconds at which each state of `trail` was entered (when `timeStates`
     /// was set for the line; empty otherwise). Valid until the next `run`.
@@ -46,11 +51,6 @@ public final class TapeLane {
     /// Read the clock at every state entry of the next lines (a host may time only a sample).
     public var timeStates = false
     var trailStates = UnsafeVec<Int32>(capacity: 16)
-    /// A Format's values while it is being built.
-    var formatArgs = UnsafeVec<Int32>(capacity: 8)
-    /// Per path step and per key: the member index where the name was found last.
-    let stepHints: UnsafeMutablePointer<Int32>
-    let keyHints: UnsafeMutablePointer<Int32>
     var trailClock = UnsafeVec<UInt64>(capacity: 16)
     /// Bound on states per line, so a loop of Pass and Choice states cannot spin forever
     /// here (the general engine applies the execution timeout). A 256 KiB line holds at
