@@ -272,6 +272,9 @@ public final class TapeLane {
         guard kind == .object || kind == .builtObject else { throw Bail() }
         let key = keys[from]
         let existing = try t.member(node, key, keyHints + from)
+        // Where it was found (`member` leaves the hint at its index). Members are told apart
+        // by position: two of them may hold the same value node (`{"a.$":"$.x","b.$":"$.x"}`).
+        let existingIndex = existing >= 0 ? Int(keyHints[from]) : -1
         var child: Int32
         if existing >= 0 {
             child = existing
@@ -288,7 +291,7 @@ public final class TapeLane {
         var k = 0
         try t.forEachMember(node) { (name, v) throws(Bail) in
             t.links[at + 2 * k] = name
-            t.links[at + 2 * k + 1] = v == existing ? child : v
+            t.links[at + 2 * k + 1] = k == existingIndex ? child : v
             k += 1
         }
         if existing < 0 {

@@ -205,6 +205,15 @@ struct LaneTestError: Error, CustomStringConvertible {
         #expect(Lane.general(p, #"{"x":5}"#)?.status == .failed)
     }
 
+    /// Regression: ResultPath replaced every member holding the same value node, not just
+    /// the named one (two template fields reading one path share a node).
+    @Test func resultPathReplacesOnlyTheNamedMember() throws {
+        let p = try Lane.program(#"{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"a.$":"$.x","b.$":"$.x"},"Next":"B"},"B":{"Type":"Pass","Result":1,"ResultPath":"$.a","End":true}}}"#)
+        let lane = try Lane.lane(p)
+        #expect(Lane.run(lane, #"{"x":"v"}"#) == #"{"a":1,"b":"v"}"#)
+        #expect(Lane.agree(p, lane, #"{"x":"v"}"#))
+    }
+
     @Test func generalIntrinsicsAndComparisonsKeepTheirSemantics() throws {
         let p = try Lane.program("""
             {"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[
