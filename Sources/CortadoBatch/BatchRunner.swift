@@ -425,15 +425,15 @@ public enum ResultLine {
     @discardableResult
     public static func write(line: Int, _ r: ExecutionResult, into w: inout JSONWriter) -> Int {
         var outputBytes = 0
+        w.bytes.append(contentsOf: #"{"line":"#.utf8)
+        w.bytes.append(contentsOf: String(line).utf8)
         switch r.status {
         case .succeeded:
-            writeSucceededPrefix(line: line, into: &w)
+            w.bytes.append(contentsOf: #","status":"SUCCEEDED","output":"#.utf8)
             let start = w.bytes.count
             w.write(r.output ?? .null)
             outputBytes = w.bytes.count - start
         case .failed, .timedOut, .aborted:
-            w.bytes.append(contentsOf: #"{"line":"#.utf8)
-            w.bytes.append(contentsOf: String(line).utf8)
             w.bytes.append(contentsOf: #","status":""#.utf8)
             w.bytes.append(contentsOf: r.status.rawValue.utf8)
             w.bytes.append(contentsOf: #"","error":"#.utf8)
@@ -443,13 +443,6 @@ public enum ResultLine {
         }
         w.bytes.append(contentsOf: "}\n".utf8)
         return outputBytes
-    }
-
-    /// `{"line":N,"status":"SUCCEEDED","output":` (the output and `}\n` follow).
-    static func writeSucceededPrefix(line: Int, into w: inout JSONWriter) {
-        w.bytes.append(contentsOf: #"{"line":"#.utf8)
-        w.bytes.append(contentsOf: String(line).utf8)
-        w.bytes.append(contentsOf: #","status":"SUCCEEDED","output":"#.utf8)
     }
 
     /// Appends `{"line":N,"status":"SUCCEEDED","output":` (the output and `}\n` follow).

@@ -225,6 +225,14 @@ struct TapeCompiler {
         return Int32(code.keys.count - 1)
     }
 
+    /// Copies of keys (deduplicated ones may sit anywhere in the pool) one after another,
+    /// for whatever reads them as a span: a ResultPath's names, a Format's pieces.
+    func consecutive(_ keys: [Int32]) -> Span {
+        let span = Span(start: Int32(code.keys.count), count: Int32(keys.count))
+        for k in keys { code.keys.append(code.keys[Int(k)]) }
+        return span
+    }
+
     mutating func steps(_ p: JSONPath, dropping: Int = 0) throws(Unsupported) -> Span {
         guard p.variable == nil, let plain = p.plainSteps else { throw Unsupported("path \(p.source)") }
         var out: [TStep] = []
@@ -272,11 +280,7 @@ struct TapeCompiler {
                 guard case .name(let n) = s else { throw Unsupported("ResultPath \(p.source)") }
                 names.append(key(n))
             }
-            if names.isEmpty { return .replace }
-            // Keys of a ResultPath are consecutive in the pool.
-            let span = Span(start: Int32(code.keys.count), count: Int32(names.count))
-            for k in names { code.keys.append(code.keys[Int(k)]) }
-            return .names(span)
+            return names.isEmpty ? .replace : .names(consecutive(names))
         }
     }
 
@@ -318,8 +322,7 @@ struct TapeCompiler {
                 }
                 var keys: [Int32] = []
                 for piece in pieces { keys.append(key(piece)) }
-                let pieceSpan = Span(start: Int32(code.keys.count), count: Int32(keys.count))
-                for k in keys { code.keys.append(code.keys[Int(k)]) }
+                let pieceSpan = consecutive(keys)
                 let argSpan = Span(start: Int32(code.values.count), count: Int32(args.count))
                 code.values.append(contentsOf: args)
                 let plain = !pieces.contains { $0.utf8.contains(where: JSONWriter.needsEscape) }
