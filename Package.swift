@@ -43,7 +43,10 @@ let package = Package(
             "CortadoJSON", "CortadoPath", "CortadoASL", .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], swiftSettings: engine),
         // The batch fast lane: pure data states over byte ranges of the line (DESIGN, "The JSON layer").
-        .target(name: "CortadoTape", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL"], swiftSettings: engine),
+        // Its line parser's first pass over the bytes, on SSE2 (Swift's SIMD types compile
+        // comparisons to per-lane loops).
+        .target(name: "CCortadoScan"),
+        .target(name: "CortadoTape", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CCortadoScan"], swiftSettings: engine),
         .target(name: "CortadoBatch", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoTape"], swiftSettings: engine),
         .target(name: "CortadoTasks", dependencies: ["CortadoJSON", "CortadoPath", "CortadoRuntime"], swiftSettings: engine),
         // HTTP task backends (http:invoke, Lambda Invoke API) live apart so the engine's own

@@ -28,7 +28,9 @@ struct Node {
     var src: Source
     /// A string with escape sequences (only in constants and scratch, which Cortado's own
     /// writer produced): copied verbatim, but never compared as bytes. For a text: some
-    /// byte of it needs an escape when written.
+    /// byte of it needs an escape when written. For an object of a line: its keys are not
+    /// yet checked for duplicates (`checkKeys`, before its members are first read or it is
+    /// written).
     var escaped: Bool
     /// Parsed: first byte. Built: unused.
     var start: Int32
@@ -92,6 +94,9 @@ public struct UnsafeVec<T> {
         base = b
         capacity = newCapacity
     }
+
+    /// Sets the count after the caller wrote values up to `n` within the capacity.
+    @inline(__always) mutating func setCount(_ n: Int) { count = n }
 
     /// Keeps the first `n` (T is a plain value: nothing to deinitialize).
     @inline(__always) public mutating func truncate(to n: Int) { count = n }
@@ -167,15 +172,19 @@ final class Tape {
     var constantCount = 0
     /// The current line.
     var lineBase = UnsafePointer<UInt8>(bitPattern: 1)!
+    var lineCount = 0
     /// The line has no whitespace between tokens, so its containers copy verbatim.
     var lineCompact = true
     /// Scratch for parsing objects: (key node, its first bytes) until the object closes.
     var keyStack = UnsafeVec<(Int32, UInt64)>(capacity: 64)
     /// Scratch for parsing: the open containers.
     var frames = UnsafeVec<TapeParser.Frame>(capacity: 32)
+    /// Scratch for parsing a line: where its quotes are.
+    var quotes = UnsafeVec<UInt32>(capacity: 256)
 
     deinit {
         nodes.free(); links.free(); scratch.free(); constants.free(); out.free(); keyStack.free(); elementStack.free(); frames.free()
+        quotes.free()
     }
 
     func reset() {
@@ -220,10 +229,13 @@ final class Tape {
 
     /// Parses the line into nodes; nil when the lane does not take it (not JSON, escapes,
     /// duplicate keys, very deep): the general engine then gives the line its exact result.
-    func parseLine(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32? {
+    /// (`compact: false` skips the compact parse, for tests that hold the two parsers together.)
+    func parseLine(_ bytes: UnsafeBufferPointer<UInt8>, compact: Bool = true) -> Int32? {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return nil }
         lineBase = base
+        lineCount = bytes.count
         var p = TapeParser(tape: self, base: base, from: 0, to: bytes.count, src: .line)
+        p.compact = compact
         let root = p.parseDocument()
         lineCompact = p.whitespace == 0
         return root
@@ -299,6 +311,7 @@ final class Tape {
     func member(_ o: Int32, _ key: Key, _ hint: UnsafeMutablePointer<Int32>) throws(Bail) -> Int32 {
         let n = nodes[Int(o)]
         guard n.kind == .object || n.kind == .builtObject else { throw Bail() }
+        if n.escaped { try checkKeys(o) }
         let s = Int(n.first)
         let h = Int(hint.pointee)
         if h < Int(n.count), try keyEquals(links[s + 2 * h], key) { return links[s + 2 * h + 1] }
@@ -356,8 +369,36 @@ final class Tape {
     func forEachMember(_ o: Int32, _ body: (Int32, Int32) throws(Bail) -> Void) throws(Bail) {
         let n = nodes[Int(o)]
         guard n.kind == .object || n.kind == .builtObject else { throw Bail() }
+        if n.escaped { try checkKeys(o) }
         let s = Int(n.first)
         for k in 0..<Int(n.count) { try body(links[s + 2 * k], links[s + 2 * k + 1]) }
+    }
+
+    /// A line's object whose keys were not checked yet: throws if two are equal (the general
+    /// engine keeps the last), else marks it checked. Most objects of a line are never read
+    /// by name nor written (only counted, or not touched), so the check waits for that.
+    func checkKeys(_ o: Int32) throws(Bail) {
+        let n = nodes[Int(o)]
+        let keys = UnsafeMutablePointer<Int32>(links.base + Int(n.first))
+        guard TapeParser.distinctKeys(keys, stride: 2, count: Int(n.count), nodes: nodes.base, line: lineBase, lineEnd: lineCount) else {
+            throw Bail()
+        }
+        nodes[Int(o)].escaped = false
+    }
+
+    /// Checks the keys of every line object under `i` (through built containers too), so
+    /// `write` copies no object whose keys repeat: the general engine would have dropped one.
+    func checkKeysDeep(_ i: Int32) throws(Bail) {
+        let n = nodes[Int(i)]
+        switch n.kind {
+        case .object, .builtObject:
+            if n.escaped { try checkKeys(i) }
+            for k in 0..<Int(n.count) { try checkKeysDeep(links[Int(n.first) + 2 * k + 1]) }
+        case .array, .builtArray:
+            for k in 0..<Int(n.count) { try checkKeysDeep(links[Int(n.first) + k]) }
+        default:
+            return
+        }
     }
 
     // MARK: - Writing
@@ -432,6 +473,7 @@ final class Tape {
     /// The node as a general JSON value (for the comparisons and intrinsics the lane hands
     /// to the general engine's code, so their semantics are that code's).
     func materialize(_ i: Int32) throws(Bail) -> JSON {
+        try checkKeysDeep(i)
         let mark = out.count
         defer { out.truncate(to: mark) }
         write(i)

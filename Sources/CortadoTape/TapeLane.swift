@@ -114,6 +114,7 @@ public final class TapeLane {
         guard let root = t.parseLine(line) else { throw Bail() }
         let result = try runMachine(start, root)
         guard Int(t.nodes[Int(result)].size) <= payloadLimit else { throw Bail() }
+        try t.checkKeysDeep(result)
         return result
     }
 

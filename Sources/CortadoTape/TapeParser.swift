@@ -14,6 +14,8 @@ struct TapeParser {
     let src: Source
     /// Whitespace bytes skipped between tokens (after `parseDocument`).
     var whitespace = 0
+    /// A line is tried with `parseCompact` first.
+    var compact = true
     static let maxDepth = 256
 
     init(tape: Tape, base: UnsafePointer<UInt8>, from: Int, to: Int, src: Source) {
@@ -40,12 +42,243 @@ struct TapeParser {
         var nodes = tape.nodes, links = tape.links, keys = tape.keyStack, elements = tape.elementStack
         var frames = tape.frames
         let mark = nodes.count, linkMark = links.count
-        let root = parse(&nodes, &links, &keys, &elements, &frames)
+        var root: Int32?
+        switch src == .line && compact ? parseCompact(&nodes, &links, &elements, &frames) : TapeParser.unsure {
+        case TapeParser.refused: root = nil
+        case TapeParser.unsure:
+            nodes.truncate(to: mark); links.truncate(to: linkMark)
+            keys.truncate(to: 0); elements.truncate(to: 0); frames.truncate(to: 0)
+            root = parse(&nodes, &links, &keys, &elements, &frames)
+        case let r: root = r
+        }
         if root == nil { nodes.truncate(to: mark); links.truncate(to: linkMark) }
         keys.truncate(to: 0); elements.truncate(to: 0); frames.truncate(to: 0)
         // The buffers may have grown: hand them back.
         tape.nodes = nodes; tape.links = links; tape.keyStack = keys; tape.elementStack = elements; tape.frames = frames
         return root
+    }
+
+    /// `parseCompact`: the lane does not take the line / the line is not compact (`parse` decides).
+    static let refused: Int32 = -1, unsure: Int32 = -2
+
+    /// Parses a compact line: no whitespace between tokens, no escapes, no control bytes,
+    /// which is what machine-written JSON lines are. Its quotes are found first, 16 bytes at
+    /// a time (`cortado_scan_quotes`), so a string is two look-ups rather than a scan, and
+    /// every token starts where the one before it ended. The root node, `refused` (escapes,
+    /// duplicate keys, bad UTF-8, too deep), or `unsure` for anything else: then `parse`,
+    /// which reads every byte, decides — so both take exactly the same lines.
+    mutating func parseCompact(_ nodes: inout UnsafeVec<Node>, _ links: inout UnsafeVec<Int32>, _ entries: inout UnsafeVec<Int32>,
+                               _ frames: inout UnsafeVec<Frame>) -> Int32 {
+        precondition(from == 0, "a line starts at its base")
+        let p = self.p, end = self.end
+        tape.quotes.grow(end &+ 2)
+        let q = tape.quotes.base
+        var flags: UInt32 = 0
+        let nq = cortado_scan_quotes(p, end, q, &flags)
+        if flags & UInt32(CORTADO_SCAN_BACKSLASH) != 0 { return TapeParser.refused }
+        if flags & UInt32(CORTADO_SCAN_CONTROL) != 0 || nq & 1 != 0 { return TapeParser.unsure }
+        if flags & UInt32(CORTADO_SCAN_NON_ASCII) != 0, cortado_utf8_valid(p, end) == 0 { return TapeParser.refused }
+        // A sentinel no position equals ends every look-up past the last quote.
+        q[nq] = UInt32.max
+        // Every node, entry and link takes at least one byte of the line (a link pair two),
+        // so with this much room the loop writes them unchecked.
+        nodes.grow(nodes.count &+ end &+ 2)
+        entries.grow(entries.count &+ end &+ 2)
+        links.grow(links.count &+ 2 &* end &+ 4)
+        var nodeCount = nodes.count, linkCount = links.count
+        let root = TapeParser.compactLoop(p, end, UnsafePointer(q), UnsafePointer(q + nq), nodes.base, &nodeCount,
+                                          entries.base, links.base, &linkCount, &frames)
+        nodes.setCount(nodeCount)
+        links.setCount(linkCount)
+        if root >= 0 { whitespace = 0 }
+        return root
+    }
+
+    /// `parseCompact`'s loop, on plain pointers and locals only (with closures or inout
+    /// buffers in it, the compiler spilled and reloaded its cursors on every token).
+    static func compactLoop(_ p: UnsafePointer<UInt8>, _ end: Int, _ quotes: UnsafePointer<UInt32>, _ lastQuote: UnsafePointer<UInt32>,
+                            _ nodes: UnsafeMutablePointer<Node>, _ nodeCount: inout Int, _ entries: UnsafeMutablePointer<Int32>,
+                            _ links: UnsafeMutablePointer<Int32>, _ linkCount: inout Int, _ frames: inout UnsafeVec<Frame>) -> Int32 {
+        let quote = UInt8(ascii: "\""), colon = UInt8(ascii: ":")
+        var i = 0
+        var q = quotes
+        var nn = nodeCount, ne = 0, nl = linkCount
+        var depth = 0
+        var top = Frame(node: -1, base: 0, ws: 0, isObject: false, seen: 0)
+        let root = i32(nn)
+        var result = unsure
+        parsing: while true {
+            // A value at `i`.
+            guard i < end else { break }
+            let start = i
+            let c = p[i]
+            if c == quote {
+                guard Int(q[0]) == i else { break }
+                i = Int(q[1]) &+ 1
+                q += 2
+                (nodes + nn).initialize(to: Node(kind: .string, src: .line, escaped: false, start: i32(start), end: i32(i),
+                                                 count: 0, first: 0, size: i32(i &- start)))
+                nn &+= 1
+            } else if c &- UInt8(ascii: "0") < 10 || c == UInt8(ascii: "-") {
+                guard let stop = scanNumber(p, i, end) else { break }
+                i = stop
+                (nodes + nn).initialize(to: Node(kind: .number, src: .line, escaped: false, start: i32(start), end: i32(i),
+                                                 count: 0, first: 0, size: i32(i &- start)))
+                nn &+= 1
+            } else if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
+                guard depth < maxDepth else { break }
+                let isObject = c == UInt8(ascii: "{")
+                i &+= 1
+                (nodes + nn).initialize(to: Node(kind: isObject ? .object : .array, src: .line, escaped: false, start: i32(start),
+                                                 end: 0, count: 0, first: 0, size: 0))
+                nn &+= 1
+                if depth > 0 { frames.append(top) }
+                depth &+= 1
+                top = Frame(node: i32(nn &- 1), base: i32(ne), ws: 0, isObject: isObject, seen: 0)
+                guard i < end else { break }
+                let next = p[i]
+                if isObject {
+                    if next != UInt8(ascii: "}") {
+                        // The first key (an entry is its key node; its value's first node follows it).
+                        guard next == quote, Int(q[0]) == i else { break }
+                        let k = i
+                        i = Int(q[1]) &+ 1
+                        q += 2
+                        (nodes + nn).initialize(to: Node(kind: .string, src: .line, escaped: false, start: i32(k), end: i32(i),
+                                                         count: 0, first: 0, size: i32(i &- k)))
+                        entries[ne] = i32(nn)
+                        ne &+= 1
+                        nn &+= 1
+                        guard i < end, p[i] == colon else { break }
+                        i &+= 1
+                        continue
+                    }
+                } else if next != UInt8(ascii: "]") {
+                    // The first element: its first node.
+                    entries[ne] = i32(nn)
+                    ne &+= 1
+                    continue
+                }
+                // Empty: closed below.
+            } else if c == UInt8(ascii: "t") || c == UInt8(ascii: "f") || c == UInt8(ascii: "n") {
+                guard i &+ 4 <= end else { break }
+                let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt32.self)
+                let kind: NodeKind
+                if w == 0x6575_7274 {  // "true"
+                    i &+= 4; kind = .yes
+                } else if w == 0x6C6C_756E {  // "null"
+                    i &+= 4; kind = .null
+                } else if w == 0x736C_6166, i &+ 5 <= end, p[i &+ 4] == UInt8(ascii: "e") {  // "fals" "e"
+                    i &+= 5; kind = .no
+                } else {
+                    break
+                }
+                (nodes + nn).initialize(to: Node(kind: kind, src: .line, escaped: false, start: i32(start), end: i32(i),
+                                                 count: 0, first: 0, size: i32(i &- start)))
+                nn &+= 1
+            } else {
+                break
+            }
+            // After a value: close containers up to the next comma, or the end.
+            while true {
+                if depth == 0 {
+                    if i == end && q == lastQuote { result = root }
+                    break parsing
+                }
+                guard i < end else { break parsing }
+                let c = p[i]
+                if c == UInt8(ascii: ",") {
+                    i &+= 1
+                    if top.isObject {
+                        guard i < end, p[i] == quote, Int(q[0]) == i else { break parsing }
+                        let k = i
+                        i = Int(q[1]) &+ 1
+                        q += 2
+                        (nodes + nn).initialize(to: Node(kind: .string, src: .line, escaped: false, start: i32(k), end: i32(i),
+                                                         count: 0, first: 0, size: i32(i &- k)))
+                        entries[ne] = i32(nn)
+                        ne &+= 1
+                        nn &+= 1
+                        guard i < end, p[i] == colon else { break parsing }
+                        i &+= 1
+                    } else {
+                        entries[ne] = i32(nn)
+                        ne &+= 1
+                    }
+                    continue parsing
+                }
+                guard c == (top.isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) else { break parsing }
+                i &+= 1
+                nl = close(Int(top.node), end: i, entries: entries + Int(top.base), count: ne &- Int(top.base),
+                           isObject: top.isObject, nodes: nodes, links: links, at: nl)
+                ne = Int(top.base)
+                depth &-= 1
+                if depth > 0 {
+                    top = frames[frames.count &- 1]
+                    frames.truncate(to: frames.count &- 1)
+                }
+            }
+        }
+        nodeCount = nn
+        linkCount = nl
+        return result
+    }
+
+    /// Closes a compact line's container (node `k`) ending before `end`: its entries go to
+    /// links in one run from `at`; returns the links' new end. Apart from the parse loop,
+    /// whose registers it would take.
+    @inline(never)
+    static func close(_ k: Int, end: Int, entries: UnsafePointer<Int32>, count: Int, isObject: Bool,
+                      nodes: UnsafeMutablePointer<Node>, links: UnsafeMutablePointer<Int32>, at: Int) -> Int {
+        nodes[k].first = i32(at)
+        nodes[k].count = i32(count)
+        nodes[k].end = i32(end)
+        nodes[k].size = i32(end) &- nodes[k].start
+        var l = links + at
+        guard isObject else {
+            for j in 0..<count {
+                l[0] = entries[j]
+                l += 1
+            }
+            return links.distance(to: l)
+        }
+        for j in 0..<count {
+            let key = entries[j]
+            // A value's first node follows its key.
+            l[0] = key
+            l[1] = key &+ 1
+            l += 2
+        }
+        // Keys are checked for duplicates when the object is first read (`Tape.checkKeys`).
+        nodes[k].escaped = true
+        return links.distance(to: l)
+    }
+
+    /// Whether the keys (nodes of a line: quoted, no escapes) at keys[0], keys[stride], ...
+    /// are all different: a 64-bit filter over their first bytes and length, then byte
+    /// comparisons on a hit. False, too, past 1,024 keys with a hit (the checks would grow
+    /// quadratic; the general engine takes such an object).
+    static func distinctKeys(_ keys: UnsafePointer<Int32>, stride: Int, count: Int, nodes: UnsafePointer<Node>,
+                             line p: UnsafePointer<UInt8>, lineEnd: Int) -> Bool {
+        var seen: UInt64 = 0
+        for j in 0..<count {
+            let key = nodes[Int(keys[j &* stride])]
+            let at = Int(key.start), len = Int(key.end) &- at
+            // Up to 8 bytes from the opening quote (the quotes count).
+            let prefix = at &+ 8 <= lineEnd
+                ? UnsafeRawPointer(p + at).loadUnaligned(as: UInt64.self) & (len >= 8 ? ~0 : (1 << (UInt64(len) << 3)) &- 1)
+                : loadPrefix(p + at, min(len, 8))
+            let bit: UInt64 = 1 << (((prefix ^ UInt64(len)) &* 0x9E37_79B9_7F4A_7C15) >> 58)
+            if seen & bit != 0 {
+                if j >= 1024 { return false }
+                for o in 0..<j {
+                    let other = nodes[Int(keys[o &* stride])]
+                    if Int(other.end &- other.start) == len, memcmp(p + Int(other.start), p + at, len) == 0 { return false }
+                }
+            }
+            seen |= bit
+        }
+        return true
     }
 
     // The states of the loop.
@@ -331,6 +564,7 @@ struct TapeParser {
     }
 }
 
+import CCortadoScan
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
