@@ -10,6 +10,25 @@ size_t cortado_scan_quotes(const uint8_t *p, size_t n, uint32_t *quotes, uint32_
 #if defined(__SSE2__)
     const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), below = _mm_set1_epi8(0x1F);
     __m128i slashes = _mm_setzero_si128(), controls = _mm_setzero_si128(), highs = _mm_setzero_si128();
+    // 64 bytes a round: one mask of their quotes, then one store per quote.
+    for (; i + 64 <= n; i += 64) {
+        const __m128i a = _mm_loadu_si128((const __m128i *)(p + i)), b = _mm_loadu_si128((const __m128i *)(p + i + 16));
+        const __m128i c = _mm_loadu_si128((const __m128i *)(p + i + 32)), d = _mm_loadu_si128((const __m128i *)(p + i + 48));
+        uint64_t m = (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(a, quote))
+            | (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, quote)) << 16
+            | (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(c, quote)) << 32
+            | (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(d, quote)) << 48;
+        slashes = _mm_or_si128(slashes, _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(a, backslash), _mm_cmpeq_epi8(b, backslash)),
+                                                     _mm_or_si128(_mm_cmpeq_epi8(c, backslash), _mm_cmpeq_epi8(d, backslash))));
+        // v <= 0x1F, unsigned: min(v, 0x1F) == v, for the four at once: min over them
+        const __m128i low = _mm_min_epu8(_mm_min_epu8(a, b), _mm_min_epu8(c, d));
+        controls = _mm_or_si128(controls, _mm_cmpeq_epi8(_mm_min_epu8(low, below), low));
+        highs = _mm_or_si128(highs, _mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d)));
+        while (m) {
+            quotes[count++] = (uint32_t)(i + (size_t)__builtin_ctzll(m));
+            m &= m - 1;
+        }
+    }
     for (; i + 16 <= n; i += 16) {
         const __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
         unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote));
