@@ -328,8 +328,14 @@ final class Tape {
         if n.kind == .string && !n.escaped {
             // Quotes included, so the lengths differ by two.
             guard n.end - n.start == key.count + 2 else { return false }
-            let p = base(n.src) + Int(n.start) + 1
             let c = Int(key.count)
+            if n.src == .line && Int(n.start) &+ 9 <= lineCount {
+                // In a line with 8 bytes after the opening quote: one masked 8-byte compare.
+                let w = UnsafeRawPointer(lineBase + (Int(n.start) &+ 1)).loadUnaligned(as: UInt64.self)
+                if c < 8 { return w & ((1 &<< UInt64(c &* 8)) &- 1) == key.prefix }
+                return w == key.prefix && (c == 8 || memcmp(lineBase + (Int(n.start) &+ 9), key.bytes + 8, c &- 8) == 0)
+            }
+            let p = base(n.src) + Int(n.start) + 1
             if c >= 8 {
                 if UnsafeRawPointer(p).loadUnaligned(as: UInt64.self) != key.prefix { return false }
                 return c == 8 || memcmp(p + 8, key.bytes + 8, c - 8) == 0
