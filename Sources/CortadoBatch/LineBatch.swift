@@ -45,12 +45,35 @@ final class FileMapping: @unchecked Sendable {
     /// Maps `fd` (a regular, non-empty file of `count` bytes); nil when mapping fails.
     init?(fd: Int32, count: Int) {
         guard count > 0, let m = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0), m != MAP_FAILED else { return nil }
+        FileMapping.stopOnShrink
         _ = madvise(m, count, MADV_SEQUENTIAL)
         base = UnsafePointer(m.assumingMemoryBound(to: UInt8.self))
         self.count = count
     }
 
     deinit { munmap(UnsafeMutableRawPointer(mutating: base), count) }
+
+    /// A mapped file cut short while it is read faults (SIGBUS) where a read would have met
+    /// its end. The run then stops with a message and exit status 2 rather than a bare "Bus
+    /// error": what it wrote is complete up to its checkpoint, so `--resume` goes on from
+    /// there once the file is whole. (The handler only writes and exits: async-signal-safe.)
+    static let stopOnShrink: Void = {
+        #if os(Linux)
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in
+            let m: StaticString = """
+                cortado: the events file shrank while it was being read (it is mapped into memory); \
+                the output is complete up to its checkpoint: once the file is whole again, run the \
+                same command with --resume
+
+                """
+            _ = write(2, m.utf8Start, m.utf8CodeUnitCount)
+            _exit(2)
+        }
+        sigemptyset(&action.sa_mask)
+        sigaction(SIGBUS, &action, nil)
+        #endif
+    }()
 }
 
 /// Up to a few hundred consecutive input lines that one worker runs, and their results.

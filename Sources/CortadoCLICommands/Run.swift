@@ -30,7 +30,8 @@ struct Run: ParsableCommand {
             its own machine, then `cortado merge` joins the outputs in line order.
 
             Exit status: 0 every line read has a result; 2 unreadable definition, events or
-            output, or a bad flag; 3 stopped early by --max-failures.
+            output, a bad flag, or an events file that shrank while it was read (then fix the
+            file and --resume); 3 stopped early by --max-failures.
             """)
 
     @Argument(help: "The definition file (JSON or YAML).") var definition: String
