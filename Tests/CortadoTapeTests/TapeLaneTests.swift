@@ -281,6 +281,19 @@ struct LaneTestError: Error, CustomStringConvertible {
     static let alphabet: [UInt8] = Array(#"{}[]:,"\ 0123456789-+.eEtrufalsn"#.utf8)
         + [0x00, 0x09, 0x0A, 0x1F, 0x7F, 0xC3, 0xA9, 0xED, 0xA0, 0xF0, 0x9F]
 
+    /// One to three random byte insertions, deletions or replacements.
+    static func mutate(_ b: inout [UInt8], _ rng: inout SplitMix64) {
+        for _ in 0..<(1 + Int(rng.next() % 3)) {
+            let at = Int(rng.next() % UInt64(b.count + 1))
+            let c = alphabet[Int(rng.next() % UInt64(alphabet.count))]
+            switch rng.next() % 3 {
+            case 0: b.insert(c, at: at)
+            case 1: if at < b.count { b.remove(at: at) }
+            default: if at < b.count { b[at] = c }
+            }
+        }
+    }
+
     @Test func mutatedLinesNeverDisagree() throws {
         let p = try Lane.program(#"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#)
         let lane = try Lane.lane(p)
@@ -290,15 +303,7 @@ struct LaneTestError: Error, CustomStringConvertible {
             let base = Array(seed.utf8)
             for _ in 0..<1500 {
                 var b = base
-                for _ in 0..<(1 + Int(rng.next() % 3)) {
-                    let at = Int(rng.next() % UInt64(b.count + 1))
-                    let c = Self.alphabet[Int(rng.next() % UInt64(Self.alphabet.count))]
-                    switch rng.next() % 3 {
-                    case 0: b.insert(c, at: at)
-                    case 1: if at < b.count { b.remove(at: at) }
-                    default: if at < b.count { b[at] = c }
-                    }
-                }
+                Self.mutate(&b, &rng)
                 total += 1
                 let fast: [UInt8]? = b.withUnsafeBufferPointer { buf in (try? lane.run(line: buf)).map { Array($0) } }
                 guard let fast else { continue }
@@ -325,17 +330,7 @@ struct LaneTestError: Error, CustomStringConvertible {
             let base = Array(seed.utf8)
             for round in 0..<1500 {
                 var b = base
-                if round > 0 {
-                    for _ in 0..<(1 + Int(rng.next() % 3)) {
-                        let at = Int(rng.next() % UInt64(b.count + 1))
-                        let c = Self.alphabet[Int(rng.next() % UInt64(Self.alphabet.count))]
-                        switch rng.next() % 3 {
-                        case 0: b.insert(c, at: at)
-                        case 1: if at < b.count { b.remove(at: at) }
-                        default: if at < b.count { b[at] = c }
-                        }
-                    }
-                }
+                if round > 0 { Self.mutate(&b, &rng) }
                 b.withUnsafeBufferPointer { buf in
                     fast.reset(); slow.reset()
                     let a = fast.parseLine(buf), z = slow.parseLine(buf, compact: false)
