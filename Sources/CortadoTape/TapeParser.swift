@@ -71,6 +71,15 @@ struct TapeParser {
                                _ frames: inout UnsafeVec<Frame>) -> Int32 {
         precondition(from == 0, "a line starts at its base")
         let p = self.p, end = self.end
+        // Whitespace between tokens (json.dumps' ": " and ", ", pretty lines) shows at the
+        // first colon or right after the opening bracket: such a line goes to `parse` now
+        // rather than after a scan of all its bytes.
+        if end > 1, p[1] <= 0x20 { return TapeParser.unsure }
+        if p[0] == UInt8(ascii: "{"), p[1] == UInt8(ascii: "\"") {
+            var k = 2
+            while k < end, k < 130, p[k] != UInt8(ascii: "\"") { k &+= 1 }
+            if k &+ 2 < end, p[k] == UInt8(ascii: "\""), p[k &+ 1] != UInt8(ascii: ":") || p[k &+ 2] <= 0x20 { return TapeParser.unsure }
+        }
         tape.quotes.grow(end &+ 2)
         let q = tape.quotes.base
         var flags: UInt32 = 0
@@ -96,6 +105,7 @@ struct TapeParser {
 
     /// `parseCompact`'s loop, on plain pointers and locals only (with closures or inout
     /// buffers in it, the compiler spilled and reloaded its cursors on every token).
+    @inline(never)
     static func compactLoop(_ p: UnsafePointer<UInt8>, _ end: Int, _ quotes: UnsafePointer<UInt32>, _ lastQuote: UnsafePointer<UInt32>,
                             _ nodes: UnsafeMutablePointer<Node>, _ nodeCount: inout Int, _ entries: UnsafeMutablePointer<Int32>,
                             _ links: UnsafeMutablePointer<Int32>, _ linkCount: inout Int, _ frames: inout UnsafeVec<Frame>) -> Int32 {

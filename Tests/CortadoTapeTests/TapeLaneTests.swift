@@ -326,7 +326,8 @@ struct LaneTestError: Error, CustomStringConvertible {
         var rng = SplitMix64(seed: 11)
         let fast = Tape(), slow = Tape()
         var compared = 0
-        for seed in Self.seeds + [#"{"a":"x\ty"}"#, "{\"a\":\"x\ty\"}", #"{"k":"Søren Núñez","n":[1,2,{"o":{"p":null}}]}"#] {
+        for seed in Self.seeds + [#"{"a":"x\ty"}"#, "{\"a\":\"x\ty\"}", #"{"k":"Søren Núñez","n":[1,2,{"o":{"p":null}}]}"#,
+                                  #"{"a": 1, "b": [1, 2], "c": {"d": "e f"}}"#, #"{"a":1, "b":2}"#, #"{"a:b":1,"c":{"d" :2}}"#] {
             let base = Array(seed.utf8)
             for round in 0..<1500 {
                 var b = base
