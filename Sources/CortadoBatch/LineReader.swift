@@ -39,7 +39,10 @@ final class LineReader: @unchecked Sendable {
                 if e > p, b[e - 1] == 13 { e -= 1 }
                 if lineNo > skipThrough, shard.map({ (lineNo - 1) % $0.count == $0.index }) ?? true {
                     numbers.append(lineNo); ranges.append(p..<e)
-                    if numbers.count == batchLines {
+                    // The first batches are small, so a short file still spreads over the
+                    // workers; then full size (each batch costs a hand-off to a worker and
+                    // one to the writer: on 2 cores, every wake-up preempts a worker).
+                    if numbers.count == (batchIndex < 16 ? min(256, batchLines) : batchLines) {
                         if shouldStop() { return false }
                         emit(LineBatch(index: batchIndex, chunk: chunk, lineNumbers: numbers, ranges: ranges, lastLine: lineNo))
                         batchIndex += 1
