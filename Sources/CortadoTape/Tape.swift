@@ -172,6 +172,7 @@ final class Tape {
     var constantCount = 0
     /// The current line.
     var lineBase = UnsafePointer<UInt8>(bitPattern: 1)!
+    /// Its length in bytes.
     var lineCount = 0
     /// The line has no whitespace between tokens, so its containers copy verbatim.
     var lineCompact = true
@@ -228,7 +229,8 @@ final class Tape {
     }
 
     /// Parses the line into nodes; nil when the lane does not take it (not JSON, escapes,
-    /// duplicate keys, very deep): the general engine then gives the line its exact result.
+    /// very deep; duplicate keys, at once or when their object is first read): the general
+    /// engine then gives the line its exact result.
     /// (`compact: false` skips the compact parse, for tests that hold the two parsers together.)
     func parseLine(_ bytes: UnsafeBufferPointer<UInt8>, compact: Bool = true) -> Int32? {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return nil }

@@ -62,11 +62,12 @@ struct TapeParser {
     static let refused: Int32 = -1, unsure: Int32 = -2
 
     /// Parses a compact line: no whitespace between tokens, no escapes, no control bytes,
-    /// which is what machine-written JSON lines are. Its quotes are found first, 16 bytes at
-    /// a time (`cortado_scan_quotes`), so a string is two look-ups rather than a scan, and
+    /// which is what machine-written JSON lines are. Its quotes are found first, 64 bytes a
+    /// round (`cortado_scan_quotes`), so a string is two look-ups rather than a scan, and
     /// every token starts where the one before it ended. The root node, `refused` (escapes,
-    /// duplicate keys, bad UTF-8, too deep), or `unsure` for anything else: then `parse`,
-    /// which reads every byte, decides — so both take exactly the same lines.
+    /// bad UTF-8), or `unsure` for anything else: then `parse`, which reads every byte,
+    /// decides — so both take the same lines, but for duplicate keys, which `parse` refuses
+    /// at once and this leaves to the object's first read (`Tape.checkKeys`).
     mutating func parseCompact(_ nodes: inout UnsafeVec<Node>, _ links: inout UnsafeVec<Int32>, _ entries: inout UnsafeVec<Int32>,
                                _ frames: inout UnsafeVec<Frame>) -> Int32 {
         precondition(from == 0, "a line starts at its base")
