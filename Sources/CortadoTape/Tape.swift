@@ -160,8 +160,9 @@ final class Tape {
     var links = UnsafeVec<Int32>(capacity: 256)
     /// Links [0, constantLinks) belong to the constants; they survive `reset`.
     var constantLinks = 0
-    /// Scratch for parsing arrays: element nodes until the array closes.
-    var elementStack = UnsafeVec<Int32>(capacity: 64)
+    /// Scratch for parsing: the entries of the open containers (an object's: its key nodes;
+    /// an array's: its elements' first nodes) until each closes.
+    var entryStack = UnsafeVec<Int32>(capacity: 64)
     /// Built strings and numbers, and the serialized results of general-engine fallbacks.
     var scratch = UnsafeVec<UInt8>(capacity: 1024)
     /// The program's constants (template literals, Pass results, keys), serialized once.
@@ -176,15 +177,13 @@ final class Tape {
     var lineCount = 0
     /// The line has no whitespace between tokens, so its containers copy verbatim.
     var lineCompact = true
-    /// Scratch for parsing objects: (key node, its first bytes) until the object closes.
-    var keyStack = UnsafeVec<(Int32, UInt64)>(capacity: 64)
     /// Scratch for parsing: the open containers.
     var frames = UnsafeVec<TapeParser.Frame>(capacity: 32)
     /// Scratch for parsing a line: where its quotes are.
     var quotes = UnsafeVec<UInt32>(capacity: 256)
 
     deinit {
-        nodes.free(); links.free(); scratch.free(); constants.free(); out.free(); keyStack.free(); elementStack.free(); frames.free()
+        nodes.free(); links.free(); scratch.free(); constants.free(); out.free(); entryStack.free(); frames.free()
         quotes.free()
     }
 

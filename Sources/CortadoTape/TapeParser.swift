@@ -25,13 +25,11 @@ struct TapeParser {
     /// An open container.
     struct Frame {
         var node: Int32
-        /// First entry of its keys (objects) or elements (arrays) on the stacks.
+        /// Its first entry on the entry stack (an object's entry is its key node).
         var base: Int32
         /// Whitespace count when it opened.
         var ws: Int32
         var isObject: Bool
-        /// Duplicate-key filter: one bit per key, from its first bytes and length.
-        var seen: UInt64
     }
 
     /// Lines are at most 256 KiB and constants small, so offsets fit an Int32.
@@ -39,22 +37,22 @@ struct TapeParser {
 
     /// Parses one value filling [from, to); nil (and no nodes added) when the lane does not take it.
     mutating func parseDocument() -> Int32? {
-        var nodes = tape.nodes, links = tape.links, keys = tape.keyStack, elements = tape.elementStack
+        var nodes = tape.nodes, links = tape.links, entries = tape.entryStack
         var frames = tape.frames
         let mark = nodes.count, linkMark = links.count
         var root: Int32?
-        switch src == .line && compact ? parseCompact(&nodes, &links, &elements, &frames) : TapeParser.unsure {
+        switch src == .line && compact ? parseCompact(&nodes, &links, &entries, &frames) : TapeParser.unsure {
         case TapeParser.refused: root = nil
         case TapeParser.unsure:
             nodes.truncate(to: mark); links.truncate(to: linkMark)
-            keys.truncate(to: 0); elements.truncate(to: 0); frames.truncate(to: 0)
-            root = parse(&nodes, &links, &keys, &elements, &frames)
+            entries.truncate(to: 0); frames.truncate(to: 0)
+            root = parse(&nodes, &links, &entries, &frames)
         case let r: root = r
         }
         if root == nil { nodes.truncate(to: mark); links.truncate(to: linkMark) }
-        keys.truncate(to: 0); elements.truncate(to: 0); frames.truncate(to: 0)
+        entries.truncate(to: 0); frames.truncate(to: 0)
         // The buffers may have grown: hand them back.
-        tape.nodes = nodes; tape.links = links; tape.keyStack = keys; tape.elementStack = elements; tape.frames = frames
+        tape.nodes = nodes; tape.links = links; tape.entryStack = entries; tape.frames = frames
         return root
     }
 
@@ -95,6 +93,7 @@ struct TapeParser {
         nodes.grow(nodes.count &+ end &+ 2)
         entries.grow(entries.count &+ end &+ 2)
         links.grow(links.count &+ 2 &* end &+ 4)
+        frames.grow(TapeParser.maxDepth)
         var nodeCount = nodes.count, linkCount = links.count
         let root = TapeParser.compactLoop(p, end, UnsafePointer(q), UnsafePointer(q + nq), nodes.base, &nodeCount,
                                           entries.base, links.base, &linkCount, &frames)
@@ -115,7 +114,7 @@ struct TapeParser {
         var q = quotes
         var nn = nodeCount, ne = 0, nl = linkCount
         var depth = 0
-        var top = Frame(node: -1, base: 0, ws: 0, isObject: false, seen: 0)
+        var top = Frame(node: -1, base: 0, ws: 0, isObject: false)
         let root = i32(nn)
         var result = unsure
         parsing: while true {
@@ -143,9 +142,9 @@ struct TapeParser {
                 (nodes + nn).initialize(to: Node(kind: isObject ? .object : .array, src: .line, escaped: false, start: i32(start),
                                                  end: 0, count: 0, first: 0, size: 0))
                 nn &+= 1
-                if depth > 0 { frames.append(top) }
+                if depth > 0 { frames.appendUnchecked(top) }
                 depth &+= 1
-                top = Frame(node: i32(nn &- 1), base: i32(ne), ws: 0, isObject: isObject, seen: 0)
+                top = Frame(node: i32(nn &- 1), base: i32(ne), ws: 0, isObject: isObject)
                 guard i < end else { break }
                 let next = p[i]
                 if isObject {
@@ -237,16 +236,26 @@ struct TapeParser {
         return result
     }
 
-    /// Closes a compact line's container (node `k`) ending before `end`: its entries go to
-    /// links in one run from `at`; returns the links' new end. Apart from the parse loop,
-    /// whose registers it would take.
+    /// `closeContainer` for a compact line (no spaces; its objects are a line's), out of line:
+    /// in `compactLoop`, whose registers it would take — with the two further arguments
+    /// that loop measured ~450 instructions a line more.
     @inline(never)
     static func close(_ k: Int, end: Int, entries: UnsafePointer<Int32>, count: Int, isObject: Bool,
                       nodes: UnsafeMutablePointer<Node>, links: UnsafeMutablePointer<Int32>, at: Int) -> Int {
+        closeContainer(k, end: end, spaces: 0, entries: entries, count: count, isObject: isObject, ofLine: true,
+                       nodes: nodes, links: links, at: at)
+    }
+
+    /// Closes container `k` ending before `end`, `spaces` of its bytes whitespace between
+    /// tokens: its entries go to links in one run from `at`; returns the links' new end. An
+    /// object of a line (`ofLine`) is marked for its duplicate-key check (`Tape.checkKeys`).
+    @inline(__always)
+    static func closeContainer(_ k: Int, end: Int, spaces: Int, entries: UnsafePointer<Int32>, count: Int, isObject: Bool,
+                               ofLine: Bool, nodes: UnsafeMutablePointer<Node>, links: UnsafeMutablePointer<Int32>, at: Int) -> Int {
         nodes[k].first = i32(at)
         nodes[k].count = i32(count)
         nodes[k].end = i32(end)
-        nodes[k].size = i32(end) &- nodes[k].start
+        nodes[k].size = i32(end &- spaces) &- nodes[k].start
         var l = links + at
         guard isObject else {
             for j in 0..<count {
@@ -263,7 +272,7 @@ struct TapeParser {
             l += 2
         }
         // Keys are checked for duplicates when the object is first read (`Tape.checkKeys`).
-        nodes[k].escaped = true
+        nodes[k].escaped = ofLine
         return links.distance(to: l)
     }
 
@@ -297,22 +306,21 @@ struct TapeParser {
     // The states of the loop.
     static let value: UInt8 = 0, key: UInt8 = 1, after: UInt8 = 2
 
-    mutating func parse(_ nodes: inout UnsafeVec<Node>, _ links: inout UnsafeVec<Int32>, _ keys: inout UnsafeVec<(Int32, UInt64)>,
-                        _ elements: inout UnsafeVec<Int32>, _ frames: inout UnsafeVec<Frame>) -> Int32? {
+    mutating func parse(_ nodes: inout UnsafeVec<Node>, _ links: inout UnsafeVec<Int32>, _ entries: inout UnsafeVec<Int32>,
+                        _ frames: inout UnsafeVec<Frame>) -> Int32? {
         let p = self.p, end = self.end, src = self.src
         var i = from
         var ws = 0
         let root = TapeParser.i32(nodes.count)
         var state = TapeParser.value
-        // Every node, key, element and link takes at least one byte of the text (a link two
-        // per member), so this much room makes every append below unchecked.
+        // Every node, entry and link takes at least one byte of the text (a link two per
+        // member), so this much room makes every append below unchecked.
         let room = end &- from &+ 2
         nodes.grow(nodes.count &+ room)
-        keys.grow(keys.count &+ room)
-        elements.grow(elements.count &+ room)
+        entries.grow(entries.count &+ room)
         links.grow(links.count &+ 2 &* room)
         // The innermost open container lives in `top`; the stack holds the ones around it.
-        var top = Frame(node: -1, base: 0, ws: 0, isObject: false, seen: 0)
+        var top = Frame(node: -1, base: 0, ws: 0, isObject: false)
         var depth = 0
 
         @inline(__always) func skipWS() {
@@ -330,7 +338,7 @@ struct TapeParser {
         @inline(__always) func string() -> Bool {
             let start = i
             guard let (stop, escaped, ascii) = TapeParser.scanString(p, i &+ 1, end, allowEscapes: src != .line) else { return false }
-            if !ascii, !TapeParser.validUTF8(p + start + 1, stop &- start &- 1) { return false }
+            if !ascii, cortado_utf8_valid(p + start + 1, stop &- start &- 1) == 0 { return false }
             i = stop &+ 1
             node(.string, start, escaped: escaped)
             return true
@@ -357,8 +365,8 @@ struct TapeParser {
                     node(isObject ? .object : .array, start)
                     if depth > 0 { frames.append(top) }
                     depth &+= 1
-                    top = Frame(node: TapeParser.i32(nodes.count &- 1), base: TapeParser.i32(isObject ? keys.count : elements.count),
-                                ws: TapeParser.i32(ws), isObject: isObject, seen: 0)
+                    top = Frame(node: TapeParser.i32(nodes.count &- 1), base: TapeParser.i32(entries.count),
+                                ws: TapeParser.i32(ws), isObject: isObject)
                     i &+= 1
                     skipWS()
                     guard i < end else { return nil }
@@ -370,7 +378,7 @@ struct TapeParser {
                     if isObject {
                         state = TapeParser.key
                     } else {
-                        elements.appendUnchecked(TapeParser.i32(nodes.count))
+                        entries.appendUnchecked(TapeParser.i32(nodes.count))
                     }
                 case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
                     guard i &+ 4 <= end else { return nil }
@@ -392,28 +400,8 @@ struct TapeParser {
             case TapeParser.key:
                 skipWS()
                 guard i < end, p[i] == UInt8(ascii: "\""), string() else { return nil }
-                let keyNode = TapeParser.i32(nodes.count &- 1)
-                var prefix: UInt64 = 0
-                if src == .line {
-                    let k = nodes[Int(keyNode)]
-                    let at = Int(k.start), len = Int(k.end &- k.start)
-                    // The key's quotes count, and a line always has a byte after a key.
-                    prefix = at &+ 8 <= end
-                        ? UnsafeRawPointer(p + at).loadUnaligned(as: UInt64.self) & (len >= 8 ? ~0 : (1 << (UInt64(len) << 3)) &- 1)
-                        : loadPrefix(p + at, min(len, 8))
-                    let bit: UInt64 = 1 << (((prefix ^ UInt64(len)) &* 0x9E37_79B9_7F4A_7C15) >> 58)
-                    if top.seen & bit != 0 {
-                        // Past 1,024 members the checks grow quadratic: the general engine takes it.
-                        let base = Int(top.base)
-                        if keys.count &- base >= 1024 { return nil }
-                        for j in base..<keys.count where keys[j].1 == prefix {
-                            let o = nodes[Int(keys[j].0)]
-                            if Int(o.end &- o.start) == len, memcmp(p + Int(o.start), p + at, len) == 0 { return nil }
-                        }
-                    }
-                    top.seen |= bit
-                }
-                keys.appendUnchecked((keyNode, prefix))
+                // An object's entry is its key node (its value's first node follows it).
+                entries.appendUnchecked(TapeParser.i32(nodes.count &- 1))
                 skipWS()
                 guard i < end, p[i] == UInt8(ascii: ":") else { return nil }
                 i &+= 1
@@ -437,36 +425,19 @@ struct TapeParser {
                     } else {
                         // The element's first node is the next one made.
                         skipWS()
-                        elements.appendUnchecked(TapeParser.i32(nodes.count))
+                        entries.appendUnchecked(TapeParser.i32(nodes.count))
                         state = TapeParser.value
                     }
                     continue
                 }
                 guard c == (frame.isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) else { return nil }
                 i &+= 1
-                // Close the container: its entries go to links in one run.
-                let k = Int(frame.node)
                 let base = Int(frame.base)
-                nodes[k].first = TapeParser.i32(links.count)
-                if frame.isObject {
-                    let n = keys.count &- base
-                    let dst = links.extend(by: 2 &* n)
-                    for j in 0..<n {
-                        // A value's first node follows its key.
-                        let key = keys[base &+ j].0
-                        dst[2 &* j] = key
-                        dst[2 &* j &+ 1] = key &+ 1
-                    }
-                    nodes[k].count = TapeParser.i32(n)
-                    keys.truncate(to: base)
-                } else {
-                    let n = elements.count &- base
-                    links.extend(by: n).update(from: elements.base + base, count: n)
-                    nodes[k].count = TapeParser.i32(n)
-                    elements.truncate(to: base)
-                }
-                nodes[k].end = TapeParser.i32(i)
-                nodes[k].size = TapeParser.i32(i &- Int(nodes[k].start) &- (ws &- Int(frame.ws)))
+                let l = links.extend(by: frame.isObject ? 2 &* (entries.count &- base) : entries.count &- base)
+                _ = TapeParser.closeContainer(Int(frame.node), end: i, spaces: ws &- Int(frame.ws), entries: entries.base + base,
+                                     count: entries.count &- base, isObject: frame.isObject, ofLine: src == .line,
+                                     nodes: nodes.base, links: links.base, at: links.base.distance(to: l))
+                entries.truncate(to: base)
                 depth &-= 1
                 if depth > 0 {
                     top = frames[frames.count &- 1]
@@ -545,35 +516,6 @@ struct TapeParser {
             while digit(i) { i &+= 1 }
         }
         return i
-    }
-
-    /// Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
-    static func validUTF8(_ s: UnsafePointer<UInt8>, _ n: Int) -> Bool {
-        var k = 0
-        while k < n {
-            let c = s[k]
-            if c < 0x80 { k += 1; continue }
-            @inline(__always) func cont(_ j: Int) -> Bool { j < n && s[j] & 0xC0 == 0x80 }
-            if c >= 0xC2 && c <= 0xDF {
-                guard cont(k + 1) else { return false }
-                k += 2
-            } else if c >= 0xE0 && c <= 0xEF {
-                guard cont(k + 1), cont(k + 2) else { return false }
-                let c1 = s[k + 1]
-                if c == 0xE0 && c1 < 0xA0 { return false }  // overlong
-                if c == 0xED && c1 >= 0xA0 { return false }  // surrogate
-                k += 3
-            } else if c >= 0xF0 && c <= 0xF4 {
-                guard cont(k + 1), cont(k + 2), cont(k + 3) else { return false }
-                let c1 = s[k + 1]
-                if c == 0xF0 && c1 < 0x90 { return false }
-                if c == 0xF4 && c1 >= 0x90 { return false }
-                k += 4
-            } else {
-                return false
-            }
-        }
-        return true
     }
 }
 
