@@ -228,7 +228,7 @@ final class Tape {
     }
 
     /// Parses the line into nodes; nil when the lane does not take it (not JSON, escapes,
-    /// very deep; duplicate keys, at once or when their object is first read): the general
+    /// very deep; duplicate keys are refused when their object is first read): the general
     /// engine then gives the line its exact result.
     /// (`compact: false` skips the compact parse, for tests that hold the two parsers together.)
     func parseLine(_ bytes: UnsafeBufferPointer<UInt8>, compact: Bool = true) -> Int32? {

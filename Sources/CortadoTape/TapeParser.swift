@@ -2,7 +2,8 @@
 /// `JSONParser` accepts, and gives up (nil) on anything else, so a line it takes reads the
 /// same in both: strict RFC 8259 numbers, valid UTF-8, no control characters in strings.
 /// In a line it also gives up on escape sequences (their decoded text would need
-/// re-encoding on output) and on duplicate keys (the general parser keeps the last).
+/// re-encoding on output); a line's objects are marked for a duplicate-key check at their
+/// first read (`Tape.checkKeys`: the general parser keeps the last of two equal keys).
 ///
 /// One loop with an explicit stack of open containers, and every cursor in a local: a
 /// recursive parser spent more on calls and on reloading its state than on the bytes.
@@ -64,8 +65,7 @@ struct TapeParser {
     /// round (`cortado_scan_quotes`), so a string is two look-ups rather than a scan, and
     /// every token starts where the one before it ended. The root node, `refused` (escapes,
     /// bad UTF-8), or `unsure` for anything else: then `parse`, which reads every byte,
-    /// decides — so both take the same lines, but for duplicate keys, which `parse` refuses
-    /// at once and this leaves to the object's first read (`Tape.checkKeys`).
+    /// decides — so both take the same lines.
     mutating func parseCompact(_ nodes: inout UnsafeVec<Node>, _ links: inout UnsafeVec<Int32>, _ entries: inout UnsafeVec<Int32>,
                                _ frames: inout UnsafeVec<Frame>) -> Int32 {
         precondition(from == 0, "a line starts at its base")
