@@ -262,6 +262,10 @@ extension BatchError: Equatable {
                 : #"{"line":\#(n),"status":"SUCCEEDED","output":{"n":\#(n)}}"#
             #expect(l == expected)
         }
+        // Batches written from their own buffer and batches with parked lines (copied) are
+        // counted alike: the checkpoint's byte count is the output's size (a resume truncates to it).
+        let size = (try FileManager.default.attributesOfItem(atPath: out)[.size] as? NSNumber)?.intValue ?? -1
+        #expect(f.read(out + ".checkpoint").contains(#""bytes":\#(size),"#))
     }
 }
 
