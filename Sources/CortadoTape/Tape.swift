@@ -140,6 +140,14 @@ struct Key {
     /// Up to its first 8 bytes, for a cheap first comparison.
     let prefix: UInt64
     let node: Int32
+    /// Keeps the bytes of an 8-byte load that belong to the name (all of them from 8 on).
+    let mask: UInt64
+
+    init(bytes: UnsafePointer<UInt8>, count: Int32, node: Int32) {
+        self.bytes = bytes; self.count = count; self.node = node
+        prefix = loadPrefix(bytes, min(Int(count), 8))
+        mask = count >= 8 ? ~0 : (1 &<< (UInt64(count) &* 8)) &- 1
+    }
 }
 
 @inline(__always) func loadPrefix(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt64 {
@@ -305,22 +313,51 @@ final class Tape {
 
     // MARK: - Reading values
 
-    /// Member `key` of an object; -1 when absent. `hint` is the member index where this
-    /// key was found last time (lines of one file mostly share their shape): tried first,
-    /// and updated.
+    /// Member `key` of an object; -1 when absent or not an object. `hint` is the member
+    /// index where this key was found last time (lines of one file mostly share their
+    /// shape): tried first, and updated. A key node that is the name's own constant node
+    /// (members built from templates) matches without reading bytes.
     @inline(__always)
-    func member(_ o: Int32, _ key: Key, _ hint: UnsafeMutablePointer<Int32>) throws(Bail) -> Int32 {
+    func member(_ o: Int32, _ key: UnsafePointer<Key>, _ hint: UnsafeMutablePointer<Int32>) throws(Bail) -> Int32 {
         let n = nodes[Int(o)]
-        guard n.kind == .object || n.kind == .builtObject else { throw Bail() }
+        guard n.kind == .object || n.kind == .builtObject else { return -1 }
         if n.escaped { try checkKeys(o) }
-        let s = Int(n.first)
         let h = Int(hint.pointee)
-        if h < Int(n.count), try keyEquals(links[s + 2 * h], key) { return links[s + 2 * h + 1] }
-        for k in 0..<Int(n.count) where try keyEquals(links[s + 2 * k], key) {
-            hint.pointee = Int32(k)
-            return links[s + 2 * k + 1]
+        if h < Int(n.count) {
+            let l = links.base + (Int(n.first) &+ h &* 2)
+            if l[0] == key.pointee.node || lineKeyEquals(l[0], key) { return l[1] }
+        }
+        return try memberScan(o, key, hint)
+    }
+
+    /// `member` past its hint: every member in order.
+    @inline(never)
+    func memberScan(_ o: Int32, _ key: UnsafePointer<Key>, _ hint: UnsafeMutablePointer<Int32>) throws(Bail) -> Int32 {
+        let n = nodes[Int(o)]
+        let l = links.base + Int(n.first)
+        for k in 0..<Int(n.count) {
+            let kn = l[k &* 2]
+            var hit = kn == key.pointee.node
+            if !hit { hit = try keyEquals(kn, key.pointee) }
+            if hit {
+                hint.pointee = Int32(truncatingIfNeeded: k)
+                return l[k &* 2 &+ 1]
+            }
         }
         return -1
+    }
+
+    /// Whether node `i` is a key of the line spelled as `key`, read with one or two 8-byte
+    /// loads; false also when it cannot tell so cheaply (then `memberScan` decides).
+    @inline(__always)
+    func lineKeyEquals(_ i: Int32, _ key: UnsafePointer<Key>) -> Bool {
+        let n = nodes[Int(i)]
+        let c = Int(key.pointee.count)
+        guard n.kind == .string, n.src == .line, !n.escaped, Int(n.end &- n.start) == c &+ 2,
+              Int(n.start) &+ 9 <= lineCount else { return false }
+        let w = UnsafeRawPointer(lineBase + (Int(n.start) &+ 1)).loadUnaligned(as: UInt64.self)
+        guard w & key.pointee.mask == key.pointee.prefix else { return false }
+        return c <= 8 || memcmp(lineBase + (Int(n.start) &+ 9), key.pointee.bytes + 8, c &- 8) == 0
     }
 
     @inline(__always)
@@ -410,77 +447,128 @@ final class Tape {
 
     // MARK: - Writing
 
-    /// Appends the compact JSON of node `i` to `out`.
+    /// Appends the compact JSON of node `i` to `out`. Every node knows the bytes it writes
+    /// (`size`), so room is made once and the bytes are stored through a cursor: no
+    /// capacity check per piece.
     func write(_ i: Int32) {
+        let size = Int(nodes[Int(i)].size)
+        // A size that saturated is never written: results over the payload limit hand over
+        // before (`TapeLane.execute`, `materialize`).
+        precondition(size < Int(Int32.max), "tape value too large to write")
+        out.grow(out.count &+ size)
+        let start = out.base + out.count
+        let stop = emit(i, to: start)
+        // Holds by construction (sizes are computed as the bytes `emit` stores); a mismatch
+        // is a bug, and stops the process rather than writing a wrong result.
+        precondition(stop - start == size, "tape node size does not match its bytes")
+        out.setCount(out.count &+ size)
+    }
+
+    /// Stores the compact JSON of node `i` at `o` and returns the end.
+    func emit(_ i: Int32, to o: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         let n = nodes[Int(i)]
+        var o = o
         switch n.kind {
         case .builtObject:
-            out.append(UInt8(ascii: "{"))
-            let s = Int(n.first)
+            o[0] = UInt8(ascii: "{")
+            o += 1
+            var l = links.base + Int(n.first)
             for k in 0..<Int(n.count) {
-                if k > 0 { out.append(UInt8(ascii: ",")) }
-                writeLeaf(links[s + 2 * k])
-                out.append(UInt8(ascii: ":"))
-                writeLeaf(links[s + 2 * k + 1])
+                if k > 0 { o[0] = UInt8(ascii: ","); o += 1 }
+                o = emitLeaf(l[0], to: o)
+                o[0] = UInt8(ascii: ":")
+                o = emitLeaf(l[1], to: o + 1)
+                l += 2
             }
-            out.append(UInt8(ascii: "}"))
+            o[0] = UInt8(ascii: "}")
+            return o + 1
         case .builtArray:
-            out.append(UInt8(ascii: "["))
-            let s = Int(n.first)
+            o[0] = UInt8(ascii: "[")
+            o += 1
+            let l = links.base + Int(n.first)
             for k in 0..<Int(n.count) {
-                if k > 0 { out.append(UInt8(ascii: ",")) }
-                writeLeaf(links[s + k])
+                if k > 0 { o[0] = UInt8(ascii: ","); o += 1 }
+                o = emitLeaf(l[k], to: o)
             }
-            out.append(UInt8(ascii: "]"))
+            o[0] = UInt8(ascii: "]")
+            return o + 1
         case .text:
             let u = UnsafeBufferPointer(start: scratch.base + Int(n.start), count: Int(n.end - n.start))
             if !n.escaped {
-                out.append(UInt8(ascii: "\""))
-                out.append(u.baseAddress!, u.count)
-                out.append(UInt8(ascii: "\""))
-            } else {
-                var w = JSONWriter()
-                w.writeString(utf8: u)
-                w.bytes.withUnsafeBufferPointer { out.append($0.baseAddress!, $0.count) }
+                o[0] = UInt8(ascii: "\"")
+                Tape.copy(u.baseAddress!, u.count, to: o + 1)
+                o[u.count + 1] = UInt8(ascii: "\"")
+                return o + u.count + 2
+            }
+            var w = JSONWriter()
+            w.writeString(utf8: u)
+            return w.bytes.withUnsafeBufferPointer { b in
+                Tape.copy(b.baseAddress!, b.count, to: o)
+                return o + b.count
             }
         case .object, .array:
             let p = base(n.src) + Int(n.start)
             if n.src == .line && !lineCompact {
-                Tape.appendMinified(UnsafeBufferPointer(start: p, count: Int(n.end - n.start)), to: &out)
-            } else {
-                out.append(p, Int(n.end - n.start))
+                return Tape.minify(UnsafeBufferPointer(start: p, count: Int(n.end - n.start)), to: o)
             }
+            Tape.copy(p, Int(n.end - n.start), to: o)
+            return o + Int(n.end - n.start)
         default:
-            out.append(base(n.src) + Int(n.start), Int(n.end - n.start))
+            Tape.copy(base(n.src) + Int(n.start), Int(n.end - n.start), to: o)
+            return o + Int(n.end - n.start)
         }
     }
 
-    /// `write`, with parsed scalars (keys, most values) copied here rather than in a call.
+    /// `emit`, with parsed scalars (keys, most values) copied here rather than in a call.
     @inline(__always)
-    func writeLeaf(_ i: Int32) {
+    func emitLeaf(_ i: Int32, to o: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         let n = nodes[Int(i)]
         if n.kind.rawValue <= NodeKind.string.rawValue {
-            out.append(base(n.src) + Int(n.start), Int(n.end - n.start))
-        } else {
-            write(i)
+            let c = Int(n.end &- n.start)
+            Tape.copy(base(n.src) + Int(n.start), c, to: o)
+            return o + c
+        }
+        return emit(i, to: o)
+    }
+
+    /// Copies `n` bytes: most pieces (keys, numbers, short strings) are a few bytes, and
+    /// two overlapping moves beat a call to memmove. Reads and writes stay within the `n`.
+    @inline(__always)
+    static func copy(_ s: UnsafePointer<UInt8>, _ n: Int, to d: UnsafeMutablePointer<UInt8>) {
+        let src = UnsafeRawPointer(s), dst = UnsafeMutableRawPointer(d)
+        if n >= 8 {
+            if n > 16 { dst.copyMemory(from: src, byteCount: n); return }
+            dst.storeBytes(of: src.loadUnaligned(as: UInt64.self), as: UInt64.self)
+            (dst + (n &- 8)).storeBytes(of: (src + (n &- 8)).loadUnaligned(as: UInt64.self), as: UInt64.self)
+        } else if n >= 4 {
+            dst.storeBytes(of: src.loadUnaligned(as: UInt32.self), as: UInt32.self)
+            (dst + (n &- 4)).storeBytes(of: (src + (n &- 4)).loadUnaligned(as: UInt32.self), as: UInt32.self)
+        } else if n > 0 {
+            d[0] = s[0]
+            d[n &- 1] = s[n &- 1]
+            d[n >> 1] = s[n >> 1]
         }
     }
 
-    /// Copies JSON text without the whitespace between tokens (strings in a line the lane
-    /// took have no escapes, so every quote opens or closes one).
-    static func appendMinified(_ b: UnsafeBufferPointer<UInt8>, to out: inout UnsafeVec<UInt8>) {
+    /// Stores JSON text without the whitespace between tokens (strings in a line the lane
+    /// took have no escapes, so every quote opens or closes one); returns the end.
+    static func minify(_ b: UnsafeBufferPointer<UInt8>, to o: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        var o = o
         var inString = false
         for c in b {
             if c == UInt8(ascii: "\"") { inString.toggle() }
             if !inString, c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { continue }
-            out.append(c)
+            o[0] = c
+            o += 1
         }
+        return o
     }
 
     /// The node as a general JSON value (for the comparisons and intrinsics the lane hands
     /// to the general engine's code, so their semantics are that code's).
     func materialize(_ i: Int32) throws(Bail) -> JSON {
         try checkKeysDeep(i)
+        guard nodes[Int(i)].size < Int32.max else { throw Bail() }  // saturated: too large anyway
         let mark = out.count
         defer { out.truncate(to: mark) }
         write(i)

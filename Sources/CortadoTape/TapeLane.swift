@@ -10,6 +10,8 @@ struct Pool<T> {
         _ = p.initialize(from: a)
     }
     @inline(__always) subscript(i: Int32) -> T { p[Int(i)] }
+    /// Where element 0 is.
+    @inline(__always) var base: UnsafeMutablePointer<T> { p.baseAddress.unsafelyUnwrapped }
     @inline(__always) subscript(i: Int) -> T { p[i] }
     func free() { p.deallocate() }
 }
@@ -211,17 +213,17 @@ public final class TapeLane {
         var v = root
         var i = from
         while i < to {
-            let kind = t.nodes[Int(v)].kind
             switch steps[i] {
             case .name(let k):
-                guard kind == .object || kind == .builtObject else { return -1 }
-                v = try t.member(v, keys[k], stepHints + i)
+                v = try t.member(v, keys.base + Int(k), stepHints + i)
                 if v < 0 { return -1 }
             case .index(let k):
+                let kind = t.nodes[Int(v)].kind
                 guard kind == .array || kind == .builtArray else { return -1 }
                 v = try t.element(v, k)
                 if v < 0 { return -1 }
             case .wildcard:
+                let kind = t.nodes[Int(v)].kind
                 guard kind == .array || kind == .builtArray else { throw Bail() }
                 let out = t.newArray(count: Int(t.nodes[Int(v)].count))
                 let at = Int(t.nodes[Int(out)].first)
@@ -272,7 +274,7 @@ public final class TapeLane {
         let kind = t.nodes[Int(node)].kind
         guard kind == .object || kind == .builtObject else { throw Bail() }
         let key = keys[from]
-        let existing = try t.member(node, key, keyHints + from)
+        let existing = try t.member(node, keys.base + from, keyHints + from)
         // Where it was found (`member` leaves the hint at its index). Members are told apart
         // by position: two of them may hold the same value node (`{"a.$":"$.x","b.$":"$.x"}`).
         let existingIndex = existing >= 0 ? Int(keyHints[from]) : -1

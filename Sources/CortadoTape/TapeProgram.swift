@@ -220,7 +220,7 @@ struct TapeCompiler {
         p.initialize(from: bytes, count: bytes.count)
         code.keyStorage.append(p)
         let node = constant(.string(s))
-        code.keys.append(Key(bytes: UnsafePointer(p), count: Int32(bytes.count), prefix: loadPrefix(p, min(bytes.count, 8)), node: node))
+        code.keys.append(Key(bytes: UnsafePointer(p), count: Int32(bytes.count), node: node))
         keyIndex[s] = Int32(code.keys.count - 1)
         return Int32(code.keys.count - 1)
     }
