@@ -12,6 +12,7 @@ import Darwin
 /// `cortado exec DEF --input FILE`: one execution, one JSON object on stdout.
 struct Exec: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "exec",
         abstract: "Run one execution and print its result as one JSON object.",
         discussion: """
             Prints {"status":"SUCCEEDED","output":...}, {"status":"FAILED","error":...,"cause":...}

@@ -9,6 +9,7 @@ import Synchronization
 /// `cortado run DEF --events in.jsonl --out results.jsonl`: Cortado's main job.
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Run one Express execution per line of a JSONL events file, on all cores.",
         discussion: """
             Writes one result line per input line, in input order:
@@ -146,6 +147,7 @@ enum EngineChoice: String, ExpressibleByArgument, CaseIterable {
 /// `cortado merge SHARD_OUTPUT... --out FILE`.
 struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "merge",
         abstract: "Join the outputs of `cortado run --shard i/n` runs in input-line order.",
         discussion: "Example: cortado merge part-0.jsonl part-1.jsonl part-2.jsonl --out results.jsonl")
 

@@ -10,6 +10,7 @@ import Dispatch
 /// `cortado serve`: the AWS Step Functions API on a local port, for boto3 and the AWS CLI.
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "serve",
         abstract: "Serve the AWS Step Functions API (AWS JSON 1.0) for boto3 and the AWS CLI.",
         discussion: """
             Point a client at it with --endpoint-url, e.g.

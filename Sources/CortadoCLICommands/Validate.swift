@@ -5,6 +5,7 @@ import CortadoJSON
 /// `cortado validate DEF`: AWS-style diagnostics, non-zero exit on any error.
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "validate",
         abstract: "Check a definition the way AWS's ValidateStateMachineDefinition does.",
         discussion: """
             Prints each diagnostic as `SEVERITY CODE at /json/pointer (line:col): message`,
