@@ -104,18 +104,7 @@ public struct UnsafeVec<T> {
 
 extension UnsafeVec where T == UInt8 {
     @inline(__always) public mutating func append(_ b: UnsafeRawPointer, _ n: Int) {
-        let p = extend(by: n)
-        let s = b.assumingMemoryBound(to: UInt8.self)
-        // Most pieces (keys, numbers, short strings) are a few bytes: two overlapping
-        // 8-byte moves beat a call to memmove.
-        if n <= 16, n >= 8 {
-            UnsafeMutableRawPointer(p).storeBytes(of: UnsafeRawPointer(s).loadUnaligned(as: UInt64.self), as: UInt64.self)
-            UnsafeMutableRawPointer(p + n - 8).storeBytes(of: UnsafeRawPointer(s + n - 8).loadUnaligned(as: UInt64.self), as: UInt64.self)
-        } else if n < 8 {
-            for k in 0..<n { p[k] = s[k] }
-        } else {
-            p.update(from: s, count: n)
-        }
+        Tape.copy(b.assumingMemoryBound(to: UInt8.self), n, to: extend(by: n))
     }
 
     public mutating func append(_ s: StaticString) { append(s.utf8Start, s.utf8CodeUnitCount) }
@@ -432,16 +421,24 @@ final class Tape {
 
     /// Checks the keys of every line object under `i` (through built containers too), so
     /// `write` copies no object whose keys repeat: the general engine would have dropped one.
+    /// (Scalars are skipped without a call: a result is mostly scalars.)
     func checkKeysDeep(_ i: Int32) throws(Bail) {
         let n = nodes[Int(i)]
+        let stride: Int
         switch n.kind {
         case .object, .builtObject:
             if n.escaped { try checkKeys(i) }
-            for k in 0..<Int(n.count) { try checkKeysDeep(links[Int(n.first) + 2 * k + 1]) }
+            stride = 2
         case .array, .builtArray:
-            for k in 0..<Int(n.count) { try checkKeysDeep(links[Int(n.first) + k]) }
+            stride = 1
         default:
             return
+        }
+        var l = links.base + (Int(n.first) &+ stride &- 1)
+        for _ in 0..<Int(n.count) {
+            let kind = nodes[Int(l[0])].kind
+            if kind == .object || kind == .array || kind == .builtObject || kind == .builtArray { try checkKeysDeep(l[0]) }
+            l += stride
         }
     }
 

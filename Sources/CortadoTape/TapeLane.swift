@@ -316,9 +316,16 @@ public final class TapeLane {
             let at = Int(t.nodes[Int(o)].first)
             for k in 0..<Int(s.count) {
                 let m = members[Int(s.start) + k]
-                let v = try evaluate(m.template, input, item, itemIndex)
-                t.links[at + 2 * k] = m.key
-                t.links[at + 2 * k + 1] = v
+                let v: Int32
+                // Most members read a path of the input: followed here, not in a call.
+                if case .value(.input(let span)) = templates[m.template] {
+                    v = try select(input, Int(span.start), Int(span.start &+ span.count))
+                    guard v >= 0 else { throw Bail() }
+                } else {
+                    v = try evaluate(m.template, input, item, itemIndex)
+                }
+                t.links[at &+ 2 &* k] = m.key
+                t.links[at &+ 2 &* k &+ 1] = v
             }
             t.seal(o)
             return o
