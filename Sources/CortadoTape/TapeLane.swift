@@ -200,10 +200,20 @@ public final class TapeLane {
             tape.seal(o)
             return o
         case .path(let span):
-            let r = try select(v, Int(span.start), Int(span.start + span.count))
+            let r = try path(v, span)
             guard r >= 0 else { throw Bail() }
             return r
         }
+    }
+
+    /// `select` over a span of steps; a path of one name (most of them) is looked up here,
+    /// not in a call.
+    @inline(__always)
+    func path(_ root: Int32, _ span: Span) throws(Bail) -> Int32 {
+        if span.count == 1, case .name(let k) = steps[Int(span.start)] {
+            return try tape.member(root, keys.base + Int(k), stepHints + Int(span.start))
+        }
+        return try select(root, Int(span.start), Int(span.start &+ span.count))
     }
 
     /// Follows steps [from, to); -1 when a definite path selects nothing. A wildcard
@@ -246,10 +256,10 @@ public final class TapeLane {
     @inline(__always)
     func read(_ v: TValue, _ input: Int32, _ item: Int32, _ index: Int) throws(Bail) -> Int32 {
         switch v {
-        case .input(let s): return try select(input, Int(s.start), Int(s.start + s.count))
+        case .input(let s): return try path(input, s)
         case .itemValue(let s):
             guard item >= 0 else { throw Bail() }
-            return try select(item, Int(s.start), Int(s.start + s.count))
+            return try path(item, s)
         case .itemIndex:
             guard item >= 0 else { throw Bail() }
             return tape.newInteger(index)
@@ -317,11 +327,15 @@ public final class TapeLane {
             for k in 0..<Int(s.count) {
                 let m = members[Int(s.start) + k]
                 let v: Int32
-                // Most members read a path of the input: followed here, not in a call.
-                if case .value(.input(let span)) = templates[m.template] {
-                    v = try select(input, Int(span.start), Int(span.start &+ span.count))
+                // Most members read a path of the input or the Map item: followed here, not in a call.
+                switch templates[m.template] {
+                case .value(.input(let span)):
+                    v = try path(input, span)
                     guard v >= 0 else { throw Bail() }
-                } else {
+                case .value(.itemValue(let span)) where item >= 0:
+                    v = try path(item, span)
+                    guard v >= 0 else { throw Bail() }
+                default:
                     v = try evaluate(m.template, input, item, itemIndex)
                 }
                 t.links[at &+ 2 &* k] = m.key
