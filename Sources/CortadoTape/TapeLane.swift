@@ -177,13 +177,16 @@ public final class TapeLane {
         let results = t.newArray(count: Int(t.nodes[Int(list)].count))
         let at = Int(t.nodes[Int(results)].first)
         var k = 0
+        var size = 2 &+ max(0, Int(t.nodes[Int(list)].count) &- 1)
         try t.forEachElement(list) { (item) throws(Bail) in
             var input = item
             if s.selector != none { input = try evaluate(s.selector, eff, item, k) }
-            t.links[at + k] = try runMachine(s.processor, input)
+            let r = try runMachine(s.processor, input)
+            t.links[at + k] = r
+            size &+= Int(t.nodes[Int(r)].size)
             k += 1
         }
-        t.seal(results)
+        t.nodes[Int(results)].size = Int32(clamping: size)
         var result = results
         if s.resultSelector != none { result = try evaluate(s.resultSelector, results, -1, 0) }
         return try filter(try applyResultPath(raw, result, s.resultPath), s.output)
@@ -307,11 +310,16 @@ public final class TapeLane {
             t.links[at + 2 * k + 1] = k == existingIndex ? child : v
             k += 1
         }
+        // The size follows from the old one (no second pass over the members).
+        var size = Int(t.nodes[Int(node)].size) &+ Int(t.nodes[Int(child)].size)
         if existing < 0 {
             t.links[at + 2 * k] = key.node
             t.links[at + 2 * k + 1] = child
+            size &+= (count > 0 ? 1 : 0) &+ Int(t.nodes[Int(key.node)].size) &+ 1
+        } else {
+            size &-= Int(t.nodes[Int(existing)].size)
         }
-        t.seal(out)
+        t.nodes[Int(out)].size = Int32(clamping: size)
         return out
     }
 
@@ -324,6 +332,9 @@ public final class TapeLane {
         case .object(let s):
             let o = t.newObject(count: Int(s.count))
             let at = Int(t.nodes[Int(o)].first)
+            // Its size adds up here rather than in a second pass (`seal`): braces, commas,
+            // then each member's key, colon and value.
+            var size = 2 &+ max(0, Int(s.count) &- 1)
             for k in 0..<Int(s.count) {
                 let m = members[Int(s.start) + k]
                 let v: Int32
@@ -340,8 +351,9 @@ public final class TapeLane {
                 }
                 t.links[at &+ 2 &* k] = m.key
                 t.links[at &+ 2 &* k &+ 1] = v
+                size &+= Int(m.keySize) &+ 1 &+ Int(t.nodes[Int(v)].size)
             }
-            t.seal(o)
+            t.nodes[Int(o)].size = Int32(clamping: size)
             return o
         case .array(let s):
             let a = t.newArray(count: Int(s.count))

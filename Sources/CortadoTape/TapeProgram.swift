@@ -49,6 +49,8 @@ struct TMember {
     /// Constant string node of the key.
     var key: Int32
     var template: Int32
+    /// Bytes the key writes (quoted), so a built object's size adds up as it is built.
+    var keySize: Int32
 }
 
 enum TFilter {
@@ -290,7 +292,10 @@ struct TapeCompiler {
         case .literal(let j): compiled = .constant(constant(j))
         case .object(let ms):
             var out: [TMember] = []
-            for m in ms { out.append(TMember(key: constant(.string(m.key)), template: try template(m.value, item: item))) }
+            for m in ms {
+                let key = constant(.string(m.key))
+                out.append(TMember(key: key, template: try template(m.value, item: item), keySize: tape.nodes[Int(key)].size))
+            }
             compiled = .object(Span(start: Int32(code.members.count), count: Int32(out.count)))
             code.members.append(contentsOf: out)
         case .array(let xs):
