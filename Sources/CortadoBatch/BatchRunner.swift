@@ -351,9 +351,9 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
         let trail = lane.trail, times = lane.trailTimes
         for k in trail.indices {
             let pc = Int(trail[k])
-            stats.entered[pc] += 1
+            stats.enteredCounts[pc] += 1
             if k < times.count {
-                stats.nanos[pc] &+= ((k + 1 < times.count ? times[k + 1] : t1) &- times[k]) &* UInt64(ctx.laneTimingScale)
+                stats.nanosSpent[pc] &+= ((k + 1 < times.count ? times[k + 1] : t1) &- times[k]) &* UInt64(ctx.laneTimingScale)
             }
         }
         // Per-state times: every line at first, then one line in 16 counted 16 times (the

@@ -100,7 +100,7 @@ extension Execution {
             }
             if case .raise(let e) = control { control = handle(e, in: f) }
             if let stats = stateStats {
-                if case .park = control {} else { stats.nanos[f.pc] &+= monotonicNanoseconds() &- f.statStart }
+                if case .park = control {} else { stats.nanosSpent[f.pc] &+= monotonicNanoseconds() &- f.statStart }
             }
             switch control {
             case .next(let pc, let output):
@@ -129,7 +129,7 @@ extension Execution {
         let h = program.headers[f.pc]
         if f.resume == .enter {
             if let stats = stateStats {
-                stats.entered[f.pc] += 1
+                stats.enteredCounts[f.pc] += 1
                 f.statStart = monotonicNanoseconds()
             }
             f.enteredTime = now

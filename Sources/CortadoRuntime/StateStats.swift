@@ -5,21 +5,49 @@ import Glibc
 /// Per-state entry counts and time, indexed by pc. One instance per worker thread
 /// (not thread-safe); the metrics layer merges them.
 public final class StateStats {
-    /// Times each state was entered.
-    public var entered: [Int]
+    public let count: Int
+    /// Times each state was entered. (Raw storage: updated for every state of every line,
+    /// where an array's copy-on-write check cost a call per update.)
+    public let enteredCounts: UnsafeMutablePointer<Int>
     /// Nanoseconds spent in each state (entry to exit, parked time included).
-    public var nanos: [UInt64]
+    public let nanosSpent: UnsafeMutablePointer<UInt64>
 
     public init(stateCount: Int) {
-        entered = Array(repeating: 0, count: stateCount)
-        nanos = Array(repeating: 0, count: stateCount)
+        count = stateCount
+        enteredCounts = .allocate(capacity: max(stateCount, 1))
+        enteredCounts.initialize(repeating: 0, count: max(stateCount, 1))
+        nanosSpent = .allocate(capacity: max(stateCount, 1))
+        nanosSpent.initialize(repeating: 0, count: max(stateCount, 1))
+    }
+
+    deinit {
+        enteredCounts.deallocate()
+        nanosSpent.deallocate()
+    }
+
+    /// The entry counts as an array (reading and setting them whole: reports and tests).
+    public var entered: [Int] {
+        get { Array(UnsafeBufferPointer(start: enteredCounts, count: count)) }
+        set { for i in 0..<min(count, newValue.count) { enteredCounts[i] = newValue[i] } }
+    }
+
+    /// The times as an array (reports and tests).
+    public var nanos: [UInt64] {
+        get { Array(UnsafeBufferPointer(start: nanosSpent, count: count)) }
+        set { for i in 0..<min(count, newValue.count) { nanosSpent[i] = newValue[i] } }
+    }
+
+    /// Zeroes every count and time.
+    public func reset() {
+        enteredCounts.update(repeating: 0, count: count)
+        nanosSpent.update(repeating: 0, count: count)
     }
 
     /// Adds `other` into this one and zeroes `other`.
     public func absorb(_ other: StateStats) {
-        for i in 0..<min(entered.count, other.entered.count) {
-            entered[i] += other.entered[i]; other.entered[i] = 0
-            nanos[i] &+= other.nanos[i]; other.nanos[i] = 0
+        for i in 0..<min(count, other.count) {
+            enteredCounts[i] += other.enteredCounts[i]; other.enteredCounts[i] = 0
+            nanosSpent[i] &+= other.nanosSpent[i]; other.nanosSpent[i] = 0
         }
     }
 }

@@ -8,7 +8,9 @@
 /// One loop with an explicit stack of open containers, and every cursor in a local: a
 /// recursive parser spent more on calls and on reloading its state than on the bytes.
 struct TapeParser {
-    let tape: Tape
+    /// (Unowned: the parser is a local of a call on the tape, which outlives it; a strong
+    /// reference cost a retain and a release per line.)
+    unowned(unsafe) let tape: Tape
     let p: UnsafePointer<UInt8>
     let from: Int
     let end: Int

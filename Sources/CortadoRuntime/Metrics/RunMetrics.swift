@@ -77,8 +77,7 @@ public final class WorkerMetrics {
         succeeded = 0; failed = 0; timedOut = 0
         latencyCount = 0; maxNanos = 0
         if overflowUsed { overflow.reset(); overflowUsed = false }
-        for i in stateStats.entered.indices { stateStats.entered[i] = 0 }
-        for i in stateStats.nanos.indices { stateStats.nanos[i] = 0 }
+        stateStats.reset()
     }
 }
 
@@ -153,9 +152,9 @@ public final class RunMetrics: @unchecked Sendable {
                 t.histogram.record(min(w.latencies[i], LatencyHistogram.highest))
             }
             let ws = w.stateStats
-            for pc in 0..<min(t.entered.count, ws.entered.count, ws.nanos.count) {
-                t.entered[pc] += ws.entered[pc]
-                t.nanos[pc] &+= ws.nanos[pc]
+            for pc in 0..<min(t.entered.count, ws.count) {
+                t.entered[pc] += ws.enteredCounts[pc]
+                t.nanos[pc] &+= ws.nanosSpent[pc]
             }
         }
         w.reset()
