@@ -85,8 +85,11 @@ public struct UnsafeVec<T> {
     }
 
     /// Makes room for at least `minimum` values in all.
-    public mutating func grow(_ minimum: Int) {
-        if minimum <= capacity { return }
+    @inline(__always) public mutating func grow(_ minimum: Int) {
+        if minimum > capacity { reallocate(minimum) }
+    }
+
+    @inline(never) mutating func reallocate(_ minimum: Int) {
         let newCapacity = max(capacity * 2, minimum)
         let b = UnsafeMutablePointer<T>.allocate(capacity: newCapacity)
         b.moveInitialize(from: base, count: count)
