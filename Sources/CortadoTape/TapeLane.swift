@@ -310,13 +310,15 @@ public final class TapeLane {
             t.links[at + 2 * k + 1] = k == existingIndex ? child : v
             k += 1
         }
-        // The size follows from the old one (no second pass over the members).
-        var size = Int(t.nodes[Int(node)].size) &+ Int(t.nodes[Int(child)].size)
+        // The size follows from the old one (no second pass over the members). A saturated
+        // size stays saturated: the members' true sizes are not known, so nothing is taken off.
+        let old = t.nodes[Int(node)].size
+        var size = Int(old) &+ Int(t.nodes[Int(child)].size)
         if existing < 0 {
             t.links[at + 2 * k] = key.node
             t.links[at + 2 * k + 1] = child
             size &+= (count > 0 ? 1 : 0) &+ Int(t.nodes[Int(key.node)].size) &+ 1
-        } else {
+        } else if old < Int32.max {
             size &-= Int(t.nodes[Int(existing)].size)
         }
         t.nodes[Int(out)].size = Int32(clamping: size)

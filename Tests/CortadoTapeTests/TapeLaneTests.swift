@@ -160,6 +160,25 @@ struct LaneTestError: Error, CustomStringConvertible {
         #expect(Lane.agree(p, lane, #"{"a":"hi","b":"x"}"#))
     }
 
+    /// Sizes saturate at Int32.max (values built by reference, like 20,000 Map items that
+    /// each hold the whole input, are far larger than their line). Replacing a member of
+    /// such a value keeps its size saturated, so the line hands over instead of being
+    /// written into room made for the size the subtraction gave (it was 1 byte here).
+    @Test func aSaturatedSizeStaysSaturatedWhenAMemberIsReplaced() throws {
+        let p = try Lane.program("""
+            {"StartAt":"M","States":{
+              "M":{"Type":"Map","ItemsPath":"$.items","ItemSelector":{"all.$":"$"},"ResultPath":"$.big","Next":"P",
+                "ItemProcessor":{"ProcessorConfig":{"Mode":"INLINE"},"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}}},
+              "P":{"Type":"Pass","Result":1,"ResultPath":"$.big","End":true}}}
+            """)
+        let lane = try Lane.lane(p)
+        let items = Array(repeating: "0", count: 20_000).joined(separator: ",")
+        let line = #"{"items":[\#(items)],"pad":"\#(String(repeating: "x", count: 110_000))"}"#
+        #expect(Lane.run(lane, line) == nil)
+        // A small line through the same program stays on the lane.
+        #expect(Lane.agree(p, lane, #"{"items":[1,2],"pad":"x"}"#))
+    }
+
     @Test func formatValuesFromNestedObjects() throws {
         let p = try Lane.program(#"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"r.$":"States.Format('a={} b={} c={}', $.x.fst, $.y.snd, $.x.snd)"},"End":true}}}"#)
         let lane = try Lane.lane(p)
