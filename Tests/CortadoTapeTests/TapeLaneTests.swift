@@ -148,8 +148,6 @@ struct LaneTestError: Error, CustomStringConvertible {
         #expect(Lane.general(p, number)?.output?["greeting"] == "Hello n, your order 1 is in")
     }
 
-    /// Regression: reading a value inside a lazily parsed object expands it, which adds
-    /// links; Format kept its values at the end of the links and read back the wrong one.
     /// Text built with bytes that need escapes (a Format piece with a quote and a newline)
     /// is sized and written as the general engine's writer writes it.
     @Test func formatTextThatNeedsEscapesIsWrittenAsTheWriterWritesIt() throws {
@@ -179,6 +177,8 @@ struct LaneTestError: Error, CustomStringConvertible {
         #expect(Lane.agree(p, lane, #"{"items":[1,2],"pad":"x"}"#))
     }
 
+    /// Regression: reading a value inside a lazily parsed object expands it, which adds
+    /// links; Format kept its values at the end of the links and read back the wrong one.
     @Test func formatValuesFromNestedObjects() throws {
         let p = try Lane.program(#"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"r.$":"States.Format('a={} b={} c={}', $.x.fst, $.y.snd, $.x.snd)"},"End":true}}}"#)
         let lane = try Lane.lane(p)
