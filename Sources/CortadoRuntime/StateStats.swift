@@ -42,14 +42,6 @@ public final class StateStats {
         enteredCounts.update(repeating: 0, count: count)
         nanosSpent.update(repeating: 0, count: count)
     }
-
-    /// Adds `other` into this one and zeroes `other`.
-    public func absorb(_ other: StateStats) {
-        for i in 0..<min(count, other.count) {
-            enteredCounts[i] += other.enteredCounts[i]; other.enteredCounts[i] = 0
-            nanosSpent[i] &+= other.nanosSpent[i]; other.nanosSpent[i] = 0
-        }
-    }
 }
 
 /// Monotonic nanoseconds (for durations, never for timestamps).

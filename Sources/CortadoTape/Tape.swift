@@ -330,7 +330,7 @@ final class Tape {
         for k in 0..<Int(n.count) {
             let kn = l[k &* 2]
             var hit = kn == key.pointee.node
-            if !hit { hit = try keyEquals(kn, key.pointee) }
+            if !hit { hit = try keyEquals(kn, key) }
             if hit {
                 hint.pointee = Int32(truncatingIfNeeded: k)
                 return l[k &* 2 &+ 1]
@@ -353,18 +353,15 @@ final class Tape {
     }
 
     @inline(__always)
-    func keyEquals(_ i: Int32, _ key: Key) throws(Bail) -> Bool {
+    func keyEquals(_ i: Int32, _ name: UnsafePointer<Key>) throws(Bail) -> Bool {
         let n = nodes[Int(i)]
+        let key = name.pointee
         if n.kind == .string && !n.escaped {
+            // In a line with 8 bytes after the opening quote, `lineKeyEquals` is exact.
+            if n.src == .line && Int(n.start) &+ 9 <= lineCount { return lineKeyEquals(i, name) }
             // Quotes included, so the lengths differ by two.
             guard n.end - n.start == key.count + 2 else { return false }
             let c = Int(key.count)
-            if n.src == .line && Int(n.start) &+ 9 <= lineCount {
-                // In a line with 8 bytes after the opening quote: one masked 8-byte compare.
-                let w = UnsafeRawPointer(lineBase + (Int(n.start) &+ 1)).loadUnaligned(as: UInt64.self)
-                if c < 8 { return w & ((1 &<< UInt64(c &* 8)) &- 1) == key.prefix }
-                return w == key.prefix && (c == 8 || memcmp(lineBase + (Int(n.start) &+ 9), key.bytes + 8, c &- 8) == 0)
-            }
             let p = base(n.src) + Int(n.start) + 1
             if c >= 8 {
                 if UnsafeRawPointer(p).loadUnaligned(as: UInt64.self) != key.prefix { return false }
