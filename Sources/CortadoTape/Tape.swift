@@ -179,12 +179,9 @@ final class Tape {
     var lineCompact = true
     /// Scratch for parsing: the open containers.
     var frames = UnsafeVec<TapeParser.Frame>(capacity: 32)
-    /// Scratch for parsing a line: where its quotes are.
-    var quotes = UnsafeVec<UInt32>(capacity: 256)
 
     deinit {
         nodes.free(); links.free(); scratch.free(); constants.free(); out.free(); entryStack.free(); frames.free()
-        quotes.free()
     }
 
     func reset() {

@@ -1,3 +1,4 @@
+import CCortadoScan
 import CortadoASL
 import CortadoJSON
 import CortadoRuntime
@@ -348,15 +349,37 @@ struct LaneTestError: Error, CustomStringConvertible {
         #expect(kept > total / 20, "kept \(kept) of \(total)")
     }
 
-    /// The compact parser (quotes found 16 bytes at a time) builds exactly the tape the
-    /// byte-by-byte parser builds, and takes exactly the lines it takes — on mutated lines
-    /// and on lines with whitespace, escapes, control bytes and non-ASCII text.
+    /// The C compact parser writes `Node`s and `NodeKind` raw values: both sides must agree
+    /// on the layout.
+    @Test func compactParserAndNodeShareTheirLayout() {
+        #expect(MemoryLayout<Node>.size == MemoryLayout<cortado_node>.size)
+        #expect(MemoryLayout<Node>.stride == MemoryLayout<cortado_node>.stride)
+        let offsets: [(PartialKeyPath<Node>, PartialKeyPath<cortado_node>)] = [
+            (\.kind, \.kind), (\.src, \.src), (\.escaped, \.escaped), (\.start, \.start), (\.end, \.end),
+            (\.count, \.count), (\.first, \.first), (\.size, \.size),
+        ]
+        for (a, b) in offsets { #expect(MemoryLayout<Node>.offset(of: a) == MemoryLayout<cortado_node>.offset(of: b)) }
+        let kinds: [(NodeKind, Int32)] = [(.null, CORTADO_KIND_NULL), (.yes, CORTADO_KIND_TRUE), (.no, CORTADO_KIND_FALSE),
+                                          (.number, CORTADO_KIND_NUMBER), (.string, CORTADO_KIND_STRING),
+                                          (.object, CORTADO_KIND_OBJECT), (.array, CORTADO_KIND_ARRAY)]
+        for (k, c) in kinds { #expect(Int32(k.rawValue) == c) }
+        #expect(Source.line.rawValue == 0)
+        #expect(TapeParser.maxDepth == Int(CORTADO_COMPACT_MAX_DEPTH))
+    }
+
+    /// The compact parser (one pass in C, a string's end found 16 bytes at a time) builds
+    /// exactly the tape the byte-by-byte parser builds, and takes exactly the lines it
+    /// takes — on mutated lines and on lines with whitespace, escapes, control bytes,
+    /// non-ASCII text, and strings longer than the 16-byte search (a mutation inside
+    /// them lands at every offset of it).
     @Test func compactParserBuildsTheSameTape() throws {
         var rng = SplitMix64(seed: 11)
         let fast = Tape(), slow = Tape()
         var compared = 0
         for seed in Self.seeds + [#"{"a":"x\ty"}"#, "{\"a\":\"x\ty\"}", #"{"k":"Søren Núñez","n":[1,2,{"o":{"p":null}}]}"#,
-                                  #"{"a": 1, "b": [1, 2], "c": {"d": "e f"}}"#, #"{"a":1, "b":2}"#, #"{"a:b":1,"c":{"d" :2}}"#] {
+                                  #"{"a": 1, "b": [1, 2], "c": {"d": "e f"}}"#, #"{"a":1, "b":2}"#, #"{"a:b":1,"c":{"d" :2}}"#,
+                                  #"{"description":"a string well past sixteen bytes, and then some more","n":[1.5e3,-0,0.25]}"#,
+                                  #"["0123456789abcdef","0123456789abcde","0123456789abcdefg","ñ123456789abcdef€"]"#] {
             let base = Array(seed.utf8)
             for round in 0..<1500 {
                 var b = base
