@@ -115,7 +115,7 @@ int32_t cortado_parse_compact(const uint8_t *p, size_t length, cortado_node *nod
     int depth = 0;
     int32_t *topBase = entries;
     int32_t topNode = -1, topIsObject = 0;
-    // One node: the first four bytes (kind; source 0, a line; not escaped) in one store
+    // One node: the first four bytes (kind; source 0, a line; not escaped, not interned) in one store
     // (little-endian: the kind is its first byte).
 #define EMIT(k, from, to) do { \
         cortado_node *const nd_ = nodes + ni++; \

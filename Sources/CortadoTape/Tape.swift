@@ -32,6 +32,10 @@ struct Node {
     /// yet checked for duplicates (`checkKeys`, before its members are first read or it is
     /// written).
     var escaped: Bool
+    /// A program's string constant made by `TapeProgram.constant`, which makes one node per
+    /// text: two such nodes that differ differ in their text (so a key look-up passes them
+    /// by their index, without reading bytes).
+    var interned = false
     /// Parsed: first byte. Built: unused.
     var start: Int32
     /// Parsed: one past the last byte. Built: unused.
@@ -326,8 +330,9 @@ final class Tape {
         let l = links.base + Int(n.first)
         for k in 0..<Int(n.count) {
             let kn = l[k &* 2]
+            // (A key's node is always interned.)
             var hit = kn == key.pointee.node
-            if !hit { hit = try keyEquals(kn, key) }
+            if !hit && !nodes[Int(kn)].interned { hit = try keyEquals(kn, key) }
             if hit {
                 hint.pointee = Int32(truncatingIfNeeded: k)
                 return l[k &* 2 &+ 1]

@@ -210,6 +210,7 @@ struct TapeCompiler {
         let text = v.serialized
         if let n = constants[text] { return n }
         let n = tape.addConstant(v)
+        if case .string = v { tape.nodes[Int(n)].interned = true }
         constants[text] = n
         return n
     }

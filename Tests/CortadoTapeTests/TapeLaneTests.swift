@@ -217,6 +217,27 @@ struct LaneTestError: Error, CustomStringConvertible {
         #expect(Lane.run(assign, #"{"b":{"x":1}}"#) == #"{"b":{"x":1,"y":1}}"#)
     }
 
+    /// Duplicate keys are found wherever they sit among up to 16 keys (every pair compared)
+    /// and among more (a filter, then bytes), also when keys share their first 8 bytes or
+    /// their length; keys that differ only past their first 8 bytes are not duplicates.
+    @Test func duplicateKeysAreFoundAmongFewAndManyKeys() throws {
+        let p = try Lane.program(#"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#)
+        let lane = try Lane.lane(p)
+        for n in [2, 3, 9, 16, 17, 40] {
+            let names = (0..<n).map { k in k % 3 == 0 ? "customer_field_\(k)" : (k % 3 == 1 ? "k\(k)" : "abcdefgh\(k)") }
+            let unique = "{" + names.map { #""\#($0)":1"# }.joined(separator: ",") + "}"
+            #expect(Lane.agree(p, lane, unique), "\(n) distinct keys")
+            for (a, b) in [(0, n - 1), (n / 2, n / 2 + 1), (n - 2, n - 1)] where a < b && b < n {
+                var dup = names
+                dup[b] = dup[a]
+                let line = "{" + dup.map { #""\#($0)":1"# }.joined(separator: ",") + "}"
+                #expect(Lane.run(lane, line) == nil, "\(n) keys, #\(b) repeats #\(a)")
+            }
+        }
+        #expect(Lane.agree(p, lane, #"{"customer_id":1,"customer_nm":2,"customer_i":3,"":4,"c":5}"#))
+        #expect(Lane.run(lane, #"{"":1,"a":2,"":3}"#) == nil)
+    }
+
     @Test func unsupportedProgramsStayOnTheGeneralEngine() throws {
         for d in [
             #"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:f","End":true}}}"#,
@@ -238,6 +259,25 @@ struct LaneTestError: Error, CustomStringConvertible {
         #expect(Lane.agree(p, lane, #"{"a":1,"b":2}"#))
         #expect(Lane.run(lane, #"{"x":5}"#) == nil)  // a number on the way: the general engine's conflict error
         #expect(Lane.general(p, #"{"x":5}"#)?.status == .failed)
+    }
+
+    /// Keys a look-up passes by node index (interned constants: a name and a template's
+    /// keys) and keys it must read (a constant object's, a line's): the named member is
+    /// found, replaced or added either way.
+    @Test func membersAreFoundWhateverNodesTheirKeysAre() throws {
+        let p = try Lane.program(#"""
+            {"StartAt":"A","States":{
+              "A":{"Type":"Pass","Result":{"lane":"x","sla":1},"ResultPath":"$.r","Next":"B"},
+              "B":{"Type":"Pass","Result":2,"ResultPath":"$.r.sla","Next":"C"},
+              "C":{"Type":"Pass","Parameters":{"sla":3,"lane.$":"$.r.lane","in.$":"$.in","r.$":"$.r"},"Next":"D"},
+              "D":{"Type":"Pass","Result":4,"ResultPath":"$.sla","Next":"E"},
+              "E":{"Type":"Pass","Result":5,"ResultPath":"$.in.sla","Next":"F"},
+              "F":{"Type":"Pass","Result":6,"ResultPath":"$.new","End":true}}}
+            """#)
+        let lane = try Lane.lane(p)
+        let line = #"{"in":{"lane":"y","sla":0}}"#
+        #expect(Lane.run(lane, line) == #"{"sla":4,"lane":"x","in":{"lane":"y","sla":5},"r":{"lane":"x","sla":2},"new":6}"#)
+        #expect(Lane.agree(p, lane, line))
     }
 
     /// Regression: ResultPath replaced every member holding the same value node, not just
@@ -355,7 +395,7 @@ struct LaneTestError: Error, CustomStringConvertible {
         #expect(MemoryLayout<Node>.size == MemoryLayout<cortado_node>.size)
         #expect(MemoryLayout<Node>.stride == MemoryLayout<cortado_node>.stride)
         let offsets: [(PartialKeyPath<Node>, PartialKeyPath<cortado_node>)] = [
-            (\.kind, \.kind), (\.src, \.src), (\.escaped, \.escaped), (\.start, \.start), (\.end, \.end),
+            (\.kind, \.kind), (\.src, \.src), (\.escaped, \.escaped), (\.interned, \.interned), (\.start, \.start), (\.end, \.end),
             (\.count, \.count), (\.first, \.first), (\.size, \.size),
         ]
         for (a, b) in offsets { #expect(MemoryLayout<Node>.offset(of: a) == MemoryLayout<cortado_node>.offset(of: b)) }

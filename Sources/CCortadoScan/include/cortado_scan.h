@@ -13,7 +13,7 @@ int cortado_utf8_valid(const uint8_t *p, size_t n);
 
 /// A tape node as `CortadoTape.Node` lays it out (a test checks the two agree).
 typedef struct {
-    uint8_t kind, src, escaped, unused;
+    uint8_t kind, src, escaped, interned;
     int32_t start, end, count, first, size;
 } cortado_node;
 
