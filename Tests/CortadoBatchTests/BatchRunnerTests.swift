@@ -1,9 +1,10 @@
 import CortadoASL
-import CortadoBatch
+@testable import CortadoBatch
 import CortadoJSON
 import CortadoPath
 import CortadoRuntime
 import Foundation
+import Synchronization
 import Testing
 
 /// Temp files and a compiled program for batch tests.
@@ -274,4 +275,23 @@ final class Counter: @unchecked Sendable {
     private var n = 0
     func add() { lock.lock(); n += 1; lock.unlock() }
     var value: Int { lock.lock(); defer { lock.unlock() }; return n }
+}
+
+/// The runner's threads carry names (`top -H`, `perf`, debuggers show them).
+@Suite struct ThreadNameTests {
+    @Test func aThreadNamesItself() throws {
+        #if os(Linux)
+        let seen = Mutex<String?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let t = Thread {
+            nameThread("cortado-test-name-too-long")
+            seen.withLock { $0 = try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8) }
+            done.signal()
+        }
+        t.start()
+        done.wait()
+        // Linux keeps 15 bytes of a name.
+        #expect(seen.withLock { $0 } == "cortado-test-na\n")
+        #endif
+    }
 }
