@@ -196,7 +196,8 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
             }
         }
         readerThread.start()
-        nameThread("cortado-writer")
+        // (The writer keeps the calling thread's name: on the main thread that is the
+        // process's own, which ps, pgrep -x and killall match.)
         let end = writer.run()
 
         for _ in 0..<config.workers { jobs.push(.stop) }

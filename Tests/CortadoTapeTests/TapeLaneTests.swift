@@ -217,9 +217,10 @@ struct LaneTestError: Error, CustomStringConvertible {
         #expect(Lane.run(assign, #"{"b":{"x":1}}"#) == #"{"b":{"x":1,"y":1}}"#)
     }
 
-    /// Duplicate keys are found wherever they sit among up to 16 keys (every pair compared)
-    /// and among more (a filter, then bytes), also when keys share their first 8 bytes or
-    /// their length; keys that differ only past their first 8 bytes are not duplicates.
+    /// Duplicate keys are found wherever they sit, among few keys and many (a 64-bit filter
+    /// over each key's first bytes and length, then bytes), also when keys share their
+    /// first 8 bytes or their length; keys that differ only past their first 8 bytes are
+    /// not duplicates.
     @Test func duplicateKeysAreFoundAmongFewAndManyKeys() throws {
         let p = try Lane.program(#"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#)
         let lane = try Lane.lane(p)
