@@ -7,13 +7,15 @@ import Foundation
 import Synchronization
 import Testing
 
-/// Temp files and a compiled program for batch tests.
-struct BatchFixture {
+/// Temp files and a compiled program for batch tests; the files go when the fixture does
+/// (every run of the suite left a directory per test behind).
+final class BatchFixture {
     let dir: String
     init() {
         dir = NSTemporaryDirectory() + "cortado-batch-\(UUID().uuidString)"
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     }
+    deinit { try? FileManager.default.removeItem(atPath: dir) }
 
     func file(_ name: String, _ text: String) -> String {
         let p = dir + "/" + name

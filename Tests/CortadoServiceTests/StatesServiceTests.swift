@@ -2,6 +2,7 @@ import CortadoJSON
 import CortadoRuntime
 import CortadoService
 import CortadoTasks
+import Foundation
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -263,6 +264,7 @@ let approval = #"""
 
     @Test func aRestartedServiceResumesWaitingExecutionsWithTheSameTokens() async throws {
         let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let before = try API(dataDirectory: dir)
         let machine = await before.create("two", Self.twoApprovals)
         var executions: [String] = []
