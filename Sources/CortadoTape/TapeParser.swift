@@ -19,7 +19,7 @@ struct TapeParser {
     var whitespace = 0
     /// A line is tried with `parseCompact` first.
     var compact = true
-    static let maxDepth = 256
+    static let maxDepth = Int(CORTADO_COMPACT_MAX_DEPTH)
 
     init(tape: Tape, base: UnsafePointer<UInt8>, from: Int, to: Int, src: Source) {
         self.tape = tape; self.p = base; self.from = from; self.end = to; self.src = src
@@ -343,7 +343,10 @@ struct TapeParser {
         }
     }
 
-    /// The end of an RFC 8259 number starting at `i`, or nil.
+    /// The end of an RFC 8259 number starting at `i`, or nil. (Its twin for compact lines is
+    /// `number_end` in Sources/CCortadoScan/scan.c: calling that one from here, even inlined
+    /// from the header, cost whitespace lines ~190 instructions; `compactParserBuildsTheSameTape`
+    /// holds the two to one grammar.)
     @inline(__always)
     static func scanNumber(_ p: UnsafePointer<UInt8>, _ from: Int, _ end: Int) -> Int? {
         var i = from

@@ -29,7 +29,7 @@ typedef struct {
 /// `cortado_parse_compact` results other than a root node.
 #define CORTADO_COMPACT_REFUSED (-1)
 #define CORTADO_COMPACT_UNSURE (-2)
-/// Deepest nesting the compact parser takes (as `TapeParser.maxDepth`).
+/// Deepest nesting either tape parser takes (`TapeParser.maxDepth` is this).
 #define CORTADO_COMPACT_MAX_DEPTH 256
 
 /// Parses a compact JSON line p[0..<n] (no whitespace between tokens, no escapes, no
