@@ -9,7 +9,7 @@ import Testing
 
     static var events: String? {
         guard FileManager.default.fileExists(atPath: bench + "/gen_events.py") else { return nil }
-        let path = NSTemporaryDirectory() + "cortado-bench-events-\(getpid()).jsonl"
+        let path = CortadoBinary.tempDirectory + "/bench-events.jsonl"
         if !FileManager.default.fileExists(atPath: path) {
             // Written under a private name and renamed: parallel test cases never see a partial file.
             let tmp = path + ".\(UUID().uuidString)"

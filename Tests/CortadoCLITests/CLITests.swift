@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -44,8 +45,18 @@ enum CortadoBinary {
         return ((status >> 8) & 0xff, String(decoding: out, as: UTF8.self))
     }
 
+    /// One directory for this test process's files, removed when the process exits (the
+    /// tests' files, and the outputs and checkpoints `cortado` writes next to them).
+    static let tempDirectory: String = {
+        let dir = NSTemporaryDirectory() + "cortado-cli-test-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "cortado-cli-test-\(getpid())") }
+        return dir
+    }()
+
+    /// A file named `name` holding `contents`, in `tempDirectory`.
     static func temp(_ name: String, _ contents: String) -> String {
-        let path = "/tmp/cortado-cli-test-\(getpid())-\(name)"
+        let path = tempDirectory + "/" + name
         let f = fopen(path, "wb")!
         fputs(contents, f)
         fclose(f)
