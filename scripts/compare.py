@@ -33,6 +33,13 @@ ONE_PASS = '{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}'
 
 def timed(argv, stdin_path, stdout_path):
     """Runs argv with files as stdin/stdout; returns (seconds, peak RSS in MiB)."""
+    # Each command starts from the same state: its previous round's output removed (not
+    # truncated by the open below, which frees its blocks while the clock runs) and every
+    # earlier command's output flushed to disk, so the kernel's writeback of those (a few
+    # GB over a run) does not take CPU from whichever command runs next.
+    if os.path.exists(stdout_path):
+        os.remove(stdout_path)
+    os.sync()
     with open(stdin_path, "rb") as fin, open(stdout_path, "wb") as fout, open(stdout_path + ".err", "wb") as ferr:
         t0 = time.perf_counter()
         p = subprocess.Popen(argv, stdin=fin, stdout=fout, stderr=ferr)
