@@ -32,6 +32,9 @@ public struct APIError: Error, Sendable, Equatable {
     public static func unknownOperation(_ target: String) -> APIError {
         APIError("UnknownOperationException", "Unknown operation: \(target)")
     }
+    /// An action the machine's type does not support (StartSyncExecution on STANDARD,
+    /// ListExecutions on EXPRESS).
+    public static let typeNotSupported = APIError("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
     public static func serialization(_ message: String) -> APIError { APIError("SerializationException", message) }
     public static func internalFailure(_ message: String) -> APIError { APIError("InternalFailure", message, status: 500) }
 }

@@ -298,9 +298,7 @@ public final class StatesService: @unchecked Sendable {
     func startExecution(_ r: APIRequest, sync: Bool) throws(APIError) -> (ExecutionRecord, Bool) {
         let arn = try r.arn("stateMachineArn", kind: "stateMachine")
         let m = try machine(arn)
-        if sync, m.type != "EXPRESS" {
-            throw APIError("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
-        }
+        if sync, m.type != "EXPRESS" { throw APIError.typeNotSupported }
         let name = try r.string("name", maxLength: 80) ?? UUID4.random()
         try Names.check(name, what: "execution")
         let inputText = try r.string("input", maxLength: 262_144) ?? "{}"
@@ -388,8 +386,8 @@ public final class StatesService: @unchecked Sendable {
         let arn = try r.arn("stateMachineArn", kind: "stateMachine")
         let filter = try r.string("statusFilter")
         let limit = try r.int("maxResults", range: 0...1000) ?? 0
-        let known = tables.withLock { $0.machines[arn] != nil }
-        guard known else { throw APIError.stateMachineDoesNotExist(arn) }
+        // AWS: "This API action is not supported by EXPRESS state machines."
+        if try machine(arn).type == "EXPRESS" { throw APIError.typeNotSupported }
         var list = Array(tables.withLock { $0.executionsByMachine[arn] ?? [] }.reversed())
         if let filter { list = list.filter { $0.status == filter } }
         let (page, next) = try paginate(list.count, limit: limit, token: r.string("nextToken"))

@@ -243,6 +243,16 @@ let approval = #"""
         #expect(f["cause"] == "C")
     }
 
+    @Test func listExecutionsRejectsExpressMachines() async throws {
+        // AWS: "This API action is not supported by EXPRESS state machines."
+        let api = try API()
+        let machine = await api.create("express", #"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#, type: "EXPRESS")
+        _ = await api.call("StartSyncExecution", ["stateMachineArn": .string(machine)])
+        #expect(await api.errorCode("ListExecutions", ["stateMachineArn": .string(machine)]) == "StateMachineTypeNotSupported")
+        let standard = await api.create("standard", #"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#)
+        #expect(await api.call("ListExecutions", ["stateMachineArn": .string(standard)])["executions"] == .array([]))
+    }
+
     @Test func startingTheSameNameTwice() async throws {
         let api = try API()
         let machine = await api.create("approve", approval)
