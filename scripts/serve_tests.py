@@ -254,6 +254,9 @@ def test_boto3(a, rep, work):
         code, msg, _ = client_error(c.start_sync_execution, stateMachineArn=sm_arn, input="{}")
         rep.check("boto3 StartSyncExecution on STANDARD -> StateMachineTypeNotSupported",
                   code == "StateMachineTypeNotSupported", f"{code}: {msg}")
+        code, msg, _ = client_error(c.list_executions, stateMachineArn=ex_arn)
+        rep.check("boto3 ListExecutions on EXPRESS -> StateMachineTypeNotSupported",
+                  code == "StateMachineTypeNotSupported", f"{code}: {msg}")
 
         # --- error shapes
         missing = ACCOUNT_EX + "approval:no-such-execution"
