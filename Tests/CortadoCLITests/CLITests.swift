@@ -50,7 +50,8 @@ enum CortadoBinary {
     static let tempDirectory: String = {
         let dir = NSTemporaryDirectory() + "cortado-cli-test-\(getpid())"
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "cortado-cli-test-\(getpid())") }
+        // (A C function captures nothing; by exit the static holds `dir`.)
+        atexit { try? FileManager.default.removeItem(atPath: CortadoBinary.tempDirectory) }
         return dir
     }()
 
