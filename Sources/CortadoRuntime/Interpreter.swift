@@ -172,7 +172,7 @@ extension Execution {
             for c in s.choices {
                 // A closure literal, not a stored one: it captures `lazyContext` on the stack
                 // (a stored closure boxed it and allocated its context for every Choice).
-                let matched = c.rule.evaluate { p in
+                let matched = try c.rule.evaluate { p in
                     if p.isContextPath {
                         if lazyContext == nil { lazyContext = self.context(f) }
                         return p.evaluate(lazyContext!)
@@ -467,20 +467,8 @@ extension Execution {
     }
 
     func failField(_ field: FailField, field name: String, _ f: Frame) throws(ASLError) -> String? {
-        switch field {
-        case .none: return nil
-        case .literal(let s): return s
-        case .path(let p):
-            let root = p.isContextPath ? context(f) : f.input
-            guard let v = p.evaluate(root) else {
-                throw ASLError.runtime(
-                    "The JSONPath '\(p.source)' specified for the field '\(name)' could not be found in the input '\(root.serialized)'")
-            }
-            return v.stringValue ?? v.serialized
-        case .intrinsic(let call):
-            let v = try call.evaluate(input: f.input, context: { self.context(f) })
-            return v.stringValue ?? v.serialized
-        }
+        try field.text(field: name, input: f.input, root: { p in p.isContextPath ? self.context(f) : f.input },
+                       context: { self.context(f) })
     }
 
     func mapInt(_ v: DynamicValue<Int>, _ input: JSON, _ f: Frame, field: String) throws(ASLError) -> Int {

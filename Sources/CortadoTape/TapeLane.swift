@@ -409,6 +409,9 @@ public final class TapeLane {
 
     // MARK: - Choice
 
+    /// A Choice rule over the tape. A Variable or `*Path` operand that selects nothing is an
+    /// error on AWS (`ChoiceRule.invalidPath`; only IsPresent tests for it): the line goes to
+    /// the general engine, which raises it.
     func matches(_ index: Int32, _ input: Int32) throws(Bail) -> Bool {
         let t = tape
         switch rules[index] {
@@ -420,26 +423,24 @@ public final class TapeLane {
             return false
         case .not(let x): return !(try matches(x, input))
         case .stringEquals(let v, let key):
-            let n = try read(v, input, -1, 0)
-            guard n >= 0 else { return false }
+            let n = try present(read(v, input, -1, 0))
             let kind = t.nodes[Int(n)].kind
             guard kind == .string || kind == .text else { return false }
             let c = try t.stringContent(n)
             let k = keys[key]
             return c.count == Int(k.count) && (c.isEmpty || memcmp(c.baseAddress!, k.bytes, c.count) == 0)
         case .numeric(let v, let op, let rhs):
-            let n = try read(v, input, -1, 0)
-            guard n >= 0, t.nodes[Int(n)].kind == .number else { return false }
+            let n = try present(read(v, input, -1, 0))
+            guard t.nodes[Int(n)].kind == .number else { return false }
             return ChoiceRule.numericCompare(TapeLane.double(t, t.nodes[Int(n)]), op, rhs)
         case .booleanEquals(let v, let b):
-            let n = try read(v, input, -1, 0)
-            guard n >= 0 else { return false }
+            let n = try present(read(v, input, -1, 0))
             let kind = t.nodes[Int(n)].kind
             return (kind == .yes && b) || (kind == .no && !b)
         case .kind(let v, let op, let expected):
             let n = try read(v, input, -1, 0)
             if op == .isPresent { return (n >= 0) == expected }
-            guard n >= 0 else { return false }
+            _ = try present(n)
             let kind = t.nodes[Int(n)].kind
             let holds: Bool
             switch op {
@@ -450,10 +451,17 @@ public final class TapeLane {
             }
             return holds == expected
         case .general(let v, let op, let operand):
-            let n = try read(v, input, -1, 0)
-            let m = try read(operand, input, -1, 0)
-            return ChoiceRule.compare(n >= 0 ? try t.materialize(n) : nil, op, m >= 0 ? try t.materialize(m) : nil)
+            let n = try present(read(v, input, -1, 0))
+            let m = try present(read(operand, input, -1, 0))
+            return ChoiceRule.compare(try t.materialize(n), op, try t.materialize(m))
         }
+    }
+
+    /// A node a Choice rule read; a path that selected nothing (-1) hands the line over.
+    @inline(__always)
+    func present(_ n: Int32) throws(Bail) -> Int32 {
+        guard n >= 0 else { throw Bail() }
+        return n
     }
 
     /// A number's value exactly as `JSONNumber.double` reads its literal.

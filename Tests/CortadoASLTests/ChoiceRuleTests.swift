@@ -12,7 +12,7 @@ import Testing
         let rule = ChoiceRule.compare(
             variable: try JSONPath.parse("$.v"), op: op,
             operand: path ? .path(try JSONPath.parse("$.o")) : .literal(operand))
-        return rule.evaluate { $0.evaluate(.object(doc)) }
+        return try rule.evaluate { $0.evaluate(.object(doc)) }
     }
 
     typealias Case = (op: ChoiceOperator, value: JSON?, operand: JSON, expected: Bool)
@@ -26,13 +26,13 @@ import Testing
         (.numericEquals, 1, 1.0, true), (.numericEquals, 1.1, 1, false), (.numericEquals, "1", 1, false),
         (.numericLessThan, 1, 2, true), (.numericGreaterThan, 3, 2.5, true),
         (.numericLessThanEquals, 2, 2, true), (.numericGreaterThanEquals, 1, 2, false),
-        (.booleanEquals, true, true, true), (.booleanEquals, 1, true, false), (.booleanEquals, nil, false, false),
+        (.booleanEquals, true, true, true), (.booleanEquals, 1, true, false), (.booleanEquals, false, false, true),
         (.timestampEquals, "2012-10-09T19:00:55Z", "2012-10-09T20:00:55+01:00", true),
         (.timestampLessThan, "2012-10-09T19:00:55Z", "2012-10-09T19:00:56Z", true),
         (.timestampGreaterThan, "2012-10-09T19:00:55.5Z", "2012-10-09T19:00:55Z", true),
         (.timestampLessThanEquals, "not a time", "2012-10-09T19:00:55Z", false),
         (.timestampGreaterThanEquals, "2012-10-09T19:00:55Z", "2012-10-09T19:00:55Z", true),
-        (.isNull, nil, true, false), (.isNull, .null, true, true), (.isNull, 0, false, true),
+        (.isNull, .null, true, true), (.isNull, 0, false, true),
         (.isPresent, nil, true, false), (.isPresent, nil, false, true), (.isPresent, .null, true, true),
         (.isNumeric, 1.5, true, true), (.isNumeric, "1", true, false), (.isNumeric, "1", false, true),
         (.isString, "", true, true), (.isString, [], true, false),
@@ -58,19 +58,40 @@ import Testing
         #expect(covered == Set(ChoiceOperator.allCases))
     }
 
-    @Test func missingPathOperandIsFalse() throws {
+    static let missing = "The choice state's condition path references an invalid value."
+
+    /// AWS fails the execution (States.Runtime) when a rule's Variable selects nothing; only
+    /// IsPresent asks whether it is there. A regression test: these rules were simply false.
+    @Test(arguments: ChoiceOperator.allCases.filter { $0 != .isPresent })
+    func missingVariableIsAnError(_ op: ChoiceOperator) throws {
+        let operand: JSON = op.rawValue.hasPrefix("Is") || op == .booleanEquals ? false
+            : op.rawValue.hasPrefix("Numeric") ? 1 : "2016-03-14T01:59:00Z"
+        #expect(throws: ASLError.runtime("Invalid path '$.v': \(Self.missing)")) { try Self.check(op, nil, operand) }
+    }
+
+    @Test func missingPathOperandIsAnError() throws {
         let rule = ChoiceRule.compare(variable: try JSONPath.parse("$.v"), op: .numericEquals, operand: .path(try JSONPath.parse("$.none")))
-        #expect(rule.evaluate { $0.evaluate(["v": 1]) } == false)
+        #expect(throws: ASLError.runtime("Invalid path '$.none': \(Self.missing)")) { try rule.evaluate { $0.evaluate(["v": 1]) } }
+    }
+
+    @Test func andOrStopAtTheDecidingRule() throws {
+        // The second rule reads a missing path, but And/Or are decided before it is read.
+        let absent = ChoiceRule.compare(variable: try JSONPath.parse("$.zz"), op: .isPresent, operand: .literal(true))
+        let reads = ChoiceRule.compare(variable: try JSONPath.parse("$.zz"), op: .stringEquals, operand: .literal("x"))
+        let doc: JSON = ["v": 1]
+        #expect(try !ChoiceRule.and([absent, reads]).evaluate { $0.evaluate(doc) })
+        #expect(try ChoiceRule.or([.not(absent), reads]).evaluate { $0.evaluate(doc) })
+        #expect(throws: ASLError.self) { try ChoiceRule.or([absent, reads]).evaluate { $0.evaluate(doc) } }
     }
 
     @Test func andOrNot() throws {
         let t = ChoiceRule.compare(variable: try JSONPath.parse("$.v"), op: .isPresent, operand: .literal(true))
         let f = ChoiceRule.not(t)
         let doc: JSON = ["v": 1]
-        #expect(ChoiceRule.and([t, t]).evaluate { $0.evaluate(doc) })
-        #expect(!ChoiceRule.and([t, f]).evaluate { $0.evaluate(doc) })
-        #expect(ChoiceRule.or([f, t]).evaluate { $0.evaluate(doc) })
-        #expect(!ChoiceRule.or([f, f]).evaluate { $0.evaluate(doc) })
+        #expect(try ChoiceRule.and([t, t]).evaluate { $0.evaluate(doc) })
+        #expect(try !ChoiceRule.and([t, f]).evaluate { $0.evaluate(doc) })
+        #expect(try ChoiceRule.or([f, t]).evaluate { $0.evaluate(doc) })
+        #expect(try !ChoiceRule.or([f, f]).evaluate { $0.evaluate(doc) })
     }
 }
 

@@ -215,6 +215,10 @@ func codes(_ ds: [Diagnostic]) -> [String] { ds.map(\.code.rawValue).sorted() }
         Self.expect(Self.machine(#"{"Type": "Fail", "Error": "E", "ErrorPath": "$.e"}"#), [("SCHEMA_VALIDATION_FAILED", "/States/A")])
         Self.expect(Self.machine(#"{"Type": "Fail", "Cause": "C", "CausePath": "$.c"}"#), [("SCHEMA_VALIDATION_FAILED", "/States/A")])
         Self.expect(Self.machine(#"{"Type": "Fail", "ErrorPath": "States.Format('{}', $.e)", "CausePath": "$$.State.Name"}"#), [])
+        // Only the intrinsics that return a string (AWS's Fail state documentation).
+        Self.expect(Self.machine(#"{"Type": "Fail", "ErrorPath": "States.Array($.e)"}"#), [("SCHEMA_VALIDATION_FAILED", "/States/A/ErrorPath")])
+        Self.expect(Self.machine(#"{"Type": "Fail", "CausePath": "States.MathAdd(1, 2)"}"#), [("SCHEMA_VALIDATION_FAILED", "/States/A/CausePath")])
+        Self.expect(Self.machine(#"{"Type": "Fail", "ErrorPath": "States.UUID()", "CausePath": "States.Hash($.a, 'MD5')"}"#), [])
         Self.expect(Self.machine(#"{"Type": "Fail", "CausePath": "States.Format('{}', $.e"}"#), [("SCHEMA_VALIDATION_FAILED", "/States/A/CausePath")])
         Self.expect(Self.machine(#"{"Type": "Fail", "Error": 3}"#), [("SCHEMA_VALIDATION_FAILED", "/States/A/Error")])
     }

@@ -68,6 +68,19 @@ import Testing
         #expect(r.error?.cause == "F")
     }
 
+    /// ErrorPath/CausePath must select a string; a number was written as "5" (regression).
+    @Test func failPathsThatSelectNoStringAreRuntimeErrors() throws {
+        let def = #"{"StartAt":"F","States":{"F":{"Type":"Fail","ErrorPath":"$.e","CausePath":"States.ArrayGetItem($.c, 0)"}}}"#
+        let number = try Harness.run(def, input: #"{"e":5,"c":["x"]}"#)
+        #expect(number.errorName == "States.Runtime")
+        #expect(number.error?.cause?.hasSuffix("The ErrorPath parameter does not reference a string value: $.e == 5") == true)
+        let object = try Harness.run(def, input: #"{"e":"E","c":[{"a":1}]}"#)
+        #expect(object.errorName == "States.Runtime")
+        #expect(object.error?.cause?.hasSuffix(#"The CausePath parameter does not reference a string value: States.ArrayGetItem($.c, 0) == {"a":1}"#) == true)
+        let fine = try Harness.run(def, input: #"{"e":"E","c":["x"]}"#)
+        #expect(fine.errorName == "E" && fine.error?.cause == "x")
+    }
+
     @Test func failWithoutErrorIsNull() throws {
         let r = try Harness.run(#"{"StartAt":"F","States":{"F":{"Type":"Fail"}}}"#)
         #expect(r.status == .failed)
@@ -78,14 +91,18 @@ import Testing
     @Test func choiceRoutesAndDefaults() throws {
         let def = """
             {"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[
-              {"And":[{"Variable":"$.t","StringEquals":"p"},{"Variable":"$.n","NumericGreaterThan":5}],"Next":"Hi"},
-              {"Not":{"Variable":"$.n","IsPresent":true},"Next":"None"}],"Default":"Lo"},
+              {"Not":{"Variable":"$.n","IsPresent":true},"Next":"None"},
+              {"And":[{"Variable":"$.t","StringEquals":"p"},{"Variable":"$.n","NumericGreaterThan":5}],"Next":"Hi"}],"Default":"Lo"},
              "Hi":{"Type":"Pass","Result":"hi","End":true},"Lo":{"Type":"Pass","Result":"lo","End":true},
              "None":{"Type":"Pass","Result":"none","End":true}}}
             """
         #expect(try Harness.run(def, input: #"{"t":"p","n":6}"#).output == "hi")
         #expect(try Harness.run(def, input: #"{"t":"p","n":5}"#).output == "lo")
         #expect(try Harness.run(def, input: #"{"t":"p"}"#).output == "none")
+        // A rule that reads a missing path fails the execution (AWS); IsPresent guards it.
+        let r = try Harness.run(def, input: #"{"n":6}"#)
+        #expect(r.errorName == "States.Runtime")
+        #expect(r.error?.cause == "An error occurred while executing the state 'C' (entered at the event id #2). Invalid path '$.t': The choice state's condition path references an invalid value.")
     }
 
     @Test func noChoiceMatchedIsRuntime() throws {

@@ -72,12 +72,18 @@ private func rejection(_ body: JSON) -> String? {
 @Suite struct TestStateFlowTests {
     @Test func choiceReportsTheNextState() throws {
         let def: JSON = ["Type": "Choice", "Choices": [
-            ["Variable": "$.v", "NumericGreaterThan": 10, "Next": "Big"],
             ["Not": ["Variable": "$.v", "IsPresent": true], "Next": "Missing"],
+            ["Variable": "$.v", "NumericGreaterThan": 10, "Next": "Big"],
         ], "Default": "Small"]
         #expect(try run(request(def, input: ["v": 11]))["nextState"] == "Big")
         #expect(try run(request(def, input: ["v": 3]))["nextState"] == "Small")
         #expect(try run(request(def, input: [:]))["nextState"] == "Missing")
+        // Without the IsPresent guard first, the missing path fails the state, as an execution does.
+        let unguarded: JSON = ["Type": "Choice", "Choices": [["Variable": "$.v", "NumericGreaterThan": 10, "Next": "Big"]],
+                               "Default": "Small"]
+        let r = try run(request(unguarded, input: [:]))
+        #expect(r["error"] == "States.Runtime")
+        #expect(r["cause"] == "Invalid path '$.v': The choice state's condition path references an invalid value.")
     }
 
     @Test func jsonataChoiceConditionMustBeBoolean() throws {

@@ -149,6 +149,23 @@ struct LaneTestError: Error, CustomStringConvertible {
         #expect(Lane.general(p, number)?.output?["greeting"] == "Hello n, your order 1 is in")
     }
 
+    /// A Choice rule on a path that selects nothing is an error on AWS (only IsPresent tests
+    /// it): the lane hands such a line over and the general engine raises it. A regression
+    /// test: the lane took IsTimestamp false on a missing path as a match.
+    @Test func choiceOnAMissingPathGoesBackAndFails() throws {
+        for rule in [#""IsTimestamp":false"#, #""IsNull":false"#, #""IsBoolean":false"#, #""StringEquals":"x""#,
+                     #""NumericGreaterThan":1"#, #""BooleanEquals":false"#, #""StringEqualsPath":"$.a""#] {
+            let p = try Lane.program(#"{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.zz","#
+                + rule + #","Next":"Y"}],"Default":"N"},"Y":{"Type":"Pass","End":true},"N":{"Type":"Pass","End":true}}}"#)
+            let lane = try Lane.lane(p)
+            #expect(Lane.run(lane, #"{"a":"x"}"#) == nil, "\(rule)")
+            let slow = Lane.general(p, #"{"a":"x"}"#)
+            #expect(slow?.error?.name == .runtime, "\(rule)")
+            #expect(slow?.error?.cause?.hasSuffix("Invalid path '$.zz': The choice state's condition path references an invalid value.") == true)
+            #expect(Lane.agree(p, lane, #"{"a":"x","zz":"x"}"#, "\(rule)"))
+        }
+    }
+
     /// Text built with bytes that need escapes (a Format piece with a quote and a newline)
     /// is sized and written as the general engine's writer writes it.
     @Test func formatTextThatNeedsEscapesIsWrittenAsTheWriterWritesIt() throws {

@@ -12,6 +12,12 @@ public indirect enum ChoiceRule: Sendable {
 public enum ChoiceOperand: Sendable {
     case literal(JSON)
     case path(JSONPath)
+
+    /// The literal operand, nil for a path.
+    public var literal: JSON? {
+        if case .literal(let j) = self { return j }
+        return nil
+    }
 }
 
 /// Comparison operators; the *Path forms share the operator and use a `.path` operand.
@@ -38,25 +44,40 @@ public enum ChoiceOperator: String, Sendable, CaseIterable {
 }
 
 extension ChoiceRule {
-    /// Evaluates the rule. `resolve` reads a path against the input or, for `$$`, the context.
+    /// Evaluates the rule. `resolve` reads a path against the input or, for `$$`, the context
+    /// (nil: the path selects nothing). `And`/`Or` stop at the first rule that decides them.
     /// - Returns: whether the rule matches.
-    public func evaluate(_ resolve: (JSONPath) -> JSON?) -> Bool {
+    /// - Throws: `States.Runtime` when a Variable or a `*Path` operand selects nothing
+    ///   (`ChoiceRule.invalidPath`); only `IsPresent` tests a path that may be missing.
+    public func evaluate(_ resolve: (JSONPath) -> JSON?) throws(ASLError) -> Bool {
         switch self {
-        case .and(let rules): return rules.allSatisfy { $0.evaluate(resolve) }
-        case .or(let rules): return rules.contains { $0.evaluate(resolve) }
-        case .not(let r): return !r.evaluate(resolve)
+        case .and(let rules):
+            for r in rules where !(try r.evaluate(resolve)) { return false }
+            return true
+        case .or(let rules):
+            for r in rules where try r.evaluate(resolve) { return true }
+            return false
+        case .not(let r): return !(try r.evaluate(resolve))
         case .compare(let variable, let op, let operand):
             let value = resolve(variable)
-            let rhs: JSON?
+            if op == .isPresent { return ChoiceRule.compare(value, op, operand.literal) }
+            guard let value else { throw ChoiceRule.invalidPath(variable) }
             switch operand {
-            case .literal(let j): rhs = j
-            case .path(let p): rhs = resolve(p)
+            case .literal(let j): return ChoiceRule.compare(value, op, j)
+            case .path(let p):
+                guard let rhs = resolve(p) else { throw ChoiceRule.invalidPath(p) }
+                return ChoiceRule.compare(value, op, rhs)
             }
-            return ChoiceRule.compare(value, op, rhs)
         }
     }
 
-    /// One comparison; `value` is nil when the Variable selected nothing.
+    /// AWS's error for a Choice rule whose Variable or `*Path` operand selects nothing.
+    public static func invalidPath(_ path: JSONPath) -> ASLError {
+        .runtime("Invalid path '\(path.source)': The choice state's condition path references an invalid value.")
+    }
+
+    /// One comparison; `value` is nil when the Variable selected nothing (only `IsPresent`
+    /// is asked that: `evaluate` raises for the others first).
     public static func compare(_ value: JSON?, _ op: ChoiceOperator, _ rhs: JSON?) -> Bool {
         switch op {
         case .isPresent: return (value != nil) == (rhs?.boolValue ?? true)

@@ -241,14 +241,12 @@ public struct Compiler {
     }
 
     mutating func failField(_ s: JSONObject, _ key: String, _ pathKey: String, _ pointer: String) -> FailField {
-        if let t = s[key]?.stringValue { return .literal(t) }
-        guard let t = s[pathKey]?.stringValue else { return .none }
-        if IntrinsicCall.isIntrinsic(t) {
-            do { return .intrinsic(try IntrinsicCall.parse(t)) } catch {
-                self.error(error.message, at: pointer + "/" + pathKey, code: .invalidIntrinsic); return .none
-            }
+        if s[key]?.stringValue == nil, let t = s[pathKey]?.stringValue, !IntrinsicCall.isIntrinsic(t) {
+            return path(t, at: pointer + "/" + pathKey).map { .path($0) } ?? .none
         }
-        return path(t, at: pointer + "/" + pathKey).map { .path($0) } ?? .none
+        do { return try FailField.parse(s, key, pathKey) } catch {
+            self.error(error.message, at: pointer + "/" + pathKey, code: .invalidIntrinsic); return .none
+        }
     }
 
     mutating func dynamicInt(_ s: JSONObject, _ key: String, _ pointer: String) -> DynamicValue<Int>? {

@@ -93,13 +93,6 @@ public enum WaitDuration: Sendable {
 
 public struct WaitState: Sendable { public let duration: WaitDuration }
 
-public enum FailField: Sendable {
-    case none
-    case literal(String)
-    case path(JSONPath)
-    case intrinsic(IntrinsicCall)
-}
-
 public struct FailState: Sendable {
     public let error: FailField
     public let cause: FailField

@@ -108,7 +108,13 @@ extension DefinitionCheck {
             return
         }
         if kind == .referenceOrIntrinsic, s.hasPrefix("States.") {
-            if let problem = Self.intrinsicShapeProblem(s) { report(.invalidIntrinsicCall(problem, at: pointer)) }
+            if let problem = Self.intrinsicShapeProblem(s) {
+                report(.invalidIntrinsicCall(problem, at: pointer))
+            } else if let name = s.split(separator: "(", maxSplits: 1).first.map(String.init),
+                      let function = IntrinsicFunction(rawValue: name), !FailField.stringIntrinsics.contains(function) {
+                let field = pointer.split(separator: "/").last.map(String.init) ?? "ErrorPath"
+                report(.schema(FailField.intrinsicNotAllowed(field), at: pointer))
+            }
             return
         }
         switch Self.parsePath(s) {

@@ -98,7 +98,7 @@ struct JSONPathFields {
         }
     }
 
-    private func root(of path: JSONPath, _ input: JSON) throws(ASLError) -> JSON {
+    func root(of path: JSONPath, _ input: JSON) throws(ASLError) -> JSON {
         if let name = path.variable {
             guard let v = variables[name] else {
                 throw ASLError.runtime("The variable '$\(name)' is not defined")

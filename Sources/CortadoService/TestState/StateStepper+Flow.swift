@@ -55,18 +55,11 @@ extension StateStepper {
 
     /// `Error` / `ErrorPath` (a path or an intrinsic) of a JSONPath Fail state.
     private func failField(literal: String, path: String) throws(ASLError) -> String? {
-        if let s = state[literal]?.stringValue { return s }
-        guard let expr = state[path]?.stringValue else { return nil }
-        let v: JSON
-        if IntrinsicCall.isIntrinsic(expr) {
-            let call: IntrinsicCall
-            do { call = try IntrinsicCall.parse(expr) } catch { throw ASLError.runtime(error.message) }
-            let context = self.context
-            v = try call.evaluate(input: input, context: { context })
-        } else {
-            v = try paths.read(expr, input)
-        }
-        return v.stringValue ?? v.serialized
+        let field: FailField
+        do { field = try FailField.parse(state, literal, path) } catch { throw ASLError.runtime(error.message) }
+        let context = self.context, paths = self.paths, input = self.input
+        return try field.text(field: path, input: input, root: { p throws(ASLError) in try paths.root(of: p, input) },
+                              context: { context })
     }
 
     mutating func runChoice() throws(ASLError) -> StateOutcome {
