@@ -27,8 +27,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from serve_harness import (BINARY, ROLE, ROOT, RawClient, Report, Server, boto3_client,  # noqa: E402
                            client_error, percentile, poll, run_threads, token_from_history)
 
-ACCOUNT_SM = "arn:aws:states:us-east-1:123456789012:stateMachine:"
-ACCOUNT_EX = "arn:aws:states:us-east-1:123456789012:execution:"
+ACCOUNT_SM = "arn:aws:states:us-east-1:111111111111:stateMachine:"
+ACCOUNT_EX = "arn:aws:states:us-east-1:111111111111:execution:"
 WAIT_RESOURCE = "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
 
 # The human-approval machine: the token goes out in the (unrouted, so waiting) SQS message;

@@ -31,8 +31,8 @@ public struct BatchConfig: @unchecked Sendable {
     public var shard: (index: Int, count: Int)?
     /// Stop once more than this many lines failed.
     public var maxFailures: Int?
-    /// Express's 5-minute limit.
-    public var executionTimeoutSeconds: Int? = 300
+    /// Express's 5-minute limit (nil: none).
+    public var executionTimeoutSeconds: Int? = ExpressLimits.executionSeconds
     /// Called every `metricsInterval` seconds on a background queue, and once at the end (`final`).
     public var onMetrics: (@Sendable (_ snapshot: MetricsSnapshot, _ fractionRead: Double?, _ final: Bool) -> Void)?
     public var metricsInterval: Double = 1

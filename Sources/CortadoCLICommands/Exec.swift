@@ -35,8 +35,9 @@ struct Exec: ParsableCommand {
     var includeExecutionData = false
     @Option(name: .long, help: "Write the execution log (CloudWatch Logs JSON lines of Express workflows) to this file; - is stderr.")
     var logs: String?
-    @Option(name: .long, help: "The AWS account in ARNs (default: 111111111111, that of the recorded log cases).")
-    var account: String = "111111111111"
+    @Option(name: .long, help: "The AWS account in ARNs (default: 111111111111, as `run` and `serve`).")
+    var account: String = ExecutionOptions.defaultAccount
+    @OptionGroup(title: "Time limit") var timeLimit: TimeLimitOptions
 
     func run() throws {
         let program: Program
@@ -69,7 +70,8 @@ struct Exec: ParsableCommand {
             executionName: executionName ?? UUID4.random(), stateMachineName: machine, clock: clock, backend: backend)
         options.startTime = nil
         options.account = account
-        options.roleArn = "arn:aws:iam::\(account):role/cortado"
+        options.roleArn = ExecutionOptions.roleArn(account: account)
+        options.executionTimeoutSeconds = timeLimit.limit
         let execution = Execution(program: program, input: inputValue, options: options)
         var sink: CloudWatchLogSink?
         if logs != nil, logLevel != .off {

@@ -37,6 +37,7 @@ struct Run: ParsableCommand {
 
     @Argument(help: "The definition file (JSON or YAML).") var definition: String
     @OptionGroup(title: "Task backends") var taskOptions: TaskOptions
+    @OptionGroup(title: "Time limit") var timeLimit: TimeLimitOptions
     @Option(name: .long, help: "Events file, one JSON execution input per line (- for stdin).") var events: String
     @Option(name: .long, help: "Results file (- for stdout; --resume needs a file).") var out: String = "-"
     @Option(name: .long, help: "Worker threads (default: the number of cores).") var workers: Int?
@@ -95,6 +96,7 @@ struct Run: ParsableCommand {
             eventsPath: events, outputPath: out, workers: workers ?? ProcessInfo.processInfo.activeProcessorCount)
         config.programForWorker = { [definition] in (try? CLI.compile(bytes: source, path: definition).get()) ?? program }
         config.clock = clock
+        config.executionTimeoutSeconds = timeLimit.limit
         config.tapeLane = engine == .auto
         config.resume = resume
         config.shard = shard.flatMap(Run.parseShard)

@@ -52,7 +52,8 @@ struct Serve: ParsableCommand {
     var dataDir: String?
     @Flag(name: .customLong("sync-journal"), help: "fsync each journal record (survives an OS crash, slower).")
     var syncJournal = false
-    @Option(name: .long, help: "The AWS account in ARNs.") var account: String = "123456789012"
+    @Option(name: .long, help: "The AWS account in ARNs (default: 111111111111, as `exec` and `run`).")
+    var account: String = ExecutionOptions.defaultAccount
     @Option(name: .long, help: "The AWS region in ARNs.") var region: String = "us-east-1"
     @OptionGroup(title: "Task backends") var taskOptions: TaskOptions
 

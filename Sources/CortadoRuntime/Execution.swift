@@ -30,8 +30,14 @@ public struct ExecutionOptions: Sendable {
     public var startTime: Int64?
     public var backend: any TaskBackend
     public var region = "us-east-1"
-    public var account = "123456789012"
-    public var roleArn = "arn:aws:iam::123456789012:role/cortado"
+    public var account = ExecutionOptions.defaultAccount
+    public var roleArn = ExecutionOptions.roleArn(account: ExecutionOptions.defaultAccount)
+    /// The account in every ARN Cortado makes up (`$$.Execution.Id`, log events, the API's
+    /// ARNs) unless the host names one: that of the AWS-recorded log cases, so `exec`, `run`,
+    /// `serve` and TestState agree with each other and with the recordings.
+    public static let defaultAccount = "111111111111"
+    /// The role ARN the context object and logs show for `account`.
+    public static func roleArn(account: String) -> String { "arn:aws:iam::\(account):role/cortado" }
     /// The 256 KiB payload limit of Step Functions.
     public static let payloadLimit = 262_144
     public var maxPayloadBytes = ExecutionOptions.payloadLimit
@@ -43,8 +49,10 @@ public struct ExecutionOptions: Sendable {
     /// serializes it (`Execution.outputLimitError`), so the execution need not walk the
     /// output once more. Only honoured when no event sink is set (events must agree).
     public var hostChecksOutputLimit = false
-    /// Overall limit (Express: 300 s); nil means only the definition's TimeoutSeconds applies.
-    public var executionTimeoutSeconds: Int?
+    /// Overall limit; nil means only the definition's TimeoutSeconds applies. Every host
+    /// starts from Express's five minutes (`ExpressLimits.executionSeconds`); `cortado exec`
+    /// and `run` lift it with `--no-time-limit`, and the API lifts it for STANDARD machines.
+    public var executionTimeoutSeconds: Int? = ExpressLimits.executionSeconds
     /// Issues `$$.Task.Token` for `.waitForTaskToken` tasks (the server's token table); nil
     /// gives each such task a random token nobody else knows (only a mock can answer it).
     public var taskTokens: (any TaskTokenIssuer)?

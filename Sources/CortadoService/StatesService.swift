@@ -8,15 +8,15 @@ import Synchronization
 /// Settings of a `StatesService`.
 public struct ServiceOptions: Sendable {
     public var region = "us-east-1"
-    public var account = "123456789012"
+    public var account = ExecutionOptions.defaultAccount
     /// Journal directory (`--data-dir`); nil keeps everything in memory only.
     public var dataDirectory: String?
     /// fsync every journal record (survives an OS crash, not only a process kill).
     public var syncJournal = false
     /// The task backend for a state machine, by name (mock configs are per machine).
     public var backend: @Sendable (_ machineName: String) -> any TaskBackend
-    /// Express executions end TIMED_OUT after this (AWS: 5 minutes).
-    public var expressTimeoutSeconds = 300
+    /// Express executions end TIMED_OUT after this (AWS: 5 minutes); STANDARD ones have no limit here.
+    public var expressTimeoutSeconds = ExpressLimits.executionSeconds
 
     public init(backend: @escaping @Sendable (_ machineName: String) -> any TaskBackend) { self.backend = backend }
 }
@@ -339,7 +339,7 @@ public final class StatesService: @unchecked Sendable {
         o.startTime = record.startMs
         o.taskTokens = tokens
         o.customExecutionArn = record.arn
-        if m.type == "EXPRESS" { o.executionTimeoutSeconds = options.expressTimeoutSeconds }
+        o.executionTimeoutSeconds = m.type == "EXPRESS" ? options.expressTimeoutSeconds : nil
         let e = Execution(program: m.program, input: record.input, options: o)
         e.hostData = record
         e.eventSink = record.history

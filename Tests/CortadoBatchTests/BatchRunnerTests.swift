@@ -108,7 +108,7 @@ extension BatchError: Equatable {
         let events = f.file("in.jsonl", "{\"xs\":[1,2]}\n{\"xs\":[3]}\n")
         let out = f.dir + "/out.jsonl"
         _ = try BatchRunner(config: try f.config(def, events: events, out: out, workers: 2)).run()
-        let e = "arn:aws:states:us-east-1:123456789012:execution:sm:line-", m = "arn:aws:states:us-east-1:123456789012:stateMachine:sm"
+        let e = "arn:aws:states:us-east-1:111111111111:execution:sm:line-", m = "arn:aws:states:us-east-1:111111111111:stateMachine:sm"
         #expect(f.read(out).split(separator: "\n").map(String.init) == [
             #"{"line":1,"status":"SUCCEEDED","output":[{"id":"\#(e)1","sm":"\#(m)","i":0,"name":"line-1"},{"id":"\#(e)1","sm":"\#(m)","i":1,"name":"line-1"}]}"#,
             #"{"line":2,"status":"SUCCEEDED","output":[{"id":"\#(e)2","sm":"\#(m)","i":0,"name":"line-2"}]}"#,

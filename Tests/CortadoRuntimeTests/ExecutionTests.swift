@@ -81,6 +81,18 @@ import Testing
         #expect(fine.errorName == "E" && fine.error?.cause == "x")
     }
 
+    /// Express's five-minute limit is every host's default (ExecutionOptions); nil lifts it.
+    @Test func expressTimeLimitIsTheDefault() throws {
+        let p = try Harness.program(#"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":301,"End":true}}}"#)
+        var o = ExecutionOptions(executionName: "e", stateMachineName: "sm", clock: .virtual, backend: HandlerRegistry())
+        #expect(o.executionTimeoutSeconds == ExpressLimits.executionSeconds)
+        let limited = Execution(program: p, input: [:], options: o).runToCompletion()
+        #expect(limited.status == .timedOut)
+        #expect(limited.error == ASLError(.timeout, "Execution timed out."))
+        o.executionTimeoutSeconds = nil
+        #expect(Execution(program: p, input: [:], options: o).runToCompletion().status == .succeeded)
+    }
+
     @Test func failWithoutErrorIsNull() throws {
         let r = try Harness.run(#"{"StartAt":"F","States":{"F":{"Type":"Fail"}}}"#)
         #expect(r.status == .failed)

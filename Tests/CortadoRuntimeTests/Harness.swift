@@ -23,6 +23,8 @@ enum Harness {
         var o = ExecutionOptions(executionName: "exec-1", stateMachineName: "sm", clock: .virtual, backend: backend)
         o.startTime = startTime
         o.eventSink = events
+        o.executionTimeoutSeconds = nil  // days of virtual time in some tests; ExecutionTests checks the limit
+
         return Execution(program: program, input: input, options: o).runToCompletion()
     }
 }

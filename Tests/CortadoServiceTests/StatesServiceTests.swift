@@ -108,7 +108,7 @@ let approval = #"""
         let api = try API()
         let def = #"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#
         let arn = await api.create("m1", def)
-        #expect(arn == "arn:aws:states:us-east-1:123456789012:stateMachine:m1")
+        #expect(arn == "arn:aws:states:us-east-1:111111111111:stateMachine:m1")
         #expect(await api.create("m1", def) == arn)  // same name and definition: the same machine
         let other = #"{"StartAt":"Q","States":{"Q":{"Type":"Pass","End":true}}}"#
         #expect(await api.errorCode("CreateStateMachine", ["name": "m1", "definition": .string(other), "roleArn": .string(API.role)])
@@ -173,7 +173,7 @@ let approval = #"""
         let api = try API()
         let machine = await api.create("approve", approval)
         let e = await api.start(machine, input: #"{"order":7}"#, name: "first")
-        #expect(e == "arn:aws:states:us-east-1:123456789012:execution:approve:first")
+        #expect(e == "arn:aws:states:us-east-1:111111111111:execution:approve:first")
         let tokens = await api.tokens(e)
         #expect(await api.status(e) == "RUNNING")
         let sent = await api.call("SendTaskSuccess", ["taskToken": .string(tokens[0]), "output": #"{"approved":true}"#])

@@ -12,7 +12,7 @@ public struct TestStateRunner: Sendable {
     public var account: String
     public var region: String
 
-    public init(account: String = "123456789012", region: String = "us-east-1") {
+    public init(account: String = ExecutionOptions.defaultAccount, region: String = "us-east-1") {
         self.account = account; self.region = region
     }
 
