@@ -146,6 +146,21 @@ import Testing
         let bad = try Harness.run(def, input: #"{"t":"2016-13-05T21:29:29Z"}"#)
         #expect(bad.error?.cause?.hasSuffix("does not reference a valid ISO-8601 extended offset date-time format string: $.t == 2016-13-05T21:29:29Z") == true)
     }
+
+    /// AWS refuses a delay of 24,856 days ("Wait state delay is too long.") and waits 24,855
+    /// (recorded against AWS); Cortado waited for any timestamp.
+    @Test func delaysBeyondWhatAWSRepresentsAreRuntimeErrors() throws {
+        let day: Int64 = 86_400_000, start: Int64 = 1_700_000_000_000
+        let def = #"{"StartAt":"W","States":{"W":{"Type":"Wait","TimestampPath":"$.t","End":true}}}"#
+        func at(_ days: Int64) -> String { #"{"t":"\#(Timestamp(milliseconds: start + days * day).iso8601)"}"# }
+        #expect(try Harness.run(def, input: at(24_855), startTime: start).status == .succeeded)
+        let far = try Harness.run(def, input: at(24_856), startTime: start)
+        #expect(far.errorName == "States.Runtime")
+        #expect(far.error?.cause == "An error occurred while executing the state 'W' (entered at the event id #2). Wait state delay is too long.")
+        let seconds = try Harness.run(#"{"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.s","End":true}}}"#,
+                                      input: #"{"s":2147483648}"#)
+        #expect(seconds.error?.cause?.hasSuffix("Wait state delay is too long.") == true)
+    }
 }
 
 /// Counts task invocations per state so tests can see retry behaviour.

@@ -1,0 +1,67 @@
+import CortadoASL
+import CortadoJSON
+import CortadoPath
+
+extension Execution {
+    // MARK: - Retry and Catch
+
+    func matches(_ names: [ErrorName], _ e: ASLError) -> Bool {
+        for n in names {
+            if n == e.name { return true }
+            // NOTE: errors reaching here were reported by a task or a child; the engine's own
+            // terminal errors (States.Runtime, its DataLimitExceeded) never get this far.
+            // States.TaskFailed matches everything but States.Timeout.
+            if n == .all { return true }
+            if n == .taskFailed, e.name != .timeout, e.name != nil { return true }
+        }
+        return false
+    }
+
+    func handle(_ e: ASLError, in f: Frame) -> Control {
+        let processing: ResultProcessing
+        switch program.code[f.pc] {
+        case .task(let s): processing = s.processing
+        case .parallel(let s): processing = s.processing
+        case .map(let s): processing = s.processing
+        default: return .fail(e)
+        }
+        if f.retryCounts.count != processing.retry.count { f.retryCounts = Array(repeating: 0, count: processing.retry.count) }
+        if let i = processing.retry.firstIndex(where: { matches($0.errorEquals, e) }) {
+            let r = processing.retry[i]
+            let attempt = f.retryCounts[i]
+            if attempt < r.maxAttempts {
+                f.retryCounts[i] += 1
+                f.retryCount += 1
+                var delay = r.intervalSeconds * pow(r.backoffRate, Double(attempt))
+                if let cap = r.maxDelaySeconds { delay = min(delay, cap) }
+                if r.fullJitter { delay = Double.random(in: 0...delay) }
+                f.resume = .retry
+                f.parkSeq &+= 1
+                timers.push((f, f.parkSeq), at: now + Int64((delay * 1000).rounded()))
+                return .park
+            }
+        }
+        let h = program.headers[f.pc]
+        for c in processing.catchers where matches(c.errorEquals, e) {
+            var obj = JSONObject()
+            obj["Error"] = e.name.map { .string($0.rawValue) } ?? .null
+            // NOTE: AWS's caught States.Timeout carries "Cause": "" (recorded in cases/tasks).
+            let noCause: JSON = (e.name == .timeout || e.name == .heartbeatTimeout) ? "" : .null
+            obj["Cause"] = e.cause.map { .string($0) } ?? noCause
+            do throws(ASLError) {
+                let out = try applyResultPath(raw: f.input, result: .object(obj), c.resultPath)
+                emit(EventType.exited(program.code[f.pc]), f) { EventDetails(name: h.name, output: out) }
+                return .next(Int(c.next), out)
+            } catch {
+                return .fail(qualify(error, f))
+            }
+        }
+        return .fail(e)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

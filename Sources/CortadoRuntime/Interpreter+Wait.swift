@@ -1,0 +1,52 @@
+import CortadoASL
+import CortadoJSON
+import CortadoPath
+
+/// The Wait state's rules: how long it waits, and the delays AWS refuses.
+enum WaitDelay {
+    /// The longest delay AWS accepts, in seconds (2^31 - 1).
+    static let maxDelaySeconds: Int64 = 2_147_483_647
+}
+
+extension Execution {
+    /// When a Wait state ends (epoch ms), from Seconds, Timestamp, SecondsPath or TimestampPath.
+    /// - Throws: `States.Runtime` with AWS's causes for a path that selects nothing or a value
+    ///   that is not a non-negative integer or an ISO-8601 timestamp, and for a delay longer
+    ///   than AWS represents (`maxDelaySeconds`).
+    func waitDeadline(_ d: WaitDuration, _ input: JSON, _ f: Frame) throws(ASLError) -> Int64 {
+        let until = try waitTarget(d, input, f)
+        // NOTE: AWS records "Wait state delay is too long." for a timestamp 24,856 days ahead
+        // and waits for one 24,855 days ahead: its delay is a 32-bit count of seconds.
+        if until - now > WaitDelay.maxDelaySeconds * 1000 { throw ASLError.runtime("Wait state delay is too long.") }
+        return until
+    }
+
+    private func waitTarget(_ d: WaitDuration, _ input: JSON, _ f: Frame) throws(ASLError) -> Int64 {
+        switch d {
+        case .seconds(let s): return now + Int64(s) * 1000
+        case .timestamp(let t):
+            guard let ts = Timestamp.parse(t) else {
+                throw ASLError.runtime("The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: \(t)")
+            }
+            return ts.milliseconds
+        case .secondsPath(let p):
+            guard let v = p.evaluate(p.isContextPath ? context(f) : input) else {
+                throw ASLError.runtime("The SecondsPath parameter does not reference an input value: \(p.source)")
+            }
+            guard case .number(let n) = v, n.isIntegerLiteral, let s = n.int else {
+                throw ASLError.runtime("The SecondsPath parameter cannot be parsed as a long value: \(p.source) == \(v.stringValue ?? v.serialized)")
+            }
+            guard s >= 0 else {
+                throw ASLError.runtime("The SecondsPath parameter references a negative value: \(p.source) == \(s)")
+            }
+            return now + Int64(min(s, 1 << 40)) * 1000  // (beyond the longest delay: refused by the caller)
+        case .timestampPath(let p):
+            let v = try read(p, input, f)
+            guard let text = v.stringValue, let ts = Timestamp.parse(text) else {
+                throw ASLError.runtime(
+                    "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: \(p.source) == \(v.stringValue ?? v.serialized)")
+            }
+            return ts.milliseconds
+        }
+    }
+}
