@@ -88,13 +88,10 @@ public indirect enum PayloadTemplate: Sendable {
             } else {
                 root = input
             }
-            guard let v = p.evaluate(root) else {
-                throw ASLError.runtime(
-                    "The JSONPath '\(p.source)' specified for the field '\(field)' could not be found in the input '\(root.serialized)'")
-            }
+            guard let v = p.evaluate(root) else { throw PathMiss.inField(p, field: field, input: input) }
             return v
-        case .intrinsic(let call, _):
-            return try call.evaluate(input: input, cachedContext: &cached, context: context)
+        case .intrinsic(let call, let field):
+            return try call.evaluate(input: input, field: field, cachedContext: &cached, context: context)
         }
     }
 }

@@ -48,14 +48,10 @@ public enum FailField: Sendable {
         case .none: return nil
         case .literal(let s): return s
         case .path(let p):
-            let doc = try root(p)
-            guard let v = p.evaluate(doc) else {
-                throw ASLError.runtime(
-                    "The JSONPath '\(p.source)' specified for the field '\(field)' could not be found in the input '\(doc.serialized)'")
-            }
+            guard let v = p.evaluate(try root(p)) else { throw PathMiss.inField(p, field: field, input: input) }
             return try Self.string(v, field: field, source: p.source)
         case .intrinsic(let call):
-            return try Self.string(try call.evaluate(input: input, context: context), field: field, source: call.source)
+            return try Self.string(try call.evaluate(input: input, field: field, context: context), field: field, source: call.source)
         }
     }
 

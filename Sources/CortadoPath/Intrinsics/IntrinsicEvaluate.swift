@@ -2,16 +2,17 @@ import CortadoJSON
 
 extension IntrinsicCall {
     /// Evaluates the call against the effective input. `context` is called (once)
-    /// only when a `$$` path argument is evaluated.
-    public func evaluate(input: JSON, context: () -> JSON) throws(ASLError) -> JSON {
+    /// only when a `$$` path argument is evaluated. `field` names the field the call is
+    /// the value of (`key.$`, `ErrorPath`), for the cause of an argument path that selects nothing.
+    public func evaluate(input: JSON, field: String? = nil, context: () -> JSON) throws(ASLError) -> JSON {
         var cached: JSON?
-        return try evaluate(input: input, cachedContext: &cached, context: context)
+        return try evaluate(input: input, field: field, cachedContext: &cached, context: context)
     }
 
     /// The same, sharing a context object already built (or built here) with the caller:
     /// a payload template builds `$$` at most once for all its paths and calls.
-    func evaluate(input: JSON, cachedContext: inout JSON?, context: () -> JSON) throws(ASLError) -> JSON {
-        var env = IntrinsicEnvironment(input: input, cachedContext: cachedContext)
+    func evaluate(input: JSON, field: String?, cachedContext: inout JSON?, context: () -> JSON) throws(ASLError) -> JSON {
+        var env = IntrinsicEnvironment(input: input, field: field, cachedContext: cachedContext)
         defer { cachedContext = env.cachedContext }
         return try evaluate(&env, context)
     }
@@ -26,8 +27,11 @@ extension IntrinsicCall {
             case .path(let p):
                 let root = p.isContextPath ? env.contextValue(context) : env.input
                 guard let v = p.evaluate(root) else {
-                    // Jayway's PathNotFoundException, as AWS words it for paths.
-                    throw ASLError.runtime("Invalid path '\(p.source)' : No results for path: \(p.normalized)")
+                    guard let field = env.field else {
+                        // Jayway's PathNotFoundException, as AWS words it for paths.
+                        throw ASLError.runtime("Invalid path '\(p.source)' : No results for path: \(p.normalized)")
+                    }
+                    throw PathMiss.inField(p, field: field, input: env.input)
                 }
                 values.append(v)
             }
@@ -59,6 +63,7 @@ extension IntrinsicCall {
 /// Per-evaluation state: the input and the lazily fetched context object.
 struct IntrinsicEnvironment {
     let input: JSON
+    let field: String?
     var cachedContext: JSON? = nil
 
     mutating func contextValue(_ context: () -> JSON) -> JSON {

@@ -81,14 +81,10 @@ struct JSONPathFields {
                 throw ASLError.runtime("The value for the field '\(field)' must be a valid intrinsic function call: \(error.message)")
             }
             let context = self.context
-            return try call.evaluate(input: input, context: { context })
+            return try call.evaluate(input: input, field: field, context: { context })
         }
         let path = try parse(expr)
-        let root = try self.root(of: path, input)
-        guard let v = path.evaluate(root) else {
-            throw ASLError.runtime(
-                "The JSONPath '\(expr)' specified for the field '\(field)' could not be found in the input '\(root.serialized)'")
-        }
+        guard let v = path.evaluate(try self.root(of: path, input)) else { throw PathMiss.inField(path, field: field, input: input) }
         return v
     }
 
