@@ -170,8 +170,12 @@ private func expectParseError(_ text: String, sourceLocation: SourceLocation = #
         expectValue("States.ArrayPartition($.a, 4)", #"{"a":[1,2,3,4,5,6,7,8,9]}"#, json("[[1,2,3,4],[5,6,7,8],[9]]"))
         expectFailure("States.ArrayPartition($.a, 0)", #"{"a":[1]}"#, .intrinsicFailure,
                       "Invalid arguments in States.ArrayPartition: the chunk size must be greater than 0, but was 0")
-        expectFailure("States.ArrayPartition($.a, 1.5)", #"{"a":[1]}"#, .intrinsicFailure,
-                      "Invalid arguments in States.ArrayPartition: argument 2 must be an integer between -2147483648 and 2147483647, but was 1.5")
+        // A fraction is cut off (Java's intValue), as AWS does for its integer parameters.
+        expectValue("States.ArrayPartition($.a, 1.5)", #"{"a":[1,2]}"#, json("[[1],[2]]"))
+        expectFailure("States.ArrayPartition($.a, 0.49)", #"{"a":[1]}"#, .intrinsicFailure,
+                      "Invalid arguments in States.ArrayPartition: the chunk size must be greater than 0, but was 0")
+        expectFailure("States.ArrayPartition($.a, 3e10)", #"{"a":[1]}"#, .intrinsicFailure,
+                      "Invalid arguments in States.ArrayPartition: argument 2 must be an integer between -2147483648 and 2147483647, but was 3e10")
     }
 
     @Test func arrayContains() {
@@ -190,6 +194,12 @@ private func expectParseError(_ text: String, sourceLocation: SourceLocation = #
         expectFailure("States.ArrayRange(0, 1000, 1)", "{}", .intrinsicFailure,
                       "Invalid arguments in States.ArrayRange: the range would have 1001 items, more than the maximum of 1000")
         expectFailure("States.ArrayRange(0, 10, 0)", "{}", .intrinsicFailure,
+                      "Invalid arguments in States.ArrayRange: the step must not be 0")
+        // Fractions are cut off towards zero (recorded against AWS by a public test suite).
+        expectValue("States.ArrayRange($.a, $.b, $.c)", #"{"a":1.6,"b":1.4,"c":1}"#, json("[1]"))
+        expectValue("States.ArrayRange($.a, $.b, $.c)", #"{"a":5.4,"b":-0.6,"c":-2.4}"#, json("[5,3,1]"))
+        expectValue("States.ArrayRange($.a, $.b, $.c)", #"{"a":1.4,"b":5.6,"c":2.2}"#, json("[1,3,5]"))
+        expectFailure("States.ArrayRange($.a, $.b, $.c)", #"{"a":1,"b":5,"c":0.49}"#, .intrinsicFailure,
                       "Invalid arguments in States.ArrayRange: the step must not be 0")
     }
 
@@ -249,8 +259,11 @@ private func expectParseError(_ text: String, sourceLocation: SourceLocation = #
         }
         expectFailure("States.Hash('x', 'SHA-2')", "{}", .intrinsicFailure,
                       "Invalid arguments in States.Hash: the hash algorithm 'SHA-2' is not supported; use one of MD5, SHA-1, SHA-256, SHA-384, SHA-512")
-        expectFailure("States.Hash($.d, 'MD5')", #"{"d":1}"#, .intrinsicFailure,
-                      "Invalid arguments in States.Hash: argument 1 must be a string, but was a number")
+        // A number or object is hashed as its JSON text (AWS does not refuse it).
+        expectValue("States.Hash($.d, 'MD5')", #"{"d":1}"#, "c4ca4238a0b923820dcc509a6f75849b")
+        expectValue("States.Hash($.d, 'MD5')", #"{"d":{"a":1}}"#, .string(Digest.hex(Digest.md5(Array(#"{"a":1}"#.utf8)))))
+        expectFailure("States.Hash('x', $.a)", #"{"a":1}"#, .intrinsicFailure,
+                      "Invalid arguments in States.Hash: argument 2 must be a string, but was a number")
     }
 
     @Test func jsonMerge() {
@@ -274,6 +287,8 @@ private func expectParseError(_ text: String, sourceLocation: SourceLocation = #
         #expect(r.next(32) == -1_170_105_035)  // new java.util.Random(42).nextInt()
         expectFailure("States.MathRandom(5, 5)", "{}", .intrinsicFailure,
                       "Invalid arguments in States.MathRandom: the start value 5 must be less than the end value 5")
+        expectFailure("States.MathRandom($.a, $.b)", #"{"a":1.4,"b":1.6}"#, .intrinsicFailure,
+                      "Invalid arguments in States.MathRandom: the start value 1 must be less than the end value 1")
     }
 
     @Test func mathAdd() {

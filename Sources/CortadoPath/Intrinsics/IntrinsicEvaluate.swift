@@ -118,10 +118,17 @@ struct IntrinsicArgs {
         return n
     }
 
-    /// An integral number in Java `int` range (AWS's integer parameters).
+    /// A number in Java `int` range, a fraction cut off towards zero as Java's `intValue`
+    /// does (AWS's integer parameters: ArrayRange(1.4, 5.6, 2.2) is [1,3,5] and
+    /// MathRandom(1.4, 1.6) an empty range, as recorded against AWS; MathAdd alone rounds).
     func integer(_ i: Int) throws(ASLError) -> Int {
         let n = try number(i)
-        guard let v = n.int, v >= Int(Int32.min), v <= Int(Int32.max) else {
+        var value = n.int
+        if value == nil {
+            let d = n.double.rounded(.towardZero)
+            if d.isFinite, abs(d) < 9.0e18 { value = Int(d) }
+        }
+        guard let v = value, v >= Int(Int32.min), v <= Int(Int32.max) else {
             throw fail("argument \(i + 1) must be an integer between \(Int32.min) and \(Int32.max), but was \(n.literal)")
         }
         return v

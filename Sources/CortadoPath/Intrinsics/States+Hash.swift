@@ -6,7 +6,9 @@ extension Intrinsics {
 
     /// `States.Hash(data, algorithm)`: lower-case hex digest of the UTF-8 bytes.
     static func hash(_ args: IntrinsicArgs) throws(ASLError) -> JSON {
-        let data = try args.string(0)
+        // NOTE: AWS hashes a number or an object too, as its JSON text (recorded by a test
+        // suite run against AWS); only the algorithm must be a string.
+        let data = args[0].stringValue ?? args[0].serialized
         let algorithm = try args.string(1)
         let n = data.utf16.count
         guard n <= maxEncodingInput else {
