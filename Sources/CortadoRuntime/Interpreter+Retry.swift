@@ -43,13 +43,8 @@ extension Execution {
         }
         let h = program.headers[f.pc]
         for c in processing.catchers where matches(c.errorEquals, e) {
-            var obj = JSONObject()
-            obj["Error"] = e.name.map { .string($0.rawValue) } ?? .null
-            // NOTE: AWS's caught States.Timeout carries "Cause": "" (recorded in cases/tasks).
-            let noCause: JSON = (e.name == .timeout || e.name == .heartbeatTimeout) ? "" : .null
-            obj["Cause"] = e.cause.map { .string($0) } ?? noCause
             do throws(ASLError) {
-                let out = try applyResultPath(raw: f.input, result: .object(obj), c.resultPath)
+                let out = try applyResultPath(raw: f.input, result: ErrorOutput.object(e), c.resultPath)
                 emit(EventType.exited(program.code[f.pc]), f) { EventDetails(name: h.name, output: out) }
                 return .next(Int(c.next), out)
             } catch {

@@ -485,10 +485,7 @@ extension Execution {
                     "The specified tolerated failure threshold was exceeded"))
                 return
             }
-            var obj = JSONObject()
-            obj["Error"] = e.name.map { .string($0.rawValue) } ?? .null
-            obj["Cause"] = e.cause.map { .string($0) } ?? .null
-            join.results[f.slot] = .object(obj)
+            join.results[f.slot] = ErrorOutput.object(e)
             childDone(join)
             return
         }

@@ -35,6 +35,16 @@ final class ScriptedBackend: TaskBackend, @unchecked Sendable {
         #expect(r.output == ["Error": "States.Timeout", "Cause": ""])
     }
 
+    /// A tolerated Map failure leaves the same error object a Catcher passes on (it had
+    /// "Cause": null for a timeout where the Catcher had ""; issue 16).
+    @Test func aToleratedTimeoutInAMapHasTheCatchersErrorObject() throws {
+        let slow = ScriptedBackend { _ in .after(seconds: 20, .success([:])) }
+        let def = #"{"StartAt":"M","States":{"M":{"Type":"Map","ToleratedFailureCount":1,"ItemProcessor":{"StartAt":"T","States":{"#
+            + #""T":{"Type":"Task","Resource":"r","TimeoutSeconds":10,"End":true}}},"End":true}}}"#
+        let r = try Harness.run(def, input: "[1]", backend: slow)
+        #expect(r.output == [["Error": "States.Timeout", "Cause": ""]])
+    }
+
     @Test func timeoutSecondsPathReadsTheInput() throws {
         let slow = ScriptedBackend { _ in .after(seconds: 50, .success([:])) }
         let def = Self.task(#""TimeoutSecondsPath":"$.limit""#)

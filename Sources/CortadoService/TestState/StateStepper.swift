@@ -1,5 +1,6 @@
 import CortadoJSON
 import CortadoPath
+import CortadoRuntime
 
 /// Runs the tested state once, recording every input/output processing stage for
 /// `inspectionData`. Tasks, Maps and Parallels take their result (or error) from the mock;
@@ -108,9 +109,7 @@ struct StateStepper {
                 let next = catcher["Next"]?.stringValue
             else { continue }
             inspection.errorDetail("catchIndex", i)
-            let errorOutput: JSON = .object([
-                "Error": e.name.map { .string($0.rawValue) } ?? .null, "Cause": e.cause.map { .string($0) } ?? .null,
-            ])
+            let errorOutput = ErrorOutput.object(e)
             do throws(ASLError) {
                 let output: JSON
                 let values: JSONObject?
