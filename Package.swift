@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "CortadoTasks", targets: ["CortadoTasks"]),
         .library(name: "CortadoTape", targets: ["CortadoTape"]),
         .library(name: "CortadoBatch", targets: ["CortadoBatch"]),
+        .library(name: "CortadoLoad", targets: ["CortadoLoad"]),
         .library(name: "CortadoHTTP", targets: ["CortadoHTTP"]),
         .library(name: "CortadoService", targets: ["CortadoService"]),
         .library(name: "CortadoServer", targets: ["CortadoServer"]),
@@ -49,6 +50,10 @@ let package = Package(
         .target(name: "CortadoTape", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CCortadoScan"], swiftSettings: engine),
         .target(name: "CortadoBatch", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoTape"], swiftSettings: engine),
         .target(name: "CortadoTasks", dependencies: ["CortadoJSON", "CortadoPath", "CortadoRuntime"], swiftSettings: engine),
+        // Load tests, benchmark suites and the state graph (issue 18): the engine through its API.
+        .target(name: "CortadoLoad", dependencies: [
+            "CortadoJSON", "CortadoASL", "CortadoRuntime", .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
         // HTTP task backends (http:invoke, Lambda Invoke API) live apart so the engine's own
         // targets stay free of the NIO stack.
         .target(name: "CortadoHTTP", dependencies: [
@@ -67,7 +72,7 @@ let package = Package(
         ]),
         .target(name: "CortadoCLICommands", dependencies: [
             "CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoTasks", "CortadoBatch", "CortadoHTTP",
-            "CortadoService", "CortadoServer",
+            "CortadoService", "CortadoServer", "CortadoLoad",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "cortado", dependencies: ["CortadoCLICommands", "CJemalloc"]),
@@ -85,6 +90,7 @@ let package = Package(
         .testTarget(name: "CortadoServiceTests", dependencies: [
             "CortadoJSON", "CortadoASL", "CortadoRuntime", "CortadoTasks", "CortadoService",
         ]),
+        .testTarget(name: "CortadoLoadTests", dependencies: ["CortadoJSON", "CortadoLoad"]),
         .testTarget(name: "CortadoCLITests", dependencies: ["CortadoCLICommands", "CortadoRuntime", "CortadoJSON"]),
     ]
 )

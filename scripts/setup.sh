@@ -8,6 +8,13 @@ if ! [ -f /usr/include/jemalloc/jemalloc.h ]; then
 fi
 echo "setup: libjemalloc-dev present"
 
+# Debian's chromium (headless) draws `cortado graph` SVGs and report pages in the tests; they
+# skip with a message where it cannot be installed.
+if ! command -v chromium >/dev/null 2>&1; then
+  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null; } \
+    || echo "setup: chromium could not be installed; the browser checks will be skipped"
+fi
+
 # boto3 and the AWS CLI (PyPI), the clients scripts/serve_tests.py drives `cortado serve` with.
 pip_install() {
   if ! python3 -m pip --version >/dev/null 2>&1; then

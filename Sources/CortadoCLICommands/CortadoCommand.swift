@@ -13,10 +13,11 @@ public struct CortadoCommand: ParsableCommand {
               cortado validate machine.asl.json
               cortado exec machine.asl.json --input input.json
               cortado run machine.asl.json --events events.jsonl --out results.jsonl
+              cortado graph machine.asl.json --format svg --out machine.svg
               cortado serve --port 8083 --data-dir state/      (AWS API for boto3 / aws CLI)
             """,
         version: "0.1.0",
-        subcommands: [Validate.self, Exec.self, Run.self, Merge.self, Serve.self, SendTaskSuccess.self,
+        subcommands: [Validate.self, Exec.self, Run.self, Merge.self, Graph.self, Serve.self, SendTaskSuccess.self,
                       SendTaskFailure.self, SendTaskHeartbeat.self, TestStateCommand.self]
     )
     public init() {}
