@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(name: "CortadoServiceTests", dependencies: [
             "CortadoJSON", "CortadoASL", "CortadoRuntime", "CortadoTasks", "CortadoService",
         ]),
-        .testTarget(name: "CortadoLoadTests", dependencies: ["CortadoJSON", "CortadoLoad"]),
+        .testTarget(name: "CortadoLoadTests", dependencies: ["CortadoJSON", "CortadoRuntime", "CortadoLoad"]),
         .testTarget(name: "CortadoCLITests", dependencies: ["CortadoCLICommands", "CortadoRuntime", "CortadoJSON"]),
     ]
 )

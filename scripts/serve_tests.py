@@ -651,6 +651,41 @@ def test_load(a, rep, work):
             rep.check("load server still running", False, srv.log_tail())
 
 
+# ---------------------------------------------------------------- cortado load --endpoint-url
+
+
+def test_load_cli(a, rep, work):
+    """`cortado load` against the server through StartSyncExecution (issue 18): 500/s for
+    20 s (5 s with --quick), no errors, latency reported."""
+    seconds = 5 if a.quick else 20
+    definition = os.path.join(work, "load-target.asl.json")
+    with open(definition, "w") as f:
+        json.dump({"StartAt": "Shape", "States": {
+            "Shape": {"Type": "Pass", "Parameters": {"id.$": "$.id", "n.$": "States.MathAdd($.n, 1)"}, "Next": "Route"},
+            "Route": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericGreaterThan": 5, "Next": "Big"}], "Default": "Small"},
+            "Big": {"Type": "Pass", "Result": "big", "End": True},
+            "Small": {"Type": "Pass", "Result": "small", "End": True}}}, f)
+    template = os.path.join(work, "load-template.json")
+    with open(template, "w") as f:
+        json.dump({"id": "{{uuid}}", "n": "{{int 1 10}}"}, f)
+    report = os.path.join(work, "load-report.json")
+    with Server(work, binary=a.binary) as srv:
+        p = subprocess.run([a.binary, "load", definition, "--template", template, "--rate", "500",
+                            "--duration", f"{seconds}s", "--endpoint-url", srv.endpoint, "--report-json", report,
+                            "--threshold", "error_rate==0", "--metrics", os.devnull],
+                           capture_output=True, text=True, timeout=seconds + 120)
+        try:
+            r = json.load(open(report))
+        except (OSError, ValueError):
+            r = {}
+        lat = r.get("latency_ms", {})
+        rep.check(f"cortado load --endpoint-url: 500/s for {seconds}s, no errors",
+                  p.returncode == 0 and r.get("executions") == 500 * seconds and r.get("errors") == 0
+                  and abs(r.get("achieved_rate", 0) - 500) < 5 and lat.get("p99", 0) > 0,
+                  f"exit {p.returncode}, {r.get('executions')} executions, {r.get('errors')} errors, "
+                  f"achieved {r.get('achieved_rate')}/s, latency ms {lat}; {p.stderr.strip()[-300:]}")
+
+
 # ---------------------------------------------------------------- TestState conformance
 
 
@@ -685,7 +720,8 @@ class RunTimeout(BaseException):
     test's error handling swallows it)."""
 
 
-TESTS = {"boto3": test_boto3, "cli": test_cli, "restart": test_restart, "load": test_load, "test_state": test_state_conformance}
+TESTS = {"boto3": test_boto3, "cli": test_cli, "restart": test_restart, "load": test_load, "load_cli": test_load_cli,
+         "test_state": test_state_conformance}
 
 
 def names(arg):

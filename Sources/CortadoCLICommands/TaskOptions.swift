@@ -11,7 +11,7 @@ import Foundation
 /// `--lambda-endpoint`) Lambda resources over HTTP, then `--worker` processes; anything
 /// else fails its execution with a cause saying how to route it.
 struct TaskOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Task routes (JSON or YAML): resource patterns to worker, lambda, http or mock backends.",
+    @Option(name: .long, help: ArgumentHelp("Task routes (JSON or YAML): resource patterns to worker, lambda, http, mock or simulate backends.",
                                             discussion: TaskOptions.tasksFileHelp))
     var tasks: String?
     @Option(name: .customLong("mock-config"), help: "AWS Step Functions Local mock config file for Task states.")
@@ -31,6 +31,9 @@ struct TaskOptions: ParsableArguments {
             processes: 2
           - resource: "arn:aws:states:::lambda:invoke"
             lambda: "http://127.0.0.1:3001"
+          - resource: "arn:aws:states:::dynamodb:*"         # a simulated service (load tests)
+            simulate: {latency: {p50: 20ms, p99: 200ms}, errorRate: 0.01,
+                       errors: [{error: DynamoDB.ProvisionedThroughputExceededException}]}
           - resource: "*"
             mock: {config: order.mocks.json, testCase: default}
         """
@@ -124,10 +127,13 @@ struct TaskOptions: ParsableArguments {
                     backend = try MockBackend(config: json, stateMachine: mock["stateMachine"]?.stringValue ?? machine,
                                               testCase: mock["testCase"]?.stringValue ?? "default")
                 } catch { throw CLIError("\(at): \(error)") }
+            } else if let sim = r["simulate"] {
+                do { backend = try SimulatedService.parse(sim) } catch { throw CLIError("\(at): \(error)") }
             } else {
-                throw CLIError("\(at): needs one of worker, lambda, http, mock")
+                throw CLIError("\(at): needs one of worker, lambda, http, mock, simulate")
             }
-            rules.append(.init(pattern: pattern, backend: r["mock"] == nil ? TokenDelivery(backend) : backend))
+            // Mocks and simulated services answer the task themselves: not a delivery of its token.
+            rules.append(.init(pattern: pattern, backend: r["mock"] == nil && r["simulate"] == nil ? TokenDelivery(backend) : backend))
         }
         return rules
     }

@@ -28,7 +28,11 @@ extension Execution {
             }
             if case .raise(let e) = control { control = handle(e, in: f) }
             if let stats = stateStats {
-                if case .park = control {} else { stats.nanosSpent[f.pc] &+= monotonicNanoseconds() &- f.statStart }
+                if case .park = control {} else {
+                    let spent = monotonicNanoseconds() &- f.statStart
+                    stats.nanosSpent[f.pc] &+= spent
+                    if stats.recordsVisits { stats.visits.append((pc: Int32(f.pc), nanos: spent)) }
+                }
             }
             switch control {
             case .next(let pc, let output):

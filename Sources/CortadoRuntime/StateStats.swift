@@ -12,8 +12,14 @@ public final class StateStats {
     /// Nanoseconds spent in each state (entry to exit, parked time included).
     public let nanosSpent: UnsafeMutablePointer<UInt64>
 
-    public init(stateCount: Int) {
+    /// Whether each visit is kept in `visits` too (per-state percentiles of a load test).
+    public let recordsVisits: Bool
+    /// Every visit's state and time, when `recordsVisits`.
+    public var visits: [(pc: Int32, nanos: UInt64)] = []
+
+    public init(stateCount: Int, recordsVisits: Bool = false) {
         count = stateCount
+        self.recordsVisits = recordsVisits
         enteredCounts = .allocate(capacity: max(stateCount, 1))
         enteredCounts.initialize(repeating: 0, count: max(stateCount, 1))
         nanosSpent = .allocate(capacity: max(stateCount, 1))

@@ -1,20 +1,19 @@
-import CortadoRuntime
 import Dispatch
 
-/// Runs the server's executions on Dispatch's shared pool: an execution is advanced on a
+/// Runs executions on Dispatch's shared pool (the server's, a load test's): an execution is advanced on a
 /// pool thread until it finishes or parks; a parked one holds no thread — a timer
 /// (`asyncAfter`) or a task event (`wake`) schedules it again. `tryClaim` and the mailbox
 /// make sure no two threads ever advance the same execution.
-final class ExecutionHost: ExecutionWaker, @unchecked Sendable {
+public final class ExecutionHost: ExecutionWaker, @unchecked Sendable {
     private let queue = DispatchQueue(label: "cortado.executions", attributes: .concurrent)
     /// Called once per execution, on a pool thread, when it ends.
     let onFinish: @Sendable (Execution, ExecutionResult) -> Void
 
-    init(onFinish: @escaping @Sendable (Execution, ExecutionResult) -> Void) { self.onFinish = onFinish }
+    public init(onFinish: @escaping @Sendable (Execution, ExecutionResult) -> Void) { self.onFinish = onFinish }
 
     /// Starts a new execution (its first `advance`); `parked` is left when that first
     /// advance has run (the execution finished or parked).
-    func start(_ e: Execution, parked: DispatchGroup? = nil) {
+    public func start(_ e: Execution, parked: DispatchGroup? = nil) {
         e.waker = self
         let box = Box(e)
         parked?.enter()
@@ -24,7 +23,7 @@ final class ExecutionHost: ExecutionWaker, @unchecked Sendable {
         }
     }
 
-    func wake(_ e: Execution) {
+    public func wake(_ e: Execution) {
         let box = Box(e)
         queue.async { self.run(box.execution) }
     }
