@@ -87,7 +87,8 @@ extension LoadReport {
         return h + "</body></html>\n"
     }
 
-    static func fmt(_ v: Double) -> String {
+    /// A number for people: integers past 100, else at most two decimals.
+    public static func fmt(_ v: Double) -> String {
         guard v.isFinite else { return "–" }
         if abs(v) >= 100 { return String(Int(v.rounded())) }
         let r = (v * 100).rounded() / 100

@@ -31,7 +31,7 @@ public struct MetricsSnapshot: Sendable {
     /// One JSON line (ends with "\n"):
     /// `{"type":"metrics"|"summary","elapsed_s":..,"started":..,"succeeded":..,"failed":..,"timed_out":..,
     /// "in_flight":..,"rate":..,"latency_ms":{"p50":..,"p90":..,"p99":..,"p99_9":..,"max":..},
-    /// "states":{"Name":{"entered":..,"total_ms":..,"avg_ms":..}}}`.
+    /// "states":{"Name":{"entered":..,"total_ms":..,"avg_ms":..}}}`; the summary adds `peak_rss_mib`.
     /// `rate` is completions per second over the interval since `previous`, or over the whole run
     /// for the summary (or when `previous` is nil). Times are rounded to the microsecond.
     public func jsonLine(previous: MetricsSnapshot?, summary: Bool) -> [UInt8] {
@@ -45,7 +45,7 @@ public struct MetricsSnapshot: Sendable {
                 ("avg_ms", num(s.entered > 0 ? s.totalMs / Double(s.entered) : 0)),
             ]))))
         }
-        let obj: JSON = .object(JSONObject([
+        var members: [(key: String, value: JSON)] = [
             ("type", JSON(summary ? "summary" : "metrics")),
             ("elapsed_s", num(elapsedSeconds)),
             ("started", JSON(started)),
@@ -62,7 +62,9 @@ public struct MetricsSnapshot: Sendable {
                 ("max", num(latencyMs.max)),
             ]))),
             ("states", .object(JSONObject(stateMembers))),
-        ]))
+        ]
+        if summary, let peak = peakRSSMiB() { members.append(("peak_rss_mib", num(peak, 1))) }
+        let obj: JSON = .object(JSONObject(members))
         var w = JSONWriter()
         w.write(obj)
         w.bytes.append(UInt8(ascii: "\n"))
@@ -190,3 +192,26 @@ func clockText(_ seconds: Double) -> String {
     func two(_ x: Int) -> String { x < 10 ? "0\(x)" : "\(x)" }
     return h > 0 ? "\(h):\(two(m)):\(two(s))" : "\(m):\(two(s))"
 }
+
+/// This process's own peak resident set (VmHWM of /proc/self/status), in MiB; nil where
+/// there is no procfs. (getrusage's ru_maxrss would do, but Linux carries a parent's
+/// high-water mark into a spawned child's, so a child run by `cortado bench` would report
+/// its parent's size.)
+public func peakRSSMiB() -> Double? {
+    guard let f = fopen("/proc/self/status", "r") else { return nil }
+    defer { fclose(f) }
+    var line = [CChar](repeating: 0, count: 256)
+    while fgets(&line, Int32(line.count), f) != nil {
+        let s = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard s.hasPrefix("VmHWM:") else { continue }
+        let kb = Double(String(s.dropFirst(6).filter { $0.isNumber }))  // "VmHWM:\t   30872 kB"
+        return kb.map { $0 / 1024 }
+    }
+    return nil
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
