@@ -77,8 +77,12 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let program: Program
-        let source = CLI.readFile(definition) ?? []
-        switch source.isEmpty ? CLI.compile(path: definition) : CLI.compile(bytes: source, path: definition) {
+        guard let source = CLI.readFile(definition) else {
+            CLI.stderr("cortado run: cannot read \(definition): \(CLI.errorMessage())")
+            throw ExitCode(2)
+        }
+        let compiled = DefinitionPipeline.compile(bytes: source, fileName: definition)
+        switch compiled.result {
         case .success(let p): program = p
         case .failure(let ds):
             for d in ds { CLI.stderr("\(definition): \(d)") }
@@ -94,7 +98,7 @@ struct Run: ParsableCommand {
         var config = BatchConfig(
             program: program, stateMachineName: machine, backend: backend, definitionPath: definition,
             eventsPath: events, outputPath: out, workers: workers ?? ProcessInfo.processInfo.activeProcessorCount)
-        config.programForWorker = { [definition] in (try? CLI.compile(bytes: source, path: definition).get()) ?? program }
+        config.programForWorker = { compiled.freshProgram() ?? program }
         config.clock = clock
         config.executionTimeoutSeconds = timeLimit.limit
         config.tapeLane = engine == .auto

@@ -66,14 +66,7 @@ enum CLI {
 
     /// Loads, validates and compiles a definition's bytes (`path` names it in diagnostics).
     static func compile(bytes: [UInt8], path: String) -> Result<Program, [Diagnostic]> {
-        let loaded: LoadedDefinition
-        switch DefinitionLoader.load(bytes: bytes, fileName: path) {
-        case .success(let l): loaded = l
-        case .failure(let d): return .failure(d)
-        }
-        let diagnostics = Validator.validate(loaded.json, sourceMap: loaded.sourceMap)
-        if diagnostics.contains(where: { $0.severity == .error }) { return .failure(diagnostics) }
-        return Compiler.compile(loaded.json)
+        DefinitionPipeline.compile(bytes: bytes, fileName: path).result
     }
 
     static func diagnosticsJSON(_ ds: [Diagnostic]) -> JSON {

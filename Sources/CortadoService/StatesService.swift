@@ -133,17 +133,11 @@ public final class StatesService: @unchecked Sendable {
 
     /// Loads, validates and compiles a definition; AWS's InvalidDefinition on any error.
     func compile(_ text: String) throws(APIError) -> Program {
-        let loaded: LoadedDefinition
-        switch DefinitionLoader.load(text: text) {
-        case .success(let l): loaded = l
-        case .failure(let d): throw APIError.invalidDefinition(StatesService.definitionMessage(d))
-        }
-        guard case .object = loaded.json else {
+        let compiled = DefinitionPipeline.compile(text: text)
+        if let json = compiled.json, !{ if case .object = json { return true } else { return false } }() {
             throw APIError.invalidDefinition("Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The definition must be a JSON object at /'")
         }
-        let d = Validator.validate(loaded.json, sourceMap: loaded.sourceMap).filter { $0.severity == .error }
-        if !d.isEmpty { throw APIError.invalidDefinition(StatesService.definitionMessage(d)) }
-        switch Compiler.compile(loaded.json) {
+        switch compiled.result {
         case .success(let p): return p
         case .failure(let d): throw APIError.invalidDefinition(StatesService.definitionMessage(d))
         }
