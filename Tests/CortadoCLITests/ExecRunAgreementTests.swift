@@ -30,7 +30,8 @@ import Testing
                       #""Variable":"$.zz","StringEquals":"x""#, #""Variable":"$.zz","NumericLessThan":3"#,
                       #""Variable":"$.a","NumericEqualsPath":"$.zz""#, #""Not":{"Variable":"$.zz","IsString":true}"#])
     func choiceOnAMissingPathFails(_ rule: String) throws {
-        guard let (exec, run) = Self.both("missing", Self.choice(rule), input: #"{"a":1}"#) else {
+        // Arguments run in parallel: each its own files.
+        guard let (exec, run) = Self.both("missing-\(rule.utf8.reduce(0) { $0 &* 31 &+ Int($1) } & 0xffffff)", Self.choice(rule), input: #"{"a":1}"#) else {
             Issue.record("the cortado binary is not built"); return
         }
         #expect(exec == run)
