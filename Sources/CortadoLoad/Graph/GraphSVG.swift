@@ -184,16 +184,13 @@ extension StateGraph {
         return r == r.rounded() ? String(Int(r)) : String(r)
     }
 
-    static func xml(_ s: String) -> String {
+    static func xml(_ s: String) -> String { escape(s, ["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;"]) }
+
+    /// `s` with each character found in `table` replaced (the escapes of XML, DOT, Mermaid).
+    static func escape(_ s: String, _ table: [Character: String]) -> String {
         var out = ""
         for ch in s {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(ch)
-            }
+            if let r = table[ch] { out += r } else { out.append(ch) }
         }
         return out
     }

@@ -14,15 +14,8 @@ extension StateGraph {
             case .state(let t): return "\(n.id)[\"\(label)<br/><small>\(t)</small>\"]"
             }
         }
-        func emit(cluster: Int?, indent: String) {
-            for i in nodes.indices where nodes[i].cluster == cluster { out += indent + node(i) + "\n" }
-            for c in clusters.indices where clusters[c].parent == cluster {
-                out += "\(indent)subgraph \(clusters[c].id)[\"\(Self.mermaidEscape(clusters[c].label))\"]\n"
-                emit(cluster: c, indent: indent + "  ")
-                out += "\(indent)end\n"
-            }
-        }
-        emit(cluster: nil, indent: "  ")
+        emitClusters(nil, indent: "  ", into: &out, node: node,
+                     open: { "subgraph \($0.id)[\"\(Self.mermaidEscape($0.label))\"]" }, close: "end")
         for e in edges {
             let arrow = e.kind == .catcher || e.kind == .retry || e.kind == .iteration ? "-.->" : "-->"
             let label = e.label.map { "|\"\(Self.mermaidEscape($0))\"|" } ?? ""
@@ -51,15 +44,8 @@ extension StateGraph {
             }
             return "\(n.id) [\(attrs.joined(separator: ", "))];"
         }
-        func emit(cluster: Int?, indent: String) {
-            for i in nodes.indices where nodes[i].cluster == cluster { out += indent + node(i) + "\n" }
-            for c in clusters.indices where clusters[c].parent == cluster {
-                out += "\(indent)subgraph cluster_\(clusters[c].id) {\n\(indent)  label=\"\(Self.dotEscape(clusters[c].label))\"; style=dashed;\n"
-                emit(cluster: c, indent: indent + "  ")
-                out += "\(indent)}\n"
-            }
-        }
-        emit(cluster: nil, indent: "  ")
+        emitClusters(nil, indent: "  ", into: &out, node: node,
+                     open: { "subgraph cluster_\($0.id) { label=\"\(Self.dotEscape($0.label))\"; style=dashed;" }, close: "}")
         for e in edges {
             var attrs: [String] = []
             if let l = e.label { attrs.append("label=\"\(Self.dotEscape(l))\"") }
@@ -70,30 +56,19 @@ extension StateGraph {
         return out + "}\n"
     }
 
-    static func mermaidEscape(_ s: String) -> String {
-        var out = ""
-        for ch in s {
-            switch ch {
-            case "\"": out += "#quot;"
-            case "<": out += "#lt;"
-            case ">": out += "#gt;"
-            case "\n": out += " "
-            default: out.append(ch)
-            }
-        }
-        return out
-    }
+    static func mermaidEscape(_ s: String) -> String { escape(s, ["\"": "#quot;", "<": "#lt;", ">": "#gt;", "\n": " "]) }
 
-    static func dotEscape(_ s: String) -> String {
-        var out = ""
-        for ch in s {
-            switch ch {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default: out.append(ch)
-            }
+    static func dotEscape(_ s: String) -> String { escape(s, ["\"": "\\\"", "\\": "\\\\", "\n": "\\n"]) }
+
+    /// Writes the nodes of `cluster`, then each cluster inside it between `open` and `close`
+    /// lines, indented by depth (Mermaid's subgraphs and DOT's clusters alike).
+    func emitClusters(_ cluster: Int?, indent: String, into out: inout String, node: (Int) -> String,
+                      open: (Cluster) -> String, close: String) {
+        for i in nodes.indices where nodes[i].cluster == cluster { out += indent + node(i) + "\n" }
+        for c in clusters.indices where clusters[c].parent == cluster {
+            out += indent + open(clusters[c]) + "\n"
+            emitClusters(c, indent: indent + "  ", into: &out, node: node, open: open, close: close)
+            out += indent + close + "\n"
         }
-        return out
     }
 }
