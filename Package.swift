@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "CortadoBatch", targets: ["CortadoBatch"]),
         .library(name: "CortadoLoad", targets: ["CortadoLoad"]),
         .library(name: "CortadoHTTP", targets: ["CortadoHTTP"]),
+        .library(name: "CortadoAWS", targets: ["CortadoAWS"]),
         .library(name: "CortadoService", targets: ["CortadoService"]),
         .library(name: "CortadoServer", targets: ["CortadoServer"]),
         .executable(name: "cortado", targets: ["cortado"]),
@@ -60,6 +61,9 @@ let package = Package(
             "CortadoJSON", "CortadoPath", "CortadoRuntime",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
+        // AWS service integrations (issue 19): SigV4, credentials, endpoints, the optimized
+        // integrations; over CortadoHTTP's client, so only the CLI links the HTTP stack.
+        .target(name: "CortadoAWS", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoHTTP"]),
         // The `states` API (machines, executions, task tokens, history, TestState, journal):
         // plain Swift over bytes, so it is tested without a socket.
         .target(name: "CortadoService", dependencies: [
@@ -72,7 +76,7 @@ let package = Package(
         ]),
         .target(name: "CortadoCLICommands", dependencies: [
             "CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoTasks", "CortadoBatch", "CortadoHTTP",
-            "CortadoService", "CortadoServer", "CortadoLoad",
+            "CortadoService", "CortadoServer", "CortadoLoad", "CortadoAWS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "cortado", dependencies: ["CortadoCLICommands", "CJemalloc"]),
@@ -90,6 +94,8 @@ let package = Package(
         .testTarget(name: "CortadoServiceTests", dependencies: [
             "CortadoJSON", "CortadoASL", "CortadoRuntime", "CortadoTasks", "CortadoService",
         ]),
+        .testTarget(name: "CortadoAWSTests", dependencies: ["CortadoJSON", "CortadoRuntime", "CortadoAWS"],
+                    exclude: ["botocore_sign.py"]),
         .testTarget(name: "CortadoLoadTests", dependencies: ["CortadoJSON", "CortadoRuntime", "CortadoLoad"]),
         .testTarget(name: "CortadoCLITests", dependencies: ["CortadoCLICommands", "CortadoRuntime", "CortadoJSON"]),
     ]

@@ -30,9 +30,10 @@ extension Intrinsics {
 }
 
 /// MD5 (RFC 1321), SHA-1 and SHA-2 (FIPS 180-4), written out so CortadoPath
-/// needs no crypto dependency. Inputs are at most a few tens of kilobytes.
-enum Digest {
-    static func hex(_ bytes: [UInt8]) -> String {
+/// needs no crypto dependency. Inputs are at most a few tens of kilobytes. Public for the
+/// other users of the same digests (SigV4 request signing, JSONata's `$hash`).
+public enum Digest {
+    public static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count * 2)
@@ -95,7 +96,7 @@ enum Digest {
         0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391,
     ]
 
-    static func md5(_ m: [UInt8]) -> [UInt8] {
+    public static func md5(_ m: [UInt8]) -> [UInt8] {
         let p = pad(m, block: 64, lengthBytes: 8, bigEndian: false)
         var a0: UInt32 = 0x67452301, b0: UInt32 = 0xefcdab89, c0: UInt32 = 0x98badcfe, d0: UInt32 = 0x10325476
         var w = [UInt32](repeating: 0, count: 16)
@@ -129,7 +130,7 @@ enum Digest {
 
     // MARK: SHA-1
 
-    static func sha1(_ m: [UInt8]) -> [UInt8] {
+    public static func sha1(_ m: [UInt8]) -> [UInt8] {
         let p = pad(m, block: 64, lengthBytes: 8, bigEndian: true)
         var h: [UInt32] = [0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0]
         var w = [UInt32](repeating: 0, count: 80)
@@ -168,7 +169,7 @@ enum Digest {
         0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
     ]
 
-    static func sha256(_ m: [UInt8]) -> [UInt8] {
+    public static func sha256(_ m: [UInt8]) -> [UInt8] {
         let p = pad(m, block: 64, lengthBytes: 8, bigEndian: true)
         var h: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
         var w = [UInt32](repeating: 0, count: 64)
@@ -218,7 +219,7 @@ enum Digest {
         0x431d67c49c100d4c, 0x4cc5d4becb3e42b6, 0x597f299cfc657e2a, 0x5fcb6fab3ad6faec, 0x6c44198c4a475817,
     ]
 
-    static func sha512(_ m: [UInt8], variant384: Bool) -> [UInt8] {
+    public static func sha512(_ m: [UInt8], variant384: Bool) -> [UInt8] {
         let p = pad(m, block: 128, lengthBytes: 16, bigEndian: true)
         var h: [UInt64] = variant384
             ? [0xcbbb9d5dc1059ed8, 0x629a292a367cd507, 0x9159015a3070dd17, 0x152fecd8f70e5939,
