@@ -29,3 +29,7 @@ python3 -c "import boto3" 2>/dev/null || pip_install boto3
 # `aws` may be off PATH after a --user install; serve_tests.py falls back to `python3 -m awscli`.
 aws --version >/dev/null 2>&1 || python3 -m awscli --version >/dev/null 2>&1 || pip_install awscli
 echo "setup: boto3 and awscli present"
+
+# moto's server stands in for DynamoDB (and other services) in scripts/aws_tests.py.
+command -v moto_server >/dev/null 2>&1 && python3 -c "import moto.server, flask" 2>/dev/null || pip_install 'moto[server]' \
+  || echo "setup: moto[server] could not be installed; scripts/aws_tests.py will skip"

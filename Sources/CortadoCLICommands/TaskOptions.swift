@@ -1,3 +1,4 @@
+import CortadoAWS
 import ArgumentParser
 import CortadoASL
 import CortadoHTTP
@@ -23,6 +24,10 @@ struct TaskOptions: ParsableArguments {
     var workerConcurrency: Int = 1
     @Option(name: .customLong("lambda-endpoint"), help: "Send Lambda tasks to this Lambda Invoke API endpoint (e.g. sam local start-lambda).")
     var lambdaEndpoint: String?
+    @Flag(name: .customLong("aws"), help: ArgumentHelp(
+        "Call AWS for the optimized integrations (dynamodb:getItem/putItem/updateItem/deleteItem so far), signed with SigV4.",
+        discussion: "Credentials, region and endpoints as the AWS SDKs find them: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile, AWS_REGION, AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_DYNAMODB for a local endpoint (moto, DynamoDB Local)."))
+    var aws = false
 
     static let tasksFileHelp = """
         routes:
@@ -77,6 +82,14 @@ struct TaskOptions: ParsableArguments {
                 let lazy = LazyHTTPInvoke()
                 stops.append { lazy.shutdown() }
                 chain = TaskRouter(rules: [.init(pattern: HTTPInvokeBackend.resource, backend: lazy)], fallback: chain)
+            }
+            if aws {
+                let env = AWSEnvironment.load(environment: ProcessInfo.processInfo.environment,
+                                              home: ProcessInfo.processInfo.environment["HOME"])
+                let dynamo = DynamoDBIntegration(environment: env, transport: http())
+                chain = TaskRouter(rules: DynamoDBIntegration.operations.map {
+                    .init(pattern: "arn:aws:states:::dynamodb:" + $0, backend: dynamo)
+                }, fallback: chain)
             }
             chain = TokenDelivery(chain)
             if let mockConfig {

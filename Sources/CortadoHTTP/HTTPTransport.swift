@@ -159,3 +159,26 @@ extension HTTPTransport {
         }
     }
 }
+
+/// A reply as plain values (for clients outside this module, such as the AWS integrations).
+public struct HTTPReply: Sendable {
+    public var status: Int
+    /// Header fields in the order received.
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+    public init(status: Int, headers: [(name: String, value: String)], body: [UInt8]) {
+        self.status = status; self.headers = headers; self.body = body
+    }
+}
+
+extension HTTPTransport {
+    /// One exchange with plain-value headers; `done` runs on an event-loop thread.
+    public func send(url: String, method: String, headers: [(name: String, value: String)], body: [UInt8]?,
+                     timeoutSeconds: Int, _ done: @escaping @Sendable (Result<HTTPReply, any Error>) -> Void) {
+        var h = HTTPHeaders()
+        for x in headers { h.add(name: x.name, value: x.value) }
+        send(url: url, method: HTTPMethod(rawValue: method), headers: h, body: body, timeoutSeconds: timeoutSeconds) { r in
+            done(r.map { HTTPReply(status: Int($0.status.code), headers: $0.headers.map { ($0.name, $0.value) }, body: $0.body) })
+        }
+    }
+}

@@ -1,0 +1,63 @@
+@testable import CortadoAWS
+import CortadoHTTP
+import CortadoJSON
+import Foundation
+import Testing
+
+@Suite struct AWSEnvironmentTests {
+    @Test func credentialsRegionAndEndpointsAsTheSDKsFindThem() throws {
+        let home = NSTemporaryDirectory() + "cortado-aws-home-\(getpid())"
+        try FileManager.default.createDirectory(atPath: home + "/.aws", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        try "[default]\naws_access_key_id = AKDEFAULT\naws_secret_access_key = s1\n\n[dev]\n# comment\naws_access_key_id=AKDEV\naws_secret_access_key=s2\naws_session_token=tok\n"
+            .write(toFile: home + "/.aws/credentials", atomically: true, encoding: .utf8)
+        try "[default]\nregion = eu-west-1\n[profile dev]\nregion = ap-south-1\n".write(toFile: home + "/.aws/config", atomically: true, encoding: .utf8)
+        let d = AWSEnvironment.load(environment: [:], home: home)
+        #expect(d.credentials == AWSCredentials(accessKeyId: "AKDEFAULT", secretAccessKey: "s1"))
+        #expect(d.region == "eu-west-1")
+        #expect(d.baseURL(service: "dynamodb", envName: "DYNAMODB") == "https://dynamodb.eu-west-1.amazonaws.com")
+        let dev = AWSEnvironment.load(environment: ["AWS_PROFILE": "dev"], home: home)
+        #expect(dev.credentials == AWSCredentials(accessKeyId: "AKDEV", secretAccessKey: "s2", sessionToken: "tok"))
+        #expect(dev.region == "ap-south-1")
+        let env = AWSEnvironment.load(environment: ["AWS_ACCESS_KEY_ID": "AKENV", "AWS_SECRET_ACCESS_KEY": "s3", "AWS_REGION": "us-west-2",
+                                                    "AWS_ENDPOINT_URL": "http://127.0.0.1:4566/", "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:5000"],
+                                      home: home)
+        #expect(env.credentials?.accessKeyId == "AKENV" && env.region == "us-west-2")
+        #expect(env.baseURL(service: "dynamodb", envName: "DYNAMODB") == "http://127.0.0.1:5000")
+        #expect(env.baseURL(service: "sqs", envName: "SQS") == "http://127.0.0.1:4566")
+        #expect(AWSEnvironment.load(environment: [:], home: "/nonexistent").credentials == nil)
+    }
+}
+
+@Suite struct DynamoDBIntegrationTests {
+    @Test func resourcesAndEndpoints() {
+        #expect(DynamoDBIntegration.handles("arn:aws:states:::dynamodb:putItem"))
+        #expect(!DynamoDBIntegration.handles("arn:aws:states:::dynamodb:scan"))
+        let r = DynamoDBIntegration.request(base: "http://127.0.0.1:5000")
+        #expect(r?.host == "127.0.0.1" && r?.port == 5000 && r?.path == "/" && r?.url == "http://127.0.0.1:5000/")
+        #expect(DynamoDBIntegration.request(base: "https://dynamodb.us-east-1.amazonaws.com")?.hostHeader == "dynamodb.us-east-1.amazonaws.com")
+        #expect(DynamoDBIntegration.request(base: "nonsense") == nil)
+    }
+
+    /// Errors are named and worded as the AWS-recorded task cases show them.
+    @Test func errorsAsStepFunctionsNamesThem() {
+        let notFound = DynamoDBIntegration.error(400, ["__type": "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException",
+                                                       "message": "Requested resource not found"], "RID")
+        #expect(notFound.name?.rawValue == "DynamoDB.ResourceNotFoundException")
+        #expect(notFound.cause == "Requested resource not found (Service: AmazonDynamoDBv2; Status Code: 400; Error Code: ResourceNotFoundException; Request ID: RID; Proxy: null)")
+        let invalid = DynamoDBIntegration.error(400, ["__type": "com.amazon.coral.validate#ValidationException", "message": "1 validation error detected"], "R2")
+        #expect(invalid.name?.rawValue == "DynamoDB.AmazonDynamoDBException")
+        #expect(invalid.cause?.contains("Error Code: ValidationException;") == true)
+    }
+
+    @Test func successOutputsCarryTheSDKMetadata() {
+        let reply = HTTPReply(status: 200, headers: [("Content-Type", "application/x-amz-json-1.0"), ("x-amzn-RequestId", "RID"), ("Set-Cookie", "a"), ("Set-Cookie", "b")],
+                              body: Array(#"{"Item":{"id":{"S":"1"}}}"#.utf8))
+        guard case .success(let out) = DynamoDBIntegration.outcome(.success(reply)) else { Issue.record("failed"); return }
+        #expect(out["Item"] == ["id": ["S": "1"]])
+        #expect(out["SdkResponseMetadata"] == ["RequestId": "RID"])
+        #expect(out["SdkHttpMetadata"]?["HttpStatusCode"] == 200)
+        #expect(out["SdkHttpMetadata"]?["AllHttpHeaders"]?["Set-Cookie"] == ["a", "b"])
+        #expect(out["SdkHttpMetadata"]?["HttpHeaders"]?["Content-Type"] == "application/x-amz-json-1.0")
+    }
+}

@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+"""End-to-end tests of Cortado's AWS integrations against moto's server, signatures checked.
+
+usage: scripts/aws_tests.py [--quick] [--binary PATH]
+
+Starts `moto_server` on a free loopback port with INITIAL_NO_AUTH_ACTION_COUNT, so that after
+creating an IAM user with an access key every request must carry a valid SigV4 signature;
+then runs workflows through `cortado exec --aws` and `cortado run --aws` with
+AWS_ENDPOINT_URL_DYNAMODB pointing at it:
+  - putItem, getItem, an updateItem whose failing condition a Catch takes, deleteItem: the
+    outputs carry SdkHttpMetadata and SdkResponseMetadata, the error and cause are worded as
+    the AWS-recorded cases word them;
+  - a missing table: DynamoDB.ResourceNotFoundException;
+  - a wrong secret: refused (the signature is checked);
+  - a batch of 10,000 updateItem executions (1,000 with --quick) that each add 1 to one of
+    100 counters: every line SUCCEEDED and the counters add up exactly (none lost or doubled).
+Prints PASS/FAIL lines and `N passed, N failed`; exits 1 on a failure. Skips (exit 0) with a
+message when moto's server cannot be started (pip install 'moto[server]').
+"""
+import argparse, json, os, re, shutil, socket, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CAUSE = re.compile(r"^.+ \(Service: AmazonDynamoDBv2; Status Code: 400; Error Code: (\w+); Request ID: \S+; Proxy: null\)$")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Report:
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def check(self, name, ok, detail=""):
+        print(("PASS " if ok else "FAIL ") + name + ("" if ok else f": {detail}"), flush=True)
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "cortado"))
+    a = ap.parse_args()
+    try:
+        import boto3, botocore  # noqa: F401
+    except ImportError:
+        print("SKIP aws_tests: boto3 is not installed (scripts/setup.sh installs it)")
+        print("0 passed, 0 failed")
+        return 0
+    moto = shutil.which("moto_server")
+    if not moto:
+        print("SKIP aws_tests: moto_server is not installed (pip install 'moto[server]')")
+        print("0 passed, 0 failed")
+        return 0
+    work = tempfile.mkdtemp(prefix="cortado-aws-")
+    port = free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    log = open(os.path.join(work, "moto.log"), "w")
+    server = subprocess.Popen([moto, "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT,
+                              env=dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="4"))
+    rep = Report()
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        import boto3
+        iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="setup", aws_secret_access_key="setup")
+        iam.create_user(UserName="cortado")
+        policy = iam.create_policy(PolicyName="all", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))["Policy"]["Arn"]
+        iam.attach_user_policy(UserName="cortado", PolicyArn=policy)
+        key = iam.create_access_key(UserName="cortado")["AccessKey"]
+        ddb = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1",
+                           aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
+        for table in ("items", "counters"):
+            ddb.create_table(TableName=table, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                             AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+        env = dict(os.environ, AWS_ACCESS_KEY_ID=key["AccessKeyId"], AWS_SECRET_ACCESS_KEY=key["SecretAccessKey"],
+                   AWS_REGION="us-east-1", AWS_ENDPOINT_URL_DYNAMODB=endpoint)
+        env.pop("AWS_SESSION_TOKEN", None)
+        env.pop("AWS_PROFILE", None)
+
+        def exec_(definition, inp, environ=env):
+            d, i = os.path.join(work, "d.json"), os.path.join(work, "i.json")
+            json.dump(definition, open(d, "w"))
+            json.dump(inp, open(i, "w"))
+            p = subprocess.run([a.binary, "exec", d, "--input", i, "--aws", "--no-time-limit"], capture_output=True, text=True,
+                               env=environ, timeout=120)
+            try:
+                return json.loads(p.stdout)
+            except ValueError:
+                return {"status": "NO OUTPUT", "stderr": p.stderr[-500:]}
+
+        flow = {"StartAt": "Put", "States": {
+            "Put": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
+                    "Parameters": {"TableName": "items", "Item": {"id": {"S.$": "$.id"}, "n": {"N": "1"}}}, "ResultPath": "$.put", "Next": "Get"},
+            "Get": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
+                    "Parameters": {"TableName": "items", "Key": {"id": {"S.$": "$.id"}}}, "ResultPath": "$.get", "Next": "Update"},
+            "Update": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:updateItem",
+                       "Parameters": {"TableName": "items", "Key": {"id": {"S.$": "$.id"}}, "UpdateExpression": "SET n = :v",
+                                      "ConditionExpression": "n = :old", "ExpressionAttributeValues": {":v": {"N": "2"}, ":old": {"N": "5"}}},
+                       "Catch": [{"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "ResultPath": "$.caught", "Next": "Delete"}],
+                       "Next": "Delete"},
+            "Delete": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:deleteItem",
+                       "Parameters": {"TableName": "items", "Key": {"id": {"S.$": "$.id"}}}, "ResultPath": "$.del", "End": True}}}
+        r = exec_(flow, {"id": "a1"})
+        o = r.get("output") or {}
+        meta = (o.get("put") or {}).get("SdkHttpMetadata") or {}
+        rep.check("putItem output: SdkHttpMetadata (AllHttpHeaders lists, HttpHeaders, 200) and SdkResponseMetadata.RequestId",
+                  r.get("status") == "SUCCEEDED" and meta.get("HttpStatusCode") == 200
+                  and all(isinstance(v, list) for v in (meta.get("AllHttpHeaders") or {"x": 1}).values())
+                  and isinstance(meta.get("HttpHeaders"), dict)
+                  and bool(((o.get("put") or {}).get("SdkResponseMetadata") or {}).get("RequestId")), json.dumps(r)[:600])
+        rep.check("getItem returns the item put", (o.get("get") or {}).get("Item") == {"id": {"S": "a1"}, "n": {"N": "1"}}, json.dumps(o.get("get"))[:300])
+        caught = o.get("caught") or {}
+        m = CAUSE.match(caught.get("Cause") or "")
+        rep.check("updateItem's failed condition caught as DynamoDB.ConditionalCheckFailedException with AWS's cause",
+                  caught.get("Error") == "DynamoDB.ConditionalCheckFailedException" and m and m.group(1) == "ConditionalCheckFailedException",
+                  json.dumps(caught))
+        rep.check("deleteItem output has the SDK metadata", "SdkResponseMetadata" in (o.get("del") or {}), json.dumps(o.get("del"))[:300])
+        gone = ddb.get_item(TableName="items", Key={"id": {"S": "a1"}})
+        rep.check("the item is deleted in moto", "Item" not in gone, str(gone)[:200])
+
+        missing = exec_({"StartAt": "G", "States": {"G": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
+                                                           "Parameters": {"TableName": "nope", "Key": {"id": {"S": "x"}}}, "End": True}}}, {})
+        m = CAUSE.match(missing.get("cause") or "")
+        rep.check("a missing table: DynamoDB.ResourceNotFoundException, 'Requested resource not found (Service: AmazonDynamoDBv2; ...)'",
+                  missing.get("error") == "DynamoDB.ResourceNotFoundException" and m is not None
+                  and missing["cause"].startswith("Requested resource not found"), json.dumps(missing))
+
+        wrong = exec_(flow, {"id": "a2"}, dict(env, AWS_SECRET_ACCESS_KEY="not-the-secret"))
+        rep.check("a wrong secret is refused (moto checks the signature)", wrong.get("status") == "FAILED"
+                  and "Status Code: 403" in (wrong.get("cause") or ""), json.dumps(wrong)[:300])
+
+        n = 1000 if a.quick else 10000
+        counters = 100
+        events = os.path.join(work, "events.jsonl")
+        with open(events, "w") as f:
+            for i in range(n):
+                f.write(json.dumps({"counter": f"c{i % counters}", "i": i}) + "\n")
+        add = {"StartAt": "Add", "States": {"Add": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:updateItem",
+               "Parameters": {"TableName": "counters", "Key": {"id": {"S.$": "$.counter"}}, "UpdateExpression": "ADD c :one",
+                              "ExpressionAttributeValues": {":one": {"N": "1"}}}, "ResultPath": None, "End": True}}}
+        d = os.path.join(work, "add.asl.json")
+        json.dump(add, open(d, "w"))
+        out = os.path.join(work, "out.jsonl")
+        t0 = time.monotonic()
+        p = subprocess.run([a.binary, "run", d, "--events", events, "--out", out, "--aws", "--metrics", os.devnull],
+                           capture_output=True, text=True, env=env, timeout=900)
+        secs = time.monotonic() - t0
+        lines = [json.loads(x) for x in open(out)] if os.path.exists(out) else []
+        ok_lines = sum(1 for x in lines if x.get("status") == "SUCCEEDED")
+        items = []
+        kwargs = {"TableName": "counters"}
+        while True:
+            page = ddb.scan(**kwargs)
+            items += page["Items"]
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        total = sum(int(x["c"]["N"]) for x in items)
+        each = {int(x["c"]["N"]) for x in items}
+        rep.check(f"{n} updateItem executions through `cortado run --aws`: every line SUCCEEDED, every counter +{n // counters}",
+                  p.returncode == 0 and len(lines) == n and ok_lines == n and total == n and each == {n // counters}
+                  and len(items) == counters,
+                  f"exit {p.returncode}, {len(lines)} lines, {ok_lines} succeeded, sum {total}, counts {sorted(each)[:5]}; {p.stderr[-300:]}")
+        print(f"info: {n} executions against moto in {secs:.1f}s ({n / secs:.0f}/s)", flush=True)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+        if rep.failed == 0:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            print(f"kept {work} (moto.log)")
+    print(f"{rep.passed} passed, {rep.failed} failed")
+    return 1 if rep.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
