@@ -12,6 +12,9 @@ AWS_ENDPOINT_URL_DYNAMODB pointing at it:
     the AWS-recorded cases word them;
   - a missing table: DynamoDB.ResourceNotFoundException;
   - a wrong secret: refused (the signature is checked);
+  - sns:publish to a topic an SQS queue subscribes to, sqs:sendMessage with a JSON body,
+    events:putEvents; sqs:sendMessage.waitForTaskToken on `cortado serve --aws`, its token
+    read from the queue by a consumer that calls SendTaskSuccess;
   - a batch of 10,000 updateItem executions (1,000 with --quick) that each add 1 to one of
     100 counters: every line SUCCEEDED and the counters add up exactly (none lost or doubled).
 Prints PASS/FAIL lines and `N passed, N failed`; exits 1 on a failure. Skips (exit 0) with a
@@ -141,6 +144,79 @@ def main():
         wrong = exec_(flow, {"id": "a2"}, dict(env, AWS_SECRET_ACCESS_KEY="not-the-secret"))
         rep.check("a wrong secret is refused (moto checks the signature)", wrong.get("status") == "FAILED"
                   and "Status Code: 403" in (wrong.get("cause") or ""), json.dumps(wrong)[:300])
+
+        # SNS publish delivered to an SQS queue; SQS sendMessage with a JSON body; EventBridge.
+        sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1",
+                           aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
+        sns = boto3.client("sns", endpoint_url=endpoint, region_name="us-east-1",
+                           aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
+        queue = sqs.create_queue(QueueName="orders")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        topic = sns.create_topic(Name="shipped")["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+        env.update(AWS_ENDPOINT_URL_SQS=endpoint, AWS_ENDPOINT_URL_SNS=endpoint, AWS_ENDPOINT_URL_EVENTBRIDGE=endpoint)
+        r = exec_({"StartAt": "Pub", "States": {
+            "Pub": {"Type": "Task", "Resource": "arn:aws:states:::sns:publish",
+                    "Parameters": {"TopicArn": topic, "Message": {"order.$": "$.order"}}, "ResultPath": "$.pub", "Next": "Send"},
+            "Send": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                     "Parameters": {"QueueUrl": queue, "MessageBody": {"again.$": "$.order"}}, "ResultPath": "$.send", "Next": "Put"},
+            "Put": {"Type": "Task", "Resource": "arn:aws:states:::events:putEvents",
+                    "Parameters": {"Entries": [{"Source": "cortado.test", "DetailType": "shipped", "Detail": {"order.$": "$.order"}}]},
+                    "ResultPath": "$.events", "End": True}}}, {"order": 7})
+        o = r.get("output") or {}
+        got = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+        bodies = sorted(json.loads(m["Body"]) and m["Body"] for m in got)
+        rep.check("sns:publish reaches the subscribed queue as the message's JSON text; output MessageId + SDK metadata",
+                  r.get("status") == "SUCCEEDED" and bool((o.get("pub") or {}).get("MessageId"))
+                  and "SdkHttpMetadata" in (o.get("pub") or {}) and '{"order":7}' in bodies, json.dumps(r)[:400] + " " + str(bodies))
+        rep.check("sqs:sendMessage sends a JSON MessageBody as text; output MessageId, MD5OfMessageBody + SDK metadata",
+                  bool((o.get("send") or {}).get("MD5OfMessageBody")) and "SdkResponseMetadata" in (o.get("send") or {})
+                  and '{"again":7}' in bodies, json.dumps(o.get("send"))[:300] + " " + str(bodies))
+        ev = o.get("events") or {}
+        rep.check("events:putEvents returns Entries and FailedEntryCount 0, no SDK metadata",
+                  ev.get("FailedEntryCount") == 0 and len(ev.get("Entries") or []) == 1 and "SdkHttpMetadata" not in ev, json.dumps(ev)[:300])
+
+        # sqs:sendMessage.waitForTaskToken on `cortado serve --aws`, answered by a consumer.
+        sport = free_port()
+        srv = subprocess.Popen([a.binary, "serve", "--port", str(sport), "--aws"], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+        try:
+            for _ in range(100):
+                try:
+                    socket.create_connection(("127.0.0.1", sport), timeout=0.2).close()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            sfn = boto3.client("stepfunctions", endpoint_url=f"http://127.0.0.1:{sport}", region_name="us-east-1",
+                               aws_access_key_id="x", aws_secret_access_key="x")
+            machine = sfn.create_state_machine(name="approve", roleArn="arn:aws:iam::111111111111:role/x", definition=json.dumps(
+                {"StartAt": "Ask", "States": {"Ask": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                 "Parameters": {"QueueUrl": queue, "MessageBody": {"token.$": "$$.Task.Token", "amount.$": "$.amount"}}, "End": True}}}))["stateMachineArn"]
+            arn = sfn.start_execution(stateMachineArn=machine, input=json.dumps({"amount": 120}))["executionArn"]
+            token = None
+            for _ in range(50):
+                for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+                    b = json.loads(m["Body"])
+                    if isinstance(b, dict) and "token" in b:
+                        token = b["token"]
+                if token:
+                    break
+            waiting = sfn.describe_execution(executionArn=arn)["status"]
+            if token:
+                sfn.send_task_success(taskToken=token, output=json.dumps({"approved": True}))
+            final = None
+            for _ in range(50):
+                d = sfn.describe_execution(executionArn=arn)
+                if d["status"] != "RUNNING":
+                    final = d
+                    break
+                time.sleep(0.1)
+            rep.check("sqs:sendMessage.waitForTaskToken (cortado serve --aws): the token reaches the queue, SendTaskSuccess finishes it",
+                      token is not None and waiting == "RUNNING" and final is not None and final["status"] == "SUCCEEDED"
+                      and json.loads(final.get("output", "null")) == {"approved": True}, f"token {bool(token)}, {waiting}, {final and final['status']}")
+        finally:
+            srv.terminate()
+            srv.wait(timeout=10)
 
         n = 1000 if a.quick else 10000
         counters = 100

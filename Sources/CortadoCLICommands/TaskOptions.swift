@@ -25,8 +25,8 @@ struct TaskOptions: ParsableArguments {
     @Option(name: .customLong("lambda-endpoint"), help: "Send Lambda tasks to this Lambda Invoke API endpoint (e.g. sam local start-lambda).")
     var lambdaEndpoint: String?
     @Flag(name: .customLong("aws"), help: ArgumentHelp(
-        "Call AWS for the optimized integrations (dynamodb:getItem/putItem/updateItem/deleteItem so far), signed with SigV4.",
-        discussion: "Credentials, region and endpoints as the AWS SDKs find them: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile, AWS_REGION, AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_DYNAMODB for a local endpoint (moto, DynamoDB Local)."))
+        "Call AWS for the optimized integrations (dynamodb get/put/update/deleteItem, sqs:sendMessage, sns:publish, events:putEvents), signed with SigV4.",
+        discussion: "Credentials, region and endpoints as the AWS SDKs find them: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile, AWS_REGION, AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_<SERVICE> (DYNAMODB, SQS, SNS, EVENTBRIDGE) for a local endpoint (moto, DynamoDB Local)."))
     var aws = false
 
     static let tasksFileHelp = """
@@ -89,7 +89,12 @@ struct TaskOptions: ParsableArguments {
                 let dynamo = DynamoDBIntegration(environment: env, transport: http())
                 chain = TaskRouter(rules: DynamoDBIntegration.operations.map {
                     .init(pattern: "arn:aws:states:::dynamodb:" + $0, backend: dynamo)
-                }, fallback: chain)
+                } + [
+                    // With or without .waitForTaskToken (the token is in the message).
+                    .init(pattern: "arn:aws:states:::sqs:sendMessage*", backend: SQSIntegration(environment: env, transport: http())),
+                    .init(pattern: "arn:aws:states:::sns:publish*", backend: SNSIntegration(environment: env, transport: http())),
+                    .init(pattern: "arn:aws:states:::events:putEvents*", backend: EventBridgeIntegration(environment: env, transport: http())),
+                ], fallback: chain)
             }
             chain = TokenDelivery(chain)
             if let mockConfig {

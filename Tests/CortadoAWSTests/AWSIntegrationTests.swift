@@ -61,3 +61,31 @@ import Testing
         #expect(out["SdkHttpMetadata"]?["HttpHeaders"]?["Content-Type"] == "application/x-amz-json-1.0")
     }
 }
+
+@Suite struct MessagingIntegrationTests {
+    @Test func snsFormFlattensAttributesAndSendsJSONAsText() {
+        let form = SNSIntegration.form(JSONObject([
+            (key: "TopicArn", value: "arn:aws:sns:us-east-1:1:t"), (key: "Message", value: ["a": 1]),
+            (key: "MessageAttributes", value: ["kind": ["DataType": "String", "StringValue": "x y"]]),
+        ]))
+        #expect(form == "Action=Publish&Version=2010-03-31&TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A1%3At&Message=%7B%22a%22%3A1%7D"
+            + "&MessageAttributes.entry.1.Name=kind&MessageAttributes.entry.1.Value.DataType=String&MessageAttributes.entry.1.Value.StringValue=x%20y")
+    }
+
+    @Test func snsErrorsAndReplies() {
+        let notFound = HTTPReply(status: 404, headers: [], body: Array("<ErrorResponse><Error><Type>Sender</Type><Code>NotFound</Code><Message>Topic does not exist</Message></Error><RequestId>R1</RequestId></ErrorResponse>".utf8))
+        guard case .failure(let e) = SNSIntegration.outcome(.success(notFound)) else { Issue.record("succeeded"); return }
+        #expect(e.name?.rawValue == "SNS.NotFoundException")
+        #expect(e.cause == "Topic does not exist (Service: AmazonSNS; Status Code: 404; Error Code: NotFound; Request ID: R1; Proxy: null)")
+        let ok = HTTPReply(status: 200, headers: [], body: Array("<PublishResponse><PublishResult><MessageId>m-1</MessageId></PublishResult><ResponseMetadata><RequestId>R2</RequestId></ResponseMetadata></PublishResponse>".utf8))
+        guard case .success(let out) = SNSIntegration.outcome(.success(ok)) else { Issue.record("failed"); return }
+        #expect(out["MessageId"] == "m-1" && out["SdkResponseMetadata"] == ["RequestId": "R2"])
+        #expect(Integrations.xmlValue("<a>x &amp; &lt;y&gt;</a>", "a") == "x & <y>")
+    }
+
+    @Test func eventBridgeNamesTheExecutionAndItsMachine() {
+        #expect(EventBridgeIntegration.arns("arn:aws:states:us-east-1:111111111111:execution:sm:e1")
+                == ["arn:aws:states:us-east-1:111111111111:execution:sm:e1", "arn:aws:states:us-east-1:111111111111:stateMachine:sm"])
+        #expect(EventBridgeIntegration.arns("").isEmpty)
+    }
+}

@@ -14,19 +14,12 @@ public struct DynamoDBIntegration: TaskBackend {
     public static let operations = ["getItem", "putItem", "updateItem", "deleteItem"]
     static let prefix = "arn:aws:states:::dynamodb:"
 
-    let environment: AWSEnvironment
-    let transport: HTTPTransport
-    /// Requests in flight at most; the rest queue (see `RequestGate`).
-    let gate: RequestGate
-    /// Seconds since the epoch, for signing (injectable for tests).
-    let clock: @Sendable () -> Int64
+    let client: AWSServiceClient
 
     public init(environment: AWSEnvironment, transport: HTTPTransport, maxInFlight: Int = 64,
                 clock: @escaping @Sendable () -> Int64 = { wallClockMilliseconds() / 1000 }) {
-        self.environment = environment
-        self.transport = transport
-        self.gate = RequestGate(limit: maxInFlight)
-        self.clock = clock
+        client = AWSServiceClient(service: "dynamodb", envName: "DYNAMODB", environment: environment, transport: transport,
+                                  maxInFlight: maxInFlight, clock: clock)
     }
 
     /// Whether `resource` is one of the integration's four operations.
@@ -39,59 +32,22 @@ public struct DynamoDBIntegration: TaskBackend {
         guard Self.operations.contains(op) else {
             return .failure(ASLError(.runtime, "The resource '\(request.resource)' is not a DynamoDB operation Step Functions integrates (\(Self.operations.joined(separator: ", ")))."))
         }
-        guard let credentials = environment.credentials else {
-            return .failure(ASLError(.taskFailed, "No AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws/credentials."))
-        }
-        let base = environment.baseURL(service: "dynamodb", envName: "DYNAMODB")
-        guard var signed = Self.request(base: base) else {
-            return .failure(ASLError(.taskFailed, "The DynamoDB endpoint '\(base)' is not a URL."))
-        }
-        signed.method = "POST"
-        signed.headers = [("Content-Type", "application/x-amz-json-1.0"),
-                          ("X-Amz-Target", "DynamoDB_20120810." + op.prefix(1).uppercased() + op.dropFirst())]
-        signed.body = request.input.serializedBytes
-        let unsigned = signed
-        let completion = request.completion, region = environment.region, clock = self.clock, transport = self.transport
-        gate.submit { done in
-            // Signed when it leaves the queue: a signature is only good for five minutes.
-            var r = unsigned
-            SigV4.sign(&r, service: "dynamodb", region: region, credentials: credentials, epochSeconds: clock())
-            transport.send(url: r.url, method: "POST", headers: r.headers, body: r.body, timeoutSeconds: 60) { reply in
-                completion.complete(Self.outcome(reply))
-                done()
-            }
-        }
-        return .pending
+        let completion = request.completion
+        let refused = client.post(contentType: "application/x-amz-json-1.0", target: "DynamoDB_20120810." + op.prefix(1).uppercased() + op.dropFirst(),
+                                  body: request.input.serializedBytes) { completion.complete(Self.outcome($0)) }
+        return refused.map { .failure($0) } ?? .pending
     }
 
-    /// `https://host[:port][/path]` as a request to sign.
-    static func request(base: String) -> AWSRequest? {
-        guard let schemeEnd = base.range(of: "://") else { return nil }
-        let scheme = String(base[..<schemeEnd.lowerBound])
-        let rest = base[schemeEnd.upperBound...]
-        let hostPort = rest.split(separator: "/", maxSplits: 1).first.map(String.init) ?? ""
-        let path = rest.dropFirst(hostPort.count)
-        var host = hostPort, port: Int?
-        if let colon = hostPort.lastIndex(of: ":"), let p = Int(hostPort[hostPort.index(after: colon)...]) {
-            host = String(hostPort[..<colon]); port = p
-        }
-        guard !host.isEmpty else { return nil }
-        return AWSRequest(method: "POST", scheme: scheme, host: host, port: port, path: path.isEmpty ? "/" : String(path))
-    }
+    static func request(base: String) -> AWSRequest? { AWSServiceClient.request(base: base) }
 
     static func outcome(_ r: Result<HTTPReply, any Error>) -> TaskOutcome {
         switch r {
-        case .failure(let e):
-            return .failure(ASLError(.taskFailed, "Unable to execute HTTP request: \(e) (Service: AmazonDynamoDBv2)"))
+        case .failure(let e): return .failure(AWSServiceClient.unreachable(e, service: "AmazonDynamoDBv2"))
         case .success(let reply):
             let parsed = (try? JSON.parse(reply.body)) ?? .object(JSONObject())
-            let requestId = reply.headers.first { $0.name.lowercased() == "x-amzn-requestid" }?.value ?? ""
-            guard (200..<300).contains(reply.status) else { return .failure(error(reply.status, parsed, requestId)) }
-            var out: JSONObject
-            if case .object(let o) = parsed { out = o } else { out = JSONObject() }
-            out["SdkHttpMetadata"] = SDKMetadata.http(reply)
-            out["SdkResponseMetadata"] = .object(JSONObject([(key: "RequestId", value: .string(requestId))]))
-            return .success(.object(out))
+            guard (200..<300).contains(reply.status) else { return .failure(error(reply.status, parsed, AWSServiceClient.requestId(reply))) }
+            if case .object(let o) = parsed { return .success(AWSServiceClient.withMetadata(o, reply)) }
+            return .success(AWSServiceClient.withMetadata(JSONObject(), reply))
         }
     }
 
@@ -104,7 +60,7 @@ public struct DynamoDBIntegration: TaskBackend {
         let message = body["message"]?.stringValue ?? body["Message"]?.stringValue ?? "Service error"
         let name = code == "ValidationException" || code == "SerializationException" ? "AmazonDynamoDBException" : code
         return ASLError(ErrorName("DynamoDB." + name),
-                        "\(message) (Service: AmazonDynamoDBv2; Status Code: \(status); Error Code: \(code); Request ID: \(requestId); Proxy: null)")
+                        AWSServiceClient.cause(message, service: "AmazonDynamoDBv2", status: status, code: code, requestId: requestId))
     }
 }
 
