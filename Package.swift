@@ -71,7 +71,7 @@ let package = Package(
         ]),
         // The HTTP face of CortadoService (AWS JSON 1.0 over Hummingbird); nothing else knows HTTP.
         .target(name: "CortadoServer", dependencies: [
-            "CortadoService", .product(name: "Hummingbird", package: "hummingbird"),
+            "CortadoService", "CortadoAWS", "CortadoRuntime", .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .target(name: "CortadoCLICommands", dependencies: [

@@ -686,6 +686,41 @@ def test_load_cli(a, rep, work):
                   f"achieved {r.get('achieved_rate')}/s, latency ms {lat}; {p.stderr.strip()[-300:]}")
 
 
+# ---------------------------------------------------------------- cortado serve --auth
+
+
+def test_auth(a, rep, work):
+    """`cortado serve --auth FILE`: SigV4 signatures checked (issue 19)."""
+    import boto3
+    import botocore
+    from botocore import UNSIGNED
+    from botocore.config import Config
+    creds = os.path.join(work, "auth.ini")
+    with open(creds, "w") as f:
+        f.write("[default]\naws_access_key_id = AKIDCORTADO\naws_secret_access_key = s3cr3t/key\n")
+    with Server(work, binary=a.binary, args=["--auth", creds]) as srv:
+        def client(key, secret, **kw):
+            return boto3.client("stepfunctions", endpoint_url=srv.endpoint, region_name="us-east-1",
+                                aws_access_key_id=key, aws_secret_access_key=secret, **kw)
+        ok = client("AKIDCORTADO", "s3cr3t/key")
+        try:
+            ok.list_state_machines()
+            signed_ok = True
+        except botocore.exceptions.ClientError as e:
+            signed_ok = str(e)
+        rep.check("serve --auth: a request signed with a listed key is served", signed_ok is True, str(signed_ok))
+        for label, c, want in [("a wrong secret", client("AKIDCORTADO", "wrong"), "InvalidSignatureException"),
+                               ("an unknown key", client("OTHER", "s3cr3t/key"), "UnrecognizedClientException"),
+                               ("an unsigned request", boto3.client("stepfunctions", endpoint_url=srv.endpoint, region_name="us-east-1",
+                                                                    config=Config(signature_version=UNSIGNED)), "MissingAuthenticationTokenException")]:
+            try:
+                c.list_state_machines()
+                got = ("served", 200)
+            except botocore.exceptions.ClientError as e:
+                got = (e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"])
+            rep.check(f"serve --auth: {label} -> 403 {want}", got == (want, 403), str(got))
+
+
 # ---------------------------------------------------------------- TestState conformance
 
 
@@ -720,7 +755,7 @@ class RunTimeout(BaseException):
     test's error handling swallows it)."""
 
 
-TESTS = {"boto3": test_boto3, "cli": test_cli, "restart": test_restart, "load": test_load, "load_cli": test_load_cli,
+TESTS = {"boto3": test_boto3, "cli": test_cli, "restart": test_restart, "load": test_load, "load_cli": test_load_cli, "auth": test_auth,
          "test_state": test_state_conformance}
 
 

@@ -1,3 +1,4 @@
+import CortadoAWS
 import ArgumentParser
 import CortadoHTTP
 import CortadoJSON
@@ -56,8 +57,25 @@ struct Serve: ParsableCommand {
     var account: String = ExecutionOptions.defaultAccount
     @Option(name: .long, help: "The AWS region in ARNs.") var region: String = "us-east-1"
     @OptionGroup(title: "Task backends") var taskOptions: TaskOptions
+    @Option(name: .long, help: ArgumentHelp(
+        "Require SigV4-signed requests from the access keys of this AWS credentials file.",
+        discussion: "The file is in ~/.aws/credentials' format ([profile] sections with aws_access_key_id and aws_secret_access_key). Requests that are unsigned, signed with another key or a wrong secret, or over 15 minutes old are refused with 403 and AWS's error (MissingAuthenticationTokenException, UnrecognizedClientException, InvalidSignatureException). Without it any request is served (on 127.0.0.1 only, by default)."))
+    var auth: String?
 
     func run() throws {
+        var verifier: SigV4Verifier?
+        if let auth {
+            guard let bytes = CLI.readFile(auth) else {
+                CLI.stderr("cortado serve: cannot read --auth \(auth): \(CLI.errorMessage())")
+                throw ExitCode(2)
+            }
+            let v = SigV4Verifier(credentialsFile: String(decoding: bytes, as: UTF8.self))
+            guard !v.secrets.isEmpty else {
+                CLI.stderr("cortado serve: --auth \(auth) holds no aws_access_key_id/aws_secret_access_key pair")
+                throw ExitCode(2)
+            }
+            verifier = v
+        }
         var base = taskOptions
         base.mockConfig = nil
         let chain: any TaskBackend
@@ -100,7 +118,7 @@ struct Serve: ParsableCommand {
         nonisolated(unsafe) var failure: (any Error)?
         Task {
             do {
-                try await StatesServer.run(service: service, host: host, port: port) { bound in
+                try await StatesServer.run(service: service, host: host, port: port, verifier: verifier) { bound in
                     var note = "cortado serve: listening on http://\(host):\(bound)"
                     if let dataDir { note += " (data dir \(dataDir), \(resumed) running executions resumed)" }
                     CLI.stderr(note)

@@ -57,3 +57,33 @@ import Testing
         #expect(checked == 60)
     }
 }
+
+@Suite struct SigV4VerifierTests {
+    static func signed(secret: String = "s", token: String? = nil, at t: Int64 = 1_700_000_000) -> AWSRequest {
+        var r = AWSRequest(method: "POST", scheme: "http", host: "127.0.0.1", port: 8083, path: "/",
+                           query: [("a", "x y")], headers: [("Content-Type", "application/x-amz-json-1.0"), ("X-Amz-Target", "AWSStepFunctions.ListStateMachines")],
+                           body: Array("{}".utf8))
+        SigV4.sign(&r, service: "states", region: "us-east-1", credentials: AWSCredentials(accessKeyId: "AK", secretAccessKey: secret, sessionToken: token), epochSeconds: t)
+        return r
+    }
+
+    static func check(_ r: AWSRequest, body: [UInt8]? = nil, now: Int64 = 1_700_000_010) -> SigV4Verifier.Refusal? {
+        let v = SigV4Verifier(credentialsFile: "[default]\naws_access_key_id = AK\naws_secret_access_key = s\n")
+        return v.check(method: r.method, path: r.path, query: "a=x%20y", headers: r.headers + [("Host", r.hostHeader)], body: body ?? r.body, now: now)
+    }
+
+    @Test func acceptsWhatTheSignerSignsAndRefusesTheRest() {
+        #expect(Self.check(Self.signed()) == nil)
+        #expect(Self.check(Self.signed(token: "tok")) == nil)
+        #expect(Self.check(Self.signed(), body: Array("{\"x\":1}".utf8))?.code == "InvalidSignatureException")
+        #expect(Self.check(Self.signed(secret: "other"))?.code == "InvalidSignatureException")
+        #expect(Self.check(Self.signed(), now: 1_700_000_000 + 3600)?.code == "InvalidSignatureException")
+        var stranger = Self.signed()
+        stranger.headers = stranger.headers.map { $0.name == "Authorization" ? ($0.name, $0.value.replacingOccurrences("Credential=AK/", "Credential=XX/")) : $0 }
+        #expect(Self.check(stranger)?.code == "UnrecognizedClientException")
+        var unsigned = Self.signed()
+        unsigned.headers.removeAll { $0.name == "Authorization" }
+        #expect(Self.check(unsigned)?.code == "MissingAuthenticationTokenException")
+        #expect(SigV4Verifier.epoch("20150830T123600Z") == 1_440_938_160)
+    }
+}
