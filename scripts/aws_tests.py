@@ -14,7 +14,8 @@ AWS_ENDPOINT_URL_DYNAMODB pointing at it:
   - a wrong secret: refused (the signature is checked);
   - sns:publish to a topic an SQS queue subscribes to, sqs:sendMessage with a JSON body,
     events:putEvents; sqs:sendMessage.waitForTaskToken on `cortado serve --aws`, its token
-    read from the queue by a consumer that calls SendTaskSuccess;
+    read from the queue by a consumer that calls SendTaskSuccess; aws-sdk:dynamodb and
+    aws-sdk:secretsmanager from the generated models;
   - a batch of 10,000 updateItem executions (1,000 with --quick) that each add 1 to one of
     100 counters: every line SUCCEEDED and the counters add up exactly (none lost or doubled).
 Prints PASS/FAIL lines and `N passed, N failed`; exits 1 on a failure. Skips (exit 0) with a
@@ -175,6 +176,30 @@ def main():
         ev = o.get("events") or {}
         rep.check("events:putEvents returns Entries and FailedEntryCount 0, no SDK metadata",
                   ev.get("FailedEntryCount") == 0 and len(ev.get("Entries") or []) == 1 and "SdkHttpMetadata" not in ev, json.dumps(ev)[:300])
+
+        # aws-sdk:* from the generated models: PascalCase in and out, errors <Client>.<Name>Exception.
+        env.update(AWS_ENDPOINT_URL_SECRETS_MANAGER=endpoint, AWS_ENDPOINT_URL_SFN=endpoint)
+        r = exec_({"StartAt": "Put", "States": {
+            "Put": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:dynamodb:putItem",
+                    "Parameters": {"TableName": "items", "Item": {"id": {"S": "k1"}, "data": {"S": "x"}}}, "ResultPath": "$.put", "Next": "Get"},
+            "Get": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:dynamodb:getItem",
+                    "Parameters": {"TableName": "items", "Key": {"id": {"S": "k1"}}}, "ResultPath": "$.get", "Next": "Secret"},
+            "Secret": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:secretsmanager:createSecret",
+                       "Parameters": {"Name": "s1", "SecretString": "hello"}, "ResultPath": "$.secret", "Next": "Missing"},
+            "Missing": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:dynamodb:putItem",
+                        "Parameters": {"TableName": "nope", "Item": {"id": {"S": "k1"}}},
+                        "Catch": [{"ErrorEquals": ["States.TaskFailed"], "ResultPath": "$.err", "Next": "Done"}], "Next": "Done"},
+            "Done": {"Type": "Pass", "End": True}}}, {})
+        o = r.get("output") or {}
+        rep.check("aws-sdk:dynamodb putItem/getItem: outputs without SDK metadata, attribute names kept",
+                  o.get("put") == {} and (o.get("get") or {}).get("Item") == {"id": {"S": "k1"}, "data": {"S": "x"}}, json.dumps(r)[:400])
+        rep.check("aws-sdk:secretsmanager createSecret: output members PascalCased (ARN, Name, VersionId)",
+                  set((o.get("secret") or {}).keys()) >= {"ARN", "Name", "VersionId"}, json.dumps(o.get("secret")))
+        err = o.get("err") or {}
+        rep.check("aws-sdk:dynamodb on a missing table: DynamoDb.ResourceNotFoundException, '(Service: DynamoDb, Status Code: 400, Request ID: ...)'",
+                  err.get("Error") == "DynamoDb.ResourceNotFoundException"
+                  and re.match(r"^Requested resource not found \(Service: DynamoDb, Status Code: 400, Request ID: \S+\)$", err.get("Cause") or "") is not None,
+                  json.dumps(err))
 
         # sqs:sendMessage.waitForTaskToken on `cortado serve --aws`, answered by a consumer.
         sport = free_port()

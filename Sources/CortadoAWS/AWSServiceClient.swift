@@ -13,9 +13,13 @@ struct AWSServiceClient: Sendable {
     let gate: RequestGate
     let clock: @Sendable () -> Int64
 
+    /// The name SigV4 signs for (usually the endpoint prefix; `states` for Step Functions).
+    let signingName: String
+
     init(service: String, envName: String, environment: AWSEnvironment, transport: HTTPTransport, maxInFlight: Int,
-         clock: @escaping @Sendable () -> Int64) {
+         clock: @escaping @Sendable () -> Int64, signingName: String? = nil) {
         self.service = service; self.envName = envName; self.environment = environment; self.transport = transport
+        self.signingName = signingName ?? service
         self.gate = RequestGate(limit: maxInFlight)
         self.clock = clock
     }
@@ -31,7 +35,7 @@ struct AWSServiceClient: Sendable {
         guard var request = Self.request(base: base) else { return ASLError(.taskFailed, "The \(service) endpoint '\(base)' is not a URL.") }
         request.headers = [("Content-Type", contentType)] + (target.map { [("X-Amz-Target", $0)] } ?? [])
         request.body = body
-        let unsigned = request, region = environment.region, service = self.service, clock = self.clock, transport = self.transport
+        let unsigned = request, region = environment.region, service = self.signingName, clock = self.clock, transport = self.transport
         gate.submit { finished in
             // Signed when it leaves the queue: a signature is only good for five minutes.
             var r = unsigned

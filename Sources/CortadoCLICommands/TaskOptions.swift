@@ -25,7 +25,7 @@ struct TaskOptions: ParsableArguments {
     @Option(name: .customLong("lambda-endpoint"), help: "Send Lambda tasks to this Lambda Invoke API endpoint (e.g. sam local start-lambda).")
     var lambdaEndpoint: String?
     @Flag(name: .customLong("aws"), help: ArgumentHelp(
-        "Call AWS for the optimized integrations (dynamodb get/put/update/deleteItem, sqs:sendMessage, sns:publish, events:putEvents), signed with SigV4.",
+        "Call AWS for the optimized integrations (dynamodb get/put/update/deleteItem, sqs:sendMessage, sns:publish, events:putEvents) and aws-sdk:* (DynamoDB, Step Functions, Secrets Manager, EventBridge, SQS), signed with SigV4.",
         discussion: "Credentials, region and endpoints as the AWS SDKs find them: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile, AWS_REGION, AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_<SERVICE> (DYNAMODB, SQS, SNS, EVENTBRIDGE) for a local endpoint (moto, DynamoDB Local)."))
     var aws = false
 
@@ -94,6 +94,7 @@ struct TaskOptions: ParsableArguments {
                     .init(pattern: "arn:aws:states:::sqs:sendMessage*", backend: SQSIntegration(environment: env, transport: http())),
                     .init(pattern: "arn:aws:states:::sns:publish*", backend: SNSIntegration(environment: env, transport: http())),
                     .init(pattern: "arn:aws:states:::events:putEvents*", backend: EventBridgeIntegration(environment: env, transport: http())),
+                    .init(pattern: "arn:aws:states:::aws-sdk:*", backend: AWSSDKIntegration(environment: env, transport: http())),
                 ], fallback: chain)
             }
             chain = TokenDelivery(chain)

@@ -89,3 +89,29 @@ import Testing
         #expect(EventBridgeIntegration.arns("").isEmpty)
     }
 }
+
+@Suite struct AWSSDKModelTests {
+    @Test func resourcesResolveToGeneratedOperations() throws {
+        let (ddb, op) = try #require(AWSSDKIntegration.resolve("arn:aws:states:::aws-sdk:dynamodb:putItem"))
+        #expect(ddb.client == "DynamoDb" && op == "PutItem")
+        #expect(AWSSDKIntegration.resolve("arn:aws:states:::aws-sdk:sfn:startExecution")?.0.signingName == "states")
+        #expect(AWSSDKIntegration.resolve("arn:aws:states:::aws-sdk:dynamodb:noSuchAction") == nil)
+        #expect(AWSSDKIntegration.resolve("arn:aws:states:::aws-sdk:nosuchservice:x") == nil)
+    }
+
+    /// Step Functions takes PascalCase Parameters even for camelCase APIs (Step Functions' own)
+    /// and PascalCases outputs, but never the keys of maps (DynamoDB attribute names).
+    @Test func namesFollowTheShapes() throws {
+        let sfn = try #require(AWSModels.service("sfn"))
+        let req = sfn.request(["StateMachineArn": "arn", "Name": "n", "Input": "{}"], shape: "StartExecutionInput")
+        #expect(req == ["stateMachineArn": "arn", "name": "n", "input": "{}"])
+        let out = sfn.response(["stateMachines": [["stateMachineArn": "a", "name": "m"]]], shape: "ListStateMachinesOutput")
+        #expect(out == ["StateMachines": [["StateMachineArn": "a", "Name": "m"]]])
+        let ddb = try #require(AWSModels.service("dynamodb"))
+        let item = ddb.response(["Item": ["id": ["S": "1"], "lowercase": ["M": ["inner": ["N": "2"]]]]], shape: "GetItemOutput")
+        #expect(item == ["Item": ["id": ["S": "1"], "lowercase": ["M": ["inner": ["N": "2"]]]]])
+        #expect(ddb.errorName("ResourceNotFoundException") == "DynamoDb.ResourceNotFoundException")
+        #expect(ddb.errorName("ValidationException") == "DynamoDb.DynamoDbException")
+        #expect(try #require(AWSModels.service("sqs")).errorName("QueueDoesNotExist") == "Sqs.QueueDoesNotExistException")
+    }
+}

@@ -1,0 +1,107 @@
+import CortadoJSON
+
+/// The service models of the `aws-sdk:*` integrations (generated tables, `AWSModels+Generated`):
+/// operations, the shapes that name members, and the modeled exceptions.
+public enum AWSModels {
+    public final class Service: Sendable {
+        public let name: String, client: String, envName: String, endpointPrefix: String, signingName: String
+        public let target: String, jsonVersion: String
+        /// Operation name (`PutItem`) to its input and output shape.
+        let operations: [String: (input: String, output: String)]
+        let shapes: [String: Shape]
+        let errors: Set<String>
+
+        init?(_ j: JSON) {
+            guard let name = j["name"]?.stringValue, let client = j["client"]?.stringValue, let env = j["env"]?.stringValue,
+                  let prefix = j["endpointPrefix"]?.stringValue, let target = j["target"]?.stringValue,
+                  case .object(let ops)? = j["ops"], case .object(let shapes)? = j["shapes"] else { return nil }
+            self.name = name; self.client = client; self.envName = env; self.endpointPrefix = prefix; self.target = target
+            self.signingName = j["signingName"]?.stringValue ?? prefix
+            self.jsonVersion = j["jsonVersion"]?.stringValue ?? "1.0"
+            var o: [String: (String, String)] = [:]
+            for (k, v) in ops.members {
+                let io = v.arrayValue ?? []
+                o[k] = (io.first?.stringValue ?? "", io.count > 1 ? io[1].stringValue ?? "" : "")
+            }
+            operations = o
+            var s: [String: Shape] = [:]
+            for (k, v) in shapes.members {
+                if case .object(let members)? = v["s"] {
+                    var targets: [String: String] = [:], byLower: [String: String] = [:]
+                    for (m, t) in members.members {
+                        targets[m] = t.stringValue ?? ""
+                        byLower[m.lowercased()] = m
+                    }
+                    s[k] = .structure(targets, byLower)
+                } else if let l = v["l"]?.stringValue {
+                    s[k] = .list(l)
+                } else if let m = v["m"]?.stringValue {
+                    s[k] = .map(m)
+                }
+            }
+            self.shapes = s
+            errors = Set((j["errors"]?.arrayValue ?? []).compactMap(\.stringValue))
+        }
+
+        /// `putItem` → `PutItem`, when the service has it.
+        public func operation(_ action: String) -> String? {
+            let op = action.prefix(1).uppercased() + action.dropFirst()
+            return operations[op] == nil ? nil : op
+        }
+
+        /// Parameters as Step Functions takes them (PascalCase, even for camelCase APIs) to the
+        /// request the API expects: structure members renamed to the model's spelling; map keys
+        /// and unknown members left as they are.
+        func request(_ v: JSON, shape: String) -> JSON {
+            rename(v, shape: shape) { members, byLower, key in members[key] != nil ? key : byLower[key.lowercased()] ?? key }
+        }
+
+        /// A response to what Step Functions returns: structure members PascalCased (map keys,
+        /// such as DynamoDB attribute names, stay as they are).
+        func response(_ v: JSON, shape: String) -> JSON {
+            rename(v, shape: shape) { _, _, key in key.prefix(1).uppercased() + key.dropFirst() }
+        }
+
+        private func rename(_ v: JSON, shape: String, _ name: ([String: String], [String: String], String) -> String) -> JSON {
+            switch (shapes[shape], v) {
+            case (.structure(let members, let byLower)?, .object(let o)):
+                return .object(JSONObject(o.members.map { m in
+                    let apiName = members[m.key] != nil ? m.key : byLower[m.key.lowercased()] ?? m.key
+                    let target = members[apiName] ?? ""
+                    return (key: name(members, byLower, m.key), value: rename(m.value, shape: target, name))
+                }))
+            case (.list(let member)?, .array(let a)):
+                return .array(a.map { rename($0, shape: member, name) })
+            case (.map(let value)?, .object(let o)):
+                return .object(JSONObject(o.members.map { (key: $0.key, value: rename($0.value, shape: value, name)) }))
+            default:
+                return v
+            }
+        }
+
+        /// `<Client>.<Name>Exception` for a modeled error, else `<Client>.<Client>Exception`.
+        func errorName(_ code: String) -> String {
+            guard errors.contains(code) else { return "\(client).\(client)Exception" }
+            return "\(client).\(code.hasSuffix("Exception") ? code : code + "Exception")"
+        }
+    }
+
+    enum Shape {
+        /// Member name to target shape, and lower-cased member name to member name.
+        case structure([String: String], [String: String])
+        case list(String)
+        case map(String)
+    }
+
+    /// The generated services, parsed once.
+    static let services: [String: Service] = {
+        var out: [String: Service] = [:]
+        for (name, text) in sources {
+            if let j = try? JSON.parse(Array(text.utf8)), let s = Service(j) { out[name] = s }
+        }
+        return out
+    }()
+
+    /// The model of a Step Functions service name (`dynamodb`, `sfn`, `secretsmanager`, ...).
+    public static func service(_ name: String) -> Service? { services[name] }
+}
