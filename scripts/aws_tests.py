@@ -15,7 +15,7 @@ AWS_ENDPOINT_URL_DYNAMODB pointing at it:
   - sns:publish to a topic an SQS queue subscribes to, sqs:sendMessage with a JSON body,
     events:putEvents; sqs:sendMessage.waitForTaskToken on `cortado serve --aws`, its token
     read from the queue by a consumer that calls SendTaskSuccess; aws-sdk:dynamodb and
-    aws-sdk:secretsmanager from the generated models;
+    aws-sdk:secretsmanager from the generated models; aws-sdk:s3 putObject and getObject;
   - a batch of 10,000 updateItem executions (1,000 with --quick) that each add 1 to one of
     100 counters: every line SUCCEEDED and the counters add up exactly (none lost or doubled).
 Prints PASS/FAIL lines and `N passed, N failed`; exits 1 on a failure. Skips (exit 0) with a
@@ -200,6 +200,30 @@ def main():
                   err.get("Error") == "DynamoDb.ResourceNotFoundException"
                   and re.match(r"^Requested resource not found \(Service: DynamoDb, Status Code: 400, Request ID: \S+\)$", err.get("Cause") or "") is not None,
                   json.dumps(err))
+
+        # aws-sdk:s3 putObject / getObject (REST-XML, path-style, S3's signing).
+        s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                          aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
+        s3.create_bucket(Bucket="reports")
+        env.update(AWS_ENDPOINT_URL_S3=endpoint)
+        r = exec_({"StartAt": "Put", "States": {
+            "Put": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:putObject",
+                    "Parameters": {"Bucket": "reports", "Key": "day 1/summary.json", "Body": {"total.$": "$.total"}}, "ResultPath": "$.put", "Next": "Get"},
+            "Get": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:getObject",
+                    "Parameters": {"Bucket": "reports", "Key": "day 1/summary.json"}, "ResultPath": "$.get", "Next": "Missing"},
+            "Missing": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:getObject",
+                        "Parameters": {"Bucket": "no-such-bucket", "Key": "x"},
+                        "Catch": [{"ErrorEquals": ["States.TaskFailed"], "ResultPath": "$.err", "Next": "Done"}], "Next": "Done"},
+            "Done": {"Type": "Pass", "End": True}}}, {"total": 42})
+        o = r.get("output") or {}
+        stored = s3.get_object(Bucket="reports", Key="day 1/summary.json")["Body"].read().decode()
+        rep.check("aws-sdk:s3 putObject stores the Body (JSON as text) and returns its ETag; getObject returns it as Body",
+                  stored == '{"total":42}' and bool((o.get("put") or {}).get("ETag"))
+                  and (o.get("get") or {}).get("Body") == '{"total":42}', json.dumps(r)[:500] + " stored " + stored)
+        err = o.get("err") or {}
+        rep.check("aws-sdk:s3 on a missing bucket: S3.NoSuchBucketException, '(Service: S3, Status Code: 404, Request ID: ..., Extended Request ID: ...)'",
+                  err.get("Error") == "S3.NoSuchBucketException" and "(Service: S3, Status Code: 404, Request ID: " in (err.get("Cause") or "")
+                  and "Extended Request ID: " in (err.get("Cause") or ""), json.dumps(err))
 
         # sqs:sendMessage.waitForTaskToken on `cortado serve --aws`, answered by a consumer.
         sport = free_port()

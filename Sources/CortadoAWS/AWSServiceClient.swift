@@ -28,19 +28,29 @@ struct AWSServiceClient: Sendable {
     /// - Returns: an error to fail the task with at once (no credentials, a bad endpoint).
     func post(contentType: String, target: String?, body: [UInt8],
               _ done: @escaping @Sendable (Result<HTTPReply, any Error>) -> Void) -> ASLError? {
+        send(method: "POST", path: "", headers: [("Content-Type", contentType)] + (target.map { [("X-Amz-Target", $0)] } ?? []),
+             body: body, s3: false, done)
+    }
+
+    /// Any request: `path` is appended to the endpoint's (already encoded); `s3` signs by S3's rules.
+    func send(method: String, path: String, headers: [(name: String, value: String)], body: [UInt8], s3: Bool,
+              _ done: @escaping @Sendable (Result<HTTPReply, any Error>) -> Void) -> ASLError? {
         guard let credentials = environment.credentials else {
             return ASLError(.taskFailed, "No AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws/credentials.")
         }
         let base = environment.baseURL(service: service, envName: envName)
         guard var request = Self.request(base: base) else { return ASLError(.taskFailed, "The \(service) endpoint '\(base)' is not a URL.") }
-        request.headers = [("Content-Type", contentType)] + (target.map { [("X-Amz-Target", $0)] } ?? [])
+        request.method = method
+        if !path.isEmpty { request.path = request.path == "/" ? path : request.path + path }
+        request.headers = headers
         request.body = body
         let unsigned = request, region = environment.region, service = self.signingName, clock = self.clock, transport = self.transport
         gate.submit { finished in
             // Signed when it leaves the queue: a signature is only good for five minutes.
             var r = unsigned
-            SigV4.sign(&r, service: service, region: region, credentials: credentials, epochSeconds: clock())
-            transport.send(url: r.url, method: "POST", headers: r.headers, body: r.body, timeoutSeconds: 60) { reply in
+            SigV4.sign(&r, service: service, region: region, credentials: credentials, epochSeconds: clock(), s3: s3)
+            transport.send(url: r.url, method: r.method, headers: r.headers, body: r.body.isEmpty && r.method != "POST" && r.method != "PUT" ? nil : r.body,
+                           timeoutSeconds: 60) { reply in
                 done(reply)
                 finished()
             }
