@@ -2,8 +2,9 @@ import Foundation
 import Testing
 
 /// `cortado bench` end to end: a suite saved as a baseline passes against itself, and the same
-/// suite with a Task 20% slower fails with a clear message and exit status 1. (A 100 ms Task:
-/// other tests run beside this one, and a few milliseconds of their load must stay in the noise.)
+/// suite with its Task twice as slow fails with a clear message and exit status 1. (Wide
+/// margins: other tests run beside this one and moved a 100 ms Task's p50 by up to 20 ms; the
+/// README's lone run of the example suite catches a 20% slower Task.)
 @Suite struct BenchCLITests {
     @Test func aSlowerTaskIsARegression() throws {
         let dir = CortadoBinary.tempDirectory + "/bench"
@@ -15,6 +16,9 @@ import Testing
             name: test
             runs: 3
             warmup: 1
+            tolerance: 15%
+            throughputTolerance: 95%
+            latencyFloorMs: 40
             cases:
               - name: lookup
                 definition: lookup.asl.json
@@ -33,7 +37,7 @@ import Testing
         guard let (same, _) = CortadoBinary.run(["bench", suite, "--baseline", base, "--markdown", markdown]) else { return }
         #expect(same == 0)
         #expect((try? String(contentsOfFile: markdown, encoding: .utf8))?.contains("p50_ms") == true)
-        tasks(120)
+        tasks(200)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CortadoBinary.path!)
         p.arguments = ["bench", suite, "--baseline", base]
