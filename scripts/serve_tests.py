@@ -719,6 +719,19 @@ def test_auth(a, rep, work):
             except botocore.exceptions.ClientError as e:
                 got = (e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"])
             rep.check(f"serve --auth: {label} -> 403 {want}", got == (want, 403), str(got))
+        # cortado load --sign drives the same server through signed StartSyncExecution calls.
+        definition = os.path.join(work, "auth-load.asl.json")
+        with open(definition, "w") as f:
+            json.dump({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}, f)
+        events = os.path.join(work, "auth-load.jsonl")
+        with open(events, "w") as f:
+            f.write('{"a":1}\n')
+        p = subprocess.run([a.binary, "load", definition, "--events", events, "--rate", "100", "--count", "50",
+                            "--endpoint-url", srv.endpoint, "--sign", "--threshold", "error_rate==0", "--metrics", os.devnull],
+                           capture_output=True, text=True, timeout=60,
+                           env=dict(os.environ, AWS_ACCESS_KEY_ID="AKIDCORTADO", AWS_SECRET_ACCESS_KEY="s3cr3t/key", AWS_REGION="us-east-1"))
+        rep.check("cortado load --sign against serve --auth: 50 signed StartSyncExecution calls, no errors", p.returncode == 0,
+                  p.stderr.strip()[-300:])
 
 
 # ---------------------------------------------------------------- TestState conformance

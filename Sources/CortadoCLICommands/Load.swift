@@ -1,9 +1,11 @@
 import ArgumentParser
 import CortadoASL
+import CortadoAWS
 import CortadoJSON
 import CortadoLoad
 import CortadoRuntime
 import Dispatch
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -42,8 +44,12 @@ struct Load: ParsableCommand {
     @Option(name: .long, help: "Stop after this many executions.") var count: Int?
     @Option(name: .customLong("max-concurrency"), help: "At most this many executions in flight; the rest wait in order (reported).")
     var maxConcurrency: Int?
-    @Option(name: .customLong("endpoint-url"), help: "Run on a `states` endpoint (cortado serve) through StartSyncExecution.")
+    @Option(name: .customLong("endpoint-url"), help: "Run on a `states` endpoint (cortado serve, or AWS: https://sync-states.<region>.amazonaws.com) through StartSyncExecution.")
     var endpointURL: String?
+    @Option(name: .customLong("state-machine-arn"), help: "With --endpoint-url: start this existing machine instead of creating one from DEF.")
+    var stateMachineArn: String?
+    @Flag(name: .long, help: "With --endpoint-url: sign requests with SigV4 (credentials and region as the AWS SDKs find them), for AWS or `serve --auth`.")
+    var sign = false
     @OptionGroup(title: "Task backends") var taskOptions: TaskOptions
     @OptionGroup(title: "Time limit") var timeLimit: TimeLimitOptions
     @Option(name: .customLong("report-json"), help: "Write the JSON report here.") var reportJSON: String?
@@ -130,7 +136,14 @@ struct Load: ParsableCommand {
         if let endpointURL {
             guard let json = definitionJSON else { throw ExitCode(2) }
             do {
-                let remote = try RemoteLoadTarget(endpoint: endpointURL, name: machine, definition: json.serialized)
+                var signing: (credentials: AWSCredentials, region: String)?
+                if sign {
+                    let env = AWSEnvironment.load(environment: ProcessInfo.processInfo.environment, home: ProcessInfo.processInfo.environment["HOME"])
+                    guard let c = env.credentials else { throw CLIError("--sign: no AWS credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile)") }
+                    signing = (c, env.region)
+                }
+                let remote = try RemoteLoadTarget(endpoint: endpointURL, name: machine, definition: json.serialized,
+                                                  machineArn: stateMachineArn, signing: signing)
                 target = remote
                 cleanup = { remote.shutdown() }
                 stateNames = []

@@ -1,3 +1,4 @@
+import CortadoAWS
 import CortadoHTTP
 import CortadoJSON
 import CortadoLoad
@@ -9,36 +10,43 @@ import Dispatch
 /// StartSyncExecution call, many in flight on one event loop.
 final class RemoteLoadTarget: LoadTarget, @unchecked Sendable {
     let transport: HTTPTransport
-    let endpoint: String
+    let client: SignedJSONClient
     let machineArn: String
 
-    /// Creates (or finds, for the same name and definition) the machine.
+    /// Creates (or finds, for the same name and definition) the machine, unless `machineArn`
+    /// names one already (on AWS: the machine you deployed; `endpoint` its region's
+    /// `https://sync-states.<region>.amazonaws.com`).
+    /// - Parameter signing: SigV4 credentials and region (`--sign`), for AWS or `serve --auth`.
     /// - Throws: `CLIError` with the server's answer when it refuses.
-    init(endpoint: String, name: String, definition: String, threads: Int = 2) throws(CLIError) {
-        self.endpoint = endpoint
+    init(endpoint: String, name: String, definition: String, machineArn: String?,
+         signing: (credentials: AWSCredentials, region: String)?, threads: Int = 2) throws(CLIError) {
         transport = HTTPTransport(threads: threads)
+        client = SignedJSONClient(endpoint: endpoint, transport: transport, signing: signing.map { ($0.credentials, $0.region, "states") })
+        if let machineArn {
+            self.machineArn = machineArn
+            return
+        }
         let body = JSON.object([
             "name": .string(name), "definition": .string(definition), "type": "EXPRESS",
             "roleArn": .string(ExecutionOptions.roleArn(account: ExecutionOptions.defaultAccount)),
         ]).serializedBytes
-        let reply = Self.call(transport, endpoint, "AWSStepFunctions.CreateStateMachine", body)
-        switch reply {
-        case .success(let (status, bytes)):
-            guard status == 200, let arn = (try? JSON.parse(bytes))?["stateMachineArn"]?.stringValue else {
+        switch Self.call(client, "AWSStepFunctions.CreateStateMachine", body) {
+        case .success(let reply):
+            guard reply.status == 200, let arn = (try? JSON.parse(reply.body))?["stateMachineArn"]?.stringValue else {
                 transport.shutdown()
-                throw CLIError("CreateStateMachine at \(endpoint) answered \(status): \(String(decoding: bytes.prefix(300), as: UTF8.self))")
+                throw CLIError("CreateStateMachine at \(endpoint) answered \(reply.status): \(String(decoding: reply.body.prefix(300), as: UTF8.self))")
             }
-            machineArn = arn
+            self.machineArn = arn
         case .failure(let e):
             transport.shutdown()
             throw CLIError("cannot reach \(endpoint): \(e)")
         }
     }
 
-    static func call(_ t: HTTPTransport, _ url: String, _ target: String, _ body: [UInt8]) -> Result<(status: Int, body: [UInt8]), any Error> {
+    static func call(_ c: SignedJSONClient, _ target: String, _ body: [UInt8]) -> Result<HTTPReply, any Error> {
         let done = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var result: Result<(status: Int, body: [UInt8]), any Error>!
-        t.awsJSON(url: url, target: target, body: body, timeoutSeconds: 30) { r in
+        nonisolated(unsafe) var result: Result<HTTPReply, any Error>!
+        c.call(target: target, body: body, timeoutSeconds: 30) { r in
             result = r
             done.signal()
         }
@@ -48,10 +56,10 @@ final class RemoteLoadTarget: LoadTarget, @unchecked Sendable {
 
     func start(input: JSON, name: String, done: @escaping @Sendable (LoadOutcome) -> Void) {
         let body = JSON.object(["stateMachineArn": .string(machineArn), "name": .string(name), "input": .string(input.serialized)])
-        transport.awsJSON(url: endpoint, target: "AWSStepFunctions.StartSyncExecution", body: body.serializedBytes,
-                          timeoutSeconds: 330) { r in
+        client.call(target: "AWSStepFunctions.StartSyncExecution", body: body.serializedBytes, timeoutSeconds: 330) { r in
             switch r {
-            case .success(let (status, bytes)):
+            case .success(let reply):
+                let status = reply.status, bytes = reply.body
                 let reply = try? JSON.parse(bytes)
                 guard status == 200, let s = reply?["status"]?.stringValue else {
                     done(LoadOutcome(status: .failed, error: reply?["__type"]?.stringValue ?? "HTTP \(status)"))
