@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "CortadoJSON", targets: ["CortadoJSON"]),
         .library(name: "CortadoPath", targets: ["CortadoPath"]),
         .library(name: "CortadoASL", targets: ["CortadoASL"]),
+        .library(name: "CortadoJSONata", targets: ["CortadoJSONata"]),
         .library(name: "CortadoRuntime", targets: ["CortadoRuntime"]),
         .library(name: "CortadoTasks", targets: ["CortadoTasks"]),
         .library(name: "CortadoTape", targets: ["CortadoTape"]),
@@ -41,6 +42,8 @@ let package = Package(
         .target(name: "CortadoJSON", swiftSettings: engine),
         .target(name: "CortadoPath", dependencies: ["CortadoJSON"], swiftSettings: engine),
         .target(name: "CortadoASL", dependencies: ["CortadoJSON", "CortadoPath", "Yams"], swiftSettings: engine),
+        // JSONata 2.0.6 as AWS runs it (issue 17); CortadoPath for the digests $hash shares with States.Hash.
+        .target(name: "CortadoJSONata", dependencies: ["CortadoJSON", "CortadoPath"], swiftSettings: engine),
         .target(name: "CortadoRuntime", dependencies: [
             "CortadoJSON", "CortadoPath", "CortadoASL", .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], swiftSettings: engine),
@@ -67,7 +70,7 @@ let package = Package(
         // The `states` API (machines, executions, task tokens, history, TestState, journal):
         // plain Swift over bytes, so it is tested without a socket.
         .target(name: "CortadoService", dependencies: [
-            "CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoTasks",
+            "CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoTasks", "CortadoJSONata",
         ]),
         // The HTTP face of CortadoService (AWS JSON 1.0 over Hummingbird); nothing else knows HTTP.
         .target(name: "CortadoServer", dependencies: [
@@ -76,7 +79,7 @@ let package = Package(
         ]),
         .target(name: "CortadoCLICommands", dependencies: [
             "CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoTasks", "CortadoBatch", "CortadoHTTP",
-            "CortadoService", "CortadoServer", "CortadoLoad", "CortadoAWS",
+            "CortadoService", "CortadoServer", "CortadoLoad", "CortadoAWS", "CortadoJSONata",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "cortado", dependencies: ["CortadoCLICommands", "CJemalloc"]),
@@ -92,8 +95,9 @@ let package = Package(
         .testTarget(name: "CortadoHTTPTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoHTTP"],
                     exclude: ["http_server.py"]),
         .testTarget(name: "CortadoServiceTests", dependencies: [
-            "CortadoJSON", "CortadoASL", "CortadoRuntime", "CortadoTasks", "CortadoService",
+            "CortadoJSON", "CortadoASL", "CortadoRuntime", "CortadoTasks", "CortadoService", "CortadoJSONata",
         ]),
+        .testTarget(name: "CortadoJSONataTests", dependencies: ["CortadoJSON", "CortadoJSONata"]),
         .testTarget(name: "CortadoAWSTests", dependencies: ["CortadoJSON", "CortadoRuntime", "CortadoAWS"],
                     exclude: ["botocore_sign.py"]),
         .testTarget(name: "CortadoLoadTests", dependencies: ["CortadoJSON", "CortadoRuntime", "CortadoLoad"]),

@@ -1,0 +1,130 @@
+import CortadoJSON
+
+/// Evaluation options.
+public struct JSONataOptions: Sendable {
+    /// Enables the AWS Step Functions flavour: adds `$partition`, `$range`, `$hash`, `$random([seed])`,
+    /// `$uuid` and `$parse`, and removes `$eval`.
+    public var stepFunctions: Bool
+    /// Maximum nesting of lambda calls before error U1001.
+    public var maxDepth: Int
+    /// Stack bytes evaluation may use on the calling thread before error U1001. Keep it well
+    /// below the thread's stack size (8 MB main thread; `JSONataEvalCommand` uses a 512 MB thread).
+    public var stackBudgetBytes: Int
+    /// Wall-clock limit for one evaluation, after which error U1001 is raised (nil: none).
+    public var timeLimitMillis: Int?
+
+    public init(stepFunctions: Bool = false, maxDepth: Int = 1000, stackBudgetBytes: Int = 4 << 20, timeLimitMillis: Int? = nil) {
+        self.stepFunctions = stepFunctions
+        self.maxDepth = maxDepth
+        self.stackBudgetBytes = stackBudgetBytes
+        self.timeLimitMillis = timeLimitMillis
+    }
+
+    /// Plain JSONata 2.0.6.
+    public static let standard = JSONataOptions()
+    /// AWS Step Functions' JSONata.
+    /// (An evaluation stops with U1001 after 10 s: an endless tail recursion must not hang a state.)
+    public static let stepFunctions = JSONataOptions(stepFunctions: true, timeLimitMillis: 10_000)
+}
+
+/// A host-provided function callable from expressions as `$name(...)`.
+public struct JSONataFunction: Sendable {
+    /// Optional JSONata signature, e.g. `"<s-n?:s>"`; arguments are validated (and the
+    /// context value supplied for `-` parameters) before `body` runs.
+    public var signature: String?
+    /// Receives the arguments (nil = undefined) and returns the result (nil = undefined).
+    public var body: @Sendable ([JSON?]) throws(JSONataError) -> JSON?
+
+    public init(signature: String? = nil, _ body: @escaping @Sendable ([JSON?]) throws(JSONataError) -> JSON?) {
+        self.signature = signature
+        self.body = body
+    }
+}
+
+/// A JSON value converted once into the evaluator's representation, for evaluating many
+/// expressions against the same document (e.g. `$states` across a state's fields).
+/// Evaluation never mutates it, so it may be shared across threads.
+public final class JSONataValue: @unchecked Sendable {
+    let value: JV
+    /// Converts `json` (O(size of the document)).
+    public init(_ json: JSON) { value = JV(json: json) }
+}
+
+/// A compiled JSONata expression. Compile once, evaluate many times from any thread.
+///
+/// ```swift
+/// let e = try JSONataExpression("items[price > 10].name")
+/// let r = try e.evaluate(json)          // nil when the result is undefined
+/// ```
+public struct JSONataExpression: Sendable {
+    let ast: Node
+    /// The expression text.
+    public let source: String
+    /// The options the expression evaluates with.
+    public let options: JSONataOptions
+
+    /// Parses and compiles `source`. Syntax errors carry JSONata codes (S0101, S0202, …).
+    public init(_ source: String, options: JSONataOptions = .standard) throws(JSONataError) {
+        self.source = source
+        self.options = options
+        self.ast = try Parser.parse(source)
+    }
+
+    /// Evaluates against `input` (nil = no input). `bindings` are variables (`$name`, without the `$`);
+    /// `functions` are extra host functions (name without the `$`), which shadow built-ins.
+    /// Returns nil when the result is undefined.
+    public func evaluate(_ input: JSON?, bindings: [String: JSON] = [:],
+                         functions: [String: JSONataFunction] = [:]) throws(JSONataError) -> JSON? {
+        let value = try evaluateInternal(input.map { JV(json: $0) }, bindings: bindings, functions: functions)
+        guard let value else { return nil }
+        return value.toJSON()
+    }
+
+    /// Evaluates against values converted ahead of time (see `JSONataValue`): convert a document
+    /// once and evaluate many expressions against it. Returns nil when the result is undefined.
+    public func evaluate(_ input: JSONataValue?, bindings: [String: JSONataValue],
+                         functions: [String: JSONataFunction] = [:]) throws(JSONataError) -> JSON? {
+        let value = try evaluateInternal(input?.value, bindings: bindings, functions: functions)
+        guard let value else { return nil }
+        return value.toJSON()
+    }
+
+    func evaluateInternal(_ input: JV?, bindings: [String: JSONataValue], functions: [String: JSONataFunction]) throws(JSONataError) -> JV? {
+        try evaluateInternal(input, functions: functions) { env in for (k, v) in bindings { env.bind(k, v.value) } }
+    }
+
+    func evaluateInternal(_ input: JV?, bindings: [String: JSON], functions: [String: JSONataFunction]) throws(JSONataError) -> JV? {
+        try evaluateInternal(input, functions: functions) { env in for (k, v) in bindings { env.bind(k, JV(json: v)) } }
+    }
+
+    func evaluateInternal(_ input: JV?, functions: [String: JSONataFunction], bind: (Frame) -> Void) throws(JSONataError) -> JV? {
+        let ev = Evaluator(options: options)
+        let env = Frame(globals: options.stepFunctions ? Builtins.stepFunctions : Builtins.standard)
+        for (name, f) in functions { env.bind(name, .function(Self.wrap(name, f))) }
+        bind(env)
+        var inp = input
+        env.bind("$", input)
+        if case .array(let a)? = input, !a.isSequence {
+            let w = JArr.seq(.array(a))
+            w.outerWrapper = true
+            inp = .array(w)
+        }
+        var result = try ev.eval(ast, inp, env)
+        if case .array(let a)? = result, a.isSequence, !a.tupleStream {
+            if a.items.isEmpty { result = nil } else if a.items.count == 1 && !a.keepSingleton { result = a.items[0] }
+        }
+        return result
+    }
+
+    static func wrap(_ name: String, _ f: JSONataFunction) -> JFunc {
+        let body = f.body
+        let fn = JFunc.native(name, nil) { (_, a) throws(JSONataError) -> JV? in
+            try body(a.map { $0?.toJSON() }).map { JV(json: $0) }
+        }
+        if let sig = f.signature {
+            fn.signature = try? Signature(sig)
+            fn.nativeArity = fn.signature?.params.count ?? 0
+        }
+        return fn
+    }
+}
