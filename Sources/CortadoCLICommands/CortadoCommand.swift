@@ -17,7 +17,7 @@ public struct CortadoCommand: ParsableCommand {
               cortado serve --port 8083 --data-dir state/      (AWS API for boto3 / aws CLI)
             """,
         version: "0.1.0",
-        subcommands: [Validate.self, Exec.self, Run.self, Merge.self, Load.self, Bench.self, Graph.self, Serve.self, SendTaskSuccess.self,
+        subcommands: [Validate.self, Exec.self, Run.self, Merge.self, Eval.self, Load.self, Bench.self, Graph.self, Serve.self, SendTaskSuccess.self,
                       SendTaskFailure.self, SendTaskHeartbeat.self, TestStateCommand.self]
     )
     public init() {}
