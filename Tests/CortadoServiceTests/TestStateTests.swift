@@ -1,4 +1,5 @@
 import CortadoJSON
+import CortadoJSONata
 import CortadoPath
 import Foundation
 import Testing
@@ -255,7 +256,9 @@ private func rejection(_ body: JSON) -> String? {
 
 @Suite struct JSONataTests {
     private func eval(_ text: String, _ input: JSON = [:]) throws -> JSON? {
-        try JSONataEvaluator.evaluate(text, bindings: ["states": ["input": input]])
+        // TestState's JSONata is CortadoJSONata, with the AWS functions.
+        try JSONataExpression(text, options: JSONataOptions(stepFunctions: true, timeLimitMillis: 1000))
+            .evaluate(nil, bindings: ["states": ["input": input]])
     }
 
     @Test func pathsFlattenAndCollapseAsJSONataDoes() throws {

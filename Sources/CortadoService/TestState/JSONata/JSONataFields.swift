@@ -1,4 +1,5 @@
 import CortadoJSON
+import CortadoJSONata
 import CortadoPath
 
 /// Fields of a JSONata-mode state (`Arguments`, `Output`, `Assign`, `Items`, ...): any string
@@ -40,7 +41,9 @@ struct JSONataFields {
         case .string(let s) where Self.isExpression(s):
             let body = String(s.dropFirst(2).dropLast(2))
             let result: JSON?
-            do { result = try JSONataEvaluator.evaluate(body, bindings: bindings) } catch {
+            // NOTE: CortadoJSONata (JSONata 2.0.6 with the AWS functions) replaced TestState's own
+            // subset evaluator; the states of executions wait for the one engine (issue 16).
+            do { result = try JSONataExpression(body, options: .stepFunctions).evaluate(nil, bindings: bindings) } catch {
                 throw ASLError(.queryEvaluationError,
                     "An error occurred while evaluating the JSONata expression '\(body)' specified for the field '\(field)': \(error)")
             }
