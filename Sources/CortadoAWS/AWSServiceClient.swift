@@ -5,7 +5,7 @@ import CortadoRuntime
 
 /// Signed calls to one AWS service for the integrations: endpoint and credentials from the
 /// environment, a gate on requests in flight, SigV4 at the moment a request leaves the queue.
-struct AWSServiceClient: Sendable {
+public struct AWSServiceClient: Sendable {
     /// The endpoint prefix (`dynamodb`, `sqs`) and the SDKs' id for `AWS_ENDPOINT_URL_<ID>`.
     let service: String, envName: String
     let environment: AWSEnvironment
@@ -93,5 +93,23 @@ struct AWSServiceClient: Sendable {
         out["SdkHttpMetadata"] = SDKMetadata.http(reply)
         out["SdkResponseMetadata"] = .object(JSONObject([(key: "RequestId", value: .string(requestId(reply)))]))
         return .object(out)
+    }
+}
+
+/// An integration over one service's signed client: its endpoint prefix and
+/// `AWS_ENDPOINT_URL_<ID>`, and the initializer every integration shares.
+public protocol AWSIntegration {
+    static var service: (endpointPrefix: String, envName: String) { get }
+    init(client: AWSServiceClient)
+}
+
+extension AWSIntegration {
+    /// - Parameters:
+    ///   - maxInFlight: requests in flight at most; the rest queue without a thread.
+    ///   - clock: seconds since the epoch, for signing (injectable for tests).
+    public init(environment: AWSEnvironment, transport: HTTPTransport, maxInFlight: Int = 64,
+                clock: @escaping @Sendable () -> Int64 = { wallClockMilliseconds() / 1000 }) {
+        self.init(client: AWSServiceClient(service: Self.service.endpointPrefix, envName: Self.service.envName,
+                                           environment: environment, transport: transport, maxInFlight: maxInFlight, clock: clock))
     }
 }

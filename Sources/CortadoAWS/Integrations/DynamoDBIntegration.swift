@@ -10,17 +10,15 @@ import CortadoRuntime
 /// named `DynamoDB.<Exception>` with the Java SDK's cause text — the shapes of the
 /// AWS-recorded cases in ../shared/conformance/cases/tasks. The call is in flight without a
 /// thread; the execution parks until it answers.
-public struct DynamoDBIntegration: TaskBackend {
+public struct DynamoDBIntegration: TaskBackend, AWSIntegration {
     public static let operations = ["getItem", "putItem", "updateItem", "deleteItem"]
     static let prefix = "arn:aws:states:::dynamodb:"
 
     let client: AWSServiceClient
 
-    public init(environment: AWSEnvironment, transport: HTTPTransport, maxInFlight: Int = 64,
-                clock: @escaping @Sendable () -> Int64 = { wallClockMilliseconds() / 1000 }) {
-        client = AWSServiceClient(service: "dynamodb", envName: "DYNAMODB", environment: environment, transport: transport,
-                                  maxInFlight: maxInFlight, clock: clock)
-    }
+    public static let service = (endpointPrefix: "dynamodb", envName: "DYNAMODB")
+
+    public init(client: AWSServiceClient) { self.client = client }
 
     /// Whether `resource` is one of the integration's four operations.
     public static func handles(_ resource: String) -> Bool {

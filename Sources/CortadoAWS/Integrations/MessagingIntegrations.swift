@@ -6,14 +6,12 @@ import CortadoRuntime
 /// `arn:aws:states:::sqs:sendMessage` (and `.waitForTaskToken`): SQS's JSON protocol. A
 /// MessageBody given as JSON is sent as its text, as Step Functions does; the output is
 /// SQS's answer plus the SDK metadata.
-public struct SQSIntegration: TaskBackend {
+public struct SQSIntegration: TaskBackend, AWSIntegration {
     let client: AWSServiceClient
 
-    public init(environment: AWSEnvironment, transport: HTTPTransport, maxInFlight: Int = 64,
-                clock: @escaping @Sendable () -> Int64 = { wallClockMilliseconds() / 1000 }) {
-        client = AWSServiceClient(service: "sqs", envName: "SQS", environment: environment, transport: transport,
-                                  maxInFlight: maxInFlight, clock: clock)
-    }
+    public static let service = (endpointPrefix: "sqs", envName: "SQS")
+
+    public init(client: AWSServiceClient) { self.client = client }
 
     public func invoke(_ request: TaskRequest) -> TaskOutcome {
         guard case .object(var p) = request.input else { return .failure(ASLError(.runtime, "sqs:sendMessage: the Parameters must be an object")) }
@@ -34,14 +32,12 @@ public struct SQSIntegration: TaskBackend {
 
 /// `arn:aws:states:::sns:publish` (and `.waitForTaskToken`): SNS's query protocol. A Message
 /// given as JSON is sent as its text; MessageAttributes are flattened as the API expects.
-public struct SNSIntegration: TaskBackend {
+public struct SNSIntegration: TaskBackend, AWSIntegration {
     let client: AWSServiceClient
 
-    public init(environment: AWSEnvironment, transport: HTTPTransport, maxInFlight: Int = 64,
-                clock: @escaping @Sendable () -> Int64 = { wallClockMilliseconds() / 1000 }) {
-        client = AWSServiceClient(service: "sns", envName: "SNS", environment: environment, transport: transport,
-                                  maxInFlight: maxInFlight, clock: clock)
-    }
+    public static let service = (endpointPrefix: "sns", envName: "SNS")
+
+    public init(client: AWSServiceClient) { self.client = client }
 
     public func invoke(_ request: TaskRequest) -> TaskOutcome {
         guard case .object(let p) = request.input else { return .failure(ASLError(.runtime, "sns:publish: the Parameters must be an object")) }
@@ -95,14 +91,12 @@ public struct SNSIntegration: TaskBackend {
 /// protocol. A Detail given as JSON is sent as its text and the execution's and state
 /// machine's ARNs are added to each entry's Resources, as Step Functions does; an entry that
 /// failed fails the task with `EventBridge.FailedEntry` and the response as its cause.
-public struct EventBridgeIntegration: TaskBackend {
+public struct EventBridgeIntegration: TaskBackend, AWSIntegration {
     let client: AWSServiceClient
 
-    public init(environment: AWSEnvironment, transport: HTTPTransport, maxInFlight: Int = 64,
-                clock: @escaping @Sendable () -> Int64 = { wallClockMilliseconds() / 1000 }) {
-        client = AWSServiceClient(service: "events", envName: "EVENTBRIDGE", environment: environment, transport: transport,
-                                  maxInFlight: maxInFlight, clock: clock)
-    }
+    public static let service = (endpointPrefix: "events", envName: "EVENTBRIDGE")
+
+    public init(client: AWSServiceClient) { self.client = client }
 
     public func invoke(_ request: TaskRequest) -> TaskOutcome {
         guard case .object(var p) = request.input, let entries = p["Entries"]?.arrayValue else {

@@ -8,15 +8,13 @@ import CortadoRuntime
 /// with S3's SigV4 rules. Outputs are what the Java SDK's response holds, PascalCased (Body
 /// as text); errors are `S3.<Code>Exception` with the SDK v2 cause, Extended Request ID
 /// included, as the recorded cases show.
-public struct S3Integration: TaskBackend {
+public struct S3Integration: TaskBackend, AWSIntegration {
     public static let actions = ["putObject", "getObject", "deleteObject"]
     let client: AWSServiceClient
 
-    public init(environment: AWSEnvironment, transport: HTTPTransport,
-                clock: @escaping @Sendable () -> Int64 = { wallClockMilliseconds() / 1000 }) {
-        client = AWSServiceClient(service: "s3", envName: "S3", environment: environment, transport: transport,
-                                  maxInFlight: 64, clock: clock)
-    }
+    public static let service = (endpointPrefix: "s3", envName: "S3")
+
+    public init(client: AWSServiceClient) { self.client = client }
 
     public func invoke(_ request: TaskRequest) -> TaskOutcome {
         let action = String(request.resource.split(separator: ":").last ?? "")
