@@ -1,6 +1,6 @@
 import ArgumentParser
 
-/// The `cortado` command: validate, run one execution, or (later) batch runs.
+/// The `cortado` command: validate, run one execution, batch runs, load tests, benchmarks, the API.
 public struct CortadoCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "cortado",
@@ -13,6 +13,9 @@ public struct CortadoCommand: ParsableCommand {
               cortado validate machine.asl.json
               cortado exec machine.asl.json --input input.json
               cortado run machine.asl.json --events events.jsonl --out results.jsonl
+              cortado eval '$sum(items.price)' --input order.json   (JSONata, like jq)
+              cortado load machine.asl.json --events e.jsonl --rate 500 --duration 30s --report-html r.html
+              cortado bench suite.yaml --baseline base.json
               cortado graph machine.asl.json --format svg --out machine.svg
               cortado serve --port 8083 --data-dir state/      (AWS API for boto3 / aws CLI)
             """,
