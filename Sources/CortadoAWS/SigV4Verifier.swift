@@ -1,3 +1,4 @@
+import CortadoASL
 /// Checks the SigV4 signature of a request a server received (`cortado serve --auth`): the
 /// signature is computed again from the secret of the access key it names and compared.
 public struct SigV4Verifier: Sendable {
@@ -68,20 +69,13 @@ public struct SigV4Verifier: Sendable {
         return nil
     }
 
-    /// `YYYYMMDDTHHMMSSZ` in seconds since the epoch.
+    /// `YYYYMMDDTHHMMSSZ` in seconds since the epoch (read as the ISO-8601 form it abbreviates).
     static func epoch(_ s: String) -> Int64? {
-        let u = Array(s.utf8)
-        guard u.count == 16, u[8] == UInt8(ascii: "T"), u[15] == UInt8(ascii: "Z") else { return nil }
-        func n(_ a: Int, _ b: Int) -> Int64? { Int64(String(decoding: u[a..<b], as: UTF8.self)) }
-        guard let y = n(0, 4), let mo = n(4, 6), let d = n(6, 8), let h = n(9, 11), let mi = n(11, 13), let se = n(13, 15) else { return nil }
-        // Days from civil (Howard Hinnant's algorithm).
-        let yy = mo <= 2 ? y - 1 : y
-        let era = (yy >= 0 ? yy : yy - 399) / 400
-        let yoe = yy - era * 400
-        let doy = (153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = era * 146_097 + doe - 719_468
-        return days * 86400 + h * 3600 + mi * 60 + se
+        let u = Array(s)
+        guard u.count == 16, u[8] == "T", u[15] == "Z" else { return nil }
+        let iso = String(u[0..<4]) + "-" + String(u[4..<6]) + "-" + String(u[6..<8]) + "T"
+            + String(u[9..<11]) + ":" + String(u[11..<13]) + ":" + String(u[13..<15]) + "Z"
+        return Timestamp.parse(iso).map { $0.milliseconds / 1000 }
     }
 
     /// `a=1&b=x%20y` as decoded pairs.

@@ -1,3 +1,4 @@
+import CortadoPath
 import Foundation
 
 /// Date/time picture formatting and parsing (XPath F&O 3.1 §9.8, as JSONata implements it).
@@ -112,33 +113,12 @@ enum DateTimeFormat {
 
     // MARK: calendar arithmetic (proleptic Gregorian, UTC)
 
-    static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
-        let y = m <= 2 ? y0 - 1 : y0
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (m + 9) % 12
-        let doy = (153 * mp + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146097 + doe - 719468
-    }
-    static func civil(_ z0: Int) -> (Int, Int, Int) {
-        let z = z0 + 719468
-        let era = (z >= 0 ? z : z - 146096) / 146097
-        let doe = z - era * 146097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-        let y = yoe + era * 400
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (m <= 2 ? y + 1 : y, m, d)
-    }
     /// JavaScript Date.UTC (month zero-based, overflowing fields normalised).
     static func utc(_ y: Double, _ m0: Double, _ d: Double = 1, _ h: Double = 0, _ mi: Double = 0, _ s: Double = 0, _ ms: Double = 0) -> Double {
         guard y.isFinite, m0.isFinite, abs(y) < 1e6, abs(m0) < 1e7 else { return .nan }
         let ym = y + (m0 / 12).rounded(.down)
         let mn = Int(m0) - Int((m0 / 12).rounded(.down)) * 12
-        let days = Double(daysFromCivil(Int(ym), mn + 1, 1)) + d - 1
+        let days = Double(CivilCalendar.days(year: Int(ym), month: mn + 1, day: 1)) + d - 1
         return days * 86_400_000 + h * 3_600_000 + mi * 60_000 + s * 1000 + ms
     }
     struct DT {
@@ -149,7 +129,7 @@ enum DateTimeFormat {
             time = ms
             let days = Int((ms / 86_400_000).rounded(.down))
             var rem = Int(ms - Double(days) * 86_400_000)
-            (year, month, day) = DateTimeFormat.civil(days)
+            (year, month, day) = CivilCalendar.date(days: days)
             hour = rem / 3_600_000; rem %= 3_600_000
             minute = rem / 60_000; rem %= 60_000
             second = rem / 1000

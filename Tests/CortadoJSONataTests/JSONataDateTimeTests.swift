@@ -1,3 +1,4 @@
+import CortadoPath
 import CortadoJSON
 @testable import CortadoJSONata
 import Testing
@@ -45,8 +46,8 @@ import Testing
 
     @Test func calendarArithmeticRoundTrips() {
         for days in stride(from: -800_000, through: 800_000, by: 997) {
-            let (y, m, d) = DateTimeFormat.civil(days)
-            #expect(DateTimeFormat.daysFromCivil(y, m, d) == days)
+            let (y, m, d) = CivilCalendar.date(days: days)
+            #expect(CivilCalendar.days(year: y, month: m, day: d) == days)
         }
     }
 }

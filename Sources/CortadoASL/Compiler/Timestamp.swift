@@ -1,3 +1,4 @@
+import CortadoPath
 /// An instant parsed from an ISO-8601 extended offset date-time
 /// (`2016-03-14T01:59:00Z`, `2016-03-14T01:59:00.123+01:00`), as ASL timestamps are.
 public struct Timestamp: Sendable, Hashable, Comparable {
@@ -69,7 +70,7 @@ public struct Timestamp: Sendable, Hashable, Comparable {
             return nil
         }
         guard i == b.count else { return nil }
-        let days = daysFromCivil(year: year, month: month, day: day)
+        let days = CivilCalendar.days(year: year, month: month, day: day)
         let secs = Int64(days) * 86400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offset)
         return Timestamp(seconds: secs, nanos: Int32(nanos))
     }
@@ -78,7 +79,8 @@ public struct Timestamp: Sendable, Hashable, Comparable {
     public var iso8601: String {
         var days = seconds / 86400, rem = seconds % 86400
         if rem < 0 { rem += 86400; days -= 1 }
-        let (y, m, d) = Timestamp.civil(fromDays: days)
+        let c = CivilCalendar.date(days: Int(days))
+        let (y, m, d) = (Int64(c.year), Int64(c.month), Int64(c.day))
         guard y >= 0, y <= 9999 else {
             func p(_ v: Int64, _ w: Int) -> String {
                 let s = String(v); return String(repeating: "0", count: max(0, w - s.count)) + s
@@ -107,26 +109,4 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         }
     }
 
-    // Howard Hinnant's days-from-civil algorithm.
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146097 + doe - 719468
-    }
-
-    static func civil(fromDays z0: Int64) -> (Int64, Int64, Int64) {
-        let z = z0 + 719468
-        let era = (z >= 0 ? z : z - 146096) / 146097
-        let doe = z - era * 146097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
-    }
 }
