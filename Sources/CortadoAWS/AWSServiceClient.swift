@@ -82,6 +82,16 @@ public struct AWSServiceClient: Sendable {
         "\(message) (Service: \(service); Status Code: \(status); Error Code: \(code); Request ID: \(requestId); Proxy: null)"
     }
 
+    /// The error code (`__type` after its `#`, else `defaultCode`) and message of an error body
+    /// of the JSON protocols.
+    static func jsonError(_ body: JSON, defaultCode: String) -> (code: String, message: String) {
+        let code = body["__type"]?.stringValue.map { String($0.split(separator: "#").last ?? "") } ?? defaultCode
+        return (code, body["message"]?.stringValue ?? body["Message"]?.stringValue ?? "Service error")
+    }
+
+    /// An error code as the Java SDK names its exception: `NotFound` → `NotFoundException`.
+    static func exceptionName(_ code: String) -> String { code.hasSuffix("Exception") ? code : code + "Exception" }
+
     /// A transport failure (connection refused, timeout) as a task failure Retry can take.
     static func unreachable(_ e: any Error, service: String) -> ASLError {
         ASLError(.taskFailed, "Unable to execute HTTP request: \(e) (Service: \(service))")

@@ -146,20 +146,6 @@ enum HTTPHelpers {
     }
 }
 
-extension HTTPTransport {
-    /// One call of an AWS JSON 1.0 API (`X-Amz-Target: <target>`), such as the `states` API of
-    /// `cortado serve`; `done` gets the status code and body, on an event-loop thread.
-    public func awsJSON(url: String, target: String, body: [UInt8], timeoutSeconds: Int,
-                        _ done: @escaping @Sendable (Result<(status: Int, body: [UInt8]), any Error>) -> Void) {
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: "application/x-amz-json-1.0")
-        headers.add(name: "X-Amz-Target", value: target)
-        send(url: url, method: .POST, headers: headers, body: body, timeoutSeconds: timeoutSeconds) { r in
-            done(r.map { (Int($0.status.code), $0.body) })
-        }
-    }
-}
-
 /// A reply as plain values (for clients outside this module, such as the AWS integrations).
 public struct HTTPReply: Sendable {
     public var status: Int

@@ -33,10 +33,10 @@ import Testing
     @Test func resourcesAndEndpoints() {
         #expect(DynamoDBIntegration.handles("arn:aws:states:::dynamodb:putItem"))
         #expect(!DynamoDBIntegration.handles("arn:aws:states:::dynamodb:scan"))
-        let r = DynamoDBIntegration.request(base: "http://127.0.0.1:5000")
+        let r = AWSServiceClient.request(base: "http://127.0.0.1:5000")
         #expect(r?.host == "127.0.0.1" && r?.port == 5000 && r?.path == "/" && r?.url == "http://127.0.0.1:5000/")
-        #expect(DynamoDBIntegration.request(base: "https://dynamodb.us-east-1.amazonaws.com")?.hostHeader == "dynamodb.us-east-1.amazonaws.com")
-        #expect(DynamoDBIntegration.request(base: "nonsense") == nil)
+        #expect(AWSServiceClient.request(base: "https://dynamodb.us-east-1.amazonaws.com")?.hostHeader == "dynamodb.us-east-1.amazonaws.com")
+        #expect(AWSServiceClient.request(base: "nonsense") == nil)
     }
 
     /// Errors are named and worded as the AWS-recorded task cases show them.

@@ -56,9 +56,7 @@ public final class AWSSDKIntegration: TaskBackend, @unchecked Sendable {
         case .success(let reply):
             let parsed = (try? JSON.parse(reply.body)) ?? .object(JSONObject())
             guard (200..<300).contains(reply.status) else {
-                let type = parsed["__type"]?.stringValue ?? ""
-                let code = String(type.split(separator: "#").last ?? "")
-                let message = parsed["message"]?.stringValue ?? parsed["Message"]?.stringValue ?? "Service error"
+                let (code, message) = AWSServiceClient.jsonError(parsed, defaultCode: "")
                 return .failure(ASLError(ErrorName(service.errorName(code)),
                     "\(message) (Service: \(service.client), Status Code: \(reply.status), Request ID: \(AWSServiceClient.requestId(reply)))"))
             }

@@ -36,8 +36,6 @@ public struct DynamoDBIntegration: TaskBackend, AWSIntegration {
         return refused.map { .failure($0) } ?? .pending
     }
 
-    static func request(base: String) -> AWSRequest? { AWSServiceClient.request(base: base) }
-
     static func outcome(_ r: Result<HTTPReply, any Error>) -> TaskOutcome {
         switch r {
         case .failure(let e): return .failure(AWSServiceClient.unreachable(e, service: "AmazonDynamoDBv2"))
@@ -53,9 +51,7 @@ public struct DynamoDBIntegration: TaskBackend, AWSIntegration {
     /// with the cause the Java SDK words: `<message> (Service: AmazonDynamoDBv2; Status Code:
     /// 400; Error Code: <code>; Request ID: <id>; Proxy: null)`.
     static func error(_ status: Int, _ body: JSON, _ requestId: String) -> ASLError {
-        let type = body["__type"]?.stringValue ?? "AmazonDynamoDBException"
-        let code = type.split(separator: "#").last.map(String.init) ?? type
-        let message = body["message"]?.stringValue ?? body["Message"]?.stringValue ?? "Service error"
+        let (code, message) = AWSServiceClient.jsonError(body, defaultCode: "AmazonDynamoDBException")
         let name = code == "ValidationException" || code == "SerializationException" ? "AmazonDynamoDBException" : code
         return ASLError(ErrorName("DynamoDB." + name),
                         AWSServiceClient.cause(message, service: "AmazonDynamoDBv2", status: status, code: code, requestId: requestId))

@@ -20,10 +20,9 @@ public struct SQSIntegration: TaskBackend, AWSIntegration {
         let refused = client.post(contentType: "application/x-amz-json-1.0", target: "AmazonSQS.SendMessage",
                                   body: JSON.object(p).serializedBytes) { r in
             completion.complete(Integrations.jsonOutcome(r, error: { status, body, rid in
-                let code = body["__type"]?.stringValue.map { String($0.split(separator: "#").last ?? "") } ?? "AmazonSQSException"
-                return ASLError(ErrorName("SQS.AmazonSQSException"), AWSServiceClient.cause(
-                    body["message"]?.stringValue ?? body["Message"]?.stringValue ?? "Service error",
-                    service: "AmazonSQS", status: status, code: code, requestId: rid))
+                let (code, message) = AWSServiceClient.jsonError(body, defaultCode: "AmazonSQSException")
+                return ASLError(ErrorName("SQS.AmazonSQSException"),
+                                AWSServiceClient.cause(message, service: "AmazonSQS", status: status, code: code, requestId: rid))
             }, service: "AmazonSQS", metadata: true))
         }
         return refused.map { .failure($0) } ?? .pending
@@ -73,8 +72,7 @@ public struct SNSIntegration: TaskBackend, AWSIntegration {
             let rid = Integrations.xmlValue(xml, "RequestId") ?? AWSServiceClient.requestId(reply)
             guard (200..<300).contains(reply.status) else {
                 let code = Integrations.xmlValue(xml, "Code") ?? "AmazonSNSException"
-                let name = code.hasSuffix("Exception") ? code : code + "Exception"
-                return .failure(ASLError(ErrorName("SNS." + name), AWSServiceClient.cause(
+                return .failure(ASLError(ErrorName("SNS." + AWSServiceClient.exceptionName(code)), AWSServiceClient.cause(
                     Integrations.xmlValue(xml, "Message") ?? "Service error", service: "AmazonSNS", status: reply.status, code: code, requestId: rid)))
             }
             var out = JSONObject()
@@ -113,10 +111,9 @@ public struct EventBridgeIntegration: TaskBackend, AWSIntegration {
         let refused = client.post(contentType: "application/x-amz-json-1.1", target: "AWSEvents.PutEvents",
                                   body: JSON.object(p).serializedBytes) { r in
             let outcome = Integrations.jsonOutcome(r, error: { status, body, rid in
-                let code = body["__type"]?.stringValue.map { String($0.split(separator: "#").last ?? "") } ?? "EventBridgeException"
-                return ASLError(ErrorName("EventBridge." + (code.hasSuffix("Exception") ? code : code + "Exception")), AWSServiceClient.cause(
-                    body["message"]?.stringValue ?? body["Message"]?.stringValue ?? "Service error",
-                    service: "EventBridge", status: status, code: code, requestId: rid))
+                let (code, message) = AWSServiceClient.jsonError(body, defaultCode: "EventBridgeException")
+                return ASLError(ErrorName("EventBridge." + AWSServiceClient.exceptionName(code)),
+                                AWSServiceClient.cause(message, service: "EventBridge", status: status, code: code, requestId: rid))
             }, service: "EventBridge", metadata: false)
             if case .success(let out) = outcome, let failed = out["FailedEntryCount"]?.numberValue?.int, failed > 0 {
                 completion.complete(.failure(ASLError(ErrorName("EventBridge.FailedEntry"), out.serialized)))

@@ -52,7 +52,7 @@ public struct S3Integration: TaskBackend, AWSIntegration {
                 let message = Integrations.xmlValue(xml, "Message") ?? "Service error"
                 let rid = Integrations.xmlValue(xml, "RequestId") ?? header("x-amz-request-id") ?? ""
                 let host = Integrations.xmlValue(xml, "HostId") ?? header("x-amz-id-2") ?? ""
-                return .failure(ASLError(ErrorName("S3." + (code.hasSuffix("Exception") ? code : code + "Exception")),
+                return .failure(ASLError(ErrorName("S3." + AWSServiceClient.exceptionName(code)),
                     "\(message) (Service: S3, Status Code: \(reply.status), Request ID: \(rid), Extended Request ID: \(host))"))
             }
             var out = JSONObject()

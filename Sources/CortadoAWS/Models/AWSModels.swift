@@ -82,7 +82,7 @@ public enum AWSModels {
         /// `<Client>.<Name>Exception` for a modeled error, else `<Client>.<Client>Exception`.
         func errorName(_ code: String) -> String {
             guard errors.contains(code) else { return "\(client).\(client)Exception" }
-            return "\(client).\(code.hasSuffix("Exception") ? code : code + "Exception")"
+            return "\(client).\(AWSServiceClient.exceptionName(code))"
         }
     }
 
