@@ -2,6 +2,7 @@ import ArgumentParser
 import CortadoJSON
 import CortadoJSONata
 import CortadoPath
+import Foundation
 
 /// `cortado eval EXPR`: a JSONata expression (or a JSONPath / intrinsic) against a document,
 /// from the terminal, like jq.
@@ -58,7 +59,7 @@ struct Eval: ParsableCommand {
         }
         let line: String
         if jsonpath {
-            line = Self.jsonPath(String(source.drop { $0 == " " || $0 == "\n" }.reversed().drop { $0 == " " || $0 == "\n" }.reversed()), document ?? .null, context: vars["$$"] ?? .object(JSONObject()))
+            line = Self.jsonPath(source.trimmingCharacters(in: .whitespacesAndNewlines), document ?? .null, context: vars["$$"] ?? .object(JSONObject()))
         } else {
             var options = JSONataOptions(maxDepth: 5000, stackBudgetBytes: 400 << 20, timeLimitMillis: 8000)
             options.stepFunctions = !plainJSONata

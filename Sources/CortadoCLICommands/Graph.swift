@@ -2,9 +2,6 @@ import ArgumentParser
 import CortadoASL
 import CortadoJSON
 import CortadoLoad
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `cortado graph DEF`: the state graph as Mermaid, DOT or SVG, optionally coloured by time.
 struct Graph: ParsableCommand {
@@ -62,12 +59,6 @@ struct Graph: ParsableCommand {
         case .svg: text = graph.svg(heat: heat, title: CLI.machineName(nil, path: definition))
         }
         guard let out else { CLI.stdout(Array(text.utf8)); return }
-        let fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else {
-            CLI.stderr("cortado graph: cannot write \(out): \(CLI.errorMessage())")
-            throw ExitCode(2)
-        }
-        CLI.writeAll(fd, Array(text.utf8))
-        close(fd)
+        if !CLI.writeText(out, text) { throw ExitCode(2) }
     }
 }
