@@ -1,0 +1,140 @@
+import CortadoASL
+import CortadoJSON
+import CortadoPath
+
+extension Execution {
+    // MARK: - Children (Map iterations, Parallel branches)
+
+    func startChildren(_ f: Frame, _ join: Join, limit: Int) -> Control {
+        openJoins.append(join)
+        f.children = join
+        f.resume = .childrenDone
+        let n = limit <= 0 ? join.pending.count : min(limit, join.pending.count)
+        let first = Array(join.pending.prefix(n))
+        join.pending.removeFirst(n)
+        for c in first { launch(c, join) }
+        if join.remaining == 0 { runQueue.append(f) }  // no items: resume at once with []
+        return .park
+    }
+
+    func launch(_ c: (pc: Int, input: JSON, slot: Int), _ join: Join) {
+        let child = Frame(pc: c.pc, input: c.input, join: join, slot: c.slot)
+        if join.isMap {
+            let parent = join.parent
+            child.lastEventID = emit(.mapIterationStarted, previous: join.startEventID) {
+                EventDetails(name: self.program.headers[parent.pc].name, index: c.slot)
+            }
+        } else {
+            child.lastEventID = join.startEventID
+        }
+        join.running.append(child)
+        runQueue.append(child)
+    }
+
+    func frameEnded(_ f: Frame, output: JSON) {
+        guard let join = f.join else {
+            finishTop(output); return
+        }
+        guard join.error == nil, !join.parent.cancelled else { return }
+        if join.isMap { emitIterationEnd(.mapIterationSucceeded, f, join) }
+        join.parent.lastEventID = f.lastEventID
+        join.results[f.slot] = output
+        childDone(join)
+    }
+
+    func finishTop(_ output: JSON) {
+        if !options.hostChecksOutputLimit || eventSink != nil, output.serializedByteCount > options.maxPayloadBytes {
+            finish(.failed, output: nil, error: Execution.outputLimitError(program))
+            return
+        }
+        finish(.succeeded, output: output, error: nil)
+    }
+
+    /// How an execution whose final output is over the payload limit fails.
+    public static func outputLimitError(_ program: Program) -> ASLError {
+        ASLError(.dataLimitExceeded,
+            "The state/task '\(program.headers[0].name)' returned a result with a size exceeding the maximum number of bytes service limit.")
+    }
+
+    func frameFailed(_ f: Frame, _ e: ASLError) {
+        guard let join = f.join else {
+            finish(.failed, output: nil, error: e); return
+        }
+        guard join.error == nil, !join.parent.cancelled else { return }
+        if join.isMap { emitIterationEnd(.mapIterationFailed, f, join) }
+        join.parent.lastEventID = f.lastEventID
+        if join.toleratedCount != nil || join.toleratedPercentage != nil {
+            join.failures += 1
+            let total = join.results.count
+            let overCount = join.toleratedCount.map { join.failures > $0 } ?? false
+            let overPct = join.toleratedPercentage.map { Double(join.failures) * 100 / Double(max(total, 1)) > $0 } ?? false
+            let countOnly = join.toleratedPercentage == nil
+            let pctOnly = join.toleratedCount == nil
+            if (countOnly && overCount) || (pctOnly && overPct) || (!countOnly && !pctOnly && overCount && overPct) {
+                failJoin(join, ASLError(.exceedToleratedFailureThreshold,
+                    "The specified tolerated failure threshold was exceeded"))
+                return
+            }
+            join.results[f.slot] = ErrorOutput.object(e)
+            childDone(join)
+            return
+        }
+        failJoin(join, e)
+    }
+
+    func failJoin(_ join: Join, _ e: ASLError) {
+        join.error = e
+        for c in join.running { cancel(c) }
+        join.pending.removeAll()
+        runQueue.append(join.parent)
+    }
+
+    func cancel(_ f: Frame) {
+        f.cancelled = true
+        if f.taskPending { f.taskPending = false; f.taskGen &+= 1; pendingTasks -= 1 }
+        if let j = f.children { for c in j.running { cancel(c) } }
+    }
+
+    /// `MapIterationSucceeded` / `MapIterationFailed` of the iteration `f`.
+    func emitIterationEnd(_ type: EventType, _ f: Frame, _ join: Join) {
+        let parent = join.parent
+        emit(type, f) { EventDetails(name: self.program.headers[parent.pc].name, index: f.slot) }
+    }
+
+    /// A plain Lambda function ARN (`arn:<partition>:lambda:...`), whose task events AWS
+    /// names LambdaFunction*; service integrations (`arn:<partition>:states:::...`) are Task*.
+    static func isLambdaFunctionArn(_ resource: String) -> Bool {
+        var colons = 0
+        var i = resource.utf8.startIndex
+        let u = resource.utf8
+        while i != u.endIndex, colons < 2 {
+            if u[i] == UInt8(ascii: ":") { colons += 1 }
+            i = u.index(after: i)
+        }
+        return colons == 2 && u[i...].starts(with: "lambda:".utf8)
+    }
+
+    func childDone(_ join: Join) {
+        join.remaining -= 1
+        if !join.pending.isEmpty {
+            launch(join.pending.removeFirst(), join)
+        }
+        if join.remaining == 0 { runQueue.append(join.parent) }
+    }
+
+    /// Map/Parallel resume: all children finished (or one failed).
+    func collect(_ f: Frame, _ h: StateHeader, _ p: ResultProcessing) throws(ASLError) -> Control {
+        guard let join = f.children else { return .raise(ASLError(.runtime, "internal: no children")) }
+        f.children = nil
+        join.running.removeAll()
+        if let e = join.error {
+            f.resume = .retry
+            emit(join.isMap ? .mapStateFailed : .parallelStateFailed, f) { EventDetails() }
+            return .raise(e)
+        }
+        emit(join.isMap ? .mapStateSucceeded : .parallelStateSucceeded, f) { EventDetails() }
+        var result = JSON.array(join.results.map { $0 ?? .null })
+        if let sel = p.resultSelector { result = try sel.evaluate(input: result, context: { self.context(f) }) }
+        return try exit(f, h, result: result, p.resultPath)
+    }
+}
