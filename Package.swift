@@ -41,7 +41,7 @@ let package = Package(
         .systemLibrary(name: "CJemalloc", pkgConfig: nil, providers: [.apt(["libjemalloc-dev"])]),
         .target(name: "CortadoJSON", swiftSettings: engine),
         .target(name: "CortadoPath", dependencies: ["CortadoJSON"], swiftSettings: engine),
-        .target(name: "CortadoASL", dependencies: ["CortadoJSON", "CortadoPath", "Yams"], swiftSettings: engine),
+        .target(name: "CortadoASL", dependencies: ["CortadoJSON", "CortadoPath", "CortadoJSONata", "Yams"], swiftSettings: engine),
         // JSONata 2.0.6 as AWS runs it (issue 17); CortadoPath for the digests $hash shares with States.Hash.
         .target(name: "CortadoJSONata", dependencies: ["CortadoJSON", "CortadoPath"], swiftSettings: engine),
         .target(name: "CortadoRuntime", dependencies: [

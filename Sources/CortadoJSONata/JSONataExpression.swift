@@ -128,3 +128,21 @@ public struct JSONataExpression: Sendable {
         return fn
     }
 }
+
+/// What an evaluation gave, telling a function result apart from undefined (both have no JSON form).
+public enum JSONataOutcome: Sendable {
+    case value(JSON)
+    case undefined
+    /// The expression evaluated to a function (a lambda or a built-in).
+    case function
+}
+
+extension JSONataExpression {
+    /// Evaluates like `evaluate(_:bindings:)` with bindings converted ahead of time, but reports
+    /// a function result as `.function` instead of undefined.
+    public func outcome(_ input: JSONataValue?, bindings: [String: JSONataValue]) throws(JSONataError) -> JSONataOutcome {
+        guard let value = try evaluateInternal(input?.value, bindings: bindings, functions: [:]) else { return .undefined }
+        if case .function = value { return .function }
+        return value.toJSON().map { .value($0) } ?? .undefined
+    }
+}

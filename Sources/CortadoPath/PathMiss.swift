@@ -8,4 +8,20 @@ public enum PathMiss {
     public static func inField(_ p: JSONPath, field: String, input: JSON) -> ASLError {
         .runtime("The JSONPath '\(p.source)' specified for the field '\(field)' could not be found in the input '\(input.serialized)'")
     }
+
+    /// The root a path reads: a workflow variable (`$name...`), the context object (`$$`) or the input.
+    /// - Throws: States.Runtime naming the variable when no state assigned it.
+    // NOTE: AWS rejects a reference to a variable no state assigns when the definition is
+    // created; one assigned on another branch of the graph only is missing at run time. That
+    // cause was not recorded; it names the path the way the other path causes do.
+    @inline(__always)
+    public static func root(_ p: JSONPath, input: JSON, variables: [String: JSON], context: () -> JSON) throws(ASLError) -> JSON {
+        if let name = p.variable {
+            guard let v = variables[name] else {
+                throw .runtime("Invalid path '\(p.source)': The variable '$\(name)' is not defined.")
+            }
+            return v
+        }
+        return p.isContextPath ? context() : input
+    }
 }

@@ -13,7 +13,8 @@ public indirect enum PayloadTemplate: Sendable {
 
     /// Compiles a template.
     /// - Throws: `PathSyntaxError` naming the field whose path or intrinsic does not parse.
-    public static func compile(_ json: JSON) throws(PathSyntaxError) -> PayloadTemplate {
+    /// With `allowingVariables`, paths may start with a workflow variable (`$name`).
+    public static func compile(_ json: JSON, allowingVariables: Bool = false) throws(PathSyntaxError) -> PayloadTemplate {
         switch json {
         case .object(let o):
             var dynamic = false
@@ -30,11 +31,11 @@ public indirect enum PayloadTemplate: Sendable {
                         do { members.append((name, .intrinsic(try IntrinsicCall.parse(expr), field: m.key))) }
                         catch { throw PathSyntaxError("The value for the field '\(m.key)' must be a valid intrinsic function call: \(error.message)") }
                     } else {
-                        do { members.append((name, .path(try JSONPath.parse(expr), field: m.key))) }
+                        do { members.append((name, .path(try JSONPath.parse(expr, allowingVariables: allowingVariables), field: m.key))) }
                         catch { throw PathSyntaxError("The value for the field '\(m.key)' must be a valid JSONPath: \(error.message)") }
                     }
                 } else {
-                    let sub = try compile(m.value)
+                    let sub = try compile(m.value, allowingVariables: allowingVariables)
                     if case .literal = sub {} else { dynamic = true }
                     members.append((m.key, sub))
                 }
@@ -48,7 +49,7 @@ public indirect enum PayloadTemplate: Sendable {
             }
             return dynamic ? .object(unique) : .literal(json)
         case .array(let a):
-            let subs = try a.map { (x) throws(PathSyntaxError) -> PayloadTemplate in try compile(x) }
+            let subs = try a.map { (x) throws(PathSyntaxError) -> PayloadTemplate in try compile(x, allowingVariables: allowingVariables) }
             if subs.allSatisfy({ if case .literal = $0 { return true } else { return false } }) { return .literal(json) }
             return .array(subs)
         default:
@@ -58,31 +59,34 @@ public indirect enum PayloadTemplate: Sendable {
 
     /// Builds the payload from `input`; `context` is built only if a `$$` path needs it.
     /// - Throws: `ASLError` (States.Runtime for a path that selects nothing, intrinsic failures).
-    public func evaluate(input: JSON, context: () -> JSON) throws(ASLError) -> JSON {
+    /// `variables` are the workflow variables `$name` paths read.
+    public func evaluate(input: JSON, variables: [String: JSON] = [:], context: () -> JSON) throws(ASLError) -> JSON {
         // The context object is built at most once per payload, however many `$$` paths
         // read it (an ItemSelector with four `$$.Map.Item...` fields built it four times).
         var cached: JSON?
-        return try evaluate(input, &cached, context)
+        return try evaluate(input, variables, &cached, context)
     }
 
-    func evaluate(_ input: JSON, _ cached: inout JSON?, _ context: () -> JSON) throws(ASLError) -> JSON {
+    func evaluate(_ input: JSON, _ variables: [String: JSON], _ cached: inout JSON?, _ context: () -> JSON) throws(ASLError) -> JSON {
         switch self {
         case .literal(let j): return j
         case .object(let members):
             var o = JSONObject()
             o.members.reserveCapacity(members.count)
             for m in members {
-                o.members.append((m.key, try m.value.evaluate(input, &cached, context)))
+                o.members.append((m.key, try m.value.evaluate(input, variables, &cached, context)))
             }
             return .object(o)
         case .array(let items):
             var out: [JSON] = []
             out.reserveCapacity(items.count)
-            for t in items { out.append(try t.evaluate(input, &cached, context)) }
+            for t in items { out.append(try t.evaluate(input, variables, &cached, context)) }
             return .array(out)
         case .path(let p, let field):
             let root: JSON
-            if p.isContextPath {
+            if p.variable != nil {
+                root = try PathMiss.root(p, input: input, variables: variables, context: context)
+            } else if p.isContextPath {
                 if cached == nil { cached = context() }
                 root = cached!
             } else {
@@ -91,7 +95,7 @@ public indirect enum PayloadTemplate: Sendable {
             guard let v = p.evaluate(root) else { throw PathMiss.inField(p, field: field, input: input) }
             return v
         case .intrinsic(let call, let field):
-            return try call.evaluate(input: input, field: field, cachedContext: &cached, context: context)
+            return try call.evaluate(input: input, field: field, variables: variables, cachedContext: &cached, context: context)
         }
     }
 }

@@ -26,6 +26,8 @@ final class Frame {
     let slot: Int
     /// The join this frame waits on while its Map/Parallel children run.
     var children: Join?
+    /// The workflow variables this thread sees (see Assign.swift for the scoping rules).
+    var variables: [String: JSON] = [:]
 
     init(pc: Int, input: JSON, join: Join?, slot: Int) {
         self.pc = pc; self.input = input; self.join = join; self.slot = slot
@@ -66,6 +68,8 @@ final class Join {
     var error: ASLError?
     /// A Map (its children are iterations, with MapIteration events) rather than a Parallel.
     var isMap = false
+    /// A Distributed Map: its iterations start without the parent's variables.
+    var isDistributed = false
     /// `MapStateStarted` / `ParallelStateStarted`: what each child's first event follows.
     var startEventID = 0
 

@@ -19,6 +19,7 @@ extension Execution {
 
     func launch(_ c: (pc: Int, input: JSON, slot: Int), _ join: Join) {
         let child = Frame(pc: c.pc, input: c.input, join: join, slot: c.slot)
+        if !join.isDistributed { child.variables = join.parent.variables }
         if join.isMap {
             let parent = join.parent
             child.lastEventID = emit(.mapIterationStarted, previous: join.startEventID) {
@@ -134,7 +135,11 @@ extension Execution {
         }
         emit(join.isMap ? .mapStateSucceeded : .parallelStateSucceeded, f) { EventDetails() }
         var result = JSON.array(join.results.map { $0 ?? .null })
-        if let sel = p.resultSelector { result = try sel.evaluate(input: result, context: { self.context(f) }) }
-        return try exit(f, h, result: result, p.resultPath)
+        if h.language == .jsonata { return try finishJSONata(f, h, result: result, output: h.output, assign: h.assign) }
+        if let sel = p.resultSelector {
+            result = try sel.evaluate(input: result, variables: f.variables, context: { self.context(f) })
+        }
+        let values = try assignments(h.assign, f, jsonPathInput: result, scope: scope(f, input: f.input))
+        return try exit(f, h, result: result, p.resultPath, assigned: values)
     }
 }

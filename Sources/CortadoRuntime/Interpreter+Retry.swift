@@ -44,7 +44,18 @@ extension Execution {
         let h = program.headers[f.pc]
         for c in processing.catchers where matches(c.errorEquals, e) {
             do throws(ASLError) {
-                let out = try applyResultPath(raw: f.input, result: ErrorOutput.object(e), c.resultPath)
+                let errorOutput = ErrorOutput.object(e)
+                let out: JSON
+                let values: JSONObject?
+                if h.language == .jsonata {
+                    let s = scope(f, input: f.input, errorOutput: errorOutput)
+                    values = try assignments(c.assign, f, jsonPathInput: .null, scope: s)
+                    out = try c.output?.evaluate(s) ?? errorOutput
+                } else {
+                    values = try assignments(c.assign, f, jsonPathInput: errorOutput, scope: scope(f, input: f.input))
+                    out = try applyResultPath(raw: f.input, result: errorOutput, c.resultPath)
+                }
+                apply(values, to: f)
                 emit(EventType.exited(program.code[f.pc]), f) { EventDetails(name: h.name, output: out) }
                 return .next(Int(c.next), out)
             } catch {

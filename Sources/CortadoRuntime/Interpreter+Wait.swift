@@ -24,13 +24,25 @@ extension Execution {
     private func waitTarget(_ d: WaitDuration, _ input: JSON, _ f: Frame) throws(ASLError) -> Int64 {
         switch d {
         case .seconds(let s): return now + Int64(s) * 1000
+        case .secondsExpression(let e):
+            let s = try e.evaluateInteger(scope(f, input: input))
+            // NOTE: the cause for a negative Seconds expression was not recorded; it follows SecondsPath's.
+            guard s >= 0 else { throw ASLError(.queryEvaluationError, "The Seconds field references a negative value: \(s)") }
+            return now + Int64(min(s, 1 << 40)) * 1000
+        case .timestampExpression(let e):
+            guard case .string(let t) = try e.evaluate(scope(f, input: input), expecting: "string") else { return now }
+            guard let ts = Timestamp.parse(t) else {
+                throw ASLError(.queryEvaluationError,
+                    "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: \(t)")
+            }
+            return ts.milliseconds
         case .timestamp(let t):
             guard let ts = Timestamp.parse(t) else {
                 throw ASLError.runtime("The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: \(t)")
             }
             return ts.milliseconds
         case .secondsPath(let p):
-            guard let v = p.evaluate(p.isContextPath ? context(f) : input) else {
+            guard let v = p.evaluate(try PathMiss.root(p, input: input, variables: f.variables, context: { self.context(f) })) else {
                 throw ASLError.runtime("The SecondsPath parameter does not reference an input value: \(p.source)")
             }
             guard case .number(let n) = v, n.isIntegerLiteral, let s = n.int else {

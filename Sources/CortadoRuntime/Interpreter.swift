@@ -49,9 +49,9 @@ extension Execution {
 
     /// Adds AWS's state prefix to errors the engine raises while processing a state.
     func qualify(_ e: ASLError, _ f: Frame) -> ASLError {
-        guard e.name == .runtime || e.name == .intrinsicFailure else { return e }
+        guard e.name == .runtime || e.name == .intrinsicFailure || e.name == .queryEvaluationError else { return e }
         let name = program.headers[f.pc].name
-        return ASLError(.runtime,
+        return ASLError(e.name == .queryEvaluationError ? .queryEvaluationError : .runtime,
             "An error occurred while executing the state '\(name)' (entered at the event id #\(f.enteredEventID)). \(e.cause ?? "")")
     }
 
@@ -72,57 +72,70 @@ extension Execution {
         }
         switch program.code[f.pc] {
         case .pass(let s):
+            if h.language == .jsonata { return try finishJSONata(f, h, result: nil, output: h.output, assign: h.assign) }
             var eff = try select(f.input, h.inputPath, f)
-            if let p = s.processing.parameters { eff = try p.evaluate(input: eff, context: { self.context(f) }) }
+            if let p = s.processing.parameters {
+                eff = try p.evaluate(input: eff, variables: f.variables, context: { self.context(f) })
+            }
             let result = s.result ?? eff
             if s.resultByteCount > options.maxPayloadBytes {
                 return .fail(ASLError(.dataLimitExceeded,
                     "The state/task '\(h.name)' returned a result with a size exceeding the maximum number of bytes service limit."))
             }
+            let values = try assignments(h.assign, f, jsonPathInput: result, scope: scope(f, input: f.input))
             if case .path(let p) = s.processing.resultPath {
                 // A Pass has no Retry or Catch, so nothing reads its raw input again: take
                 // it from the frame, and ResultPath adds the field without copying the object.
                 var raw = f.input
                 f.input = .null
                 do { try p.assign(result, into: &raw) } catch { f.input = raw; throw error }
-                return try exit(f, h, output: raw)
+                return try exit(f, h, output: raw, assigned: values)
             }
-            return try exit(f, h, result: result, s.processing.resultPath)
+            return try exit(f, h, result: result, s.processing.resultPath, assigned: values)
 
         case .succeed:
+            if h.language == .jsonata { return try finishJSONata(f, h, result: nil, output: h.output, assign: nil) }
             let eff = try select(f.input, h.inputPath, f)
             return try exit(f, h, output: eff)
 
         case .fail(let s):
-            let error = try failField(s.error, field: "ErrorPath", f)
-            let cause = try failField(s.cause, field: "CausePath", f)
+            let error = try failField(s.error, field: h.language == .jsonata ? "Error" : "ErrorPath", f)
+            let cause = try failField(s.cause, field: h.language == .jsonata ? "Cause" : "CausePath", f)
             return .fail(ASLError(error.map(ErrorName.init), cause))
 
         case .choice(let s):
+            if h.language == .jsonata { return try choiceJSONata(f, h, s) }
             let eff = try select(f.input, h.inputPath, f)
             var lazyContext: JSON? = nil
+            let variables = f.variables
             for c in s.choices {
+                guard let rule = c.rule else { continue }
                 // A closure literal, not a stored one: it captures `lazyContext` on the stack
                 // (a stored closure boxed it and allocated its context for every Choice).
-                let matched = try c.rule.evaluate { p in
+                let matched = try rule.evaluate { p in
+                    if let name = p.variable { return variables[name].flatMap { p.evaluate($0) } }
                     if p.isContextPath {
                         if lazyContext == nil { lazyContext = self.context(f) }
                         return p.evaluate(lazyContext!)
                     }
                     return p.evaluate(eff)
                 }
-                if matched { return try exit(f, h, output: eff, next: Int(c.next)) }
+                if matched { return try leaveChoice(f, h, eff, c.assign, next: Int(c.next)) }
             }
-            if let d = s.defaultNext { return try exit(f, h, output: eff, next: Int(d)) }
+            if let d = s.defaultNext { return try leaveChoice(f, h, eff, nil, next: Int(d)) }
             throw ASLError(.runtime, "No Choice Rules matched and no Default is specified.")
             // NOTE: AWS reports States.NoChoiceMatched as States.Runtime.
 
         case .wait(let s):
-            if f.resume == .afterWait { return try exit(f, h, output: f.effective) }
+            if f.resume == .afterWait {
+                if h.language == .jsonata { return try finishJSONata(f, h, result: nil, output: h.output, assign: h.assign) }
+                let values = try assignments(h.assign, f, jsonPathInput: f.effective, scope: scope(f, input: f.input))
+                return try exit(f, h, output: f.effective, assigned: values)
+            }
             let eff = try select(f.input, h.inputPath, f)
             f.effective = eff
             let until = try waitDeadline(s.duration, eff, f)
-            if until <= now { return try exit(f, h, output: eff) }
+            if until <= now { f.resume = .afterWait; return try step(f) }
             f.resume = .afterWait
             f.parkSeq &+= 1
             timers.push((f, f.parkSeq), at: until)
@@ -143,7 +156,11 @@ extension Execution {
             }
             let eff: JSON, timeout: Int?, heartbeat: Int?
             do {
-                eff = try applyParameters(s.processing, stateInput, f)
+                if h.language == .jsonata {
+                    eff = try s.processing.arguments?.evaluate(scope(f, input: stateInput)) ?? stateInput
+                } else {
+                    eff = try applyParameters(s.processing, stateInput, f)
+                }
                 timeout = try taskSeconds(s.timeoutSeconds, stateInput, f, field: "TimeoutSecondsPath")
                 heartbeat = try taskSeconds(s.heartbeatSeconds, stateInput, f, field: "HeartbeatSecondsPath")
             } catch {
@@ -194,7 +211,12 @@ extension Execution {
 
         case .parallel(let s):
             if f.resume == .childrenDone { return try collect(f, h, s.processing) }
-            let eff = try taskInput(f, h, s.processing)
+            let eff: JSON
+            if h.language == .jsonata {
+                eff = try s.processing.arguments?.evaluate(scope(f, input: f.input)) ?? f.input
+            } else {
+                eff = try taskInput(f, h, s.processing)
+            }
             let join = Join(parent: f, count: s.branches.count)
             join.startEventID = emit(.parallelStateStarted, f) { EventDetails() }
             join.pending = s.branches.enumerated().map { (Int($0.element.start), eff, $0.offset) }
@@ -203,9 +225,15 @@ extension Execution {
         case .map(let s):
             if f.resume == .childrenDone { return try collect(f, h, s.processing) }
             let eff = try select(f.input, h.inputPath, f)
-            let itemsValue = try select(eff, s.itemsPath, f)
+            let itemsValue: JSON
+            if let t = s.items {
+                itemsValue = try t.evaluate(scope(f, input: eff), expecting: "array")
+            } else {
+                itemsValue = try select(eff, s.itemsPath, f)
+            }
             guard case .array(let items) = itemsValue else {
-                throw ASLError.runtime("Map state input must be an array but was: \(itemsValue.serialized)")
+                throw ASLError(h.language == .jsonata ? .queryEvaluationError : .runtime,
+                               "Map state input must be an array but was: \(itemsValue.serialized)")
             }
             let limit = try mapInt(s.maxConcurrency, eff, f, field: "MaxConcurrencyPath")
             let join = Join(parent: f, count: items.count)
@@ -220,23 +248,35 @@ extension Execution {
                 case .constant(let c): p = c
                 case .path(let path):
                     let v = try read(path, eff, f)
-                    guard case .number(let n) = v else {
+                    // NOTE: AWS reads the value's text as a number: "1" counts as 1 (recorded), "NoNumber" and {} fail.
+                    if case .number(let n) = v {
+                        p = n.double
+                    } else if case .string(let text) = v, let d = Double(text), d.isFinite {
+                        p = d
+                    } else {
                         throw ASLError.runtime(
                             "The ToleratedFailurePercentagePath field refers to value \"\(v.stringValue ?? v.serialized)\" which is not a valid float: \(path.source)")
                     }
+                case .expression(let e):
+                    guard case .number(let n) = try e.evaluate(scope(f, input: eff), expecting: "number") else { p = 0; break }
                     p = n.double
                 }
                 guard p >= 0, p <= 100 else { throw ASLError.runtime("ToleratedFailurePercentage must be between 0 and 100.") }
                 join.toleratedPercentage = p
             }
             join.isMap = true
+            join.isDistributed = s.distributed
             join.startEventID = emit(.mapStateStarted, f) { EventDetails(length: items.count) }
             var inputs: [(pc: Int, input: JSON, slot: Int)] = []
             inputs.reserveCapacity(items.count)
             for (i, item) in items.enumerated() {
                 var childInput = item
-                if let sel = s.itemSelector {
-                    childInput = try sel.evaluate(input: eff, context: { self.context(f, mapItem: (i, item)) })
+                switch s.itemSelector {
+                case .jsonPath(let sel)?:
+                    childInput = try sel.evaluate(input: eff, variables: f.variables, context: { self.context(f, mapItem: (i, item)) })
+                case .jsonata(let sel)?:
+                    childInput = try sel.evaluate(scope(f, input: eff, mapItem: (i, item)))
+                case nil: break
                 }
                 inputs.append((Int(s.processor.start), childInput, i))
             }
@@ -267,11 +307,13 @@ extension Execution {
             } else {
                 emit(.taskSucceeded, f) { EventDetails(resource: s.resource, output: out) }
             }
+            if h.language == .jsonata { return try finishJSONata(f, h, result: out, output: h.output, assign: h.assign) }
             var result = out
             if let sel = s.processing.resultSelector {
-                result = try sel.evaluate(input: out, context: { self.context(f) })
+                result = try sel.evaluate(input: out, variables: f.variables, context: { self.context(f) })
             }
-            return try exit(f, h, result: result, s.processing.resultPath)
+            let values = try assignments(h.assign, f, jsonPathInput: result, scope: scope(f, input: f.input))
+            return try exit(f, h, result: result, s.processing.resultPath, assigned: values)
         case .failure(let e):
             let timedOut = e.name == .timeout || e.name == .heartbeatTimeout
             if lambda {
@@ -330,6 +372,7 @@ extension Execution {
         guard let v else { return nil }
         switch v {
         case .constant(let n): return n
+        case .expression(let e): return try e.evaluateInteger(scope(f, input: input))
         case .path(let p):
             let j = try read(p, input, f)
             guard case .number(let n) = j, let i = n.int, i > 0 else {
@@ -359,13 +402,14 @@ extension Execution {
     /// Parameters, when the state has them, applied to the input after InputPath.
     func applyParameters(_ p: ResultProcessing, _ input: JSON, _ f: Frame) throws(ASLError) -> JSON {
         guard let t = p.parameters else { return input }
-        return try t.evaluate(input: input, context: { self.context(f) })
+        return try t.evaluate(input: input, variables: f.variables, context: { self.context(f) })
     }
 
     /// ResultPath then OutputPath, then the transition.
-    func exit(_ f: Frame, _ h: StateHeader, result: JSON, _ target: ResultTarget) throws(ASLError) -> Control {
+    func exit(_ f: Frame, _ h: StateHeader, result: JSON, _ target: ResultTarget,
+              assigned: JSONObject? = nil) throws(ASLError) -> Control {
         let combined = try applyResultPath(raw: f.input, result: result, target)
-        return try exit(f, h, output: combined)
+        return try exit(f, h, output: combined, assigned: assigned)
     }
 
     func applyResultPath(raw: JSON, result: JSON, _ target: ResultTarget) throws(ASLError) -> JSON {
@@ -376,8 +420,11 @@ extension Execution {
         }
     }
 
-    func exit(_ f: Frame, _ h: StateHeader, output: JSON, next: Int? = nil) throws(ASLError) -> Control {
+    /// OutputPath, then the values an Assign computed become visible, the exited event, the transition.
+    func exit(_ f: Frame, _ h: StateHeader, output: JSON, next: Int? = nil,
+              assigned: JSONObject? = nil) throws(ASLError) -> Control {
         let out = try select(output, h.outputPath, f)
+        apply(assigned, to: f)
         emit(EventType.exited(program.code[f.pc]), f) { EventDetails(name: h.name, output: out) }
         if let next { return .next(next, out) }
         if let n = h.next { return .next(Int(n), out) }
@@ -387,7 +434,7 @@ extension Execution {
     /// Reads a `*Path` field (SecondsPath, MaxConcurrencyPath, TimeoutSecondsPath, ...):
     /// `$$` sees the same context object as every other field of the state.
     func read(_ p: JSONPath, _ input: JSON, _ f: Frame) throws(ASLError) -> JSON {
-        try Execution.pick(p, p.isContextPath ? context(f) : input)
+        try Execution.pick(p, try PathMiss.root(p, input: input, variables: f.variables, context: { self.context(f) }))
     }
 
     /// Reads a path that must match, with Jayway's reason in AWS's cause when it does not.
@@ -399,15 +446,19 @@ extension Execution {
     }
 
     func failField(_ field: FailField, field name: String, _ f: Frame) throws(ASLError) -> String? {
-        try field.text(field: name, input: f.input, root: { p in p.isContextPath ? self.context(f) : f.input },
-                       context: { self.context(f) })
+        try field.text(field: name, input: f.input,
+                       root: { (p) throws(ASLError) in try PathMiss.root(p, input: f.input, variables: f.variables, context: { self.context(f) }) },
+                       variables: f.variables, context: { self.context(f) }, scope: self.scope(f, input: f.input))
     }
 
     func mapInt(_ v: DynamicValue<Int>, _ input: JSON, _ f: Frame, field: String) throws(ASLError) -> Int {
         switch v {
         case .constant(let n): return n
+        case .expression(let e): return try e.evaluateInteger(scope(f, input: input))
         case .path(let p):
             let j = try read(p, input, f)
+            // NOTE: AWS reads the value's text as an integer: "1" counts as 1 (recorded from a variable).
+            if case .string(let text) = j, let i = Int(text) { return i }
             guard case .number(let n) = j, let i = n.int, n.isIntegerLiteral || n.double == n.double.rounded() else {
                 let shown = j.stringValue ?? j.serialized
                 throw ASLError.runtime(

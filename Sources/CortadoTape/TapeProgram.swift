@@ -169,6 +169,7 @@ struct TapeCompiler {
     mutating func state(_ pc: Int) throws(Unsupported) -> TState {
         let h = program.headers[pc]
         let next = h.next.map { Int32($0) } ?? -1
+        guard h.language == .jsonPath, h.assign == nil else { throw Unsupported("JSONata or Assign in state '\(h.name)'") }
         switch program.code[pc] {
         case .pass(let s):
             if s.resultByteCount > payloadLimit { return .bail }
@@ -180,7 +181,10 @@ struct TapeCompiler {
                 output: try filter(h.outputPath), next: next))
         case .choice(let s):
             var pairs: [(Int32, Int32)] = []
-            for c in s.choices { pairs.append((try rule(c.rule), Int32(c.next))) }
+            for c in s.choices {
+                guard let r = c.rule, c.assign == nil else { throw Unsupported("Choice rule with Assign") }
+                pairs.append((try rule(r), Int32(c.next)))
+            }
             let span = Span(start: Int32(code.choices.count), count: Int32(pairs.count))
             for (r, n) in pairs { code.choices.append((r, n)) }
             return .choice(TChoice(input: try filter(h.inputPath), choices: span, defaultNext: s.defaultNext.map { Int32($0) } ?? -1,
@@ -192,12 +196,17 @@ struct TapeCompiler {
         case .map(let s):
             let p = s.processing
             guard p.parameters == nil || s.itemSelector != nil else { throw Unsupported("Map Parameters") }
+            var itemSelector: PayloadTemplate? = nil
+            if let sel = s.itemSelector {
+                guard case .jsonPath(let t) = sel else { throw Unsupported("JSONata ItemSelector") }
+                itemSelector = t
+            }
             guard case .constant = s.maxConcurrency, s.toleratedFailureCount == nil, s.toleratedFailurePercentage == nil,
                   p.retry.isEmpty, p.catchers.isEmpty
             else { throw Unsupported("Map with MaxConcurrencyPath, tolerated failures, Retry or Catch") }
             return .map(TMap(
                 input: try filter(h.inputPath), items: try filter(s.itemsPath),
-                selector: try s.itemSelector.map { (t) throws(Unsupported) in try template(t, item: true) } ?? none,
+                selector: try itemSelector.map { (t) throws(Unsupported) in try template(t, item: true) } ?? none,
                 processor: Int32(s.processor.start),
                 resultSelector: try p.resultSelector.map { (t) throws(Unsupported) in try template(t, item: false) } ?? none,
                 resultPath: try resultPath(p.resultPath), output: try filter(h.outputPath), next: next))

@@ -7,6 +7,10 @@ public struct Compiler {
     var code: [Instruction?] = []
     var headers: [StateHeader?] = []
     var diagnostics: [Diagnostic] = []
+    /// The machine's QueryLanguage (states may override it).
+    var machineLanguage = QueryLanguage.jsonPath
+    /// The state being compiled is in JSONata mode.
+    var jsonata = false
 
     public init() {}
 
@@ -17,9 +21,7 @@ public struct Compiler {
         guard case .object(let top) = definition else {
             return .failure([Diagnostic(.schemaValidationFailed, "Definition must be a valid JSON object", at: "/")])
         }
-        if top["QueryLanguage"]?.stringValue == "JSONata" {
-            c.unsupported("JSONata query language", at: "/QueryLanguage")
-        }
+        if top["QueryLanguage"]?.stringValue == "JSONata" { c.machineLanguage = .jsonata }
         let main = c.compileMachine(top, pointer: "")
         var timeout: Int? = nil
         if let t = top["TimeoutSeconds"]?.numberValue?.int { timeout = t }
@@ -75,15 +77,15 @@ public struct Compiler {
 
     mutating func compileState(name: String, _ s: JSONObject, pc: Int, pcs: [String: PC], pointer: String) {
         let type = s["Type"]?.stringValue ?? ""
-        if s["QueryLanguage"]?.stringValue == "JSONata" { unsupported("JSONata query language", at: pointer + "/QueryLanguage") }
-        for f in ["Assign", "Arguments", "Output", "Items", "Condition"] where s[f] != nil {
-            unsupported("The field '\(f)' (JSONata/variables)", at: pointer + "/" + f)
-        }
+        let language = s["QueryLanguage"].flatMap { $0.stringValue.flatMap(QueryLanguage.init) } ?? machineLanguage
+        jsonata = language == .jsonata
         var next: PC? = nil
         if s["Next"] != nil { next = target(s["Next"], pcs, at: pointer + "/Next") }
         let header = StateHeader(
             name: name, type: type, pointer: pointer,
-            inputPath: filter(s, "InputPath", pointer), outputPath: filter(s, "OutputPath", pointer), next: next)
+            inputPath: filter(s, "InputPath", pointer), outputPath: filter(s, "OutputPath", pointer), next: next,
+            language: language, output: query(s["Output"], field: "Output", at: pointer),
+            assign: assign(s["Assign"], at: pointer + "/Assign"))
         headers[pc] = header
         let instruction: Instruction
         switch type {
@@ -96,15 +98,25 @@ public struct Compiler {
         case "Fail":
             instruction = .fail(FailState(
                 error: failField(s, "Error", "ErrorPath", pointer), cause: failField(s, "Cause", "CausePath", pointer)))
+            // (compiled after its header: a Fail state of a JSONata machine reads no paths)
         case "Wait":
             instruction = .wait(WaitState(duration: waitDuration(s, pointer)))
         case "Choice":
-            var choices: [(rule: ChoiceRule, next: PC)] = []
+            var choices: [ChoiceBranch] = []
             for (k, c) in (s["Choices"]?.arrayValue ?? []).enumerated() {
                 let cp = "\(pointer)/Choices/\(k)"
                 guard case .object(let co) = c else { error("Choice rule must be an object", at: cp); continue }
-                guard let rule = choiceRule(co, at: cp), let n = target(co["Next"], pcs, at: cp + "/Next") else { continue }
-                choices.append((rule, n))
+                guard let n = target(co["Next"], pcs, at: cp + "/Next") else { continue }
+                let output = query(co["Output"], field: "Output", at: cp), assigned = assign(co["Assign"], at: cp + "/Assign")
+                if jsonata {
+                    guard let condition = query(co["Condition"], field: "Condition", at: cp) else {
+                        error("These fields are required: [Condition]", at: cp); continue
+                    }
+                    choices.append(ChoiceBranch(rule: nil, condition: condition, next: n, output: output, assign: assigned))
+                } else {
+                    guard let rule = choiceRule(co, at: cp) else { continue }
+                    choices.append(ChoiceBranch(rule: rule, condition: nil, next: n, output: output, assign: assigned))
+                }
             }
             var def: PC? = nil
             if s["Default"] != nil { def = target(s["Default"], pcs, at: pointer + "/Default") }
@@ -124,6 +136,7 @@ public struct Compiler {
                 guard case .object(let bo) = b else { error("Branch must be an object", at: "\(pointer)/Branches/\(k)"); continue }
                 if let m = compileMachine(bo, pointer: "\(pointer)/Branches/\(k)") { branches.append(m) }
             }
+            jsonata = language == .jsonata  // the branches' states set it for themselves
             instruction = .parallel(ParallelState(branches: branches, processing: processing(s, pcs, pointer)))
         case "Map":
             let procKey = s["ItemProcessor"] != nil ? "ItemProcessor" : "Iterator"
@@ -134,15 +147,17 @@ public struct Compiler {
                 unsupported("Distributed Map's \(f)", at: pointer + "/" + f)
             }
             guard let sub = compileMachine(proc, pointer: pointer + "/" + procKey) else { return }
+            jsonata = language == .jsonata
             let selectorKey = s["ItemSelector"] != nil ? "ItemSelector" : "Parameters"
-            var selector: PayloadTemplate? = nil
-            if let sel = s[selectorKey] { selector = template(sel, at: pointer + "/" + selectorKey) }
-            var concurrency = DynamicValue<Int>.constant(0)
-            if let p = s["MaxConcurrencyPath"]?.stringValue, let jp = path(p, at: pointer + "/MaxConcurrencyPath") {
-                concurrency = .path(jp)
-            } else if let n = s["MaxConcurrency"]?.numberValue?.int {
-                concurrency = .constant(n)
+            var selector: FieldTemplate? = nil
+            if let sel = s[selectorKey] {
+                if jsonata {
+                    selector = query(sel, field: selectorKey, at: pointer).map { .jsonata($0) }
+                } else {
+                    selector = template(sel, at: pointer + "/" + selectorKey).map { .jsonPath($0) }
+                }
             }
+            let concurrency = dynamicInt(s, "MaxConcurrency", pointer) ?? .constant(0)
             var pct: DynamicValue<Double>? = nil
             if let p = s["ToleratedFailurePercentagePath"]?.stringValue,
                 let jp = path(p, at: pointer + "/ToleratedFailurePercentagePath")
@@ -150,13 +165,17 @@ public struct Compiler {
                 pct = .path(jp)
             } else if let n = s["ToleratedFailurePercentage"]?.numberValue {
                 pct = .constant(n.double)
+            } else if let e = expression(s["ToleratedFailurePercentage"], field: "ToleratedFailurePercentage", at: pointer) {
+                pct = .expression(e)
             }
             instruction = .map(MapState(
-                processor: sub, itemsPath: filter(s, "ItemsPath", pointer), itemSelector: selector,
+                processor: sub, itemsPath: filter(s, "ItemsPath", pointer),
+                items: query(s["Items"], field: "Items", at: pointer), itemSelector: selector,
                 maxConcurrency: concurrency,
                 toleratedFailureCount: dynamicInt(s, "ToleratedFailureCount", pointer),
                 toleratedFailurePercentage: pct,
-                processing: processing(s, pcs, pointer, parametersKey: nil), label: s["Label"]?.stringValue))
+                processing: processing(s, pcs, pointer, parametersKey: nil), label: s["Label"]?.stringValue,
+                distributed: proc["ProcessorConfig"]?.objectValue?["Mode"]?.stringValue == "DISTRIBUTED"))
         default:
             error("Unknown state type '\(type)'", at: pointer + "/Type"); return
         }
@@ -165,8 +184,9 @@ public struct Compiler {
 
     // MARK: - Pieces
 
-    mutating func path(_ text: String, at pointer: String) -> JSONPath? {
-        do { return try JSONPath.parse(text) } catch {
+    /// Parses a path; workflow variables (`$name`) are allowed everywhere but in ResultPath.
+    mutating func path(_ text: String, at pointer: String, variables: Bool = true) -> JSONPath? {
+        do { return try JSONPath.parse(text, allowingVariables: variables) } catch {
             self.error("The value for the field must be a valid JSONPath: \(text) (\(error.message))", at: pointer,
                 code: .invalidJSONPath)
             return nil
@@ -191,7 +211,7 @@ public struct Compiler {
         case .null?: return .discard
         case .string(let t)?:
             if t == "$" { return .replace }
-            guard let p = path(t, at: pointer) else { return .replace }
+            guard let p = path(t, at: pointer, variables: false) else { return .replace }
             if !p.isDefinite || p.isContextPath {
                 error("The value for the field 'ResultPath' must be a valid ReferencePath: \(t)", at: pointer,
                     code: .invalidReferencePath)
@@ -203,7 +223,7 @@ public struct Compiler {
     }
 
     mutating func template(_ v: JSON, at pointer: String) -> PayloadTemplate? {
-        do { return try PayloadTemplate.compile(v) } catch {
+        do { return try PayloadTemplate.compile(v, allowingVariables: true) } catch {
             self.error(error.message, at: pointer, code: .invalidJSONPath); return nil
         }
     }
@@ -212,7 +232,8 @@ public struct Compiler {
         -> ResultProcessing
     {
         var params: PayloadTemplate? = nil
-        if let k = parametersKey, let v = s[k] { params = template(v, at: pointer + "/" + k) }
+        if !jsonata, let k = parametersKey, let v = s[k] { params = template(v, at: pointer + "/" + k) }
+        let arguments = query(s["Arguments"], field: "Arguments", at: pointer)
         var selector: PayloadTemplate? = nil
         if let v = s["ResultSelector"] { selector = template(v, at: pointer + "/ResultSelector") }
         var retriers: [Retrier] = []
@@ -233,14 +254,16 @@ public struct Compiler {
             guard case .object(let co) = c, let n = target(co["Next"], pcs, at: cp + "/Next") else { continue }
             catchers.append(Catcher(
                 errorEquals: (co["ErrorEquals"]?.arrayValue ?? []).compactMap { $0.stringValue.map(ErrorName.init) },
-                resultPath: resultTarget(co["ResultPath"], at: cp + "/ResultPath"), next: n))
+                resultPath: resultTarget(co["ResultPath"], at: cp + "/ResultPath"), next: n,
+                output: query(co["Output"], field: "Output", at: cp), assign: assign(co["Assign"], at: cp + "/Assign")))
         }
         return ResultProcessing(
-            parameters: params, resultSelector: selector,
+            parameters: params, arguments: arguments, resultSelector: selector,
             resultPath: resultTarget(s["ResultPath"], at: pointer + "/ResultPath"), retry: retriers, catchers: catchers)
     }
 
     mutating func failField(_ s: JSONObject, _ key: String, _ pathKey: String, _ pointer: String) -> FailField {
+        if let e = expression(s[key], field: key, at: pointer) { return .expression(e) }
         if s[key]?.stringValue == nil, let t = s[pathKey]?.stringValue, !IntrinsicCall.isIntrinsic(t) {
             return path(t, at: pointer + "/" + pathKey).map { .path($0) } ?? .none
         }
@@ -252,11 +275,40 @@ public struct Compiler {
     mutating func dynamicInt(_ s: JSONObject, _ key: String, _ pointer: String) -> DynamicValue<Int>? {
         if let t = s[key + "Path"]?.stringValue { return path(t, at: pointer + "/" + key + "Path").map { .path($0) } }
         if let n = s[key]?.numberValue?.int { return .constant(n) }
-        return nil
+        return expression(s[key], field: key, at: pointer).map { .expression($0) }
+    }
+
+    /// A JSONata-mode field (`Output`, `Arguments`, `Items`, `Condition`...); nil when absent
+    /// or when the state is in JSONPath mode.
+    mutating func query(_ v: JSON?, field: String, at pointer: String) -> JSONataTemplate? {
+        guard jsonata, let v else { return nil }
+        do { return try JSONataTemplate.compile(v, field: field) } catch {
+            self.error(error.message, at: pointer + "/" + field); return nil
+        }
+    }
+
+    /// A field that is a literal or a whole `{% %}` expression (Seconds, TimeoutSeconds, ...):
+    /// the expression, or nil for a literal.
+    mutating func expression(_ v: JSON?, field: String, at pointer: String) -> JSONataTemplate? {
+        guard jsonata, case .string(let s)? = v, JSONataTemplate.isExpression(s) else { return nil }
+        return query(v, field: field, at: pointer)
+    }
+
+    /// `Assign`, in the state's query language.
+    mutating func assign(_ v: JSON?, at pointer: String) -> FieldTemplate? {
+        guard let v else { return nil }
+        if jsonata {
+            do { return .jsonata(try JSONataTemplate.compile(v, field: "Assign")) } catch {
+                self.error(error.message, at: pointer); return nil
+            }
+        }
+        return template(v, at: pointer).map { .jsonPath($0) }
     }
 
     mutating func waitDuration(_ s: JSONObject, _ pointer: String) -> WaitDuration {
         if let n = s["Seconds"]?.numberValue?.int { return .seconds(n) }
+        if let e = expression(s["Seconds"], field: "Seconds", at: pointer) { return .secondsExpression(e) }
+        if let e = expression(s["Timestamp"], field: "Timestamp", at: pointer) { return .timestampExpression(e) }
         if let t = s["Timestamp"]?.stringValue { return .timestamp(t) }
         if let t = s["SecondsPath"]?.stringValue, let p = path(t, at: pointer + "/SecondsPath") { return .secondsPath(p) }
         if let t = s["TimestampPath"]?.stringValue, let p = path(t, at: pointer + "/TimestampPath") {

@@ -11,6 +11,8 @@ public enum FailField: Sendable {
     case literal(String)
     case path(JSONPath)
     case intrinsic(IntrinsicCall)
+    /// A JSONata state's `Error` / `Cause` written `{% %}`: it must give a string.
+    case expression(JSONataTemplate)
 
     /// The intrinsics AWS accepts in ErrorPath and CausePath.
     public static let stringIntrinsics: Set<IntrinsicFunction> = [
@@ -32,7 +34,7 @@ public enum FailField: Sendable {
             guard stringIntrinsics.contains(call.function) else { throw PathSyntaxError(intrinsicNotAllowed(pathKey)) }
             return .intrinsic(call)
         }
-        return .path(try JSONPath.parse(t))
+        return .path(try JSONPath.parse(t, allowingVariables: true))
     }
 
     /// The text of the field for one execution of the state.
@@ -43,15 +45,20 @@ public enum FailField: Sendable {
     ///   - context: the context object, for intrinsics that read `$$`.
     /// - Throws: `States.Runtime` when the path selects nothing or something other than a string.
     public func text(field: String, input: JSON, root: (JSONPath) throws(ASLError) -> JSON,
-                     context: () -> JSON) throws(ASLError) -> String? {
+                     variables: [String: JSON] = [:], context: () -> JSON,
+                     scope: @autoclosure () -> JSONataScope? = nil) throws(ASLError) -> String? {
         switch self {
         case .none: return nil
+        case .expression(let t):
+            guard let scope = scope() else { return nil }
+            guard case .string(let s) = try t.evaluate(scope, expecting: "string") else { return nil }
+            return s
         case .literal(let s): return s
         case .path(let p):
             guard let v = p.evaluate(try root(p)) else { throw PathMiss.inField(p, field: field, input: input) }
             return try Self.string(v, field: field, source: p.source)
         case .intrinsic(let call):
-            return try Self.string(try call.evaluate(input: input, field: field, context: context), field: field, source: call.source)
+            return try Self.string(try call.evaluate(input: input, field: field, variables: variables, context: context), field: field, source: call.source)
         }
     }
 

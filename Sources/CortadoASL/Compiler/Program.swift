@@ -32,6 +32,19 @@ public struct StateHeader: Sendable {
     public let outputPath: PathFilter
     /// Next state's pc, or nil for End.
     public let next: PC?
+    /// The state's query language (its own `QueryLanguage`, or the machine's).
+    public let language: QueryLanguage
+    /// JSONata `Output` (absent: the result, or the input for states without one).
+    public let output: JSONataTemplate?
+    /// `Assign`: new variable values, visible from the next state on.
+    public let assign: FieldTemplate?
+}
+
+/// A field written in either query language: a JSONPath payload template (`"key.$"`) or a
+/// JSONata template (`{% %}` strings).
+public enum FieldTemplate: Sendable {
+    case jsonPath(PayloadTemplate)
+    case jsonata(JSONataTemplate)
 }
 
 /// One Retry entry.
@@ -49,11 +62,16 @@ public struct Catcher: Sendable {
     public let errorEquals: [ErrorName]
     public let resultPath: ResultTarget
     public let next: PC
+    /// JSONata `Output` (absent: the error output).
+    public let output: JSONataTemplate?
+    public let assign: FieldTemplate?
 }
 
 /// Parameters/ResultSelector/ResultPath/Retry/Catch of states that produce a result.
 public struct ResultProcessing: Sendable {
     public let parameters: PayloadTemplate?
+    /// JSONata `Arguments` (Task, Parallel).
+    public let arguments: JSONataTemplate?
     public let resultSelector: PayloadTemplate?
     public let resultPath: ResultTarget
     public let retry: [Retrier]
@@ -71,6 +89,8 @@ public struct PassState: Sendable {
 public enum DynamicValue<T: Sendable>: Sendable {
     case constant(T)
     case path(JSONPath)
+    /// A JSONata `{% %}` expression.
+    case expression(JSONataTemplate)
 }
 
 public struct TaskState: Sendable {
@@ -89,6 +109,9 @@ public enum WaitDuration: Sendable {
     case timestamp(String)
     case secondsPath(JSONPath)
     case timestampPath(JSONPath)
+    /// JSONata `Seconds` / `Timestamp` expressions.
+    case secondsExpression(JSONataTemplate)
+    case timestampExpression(JSONataTemplate)
 }
 
 public struct WaitState: Sendable { public let duration: WaitDuration }
@@ -98,8 +121,18 @@ public struct FailState: Sendable {
     public let cause: FailField
 }
 
+/// One entry of `Choices`: a JSONPath rule or a JSONata `Condition`, with the rule's own
+/// `Output` and `Assign`.
+public struct ChoiceBranch: Sendable {
+    public let rule: ChoiceRule?
+    public let condition: JSONataTemplate?
+    public let next: PC
+    public let output: JSONataTemplate?
+    public let assign: FieldTemplate?
+}
+
 public struct ChoiceState: Sendable {
-    public let choices: [(rule: ChoiceRule, next: PC)]
+    public let choices: [ChoiceBranch]
     public let defaultNext: PC?
 }
 
@@ -116,13 +149,17 @@ public struct ParallelState: Sendable {
 public struct MapState: Sendable {
     public let processor: SubMachine
     public let itemsPath: PathFilter
+    /// JSONata `Items` (absent: the input).
+    public let items: JSONataTemplate?
     /// ItemSelector, or the legacy Parameters of a Map.
-    public let itemSelector: PayloadTemplate?
+    public let itemSelector: FieldTemplate?
     public let maxConcurrency: DynamicValue<Int>
     public let toleratedFailureCount: DynamicValue<Int>?
     public let toleratedFailurePercentage: DynamicValue<Double>?
     public let processing: ResultProcessing
     public let label: String?
+    /// ProcessorConfig Mode DISTRIBUTED: iterations are child executions, which see no variables.
+    public let distributed: Bool
 }
 
 /// One compiled state.

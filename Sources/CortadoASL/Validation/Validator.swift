@@ -33,10 +33,6 @@ public enum Validator {
 /// One validation pass: collects diagnostics while walking the definition.
 struct DefinitionCheck {
     /// The query language in force for a state (the machine's, or the state's own).
-    enum QueryLanguage: String {
-        case jsonPath = "JSONPath", jsonata = "JSONata"
-    }
-
     var diagnostics: [Diagnostic] = []
     /// Every state name seen so far in the whole definition, for DUPLICATE_STATE_NAME.
     var stateNames: Set<String> = []

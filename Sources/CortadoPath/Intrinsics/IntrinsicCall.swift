@@ -332,7 +332,7 @@ struct IntrinsicParser {
         while end > start, s[end - 1] == " " || s[end - 1] == "\t" || s[end - 1] == "\n" || s[end - 1] == "\r" { end -= 1 }
         let text = slice(start, end)
         do {
-            return try JSONPath.parse(text)
+            return try JSONPath.parse(text, allowingVariables: true)
         } catch {
             throw PathSyntaxError("Invalid intrinsic function call '\(self.text)': invalid path '\(text)': \(error.message)")
         }

@@ -4,15 +4,15 @@ extension IntrinsicCall {
     /// Evaluates the call against the effective input. `context` is called (once)
     /// only when a `$$` path argument is evaluated. `field` names the field the call is
     /// the value of (`key.$`, `ErrorPath`), for the cause of an argument path that selects nothing.
-    public func evaluate(input: JSON, field: String? = nil, context: () -> JSON) throws(ASLError) -> JSON {
+    public func evaluate(input: JSON, field: String? = nil, variables: [String: JSON] = [:], context: () -> JSON) throws(ASLError) -> JSON {
         var cached: JSON?
-        return try evaluate(input: input, field: field, cachedContext: &cached, context: context)
+        return try evaluate(input: input, field: field, variables: variables, cachedContext: &cached, context: context)
     }
 
     /// The same, sharing a context object already built (or built here) with the caller:
     /// a payload template builds `$$` at most once for all its paths and calls.
-    func evaluate(input: JSON, field: String?, cachedContext: inout JSON?, context: () -> JSON) throws(ASLError) -> JSON {
-        var env = IntrinsicEnvironment(input: input, field: field, cachedContext: cachedContext)
+    func evaluate(input: JSON, field: String?, variables: [String: JSON], cachedContext: inout JSON?, context: () -> JSON) throws(ASLError) -> JSON {
+        var env = IntrinsicEnvironment(input: input, field: field, variables: variables, cachedContext: cachedContext)
         defer { cachedContext = env.cachedContext }
         return try evaluate(&env, context)
     }
@@ -25,7 +25,12 @@ extension IntrinsicCall {
             case .literal(let v): values.append(v)
             case .call(let c): values.append(try c.evaluate(&env, context))
             case .path(let p):
-                let root = p.isContextPath ? env.contextValue(context) : env.input
+                let root: JSON
+                if p.variable != nil {
+                    root = try PathMiss.root(p, input: env.input, variables: env.variables, context: context)
+                } else {
+                    root = p.isContextPath ? env.contextValue(context) : env.input
+                }
                 guard let v = p.evaluate(root) else {
                     guard let field = env.field else {
                         // Jayway's PathNotFoundException, as AWS words it for paths.
@@ -64,6 +69,7 @@ extension IntrinsicCall {
 struct IntrinsicEnvironment {
     let input: JSON
     let field: String?
+    let variables: [String: JSON]
     var cachedContext: JSON? = nil
 
     mutating func contextValue(_ context: () -> JSON) -> JSON {

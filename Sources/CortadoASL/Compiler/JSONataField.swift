@@ -1,0 +1,189 @@
+import CortadoJSON
+import CortadoJSONata
+import CortadoPath
+
+/// The query language of a state: the machine's `QueryLanguage`, or the state's own.
+public enum QueryLanguage: String, Sendable {
+    case jsonPath = "JSONPath", jsonata = "JSONata"
+}
+
+/// One `{% expression %}` of a JSONata-mode field, parsed when the definition compiles.
+public struct JSONataSlot: Sendable {
+    public let expression: JSONataExpression
+    /// The expression as AWS quotes it in causes: the text between `{%` and `%}`, trimmed.
+    public let source: String
+    /// The field as AWS names it in causes: `Output`, `Arguments/FunctionName`, `Items`.
+    public let field: String
+    /// The text mentions `$states` / `context`: only then are they built for it.
+    let readsStates: Bool
+    let readsContext: Bool
+}
+
+/// A JSONata-mode field value (`Arguments`, `Output`, `Assign`, `Items`, `Condition`, ...):
+/// every string written `{% ... %}` anywhere inside is an expression, everything else is literal.
+public indirect enum JSONataTemplate: Sendable {
+    case literal(JSON)
+    case expression(JSONataSlot)
+    case object([(key: String, value: JSONataTemplate)])
+    case array([JSONataTemplate])
+
+    /// True for a string written `{% ... %}`.
+    public static func isExpression(_ s: String) -> Bool {
+        s.utf8.count >= 4 && s.hasPrefix("{%") && s.hasSuffix("%}")
+    }
+
+    /// Compiles a field value. `field` names it in causes.
+    /// - Throws: the JSONata syntax error, with the field's name.
+    public static func compile(_ json: JSON, field: String) throws(PathSyntaxError) -> JSONataTemplate {
+        switch json {
+        case .string(let s) where isExpression(s):
+            let body = String(s.dropFirst(2).dropLast(2))
+            let source = body.trimmingWhitespace()
+            do {
+                let e = try JSONataExpression(body, options: .stepFunctions)
+                return .expression(JSONataSlot(
+                    expression: e, source: source, field: field,
+                    readsStates: body.contains("$states"), readsContext: body.contains("context")))
+            } catch {
+                throw PathSyntaxError("The JSONata expression '\(source)' specified for the field '\(field)' is not valid: \(error.code): \(error.message)")
+            }
+        case .object(let o):
+            var members: [(key: String, value: JSONataTemplate)] = []
+            var dynamic = false
+            for m in o.members {
+                let t = try compile(m.value, field: field + "/" + m.key)
+                if case .literal = t {} else { dynamic = true }
+                members.append((m.key, t))
+            }
+            return dynamic ? .object(members) : .literal(json)
+        case .array(let a):
+            var items: [JSONataTemplate] = []
+            var dynamic = false
+            for (i, x) in a.enumerated() {
+                let t = try compile(x, field: field + "/\(i)")
+                if case .literal = t {} else { dynamic = true }
+                items.append(t)
+            }
+            return dynamic ? .array(items) : .literal(json)
+        default:
+            return .literal(json)
+        }
+    }
+
+    /// Builds the field's value.
+    /// - Throws: States.QueryEvaluationError with AWS's causes: an expression that fails, gives
+    ///   nothing (undefined) or gives a function.
+    public func evaluate(_ scope: JSONataScope) throws(ASLError) -> JSON {
+        switch self {
+        case .literal(let j): return j
+        case .expression(let slot): return try slot.evaluate(scope)
+        case .object(let members):
+            var o = JSONObject()
+            o.members.reserveCapacity(members.count)
+            for m in members { o.members.append((m.key, try m.value.evaluate(scope))) }
+            return .object(o)
+        case .array(let items):
+            var out: [JSON] = []
+            out.reserveCapacity(items.count)
+            for t in items { out.append(try t.evaluate(scope)) }
+            return .array(out)
+        }
+    }
+
+    /// Builds a value that must have one JSON type (`array` for Items, `boolean` for Condition, ...).
+    /// - Throws: AWS's "returned an unexpected result type" cause when an expression gives another.
+    public func evaluate(_ scope: JSONataScope, expecting type: String) throws(ASLError) -> JSON {
+        let v = try evaluate(scope)
+        guard v.typeName == type else {
+            guard case .expression(let slot) = self else {
+                throw ASLError(.queryEvaluationError, "The field '\(fieldName)' must be of type '\(type)', but was '\(v.typeName)' for value: \(v.serialized)")
+            }
+            throw slot.failure("returned an unexpected result type. Expected '\(type)', but was '\(v.typeName)' for value: \(v.serialized)")
+        }
+        return v
+    }
+
+    /// An integer field (Seconds, TimeoutSeconds, MaxConcurrency, ToleratedFailureCount).
+    public func evaluateInteger(_ scope: JSONataScope) throws(ASLError) -> Int {
+        let v = try evaluate(scope, expecting: "number")
+        guard case .number(let n) = v, let i = n.int, n.double == n.double.rounded() else {
+            if case .expression(let slot) = self {
+                throw slot.failure("returned an unexpected result type. Expected 'integer', but was 'number' for value: \(v.serialized)")
+            }
+            throw ASLError(.queryEvaluationError, "The field '\(fieldName)' must be an integer, but was: \(v.serialized)")
+        }
+        return i
+    }
+
+    /// The field's name (for causes about a literal).
+    var fieldName: String {
+        switch self {
+        case .expression(let s): return s.field
+        default: return ""
+        }
+    }
+}
+
+extension JSONataSlot {
+    func failure(_ what: String) -> ASLError {
+        ASLError(.queryEvaluationError, "The JSONata expression '\(source)' specified for the field '\(field)' \(what)")
+    }
+
+    func evaluate(_ scope: JSONataScope) throws(ASLError) -> JSON {
+        let outcome: JSONataOutcome
+        do {
+            outcome = try expression.outcome(nil, bindings: scope.bindings(states: readsStates, context: readsContext))
+        } catch {
+            throw failure("threw an error during evaluation. \(error.code): \(error.message)")
+        }
+        switch outcome {
+        case .value(let v): return v
+        case .undefined: throw failure("returned nothing (undefined).")
+        case .function: throw failure("returned an unsupported result type.")
+        }
+    }
+}
+
+/// What a JSONata state's expressions see: the workflow variables and `$states` (`input`,
+/// `context`, and `result` or `errorOutput` where the field may read them). Built once per
+/// state step and converted for the evaluator only when an expression reads it.
+public final class JSONataScope {
+    let input: JSON
+    let result: JSON?
+    let errorOutput: JSON?
+    let variables: [String: JSON]
+    let context: () -> JSON
+    private var built: [String: JSONataValue]?
+    private var hasStates = false, hasContext = false
+
+    public init(input: JSON, result: JSON? = nil, errorOutput: JSON? = nil, variables: [String: JSON],
+                context: @escaping () -> JSON) {
+        self.input = input; self.result = result; self.errorOutput = errorOutput
+        self.variables = variables; self.context = context
+    }
+
+    func bindings(states: Bool, context needsContext: Bool) -> [String: JSONataValue] {
+        if let b = built, !states || (hasStates && (hasContext || !needsContext)) { return b }
+        var b = built ?? variables.mapValues { JSONataValue($0) }
+        if states {
+            var s: JSONObject = ["input": input]
+            if needsContext || hasContext { s["context"] = context(); hasContext = true }
+            if let result { s["result"] = result }
+            if let errorOutput { s["errorOutput"] = errorOutput }
+            b["states"] = JSONataValue(.object(s))
+            hasStates = true
+        }
+        built = b
+        return b
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        let ws: Set<Character> = [" ", "\t", "\n", "\r"]
+        var s = Substring(self)
+        while let f = s.first, ws.contains(f) { s = s.dropFirst() }
+        while let l = s.last, ws.contains(l) { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,100 @@
+import CortadoASL
+import CortadoJSON
+import CortadoPath
+
+/// Workflow variables (`Assign`) and the JSONata view of a state, AWS's rules written once:
+/// - every value of an Assign is computed with the variables as they were when the state
+///   was entered, and Output/OutputPath see those old values too; the new values are
+///   visible from the next state on;
+/// - JSONPath `Assign` reads the state's result (after ResultSelector) in Pass, Task, Map and
+///   Parallel, the effective input in Choice and Wait, and the error output in a Catcher;
+///   JSONata `Assign` reads `$states.input`, `$states.result` and `$states.errorOutput`;
+/// - a Choice state's own Assign applies whichever way it leaves, and a matched rule's
+///   Assign adds to it (the rule's values win);
+/// - Parallel branches and Map iterations start with a copy of the variables of the state
+///   that runs them: they read outer values, and what they assign stays inside them.
+extension Execution {
+    /// The JSONata view of frame `f`'s current state.
+    func scope(_ f: Frame, input: JSON, result: JSON? = nil, errorOutput: JSON? = nil,
+               mapItem: (index: Int, value: JSON)? = nil) -> JSONataScope {
+        JSONataScope(input: input, result: result, errorOutput: errorOutput, variables: f.variables,
+                     context: { [unowned self] in self.context(f, mapItem: mapItem) })
+    }
+
+    /// The values an Assign gives, computed with the variables as they are.
+    /// - Parameters:
+    ///   - jsonPathInput: what a JSONPath Assign's `$` reads.
+    ///   - scope: what a JSONata Assign reads (built only for one).
+    func assignments(_ field: FieldTemplate?, _ f: Frame, jsonPathInput: JSON,
+                     scope: @autoclosure () -> JSONataScope) throws(ASLError) -> JSONObject? {
+        guard let field else { return nil }
+        let value: JSON
+        switch field {
+        case .jsonPath(let t):
+            value = try t.evaluate(input: jsonPathInput, variables: f.variables, context: { self.context(f) })
+        case .jsonata(let t):
+            value = try t.evaluate(scope())
+        }
+        guard case .object(let o) = value else {
+            throw ASLError(.queryEvaluationError, "The value of the field 'Assign' must be an object, but was: \(value.serialized)")
+        }
+        return o
+    }
+
+    /// Makes assigned values visible (to the next state of `f`).
+    func apply(_ values: JSONObject?, to f: Frame) {
+        guard let values else { return }
+        for (k, v) in values { f.variables[k] = v }
+    }
+
+    /// A JSONata state's end: Assign and Output (default: `result`, or the input for states
+    /// without one), both with the old variables, then the exited event and the transition.
+    func finishJSONata(_ f: Frame, _ h: StateHeader, result: JSON?, output: JSONataTemplate?,
+                       assign: FieldTemplate?, next: Int? = nil) throws(ASLError) -> Control {
+        let s = scope(f, input: f.input, result: result)
+        let values = try assignments(assign, f, jsonPathInput: .null, scope: s)
+        let out = try output?.evaluate(s) ?? result ?? f.input
+        return try exit(f, h, output: out, next: next, assigned: values)
+    }
+
+    /// Merges a Choice state's own Assign and its matched rule's (the rule's values win).
+    static func merged(_ state: JSONObject?, _ rule: JSONObject?) -> JSONObject? {
+        guard var s = state else { return rule }
+        guard let rule else { return s }
+        for (k, v) in rule { s[k] = v }
+        return s
+    }
+}
+
+extension Execution {
+    /// A JSONPath Choice leaves to `next`: the state's Assign and the matched rule's
+    /// (both read the effective input), then OutputPath.
+    func leaveChoice(_ f: Frame, _ h: StateHeader, _ eff: JSON, _ ruleAssign: FieldTemplate?, next: Int) throws(ASLError) -> Control {
+        var values: JSONObject? = nil
+        if h.assign != nil || ruleAssign != nil {
+            let s = scope(f, input: f.input)
+            values = Execution.merged(try assignments(h.assign, f, jsonPathInput: eff, scope: s),
+                                      try assignments(ruleAssign, f, jsonPathInput: eff, scope: s))
+        }
+        return try exit(f, h, output: eff, next: next, assigned: values)
+    }
+
+    /// A JSONata Choice: the first rule whose Condition is true, else Default; Output and
+    /// Assign of the matched rule (Output: the rule's, else the state's, else the input).
+    func choiceJSONata(_ f: Frame, _ h: StateHeader, _ c: ChoiceState) throws(ASLError) -> Control {
+        let s = scope(f, input: f.input)
+        for branch in c.choices {
+            guard let condition = branch.condition,
+                case .bool(true) = try condition.evaluate(s, expecting: "boolean")
+            else { continue }
+            let values = Execution.merged(try assignments(h.assign, f, jsonPathInput: .null, scope: s),
+                                          try assignments(branch.assign, f, jsonPathInput: .null, scope: s))
+            let out = try (branch.output ?? h.output)?.evaluate(s) ?? f.input
+            return try exit(f, h, output: out, next: Int(branch.next), assigned: values)
+        }
+        if let d = c.defaultNext {
+            return try finishJSONata(f, h, result: nil, output: h.output, assign: h.assign, next: Int(d))
+        }
+        throw ASLError(.runtime, "No Choice Rules matched and no Default is specified.")
+    }
+}
