@@ -1,4 +1,5 @@
 import CortadoJSON
+import CortadoPath
 
 /// Evaluation options.
 public struct JSONataOptions: Sendable {
@@ -65,6 +66,7 @@ public struct JSONataExpression: Sendable {
 
     /// Parses and compiles `source`. Syntax errors carry JSONata codes (S0101, S0202, …).
     public init(_ source: String, options: JSONataOptions = .standard) throws(JSONataError) {
+        ParseCounter.record()
         self.source = source
         self.options = options
         self.ast = try Parser.parse(source)
@@ -109,9 +111,14 @@ public struct JSONataExpression: Sendable {
             w.outerWrapper = true
             inp = .array(w)
         }
-        var result = try ev.eval(ast, inp, env)
+        return Self.unwrap(try ev.eval(ast, inp, env))
+    }
+
+    /// A top-level sequence of none is undefined, of one (not kept as a singleton) its item.
+    static func unwrap(_ result: JV?) -> JV? {
         if case .array(let a)? = result, a.isSequence, !a.tupleStream {
-            if a.items.isEmpty { result = nil } else if a.items.count == 1 && !a.keepSingleton { result = a.items[0] }
+            if a.items.isEmpty { return nil }
+            if a.items.count == 1 && !a.keepSingleton { return a.items[0] }
         }
         return result
     }
@@ -141,8 +148,34 @@ extension JSONataExpression {
     /// Evaluates like `evaluate(_:bindings:)` with bindings converted ahead of time, but reports
     /// a function result as `.function` instead of undefined.
     public func outcome(_ input: JSONataValue?, bindings: [String: JSONataValue]) throws(JSONataError) -> JSONataOutcome {
-        guard let value = try evaluateInternal(input?.value, bindings: bindings, functions: [:]) else { return .undefined }
+        Self.outcome(try evaluateInternal(input?.value, bindings: bindings, functions: [:]))
+    }
+
+    /// Evaluates without input in `environment`: its bindings, and one clock (`$now()`) and
+    /// time limit for all the expressions evaluated in it. A variable an expression binds
+    /// at its top level (`$x := 1`) stays in that evaluation.
+    public func outcome(in environment: JSONataEnvironment) throws(JSONataError) -> JSONataOutcome {
+        let frame = Frame(parent: environment.base)
+        frame.bind("$", nil)
+        return Self.outcome(Self.unwrap(try environment.evaluator.eval(ast, nil, frame)))
+    }
+
+    static func outcome(_ value: JV?) -> JSONataOutcome {
+        guard let value else { return .undefined }
         if case .function = value { return .function }
         return value.toJSON().map { .value($0) } ?? .undefined
+    }
+}
+
+/// Bindings converted once and an evaluator shared by several evaluations (the fields of one
+/// Step Functions state). Not thread-safe: one thread uses it at a time.
+public final class JSONataEnvironment {
+    let evaluator: Evaluator
+    let base: Frame
+
+    public init(bindings: [String: JSONataValue], options: JSONataOptions) {
+        evaluator = Evaluator(options: options)
+        base = Frame(globals: options.stepFunctions ? Builtins.stepFunctions : Builtins.standard)
+        for (k, v) in bindings { base.bind(k, v.value) }
     }
 }

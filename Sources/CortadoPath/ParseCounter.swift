@@ -1,6 +1,6 @@
 import Synchronization
 
-/// Counts path and intrinsic parses made by the current task, so a test can prove that
+/// Counts path, intrinsic and JSONata expression parses made by the current task, so a test can prove that
 /// running executions parses nothing (everything is parsed once, at compile time).
 /// Reading the task-local costs a few nanoseconds and happens only when parsing.
 public final class ParseCounter: Sendable {
@@ -12,5 +12,5 @@ public final class ParseCounter: Sendable {
 
     @TaskLocal public static var current: ParseCounter?
 
-    static func record() { current?.count.add(1, ordering: .relaxed) }
+    public static func record() { current?.count.add(1, ordering: .relaxed) }
 }

@@ -9,8 +9,9 @@ import CortadoPath
 /// - JSONPath `Assign` reads the state's result (after ResultSelector) in Pass, Task, Map and
 ///   Parallel, the effective input in Choice and Wait, and the error output in a Catcher;
 ///   JSONata `Assign` reads `$states.input`, `$states.result` and `$states.errorOutput`;
-/// - a Choice state's own Assign applies whichever way it leaves, and a matched rule's
-///   Assign adds to it (the rule's values win);
+/// - a Choice state takes its matched rule's Assign, or its own when it leaves by Default;
+///   a Catcher's Assign replaces the state's (the ASL specification's words; the Choice page
+///   of the developer guide says the state's "applies regardless", which no recording shows);
 /// - Parallel branches and Map iterations start with a copy of the variables of the state
 ///   that runs them: they read outer values, and what they assign stays inside them.
 extension Execution {
@@ -41,6 +42,14 @@ extension Execution {
         return o
     }
 
+    /// A state's exited event: its output and, when it assigned any, the variables (AWS
+    /// records `assignedVariables` only for a non-empty Assign).
+    static func exitDetails(_ h: StateHeader, _ output: JSON, _ assigned: JSONObject?) -> EventDetails {
+        var d = EventDetails(name: h.name, output: output)
+        if let assigned, !assigned.isEmpty { d.assignedVariables = assigned }
+        return d
+    }
+
     /// Makes assigned values visible (to the next state of `f`).
     func apply(_ values: JSONObject?, to f: Frame) {
         guard let values else { return }
@@ -56,26 +65,13 @@ extension Execution {
         let out = try output?.evaluate(s) ?? result ?? f.input
         return try exit(f, h, output: out, next: next, assigned: values)
     }
-
-    /// Merges a Choice state's own Assign and its matched rule's (the rule's values win).
-    static func merged(_ state: JSONObject?, _ rule: JSONObject?) -> JSONObject? {
-        guard var s = state else { return rule }
-        guard let rule else { return s }
-        for (k, v) in rule { s[k] = v }
-        return s
-    }
 }
 
 extension Execution {
-    /// A JSONPath Choice leaves to `next`: the state's Assign and the matched rule's
-    /// (both read the effective input), then OutputPath.
-    func leaveChoice(_ f: Frame, _ h: StateHeader, _ eff: JSON, _ ruleAssign: FieldTemplate?, next: Int) throws(ASLError) -> Control {
-        var values: JSONObject? = nil
-        if h.assign != nil || ruleAssign != nil {
-            let s = scope(f, input: f.input)
-            values = Execution.merged(try assignments(h.assign, f, jsonPathInput: eff, scope: s),
-                                      try assignments(ruleAssign, f, jsonPathInput: eff, scope: s))
-        }
+    /// A JSONPath Choice leaves to `next` with `assign` (the matched rule's, or the state's on
+    /// Default), which reads the effective input; then OutputPath.
+    func leaveChoice(_ f: Frame, _ h: StateHeader, _ eff: JSON, _ assign: FieldTemplate?, next: Int) throws(ASLError) -> Control {
+        let values = try assignments(assign, f, jsonPathInput: eff, scope: scope(f, input: f.input))
         return try exit(f, h, output: eff, next: next, assigned: values)
     }
 
@@ -87,8 +83,7 @@ extension Execution {
             guard let condition = branch.condition,
                 case .bool(true) = try condition.evaluate(s, expecting: "boolean")
             else { continue }
-            let values = Execution.merged(try assignments(h.assign, f, jsonPathInput: .null, scope: s),
-                                          try assignments(branch.assign, f, jsonPathInput: .null, scope: s))
+            let values = try assignments(branch.assign, f, jsonPathInput: .null, scope: s)
             let out = try (branch.output ?? h.output)?.evaluate(s) ?? f.input
             return try exit(f, h, output: out, next: Int(branch.next), assigned: values)
         }

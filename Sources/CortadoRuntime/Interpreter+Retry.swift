@@ -56,7 +56,7 @@ extension Execution {
                     out = try applyResultPath(raw: f.input, result: errorOutput, c.resultPath)
                 }
                 apply(values, to: f)
-                emit(EventType.exited(program.code[f.pc]), f) { EventDetails(name: h.name, output: out) }
+                emit(EventType.exited(program.code[f.pc]), f) { Execution.exitDetails(h, out, values) }
                 return .next(Int(c.next), out)
             } catch {
                 return .fail(qualify(error, f))

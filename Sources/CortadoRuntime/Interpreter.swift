@@ -122,7 +122,7 @@ extension Execution {
                 }
                 if matched { return try leaveChoice(f, h, eff, c.assign, next: Int(c.next)) }
             }
-            if let d = s.defaultNext { return try leaveChoice(f, h, eff, nil, next: Int(d)) }
+            if let d = s.defaultNext { return try leaveChoice(f, h, eff, h.assign, next: Int(d)) }
             throw ASLError(.runtime, "No Choice Rules matched and no Default is specified.")
             // NOTE: AWS reports States.NoChoiceMatched as States.Runtime.
 
@@ -425,7 +425,7 @@ extension Execution {
               assigned: JSONObject? = nil) throws(ASLError) -> Control {
         let out = try select(output, h.outputPath, f)
         apply(assigned, to: f)
-        emit(EventType.exited(program.code[f.pc]), f) { EventDetails(name: h.name, output: out) }
+        emit(EventType.exited(program.code[f.pc]), f) { Execution.exitDetails(h, out, assigned) }
         if let next { return .next(next, out) }
         if let n = h.next { return .next(Int(n), out) }
         return .end(out)

@@ -66,6 +66,13 @@ final class HistoryRecorder: HistoryEventSink, @unchecked Sendable {
             key = "stateExitedEventDetails"
             if let n = d.name { details["name"] = .string(n) }
             text("output", d.output)
+            if let assigned = d.assignedVariables {
+                // Each value as its JSON text, as GetExecutionHistory returns them.
+                var vars = JSONObject()
+                for (k, v) in assigned { vars[k] = .string(v.serialized) }
+                details["assignedVariables"] = .object(vars)
+                details["assignedVariablesDetails"] = ["truncated": false]
+            }
         case .taskScheduled:
             key = "taskScheduledEventDetails"
             resource()

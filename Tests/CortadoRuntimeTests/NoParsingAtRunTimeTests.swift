@@ -47,4 +47,39 @@ import Testing
         #expect(failed == 500)
         #expect(counter.value == parsedAtCompile, "executions parsed \(counter.value - parsedAtCompile) paths")
     }
+
+    /// JSONata fields (Output, Condition, Assign, Items, ItemSelector, Wait Seconds, Fail
+    /// Error) in a JSONPath machine, and JSONPath variables: every expression is parsed when the definition compiles.
+    static let jsonataDefinition = """
+        {"StartAt":"N","States":{
+          "N":{"Type":"Pass","QueryLanguage":"JSONata","Output":{"id":"{% $states.input.id %}","n":"{% $count($states.input.items) %}"},
+               "Assign":{"seen":"{% $states.input.id %}"},"Next":"C"},
+          "C":{"Type":"Choice","QueryLanguage":"JSONata","Choices":[{"Condition":"{% $states.input.n > 1 %}","Assign":{"big":true},"Next":"W"}],"Default":"X"},
+          "W":{"Type":"Wait","QueryLanguage":"JSONata","Seconds":"{% 0 %}","Next":"M"},
+          "M":{"Type":"Map","QueryLanguage":"JSONata","Items":"{% [1, 2] %}","ItemSelector":{"v":"{% $states.context.Map.Item.Value %}","s":"{% $seen %}"},
+               "ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"Next":"J"},
+          "J":{"Type":"Pass","Parameters":{"seen.$":"$seen","f.$":"States.Format('{}', $big)"},"End":true},
+          "X":{"Type":"Fail","QueryLanguage":"JSONata","Error":"{% 'Small' %}","Cause":"{% $seen %}"}}}
+        """
+
+    @Test func jsonataExecutionsParseNoExpression() throws {
+        let counter = ParseCounter()
+        let program = try ParseCounter.$current.withValue(counter) { try Harness.program(Self.jsonataDefinition) }
+        let parsedAtCompile = counter.value
+        #expect(parsedAtCompile >= 11, "the counter must see the JSONata parses")
+        let inputs: [JSON] = [
+            try JSON.parse(#"{"id":"o-1","items":[1,2,3]}"#),
+            try JSON.parse(#"{"id":"o-2","items":[4]}"#),
+        ]
+        var succeeded = 0, failed = 0
+        ParseCounter.$current.withValue(counter) {
+            for i in 0..<1000 {
+                let r = Harness.run(program, input: inputs[i % 2])
+                if r.status == .succeeded { succeeded += 1 } else { failed += 1 }
+            }
+        }
+        #expect(succeeded == 500)
+        #expect(failed == 500)
+        #expect(counter.value == parsedAtCompile, "executions parsed \(counter.value - parsedAtCompile) expressions")
+    }
 }

@@ -43,7 +43,7 @@ public indirect enum JSONataTemplate: Sendable {
                 let e = try JSONataExpression(body, options: .stepFunctions)
                 return .expression(JSONataSlot(
                     expression: e, source: source, field: field,
-                    readsStates: body.contains("$states"), readsContext: body.contains("context")))
+                    readsStates: body.contains("$states"), readsContext: readsContext(body)))
             } catch {
                 throw PathSyntaxError("The JSONata expression '\(source)' specified for the field '\(field)' is not valid: \(error.code): \(error.message)")
             }
@@ -68,6 +68,18 @@ public indirect enum JSONataTemplate: Sendable {
         default:
             return .literal(json)
         }
+    }
+
+    /// True unless every `$states` in `body` is followed by `.input`, `.result` or
+    /// `.errorOutput` and no `context` is written: then the context object is never built.
+    static func readsContext(_ body: String) -> Bool {
+        if body.contains("context") { return true }
+        var rest = Substring(body)
+        while let r = rest.range(of: "$states") {
+            rest = rest[r.upperBound...]
+            guard rest.hasPrefix(".input") || rest.hasPrefix(".result") || rest.hasPrefix(".errorOutput") else { return true }
+        }
+        return false
     }
 
     /// Builds the field's value.
@@ -132,7 +144,7 @@ extension JSONataSlot {
     func evaluate(_ scope: JSONataScope) throws(ASLError) -> JSON {
         let outcome: JSONataOutcome
         do {
-            outcome = try expression.outcome(nil, bindings: scope.bindings(states: readsStates, context: readsContext))
+            outcome = try expression.outcome(in: scope.environment(states: readsStates, context: readsContext))
         } catch {
             throw failure("threw an error during evaluation. \(error.code): \(error.message)")
         }
@@ -153,7 +165,7 @@ public final class JSONataScope {
     let errorOutput: JSON?
     let variables: [String: JSON]
     let context: () -> JSON
-    private var built: [String: JSONataValue]?
+    private var built: JSONataEnvironment?
     private var hasStates = false, hasContext = false
 
     public init(input: JSON, result: JSON? = nil, errorOutput: JSON? = nil, variables: [String: JSON],
@@ -162,10 +174,12 @@ public final class JSONataScope {
         self.variables = variables; self.context = context
     }
 
-    func bindings(states: Bool, context needsContext: Bool) -> [String: JSONataValue] {
-        if let b = built, !states || (hasStates && (hasContext || !needsContext)) { return b }
-        var b = built ?? variables.mapValues { JSONataValue($0) }
-        if states {
+    /// The evaluation environment, built at the first expression and again only when a later
+    /// one reads `$states` (or its context) and the first did not.
+    func environment(states: Bool, context needsContext: Bool) -> JSONataEnvironment {
+        if let e = built, !states || (hasStates && (hasContext || !needsContext)) { return e }
+        var b = variables.mapValues { JSONataValue($0) }
+        if states || hasStates {
             var s: JSONObject = ["input": input]
             if needsContext || hasContext { s["context"] = context(); hasContext = true }
             if let result { s["result"] = result }
@@ -173,8 +187,9 @@ public final class JSONataScope {
             b["states"] = JSONataValue(.object(s))
             hasStates = true
         }
-        built = b
-        return b
+        let e = JSONataEnvironment(bindings: b, options: .stepFunctions)
+        built = e
+        return e
     }
 }
 

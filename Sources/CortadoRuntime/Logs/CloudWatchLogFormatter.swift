@@ -67,6 +67,15 @@ public struct CloudWatchLogFormatter: Sendable {
                 let t = data(output, &out)
                 key("outputDetails", &out); truncated(t, &out)
             }
+            if let assigned = d.assignedVariables {
+                // NOTE: no AWS log with variables was recorded; this follows the history event's
+                // shape (each value as its JSON text) and is execution data like `output`.
+                key("assignedVariables", &out)
+                var vars = JSONObject()
+                for (k, v) in assigned { vars[k] = .string(v.serialized) }
+                out.write(.object(vars))
+                key("assignedVariablesDetails", &out); truncated(false, &out)
+            }
         }
         if let roleArn = d.roleArn { key("roleArn", &out); out.writeString(roleArn) }
         if let error = d.error { key("error", &out); out.writeString(error) }

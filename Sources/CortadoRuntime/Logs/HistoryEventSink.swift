@@ -21,6 +21,8 @@ public struct EventDetails: Sendable {
     public var roleArn: String?
     public var error: String?
     public var cause: String?
+    /// Execution data: the variables a state's Assign (or its Catcher's) set, on its exited event.
+    public var assignedVariables: JSONObject?
 
     public init(name: String? = nil, resource: String? = nil, index: Int? = nil, length: Int? = nil,
                 input: JSON? = nil, parameters: JSON? = nil, output: JSON? = nil,
@@ -43,6 +45,7 @@ public struct EventDetails: Sendable {
         if let roleArn { o["roleArn"] = .string(roleArn) }
         if let error { o["error"] = .string(error) }
         if let cause { o["cause"] = .string(cause) }
+        if let assignedVariables { o["assignedVariables"] = .object(assignedVariables) }
         return .object(o)
     }
 }

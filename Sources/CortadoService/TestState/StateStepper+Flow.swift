@@ -46,9 +46,8 @@ extension StateStepper {
     /// A Fail field of a JSONata state: a string or an expression yielding one.
     private func text(_ value: JSON?, field: String) throws(ASLError) -> String? {
         guard let value else { return nil }
-        let v = try expressions.evaluate(value, field: field, input: input)
-        guard case .string(let s) = v else {
-            throw ASLError(.queryEvaluationError, "The value of the field '\(field)' must be a string, but was \(v.typeName)")
+        guard case .string(let s) = try expressions.evaluate(value, field: field, input: input, expecting: "string") else {
+            return nil
         }
         return s
     }
@@ -95,21 +94,17 @@ extension StateStepper {
             guard case .object(let rule) = r, let next = rule["Next"]?.stringValue, let condition = rule["Condition"] else {
                 continue
             }
-            let v = try expressions.evaluate(condition, field: "Condition", input: input)
-            guard case .bool(let holds) = v else {
-                throw ASLError(.queryEvaluationError,
-                    "The Condition field must evaluate to a boolean, but it evaluated to \(v.serialized)")
-            }
-            if holds { chosen = (next, rule); break }
+            let v = try expressions.evaluate(condition, field: "Condition", input: input, expecting: "boolean")
+            if case .bool(true) = v { chosen = (next, rule); break }
         }
         if chosen == nil, let d = state["Default"]?.stringValue { chosen = (d, nil) }
         guard let chosen else {
             throw ASLError.runtime("No Choice Rules matched and no Default is specified.")
         }
-        // A matched rule's own Assign/Output win; otherwise the state's apply.
-        let assignField = chosen.rule?["Assign"] ?? state["Assign"]
+        // The matched rule's Assign, or the state's on Default (Assign.swift states the rule);
+        // Output: the rule's, else the state's.
         let outputField = chosen.rule?["Output"] ?? state["Output"]
-        let values = try expressions.assign(assignField, input: input)
+        let values = try expressions.assign(chosen.rule.map { $0["Assign"] } ?? state["Assign"], input: input)
         var output = input
         if let o = outputField { output = try expressions.evaluate(o, field: "Output", input: input) }
         apply(values)

@@ -81,9 +81,9 @@ extension StateStepper {
     private func jsonataItems() throws(ASLError) -> [JSON] {
         if state["ItemReader"] != nil { return try readerItems() }
         var value = input
-        if let items = state["Items"] { value = try expressions.evaluate(items, field: "Items", input: input) }
+        if let items = state["Items"] { value = try expressions.evaluate(items, field: "Items", input: input, expecting: "array") }
         guard case .array(let a) = value else {
-            throw ASLError(.queryEvaluationError, "The Items field must evaluate to a JSON array, but it evaluated to \(value.typeName)")
+            throw ASLError(.queryEvaluationError, "Map state input must be an array but was: \(value.serialized)")
         }
         return a
     }
