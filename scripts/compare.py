@@ -4,7 +4,7 @@
 usage: scripts/compare.sh [N] [--repeat R] [--skip-jq] [--keep DIR]
 
 Generates N events (default 1,000,000) with ../shared/bench/gen_events.py, then times:
-  cortado run   pass-choice and map (logs OFF, all cores), pass-choice on 1 worker,
+  cortado run   pass-choice, pass-choice.jsonata and map (logs OFF, all cores), pass-choice on 1 worker,
                 and a one-Pass definition (our own read + parse + serialize floor);
   jq            ../shared/bench/peers/pass_choice.jq and map.jq;
   Python+orjson ../shared/bench/peers/pass_choice_orjson.py, map_orjson.py, orjson_floor.py;
@@ -122,6 +122,7 @@ def main():
     runs = [  # key, label, argv, what to check against
         ("pc", f"cortado pass-choice ({cores} workers)", cortado("pass-choice"), "pass-choice"),
         ("pc1", "cortado pass-choice (1 worker)", cortado("pass-choice", 1), "pass-choice"),
+        ("pcj", f"cortado pass-choice.jsonata ({cores} w.)", cortado("pass-choice.jsonata"), "pass-choice.jsonata"),
         ("map", f"cortado map ({cores} workers)", cortado("map"), "map"),
         ("floor", f"cortado one-Pass floor ({cores} w.)", cortado("", definition=one_pass), "input"),
         ("py_pc", "python+orjson pass-choice", [py, os.path.join(peers, "pass_choice_orjson.py")], "pass-choice"),
@@ -135,7 +136,7 @@ def main():
         runs = [r for r in runs if not r[0].startswith("jq")]
 
     expected = {}
-    for w in ("pass-choice", "map"):
+    for w in ("pass-choice", "pass-choice.jsonata", "map"):
         expected[w] = [json.loads(l) for l in first_lines(os.path.join(BENCH, "expected", w + ".jsonl"), 1000)]
     inputs = [json.loads(l) for l in first_lines(events, 1000)]
 
@@ -183,6 +184,7 @@ def main():
     ratio("pc", "py_pc", 8, "pass-choice vs python+orjson")
     ratio("pc", "jq_pc", 30, "pass-choice vs jq")
     ratio("pc", "floor", 0.5, "pass-choice vs our one-Pass floor")
+    ratio("pcj", "pc", 0.5, "pass-choice.jsonata vs pass-choice (JSONPath)")
     ratio("map", "py_map", 5, "map vs python+orjson")
     ratio("map", "jq_map", None, "map vs jq")
     ratio("pc", "pc1", 1.7, "pass-choice, 2 workers vs 1")
