@@ -33,6 +33,8 @@ public struct BatchConfig: @unchecked Sendable {
     public var maxFailures: Int?
     /// Express's 5-minute limit (nil: none).
     public var executionTimeoutSeconds: Int? = ExpressLimits.executionSeconds
+    /// Where Distributed Maps read items and write results (`--s3-dir`).
+    public var objectStore: (any ObjectStore)?
     /// Called every `metricsInterval` seconds on a background queue, and once at the end (`final`).
     public var onMetrics: (@Sendable (_ snapshot: MetricsSnapshot, _ fractionRead: Double?, _ final: Bool) -> Void)?
     public var metricsInterval: Double = 1
@@ -314,6 +316,7 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
             executionName: "line-\(lineNo)", stateMachineName: config.stateMachineName, clock: config.clock,
             backend: config.backend)
         options.executionTimeoutSeconds = config.executionTimeoutSeconds
+        options.objectStore = config.objectStore
         options.inputByteCount = range.count
         options.hostChecksOutputLimit = true
         options.customStateMachineArn = ctx.stateMachineArn

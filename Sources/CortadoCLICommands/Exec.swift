@@ -72,6 +72,7 @@ struct Exec: ParsableCommand {
         options.account = account
         options.roleArn = ExecutionOptions.roleArn(account: account)
         options.executionTimeoutSeconds = timeLimit.limit
+        do { options.objectStore = try taskOptions.objectStore() } catch { CLI.stderr("cortado exec: \(error)"); throw ExitCode(2) }
         let execution = Execution(program: program, input: inputValue, options: options)
         var sink: CloudWatchLogSink?
         if logs != nil, logLevel != .off {

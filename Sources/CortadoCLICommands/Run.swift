@@ -101,6 +101,7 @@ struct Run: ParsableCommand {
         config.programForWorker = { compiled.freshProgram() ?? program }
         config.clock = clock
         config.executionTimeoutSeconds = timeLimit.limit
+        do { config.objectStore = try taskOptions.objectStore() } catch { CLI.stderr("cortado run: \(error)"); throw ExitCode(2) }
         config.tapeLane = engine == .auto
         config.resume = resume
         config.shard = shard.flatMap(Run.parseShard)

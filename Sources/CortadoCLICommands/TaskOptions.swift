@@ -28,6 +28,10 @@ struct TaskOptions: ParsableArguments {
         "Call AWS for the optimized integrations (dynamodb get/put/update/deleteItem, sqs:sendMessage, sns:publish, events:putEvents) and aws-sdk:* (DynamoDB, Step Functions, Secrets Manager, EventBridge, SQS), signed with SigV4.",
         discussion: "Credentials, region and endpoints as the AWS SDKs find them: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile, AWS_REGION, AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_<SERVICE> (DYNAMODB, SQS, SNS, EVENTBRIDGE) for a local endpoint (moto, DynamoDB Local)."))
     var aws = false
+    @Option(name: .customLong("s3-dir"), help: ArgumentHelp(
+        "BUCKET=DIR: a Distributed Map's ItemReader and ResultWriter read and write bucket BUCKET in directory DIR. Repeatable.",
+        valueName: "bucket=dir"))
+    var s3Dirs: [String] = []
 
     static let tasksFileHelp = """
         routes:
@@ -45,6 +49,20 @@ struct TaskOptions: ParsableArguments {
 
     func validate() throws {
         if workerConcurrency < 1 { throw ValidationError("--worker-concurrency must be at least 1") }
+        _ = try objectStore()
+    }
+
+    /// The buckets of `--s3-dir`, or nil without any.
+    func objectStore() throws(CLIError) -> (any ObjectStore)? {
+        guard !s3Dirs.isEmpty else { return nil }
+        var dirs: [String: String] = [:]
+        for m in s3Dirs {
+            guard let eq = m.firstIndex(of: "="), eq != m.startIndex, m.index(after: eq) != m.endIndex else {
+                throw CLIError("--s3-dir takes BUCKET=DIR, got '\(m)'")
+            }
+            dirs[String(m[..<eq])] = String(m[m.index(after: eq)...])
+        }
+        return DirectoryObjectStore(directories: dirs)
     }
 
     /// Builds the backend chain; `cleanup` stops worker processes and HTTP clients.

@@ -21,6 +21,7 @@ public struct ErrorName: Sendable, Hashable, CustomStringConvertible {
     public static let branchFailed = ErrorName("States.BranchFailed")
     public static let permissions = ErrorName("States.Permissions")
     public static let itemReaderFailed = ErrorName("States.ItemReaderFailed")
+    public static let resultWriterFailed = ErrorName("States.ResultWriterFailed")
     public static let exceedToleratedFailureThreshold = ErrorName("States.ExceedToleratedFailureThreshold")
     public static let queryEvaluationError = ErrorName("States.QueryEvaluationError")
 }

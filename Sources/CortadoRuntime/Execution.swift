@@ -59,6 +59,10 @@ public struct ExecutionOptions: Sendable {
     /// Receives every history event; nil records nothing (the events are not even built).
     /// Kept for simple uses; `Execution.eventSink` (per advance, filtered) takes precedence.
     public var eventSink: (@Sendable (HistoryEvent) -> Void)?
+    /// Where Distributed Maps read items (ItemReader) and write results (ResultWriter).
+    public var objectStore: (any ObjectStore)?
+    /// Threads a Distributed Map runs its child executions on (nil: the machine's cores).
+    public var childWorkers: Int?
 
     public init(executionName: String, stateMachineName: String, clock: ClockMode = .virtual, backend: any TaskBackend) {
         self.executionName = executionName; self.stateMachineName = stateMachineName

@@ -134,7 +134,13 @@ extension Execution {
             return .raise(e)
         }
         emit(join.isMap ? .mapStateSucceeded : .parallelStateSucceeded, f) { EventDetails() }
-        var result = JSON.array(join.results.map { $0 ?? .null })
+        return try finishResult(f, h, p, JSON.array(join.results.map { $0 ?? .null }))
+    }
+
+    /// The end of a Map or Parallel with its result: JSONata Output/Assign, or ResultSelector,
+    /// Assign, ResultPath and OutputPath.
+    func finishResult(_ f: Frame, _ h: StateHeader, _ p: ResultProcessing, _ value: JSON) throws(ASLError) -> Control {
+        var result = value
         if h.language == .jsonata { return try finishJSONata(f, h, result: result, output: h.output, assign: h.assign) }
         if let sel = p.resultSelector {
             result = try sel.evaluate(input: result, variables: f.variables, context: { self.context(f) })

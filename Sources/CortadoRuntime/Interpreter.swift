@@ -225,6 +225,7 @@ extension Execution {
         case .map(let s):
             if f.resume == .childrenDone { return try collect(f, h, s.processing) }
             let eff = try select(f.input, h.inputPath, f)
+            if let run = s.run { return try runDistributed(f, h, s, run, eff) }
             let itemsValue: JSON
             if let t = s.items {
                 itemsValue = try t.evaluate(scope(f, input: eff), expecting: "array")
@@ -237,33 +238,7 @@ extension Execution {
             }
             let limit = try mapInt(s.maxConcurrency, eff, f, field: "MaxConcurrencyPath")
             let join = Join(parent: f, count: items.count)
-            if let t = s.toleratedFailureCount {
-                let n = try mapInt(t, eff, f, field: "ToleratedFailureCountPath")
-                guard n >= 0 else { throw ASLError.runtime("ToleratedFailureCount cannot be negative.") }
-                join.toleratedCount = n
-            }
-            if let t = s.toleratedFailurePercentage {
-                let p: Double
-                switch t {
-                case .constant(let c): p = c
-                case .path(let path):
-                    let v = try read(path, eff, f)
-                    // NOTE: AWS reads the value's text as a number: "1" counts as 1 (recorded), "NoNumber" and {} fail.
-                    if case .number(let n) = v {
-                        p = n.double
-                    } else if case .string(let text) = v, let d = Double(text), d.isFinite {
-                        p = d
-                    } else {
-                        throw ASLError.runtime(
-                            "The ToleratedFailurePercentagePath field refers to value \"\(v.stringValue ?? v.serialized)\" which is not a valid float: \(path.source)")
-                    }
-                case .expression(let e):
-                    guard case .number(let n) = try e.evaluate(scope(f, input: eff), expecting: "number") else { p = 0; break }
-                    p = n.double
-                }
-                guard p >= 0, p <= 100 else { throw ASLError.runtime("ToleratedFailurePercentage must be between 0 and 100.") }
-                join.toleratedPercentage = p
-            }
+            (join.toleratedCount, join.toleratedPercentage) = try toleratedFailures(s, eff, f)
             join.isMap = true
             join.isDistributed = s.distributed
             join.startEventID = emit(.mapStateStarted, f) { EventDetails(length: items.count) }
@@ -449,6 +424,39 @@ extension Execution {
         try field.text(field: name, input: f.input,
                        root: { (p) throws(ASLError) in try PathMiss.root(p, input: f.input, variables: f.variables, context: { self.context(f) }) },
                        variables: f.variables, context: { self.context(f) }, scope: self.scope(f, input: f.input))
+    }
+
+    /// ToleratedFailureCount(Path) and ToleratedFailurePercentage(Path) of a Map.
+    func toleratedFailures(_ s: MapState, _ eff: JSON, _ f: Frame) throws(ASLError) -> (count: Int?, percentage: Double?) {
+        var count: Int? = nil, percentage: Double? = nil
+        if let t = s.toleratedFailureCount {
+            let n = try mapInt(t, eff, f, field: "ToleratedFailureCountPath")
+            guard n >= 0 else { throw ASLError.runtime("ToleratedFailureCount cannot be negative.") }
+            count = n
+        }
+        if let t = s.toleratedFailurePercentage {
+            let p: Double
+            switch t {
+            case .constant(let c): p = c
+            case .path(let path):
+                let v = try read(path, eff, f)
+                // NOTE: AWS reads the value's text as a number: "1" counts as 1 (recorded), "NoNumber" and {} fail.
+                if case .number(let n) = v {
+                    p = n.double
+                } else if case .string(let text) = v, let d = Double(text), d.isFinite {
+                    p = d
+                } else {
+                    throw ASLError.runtime(
+                        "The ToleratedFailurePercentagePath field refers to value \"\(v.stringValue ?? v.serialized)\" which is not a valid float: \(path.source)")
+                }
+            case .expression(let e):
+                guard case .number(let n) = try e.evaluate(scope(f, input: eff), expecting: "number") else { p = 0; break }
+                p = n.double
+            }
+            guard p >= 0, p <= 100 else { throw ASLError.runtime("ToleratedFailurePercentage must be between 0 and 100.") }
+            percentage = p
+        }
+        return (count, percentage)
     }
 
     func mapInt(_ v: DynamicValue<Int>, _ input: JSON, _ f: Frame, field: String) throws(ASLError) -> Int {

@@ -102,7 +102,11 @@ final class HistoryRecorder: HistoryEventSink, @unchecked Sendable {
                 : e.type == .mapIterationFailed ? "mapIterationFailedEventDetails" : "mapIterationAbortedEventDetails"
             if let n = d.name { details["name"] = .string(n) }
             if let i = d.index { details["index"] = .number(JSONNumber(i)) }
-        case .lambdaFunctionStarted, .taskStateAborted, .waitStateAborted, .parallelStateStarted,
+        case .mapRunStarted:
+            key = "mapRunStartedEventDetails"
+            if let a = d.mapRunArn { details["mapRunArn"] = .string(a) }
+        case .mapRunFailed: key = "mapRunFailedEventDetails"; failure()
+        case .mapRunSucceeded, .lambdaFunctionStarted, .taskStateAborted, .waitStateAborted, .parallelStateStarted,
              .parallelStateSucceeded, .parallelStateFailed, .parallelStateAborted, .mapStateSucceeded,
              .mapStateFailed, .mapStateAborted:
             key = nil

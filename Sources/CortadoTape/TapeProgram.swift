@@ -195,6 +195,7 @@ struct TapeCompiler {
             return .bail
         case .map(let s):
             let p = s.processing
+            guard s.run == nil else { throw Unsupported("Distributed Map with ItemReader/ItemBatcher/ResultWriter") }
             guard p.parameters == nil || s.itemSelector != nil else { throw Unsupported("Map Parameters") }
             var itemSelector: PayloadTemplate? = nil
             if let sel = s.itemSelector {

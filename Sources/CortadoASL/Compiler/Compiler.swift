@@ -143,11 +143,9 @@ public struct Compiler {
             guard case .object(let proc)? = s[procKey] else {
                 error("These fields are required: [ItemProcessor]", at: pointer); return
             }
-            for f in ["ItemReader", "ResultWriter", "ItemBatcher"] where s[f] != nil {
-                unsupported("Distributed Map's \(f)", at: pointer + "/" + f)
-            }
             guard let sub = compileMachine(proc, pointer: pointer + "/" + procKey) else { return }
             jsonata = language == .jsonata
+            let run = distributedRun(s, proc, language: language, pointer: pointer, procKey: procKey)
             let selectorKey = s["ItemSelector"] != nil ? "ItemSelector" : "Parameters"
             var selector: FieldTemplate? = nil
             if let sel = s[selectorKey] {
@@ -175,7 +173,7 @@ public struct Compiler {
                 toleratedFailureCount: dynamicInt(s, "ToleratedFailureCount", pointer),
                 toleratedFailurePercentage: pct,
                 processing: processing(s, pcs, pointer, parametersKey: nil), label: s["Label"]?.stringValue,
-                distributed: proc["ProcessorConfig"]?.objectValue?["Mode"]?.stringValue == "DISTRIBUTED"))
+                distributed: proc["ProcessorConfig"]?.objectValue?["Mode"]?.stringValue == "DISTRIBUTED", run: run))
         default:
             error("Unknown state type '\(type)'", at: pointer + "/Type"); return
         }
@@ -346,5 +344,86 @@ public struct Compiler {
         }
         error("A Choice rule needs a comparison operator", at: pointer)
         return nil
+    }
+}
+
+// MARK: - Distributed Map
+
+extension Compiler {
+    /// ItemReader, ItemBatcher and ResultWriter of a Map, and its ItemProcessor compiled as a
+    /// machine of its own for the child executions; nil when the Map has none of the three.
+    mutating func distributedRun(_ s: JSONObject, _ proc: JSONObject, language: QueryLanguage, pointer: String,
+                                 procKey: String) -> DistributedRun? {
+        guard s["ItemReader"] != nil || s["ItemBatcher"] != nil || s["ResultWriter"] != nil else { return nil }
+        var reader: ItemReaderSpec? = nil
+        if case .object(let r)? = s["ItemReader"] { reader = itemReader(r, at: pointer + "/ItemReader") }
+        var batcher: ItemBatcherSpec? = nil
+        if case .object(let b)? = s["ItemBatcher"] {
+            let bp = pointer + "/ItemBatcher"
+            var input: FieldTemplate? = nil
+            if let v = b["BatchInput"] {
+                input = jsonata ? query(v, field: "BatchInput", at: bp).map { .jsonata($0) }
+                                : template(v, at: bp + "/BatchInput").map { .jsonPath($0) }
+            }
+            batcher = ItemBatcherSpec(maxItemsPerBatch: dynamicInt(b, "MaxItemsPerBatch", bp),
+                                      maxInputBytesPerBatch: dynamicInt(b, "MaxInputBytesPerBatch", bp), batchInput: input)
+        }
+        var writer: ResultWriterSpec? = nil
+        if case .object(let w)? = s["ResultWriter"] {
+            let config = w["WriterConfig"]?.objectValue ?? JSONObject()
+            let files = w["Resource"] != nil
+            writer = ResultWriterSpec(
+                parameters: arguments(w, at: pointer + "/ResultWriter"), writesFiles: files,
+                transformation: config["Transformation"]?.stringValue.flatMap(ResultWriterSpec.Transformation.init)
+                    ?? (files ? .none : .compact),
+                jsonLines: config["OutputType"]?.stringValue == "JSONL")
+        }
+        // The child machine keeps the parent's query language unless it names its own.
+        var child = proc
+        if child["QueryLanguage"] == nil, language == .jsonata { child["QueryLanguage"] = .string("JSONata") }
+        let saved = jsonata
+        defer { jsonata = saved }
+        switch Compiler.compile(.object(child)) {
+        case .success(let program):
+            return DistributedRun(reader: reader, batcher: batcher, writer: writer, program: program)
+        case .failure(let d):
+            for x in d { diagnostics.append(Diagnostic(x.code, x.message, at: pointer + "/" + procKey + (x.location == "/" ? "" : x.location))) }
+            return nil
+        }
+    }
+
+    mutating func itemReader(_ r: JSONObject, at pointer: String) -> ItemReaderSpec? {
+        let resource = r["Resource"]?.stringValue ?? ""
+        let source: ItemReaderSpec.Source
+        if resource.hasSuffix(":s3:getObject") {
+            source = .getObject
+        } else if resource.hasSuffix(":s3:listObjectsV2") {
+            source = .listObjects
+        } else {
+            unsupported("ItemReader resource '\(resource)'", at: pointer + "/Resource"); return nil
+        }
+        let config = r["ReaderConfig"]?.objectValue ?? JSONObject()
+        var type = ItemReaderSpec.InputType.json
+        if let t = config["InputType"]?.stringValue {
+            guard let known = ItemReaderSpec.InputType(rawValue: t) else {
+                unsupported("ReaderConfig InputType '\(t)'", at: pointer + "/ReaderConfig/InputType"); return nil
+            }
+            type = known
+        }
+        var headers: [String]? = nil
+        if config["CSVHeaderLocation"]?.stringValue == "GIVEN" {
+            headers = (config["CSVHeaders"]?.arrayValue ?? []).compactMap { $0.stringValue }
+        }
+        let delimiters: [String: UInt8] = ["COMMA": 0x2C, "PIPE": 0x7C, "SEMICOLON": 0x3B, "SPACE": 0x20, "TAB": 0x09]
+        let delimiter = config["CSVDelimiter"]?.stringValue.flatMap { delimiters[$0] } ?? 0x2C
+        return ItemReaderSpec(source: source, parameters: arguments(r, at: pointer), inputType: type, csvHeaders: headers,
+                              csvDelimiter: delimiter, maxItems: dynamicInt(config, "MaxItems", pointer + "/ReaderConfig"))
+    }
+
+    /// `Parameters` (JSONPath) or `Arguments` (JSONata) of a reader or writer.
+    mutating func arguments(_ o: JSONObject, at pointer: String) -> FieldTemplate? {
+        if jsonata { return query(o["Arguments"], field: "Arguments", at: pointer).map { .jsonata($0) } }
+        guard let p = o["Parameters"] else { return nil }
+        return template(p, at: pointer + "/Parameters").map { .jsonPath($0) }
     }
 }

@@ -160,6 +160,9 @@ public struct MapState: Sendable {
     public let label: String?
     /// ProcessorConfig Mode DISTRIBUTED: iterations are child executions, which see no variables.
     public let distributed: Bool
+    /// ItemReader / ItemBatcher / ResultWriter: the iterations run as child executions of
+    /// `DistributedRun.program`, streamed from the reader (nil: items from the input).
+    public let run: DistributedRun?
 }
 
 /// One compiled state.

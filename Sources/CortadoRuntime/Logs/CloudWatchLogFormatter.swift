@@ -50,6 +50,7 @@ public struct CloudWatchLogFormatter: Sendable {
             if event.type == .taskScheduled { key("region", &out); out.writeString(region) }
         }
         if let name = d.name { key("name", &out); out.writeString(name) }
+        if let arn = d.mapRunArn { key("mapRunArn", &out); out.writeString(arn) }
         if let index = d.index { key("index", &out); int(index, &out.bytes) }
         if let length = d.length { key("length", &out); int(length, &out.bytes) }
         if includeExecutionData {

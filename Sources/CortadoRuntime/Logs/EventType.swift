@@ -37,6 +37,7 @@ public enum EventType: String, Sendable, CaseIterable, CustomStringConvertible {
     case mapStateFailed = "MapStateFailed", mapStateAborted = "MapStateAborted"
     case mapIterationStarted = "MapIterationStarted", mapIterationSucceeded = "MapIterationSucceeded"
     case mapIterationFailed = "MapIterationFailed", mapIterationAborted = "MapIterationAborted"
+    case mapRunStarted = "MapRunStarted", mapRunSucceeded = "MapRunSucceeded", mapRunFailed = "MapRunFailed"
 
     public var description: String { rawValue }
 
@@ -58,7 +59,7 @@ public enum EventType: String, Sendable, CaseIterable, CustomStringConvertible {
              .taskFailed, .taskTimedOut, .taskStartFailed, .taskSubmitFailed, .taskStateAborted,
              .lambdaFunctionFailed, .lambdaFunctionTimedOut, .lambdaFunctionScheduleFailed, .lambdaFunctionStartFailed,
              .parallelStateFailed, .parallelStateAborted,
-             .mapStateFailed, .mapStateAborted, .mapIterationFailed, .mapIterationAborted,
+             .mapStateFailed, .mapStateAborted, .mapIterationFailed, .mapIterationAborted, .mapRunFailed,
              .waitStateAborted:
             return true
         default: return false

@@ -23,6 +23,8 @@ public struct EventDetails: Sendable {
     public var cause: String?
     /// Execution data: the variables a state's Assign (or its Catcher's) set, on its exited event.
     public var assignedVariables: JSONObject?
+    /// `MapRunStarted`: the map run's ARN.
+    public var mapRunArn: String?
 
     public init(name: String? = nil, resource: String? = nil, index: Int? = nil, length: Int? = nil,
                 input: JSON? = nil, parameters: JSON? = nil, output: JSON? = nil,
@@ -46,6 +48,7 @@ public struct EventDetails: Sendable {
         if let error { o["error"] = .string(error) }
         if let cause { o["cause"] = .string(cause) }
         if let assignedVariables { o["assignedVariables"] = .object(assignedVariables) }
+        if let mapRunArn { o["mapRunArn"] = .string(mapRunArn) }
         return .object(o)
     }
 }

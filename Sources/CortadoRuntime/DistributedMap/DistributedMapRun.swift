@@ -1,0 +1,261 @@
+import CortadoASL
+import CortadoJSON
+import CortadoPath
+import Dispatch
+import Synchronization
+
+/// A Distributed Map with ItemReader, ItemBatcher or ResultWriter: its iterations are child
+/// executions of the ItemProcessor (a program of their own, which see no variables), fed from
+/// the reader a chunk at a time (bounded memory whatever the object's size) and run on
+/// `childWorkers` threads, MaxConcurrency at most. Results go to the ResultWriter's files as
+/// they come, or into the state's result array without one.
+extension Execution {
+    /// How many items are read, selected and run together (the memory bound).
+    static let distributedChunk = 4096
+
+    func runDistributed(_ f: Frame, _ h: StateHeader, _ s: MapState, _ run: DistributedRun, _ eff: JSON) throws(ASLError) -> Control {
+        // Items: the reader's, or the input's array (Items / ItemsPath).
+        var source: any ItemSource
+        var maxItems = Int.max
+        if let reader = run.reader {
+            let params = try evaluate(reader.parameters, f, eff) ?? .object(JSONObject())
+            source = try reader.source(params, store: options.objectStore)
+            if let m = reader.maxItems {
+                // 0: no limit (recorded); negative: the reader fails (recorded, once the run started).
+                let n = try mapInt(m, eff, f, field: "MaxItemsPath")
+                if n < 0 { maxItems = -1 } else if n > 0 { maxItems = n }
+            }
+        } else {
+            let value: JSON
+            if let t = s.items { value = try t.evaluate(scope(f, input: eff), expecting: "array") } else {
+                value = try select(eff, s.itemsPath, f)
+            }
+            guard case .array(let items) = value else {
+                throw ASLError(h.language == .jsonata ? .queryEvaluationError : .runtime,
+                               "Map state input must be an array but was: \(value.serialized)")
+            }
+            source = ArrayItems(items: items)
+        }
+        let concurrency = try mapInt(s.maxConcurrency, eff, f, field: "MaxConcurrencyPath")
+        let tolerated = try toleratedFailures(s, eff, f)
+        var batch: (items: Int, bytes: Int, input: JSON?)? = nil
+        if let b = run.batcher {
+            var items = 0, bytes = 0
+            if let v = b.maxItemsPerBatch { items = try mapInt(v, eff, f, field: "MaxItemsPerBatchPath") }
+            if let v = b.maxInputBytesPerBatch { bytes = try mapInt(v, eff, f, field: "MaxInputBytesPerBatchPath") }
+            batch = (items > 0 ? items : Int.max, bytes > 0 ? bytes : ExecutionOptions.payloadLimit, try evaluate(b.batchInput, f, eff))
+        }
+        let mapRun = MapRunNames(options: options, label: s.label)
+        var writer: ResultFiles? = nil
+        if let w = run.writer, w.writesFiles {
+            let params = try evaluate(w.parameters, f, eff) ?? .object(JSONObject())
+            guard let store = options.objectStore else {
+                throw ASLError(.resultWriterFailed, "No object store: map the bucket to a directory (--s3-dir BUCKET=DIR) or use --aws.")
+            }
+            guard case .string(let bucket)? = params.objectValue?["Bucket"] else {
+                throw ASLError(.resultWriterFailed, "The ResultWriter's Parameters must name a Bucket.")
+            }
+            writer = ResultFiles(store: store, bucket: bucket, prefix: params.objectValue?["Prefix"]?.stringValue ?? "",
+                                 mapRun: mapRun, spec: w)
+        }
+        // NOTE: AWS records MapStateStarted length 0 when the items come from a reader.
+        let length = run.reader == nil ? (source as? ArrayItems)?.items.count ?? 0 : 0
+        emit(.mapStateStarted, f) { EventDetails(length: length) }
+        emit(.mapRunStarted, f) { var d = EventDetails(); d.mapRunArn = mapRun.arn; return d }
+        let result: JSON
+        do throws(ASLError) {
+            result = try runItems(f, run, s, eff, &source, maxItems: maxItems, batch: batch, writer: writer, mapRun: mapRun,
+                                tolerated: tolerated, concurrency: concurrency)
+        } catch {
+            emit(.mapRunFailed, f) { Execution.errorDetails(error) }
+            emit(.mapStateFailed, f) { EventDetails() }
+            throw error
+        }
+        let runEnded = emit(.mapRunSucceeded, f) { EventDetails() }
+        emit(.mapStateSucceeded, f) { EventDetails() }
+        f.lastEventID = runEnded  // AWS: MapStateExited follows MapRunSucceeded
+        return try finishResult(f, h, s.processing, result)
+    }
+
+    /// The map run proper: reads, selects and batches the items, runs the children, and
+    /// gives the state's result (the outputs, or the ResultWriter's details).
+    private func runItems(_ f: Frame, _ run: DistributedRun, _ s: MapState, _ eff: JSON, _ source: inout any ItemSource,
+                        maxItems: Int, batch: (items: Int, bytes: Int, input: JSON?)?, writer: ResultFiles?,
+                        mapRun: MapRunNames, tolerated: (count: Int?, percentage: Double?),
+                        concurrency: Int) throws(ASLError) -> JSON {
+        if maxItems < 0 { throw ASLError(.itemReaderFailed, "field MaxItems must be positive") }
+
+        var outputs: [JSON] = []
+        var total = 0, failures = 0, read = 0
+        var pendingBatch: [JSON] = [], pendingBytes = 0
+        let workers = max(1, min(concurrency > 0 ? concurrency : Int.max, options.childWorkers ?? ProcessInfoCores.count))
+        var done = false
+        while !done {
+            // Read and select a chunk of child inputs.
+            var inputs: [JSON] = []
+            inputs.reserveCapacity(Execution.distributedChunk)
+            while inputs.count < Execution.distributedChunk {
+                guard read < maxItems, let item = try source.next() else { done = true; break }
+                let index = read
+                read += 1
+                var selected = item
+                switch s.itemSelector {
+                case .jsonPath(let sel)?:
+                    selected = try sel.evaluate(input: eff, variables: [:], context: { self.context(f, mapItem: (index, item)) })
+                case .jsonata(let sel)?:
+                    selected = try sel.evaluate(scope(f, input: eff, mapItem: (index, item)))
+                case nil: break
+                }
+                guard let b = batch else { inputs.append(selected); continue }
+                let size = selected.serializedByteCount + 1
+                if !pendingBatch.isEmpty, pendingBatch.count >= b.items || pendingBytes + size > b.bytes {
+                    inputs.append(Execution.batchInput(pendingBatch, b.input))
+                    pendingBatch.removeAll(keepingCapacity: true); pendingBytes = 0
+                }
+                pendingBatch.append(selected); pendingBytes += size
+            }
+            if done, let b = batch, !pendingBatch.isEmpty {
+                inputs.append(Execution.batchInput(pendingBatch, b.input))
+                pendingBatch.removeAll()
+            }
+            if inputs.isEmpty { break }
+            let results = runChildren(run.program, inputs, first: total, mapRun: mapRun, workers: workers)
+            for (k, r) in results.enumerated() {
+                if r.result.status == .succeeded {
+                    if let writer { try writer.add(r, input: inputs[k]) } else { outputs.append(r.result.output ?? .null) }
+                } else {
+                    failures += 1
+                    // Without a percentage the count decides at once; a percentage needs the total.
+                    if tolerated.percentage == nil, failures > (tolerated.count ?? 0) { throw Execution.thresholdExceeded }
+                    if let writer { try writer.add(r, input: inputs[k]) } else { outputs.append(ErrorOutput.object(r.result.error ?? ASLError(nil, nil))) }
+                }
+            }
+            total += results.count
+        }
+        if Execution.exceeds(failures: failures, of: total, tolerated) { throw Execution.thresholdExceeded }
+        if let writer {
+            let key = try writer.finish()
+            return ["MapRunArn": .string(mapRun.arn), "ResultWriterDetails": ["Bucket": .string(writer.bucket), "Key": .string(key)]]
+        }
+        if run.writer?.transformation == .flatten {
+            return .array(outputs.flatMap { o -> [JSON] in if case .array(let a) = o { return a } else { return [o] } })
+        }
+        return .array(outputs)
+    }
+
+    static let thresholdExceeded = ASLError(.exceedToleratedFailureThreshold, "The specified tolerated failure threshold was exceeded")
+
+    /// Over the tolerance: both limits when both are given, else the one given.
+    static func exceeds(failures: Int, of total: Int, _ t: (count: Int?, percentage: Double?)) -> Bool {
+        let overCount = t.count.map { failures > $0 }
+        let overPct = t.percentage.map { Double(failures) * 100 / Double(max(total, 1)) > $0 }
+        switch (overCount, overPct) {
+        case (nil, nil): return failures > 0
+        case (let c?, nil): return c
+        case (nil, let p?): return p
+        case (let c?, let p?): return c && p
+        }
+    }
+
+    /// A batch's child input: `{"Items": [...]}`, or `{"BatchInput": {...}, "Items": [...]}`.
+    static func batchInput(_ items: [JSON], _ extra: JSON?) -> JSON {
+        var o = JSONObject()
+        if let extra { o["BatchInput"] = extra }
+        o["Items"] = .array(items)
+        return .object(o)
+    }
+
+    /// A field in the state's language (reader and writer Parameters/Arguments, BatchInput).
+    func evaluate(_ t: FieldTemplate?, _ f: Frame, _ eff: JSON) throws(ASLError) -> JSON? {
+        switch t {
+        case nil: return nil
+        case .jsonPath(let p)?: return try p.evaluate(input: eff, variables: f.variables, context: { self.context(f) })
+        case .jsonata(let q)?: return try q.evaluate(scope(f, input: eff))
+        }
+    }
+
+    /// Runs `inputs` as child executions on `workers` threads; results in input order.
+    func runChildren(_ program: Program, _ inputs: [JSON], first: Int, mapRun: MapRunNames, workers: Int) -> [ChildRun] {
+        let slots = ChildSlots(count: inputs.count)
+        let next = Atomic<Int>(0)
+        let base = options
+        DispatchQueue.concurrentPerform(iterations: min(workers, inputs.count)) { _ in
+            while true {
+                let i = next.add(1, ordering: .relaxed).oldValue
+                guard i < inputs.count else { return }
+                var o = base
+                o.executionName = mapRun.childName(first + i)
+                o.customExecutionArn = mapRun.childArn(first + i)
+                o.customStateMachineArn = mapRun.childStateMachineArn
+                o.eventSink = nil
+                o.taskTokens = nil
+                let started = monotonicWallMillis()
+                let r = Execution(program: program, input: inputs[i], options: o).runToCompletion()
+                slots.set(i, ChildRun(index: first + i, result: r, started: started, stopped: monotonicWallMillis()))
+            }
+        }
+        return slots.values
+    }
+}
+
+/// One child execution's outcome.
+struct ChildRun: Sendable {
+    let index: Int
+    let result: ExecutionResult
+    let started: Int64
+    let stopped: Int64
+}
+
+/// Result slots written by the worker threads, each slot by one thread.
+final class ChildSlots: @unchecked Sendable {
+    private var slots: [ChildRun?]
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ r: ChildRun) { slots.withUnsafeMutableBufferPointer { $0[i] = r } }
+    var values: [ChildRun] { slots.map { $0! } }
+}
+
+/// The map run's ARN and its child executions' names and ARNs.
+struct MapRunNames: Sendable {
+    let id: String
+    let arn: String
+    let childStateMachineArn: String
+    let childArnPrefix: String
+
+    init(options: ExecutionOptions, label: String?) {
+        id = UUID4.random()
+        let sm = "\(options.stateMachineName)/\(label ?? UUID4.random())"
+        arn = "arn:aws:states:\(options.region):\(options.account):mapRun:\(sm):\(id)"
+        childStateMachineArn = "arn:aws:states:\(options.region):\(options.account):stateMachine:\(sm)"
+        childArnPrefix = "arn:aws:states:\(options.region):\(options.account):execution:\(sm):"
+    }
+
+    /// A child's name: a UUID, as AWS names them (derived from the run and the index, so
+    /// the records and the child's `$$.Execution.Name` agree).
+    func childName(_ index: Int) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in id.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        let lo = (h ^ UInt64(index)) &* 0x9E37_79B9_7F4A_7C15, hi = (h &+ UInt64(index)) &* 0xC2B2_AE3D_27D4_EB4F
+        return UUID4.format(hi, lo)
+    }
+    func childArn(_ index: Int) -> String { childArnPrefix + childName(index) }
+}
+
+enum ProcessInfoCores {
+    static let count: Int = {
+        #if canImport(Glibc)
+        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        #else
+        return 2
+        #endif
+    }()
+}
+
+func monotonicWallMillis() -> Int64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
