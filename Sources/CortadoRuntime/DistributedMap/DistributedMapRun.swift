@@ -1,6 +1,7 @@
 import CortadoASL
 import CortadoJSON
 import CortadoPath
+import CortadoTape
 import Dispatch
 import Synchronization
 
@@ -90,11 +91,21 @@ extension Execution {
         var pendingBatch: [JSON] = [], pendingBytes = 0
         let workers = max(1, min(concurrency > 0 ? concurrency : Int.max, options.childWorkers ?? ProcessInfoCores.count))
         var done = false
+        // JSONL items that go to the children as they are: their lines are parsed on the
+        // children's threads, not here.
+        var lines: JSONLItems? = s.itemSelector == nil && batch == nil ? source as? JSONLItems : nil
+        let lanePool = lines != nil && options.eventSink == nil ? LanePool(run.program, workers: workers) : nil
         while !done {
             // Read and select a chunk of child inputs.
-            var inputs: [JSON] = []
+            var inputs: [ChildInput] = []
             inputs.reserveCapacity(Execution.distributedChunk)
             while inputs.count < Execution.distributedChunk {
+                if lines != nil {
+                    guard read < maxItems, let line = try lines!.nextLine() else { done = true; break }
+                    read += 1
+                    inputs.append(.line(line, number: read))
+                    continue
+                }
                 guard read < maxItems, let item = try source.next() else { done = true; break }
                 let index = read
                 read += 1
@@ -106,28 +117,30 @@ extension Execution {
                     selected = try sel.evaluate(scope(f, input: eff, mapItem: (index, item)))
                 case nil: break
                 }
-                guard let b = batch else { inputs.append(selected); continue }
+                guard let b = batch else { inputs.append(.value(selected)); continue }
                 let size = selected.serializedByteCount + 1
                 if !pendingBatch.isEmpty, pendingBatch.count >= b.items || pendingBytes + size > b.bytes {
-                    inputs.append(Execution.batchInput(pendingBatch, b.input))
+                    inputs.append(.value(Execution.batchInput(pendingBatch, b.input)))
                     pendingBatch.removeAll(keepingCapacity: true); pendingBytes = 0
                 }
                 pendingBatch.append(selected); pendingBytes += size
             }
             if done, let b = batch, !pendingBatch.isEmpty {
-                inputs.append(Execution.batchInput(pendingBatch, b.input))
+                inputs.append(.value(Execution.batchInput(pendingBatch, b.input)))
                 pendingBatch.removeAll()
             }
             if inputs.isEmpty { break }
-            let results = runChildren(run.program, inputs, first: total, mapRun: mapRun, workers: workers)
-            for (k, r) in results.enumerated() {
+            let results = runChildren(run.program, inputs, first: total, mapRun: mapRun, workers: workers,
+                                      writer: writer?.spec, lanes: lanePool)
+            for r in results {
+                if let e = r.readError { throw e }
                 if r.result.status == .succeeded {
-                    if let writer { try writer.add(r, input: inputs[k]) } else { outputs.append(r.result.output ?? .null) }
+                    if let writer { try writer.add(r) } else { outputs.append(r.result.output ?? .null) }
                 } else {
                     failures += 1
                     // Without a percentage the count decides at once; a percentage needs the total.
                     if tolerated.percentage == nil, failures > (tolerated.count ?? 0) { throw Execution.thresholdExceeded }
-                    if let writer { try writer.add(r, input: inputs[k]) } else { outputs.append(ErrorOutput.object(r.result.error ?? ASLError(nil, nil))) }
+                    if let writer { try writer.add(r) } else { outputs.append(ErrorOutput.object(r.result.error ?? ASLError(nil, nil))) }
                 }
             }
             total += results.count
@@ -175,35 +188,118 @@ extension Execution {
     }
 
     /// Runs `inputs` as child executions on `workers` threads; results in input order.
-    func runChildren(_ program: Program, _ inputs: [JSON], first: Int, mapRun: MapRunNames, workers: Int) -> [ChildRun] {
+    /// JSONL lines go through the tape lane first, as `cortado run` runs them (one lane per
+    /// worker thread), and through the general engine when the lane hands a line back.
+    func runChildren(_ program: Program, _ inputs: [ChildInput], first: Int, mapRun: MapRunNames, workers: Int,
+                     writer: ResultWriterSpec?, lanes: LanePool?) -> [ChildRun] {
         let slots = ChildSlots(count: inputs.count)
         let next = Atomic<Int>(0)
         let base = options
-        DispatchQueue.concurrentPerform(iterations: min(workers, inputs.count)) { _ in
+        DispatchQueue.concurrentPerform(iterations: min(workers, inputs.count)) { w in
+            let lane = lanes?.lane(w)
             while true {
                 let i = next.add(1, ordering: .relaxed).oldValue
                 guard i < inputs.count else { return }
+                if let lane, case .line(let bytes, _) = inputs[i],
+                   let run = Execution.runOnLane(lane, bytes, index: first + i, mapRun: mapRun, writer: writer) {
+                    slots.set(i, run)
+                    continue
+                }
                 var o = base
                 o.executionName = mapRun.childName(first + i)
                 o.customExecutionArn = mapRun.childArn(first + i)
                 o.customStateMachineArn = mapRun.childStateMachineArn
                 o.eventSink = nil
                 o.taskTokens = nil
+                let input: JSON
+                switch inputs[i] {
+                case .value(let v): input = v
+                case .line(let bytes, let number):
+                    o.inputByteCount = bytes.count
+                    do { input = try JSON.parse(bytes) } catch {
+                        slots.set(i, ChildRun(index: first + i, result: ExecutionResult(status: .failed, output: nil, error: nil),
+                            started: 0, stopped: 0, records: [],
+                            readError: ASLError(.itemReaderFailed, "Line \(number) of the JSONL object is not valid JSON: \(error)")))
+                        continue
+                    }
+                }
                 let started = monotonicWallMillis()
-                let r = Execution(program: program, input: inputs[i], options: o).runToCompletion()
-                slots.set(i, ChildRun(index: first + i, result: r, started: started, stopped: monotonicWallMillis()))
+                let r = Execution(program: program, input: input, options: o).runToCompletion()
+                let stopped = monotonicWallMillis()
+                let records = writer.map {
+                    ResultFiles.records(r, index: first + i, input: input, started: started, stopped: stopped, mapRun: mapRun, spec: $0)
+                } ?? []
+                slots.set(i, ChildRun(index: first + i, result: r, started: started, stopped: stopped, records: records, readError: nil))
             }
         }
         return slots.values
     }
 }
 
-/// One child execution's outcome.
+extension Execution {
+    /// A line on the tape lane: its result (with its ResultWriter lines), or nil to run it on
+    /// the general engine.
+    static func runOnLane(_ lane: TapeLane, _ line: [UInt8], index: Int, mapRun: MapRunNames,
+                          writer: ResultWriterSpec?) -> ChildRun? {
+        let started = monotonicWallMillis()
+        let out: [UInt8]
+        do {
+            out = try line.withUnsafeBufferPointer { (b) throws(Bail) -> [UInt8] in Array(try lane.run(line: b)) }
+        } catch { return nil }
+        let stopped = monotonicWallMillis()
+        guard let writer, writer.transformation == .compact || writer.transformation == .none else {
+            // The outputs array (or FLATTEN) needs the value.
+            guard let value = try? JSON.parse(out) else { return nil }
+            let r = ExecutionResult(status: .succeeded, output: value, error: nil)
+            let records = writer.map {
+                ResultFiles.records(r, index: index, input: (try? JSON.parse(line)) ?? .null, started: started, stopped: stopped,
+                                    mapRun: mapRun, spec: $0)
+            } ?? []
+            return ChildRun(index: index, result: r, started: started, stopped: stopped, records: records, readError: nil)
+        }
+        let r = ExecutionResult(status: .succeeded, output: nil, error: nil)
+        if writer.transformation == .compact {
+            return ChildRun(index: index, result: r, started: started, stopped: stopped, records: [out], readError: nil)
+        }
+        guard let input = try? JSON.parse(line), let output = try? JSON.parse(out) else { return nil }
+        let full = ExecutionResult(status: .succeeded, output: output, error: nil)
+        return ChildRun(index: index, result: full, started: started, stopped: stopped,
+                        records: ResultFiles.records(full, index: index, input: input, started: started, stopped: stopped,
+                                                     mapRun: mapRun, spec: writer),
+                        readError: nil)
+    }
+}
+
+/// One tape lane per worker thread, for a child program the lane can run.
+final class LanePool: @unchecked Sendable {
+    private let lanes: [TapeLane]
+    init?(_ program: Program, workers: Int) {
+        var l: [TapeLane] = []
+        for _ in 0..<workers {
+            guard case .success(let lane) = TapeLane.make(program, payloadLimit: ExecutionOptions.payloadLimit) else { return nil }
+            l.append(lane)
+        }
+        lanes = l
+    }
+    /// Worker `w`'s lane (concurrentPerform numbers its workers from 0).
+    func lane(_ w: Int) -> TapeLane? { w < lanes.count ? lanes[w] : nil }
+}
+
+/// A child execution's input: a value, or a JSONL line its worker parses.
+enum ChildInput: Sendable {
+    case value(JSON)
+    case line([UInt8], number: Int)
+}
+
+/// One child execution's outcome, with its ResultWriter lines.
 struct ChildRun: Sendable {
     let index: Int
     let result: ExecutionResult
     let started: Int64
     let stopped: Int64
+    let records: [[UInt8]]
+    /// The item could not be read (a malformed JSONL line): the run fails.
+    let readError: ASLError?
 }
 
 /// Result slots written by the worker threads, each slot by one thread.

@@ -26,6 +26,15 @@ struct ChunkBuffer {
     var pos = 0
     var eof = false
 
+    /// The index of the next newline at or after `pos` (memchr), or nil.
+    func newline() -> Int? {
+        guard pos < buf.count else { return nil }
+        return buf.withUnsafeBufferPointer { b -> Int? in
+            guard let p = memchr(b.baseAddress! + pos, 0x0A, b.count - pos) else { return nil }
+            return b.baseAddress!.distance(to: p.assumingMemoryBound(to: UInt8.self))
+        }
+    }
+
     /// Appends the next chunk (dropping consumed bytes first); false at the end of the object.
     mutating func refill() throws(ASLError) -> Bool {
         guard !eof else { return false }
@@ -43,7 +52,7 @@ struct JSONLItems: ItemSource {
 
     mutating func next() throws(ASLError) -> JSON? {
         while true {
-            if let nl = data.buf[data.pos...].firstIndex(of: 0x0A) {
+            if let nl = data.newline() {
                 let start = data.pos
                 data.pos = nl + 1
                 line += 1
@@ -56,6 +65,29 @@ struct JSONLItems: ItemSource {
             data.pos = data.buf.count
             line += 1
             return try parse(start, data.buf.count)
+        }
+    }
+
+    /// The next non-blank line's bytes, unparsed (a worker thread parses it).
+    mutating func nextLine() throws(ASLError) -> [UInt8]? {
+        while true {
+            var range: Range<Int>
+            if let nl = data.newline() {
+                range = data.pos..<nl
+                data.pos = nl + 1
+            } else if try data.refill() {
+                continue
+            } else if data.pos < data.buf.count {
+                range = data.pos..<data.buf.count
+                data.pos = data.buf.count
+            } else {
+                return nil
+            }
+            line += 1
+            if range.upperBound > range.lowerBound, data.buf[range.upperBound - 1] == 0x0D { range = range.lowerBound..<(range.upperBound - 1) }
+            let bytes = data.buf[range]
+            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            return Array(bytes)
         }
     }
 
@@ -231,3 +263,9 @@ enum JavaHashOrder {
         return keys.indices.sorted { buckets[$0] != buckets[$1] ? buckets[$0] < buckets[$1] : $0 < $1 }
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -11,7 +11,8 @@ final class ResultFiles {
     let directory: String
     let mapRun: MapRunNames
     let spec: ResultWriterSpec
-    private var files: [String: (writer: any ObjectWriter, key: String, size: Int, first: Bool)] = [:]
+    /// SUCCEEDED and FAILED.
+    private var slots: [File?] = [nil, nil]
 
     init(store: any ObjectStore, bucket: String, prefix: String, mapRun: MapRunNames, spec: ResultWriterSpec) {
         self.store = store; self.bucket = bucket; self.mapRun = mapRun; self.spec = spec
@@ -19,68 +20,90 @@ final class ResultFiles {
         directory = p + mapRun.id + "/"
     }
 
-    /// Records one child execution.
-    func add(_ r: ChildRun, input: JSON) throws(ASLError) {
-        let status = r.result.status == .succeeded ? "SUCCEEDED" : "FAILED"
+    /// The lines one child execution adds to the files (built on the child's worker thread).
+    static func records(_ r: ExecutionResult, index: Int, input: JSON, started: Int64, stopped: Int64,
+                        mapRun: MapRunNames, spec: ResultWriterSpec) -> [[UInt8]] {
         // COMPACT and FLATTEN keep only a success's output; a failure is always a whole record.
-        if r.result.status == .succeeded, spec.transformation != .none {
-            let out = r.result.output ?? .null
-            if spec.transformation == .flatten, case .array(let items) = out {
-                for x in items { try append(status, x.serializedBytes) }
-            } else {
-                try append(status, out.serializedBytes)
-            }
-            return
+        if r.status == .succeeded, spec.transformation != .none {
+            let out = r.output ?? .null
+            if spec.transformation == .flatten, case .array(let items) = out { return items.map { $0.serializedBytes } }
+            return [out.serializedBytes]
         }
+        let status = r.status == .succeeded ? "SUCCEEDED" : r.status.rawValue
         var rec = JSONObject()
-        let name = mapRun.childName(r.index)
-        rec["ExecutionArn"] = .string(mapRun.childArn(r.index))
+        if r.status != .succeeded, let c = r.error?.cause { rec["Cause"] = .string(c) }
+        if r.status != .succeeded, let e = r.error?.name?.rawValue { rec["Error"] = .string(e) }
+        rec["ExecutionArn"] = .string(mapRun.childArn(index))
         rec["Input"] = .string(input.serialized)
         rec["InputDetails"] = ["Included": true]
-        rec["Name"] = .string(name)
-        if r.result.status == .succeeded {
-            rec["Output"] = .string((r.result.output ?? .null).serialized)
+        rec["Name"] = .string(mapRun.childName(index))
+        if r.status == .succeeded {
+            rec["Output"] = .string((r.output ?? .null).serialized)
             rec["OutputDetails"] = ["Included": true]
-        } else {
-            if let c = r.result.error?.cause { rec["Cause"] = .string(c) }
-            if let e = r.result.error?.name?.rawValue { rec["Error"] = .string(e) }
         }
+        // (keys in alphabetical order, as AWS writes them)
         rec["RedriveCount"] = 0
         rec["RedriveStatus"] = "NOT_REDRIVABLE"
-        rec["RedriveStatusReason"] = .string("Execution is \(r.result.status == .succeeded ? "SUCCEEDED" : r.result.status.rawValue) and cannot be redriven")
-        rec["StartDate"] = .string(Timestamp(milliseconds: r.started).iso8601)
+        rec["RedriveStatusReason"] = .string("Execution is \(status) and cannot be redriven")
+        rec["StartDate"] = .string(Timestamp(milliseconds: started).iso8601)
         rec["StateMachineArn"] = .string(mapRun.childStateMachineArn)
-        rec["Status"] = .string(r.result.status == .succeeded ? "SUCCEEDED" : r.result.status.rawValue)
-        rec["StopDate"] = .string(Timestamp(milliseconds: r.stopped).iso8601)
-        rec.members.sort { $0.key < $1.key }  // AWS writes the keys in alphabetical order
-        try append(status, JSON.object(rec).serializedBytes)
+        rec["Status"] = .string(status)
+        rec["StopDate"] = .string(Timestamp(milliseconds: stopped).iso8601)
+        return [JSON.object(rec).serializedBytes]
+    }
+
+    /// Adds a child's records to its status's file.
+    func add(_ r: ChildRun) throws(ASLError) {
+        let status = r.result.status == .succeeded ? "SUCCEEDED" : "FAILED"
+        for line in r.records { try append(status, line) }
+    }
+
+    /// One result file being written: its writer, key, size so far and unwritten bytes.
+    final class File {
+        let writer: any ObjectWriter
+        let key: String
+        var size = 0
+        var count = 0
+        var buffer: [UInt8] = []
+        init(writer: any ObjectWriter, key: String) { self.writer = writer; self.key = key }
     }
 
     private func append(_ status: String, _ record: [UInt8]) throws(ASLError) {
-        if files[status] == nil {
+        let slot = status == "SUCCEEDED" ? 0 : 1
+        if slots[slot] == nil {
             let key = directory + status + "_0.json"
-            files[status] = (try store.create(bucket: bucket, key: key), key, 0, true)
+            slots[slot] = File(writer: try store.create(bucket: bucket, key: key), key: key)
         }
-        var f = files[status]!
-        let open: [UInt8] = spec.jsonLines ? (f.first ? [] : [0x0A]) : (f.first ? [UInt8(ascii: "[")] : [UInt8(ascii: ",")])
-        let bytes = open + record
-        try f.writer.append(bytes)
-        f.size += bytes.count
-        f.first = false
-        files[status] = f
+        let f = slots[slot]!
+        if spec.jsonLines {
+            if f.count > 0 { f.buffer.append(0x0A) }
+        } else {
+            f.buffer.append(f.count == 0 ? UInt8(ascii: "[") : UInt8(ascii: ","))
+        }
+        f.buffer.append(contentsOf: record)
+        f.count += 1
+        if f.buffer.count >= 1 << 20 { try flush(f) }
+    }
+
+    /// Writes what a file's buffer holds (one write per MiB, not per record).
+    private func flush(_ f: File) throws(ASLError) {
+        guard !f.buffer.isEmpty else { return }
+        try f.writer.append(f.buffer)
+        f.size += f.buffer.count
+        f.buffer.removeAll(keepingCapacity: true)
     }
 
     /// Closes the files and writes the manifest; returns the manifest's key.
     func finish() throws(ASLError) -> String {
         var results: JSONObject = ["FAILED": [], "PENDING": [], "SUCCEEDED": []]
-        for status in ["FAILED", "SUCCEEDED"] {
-            guard let f = files[status] else { continue }
-            let close: [UInt8] = spec.jsonLines ? [0x0A] : [UInt8(ascii: "]")]
-            try f.writer.append(close)
+        for (slot, status) in ["SUCCEEDED", "FAILED"].enumerated() {
+            guard let f = slots[slot] else { continue }
+            f.buffer.append(contentsOf: spec.jsonLines ? [0x0A] : [UInt8(ascii: "]")])
+            try flush(f)
             try f.writer.close()
-            results[status] = [["Key": .string(f.key), "Size": .number(JSONNumber(f.size + close.count))]]
+            results[status] = [["Key": .string(f.key), "Size": .number(JSONNumber(f.size))]]
         }
-        files.removeAll()
+        slots = [nil, nil]
         let manifest: JSON = ["DestinationBucket": .string(bucket), "MapRunArn": .string(mapRun.arn),
                               "ResultFiles": .object(results)]
         let key = directory + "manifest.json"
