@@ -33,7 +33,8 @@ public struct AWSServiceClient: Sendable {
     }
 
     /// Any request: `path` is appended to the endpoint's (already encoded); `s3` signs by S3's rules.
-    func send(method: String, path: String, headers: [(name: String, value: String)], body: [UInt8], s3: Bool,
+    func send(method: String, path: String, query: [(name: String, value: String)] = [],
+              headers: [(name: String, value: String)], body: [UInt8], s3: Bool,
               _ done: @escaping @Sendable (Result<HTTPReply, any Error>) -> Void) -> ASLError? {
         guard let credentials = environment.credentials else {
             return ASLError(.taskFailed, "No AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws/credentials.")
@@ -43,6 +44,7 @@ public struct AWSServiceClient: Sendable {
         request.method = method
         if !path.isEmpty { request.path = request.path == "/" ? path : request.path + path }
         request.headers = headers
+        request.query = query
         request.body = body
         let unsigned = request, region = environment.region, service = self.signingName, clock = self.clock, transport = self.transport
         gate.submit { finished in

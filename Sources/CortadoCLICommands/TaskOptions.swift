@@ -52,9 +52,15 @@ struct TaskOptions: ParsableArguments {
         _ = try objectStore()
     }
 
-    /// The buckets of `--s3-dir`, or nil without any.
+    /// The buckets of `--s3-dir`, the others in S3 with `--aws`, or nil with neither.
     func objectStore() throws(CLIError) -> (any ObjectStore)? {
-        guard !s3Dirs.isEmpty else { return nil }
+        var remote: (any ObjectStore)? = nil
+        if aws {
+            let env = AWSEnvironment.load(environment: ProcessInfo.processInfo.environment,
+                                          home: ProcessInfo.processInfo.environment["HOME"])
+            remote = S3ObjectStore(environment: env, transport: s3Transport)
+        }
+        guard !s3Dirs.isEmpty else { return remote }
         var dirs: [String: String] = [:]
         for m in s3Dirs {
             guard let eq = m.firstIndex(of: "="), eq != m.startIndex, m.index(after: eq) != m.endIndex else {
@@ -62,7 +68,8 @@ struct TaskOptions: ParsableArguments {
             }
             dirs[String(m[..<eq])] = String(m[m.index(after: eq)...])
         }
-        return DirectoryObjectStore(directories: dirs)
+        let local = DirectoryObjectStore(directories: dirs)
+        return remote.map { RoutedObjectStore(local: local, remote: $0) } ?? local
     }
 
     /// Builds the backend chain; `cleanup` stops worker processes and HTTP clients.
@@ -176,6 +183,9 @@ struct TaskOptions: ParsableArguments {
         return rules
     }
 }
+
+/// The S3 object store's HTTP client: made on first use, for the life of the process.
+let s3Transport = HTTPTransport()
 
 /// Spreads tasks over several backends in turn (several --worker commands).
 final class RoundRobin: TaskBackend, @unchecked Sendable {
