@@ -38,6 +38,17 @@ struct Exec: ParsableCommand {
     @Option(name: .long, help: "The AWS account in ARNs (default: 111111111111, as `run` and `serve`).")
     var account: String = ExecutionOptions.defaultAccount
     @OptionGroup(title: "Time limit") var timeLimit: TimeLimitOptions
+    @Option(name: .long, help: ArgumentHelp(
+        "Run only shard i of n (e.g. 0/4) of every Distributed Map's child executions.",
+        discussion: "Give every shard the same --execution-name: the shards then share the map run's id (its ResultWriter directory) and each writes its own files; `cortado merge --map-run DIR` joins their manifests."))
+    var shard: String?
+
+    func validate() throws {
+        if let shard, Run.parseShard(shard) == nil { throw ValidationError("--shard takes i/n with 0 <= i < n, e.g. 0/4") }
+        if shard != nil && executionName == nil {
+            throw ValidationError("--shard needs --execution-name, the same for every shard (it names the shared map run)")
+        }
+    }
 
     func run() throws {
         let program: Program
@@ -72,6 +83,7 @@ struct Exec: ParsableCommand {
         options.account = account
         options.roleArn = ExecutionOptions.roleArn(account: account)
         options.executionTimeoutSeconds = timeLimit.limit
+        options.mapShard = shard.flatMap(Run.parseShard)
         do { options.objectStore = try taskOptions.objectStore() } catch { CLI.stderr("cortado exec: \(error)"); throw ExitCode(2) }
         let execution = Execution(program: program, input: inputValue, options: options)
         var sink: CloudWatchLogSink?

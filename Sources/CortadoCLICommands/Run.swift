@@ -155,13 +155,34 @@ enum EngineChoice: String, ExpressibleByArgument, CaseIterable {
 struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
-        abstract: "Join the outputs of `cortado run --shard i/n` runs in input-line order.",
-        discussion: "Example: cortado merge part-0.jsonl part-1.jsonl part-2.jsonl --out results.jsonl")
+        abstract: "Join the outputs of `cortado run --shard i/n` runs in input-line order, or a sharded Distributed Map's result files.",
+        discussion: """
+            Examples:
+              cortado merge part-0.jsonl part-1.jsonl part-2.jsonl --out results.jsonl
+              cortado merge --map-run results/csvProcessJobs/<map-run-id>
+            The second form joins the manifest_<i>.json files that `cortado exec --shard i/n` wrote for a
+            Distributed Map's ResultWriter into manifest.json (the layout AWS writes).
+            """)
 
-    @Argument(help: "Shard result files.") var inputs: [String]
+    @Argument(help: "Shard result files.") var inputs: [String] = []
     @Option(name: .long, help: "Merged results file (- for stdout).") var out: String = "-"
+    @Option(name: .customLong("map-run"), help: "A sharded map run's result directory (PREFIX/<map-run-id>) to join.")
+    var mapRun: String?
+
+    func validate() throws {
+        if mapRun == nil && inputs.isEmpty { throw ValidationError("give shard result files, or --map-run DIR") }
+    }
 
     func run() throws {
+        if let mapRun {
+            do {
+                let n = try MapRunMerge.merge(directory: mapRun)
+                CLI.stderr("cortado merge: manifest.json of \(mapRun) from \(n) shard manifests")
+            } catch {
+                CLI.stderr("cortado merge: \(error.cause ?? "\(error)")"); throw ExitCode(2)
+            }
+            return
+        }
         let fd: Int32 = out == "-" ? 1 : open(out, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { CLI.stderr("cortado merge: cannot write \(out): \(CLI.errorMessage())"); throw ExitCode(2) }
         defer { if fd != 1 { close(fd) } }

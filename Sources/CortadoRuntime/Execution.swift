@@ -63,6 +63,11 @@ public struct ExecutionOptions: Sendable {
     public var objectStore: (any ObjectStore)?
     /// Threads a Distributed Map runs its child executions on (nil: the machine's cores).
     public var childWorkers: Int?
+    /// This machine's share of every Distributed Map's child executions (`--shard i/n`): those
+    /// whose index % count == index. Shards agree on the map run's id, and each writes its own
+    /// result files (`SUCCEEDED_<i>.json`, `manifest_<i>.json`); `cortado merge --map-run`
+    /// joins them into manifest.json.
+    public var mapShard: (index: Int, count: Int)?
 
     public init(executionName: String, stateMachineName: String, clock: ClockMode = .virtual, backend: any TaskBackend) {
         self.executionName = executionName; self.stateMachineName = stateMachineName

@@ -79,14 +79,31 @@ import Testing
 
     static let account = "arn:aws:states:us-east-1:111111111111"
 
+    /// Collects an execution's history events.
+    final class Events: Sendable {
+        let list = Mutex<[HistoryEvent]>([])
+        var sink: @Sendable (HistoryEvent) -> Void { { e in self.list.withLock { $0.append(e) } } }
+        var all: [HistoryEvent] { list.withLock { $0 } }
+        /// "id/previousEventId Type" per event, as LocalStack's snapshots of AWS record them.
+        var trace: [String] { all.map { "\($0.id)/\($0.previousEventID) \($0.type.rawValue)" } }
+        func first(_ t: EventType) -> HistoryEvent? { all.first { $0.type == t } }
+    }
+
     // MARK: - CSV
 
     @Test func csvFirstRowGivesAWSsRecordedItems() throws {
         // [SNAP BS::test_map_item_reader_base_csv_headers_first_line]
         let b = try Buckets()
         try b.put("data.csv", "Col1,Col2,Col3\nValue1,Value2,Value3\nValue4,Value5,Value6\n,,,\ntrue,1,'HelloWorld'\nNull,None,\n   \n")
-        let r = try b.run(Self.map(Self.csv()))
+        let events = Events()
+        let r = try b.run(Self.map(Self.csv()), events: events.sink)
         #expect(r.status == .succeeded)
+        #expect(events.trace == ["1/0 ExecutionStarted", "2/0 MapStateEntered", "3/2 MapStateStarted", "4/3 MapRunStarted",
+                                 "5/4 MapRunSucceeded", "6/5 MapStateSucceeded", "7/5 MapStateExited", "8/7 ExecutionSucceeded"])
+        // Length 0 when the items come from a reader.
+        #expect(events.first(.mapStateStarted)?.details.length == 0)
+        let arn = events.first(.mapRunStarted)?.details.mapRunArn ?? ""
+        #expect(arn.hasPrefix("\(Self.account):mapRun:sm/TestMap:") && Self.isUUID(String(arn.split(separator: ":").last ?? "")))
         #expect(r.outputText == #"[{"Col1":"Value1","Col2":"Value2","Col3":"Value3"},{"Col1":"Value4","Col2":"Value5","Col3":"Value6"},"#
             + #"{"Col1":"","Col2":"","Col3":""},{"Col1":"true","Col2":"1","Col3":"'HelloWorld'"},"#
             + #"{"Col1":"Null","Col2":"None","Col3":""},{"Col1":"   ","Col2":"","Col3":""}]"#)
@@ -111,22 +128,21 @@ import Testing
     }
 
     @Test func csvDuplicateGivenHeadersFailTheReader() throws {
-        // [SNAP BS::..decl_duplicate_headers]: MapRunStarted, MapRunFailed {cause, States.ItemReaderFailed},
-        // MapStateFailed, ExecutionFailed.
+        // [SNAP BS::..decl_duplicate_headers]
         let b = try Buckets()
         try b.put("data.csv", "Value1,Value2,Value3\nValue4,Value5,Value6\n")
-        let events = Mutex<[HistoryEvent]>([])
+        let events = Events()
         let r = try b.run(Self.map(Self.getObject("data.csv",
-            #"{"InputType":"CSV","CSVHeaderLocation":"GIVEN","CSVHeaders":["H1","H1","H3"]}"#)),
-            events: { e in events.withLock { $0.append(e) } })
+            #"{"InputType":"CSV","CSVHeaderLocation":"GIVEN","CSVHeaders":["H1","H1","H3"]}"#)), events: events.sink)
         #expect(r.status == .failed)
         #expect(r.errorName == "States.ItemReaderFailed")
-        let all = events.withLock { $0 }
-        let failed = all.first { $0.type == .mapRunFailed }
+        #expect(r.error?.cause == "CSV headers cannot contain duplicates.")
+        #expect(events.trace == ["1/0 ExecutionStarted", "2/0 MapStateEntered", "3/2 MapStateStarted", "4/3 MapRunStarted",
+                                 "5/4 MapRunFailed", "6/5 MapStateFailed", "7/6 ExecutionFailed"])
+        let failed = events.first(.mapRunFailed)
         #expect(failed?.details.error == "States.ItemReaderFailed")
         #expect(failed?.details.cause == "CSV headers cannot contain duplicates.")
-        let types = all.map(\.type.rawValue)
-        #expect(types.suffix(4) == ["MapRunStarted", "MapRunFailed", "MapStateFailed", "ExecutionFailed"])
+        #expect(events.first(.executionFailed)?.details.cause == "CSV headers cannot contain duplicates.")
     }
 
     @Test func csvPipeDelimiter() throws {
@@ -185,22 +201,63 @@ import Testing
         #expect(jsonl.output == [1, 2])
         let path = try b.run(Self.map(Self.csv(#","MaxItemsPath":"$.max""#)), input: #"{"max":3}"#)
         #expect(path.output == [["H": "r1"], ["H": "r2"], ["H": "r3"]])
+        // Over the documented limit of 100,000,000: no error, every row [SNAP ..paths[100000001]].
+        let big = try b.run(Self.map(Self.csv(#","MaxItemsPath":"$.max""#)), input: #"{"max":100000001}"#)
+        #expect(big.output == [["H": "r1"], ["H": "r2"], ["H": "r3"], ["H": "r4"]])
     }
 
     @Test func negativeMaxItemsPathFailsTheReader() throws {
-        // [SNAP BS::..paths[-1]]: MapRunStarted, then MapRunFailed {"field MaxItems must be positive", States.ItemReaderFailed}.
+        // [SNAP BS::test_map_item_reader_csv_max_items_paths[-1]]
         let b = try Buckets()
-        try b.put("data.csv", "H\nr1\nr2\n")
-        let events = Mutex<[HistoryEvent]>([])
-        let r = try b.run(Self.map(Self.csv(#","MaxItemsPath":"$.max""#)), input: #"{"max":-1}"#,
-                          events: { e in events.withLock { $0.append(e) } })
+        try b.put("data.csv", "Col1,Col2\nValue1,Value2\nValue3,Value4\n")
+        let events = Events()
+        let r = try b.run(Self.map(Self.csv(#","MaxItemsPath":"$.MaxItems""#)), input: #"{"MaxItems":-1}"#, events: events.sink)
         #expect(r.status == .failed)
         #expect(r.errorName == "States.ItemReaderFailed")
-        let all = events.withLock { $0 }
-        #expect(all.contains { $0.type == .mapRunStarted })
-        let failed = all.first { $0.type == .mapRunFailed }
+        #expect(r.error?.cause == "field MaxItems must be positive")
+        #expect(events.trace == ["1/0 ExecutionStarted", "2/0 MapStateEntered", "3/2 MapStateStarted", "4/3 MapRunStarted",
+                                 "5/4 MapRunFailed", "6/5 MapStateFailed", "7/6 ExecutionFailed"])
+        let failed = events.first(.mapRunFailed)
         #expect(failed?.details.error == "States.ItemReaderFailed")
         #expect(failed?.details.cause == "field MaxItems must be positive")
+    }
+
+    @Test func fractionalMaxItemsPathFailsBeforeTheRunStarts() throws {
+        // [SNAP BS::test_map_item_reader_csv_max_items_paths[1.5]]: MapStateStarted, then ExecutionFailed; no map run.
+        let b = try Buckets()
+        try b.put("data.csv", "Col1,Col2\nValue1,Value2\nValue3,Value4\n")
+        let events = Events()
+        let r = try b.run(Self.map(Self.csv(#","MaxItemsPath":"$.MaxItems""#)), input: #"{"MaxItems":1.5}"#, events: events.sink)
+        #expect(r.status == .failed)
+        #expect(r.errorName == "States.Runtime")
+        #expect(r.error?.cause == "An error occurred while executing the state 'M' (entered at the event id #2). "
+            + #"The MaxItemsPath field refers to value "1.5" which is not a valid integer: $.MaxItems"#)
+        #expect(events.trace == ["1/0 ExecutionStarted", "2/0 MapStateEntered", "3/2 MapStateStarted", "4/3 ExecutionFailed"])
+    }
+
+    @Test func jsonObjectIsNotIterable() throws {
+        // [SNAP BS::test_map_item_reader_json_no_json_list_object] (recorded before the docs allowed objects).
+        let b = try Buckets()
+        try b.put("items.json", #"{"Hello":"world"}"#)
+        let events = Events()
+        let r = try b.run(Self.map(Self.getObject("items.json", #"{"InputType":"JSON"}"#)), events: events.sink)
+        #expect(r.status == .failed)
+        #expect(r.errorName == "States.ItemReaderFailed")
+        #expect(events.first(.mapRunFailed)?.details.cause == "Attempting to map over non-iterable node.")
+        #expect(events.trace == ["1/0 ExecutionStarted", "2/0 MapStateEntered", "3/2 MapStateStarted", "4/3 MapRunStarted",
+                                 "5/4 MapRunFailed", "6/5 MapStateFailed", "7/6 ExecutionFailed"])
+    }
+
+    @Test func itemsPathIsIgnoredWithAReader() throws {
+        // [SNAP BS::test_map_item_reader_base_json_with_items_path[*]]
+        let b = try Buckets()
+        try b.put("items.json", #"[["from-bucket-item-0"]]"#)
+        for path in ["$.no_such_path_in_bucket_result", "$.from_previous", "$[0]"] {
+            let r = try b.run(Self.map(Self.getObject("items.json", #"{"InputType":"JSON"}"#) + #","ItemsPath":"\#(path)""#),
+                              input: #"{"from_previous":["from-previous-item-0"]}"#)
+            #expect(r.status == .succeeded)
+            #expect(r.outputText == #"[["from-bucket-item-0"]]"#)
+        }
     }
 
     // MARK: - listObjectsV2
@@ -407,6 +464,46 @@ import Testing
         let records = try b.text("jobs/\(id2)/SUCCEEDED_0.json").split(separator: "\n").compactMap { try? JSON.parse(String($0)) }
         #expect(records.count == 3)
         #expect(records.allSatisfy { $0.objectValue?.keys == Self.recordKeys && $0["Status"] == "SUCCEEDED" })
+    }
+
+    @Test func resultWriterOverStateDataAsAWSRecordedIt() throws {
+        // [SNAP BS::test_map_state_result_writer]: template map_state_result_writer.json5, input ["Hello","World"].
+        let b = try Buckets()
+        let events = Events()
+        let r = try b.run(Self.map(#""ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"out","Prefix":"mapJobs"}}"#),
+                          input: #"["Hello","World"]"#, events: events.sink)
+        #expect(r.status == .succeeded)
+        #expect(events.trace == ["1/0 ExecutionStarted", "2/0 MapStateEntered", "3/2 MapStateStarted", "4/3 MapRunStarted",
+                                 "5/4 MapRunSucceeded", "6/5 MapStateSucceeded", "7/5 MapStateExited", "8/7 ExecutionSucceeded"])
+        #expect(events.first(.mapStateStarted)?.details.length == 2)
+        guard let id = Self.mapRunID(r, prefix: "mapJobs") else { return }
+        #expect(events.first(.mapRunStarted)?.details.mapRunArn == r.output?["MapRunArn"]?.stringValue)
+        let manifest = try b.json("mapJobs/\(id)/manifest.json")
+        #expect(manifest["MapRunArn"] == r.output?["MapRunArn"])
+        let records = try b.json("mapJobs/\(id)/SUCCEEDED_0.json").arrayValue ?? []
+        #expect(Set(records.compactMap { $0["Input"]?.stringValue }) == [#""Hello""#, #""World""#])
+        #expect(Set(records.compactMap { $0["Output"]?.stringValue }) == [#""Hello""#, #""World""#])
+    }
+
+    @Test func invalidToleratedFailurePathsFailBeforeTheRunStarts() throws {
+        // [SNAP BS::test_map_state_tolerated_failure_count_path[-1] / [NoNumber]] and ..percentage_path[100.1]
+        // (recorded on this Map over state data without a ResultWriter; here with one, so it runs as child executions).
+        let b = try Buckets()
+        let prefix = "An error occurred while executing the state 'M' (entered at the event id #2). "
+        let cases: [(String, String, String)] = [
+            ("ToleratedFailureCountPath", #"{"Items":[0],"T":-1}"#, "ToleratedFailureCount cannot be negative."),
+            ("ToleratedFailureCountPath", #"{"Items":[0],"T":"NoNumber"}"#,
+             #"The ToleratedFailureCountPath field refers to value "NoNumber" which is not a valid integer: $.T"#),
+            ("ToleratedFailurePercentagePath", #"{"Items":[0],"T":100.1}"#, "ToleratedFailurePercentage must be between 0 and 100."),
+        ]
+        for (field, input, cause) in cases {
+            let events = Events()
+            let r = try b.run(Self.map(#""ItemsPath":"$.Items","\#(field)":"$.T","# + Self.writer), input: input, events: events.sink)
+            #expect(r.status == .failed)
+            #expect(r.errorName == "States.Runtime")
+            #expect(r.error?.cause == prefix + cause)
+            #expect(events.trace == ["1/0 ExecutionStarted", "2/0 MapStateEntered", "3/2 MapStateStarted", "4/3 ExecutionFailed"])
+        }
     }
 
     static let evenFails = #"""

@@ -46,7 +46,7 @@ extension Execution {
             if let v = b.maxInputBytesPerBatch { bytes = try mapInt(v, eff, f, field: "MaxInputBytesPerBatchPath") }
             batch = (items > 0 ? items : Int.max, bytes > 0 ? bytes : ExecutionOptions.payloadLimit, try evaluate(b.batchInput, f, eff))
         }
-        let mapRun = MapRunNames(options: options, label: s.label)
+        let mapRun = MapRunNames(options: options, label: s.label, state: h.name)
         var writer: ResultFiles? = nil
         if let w = run.writer, w.writesFiles {
             let params = try evaluate(w.parameters, f, eff) ?? .object(JSONObject())
@@ -57,7 +57,7 @@ extension Execution {
                 throw ASLError(.resultWriterFailed, "The ResultWriter's Parameters must name a Bucket.")
             }
             writer = ResultFiles(store: store, bucket: bucket, prefix: params.objectValue?["Prefix"]?.stringValue ?? "",
-                                 mapRun: mapRun, spec: w)
+                                 mapRun: mapRun, spec: w, shard: options.mapShard?.index)
         }
         // NOTE: AWS records MapStateStarted length 0 when the items come from a reader.
         let length = run.reader == nil ? (source as? ArrayItems)?.items.count ?? 0 : 0
@@ -88,6 +88,14 @@ extension Execution {
 
         var outputs: [JSON] = []
         var total = 0, failures = 0, read = 0
+        // Child executions are numbered from 0 (items, or batches); a shard keeps its own.
+        var childIndex = 0
+        let shard = options.mapShard
+        func mine() -> Bool {
+            defer { childIndex += 1 }
+            guard let shard else { return true }
+            return childIndex % shard.count == shard.index
+        }
         var pendingBatch: [JSON] = [], pendingBytes = 0
         let workers = max(1, min(concurrency > 0 ? concurrency : Int.max, options.childWorkers ?? ProcessInfoCores.count))
         var done = false
@@ -98,12 +106,17 @@ extension Execution {
         while !done {
             // Read and select a chunk of child inputs.
             var inputs: [ChildInput] = []
+            var indices: [Int] = []
+            func add(_ input: ChildInput) {
+                let i = childIndex
+                if mine() { inputs.append(input); indices.append(i) }
+            }
             inputs.reserveCapacity(Execution.distributedChunk)
             while inputs.count < Execution.distributedChunk {
                 if lines != nil {
                     guard read < maxItems, let line = try lines!.nextLine() else { done = true; break }
                     read += 1
-                    inputs.append(.line(line, number: read))
+                    add(.line(line, number: read))
                     continue
                 }
                 guard read < maxItems, let item = try source.next() else { done = true; break }
@@ -117,20 +130,20 @@ extension Execution {
                     selected = try sel.evaluate(scope(f, input: eff, mapItem: (index, item)))
                 case nil: break
                 }
-                guard let b = batch else { inputs.append(.value(selected)); continue }
+                guard let b = batch else { add(.value(selected)); continue }
                 let size = selected.serializedByteCount + 1
                 if !pendingBatch.isEmpty, pendingBatch.count >= b.items || pendingBytes + size > b.bytes {
-                    inputs.append(.value(Execution.batchInput(pendingBatch, b.input)))
+                    add(.value(Execution.batchInput(pendingBatch, b.input)))
                     pendingBatch.removeAll(keepingCapacity: true); pendingBytes = 0
                 }
                 pendingBatch.append(selected); pendingBytes += size
             }
             if done, let b = batch, !pendingBatch.isEmpty {
-                inputs.append(.value(Execution.batchInput(pendingBatch, b.input)))
+                add(.value(Execution.batchInput(pendingBatch, b.input)))
                 pendingBatch.removeAll()
             }
             if inputs.isEmpty { break }
-            let results = runChildren(run.program, inputs, first: total, mapRun: mapRun, workers: workers,
+            let results = runChildren(run.program, inputs, indices: indices, mapRun: mapRun, workers: workers,
                                       writer: writer?.spec, lanes: lanePool)
             for r in results {
                 if let e = r.readError { throw e }
@@ -190,7 +203,7 @@ extension Execution {
     /// Runs `inputs` as child executions on `workers` threads; results in input order.
     /// JSONL lines go through the tape lane first, as `cortado run` runs them (one lane per
     /// worker thread), and through the general engine when the lane hands a line back.
-    func runChildren(_ program: Program, _ inputs: [ChildInput], first: Int, mapRun: MapRunNames, workers: Int,
+    func runChildren(_ program: Program, _ inputs: [ChildInput], indices: [Int], mapRun: MapRunNames, workers: Int,
                      writer: ResultWriterSpec?, lanes: LanePool?) -> [ChildRun] {
         let slots = ChildSlots(count: inputs.count)
         let next = Atomic<Int>(0)
@@ -201,13 +214,13 @@ extension Execution {
                 let i = next.add(1, ordering: .relaxed).oldValue
                 guard i < inputs.count else { return }
                 if let lane, case .line(let bytes, _) = inputs[i],
-                   let run = Execution.runOnLane(lane, bytes, index: first + i, mapRun: mapRun, writer: writer) {
+                   let run = Execution.runOnLane(lane, bytes, index: indices[i], mapRun: mapRun, writer: writer) {
                     slots.set(i, run)
                     continue
                 }
                 var o = base
-                o.executionName = mapRun.childName(first + i)
-                o.customExecutionArn = mapRun.childArn(first + i)
+                o.executionName = mapRun.childName(indices[i])
+                o.customExecutionArn = mapRun.childArn(indices[i])
                 o.customStateMachineArn = mapRun.childStateMachineArn
                 o.eventSink = nil
                 o.taskTokens = nil
@@ -217,7 +230,7 @@ extension Execution {
                 case .line(let bytes, let number):
                     o.inputByteCount = bytes.count
                     do { input = try JSON.parse(bytes) } catch {
-                        slots.set(i, ChildRun(index: first + i, result: ExecutionResult(status: .failed, output: nil, error: nil),
+                        slots.set(i, ChildRun(index: indices[i], result: ExecutionResult(status: .failed, output: nil, error: nil),
                             started: 0, stopped: 0, records: [],
                             readError: ASLError(.itemReaderFailed, "Line \(number) of the JSONL object is not valid JSON: \(error)")))
                         continue
@@ -227,9 +240,9 @@ extension Execution {
                 let r = Execution(program: program, input: input, options: o).runToCompletion()
                 let stopped = monotonicWallMillis()
                 let records = writer.map {
-                    ResultFiles.records(r, index: first + i, input: input, started: started, stopped: stopped, mapRun: mapRun, spec: $0)
+                    ResultFiles.records(r, index: indices[i], input: input, started: started, stopped: stopped, mapRun: mapRun, spec: $0)
                 } ?? []
-                slots.set(i, ChildRun(index: first + i, result: r, started: started, stopped: stopped, records: records, readError: nil))
+                slots.set(i, ChildRun(index: indices[i], result: r, started: started, stopped: stopped, records: records, readError: nil))
             }
         }
         return slots.values
@@ -317,9 +330,15 @@ struct MapRunNames: Sendable {
     let childStateMachineArn: String
     let childArnPrefix: String
 
-    init(options: ExecutionOptions, label: String?) {
-        id = UUID4.random()
-        let sm = "\(options.stateMachineName)/\(label ?? UUID4.random())"
+    init(options: ExecutionOptions, label: String?, state: String) {
+        if options.mapShard != nil {
+            // Every shard of the execution must name the same map run (its result directory).
+            let seed = "\(options.executionName)/\(options.stateMachineName)/\(state)"
+            id = MapRunNames.uuid(seed, 1)
+        } else {
+            id = UUID4.random()
+        }
+        let sm = "\(options.stateMachineName)/\(label ?? MapRunNames.uuid(id, 2))"
         arn = "arn:aws:states:\(options.region):\(options.account):mapRun:\(sm):\(id)"
         childStateMachineArn = "arn:aws:states:\(options.region):\(options.account):stateMachine:\(sm)"
         childArnPrefix = "arn:aws:states:\(options.region):\(options.account):execution:\(sm):"
@@ -327,11 +346,14 @@ struct MapRunNames: Sendable {
 
     /// A child's name: a UUID, as AWS names them (derived from the run and the index, so
     /// the records and the child's `$$.Execution.Name` agree).
-    func childName(_ index: Int) -> String {
+    func childName(_ index: Int) -> String { MapRunNames.uuid(id, UInt64(index) &+ 3) }
+
+    /// A UUID-shaped name derived from `seed` and `n` (stable across machines).
+    static func uuid(_ seed: String, _ n: UInt64) -> String {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in id.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        let lo = (h ^ UInt64(index)) &* 0x9E37_79B9_7F4A_7C15, hi = (h &+ UInt64(index)) &* 0xC2B2_AE3D_27D4_EB4F
-        return UUID4.format(hi, lo)
+        for b in seed.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        let lo = (h ^ n) &* 0x9E37_79B9_7F4A_7C15, hi = (h &+ n) &* 0xC2B2_AE3D_27D4_EB4F
+        return UUID4.format(hi ^ (lo >> 29), lo ^ (hi >> 31))
     }
     func childArn(_ index: Int) -> String { childArnPrefix + childName(index) }
 }

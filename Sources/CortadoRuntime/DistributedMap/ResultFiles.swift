@@ -14,8 +14,12 @@ final class ResultFiles {
     /// SUCCEEDED and FAILED.
     private var slots: [File?] = [nil, nil]
 
-    init(store: any ObjectStore, bucket: String, prefix: String, mapRun: MapRunNames, spec: ResultWriterSpec) {
-        self.store = store; self.bucket = bucket; self.mapRun = mapRun; self.spec = spec
+    /// `--shard i/n`: this machine's file number (its files are `<STATUS>_<i>.json` and its
+    /// manifest `manifest_<i>.json`, which `cortado merge --map-run` joins).
+    let shard: Int?
+
+    init(store: any ObjectStore, bucket: String, prefix: String, mapRun: MapRunNames, spec: ResultWriterSpec, shard: Int? = nil) {
+        self.store = store; self.bucket = bucket; self.mapRun = mapRun; self.spec = spec; self.shard = shard
         let p = prefix.hasSuffix("/") || prefix.isEmpty ? prefix : prefix + "/"
         directory = p + mapRun.id + "/"
     }
@@ -71,7 +75,7 @@ final class ResultFiles {
     private func append(_ status: String, _ record: [UInt8]) throws(ASLError) {
         let slot = status == "SUCCEEDED" ? 0 : 1
         if slots[slot] == nil {
-            let key = directory + status + "_0.json"
+            let key = directory + status + "_\(shard ?? 0).json"
             slots[slot] = File(writer: try store.create(bucket: bucket, key: key), key: key)
         }
         let f = slots[slot]!
@@ -107,7 +111,51 @@ final class ResultFiles {
         let manifest: JSON = ["DestinationBucket": .string(bucket), "MapRunArn": .string(mapRun.arn),
                               "ResultFiles": .object(results)]
         let key = directory + "manifest.json"
-        try store.put(bucket: bucket, key: key, bytes: manifest.serializedBytes)
+        try store.put(bucket: bucket, key: shard.map { directory + "manifest_\($0).json" } ?? key, bytes: manifest.serializedBytes)
         return key
     }
 }
+
+/// Joins the manifests of a sharded map run (`manifest_<i>.json`) into its `manifest.json`.
+public enum MapRunMerge {
+    /// - Returns: the number of shard manifests joined.
+    public static func merge(directory: String) throws(ASLError) -> Int {
+        var shards: [JSON] = []
+        for i in 0..<100_000 {
+            guard let bytes = readWhole(directory + "/manifest_\(i).json") else { break }
+            do { shards.append(try JSON.parse(bytes)) } catch {
+                throw ASLError(.resultWriterFailed, "manifest_\(i).json is not valid JSON: \(error)")
+            }
+        }
+        guard let first = shards.first?.objectValue else {
+            throw ASLError(.resultWriterFailed, "No manifest_0.json in \(directory): is it a sharded map run's result directory?")
+        }
+        var files: JSONObject = ["FAILED": [], "PENDING": [], "SUCCEEDED": []]
+        for status in ["FAILED", "PENDING", "SUCCEEDED"] {
+            var all: [JSON] = []
+            for m in shards { all += m.objectValue?["ResultFiles"]?.objectValue?[status]?.arrayValue ?? [] }
+            files[status] = .array(all)
+        }
+        let manifest: JSON = ["DestinationBucket": first["DestinationBucket"] ?? .null, "MapRunArn": first["MapRunArn"] ?? .null,
+                              "ResultFiles": .object(files)]
+        try DirectoryObjectStore(directories: ["d": directory]).put(bucket: "d", key: "manifest.json", bytes: manifest.serializedBytes)
+        return shards.count
+    }
+
+    static func readWhole(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var out: [UInt8] = [], buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            if n <= 0 { break }
+            out += buf[0..<n]
+        }
+        return out
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
