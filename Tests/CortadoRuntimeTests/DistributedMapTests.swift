@@ -222,16 +222,28 @@ import Testing
         #expect(failed?.details.cause == "field MaxItems must be positive")
     }
 
-    @Test func fractionalMaxItemsPathFailsBeforeTheRunStarts() throws {
-        // [SNAP BS::test_map_item_reader_csv_max_items_paths[1.5]]: MapStateStarted, then ExecutionFailed; no map run.
+    static let fractionalMaxItems = (definition: map(csv(#","MaxItemsPath":"$.MaxItems""#)), input: #"{"MaxItems":1.5}"#)
+
+    @Test func fractionalMaxItemsPathFailsWithStatesRuntime() throws {
+        // [SNAP BS::test_map_item_reader_csv_max_items_paths[1.5]]
         let b = try Buckets()
         try b.put("data.csv", "Col1,Col2\nValue1,Value2\nValue3,Value4\n")
         let events = Events()
-        let r = try b.run(Self.map(Self.csv(#","MaxItemsPath":"$.MaxItems""#)), input: #"{"MaxItems":1.5}"#, events: events.sink)
+        let r = try b.run(Self.fractionalMaxItems.definition, input: Self.fractionalMaxItems.input, events: events.sink)
         #expect(r.status == .failed)
         #expect(r.errorName == "States.Runtime")
         #expect(r.error?.cause == "An error occurred while executing the state 'M' (entered at the event id #2). "
             + #"The MaxItemsPath field refers to value "1.5" which is not a valid integer: $.MaxItems"#)
+        #expect(events.first(.mapRunStarted) == nil)
+    }
+
+    @Test
+    func fractionalMaxItemsPathFailsAfterMapStateStarted() throws {
+        // [SNAP BS::test_map_item_reader_csv_max_items_paths[1.5]]: 3/2 MapStateStarted, then 4/3 ExecutionFailed; no map run.
+        let b = try Buckets()
+        try b.put("data.csv", "Col1,Col2\nValue1,Value2\nValue3,Value4\n")
+        let events = Events()
+        _ = try b.run(Self.fractionalMaxItems.definition, input: Self.fractionalMaxItems.input, events: events.sink)
         #expect(events.trace == ["1/0 ExecutionStarted", "2/0 MapStateEntered", "3/2 MapStateStarted", "4/3 ExecutionFailed"])
     }
 
@@ -239,13 +251,24 @@ import Testing
         // [SNAP BS::test_map_item_reader_json_no_json_list_object] (recorded before the docs allowed objects).
         let b = try Buckets()
         try b.put("items.json", #"{"Hello":"world"}"#)
-        let events = Events()
-        let r = try b.run(Self.map(Self.getObject("items.json", #"{"InputType":"JSON"}"#)), events: events.sink)
+        let r = try b.run(Self.map(Self.getObject("items.json", #"{"InputType":"JSON"}"#)))
         #expect(r.status == .failed)
         #expect(r.errorName == "States.ItemReaderFailed")
-        #expect(events.first(.mapRunFailed)?.details.cause == "Attempting to map over non-iterable node.")
+        #expect(r.error?.cause == "Attempting to map over non-iterable node.")
+    }
+
+    @Test
+    func jsonReaderFailureIsAMapRunFailure() throws {
+        // [SNAP BS::test_map_item_reader_json_no_json_list_object]: MapStateStarted, MapRunStarted, MapRunFailed {cause, error},
+        // MapStateFailed, ExecutionFailed.
+        let b = try Buckets()
+        try b.put("items.json", #"{"Hello":"world"}"#)
+        let events = Events()
+        _ = try b.run(Self.map(Self.getObject("items.json", #"{"InputType":"JSON"}"#)), events: events.sink)
         #expect(events.trace == ["1/0 ExecutionStarted", "2/0 MapStateEntered", "3/2 MapStateStarted", "4/3 MapRunStarted",
                                  "5/4 MapRunFailed", "6/5 MapStateFailed", "7/6 ExecutionFailed"])
+        #expect(events.first(.mapRunFailed)?.details.error == "States.ItemReaderFailed")
+        #expect(events.first(.mapRunFailed)?.details.cause == "Attempting to map over non-iterable node.")
     }
 
     @Test func itemsPathIsIgnoredWithAReader() throws {
@@ -485,23 +508,34 @@ import Testing
         #expect(Set(records.compactMap { $0["Output"]?.stringValue }) == [#""Hello""#, #""World""#])
     }
 
-    @Test func invalidToleratedFailurePathsFailBeforeTheRunStarts() throws {
-        // [SNAP BS::test_map_state_tolerated_failure_count_path[-1] / [NoNumber]] and ..percentage_path[100.1]
-        // (recorded on this Map over state data without a ResultWriter; here with one, so it runs as child executions).
+    /// Tolerated-failure paths that do not resolve to a valid value: (field, input, AWS's cause after the prefix).
+    /// [SNAP BS::test_map_state_tolerated_failure_count_path[-1] / [NoNumber]] and [..percentage_path[100.1]], recorded
+    /// on this Map over state data without a ResultWriter; here with one, so it runs as child executions.
+    static let invalidTolerance: [(String, String, String)] = [
+        ("ToleratedFailureCountPath", #"{"Items":[0],"T":-1}"#, "ToleratedFailureCount cannot be negative."),
+        ("ToleratedFailureCountPath", #"{"Items":[0],"T":"NoNumber"}"#,
+         #"The ToleratedFailureCountPath field refers to value "NoNumber" which is not a valid integer: $.T"#),
+        ("ToleratedFailurePercentagePath", #"{"Items":[0],"T":100.1}"#, "ToleratedFailurePercentage must be between 0 and 100."),
+    ]
+
+    @Test func invalidToleratedFailurePathsFailWithStatesRuntime() throws {
         let b = try Buckets()
-        let prefix = "An error occurred while executing the state 'M' (entered at the event id #2). "
-        let cases: [(String, String, String)] = [
-            ("ToleratedFailureCountPath", #"{"Items":[0],"T":-1}"#, "ToleratedFailureCount cannot be negative."),
-            ("ToleratedFailureCountPath", #"{"Items":[0],"T":"NoNumber"}"#,
-             #"The ToleratedFailureCountPath field refers to value "NoNumber" which is not a valid integer: $.T"#),
-            ("ToleratedFailurePercentagePath", #"{"Items":[0],"T":100.1}"#, "ToleratedFailurePercentage must be between 0 and 100."),
-        ]
-        for (field, input, cause) in cases {
+        for (field, input, cause) in Self.invalidTolerance {
             let events = Events()
             let r = try b.run(Self.map(#""ItemsPath":"$.Items","\#(field)":"$.T","# + Self.writer), input: input, events: events.sink)
             #expect(r.status == .failed)
             #expect(r.errorName == "States.Runtime")
-            #expect(r.error?.cause == prefix + cause)
+            #expect(r.error?.cause == "An error occurred while executing the state 'M' (entered at the event id #2). " + cause)
+            #expect(events.first(.mapRunStarted) == nil)
+        }
+    }
+
+    @Test
+    func invalidToleratedFailurePathsFailAfterMapStateStarted() throws {
+        let b = try Buckets()
+        for (field, input, _) in Self.invalidTolerance {
+            let events = Events()
+            _ = try b.run(Self.map(#""ItemsPath":"$.Items","\#(field)":"$.T","# + Self.writer), input: input, events: events.sink)
             #expect(events.trace == ["1/0 ExecutionStarted", "2/0 MapStateEntered", "3/2 MapStateStarted", "4/3 ExecutionFailed"])
         }
     }

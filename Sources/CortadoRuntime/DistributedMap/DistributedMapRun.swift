@@ -15,18 +15,11 @@ extension Execution {
     static let distributedChunk = 4096
 
     func runDistributed(_ f: Frame, _ h: StateHeader, _ s: MapState, _ run: DistributedRun, _ eff: JSON) throws(ASLError) -> Control {
-        // Items: the reader's, or the input's array (Items / ItemsPath).
-        var source: any ItemSource
-        var maxItems = Int.max
-        if let reader = run.reader {
-            let params = try evaluate(reader.parameters, f, eff) ?? .object(JSONObject())
-            source = try reader.source(params, store: options.objectStore)
-            if let m = reader.maxItems {
-                // 0: no limit (recorded); negative: the reader fails (recorded, once the run started).
-                let n = try mapInt(m, eff, f, field: "MaxItemsPath")
-                if n < 0 { maxItems = -1 } else if n > 0 { maxItems = n }
-            }
-        } else {
+        // The events follow AWS's recordings: MapStateStarted (length 0 with a reader), then
+        // the *Path fields (their States.Runtime errors end the execution there), MapRunStarted,
+        // and the reader's and the run's failures as MapRunFailed + MapStateFailed.
+        var inline: [JSON]? = nil
+        if run.reader == nil {
             let value: JSON
             if let t = s.items { value = try t.evaluate(scope(f, input: eff), expecting: "array") } else {
                 value = try select(eff, s.itemsPath, f)
@@ -35,7 +28,14 @@ extension Execution {
                 throw ASLError(h.language == .jsonata ? .queryEvaluationError : .runtime,
                                "Map state input must be an array but was: \(value.serialized)")
             }
-            source = ArrayItems(items: items)
+            inline = items
+        }
+        emit(.mapStateStarted, f) { EventDetails(length: inline?.count ?? 0) }
+        var maxItems = Int.max
+        if let m = run.reader?.maxItems {
+            // 0: no limit (recorded); negative: the reader fails (recorded, once the run started).
+            let n = try mapInt(m, eff, f, field: "MaxItemsPath")
+            if n < 0 { maxItems = -1 } else if n > 0 { maxItems = n }
         }
         let concurrency = try mapInt(s.maxConcurrency, eff, f, field: "MaxConcurrencyPath")
         let tolerated = try toleratedFailures(s, eff, f)
@@ -46,23 +46,31 @@ extension Execution {
             if let v = b.maxInputBytesPerBatch { bytes = try mapInt(v, eff, f, field: "MaxInputBytesPerBatchPath") }
             batch = (items > 0 ? items : Int.max, bytes > 0 ? bytes : ExecutionOptions.payloadLimit, try evaluate(b.batchInput, f, eff))
         }
+        let readerParameters = try run.reader.map { (r) throws(ASLError) in try evaluate(r.parameters, f, eff) ?? .object(JSONObject()) }
+        let writerParameters = try run.writer.map { (w) throws(ASLError) in try evaluate(w.parameters, f, eff) ?? .object(JSONObject()) }
         let mapRun = MapRunNames(options: options, label: s.label, state: h.name)
-        var writer: ResultFiles? = nil
-        if let w = run.writer, w.writesFiles {
-            let params = try evaluate(w.parameters, f, eff) ?? .object(JSONObject())
-            guard let store = options.objectStore else {
-                throw ASLError(.resultWriterFailed, "No object store: map the bucket to a directory (--s3-dir BUCKET=DIR) or use --aws.")
-            }
-            guard case .string(let bucket)? = params.objectValue?["Bucket"] else {
-                throw ASLError(.resultWriterFailed, "The ResultWriter's Parameters must name a Bucket.")
-            }
-            writer = ResultFiles(store: store, bucket: bucket, prefix: params.objectValue?["Prefix"]?.stringValue ?? "",
-                                 mapRun: mapRun, spec: w, shard: options.mapShard?.index)
-        }
-        // NOTE: AWS records MapStateStarted length 0 when the items come from a reader.
-        let length = run.reader == nil ? (source as? ArrayItems)?.items.count ?? 0 : 0
-        emit(.mapStateStarted, f) { EventDetails(length: length) }
         emit(.mapRunStarted, f) { var d = EventDetails(); d.mapRunArn = mapRun.arn; return d }
+        var source: any ItemSource = ArrayItems(items: inline ?? [])
+        var writer: ResultFiles? = nil
+        do throws(ASLError) {
+            if let reader = run.reader, let params = readerParameters {
+                source = try reader.source(params, store: options.objectStore)
+            }
+            if let w = run.writer, w.writesFiles, let params = writerParameters {
+                guard let store = options.objectStore else {
+                    throw ASLError(.resultWriterFailed, "No object store: map the bucket to a directory (--s3-dir BUCKET=DIR) or use --aws.")
+                }
+                guard case .string(let bucket)? = params.objectValue?["Bucket"] else {
+                    throw ASLError(.resultWriterFailed, "The ResultWriter's Parameters must name a Bucket.")
+                }
+                writer = ResultFiles(store: store, bucket: bucket, prefix: params.objectValue?["Prefix"]?.stringValue ?? "",
+                                     mapRun: mapRun, spec: w, shard: options.mapShard?.index)
+            }
+        } catch {
+            emit(.mapRunFailed, f) { Execution.errorDetails(error) }
+            emit(.mapStateFailed, f) { EventDetails() }
+            throw error
+        }
         let result: JSON
         do throws(ASLError) {
             result = try runItems(f, run, s, eff, &source, maxItems: maxItems, batch: batch, writer: writer, mapRun: mapRun,
@@ -107,6 +115,8 @@ extension Execution {
             // Read and select a chunk of child inputs.
             var inputs: [ChildInput] = []
             var indices: [Int] = []
+            // The chunk's JSONL lines, one after another (inputs hold their ranges).
+            var block: [UInt8] = []
             func add(_ input: ChildInput) {
                 let i = childIndex
                 if mine() { inputs.append(input); indices.append(i) }
@@ -114,7 +124,7 @@ extension Execution {
             inputs.reserveCapacity(Execution.distributedChunk)
             while inputs.count < Execution.distributedChunk {
                 if lines != nil {
-                    guard read < maxItems, let line = try lines!.nextLine() else { done = true; break }
+                    guard read < maxItems, let line = try lines!.nextLine(into: &block) else { done = true; break }
                     read += 1
                     add(.line(line, number: read))
                     continue
@@ -143,20 +153,21 @@ extension Execution {
                 pendingBatch.removeAll()
             }
             if inputs.isEmpty { break }
-            let results = runChildren(run.program, inputs, indices: indices, mapRun: mapRun, workers: workers,
-                                      writer: writer?.spec, lanes: lanePool)
-            for r in results {
-                if let e = r.readError { throw e }
-                if r.result.status == .succeeded {
-                    if let writer { try writer.add(r) } else { outputs.append(r.result.output ?? .null) }
+            let groups = runChildren(run.program, inputs, block: block, indices: indices, mapRun: mapRun, workers: workers,
+                                     writer: writer?.spec, lanes: lanePool)
+            for g in groups {
+                if let e = g.readError { throw e }
+                failures += g.failures
+                // Without a percentage the count decides at once; a percentage needs the total.
+                if tolerated.percentage == nil, failures > (tolerated.count ?? 0) { throw Execution.thresholdExceeded }
+                if let writer {
+                    try writer.append(joined: g.succeeded, count: g.succeededCount, status: "SUCCEEDED")
+                    try writer.append(joined: g.failed, count: g.failedCount, status: "FAILED")
                 } else {
-                    failures += 1
-                    // Without a percentage the count decides at once; a percentage needs the total.
-                    if tolerated.percentage == nil, failures > (tolerated.count ?? 0) { throw Execution.thresholdExceeded }
-                    if let writer { try writer.add(r) } else { outputs.append(ErrorOutput.object(r.result.error ?? ASLError(nil, nil))) }
+                    outputs.append(contentsOf: g.outputs)
                 }
             }
-            total += results.count
+            total += inputs.count
         }
         if Execution.exceeds(failures: failures, of: total, tolerated) { throw Execution.thresholdExceeded }
         if let writer {
@@ -200,86 +211,136 @@ extension Execution {
         }
     }
 
-    /// Runs `inputs` as child executions on `workers` threads; results in input order.
-    /// JSONL lines go through the tape lane first, as `cortado run` runs them (one lane per
-    /// worker thread), and through the general engine when the lane hands a line back.
-    func runChildren(_ program: Program, _ inputs: [ChildInput], indices: [Int], mapRun: MapRunNames, workers: Int,
-                     writer: ResultWriterSpec?, lanes: LanePool?) -> [ChildRun] {
-        let slots = ChildSlots(count: inputs.count)
+    /// Children a worker takes at a time (and joins the records of).
+    static let groupSize = 256
+
+    /// Runs `inputs` as child executions on `workers` threads, a group of `groupSize` at a
+    /// time; results per group, in input order. JSONL lines go through the tape lane first,
+    /// as `cortado run` runs them (one lane per worker thread), and through the general
+    /// engine when the lane hands a line back.
+    func runChildren(_ program: Program, _ inputs: [ChildInput], block: [UInt8], indices: [Int], mapRun: MapRunNames, workers: Int,
+                     writer: ResultWriterSpec?, lanes: LanePool?) -> [ChildGroup] {
+        let groups = (inputs.count + Execution.groupSize - 1) / Execution.groupSize
+        let slots = GroupSlots(count: groups)
         let next = Atomic<Int>(0)
         let base = options
-        DispatchQueue.concurrentPerform(iterations: min(workers, inputs.count)) { w in
+        DispatchQueue.concurrentPerform(iterations: min(workers, groups)) { w in
             let lane = lanes?.lane(w)
             while true {
-                let i = next.add(1, ordering: .relaxed).oldValue
-                guard i < inputs.count else { return }
-                if let lane, case .line(let bytes, _) = inputs[i],
-                   let run = Execution.runOnLane(lane, bytes, index: indices[i], mapRun: mapRun, writer: writer) {
-                    slots.set(i, run)
-                    continue
-                }
-                var o = base
-                o.executionName = mapRun.childName(indices[i])
-                o.customExecutionArn = mapRun.childArn(indices[i])
-                o.customStateMachineArn = mapRun.childStateMachineArn
-                o.eventSink = nil
-                o.taskTokens = nil
-                let input: JSON
-                switch inputs[i] {
-                case .value(let v): input = v
-                case .line(let bytes, let number):
-                    o.inputByteCount = bytes.count
-                    do { input = try JSON.parse(bytes) } catch {
-                        slots.set(i, ChildRun(index: indices[i], result: ExecutionResult(status: .failed, output: nil, error: nil),
-                            started: 0, stopped: 0, records: [],
-                            readError: ASLError(.itemReaderFailed, "Line \(number) of the JSONL object is not valid JSON: \(error)")))
+                let g = next.add(1, ordering: .relaxed).oldValue
+                guard g < groups else { return }
+                var out = ChildGroup()
+                for i in (g * Execution.groupSize)..<min(inputs.count, (g + 1) * Execution.groupSize) {
+                    if let lane, case .line(let range, _) = inputs[i],
+                       Execution.runOnLane(lane, block, range, index: indices[i], mapRun: mapRun, writer: writer, into: &out) {
                         continue
                     }
+                    var o = base
+                    o.executionName = mapRun.childName(indices[i])
+                    o.customExecutionArn = mapRun.childArn(indices[i])
+                    o.customStateMachineArn = mapRun.childStateMachineArn
+                    o.eventSink = nil
+                    o.taskTokens = nil
+                    let input: JSON
+                    switch inputs[i] {
+                    case .value(let v): input = v
+                    case .line(let range, let number):
+                        o.inputByteCount = range.count
+                        do { input = try JSON.parse(block[range]) } catch {
+                            out.readError = ASLError(.itemReaderFailed, "Line \(number) of the JSONL object is not valid JSON: \(error)")
+                            continue
+                        }
+                    }
+                    let started = monotonicWallMillis()
+                    let r = Execution(program: program, input: input, options: o).runToCompletion()
+                    let stopped = monotonicWallMillis()
+                    if r.status != .succeeded { out.failures += 1 }
+                    if let writer {
+                        for rec in ResultFiles.records(r, index: indices[i], input: input, started: started, stopped: stopped,
+                                                       mapRun: mapRun, spec: writer) {
+                            out.add(rec, failed: r.status != .succeeded, jsonLines: writer.jsonLines)
+                        }
+                    } else {
+                        out.outputs.append(r.status == .succeeded ? r.output ?? .null : ErrorOutput.object(r.error ?? ASLError(nil, nil)))
+                    }
                 }
-                let started = monotonicWallMillis()
-                let r = Execution(program: program, input: input, options: o).runToCompletion()
-                let stopped = monotonicWallMillis()
-                let records = writer.map {
-                    ResultFiles.records(r, index: indices[i], input: input, started: started, stopped: stopped, mapRun: mapRun, spec: $0)
-                } ?? []
-                slots.set(i, ChildRun(index: indices[i], result: r, started: started, stopped: stopped, records: records, readError: nil))
+                slots.set(g, out)
             }
         }
         return slots.values
     }
 }
 
+/// What a group of children gave: their records joined (each file's separator between
+/// them), or their outputs without a ResultWriter.
+struct ChildGroup: Sendable {
+    var succeeded: [UInt8] = []
+    var succeededCount = 0
+    var failed: [UInt8] = []
+    var failedCount = 0
+    var failures = 0
+    var outputs: [JSON] = []
+    /// An item could not be read (a malformed JSONL line): the run fails.
+    var readError: ASLError?
+
+    mutating func add(_ record: some Collection<UInt8>, failed isFailure: Bool, jsonLines: Bool) {
+        let sep = jsonLines ? UInt8(0x0A) : UInt8(ascii: ",")
+        if isFailure {
+            if failedCount > 0 { failed.append(sep) }
+            failed.append(contentsOf: record); failedCount += 1
+        } else {
+            if succeededCount > 0 { succeeded.append(sep) }
+            succeeded.append(contentsOf: record); succeededCount += 1
+        }
+    }
+}
+
+/// Group results written by the worker threads, each slot by one thread.
+final class GroupSlots: @unchecked Sendable {
+    private var slots: [ChildGroup?]
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ g: ChildGroup) { slots.withUnsafeMutableBufferPointer { $0[i] = g } }
+    var values: [ChildGroup] { slots.map { $0! } }
+}
+
 extension Execution {
-    /// A line on the tape lane: its result (with its ResultWriter lines), or nil to run it on
-    /// the general engine.
-    static func runOnLane(_ lane: TapeLane, _ line: [UInt8], index: Int, mapRun: MapRunNames,
-                          writer: ResultWriterSpec?) -> ChildRun? {
+    /// A line on the tape lane, its result added to `out`; false to run it on the general engine.
+    static func runOnLane(_ lane: TapeLane, _ block: [UInt8], _ range: Range<Int>, index: Int, mapRun: MapRunNames,
+                          writer: ResultWriterSpec?, into out: inout ChildGroup) -> Bool {
         let started = monotonicWallMillis()
-        let out: [UInt8]
+        if writer?.transformation == .compact {
+            // The output's bytes go straight from the lane into the group's file bytes.
+            let ok = block.withUnsafeBufferPointer { b -> Bool in
+                guard let result = try? lane.run(line: UnsafeBufferPointer(rebasing: b[range])) else { return false }
+                out.add(result, failed: false, jsonLines: writer!.jsonLines)
+                return true
+            }
+            return ok
+        }
+        let bytes: [UInt8]
         do {
-            out = try line.withUnsafeBufferPointer { (b) throws(Bail) -> [UInt8] in Array(try lane.run(line: b)) }
-        } catch { return nil }
-        let stopped = monotonicWallMillis()
-        guard let writer, writer.transformation == .compact || writer.transformation == .none else {
-            // The outputs array (or FLATTEN) needs the value.
-            guard let value = try? JSON.parse(out) else { return nil }
-            let r = ExecutionResult(status: .succeeded, output: value, error: nil)
-            let records = writer.map {
-                ResultFiles.records(r, index: index, input: (try? JSON.parse(line)) ?? .null, started: started, stopped: stopped,
-                                    mapRun: mapRun, spec: $0)
-            } ?? []
-            return ChildRun(index: index, result: r, started: started, stopped: stopped, records: records, readError: nil)
+            bytes = try block.withUnsafeBufferPointer { (b) throws(Bail) -> [UInt8] in
+                Array(try lane.run(line: UnsafeBufferPointer(rebasing: b[range])))
+            }
+        } catch { return false }
+        let line = block[range]
+        guard let writer else {
+            guard let value = try? JSON.parse(bytes) else { return false }
+            out.outputs.append(value)
+            return true
         }
-        let r = ExecutionResult(status: .succeeded, output: nil, error: nil)
-        if writer.transformation == .compact {
-            return ChildRun(index: index, result: r, started: started, stopped: stopped, records: [out], readError: nil)
+        switch writer.transformation {
+        case .compact:
+            out.add(bytes, failed: false, jsonLines: writer.jsonLines)  // (not reached: handled above)
+        case .none, .flatten:
+            guard let input = try? JSON.parse(line), let output = try? JSON.parse(bytes) else { return false }
+            let r = ExecutionResult(status: .succeeded, output: output, error: nil)
+            for rec in ResultFiles.records(r, index: index, input: input, started: started, stopped: monotonicWallMillis(),
+                                           mapRun: mapRun, spec: writer) {
+                out.add(rec, failed: false, jsonLines: writer.jsonLines)
+            }
         }
-        guard let input = try? JSON.parse(line), let output = try? JSON.parse(out) else { return nil }
-        let full = ExecutionResult(status: .succeeded, output: output, error: nil)
-        return ChildRun(index: index, result: full, started: started, stopped: stopped,
-                        records: ResultFiles.records(full, index: index, input: input, started: started, stopped: stopped,
-                                                     mapRun: mapRun, spec: writer),
-                        readError: nil)
+        return true
     }
 }
 
@@ -301,26 +362,8 @@ final class LanePool: @unchecked Sendable {
 /// A child execution's input: a value, or a JSONL line its worker parses.
 enum ChildInput: Sendable {
     case value(JSON)
-    case line([UInt8], number: Int)
-}
-
-/// One child execution's outcome, with its ResultWriter lines.
-struct ChildRun: Sendable {
-    let index: Int
-    let result: ExecutionResult
-    let started: Int64
-    let stopped: Int64
-    let records: [[UInt8]]
-    /// The item could not be read (a malformed JSONL line): the run fails.
-    let readError: ASLError?
-}
-
-/// Result slots written by the worker threads, each slot by one thread.
-final class ChildSlots: @unchecked Sendable {
-    private var slots: [ChildRun?]
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ r: ChildRun) { slots.withUnsafeMutableBufferPointer { $0[i] = r } }
-    var values: [ChildRun] { slots.map { $0! } }
+    /// A range of the chunk's line block.
+    case line(Range<Int>, number: Int)
 }
 
 /// The map run's ARN and its child executions' names and ARNs.

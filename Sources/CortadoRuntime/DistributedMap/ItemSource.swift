@@ -68,8 +68,9 @@ struct JSONLItems: ItemSource {
         }
     }
 
-    /// The next non-blank line's bytes, unparsed (a worker thread parses it).
-    mutating func nextLine() throws(ASLError) -> [UInt8]? {
+    /// Appends the next non-blank line's bytes to `block`, unparsed (a worker thread parses
+    /// it); returns where they are.
+    mutating func nextLine(into block: inout [UInt8]) throws(ASLError) -> Range<Int>? {
         while true {
             var range: Range<Int>
             if let nl = data.newline() {
@@ -87,7 +88,9 @@ struct JSONLItems: ItemSource {
             if range.upperBound > range.lowerBound, data.buf[range.upperBound - 1] == 0x0D { range = range.lowerBound..<(range.upperBound - 1) }
             let bytes = data.buf[range]
             if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-            return Array(bytes)
+            let start = block.count
+            block.append(contentsOf: bytes)
+            return start..<block.count
         }
     }
 

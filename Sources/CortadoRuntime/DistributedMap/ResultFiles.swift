@@ -56,23 +56,9 @@ final class ResultFiles {
         return [JSON.object(rec).serializedBytes]
     }
 
-    /// Adds a child's records to its status's file.
-    func add(_ r: ChildRun) throws(ASLError) {
-        let status = r.result.status == .succeeded ? "SUCCEEDED" : "FAILED"
-        for line in r.records { try append(status, line) }
-    }
-
-    /// One result file being written: its writer, key, size so far and unwritten bytes.
-    final class File {
-        let writer: any ObjectWriter
-        let key: String
-        var size = 0
-        var count = 0
-        var buffer: [UInt8] = []
-        init(writer: any ObjectWriter, key: String) { self.writer = writer; self.key = key }
-    }
-
-    private func append(_ status: String, _ record: [UInt8]) throws(ASLError) {
+    /// Adds records already joined by their separator (`count` of them) to a status's file.
+    func append(joined bytes: [UInt8], count: Int, status: String) throws(ASLError) {
+        guard count > 0 else { return }
         let slot = status == "SUCCEEDED" ? 0 : 1
         if slots[slot] == nil {
             let key = directory + status + "_\(shard ?? 0).json"
@@ -84,9 +70,19 @@ final class ResultFiles {
         } else {
             f.buffer.append(f.count == 0 ? UInt8(ascii: "[") : UInt8(ascii: ","))
         }
-        f.buffer.append(contentsOf: record)
-        f.count += 1
+        f.buffer.append(contentsOf: bytes)
+        f.count += count
         if f.buffer.count >= 1 << 20 { try flush(f) }
+    }
+
+    /// One result file being written: its writer, key, size so far and unwritten bytes.
+    final class File {
+        let writer: any ObjectWriter
+        let key: String
+        var size = 0
+        var count = 0
+        var buffer: [UInt8] = []
+        init(writer: any ObjectWriter, key: String) { self.writer = writer; self.key = key }
     }
 
     /// Writes what a file's buffer holds (one write per MiB, not per record).
