@@ -6,6 +6,7 @@ usage: scripts/compare.sh [N] [--repeat R] [--skip-jq] [--keep DIR]
 Generates N events (default 1,000,000) with ../shared/bench/gen_events.py, then times:
   cortado run   pass-choice, pass-choice.jsonata and map (logs OFF, all cores), pass-choice on 1 worker,
                 and a one-Pass definition (our own read + parse + serialize floor);
+  cortado exec  a Distributed Map reading the events file with a Pass child (ResultWriter JSONL);
   jq            ../shared/bench/peers/pass_choice.jq and map.jq;
   Python+orjson ../shared/bench/peers/pass_choice_orjson.py, map_orjson.py, orjson_floor.py;
   cat           the bytes alone.
@@ -29,6 +30,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.normpath(os.path.join(ROOT, "..", "shared", "bench"))
 BIN = os.path.join(ROOT, ".build", "release", "cortado")
 ONE_PASS = '{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}'
+# A Distributed Map reading the events file (bucket "src") with a Pass child, its outputs
+# written one per line (COMPACT, JSONL) to bucket "dst": the same transform as ONE_PASS.
+DMAP = """{"StartAt":"Map","States":{"Map":{"Type":"Map",
+ "ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSONL"},"Parameters":{"Bucket":"src","Key":"%s"}},
+ "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},
+ "ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"dst","Prefix":"out"},
+                 "WriterConfig":{"Transformation":"COMPACT","OutputType":"JSONL"}},"End":true}}}"""
 
 
 def timed(argv, stdin_path, stdout_path):
@@ -111,6 +119,10 @@ def main():
         f.write(ONE_PASS)
     size = os.path.getsize(events)
     cores = os.cpu_count() or 1
+    dmap = os.path.join(work, "dmap.asl.json")
+    with open(dmap, "w") as f:
+        f.write(DMAP % os.path.basename(events))
+    dmap_out = os.path.join(work, "dmap-out")
 
     def cortado(workload, workers=cores, definition=None):
         d = definition or os.path.join(BENCH, "workloads", workload + ".asl.json")
@@ -125,6 +137,8 @@ def main():
         ("pcj", f"cortado pass-choice.jsonata ({cores} w.)", cortado("pass-choice.jsonata"), "pass-choice.jsonata"),
         ("map", f"cortado map ({cores} workers)", cortado("map"), "map"),
         ("floor", f"cortado one-Pass floor ({cores} w.)", cortado("", definition=one_pass), "input"),
+        ("dmap", "cortado Distributed Map, Pass child", [BIN, "exec", dmap, "--s3-dir", "src=" + work, "--s3-dir", "dst=" + dmap_out,
+                                                         "--no-time-limit"], "dmap"),
         ("py_pc", "python+orjson pass-choice", [py, os.path.join(peers, "pass_choice_orjson.py")], "pass-choice"),
         ("py_map", "python+orjson map", [py, os.path.join(peers, "map_orjson.py")], "map"),
         ("py_floor", "python+orjson floor", [py, os.path.join(peers, "orjson_floor.py")], "input"),
@@ -147,12 +161,19 @@ def main():
     best = {}
     for _ in range(a.repeat):
         for key, label, argv, against in runs:
+            if key == "dmap":
+                shutil.rmtree(dmap_out, ignore_errors=True)  # one map run's files per round
             dt, rss = timed(argv, events, os.path.join(work, key + ".out.jsonl"))
             b = best.get(key)
             best[key] = (dt, rss) if b is None else (min(b[0], dt), max(b[1], rss))
     for key, label, argv, against in runs:
         out = os.path.join(work, key + ".out.jsonl")
-        if against == "input":
+        if against == "dmap":
+            files = [os.path.join(r, f) for r, _, fs in os.walk(dmap_out) for f in fs if f.startswith("SUCCEEDED")]
+            good = len(files) == 1 and first_lines(files[0], 1000) == first_lines(events, 1000) and count_lines(files[0]) == a.n
+            print(f"  {label:<28} {'ok' if good else 'WRONG'}: result file lines match the input")
+            shutil.rmtree(dmap_out, ignore_errors=True)
+        elif against == "input":
             want = [{"status": "SUCCEEDED", "output": e} for e in inputs] if key == "floor" else inputs
             if key == "cat":
                 good = count_lines(out) == a.n
@@ -185,6 +206,7 @@ def main():
     ratio("pc", "jq_pc", 30, "pass-choice vs jq")
     ratio("pc", "floor", 0.5, "pass-choice vs our one-Pass floor")
     ratio("pcj", "pc", 0.5, "pass-choice.jsonata vs pass-choice (JSONPath)")
+    ratio("dmap", "floor", 0.5, "Distributed Map vs run, same lines, Pass")
     ratio("map", "py_map", 5, "map vs python+orjson")
     ratio("map", "jq_map", None, "map vs jq")
     ratio("pc", "pc1", 1.7, "pass-choice, 2 workers vs 1")

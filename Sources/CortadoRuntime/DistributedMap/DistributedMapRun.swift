@@ -105,6 +105,7 @@ extension Execution {
             return childIndex % shard.count == shard.index
         }
         var pendingBatch: [JSON] = [], pendingBytes = 0
+        let writing = writer.map { ResultWriting($0) }
         let workers = max(1, min(concurrency > 0 ? concurrency : Int.max, options.childWorkers ?? ProcessInfoCores.count))
         var done = false
         // JSONL items that go to the children as they are: their lines are parsed on the
@@ -160,15 +161,13 @@ extension Execution {
                 failures += g.failures
                 // Without a percentage the count decides at once; a percentage needs the total.
                 if tolerated.percentage == nil, failures > (tolerated.count ?? 0) { throw Execution.thresholdExceeded }
-                if let writer {
-                    try writer.append(joined: g.succeeded, count: g.succeededCount, status: "SUCCEEDED")
-                    try writer.append(joined: g.failed, count: g.failedCount, status: "FAILED")
-                } else {
-                    outputs.append(contentsOf: g.outputs)
-                }
+                if writer == nil { outputs.append(contentsOf: g.outputs) }
             }
+            // The files are written on their own thread while the next chunk runs.
+            if let writing { try writing.submit(groups) }
             total += inputs.count
         }
+        try writing?.drain()
         if Execution.exceeds(failures: failures, of: total, tolerated) { throw Execution.thresholdExceeded }
         if let writer {
             let key = try writer.finish()
@@ -420,3 +419,36 @@ func monotonicWallMillis() -> Int64 {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// Appends the groups' records to the result files on a thread of its own, at most two
+/// chunks behind (so writing overlaps the children, and memory stays bounded).
+final class ResultWriting: @unchecked Sendable {
+    let files: ResultFiles
+    let queue = DispatchQueue(label: "cortado.result-writer")
+    let slots = DispatchSemaphore(value: 2)
+    private var error: ASLError?
+
+    init(_ files: ResultFiles) { self.files = files }
+
+    func submit(_ groups: [ChildGroup]) throws(ASLError) {
+        if let e = queue.sync(execute: { error }) { throw e }
+        slots.wait()
+        queue.async { [self] in
+            defer { slots.signal() }
+            guard error == nil else { return }
+            do throws(ASLError) {
+                for g in groups {
+                    try files.append(joined: g.succeeded, count: g.succeededCount, status: "SUCCEEDED")
+                    try files.append(joined: g.failed, count: g.failedCount, status: "FAILED")
+                }
+            } catch let e {
+                error = e
+            }
+        }
+    }
+
+    /// Waits for every submitted chunk; throws the first write error.
+    func drain() throws(ASLError) {
+        if let e = queue.sync(execute: { error }) { throw e }
+    }
+}

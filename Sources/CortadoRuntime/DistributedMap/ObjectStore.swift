@@ -107,6 +107,7 @@ public struct DirectoryObjectStore: ObjectStore {
             throw ASLError(.resultWriterFailed, "The bucket '\(bucket)' is not mapped to a directory (--s3-dir \(bucket)=DIR).")
         }
         var sofar = dir
+        mkdir(dir, 0o755)  // a mapped bucket's directory is made on the first write
         for part in key.split(separator: "/").dropLast() {
             guard part != ".." else { throw ASLError(.resultWriterFailed, "The key '\(key)' leaves the bucket's directory.") }
             sofar += "/" + part
