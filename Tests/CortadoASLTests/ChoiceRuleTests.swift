@@ -127,15 +127,29 @@ import Testing
         #expect(m.processor.start == 1)
     }
 
-    @Test func jsonataAndVariablesAreRejectedCleanly() throws {
-        guard case .failure(let d) = try Self.compile(#"{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}"#) else {
+    @Test func jsonataAndVariablesCompile() throws {
+        let p = try Self.compile(#"{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","Output":"{% 1 %}","Assign":{"x":"{% 2 %}"},"End":true}}}"#).get()
+        #expect(p.headers[0].language == .jsonata)
+        #expect(p.headers[0].output != nil)
+        guard case .jsonata? = p.headers[0].assign else { Issue.record("no JSONata Assign"); return }
+        let q = try Self.compile(#"{"StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"x":1,"y.$":"$.a"},"End":true}}}"#).get()
+        guard case .jsonPath? = q.headers[0].assign else { Issue.record("no JSONPath Assign"); return }
+    }
+
+    @Test func jsonataSyntaxErrorsAndUnsupportedReadersAreRejectedCleanly() throws {
+        guard case .failure(let d) = try Self.compile(#"{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","Output":{"v":"{% 1 + %}"},"End":true}}}"#) else {
             Issue.record("compiled"); return
         }
-        #expect(d.first?.code == .unsupportedFeature)
-        guard case .failure(let d2) = try Self.compile(#"{"StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"x":1},"End":true}}}"#) else {
+        #expect(d.first?.location == "/States/A/Output")
+        #expect(d.first?.message.contains("'Output/v'") == true)
+        guard case .failure(let d2) = try Self.compile("""
+            {"StartAt":"M","States":{"M":{"Type":"Map","ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"PARQUET"},
+             "Parameters":{"Bucket":"b","Key":"k"}},"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},"StartAt":"X","States":{"X":{"Type":"Pass","End":true}}},"End":true}}}
+            """) else {
             Issue.record("compiled"); return
         }
-        #expect(d2.first?.location == "/States/A/Assign")
+        #expect(d2.first?.code == .unsupportedFeature)
+        #expect(d2.first?.location == "/States/M/ItemReader/ReaderConfig/InputType")
     }
 
     @Test func badPathsAreDiagnostics() throws {
