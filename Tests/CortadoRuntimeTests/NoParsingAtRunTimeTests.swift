@@ -36,13 +36,7 @@ import Testing
             try JSON.parse(#"{"order":{"id":"o-1","items":[1,2,3]},"limit":1}"#),
             try JSON.parse(#"{"order":{"id":"x-2","items":[4]},"limit":2,"fail":"Boom"}"#),
         ]
-        var succeeded = 0, failed = 0
-        ParseCounter.$current.withValue(counter) {
-            for i in 0..<1000 {
-                let r = Harness.run(program, input: inputs[i % 2])
-                if r.status == .succeeded { succeeded += 1 } else { failed += 1 }
-            }
-        }
+        let (succeeded, failed) = Self.runThousand(program, inputs, counter)
         #expect(succeeded == 500)
         #expect(failed == 500)
         #expect(counter.value == parsedAtCompile, "executions parsed \(counter.value - parsedAtCompile) paths")
@@ -71,6 +65,14 @@ import Testing
             try JSON.parse(#"{"id":"o-1","items":[1,2,3]}"#),
             try JSON.parse(#"{"id":"o-2","items":[4]}"#),
         ]
+        let (succeeded, failed) = Self.runThousand(program, inputs, counter)
+        #expect(succeeded == 500)
+        #expect(failed == 500)
+        #expect(counter.value == parsedAtCompile, "executions parsed \(counter.value - parsedAtCompile) expressions")
+    }
+
+    /// 1,000 executions alternating between the inputs, counting parses: (succeeded, failed).
+    static func runThousand(_ program: Program, _ inputs: [JSON], _ counter: ParseCounter) -> (Int, Int) {
         var succeeded = 0, failed = 0
         ParseCounter.$current.withValue(counter) {
             for i in 0..<1000 {
@@ -78,8 +80,6 @@ import Testing
                 if r.status == .succeeded { succeeded += 1 } else { failed += 1 }
             }
         }
-        #expect(succeeded == 500)
-        #expect(failed == 500)
-        #expect(counter.value == parsedAtCompile, "executions parsed \(counter.value - parsedAtCompile) expressions")
+        return (succeeded, failed)
     }
 }

@@ -116,15 +116,7 @@ public struct DirectoryObjectStore: ObjectStore {
         let p = dir + "/" + key
         let fd = Glibc.open(p + ".tmp", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw ASLError(.resultWriterFailed, "Cannot write \(p): \(String(cString: strerror(errno)))") }
-        var off = 0
-        let ok = bytes.withUnsafeBytes { buf -> Bool in
-            while off < buf.count {
-                let n = write(fd, buf.baseAddress! + off, buf.count - off)
-                if n <= 0 { return false }
-                off += n
-            }
-            return true
-        }
+        let ok = writeAll(fd, bytes)
         close(fd)
         guard ok, rename(p + ".tmp", p) == 0 else {
             throw ASLError(.resultWriterFailed, "Cannot write \(p): \(String(cString: strerror(errno)))")
@@ -185,16 +177,7 @@ final class FileObjectWriter: ObjectWriter {
     deinit { if fd >= 0 { Glibc.close(fd); unlink(path + ".part") } }
 
     func append(_ bytes: [UInt8]) throws(ASLError) {
-        var off = 0
-        let ok = bytes.withUnsafeBytes { buf -> Bool in
-            while off < buf.count {
-                let n = write(fd, buf.baseAddress! + off, buf.count - off)
-                if n <= 0 { return false }
-                off += n
-            }
-            return true
-        }
-        guard ok else { throw ASLError(.resultWriterFailed, "Cannot write \(path): \(String(cString: strerror(errno)))") }
+        guard writeAll(fd, bytes) else { throw ASLError(.resultWriterFailed, "Cannot write \(path): \(String(cString: strerror(errno)))") }
     }
 
     func close() throws(ASLError) {
