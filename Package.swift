@@ -39,13 +39,14 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CJemalloc", pkgConfig: nil, providers: [.apt(["libjemalloc-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: nil, providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CortadoJSON", swiftSettings: engine),
         .target(name: "CortadoPath", dependencies: ["CortadoJSON"], swiftSettings: engine),
         .target(name: "CortadoASL", dependencies: ["CortadoJSON", "CortadoPath", "CortadoJSONata", "Yams"], swiftSettings: engine),
         // JSONata 2.0.6 as AWS runs it (issue 17); CortadoPath for the digests $hash shares with States.Hash.
         .target(name: "CortadoJSONata", dependencies: ["CortadoJSON", "CortadoPath"], swiftSettings: engine),
         .target(name: "CortadoRuntime", dependencies: [
-            "CortadoJSON", "CortadoPath", "CortadoASL", "CortadoTape", .product(name: "Histogram", package: "hdrhistogram-swift"),
+            "CortadoJSON", "CortadoPath", "CortadoASL", "CortadoTape", "CZlib", .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], swiftSettings: engine),
         // The batch fast lane: pure data states over byte ranges of the line (DESIGN, "The JSON layer").
         // Its line parser's first pass over the bytes, on SSE2 (Swift's SIMD types compile

@@ -7,6 +7,12 @@ if ! [ -f /usr/include/jemalloc/jemalloc.h ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libjemalloc-dev >/dev/null
 fi
 echo "setup: libjemalloc-dev present"
+# zlib: gzip-compressed ItemReader objects and S3 Inventory files (Distributed Map).
+if ! [ -f /usr/include/zlib.h ]; then
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq zlib1g-dev >/dev/null
+fi
+echo "setup: zlib1g-dev present"
 
 # Debian's chromium (headless) draws `cortado graph` SVGs and report pages in the tests; they
 # skip with a message where it cannot be installed.

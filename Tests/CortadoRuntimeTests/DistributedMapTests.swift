@@ -185,6 +185,48 @@ import Testing
         #expect(r.output == [["a": 1], "x", [2, 3], 7])
     }
 
+    /// Gzip-compresses `text` with the system's gzip (the tests' only use of it).
+    static func gzip(_ text: String) throws -> Data {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "gzip -c"]
+        let inPipe = Pipe(), outPipe = Pipe()
+        p.standardInput = inPipe
+        p.standardOutput = outPipe
+        try p.run()
+        inPipe.fileHandleForWriting.write(Data(text.utf8))
+        try inPipe.fileHandleForWriting.close()
+        let data = outPipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return data
+    }
+
+    @Test func gzipCompressedObjectsAreInflated() throws {
+        let b = try Buckets()
+        let lines = (0..<3000).map { #"{"i":\#($0)}"# }.joined(separator: "\n")
+        try Self.gzip(lines).write(to: b.input.appendingPathComponent("items.jsonl.gz"))
+        let r = try b.run(Self.map(Self.getObject("items.jsonl.gz", #"{"InputType":"JSONL"}"#)))
+        #expect(r.status == .succeeded)
+        #expect(r.output == .array((0..<3000).map { ["i": .number(JSONNumber($0))] }))
+    }
+
+    /// An S3 Inventory report: manifest.json names gzipped CSV files without a header row,
+    /// whose columns `fileSchema` names; the items are AWS's documented shape, in its key order.
+    @Test func manifestReadsTheInventoryFiles() throws {
+        let b = try Buckets()
+        try FileManager.default.createDirectory(at: b.input.appendingPathComponent("data"), withIntermediateDirectories: true)
+        try Self.gzip(#""src","csvDataset/titles.csv","3399671","2022-11-16T00:29:32.000Z""# + "\n")
+            .write(to: b.input.appendingPathComponent("data/1.csv.gz"))
+        try Self.gzip(#""src","b.csv","12","2022-11-17T00:29:32.000Z""# + "\n").write(to: b.input.appendingPathComponent("data/2.csv.gz"))
+        try b.put("manifest.json", """
+            {"sourceBucket":"src","destinationBucket":"arn:aws:s3:::in","fileFormat":"CSV","fileSchema":"Bucket, Key, Size, LastModifiedDate",
+             "files":[{"key":"data/1.csv.gz","size":1,"MD5checksum":"x"},{"key":"data/2.csv.gz","size":1,"MD5checksum":"y"}]}
+            """)
+        let r = try b.run(Self.map(Self.getObject("manifest.json", #"{"InputType":"MANIFEST"}"#)))
+        #expect(r.status == .succeeded)
+        #expect(r.outputText == #"[{"LastModifiedDate":"2022-11-16T00:29:32.000Z","Bucket":"src","Size":"3399671","Key":"csvDataset/titles.csv"},{"LastModifiedDate":"2022-11-17T00:29:32.000Z","Bucket":"src","Size":"12","Key":"b.csv"}]"#)
+    }
+
     @Test func maxItemsLimitsTheItemsAndZeroMeansNoLimit() throws {
         // [SNAP BS::test_map_item_reader_csv_max_items[2] / [0]], [..base_json_max_items]
         let b = try Buckets()

@@ -221,7 +221,7 @@ extension ItemReaderSpec {
             guard case .string(let key)? = parameters.objectValue?["Key"] else {
                 throw ASLError(.itemReaderFailed, "The ItemReader's Parameters must name a Key.")
             }
-            let data = ChunkBuffer(chunks: try store.open(bucket: bucket, key: key))
+            let data = ChunkBuffer(chunks: try GzipChunks.wrapIfCompressed(try store.open(bucket: bucket, key: key)))
             switch inputType {
             case .jsonl: return JSONLItems(data: data)
             case .csv: return CSVItems(data: data, headers: csvHeaders, delimiter: csvDelimiter)
@@ -232,10 +232,7 @@ extension ItemReaderSpec {
                 do { doc = try JSON.parse(d.buf) } catch {
                     throw ASLError(.itemReaderFailed, "The object is not valid JSON: \(error)")
                 }
-                if inputType == .manifest {
-                    // An S3 Inventory manifest: its `files` are the CSV objects to read (not followed yet).
-                    throw ASLError(.itemReaderFailed, "MANIFEST item readers are not supported by Cortado yet.")
-                }
+                if inputType == .manifest { return try InventoryItems(manifest: doc, store: store, delimiter: csvDelimiter) }
                 guard case .array(let items) = doc else {
                     throw ASLError(.itemReaderFailed, "Attempting to map over non-iterable node.")
                 }
@@ -272,3 +269,54 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+/// An S3 Inventory report (ReaderConfig InputType MANIFEST): its manifest.json lists CSV
+/// files (gzip-compressed, no header row) whose columns `fileSchema` names; each row is one
+/// item, every value a string (AWS's example: {"LastModifiedDate": "...", "Bucket": "...",
+/// "Size": "3399671", "Key": "csvDataset/titles.csv"}).
+struct InventoryItems: ItemSource {
+    let store: any ObjectStore
+    let bucket: String
+    var files: [String]
+    let headers: [String]
+    let delimiter: UInt8
+    var current: CSVItems?
+
+    init(manifest: JSON, store: any ObjectStore, delimiter: UInt8) throws(ASLError) {
+        guard case .object(let m) = manifest else { throw ASLError(.itemReaderFailed, "The manifest is not a JSON object.") }
+        guard m["fileFormat"]?.stringValue?.uppercased() ?? "CSV" == "CSV" else {
+            throw ASLError(.itemReaderFailed, "Only CSV inventory reports can be read (fileFormat \(m["fileFormat"]?.stringValue ?? "")).")
+        }
+        guard let schema = m["fileSchema"]?.stringValue else { throw ASLError(.itemReaderFailed, "The manifest has no fileSchema.") }
+        // destinationBucket is an ARN (arn:aws:s3:::bucket) or a name.
+        let dest = m["destinationBucket"]?.stringValue ?? ""
+        self.bucket = dest.hasPrefix("arn:") ? String(dest.split(separator: ":").last ?? "") : dest
+        self.store = store
+        self.delimiter = delimiter
+        headers = schema.split(separator: ",").map { String($0).trimmingCharacters(in: " ") }
+        files = (m["files"]?.arrayValue ?? []).compactMap { $0.objectValue?["key"]?.stringValue }.reversed()
+    }
+
+    mutating func next() throws(ASLError) -> JSON? {
+        while true {
+            if var c = current {
+                let item = try c.next()
+                current = c
+                if let item { return item }
+                current = nil
+            }
+            guard let key = files.popLast() else { return nil }
+            let data = ChunkBuffer(chunks: try GzipChunks.wrapIfCompressed(try store.open(bucket: bucket, key: key)))
+            current = CSVItems(data: data, headers: headers, delimiter: delimiter)
+        }
+    }
+}
+
+extension String {
+    func trimmingCharacters(in set: Character) -> String {
+        var s = Substring(self)
+        while s.first == set { s = s.dropFirst() }
+        while s.last == set { s = s.dropLast() }
+        return String(s)
+    }
+}
