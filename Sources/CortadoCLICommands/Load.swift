@@ -159,6 +159,7 @@ struct Load: ParsableCommand {
             }
             var o = ExecutionOptions(executionName: "load", stateMachineName: machine, clock: .real, backend: backend)
             o.executionTimeoutSeconds = timeLimit.limit
+            do { o.objectStore = try taskOptions.objectStore() } catch { CLI.stderr("cortado load: \(error)"); throw ExitCode(2) }
             target = InProcessTarget(program: program, options: o)
         }
         defer { cleanup() }

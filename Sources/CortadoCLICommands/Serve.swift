@@ -106,6 +106,7 @@ struct Serve: ParsableCommand {
         options.region = region
         options.dataDirectory = dataDir
         options.syncJournal = syncJournal
+        do { options.objectStore = try taskOptions.objectStore() } catch { CLI.stderr("cortado serve: \(error)"); throw ExitCode(2) }
         let service: StatesService
         do { service = try StatesService(options: options) } catch {
             CLI.stderr("cortado serve: \(error.message)")

@@ -31,7 +31,15 @@ public struct ASLError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `nil` only for a Fail state without Error (AWS reports `null`).
     public var name: ErrorName?
     public var cause: String?
+    /// The field a JSONata expression failed in (`Output/result`), for the EvaluationFailed event.
+    public var location: String?
     public init(_ name: ErrorName?, _ cause: String?) { self.name = name; self.cause = cause }
+    public init(_ name: ErrorName?, _ cause: String?, location: String?) {
+        self.name = name; self.cause = cause; self.location = location
+    }
+
+    /// Errors are the same when their names and causes are (the location only annotates).
+    public static func == (a: ASLError, b: ASLError) -> Bool { a.name == b.name && a.cause == b.cause }
     public var description: String { "\(name?.rawValue ?? "null"): \(cause ?? "null")" }
 
     public static func runtime(_ cause: String) -> ASLError { ASLError(.runtime, cause) }

@@ -24,6 +24,16 @@ extension Execution {
                 // NOTE: a States.Runtime error raised while processing a state is terminal:
                 // neither Retry nor Catch (not even an explicit "States.Runtime") applies.
                 let e = qualify(error, f)
+                if e.name == .queryEvaluationError {
+                    // AWS records the failed evaluation before the state fails.
+                    let state = program.headers[f.pc].name
+                    emit(.evaluationFailed, f) {
+                        var d = Execution.errorDetails(e)
+                        d.name = state
+                        d.location = e.location
+                        return d
+                    }
+                }
                 control = e.name == .runtime ? .fail(e) : .raise(e)
             }
             if case .raise(let e) = control { control = handle(e, in: f) }
@@ -52,7 +62,8 @@ extension Execution {
         guard e.name == .runtime || e.name == .intrinsicFailure || e.name == .queryEvaluationError else { return e }
         let name = program.headers[f.pc].name
         return ASLError(e.name == .queryEvaluationError ? .queryEvaluationError : .runtime,
-            "An error occurred while executing the state '\(name)' (entered at the event id #\(f.enteredEventID)). \(e.cause ?? "")")
+            "An error occurred while executing the state '\(name)' (entered at the event id #\(f.enteredEventID)). \(e.cause ?? "")",
+            location: e.location)
     }
 
     // MARK: - One state

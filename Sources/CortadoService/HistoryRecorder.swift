@@ -106,6 +106,11 @@ final class HistoryRecorder: HistoryEventSink, @unchecked Sendable {
             key = "mapRunStartedEventDetails"
             if let a = d.mapRunArn { details["mapRunArn"] = .string(a) }
         case .mapRunFailed: key = "mapRunFailedEventDetails"; failure()
+        case .evaluationFailed:
+            // {cause, error, location, state}, as AWS records it.
+            key = "evaluationFailedEventDetails"; failure()
+            if let l = d.location { details["location"] = .string(l) }
+            if let n = d.name { details["state"] = .string(n) }
         case .mapRunSucceeded, .lambdaFunctionStarted, .taskStateAborted, .waitStateAborted, .parallelStateStarted,
              .parallelStateSucceeded, .parallelStateFailed, .parallelStateAborted, .mapStateSucceeded,
              .mapStateFailed, .mapStateAborted:

@@ -17,6 +17,8 @@ public struct ServiceOptions: Sendable {
     public var backend: @Sendable (_ machineName: String) -> any TaskBackend
     /// Express executions end TIMED_OUT after this (AWS: 5 minutes); STANDARD ones have no limit here.
     public var expressTimeoutSeconds = ExpressLimits.executionSeconds
+    /// Where Distributed Maps read items and write results (`--s3-dir`, `--aws`).
+    public var objectStore: (any ObjectStore)?
 
     public init(backend: @escaping @Sendable (_ machineName: String) -> any TaskBackend) { self.backend = backend }
 }
@@ -334,6 +336,7 @@ public final class StatesService: @unchecked Sendable {
         o.taskTokens = tokens
         o.customExecutionArn = record.arn
         o.executionTimeoutSeconds = m.type == "EXPRESS" ? options.expressTimeoutSeconds : nil
+        o.objectStore = options.objectStore
         let e = Execution(program: m.program, input: record.input, options: o)
         e.hostData = record
         e.eventSink = record.history

@@ -1,6 +1,7 @@
 import CortadoASL
 import CortadoJSON
 import CortadoRuntime
+import Synchronization
 import Testing
 
 /// JSONata states (`QueryLanguage`, Output, Condition, Items, ItemSelector, the `{% %}` fields)
@@ -368,5 +369,28 @@ import Testing
             """, input: #"{"a":3}"#)
         #expect(r.status == .succeeded)
         #expect(r.output == ["d": 6, "v": 3])
+    }
+
+    // MARK: - History
+
+    /// AWS records an EvaluationFailed event {error, cause, location, state} before the
+    /// execution fails, and no StateExited (LocalStack's snapshot of AWS,
+    /// test_assign_reference_variables `test_undefined_reference[BASE_UNDEFINED_ASSIGN]`).
+    @Test func failedExpressionIsAnEvaluationFailedEvent() throws {
+        let program = try Harness.program("""
+            {"QueryLanguage":"JSONata","StartAt":"S","States":{"S":{"Type":"Pass","Assign":{"result":"{% $doesNotExist %}"},"End":true}}}
+            """)
+        let events = Mutex<[HistoryEvent]>([])
+        var o = ExecutionOptions(executionName: "e", stateMachineName: "sm", clock: .virtual, backend: HandlerRegistry())
+        o.eventSink = { e in events.withLock { $0.append(e) } }
+        let r = Execution(program: program, input: .object(JSONObject()), options: o).runToCompletion()
+        #expect(r.status == .failed)
+        let all = events.withLock { $0 }
+        #expect(all.map(\.type) == [.executionStarted, .passStateEntered, .evaluationFailed, .executionFailed])
+        let d = all.first { $0.type == .evaluationFailed }?.details
+        #expect(d?.error == "States.QueryEvaluationError")
+        #expect(d?.location == "Assign/result")
+        #expect(d?.name == "S")
+        #expect(d?.cause == Self.prefix + "The JSONata expression '$doesNotExist' specified for the field 'Assign/result' returned nothing (undefined).")
     }
 }

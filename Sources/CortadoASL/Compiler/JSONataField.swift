@@ -138,7 +138,8 @@ public indirect enum JSONataTemplate: Sendable {
 
 extension JSONataSlot {
     func failure(_ what: String) -> ASLError {
-        ASLError(.queryEvaluationError, "The JSONata expression '\(source)' specified for the field '\(field)' \(what)")
+        ASLError(.queryEvaluationError, "The JSONata expression '\(source)' specified for the field '\(field)' \(what)",
+                 location: field)
     }
 
     func evaluate(_ scope: JSONataScope) throws(ASLError) -> JSON {

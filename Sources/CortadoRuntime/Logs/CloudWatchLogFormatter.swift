@@ -49,7 +49,10 @@ public struct CloudWatchLogFormatter: Sendable {
             key("resource", &out); out.writeString(name)
             if event.type == .taskScheduled { key("region", &out); out.writeString(region) }
         }
-        if let name = d.name { key("name", &out); out.writeString(name) }
+        if event.type == .evaluationFailed {
+            if let name = d.name { key("state", &out); out.writeString(name) }
+            if let l = d.location { key("location", &out); out.writeString(l) }
+        } else if let name = d.name { key("name", &out); out.writeString(name) }
         if let arn = d.mapRunArn { key("mapRunArn", &out); out.writeString(arn) }
         if let index = d.index { key("index", &out); int(index, &out.bytes) }
         if let length = d.length { key("length", &out); int(length, &out.bytes) }

@@ -38,6 +38,8 @@ public enum EventType: String, Sendable, CaseIterable, CustomStringConvertible {
     case mapIterationStarted = "MapIterationStarted", mapIterationSucceeded = "MapIterationSucceeded"
     case mapIterationFailed = "MapIterationFailed", mapIterationAborted = "MapIterationAborted"
     case mapRunStarted = "MapRunStarted", mapRunSucceeded = "MapRunSucceeded", mapRunFailed = "MapRunFailed"
+    /// A JSONata expression failed (before the state's failure).
+    case evaluationFailed = "EvaluationFailed"
 
     public var description: String { rawValue }
 
@@ -59,7 +61,7 @@ public enum EventType: String, Sendable, CaseIterable, CustomStringConvertible {
              .taskFailed, .taskTimedOut, .taskStartFailed, .taskSubmitFailed, .taskStateAborted,
              .lambdaFunctionFailed, .lambdaFunctionTimedOut, .lambdaFunctionScheduleFailed, .lambdaFunctionStartFailed,
              .parallelStateFailed, .parallelStateAborted,
-             .mapStateFailed, .mapStateAborted, .mapIterationFailed, .mapIterationAborted, .mapRunFailed,
+             .mapStateFailed, .mapStateAborted, .mapIterationFailed, .mapIterationAborted, .mapRunFailed, .evaluationFailed,
              .waitStateAborted:
             return true
         default: return false

@@ -25,6 +25,8 @@ public struct EventDetails: Sendable {
     public var assignedVariables: JSONObject?
     /// `MapRunStarted`: the map run's ARN.
     public var mapRunArn: String?
+    /// `EvaluationFailed`: the field whose expression failed.
+    public var location: String?
 
     public init(name: String? = nil, resource: String? = nil, index: Int? = nil, length: Int? = nil,
                 input: JSON? = nil, parameters: JSON? = nil, output: JSON? = nil,
@@ -49,6 +51,7 @@ public struct EventDetails: Sendable {
         if let cause { o["cause"] = .string(cause) }
         if let assignedVariables { o["assignedVariables"] = .object(assignedVariables) }
         if let mapRunArn { o["mapRunArn"] = .string(mapRunArn) }
+        if let location { o["location"] = .string(location) }
         return .object(o)
     }
 }
