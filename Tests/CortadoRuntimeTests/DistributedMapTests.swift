@@ -227,6 +227,16 @@ import Testing
         #expect(r.outputText == #"[{"LastModifiedDate":"2022-11-16T00:29:32.000Z","Bucket":"src","Size":"3399671","Key":"csvDataset/titles.csv"},{"LastModifiedDate":"2022-11-17T00:29:32.000Z","Bucket":"src","Size":"12","Key":"b.csv"}]"#)
     }
 
+    /// A child execution's input is at most 256 KiB: a larger line fails the map run.
+    @Test func itemOverTheInputLimitFailsTheReader() throws {
+        let b = try Buckets()
+        try b.put("big.jsonl", #"{"a":1}"# + "\n" + #"{"s":""# + String(repeating: "x", count: 300_000) + #""}"# + "\n")
+        let r = try b.run(Self.map(Self.getObject("big.jsonl", #"{"InputType":"JSONL"}"#)))
+        #expect(r.status == .failed)
+        #expect(r.error?.name == .itemReaderFailed)
+        #expect(r.error?.cause?.contains("over the 262144-byte limit") == true)
+    }
+
     @Test func maxItemsLimitsTheItemsAndZeroMeansNoLimit() throws {
         // [SNAP BS::test_map_item_reader_csv_max_items[2] / [0]], [..base_json_max_items]
         let b = try Buckets()

@@ -118,8 +118,19 @@ extension Execution {
             var indices: [Int] = []
             // The chunk's JSONL lines, one after another (inputs hold their ranges).
             var block: [UInt8] = []
-            func add(_ input: ChildInput) {
+            func add(_ input: ChildInput) throws(ASLError) {
                 let i = childIndex
+                // A child execution's input is at most 256 KiB (AWS's limit; a larger item may
+                // be read only when ItemSelector makes it smaller).
+                let size: Int
+                switch input {
+                case .line(let range, _): size = range.count
+                case .value(let v): size = v.serializedByteCount
+                }
+                if size > options.maxPayloadBytes {
+                    throw ASLError(.itemReaderFailed,
+                        "The input of child execution \(i) is \(size) bytes, over the 262144-byte limit of a child execution's input.")
+                }
                 if mine() { inputs.append(input); indices.append(i) }
             }
             inputs.reserveCapacity(Execution.distributedChunk)
@@ -127,7 +138,7 @@ extension Execution {
                 if lines != nil {
                     guard read < maxItems, let line = try lines!.nextLine(into: &block) else { done = true; break }
                     read += 1
-                    add(.line(line, number: read))
+                    try add(.line(line, number: read))
                     continue
                 }
                 guard read < maxItems, let item = try source.next() else { done = true; break }
@@ -141,16 +152,16 @@ extension Execution {
                     selected = try sel.evaluate(scope(f, input: eff, mapItem: (index, item)))
                 case nil: break
                 }
-                guard let b = batch else { add(.value(selected)); continue }
+                guard let b = batch else { try add(.value(selected)); continue }
                 let size = selected.serializedByteCount + 1
                 if !pendingBatch.isEmpty, pendingBatch.count >= b.items || pendingBytes + size > b.bytes {
-                    add(.value(Execution.batchInput(pendingBatch, b.input)))
+                    try add(.value(Execution.batchInput(pendingBatch, b.input)))
                     pendingBatch.removeAll(keepingCapacity: true); pendingBytes = 0
                 }
                 pendingBatch.append(selected); pendingBytes += size
             }
             if done, let b = batch, !pendingBatch.isEmpty {
-                add(.value(Execution.batchInput(pendingBatch, b.input)))
+                try add(.value(Execution.batchInput(pendingBatch, b.input)))
                 pendingBatch.removeAll()
             }
             if inputs.isEmpty { break }
