@@ -66,14 +66,9 @@ extension Execution {
         join.parent.lastEventID = f.lastEventID
         if join.toleratedCount != nil || join.toleratedPercentage != nil {
             join.failures += 1
-            let total = join.results.count
-            let overCount = join.toleratedCount.map { join.failures > $0 } ?? false
-            let overPct = join.toleratedPercentage.map { Double(join.failures) * 100 / Double(max(total, 1)) > $0 } ?? false
-            let countOnly = join.toleratedPercentage == nil
-            let pctOnly = join.toleratedCount == nil
-            if (countOnly && overCount) || (pctOnly && overPct) || (!countOnly && !pctOnly && overCount && overPct) {
-                failJoin(join, ASLError(.exceedToleratedFailureThreshold,
-                    "The specified tolerated failure threshold was exceeded"))
+            if ToleratedFailures.exceeds(failures: join.failures, of: join.results.count,
+                                         count: join.toleratedCount, percentage: join.toleratedPercentage) {
+                failJoin(join, ToleratedFailures.exceeded)
                 return
             }
             join.results[f.slot] = ErrorOutput.object(e)

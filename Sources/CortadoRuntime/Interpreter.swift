@@ -237,16 +237,7 @@ extension Execution {
             if f.resume == .childrenDone { return try collect(f, h, s.processing) }
             let eff = try select(f.input, h.inputPath, f)
             if let run = s.run { return try runDistributed(f, h, s, run, eff) }
-            let itemsValue: JSON
-            if let t = s.items {
-                itemsValue = try t.evaluate(scope(f, input: eff), expecting: "array")
-            } else {
-                itemsValue = try select(eff, s.itemsPath, f)
-            }
-            guard case .array(let items) = itemsValue else {
-                throw ASLError(h.language == .jsonata ? .queryEvaluationError : .runtime,
-                               "Map state input must be an array but was: \(itemsValue.serialized)")
-            }
+            let items = try mapItems(s, h, eff, f)
             let limit = try mapInt(s.maxConcurrency, eff, f, field: "MaxConcurrencyPath")
             let join = Join(parent: f, count: items.count)
             (join.toleratedCount, join.toleratedPercentage) = try toleratedFailures(s, eff, f)
@@ -437,37 +428,17 @@ extension Execution {
                        variables: f.variables, context: { self.context(f) }, scope: self.scope(f, input: f.input))
     }
 
-    /// ToleratedFailureCount(Path) and ToleratedFailurePercentage(Path) of a Map.
-    func toleratedFailures(_ s: MapState, _ eff: JSON, _ f: Frame) throws(ASLError) -> (count: Int?, percentage: Double?) {
-        var count: Int? = nil, percentage: Double? = nil
-        if let t = s.toleratedFailureCount {
-            let n = try mapInt(t, eff, f, field: "ToleratedFailureCountPath")
-            guard n >= 0 else { throw ASLError.runtime("ToleratedFailureCount cannot be negative.") }
-            count = n
+    /// A Map's items from its input: `Items` (JSONata) or ItemsPath, which must give an array.
+    func mapItems(_ s: MapState, _ h: StateHeader, _ eff: JSON, _ f: Frame) throws(ASLError) -> [JSON] {
+        let value: JSON
+        if let t = s.items { value = try t.evaluate(scope(f, input: eff), expecting: "array") } else {
+            value = try select(eff, s.itemsPath, f)
         }
-        if let t = s.toleratedFailurePercentage {
-            let p: Double
-            switch t {
-            case .constant(let c): p = c
-            case .path(let path):
-                let v = try read(path, eff, f)
-                // NOTE: AWS reads the value's text as a number: "1" counts as 1 (recorded), "NoNumber" and {} fail.
-                if case .number(let n) = v {
-                    p = n.double
-                } else if case .string(let text) = v, let d = Double(text), d.isFinite {
-                    p = d
-                } else {
-                    throw ASLError.runtime(
-                        "The ToleratedFailurePercentagePath field refers to value \"\(v.stringValue ?? v.serialized)\" which is not a valid float: \(path.source)")
-                }
-            case .expression(let e):
-                guard case .number(let n) = try e.evaluate(scope(f, input: eff), expecting: "number") else { p = 0; break }
-                p = n.double
-            }
-            guard p >= 0, p <= 100 else { throw ASLError.runtime("ToleratedFailurePercentage must be between 0 and 100.") }
-            percentage = p
+        guard case .array(let items) = value else {
+            throw ASLError(h.language == .jsonata ? .queryEvaluationError : .runtime,
+                           "Map state input must be an array but was: \(value.serialized)")
         }
-        return (count, percentage)
+        return items
     }
 
     func mapInt(_ v: DynamicValue<Int>, _ input: JSON, _ f: Frame, field: String) throws(ASLError) -> Int {

@@ -18,18 +18,7 @@ extension Execution {
         // The events follow AWS's recordings: MapStateStarted (length 0 with a reader), then
         // the *Path fields (their States.Runtime errors end the execution there), MapRunStarted,
         // and the reader's and the run's failures as MapRunFailed + MapStateFailed.
-        var inline: [JSON]? = nil
-        if run.reader == nil {
-            let value: JSON
-            if let t = s.items { value = try t.evaluate(scope(f, input: eff), expecting: "array") } else {
-                value = try select(eff, s.itemsPath, f)
-            }
-            guard case .array(let items) = value else {
-                throw ASLError(h.language == .jsonata ? .queryEvaluationError : .runtime,
-                               "Map state input must be an array but was: \(value.serialized)")
-            }
-            inline = items
-        }
+        let inline = run.reader == nil ? try mapItems(s, h, eff, f) : nil
         emit(.mapStateStarted, f) { EventDetails(length: inline?.count ?? 0) }
         var maxItems = Int.max
         if let m = run.reader?.maxItems {
@@ -171,7 +160,7 @@ extension Execution {
                 if let e = g.readError { throw e }
                 failures += g.failures
                 // Without a percentage the count decides at once; a percentage needs the total.
-                if tolerated.percentage == nil, failures > (tolerated.count ?? 0) { throw Execution.thresholdExceeded }
+                if tolerated.percentage == nil, failures > (tolerated.count ?? 0) { throw ToleratedFailures.exceeded }
                 if writer == nil { outputs.append(contentsOf: g.outputs) }
             }
             // The files are written on their own thread while the next chunk runs.
@@ -179,7 +168,7 @@ extension Execution {
             total += inputs.count
         }
         try writing?.drain()
-        if Execution.exceeds(failures: failures, of: total, tolerated) { throw Execution.thresholdExceeded }
+        if ToleratedFailures.exceeds(failures: failures, of: total, count: tolerated.count, percentage: tolerated.percentage) { throw ToleratedFailures.exceeded }
         if let writer {
             let key = try writer.finish()
             return ["MapRunArn": .string(mapRun.arn), "ResultWriterDetails": ["Bucket": .string(writer.bucket), "Key": .string(key)]]
@@ -188,20 +177,6 @@ extension Execution {
             return .array(outputs.flatMap { o -> [JSON] in if case .array(let a) = o { return a } else { return [o] } })
         }
         return .array(outputs)
-    }
-
-    static let thresholdExceeded = ASLError(.exceedToleratedFailureThreshold, "The specified tolerated failure threshold was exceeded")
-
-    /// Over the tolerance: both limits when both are given, else the one given.
-    static func exceeds(failures: Int, of total: Int, _ t: (count: Int?, percentage: Double?)) -> Bool {
-        let overCount = t.count.map { failures > $0 }
-        let overPct = t.percentage.map { Double(failures) * 100 / Double(max(total, 1)) > $0 }
-        switch (overCount, overPct) {
-        case (nil, nil): return failures > 0
-        case (let c?, nil): return c
-        case (nil, let p?): return p
-        case (let c?, let p?): return c && p
-        }
     }
 
     /// A batch's child input: `{"Items": [...]}`, or `{"BatchInput": {...}, "Items": [...]}`.
@@ -257,13 +232,13 @@ extension Execution {
                     case .line(let range, let number):
                         o.inputByteCount = range.count
                         do { input = try JSON.parse(block[range]) } catch {
-                            out.readError = ASLError(.itemReaderFailed, "Line \(number) of the JSONL object is not valid JSON: \(error)")
+                            out.readError = JSONLItems.malformed(line: number, error)
                             continue
                         }
                     }
-                    let started = monotonicWallMillis()
+                    let started = wallClockMilliseconds()
                     let r = Execution(program: program, input: input, options: o).runToCompletion()
-                    let stopped = monotonicWallMillis()
+                    let stopped = wallClockMilliseconds()
                     if r.status != .succeeded { out.failures += 1 }
                     if let writer {
                         for rec in ResultFiles.records(r, index: indices[i], input: input, started: started, stopped: stopped,
@@ -317,7 +292,7 @@ extension Execution {
     /// A line on the tape lane, its result added to `out`; false to run it on the general engine.
     static func runOnLane(_ lane: TapeLane, _ block: [UInt8], _ range: Range<Int>, index: Int, mapRun: MapRunNames,
                           writer: ResultWriterSpec?, into out: inout ChildGroup) -> Bool {
-        let started = monotonicWallMillis()
+        let started = wallClockMilliseconds()
         if writer?.transformation == .compact {
             // The output's bytes go straight from the lane into the group's file bytes.
             let ok = block.withUnsafeBufferPointer { b -> Bool in
@@ -339,16 +314,12 @@ extension Execution {
             out.outputs.append(value)
             return true
         }
-        switch writer.transformation {
-        case .compact:
-            out.add(bytes, failed: false, jsonLines: writer.jsonLines)  // (not reached: handled above)
-        case .none, .flatten:
-            guard let input = try? JSON.parse(line), let output = try? JSON.parse(bytes) else { return false }
-            let r = ExecutionResult(status: .succeeded, output: output, error: nil)
-            for rec in ResultFiles.records(r, index: index, input: input, started: started, stopped: monotonicWallMillis(),
-                                           mapRun: mapRun, spec: writer) {
-                out.add(rec, failed: false, jsonLines: writer.jsonLines)
-            }
+        // NONE and FLATTEN (COMPACT went straight through above).
+        guard let input = try? JSON.parse(line), let output = try? JSON.parse(bytes) else { return false }
+        let r = ExecutionResult(status: .succeeded, output: output, error: nil)
+        for rec in ResultFiles.records(r, index: index, input: input, started: started, stopped: wallClockMilliseconds(),
+                                       mapRun: mapRun, spec: writer) {
+            out.add(rec, failed: false, jsonLines: writer.jsonLines)
         }
         return true
     }
@@ -421,11 +392,6 @@ enum ProcessInfoCores {
     }()
 }
 
-func monotonicWallMillis() -> Int64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_REALTIME, &ts)
-    return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
-}
 
 #if canImport(Glibc)
 import Glibc

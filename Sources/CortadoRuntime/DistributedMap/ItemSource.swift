@@ -35,6 +35,12 @@ struct ChunkBuffer {
         }
     }
 
+    /// The rest of the object, whole (a JSON document).
+    mutating func readToEnd() throws(ASLError) -> ArraySlice<UInt8> {
+        while try refill() {}
+        return buf[pos...]
+    }
+
     /// Appends the next chunk (dropping consumed bytes first); false at the end of the object.
     mutating func refill() throws(ASLError) -> Bool {
         guard !eof else { return false }
@@ -51,21 +57,14 @@ struct JSONLItems: ItemSource {
     var line = 0
 
     mutating func next() throws(ASLError) -> JSON? {
-        while true {
-            if let nl = data.newline() {
-                let start = data.pos
-                data.pos = nl + 1
-                line += 1
-                if let item = try parse(start, nl) { return item }
-                continue
-            }
-            if try data.refill() { continue }
-            guard data.pos < data.buf.count else { return nil }
-            let start = data.pos
-            data.pos = data.buf.count
-            line += 1
-            return try parse(start, data.buf.count)
-        }
+        var block: [UInt8] = []
+        guard let range = try nextLine(into: &block) else { return nil }
+        do { return try JSON.parse(block[range]) } catch { throw JSONLItems.malformed(line: line, error) }
+    }
+
+    /// A line that is not JSON fails the reader.
+    static func malformed(line: Int, _ error: any Error) -> ASLError {
+        ASLError(.itemReaderFailed, "Line \(line) of the JSONL object is not valid JSON: \(error)")
     }
 
     /// Appends the next non-blank line's bytes to `block`, unparsed (a worker thread parses
@@ -91,16 +90,6 @@ struct JSONLItems: ItemSource {
             let start = block.count
             block.append(contentsOf: bytes)
             return start..<block.count
-        }
-    }
-
-    func parse(_ start: Int, _ end: Int) throws(ASLError) -> JSON? {
-        var e = end
-        if e > start, data.buf[e - 1] == 0x0D { e -= 1 }
-        let bytes = data.buf[start..<e]
-        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
-        do { return try JSON.parse(bytes) } catch {
-            throw ASLError(.itemReaderFailed, "Line \(line) of the JSONL object is not valid JSON: \(error)")
         }
     }
 }
@@ -227,9 +216,9 @@ extension ItemReaderSpec {
             case .csv: return CSVItems(data: data, headers: csvHeaders, delimiter: csvDelimiter)
             case .json, .manifest:
                 var d = data
-                while try d.refill() {}
+                let bytes = try d.readToEnd()
                 let doc: JSON
-                do { doc = try JSON.parse(d.buf) } catch {
+                do { doc = try JSON.parse(bytes) } catch {
                     throw ASLError(.itemReaderFailed, "The object is not valid JSON: \(error)")
                 }
                 if inputType == .manifest { return try InventoryItems(manifest: doc, store: store, delimiter: csvDelimiter) }

@@ -116,9 +116,12 @@ final class ResultFiles {
 public enum MapRunMerge {
     /// - Returns: the number of shard manifests joined.
     public static func merge(directory: String) throws(ASLError) -> Int {
+        let store = DirectoryObjectStore(directories: ["d": directory])
         var shards: [JSON] = []
         for i in 0..<100_000 {
-            guard let bytes = readWhole(directory + "/manifest_\(i).json") else { break }
+            guard let chunks = try? store.open(bucket: "d", key: "manifest_\(i).json") else { break }
+            var data = ChunkBuffer(chunks: chunks)
+            let bytes = try data.readToEnd()
             do { shards.append(try JSON.parse(bytes)) } catch {
                 throw ASLError(.resultWriterFailed, "manifest_\(i).json is not valid JSON: \(error)")
             }
@@ -134,24 +137,7 @@ public enum MapRunMerge {
         }
         let manifest: JSON = ["DestinationBucket": first["DestinationBucket"] ?? .null, "MapRunArn": first["MapRunArn"] ?? .null,
                               "ResultFiles": .object(files)]
-        try DirectoryObjectStore(directories: ["d": directory]).put(bucket: "d", key: "manifest.json", bytes: manifest.serializedBytes)
+        try store.put(bucket: "d", key: "manifest.json", bytes: manifest.serializedBytes)
         return shards.count
     }
-
-    static func readWhole(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var out: [UInt8] = [], buf = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-            if n <= 0 { break }
-            out += buf[0..<n]
-        }
-        return out
-    }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -1,5 +1,6 @@
 import CortadoJSON
 import CortadoPath
+import CortadoRuntime
 
 /// The states that do work, whose result comes from the mock: Task, Parallel, Map.
 extension StateStepper {
@@ -51,8 +52,9 @@ extension StateStepper {
         if let n = limits.count { inspection.value("toleratedFailureCount", JSON(n)) }
         if let p = limits.percentage { inspection.value("toleratedFailurePercentage", .number(JSONNumber(p))) }
         let result = try invoke()
-        if Self.exceeds(failures: configuration.mapIterationFailureCount, of: items.count, limits) {
-            throw ASLError(.exceedToleratedFailureThreshold, "The specified tolerated failure threshold was exceeded")
+        if ToleratedFailures.exceeds(failures: configuration.mapIterationFailureCount, of: items.count,
+                                     count: limits.count, percentage: limits.percentage) {
+            throw ToleratedFailures.exceeded
         }
         return isJSONata ? try finishJSONata(result: result) : try finishJSONPath(result: result)
     }
@@ -143,19 +145,5 @@ extension StateStepper {
             return try paths.read(p, try paths.filter(state["InputPath"], input))
         }
         return nil
-    }
-
-    /// The engine's rule: with only a count or only a percentage, exceeding it fails the Map;
-    /// with both, both must be exceeded; with neither, any failure does.
-    static func exceeds(failures: Int, of total: Int, _ limits: MapLimits) -> Bool {
-        guard failures > 0 else { return false }
-        let overCount = limits.count.map { failures > $0 }
-        let overPercentage = limits.percentage.map { Double(failures) * 100 / Double(max(total, 1)) > $0 }
-        switch (overCount, overPercentage) {
-        case (nil, nil): return true
-        case (let c?, nil): return c
-        case (nil, let p?): return p
-        case (let c?, let p?): return c && p
-        }
     }
 }

@@ -1,0 +1,59 @@
+import CortadoASL
+import CortadoJSON
+import CortadoPath
+
+/// A Map's tolerated failures (ToleratedFailureCount/Percentage and their Path forms): AWS's
+/// rules, written once for inline Maps, Distributed Maps and TestState.
+public enum ToleratedFailures {
+    /// What a Map fails with when its children's failures exceed the tolerance.
+    public static let exceeded = ASLError(.exceedToleratedFailureThreshold, "The specified tolerated failure threshold was exceeded")
+
+    /// With only a count or only a percentage, exceeding it fails the Map; with both, both
+    /// must be exceeded; with neither, any failure does.
+    public static func exceeds(failures: Int, of total: Int, count: Int?, percentage: Double?) -> Bool {
+        guard failures > 0 else { return false }
+        let overCount = count.map { failures > $0 }
+        let overPercentage = percentage.map { Double(failures) * 100 / Double(max(total, 1)) > $0 }
+        switch (overCount, overPercentage) {
+        case (nil, nil): return true
+        case (let c?, nil): return c
+        case (nil, let p?): return p
+        case (let c?, let p?): return c && p
+        }
+    }
+}
+
+extension Execution {
+    /// ToleratedFailureCount(Path) and ToleratedFailurePercentage(Path) of a Map.
+    func toleratedFailures(_ s: MapState, _ eff: JSON, _ f: Frame) throws(ASLError) -> (count: Int?, percentage: Double?) {
+        var count: Int? = nil, percentage: Double? = nil
+        if let t = s.toleratedFailureCount {
+            let n = try mapInt(t, eff, f, field: "ToleratedFailureCountPath")
+            guard n >= 0 else { throw ASLError.runtime("ToleratedFailureCount cannot be negative.") }
+            count = n
+        }
+        if let t = s.toleratedFailurePercentage {
+            let p: Double
+            switch t {
+            case .constant(let c): p = c
+            case .path(let path):
+                let v = try read(path, eff, f)
+                // NOTE: AWS reads the value's text as a number: "1" counts as 1 (recorded), "NoNumber" and {} fail.
+                if case .number(let n) = v {
+                    p = n.double
+                } else if case .string(let text) = v, let d = Double(text), d.isFinite {
+                    p = d
+                } else {
+                    throw ASLError.runtime(
+                        "The ToleratedFailurePercentagePath field refers to value \"\(v.stringValue ?? v.serialized)\" which is not a valid float: \(path.source)")
+                }
+            case .expression(let e):
+                guard case .number(let n) = try e.evaluate(scope(f, input: eff), expecting: "number") else { p = 0; break }
+                p = n.double
+            }
+            guard p >= 0, p <= 100 else { throw ASLError.runtime("ToleratedFailurePercentage must be between 0 and 100.") }
+            percentage = p
+        }
+        return (count, percentage)
+    }
+}
