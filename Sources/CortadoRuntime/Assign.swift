@@ -53,6 +53,7 @@ extension Execution {
     /// Makes assigned values visible (to the next state of `f`).
     func apply(_ values: JSONObject?, to f: Frame) {
         guard let values else { return }
+        options.inspection?.noteAssigned()
         for (k, v) in values { f.variables[k] = v }
     }
 

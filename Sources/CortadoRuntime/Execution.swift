@@ -68,6 +68,8 @@ public struct ExecutionOptions: Sendable {
     /// result files (`SUCCEEDED_<i>.json`, `manifest_<i>.json`); `cortado merge --map-run`
     /// joins them into manifest.json.
     public var mapShard: (index: Int, count: Int)?
+    /// TestState: run only the state the inspection names and record its stages.
+    public var inspection: StateInspection?
 
     public init(executionName: String, stateMachineName: String, clock: ClockMode = .virtual, backend: any TaskBackend) {
         self.executionName = executionName; self.stateMachineName = stateMachineName
@@ -188,7 +190,8 @@ public final class Execution {
         topEventID = emit(.executionStarted, previous: 0) {
             EventDetails(input: input, roleArn: options.roleArn)
         }
-        let root = Frame(pc: Int(program.main.start), input: input, join: nil, slot: 0)
+        let root = Frame(pc: options.inspection?.startPC ?? Int(program.main.start), input: input, join: nil, slot: 0)
+        if let i = options.inspection { root.variables = i.variables }
         // NOTE: as in AWS, the first state entered follows event 0, not ExecutionStarted.
         root.lastEventID = 0
         if (options.inputByteCount ?? Int.max) > options.maxPayloadBytes, input.serializedByteCount > options.maxPayloadBytes {
@@ -419,6 +422,7 @@ public final class Execution {
     /// count and task token, so a Map's items (all read from the Map state's frame) and
     /// the paths of one state share one object.
     func contextBase(_ f: Frame) -> JSONObject {
+        if let c = options.inspection?.context { return c }
         if let c = contextCache, c.pc == f.pc, c.enteredTime == f.enteredTime, c.retryCount == f.retryCount,
            c.token == f.taskToken {
             return c.value

@@ -140,6 +140,7 @@ extension Execution {
         if let sel = p.resultSelector {
             result = try sel.evaluate(input: result, variables: f.variables, context: { self.context(f) })
         }
+        inspect("afterResultSelector", result)
         let values = try assignments(h.assign, f, jsonPathInput: result, scope: scope(f, input: f.input))
         return try exit(f, h, result: result, p.resultPath, assigned: values)
     }

@@ -28,8 +28,16 @@ extension Execution {
         if f.retryCounts.count != processing.retry.count { f.retryCounts = Array(repeating: 0, count: processing.retry.count) }
         if let i = processing.retry.firstIndex(where: { matches($0.errorEquals, e) }) {
             let r = processing.retry[i]
-            let attempt = f.retryCounts[i]
-            if attempt < r.maxAttempts {
+            let attempt = options.inspection?.retrierRetryCount ?? f.retryCounts[i]
+            if let probe = options.inspection {
+                // TestState: only whether the error is retriable, and after how long.
+                probe.errorDetail("retryIndex", i)
+                if attempt < r.maxAttempts {
+                    probe.errorDetail("retryBackoffIntervalSeconds", Execution.inspectedBackoff(r, retries: attempt))
+                    probe.retriable = true
+                    return .fail(e)
+                }
+            } else if attempt < r.maxAttempts {
                 f.retryCounts[i] += 1
                 f.retryCount += 1
                 var delay = r.intervalSeconds * pow(r.backoffRate, Double(attempt))
@@ -42,7 +50,11 @@ extension Execution {
             }
         }
         let h = program.headers[f.pc]
-        for c in processing.catchers where matches(c.errorEquals, e) {
+        for (index, c) in processing.catchers.enumerated() where matches(c.errorEquals, e) {
+            if let probe = options.inspection {
+                probe.errorDetail("catchIndex", index)
+                probe.caught = e
+            }
             do throws(ASLError) {
                 let errorOutput = ErrorOutput.object(e)
                 let out: JSON

@@ -37,6 +37,12 @@ extension Execution {
                 control = e.name == .runtime ? .fail(e) : .raise(e)
             }
             if case .raise(let e) = control { control = handle(e, in: f) }
+            if let i = options.inspection {
+                // TestState: the one state is done.
+                i.settle(control, variables: f.variables) { self.program.headers[$0].name }
+                finish(.succeeded, output: .null, error: nil)
+                return
+            }
             if let stats = stateStats {
                 if case .park = control {} else {
                     let spent = monotonicNanoseconds() &- f.statStart
@@ -60,6 +66,8 @@ extension Execution {
     /// Adds AWS's state prefix to errors the engine raises while processing a state.
     func qualify(_ e: ASLError, _ f: Frame) -> ASLError {
         guard e.name == .runtime || e.name == .intrinsicFailure || e.name == .queryEvaluationError else { return e }
+        // NOTE: TestState's causes carry no such prefix (AWS's recordings): there is no event id.
+        if options.inspection != nil { return e.name == .intrinsicFailure ? ASLError(.runtime, e.cause, location: e.location) : e }
         let name = program.headers[f.pc].name
         return ASLError(e.name == .queryEvaluationError ? .queryEvaluationError : .runtime,
             "An error occurred while executing the state '\(name)' (entered at the event id #\(f.enteredEventID)). \(e.cause ?? "")",
@@ -80,15 +88,20 @@ extension Execution {
             f.retryCounts = []
             let input = f.input
             f.enteredEventID = emit(EventType.entered(program.code[f.pc]), f) { EventDetails(name: h.name, input: input) }
+            inspect("input", input)
         }
         switch program.code[f.pc] {
         case .pass(let s):
             if h.language == .jsonata { return try finishJSONata(f, h, result: nil, output: h.output, assign: h.assign) }
             var eff = try select(f.input, h.inputPath, f)
+            // NOTE: with a fixed Result, AWS's TestState reports neither afterInputPath nor afterParameters.
+            if s.result == nil { inspect("afterInputPath", eff) }
             if let p = s.processing.parameters {
                 eff = try p.evaluate(input: eff, variables: f.variables, context: { self.context(f) })
             }
+            if let r = s.result { inspect("result", r) } else { inspect("afterParameters", eff) }
             let result = s.result ?? eff
+            inspect("afterResultSelector", result)
             if s.resultByteCount > options.maxPayloadBytes {
                 return .fail(ASLError(.dataLimitExceeded,
                     "The state/task '\(h.name)' returned a result with a size exceeding the maximum number of bytes service limit."))
@@ -100,6 +113,7 @@ extension Execution {
                 var raw = f.input
                 f.input = .null
                 do { try p.assign(result, into: &raw) } catch { f.input = raw; throw error }
+                inspect("afterResultPath", raw)
                 return try exit(f, h, output: raw, assigned: values)
             }
             return try exit(f, h, result: result, s.processing.resultPath, assigned: values)
@@ -107,9 +121,11 @@ extension Execution {
         case .succeed:
             if h.language == .jsonata { return try finishJSONata(f, h, result: nil, output: h.output, assign: nil) }
             let eff = try select(f.input, h.inputPath, f)
+            inspect("afterInputPath", eff)
             return try exit(f, h, output: eff)
 
         case .fail(let s):
+            if h.language != .jsonata { inspect("afterInputPath", f.input) }
             let error = try failField(s.error, field: h.language == .jsonata ? "Error" : "ErrorPath", f)
             let cause = try failField(s.cause, field: h.language == .jsonata ? "Cause" : "CausePath", f)
             return .fail(ASLError(error.map(ErrorName.init), cause))
@@ -117,6 +133,7 @@ extension Execution {
         case .choice(let s):
             if h.language == .jsonata { return try choiceJSONata(f, h, s) }
             let eff = try select(f.input, h.inputPath, f)
+            inspect("afterInputPath", eff)
             var lazyContext: JSON? = nil
             let variables = f.variables
             for c in s.choices {
@@ -144,9 +161,11 @@ extension Execution {
                 return try exit(f, h, output: f.effective, assigned: values)
             }
             let eff = try select(f.input, h.inputPath, f)
+            if h.language != .jsonata { inspect("afterInputPath", eff) }
             f.effective = eff
             let until = try waitDeadline(s.duration, eff, f)
-            if until <= now { f.resume = .afterWait; return try step(f) }
+            // TestState does not wait; the duration is still read, so a bad one fails.
+            if until <= now || options.inspection != nil { f.resume = .afterWait; return try step(f) }
             f.resume = .afterWait
             f.parkSeq &+= 1
             timers.push((f, f.parkSeq), at: until)
@@ -169,8 +188,11 @@ extension Execution {
             do {
                 if h.language == .jsonata {
                     eff = try s.processing.arguments?.evaluate(scope(f, input: stateInput)) ?? stateInput
+                    inspect("afterArguments", eff)
                 } else {
+                    inspect("afterInputPath", stateInput)
                     eff = try applyParameters(s.processing, stateInput, f)
+                    inspect("afterParameters", eff)
                 }
                 timeout = try taskSeconds(s.timeoutSeconds, stateInput, f, field: "TimeoutSecondsPath")
                 heartbeat = try taskSeconds(s.heartbeatSeconds, stateInput, f, field: "HeartbeatSecondsPath")
@@ -228,6 +250,10 @@ extension Execution {
             } else {
                 eff = try taskInput(f, h, s.processing)
             }
+            // NOTE: AWS's TestState reports neither afterInputPath nor afterParameters for a Parallel.
+            if let i = options.inspection {
+                return try inspectedChildren(i, f, h, s.processing, itemCount: s.branches.count, tolerated: nil)
+            }
             let join = Join(parent: f, count: s.branches.count)
             join.startEventID = emit(.parallelStateStarted, f) { EventDetails() }
             join.pending = s.branches.enumerated().map { (Int($0.element.start), eff, $0.offset) }
@@ -236,6 +262,7 @@ extension Execution {
         case .map(let s):
             if f.resume == .childrenDone { return try collect(f, h, s.processing) }
             let eff = try select(f.input, h.inputPath, f)
+            if let i = options.inspection { return try inspectMap(i, f, h, s, eff) }
             if let run = s.run { return try runDistributed(f, h, s, run, eff) }
             let items = try mapItems(s, h, eff, f)
             let limit = try mapInt(s.maxConcurrency, eff, f, field: "MaxConcurrencyPath")
@@ -247,14 +274,7 @@ extension Execution {
             var inputs: [(pc: Int, input: JSON, slot: Int)] = []
             inputs.reserveCapacity(items.count)
             for (i, item) in items.enumerated() {
-                var childInput = item
-                switch s.itemSelector {
-                case .jsonPath(let sel)?:
-                    childInput = try sel.evaluate(input: eff, variables: f.variables, context: { self.context(f, mapItem: (i, item)) })
-                case .jsonata(let sel)?:
-                    childInput = try sel.evaluate(scope(f, input: eff, mapItem: (i, item)))
-                case nil: break
-                }
+                let childInput = try s.itemSelector.map { (sel) throws(ASLError) in try selectItem(sel, i, item, eff, f) } ?? item
                 inputs.append((Int(s.processor.start), childInput, i))
             }
             join.pending = inputs
@@ -284,11 +304,13 @@ extension Execution {
             } else {
                 emit(.taskSucceeded, f) { EventDetails(resource: s.resource, output: out) }
             }
+            inspect("result", out)
             if h.language == .jsonata { return try finishJSONata(f, h, result: out, output: h.output, assign: h.assign) }
             var result = out
             if let sel = s.processing.resultSelector {
                 result = try sel.evaluate(input: out, variables: f.variables, context: { self.context(f) })
             }
+            inspect("afterResultSelector", result)
             let values = try assignments(h.assign, f, jsonPathInput: result, scope: scope(f, input: f.input))
             return try exit(f, h, result: result, s.processing.resultPath, assigned: values)
         case .failure(let e):
@@ -386,6 +408,7 @@ extension Execution {
     func exit(_ f: Frame, _ h: StateHeader, result: JSON, _ target: ResultTarget,
               assigned: JSONObject? = nil) throws(ASLError) -> Control {
         let combined = try applyResultPath(raw: f.input, result: result, target)
+        inspect("afterResultPath", combined)
         return try exit(f, h, output: combined, assigned: assigned)
     }
 
@@ -435,10 +458,26 @@ extension Execution {
             value = try select(eff, s.itemsPath, f)
         }
         guard case .array(let items) = value else {
-            throw ASLError(h.language == .jsonata ? .queryEvaluationError : .runtime,
-                           "Map state input must be an array but was: \(value.serialized)")
+            if h.language == .jsonata {
+                throw ASLError(.queryEvaluationError, "Map state input must be an array but was: \(value.serialized)")
+            }
+            // NOTE: AWS's words for ItemsPath (recorded by TestState), with a context path
+            // shown without its first `$`.
+            var path = "$"
+            if case .path(let p) = s.itemsPath { path = p.source.hasPrefix("$$") ? String(p.source.dropFirst()) : p.source }
+            throw ASLError.runtime("Reference path \"\(path)\" must point to array.")
         }
         return items
+    }
+
+    /// ItemSelector (or a Map's legacy Parameters) for item `index`.
+    func selectItem(_ selector: FieldTemplate, _ index: Int, _ item: JSON, _ eff: JSON, _ f: Frame) throws(ASLError) -> JSON {
+        switch selector {
+        case .jsonPath(let sel):
+            return try sel.evaluate(input: eff, variables: f.variables, context: { self.context(f, mapItem: (index, item)) })
+        case .jsonata(let sel):
+            return try sel.evaluate(scope(f, input: eff, mapItem: (index, item)))
+        }
     }
 
     func mapInt(_ v: DynamicValue<Int>, _ input: JSON, _ f: Frame, field: String) throws(ASLError) -> Int {

@@ -251,7 +251,11 @@ final class Flaky: TaskBackend, @unchecked Sendable {
     @Test func mapInputMustBeArray() throws {
         let r = try Harness.run(#"{"StartAt":"M","States":{"M":{"Type":"Map","Iterator":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}"#,
                                 input: #"{"a":1}"#)
-        #expect(r.error?.cause?.hasSuffix(#"Map state input must be an array but was: {"a":1}"#) == true)
+        #expect(r.error?.name == .runtime)
+        #expect(r.error?.cause?.hasSuffix(#"Reference path "$" must point to array."#) == true)
+        let ctx = try Harness.run(#"{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$$.Execution.Input","Iterator":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}"#,
+                                  input: #"{"a":1}"#)
+        #expect(ctx.error?.cause?.hasSuffix(#"Reference path "$.Execution.Input" must point to array."#) == true)
     }
 
     @Test func mapFailurePropagatesAndCanBeCaught() throws {

@@ -142,16 +142,27 @@ private func rejection(_ body: JSON) -> String? {
         #expect(r["inspectionData"]?["errorDetails"] == ["retryIndex": 1, "catchIndex": 0])
     }
 
-    @Test func taskFailedMatchesNamedErrorsButNotTimeout() {
-        #expect(StateStepper.matches(["States.TaskFailed"], ASLError(ErrorName("Custom"), nil)))
-        #expect(!StateStepper.matches(["States.TaskFailed"], ASLError(ErrorName("States.Timeout"), nil)))
-        #expect(StateStepper.matches(["States.ALL"], ASLError(ErrorName("States.Timeout"), nil)))
+    @Test func taskFailedMatchesNamedErrorsButNotTimeout() throws {
+        let def: JSON = ["Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                         "Retry": [["ErrorEquals": ["States.TaskFailed"]]], "End": true]
+        let custom = try run(request(def, input: [:], ["mock": ["errorOutput": ["error": "Custom", "cause": "c"]]]))
+        #expect(custom["status"] == "RETRIABLE")
+        let timeout = try run(request(def, input: [:], ["mock": ["errorOutput": ["error": "States.Timeout", "cause": "t"]]]))
+        #expect(timeout["status"] == "FAILED")
+        #expect(timeout["error"] == "States.Timeout")
     }
 
-    @Test func backoffIsCappedAndNeverTraps() {
-        #expect(StateStepper.backoff(["IntervalSeconds": 3, "BackoffRate": 2], 2) == 12)
-        #expect(StateStepper.backoff(["IntervalSeconds": 3, "BackoffRate": 2, "MaxDelaySeconds": 5], 2) == 5)
-        #expect(StateStepper.backoff(["BackoffRate": 1e300], 1_000_000) > 0)
+    @Test func backoffIsCappedAndNeverTraps() throws {
+        func backoff(_ retrier: JSON, _ retries: Int) throws -> JSON? {
+            var r = retrier
+            if case .object(var o) = r { o["ErrorEquals"] = ["States.ALL"]; o["MaxAttempts"] = 2_000_000; r = .object(o) }
+            let def: JSON = ["Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Retry": [r], "End": true]
+            let out = try run(request(def, input: [:], ["mock": Self.boom, "stateConfiguration": ["retrierRetryCount": .number(JSONNumber(retries))]]))
+            return out["inspectionData"]?["errorDetails"]?["retryBackoffIntervalSeconds"]
+        }
+        #expect(try backoff(["IntervalSeconds": 3, "BackoffRate": 2], 2) == 12)
+        #expect(try backoff(["IntervalSeconds": 3, "BackoffRate": 2, "MaxDelaySeconds": 5], 2) == 5)
+        #expect(try backoff(["BackoffRate": 1e300], 1_000_000)?.numberValue?.int ?? 0 > 0)
     }
 
     @Test func mapToleratedFailureThreshold() throws {

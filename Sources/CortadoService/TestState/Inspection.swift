@@ -1,76 +1,48 @@
 import CortadoJSON
 import CortadoPath
+import CortadoRuntime
 
-/// The `inspectionData` of a response, filled stage by stage as the state runs. At INFO it
-/// stays empty and is left out of the response.
-struct Inspection {
-    let enabled: Bool
-    private(set) var data = JSONObject()
-    private var errorDetails = JSONObject()
-
-    init(level: InspectionLevel) { enabled = level != .info }
-
-    /// A data-processing stage (`afterInputPath`, `result`, ...): a JSON string, as AWS sends it.
-    mutating func stage(_ key: String, _ value: JSON) {
-        guard enabled else { return }
-        data[key] = .string(value.serialized)
-    }
-
-    /// A plain value (`maxConcurrency`, `toleratedFailureCount`, ...).
-    mutating func value(_ key: String, _ value: JSON) {
-        guard enabled else { return }
-        data[key] = value
-    }
-
-    /// One field of `errorDetails` (`retryIndex`, `retryBackoffIntervalSeconds`, `catchIndex`).
-    mutating func errorDetail(_ key: String, _ value: Int) {
-        errorDetails[key] = .number(JSONNumber(value))
-    }
-
-    /// The finished object, or nil when nothing is reported.
-    var json: JSON? {
-        guard enabled else { return nil }
-        var out = data
-        if !errorDetails.isEmpty { out["errorDetails"] = .object(errorDetails) }
-        return out.isEmpty ? nil : .object(out)
-    }
-}
-
-/// How the tested state ended.
-enum StateOutcome {
-    case succeeded(output: JSON, next: String?)
-    /// An error no retrier or catcher handled (or a Fail state).
-    case failed(ASLError)
-    /// An error a retrier would retry (given `retrierRetryCount`).
-    case retriable(ASLError)
-    /// An error a catcher handled: its output and the catcher's `Next`.
-    case caught(ASLError, output: JSON, next: String)
-
-    /// The response body: `status`, `output` (a JSON string), `error`, `cause`, `nextState`.
-    func response(inspection: Inspection) -> JSONObject {
+extension StateInspection {
+    /// The response body: `status`, `output` (a JSON string), `error`, `cause`, `nextState`
+    /// and, at DEBUG and TRACE, `inspectionData` (each stage a JSON string, as AWS sends it).
+    /// - Parameter reportVariables: the request gave variables (then they are reported even
+    ///   when no Assign ran).
+    func response(reportVariables: Bool) -> JSONObject {
         var o = JSONObject()
         func put(_ e: ASLError) {
             if let n = e.name { o["error"] = .string(n.rawValue) }
             if let c = e.cause { o["cause"] = .string(c) }
         }
-        switch self {
-        case .succeeded(let output, let next):
+        switch outcome {
+        case .succeeded(let output, let next)?:
             o["status"] = "SUCCEEDED"
             o["output"] = .string(output.serialized)
             if let next { o["nextState"] = .string(next) }
-        case .failed(let e):
+        case .failed(let e)?:
             o["status"] = "FAILED"
             put(e)
-        case .retriable(let e):
+        case .retriable(let e)?:
             o["status"] = "RETRIABLE"
             put(e)
-        case .caught(let e, let output, let next):
+        case .caught(let e, let output, let next)?:
             o["status"] = "CAUGHT_ERROR"
             o["output"] = .string(output.serialized)
             put(e)
             o["nextState"] = .string(next)
+        case nil:
+            o["status"] = "FAILED"
+            put(ASLError(.runtime, "The tested state did not end."))
         }
-        if let data = inspection.json { o["inspectionData"] = data }
+        guard recordsStages else { return o }
+        var data = JSONObject()
+        for (k, v) in stages { data[k] = .string(v.serialized) }
+        for (k, v) in values { data[k] = v }
+        if reportVariables || assigned {
+            let names = finalVariables.keys.sorted()
+            data["variables"] = .string(JSON.object(JSONObject(names.map { ($0, finalVariables[$0]!) })).serialized)
+        }
+        if !errorDetails.isEmpty { data["errorDetails"] = .object(errorDetails) }
+        if !data.isEmpty { o["inspectionData"] = .object(data) }
         return o
     }
 }

@@ -1,4 +1,6 @@
+import CortadoASL
 import CortadoJSON
+import CortadoPath
 import CortadoRuntime
 
 /// The TestState action: runs one state (or one state of a machine, `stateName`) on an input,
@@ -44,15 +46,51 @@ public struct TestStateRunner: Sendable {
         }
         let variables = try Self.parseVariables(req.variablesText)
 
-        var stepper = StateStepper(
-            target: target, input: input, mock: req.mock, mockResult: mockResult,
-            configuration: req.configuration, context: context, variables: variables,
-            inspection: Inspection(level: req.inspectionLevel))
-        let outcome = stepper.run()
-        if req.variablesText != nil || stepper.assigned {
-            stepper.inspection.stage("variables", .object(stepper.variables))
+        let (program, pc) = try Self.compile(target)
+        let inspection = StateInspection(startPC: pc, recordsStages: req.inspectionLevel != .info)
+        inspection.context = context.objectValue
+        for (k, v) in variables { inspection.variables[k] = v }
+        inspection.retrierRetryCount = req.configuration.retrierRetryCount
+        inspection.mapIterationFailureCount = req.configuration.mapIterationFailureCount
+        let mocked = Self.mockedOutcome(req.mock, mockResult)
+        if target.type == "Map" || target.type == "Parallel" { inspection.childrenOutcome = mocked }
+        if let text = req.configuration.mapItemReaderData {
+            if case .array(let items)? = try? JSON.parse(text) {
+                inspection.readerItems = items
+            } else {
+                inspection.childrenOutcome = .failure(ASLError(.itemReaderFailed, "The mocked ItemReader data must be a JSON array"))
+            }
         }
-        return outcome.response(inspection: stepper.inspection)
+
+        var options = ExecutionOptions(executionName: "test-state", stateMachineName: "test-state", clock: .virtual,
+                                       backend: MockedTask(outcome: mocked))
+        options.account = account
+        options.region = region
+        options.executionTimeoutSeconds = nil
+        options.inspection = inspection
+        _ = Execution(program: program, input: input, options: options).runToCompletion()
+        return inspection.response(reportVariables: req.variablesText != nil)
+    }
+
+    /// The tested state's machine, compiled as every execution's is, and the state's pc.
+    private static func compile(_ target: TestTarget) throws(APIError) -> (Program, Int) {
+        switch Compiler.compile(target.machine) {
+        case .failure(let diagnostics): throw .invalidDefinition(diagnostics)
+        case .success(let program):
+            guard let pc = program.headers.firstIndex(where: { $0.name == target.name }) else {
+                throw .validation("State '\(target.name)' does not exist in the definition.")
+            }
+            return (program, pc)
+        }
+    }
+
+    /// The mock as a task outcome: its result, or its error.
+    private static func mockedOutcome(_ mock: TestStateMock?, _ result: JSON?) -> TaskOutcome? {
+        guard let mock else { return nil }
+        switch mock.outcome {
+        case .error(let error, let cause): return .failure(ASLError(error.map(ErrorName.init), cause))
+        case .result: return .success(result ?? .null)
+        }
     }
 
     private static func parseInput(_ text: String?) throws(APIError) -> JSON {
@@ -68,5 +106,14 @@ public struct TestStateRunner: Sendable {
             throw .validation("Invalid variables provided: variables must be a JSON object")
         }
         return o
+    }
+}
+
+/// A tested Task's work: the mocked result or error (nothing is called).
+struct MockedTask: TaskBackend {
+    let outcome: TaskOutcome?
+
+    func invoke(_ request: TaskRequest) -> TaskOutcome {
+        outcome ?? .failure(ASLError(.runtime, "TestState needs a mock for a Task state"))
     }
 }

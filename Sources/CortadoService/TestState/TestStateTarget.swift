@@ -22,6 +22,9 @@ struct TestTarget {
     var state: JSONObject
     var type: String
     var language: QueryLanguage
+    /// The machine that is compiled and run from the tested state: the definition, or for a
+    /// lone state a machine of it and a Succeed state for each transition leading out.
+    var machine: JSON = .null
 
     /// The name AWS gives a lone state when it validates it inside a one-state machine.
     static let loneStateName = "StateName"
@@ -44,9 +47,10 @@ struct TestTarget {
             let diagnostics = Validator.validate(json).filter { $0.severity == .error }
             if !diagnostics.isEmpty { throw .invalidDefinition(diagnostics) }
             let language = QueryLanguage.of(root, inherited: .jsonPath)
-            guard let found = find(stateName, in: root, language: language, depth: 0) else {
+            guard var found = find(stateName, in: root, language: language, depth: 0) else {
                 throw .validation("State '\(stateName)' does not exist in the definition.")
             }
+            found.machine = json
             return found
         }
         // A lone state is checked as the only state of a machine; its transitions lead out
@@ -57,8 +61,21 @@ struct TestTarget {
             $0.severity == .error && !outOfMachine.contains($0.code)
         }
         if !diagnostics.isEmpty { throw .invalidDefinition(diagnostics) }
+        var states: JSONObject = [loneStateName: json]
+        for name in transitions(of: root) where states[name] == nil { states[name] = ["Type": "Succeed"] }
         return TestTarget(name: loneStateName, state: root, type: root["Type"]?.stringValue ?? "",
-                          language: QueryLanguage.of(root, inherited: .jsonPath))
+                          language: QueryLanguage.of(root, inherited: .jsonPath),
+                          machine: .object(["StartAt": .string(loneStateName), "States": .object(states)]))
+    }
+
+    /// The states a state's transitions name: Next, Default, each Choice rule's and Catcher's Next.
+    private static func transitions(of state: JSONObject) -> [String] {
+        var names: [String] = []
+        for key in ["Next", "Default"] { if let n = state[key]?.stringValue { names.append(n) } }
+        for key in ["Choices", "Catch"] {
+            for entry in state[key]?.arrayValue ?? [] { if let n = entry["Next"]?.stringValue { names.append(n) } }
+        }
+        return names
     }
 
     /// Depth-first search of a machine's states, then of its nested machines.
