@@ -1,27 +1,12 @@
 import CortadoASL
 import CortadoJSON
 
-/// The query language a state's fields are written in.
-enum QueryLanguage {
-    case jsonPath, jsonata
-
-    /// A state's language: its own `QueryLanguage`, else the enclosing machine's.
-    static func of(_ state: JSONObject, inherited: QueryLanguage) -> QueryLanguage {
-        switch state["QueryLanguage"]?.stringValue {
-        case "JSONata": return .jsonata
-        case "JSONPath": return .jsonPath
-        default: return inherited
-        }
-    }
-}
-
 /// The one state a TestState request runs, taken from its definition.
 struct TestTarget {
     /// The state's name in the definition (`StateName` for a lone state, as AWS calls it).
     var name: String
     var state: JSONObject
     var type: String
-    var language: QueryLanguage
     /// The machine that is compiled and run from the tested state: the definition, or for a
     /// lone state a machine of it and a Succeed state for each transition leading out.
     var machine: JSON = .null
@@ -46,8 +31,7 @@ struct TestTarget {
             }
             let diagnostics = Validator.validate(json).filter { $0.severity == .error }
             if !diagnostics.isEmpty { throw .invalidDefinition(diagnostics) }
-            let language = QueryLanguage.of(root, inherited: .jsonPath)
-            guard var found = find(stateName, in: root, language: language, depth: 0) else {
+            guard var found = find(stateName, in: root, depth: 0) else {
                 throw .validation("State '\(stateName)' does not exist in the definition.")
             }
             found.machine = json
@@ -64,7 +48,6 @@ struct TestTarget {
         var states: JSONObject = [loneStateName: json]
         for name in transitions(of: root) where states[name] == nil { states[name] = ["Type": "Succeed"] }
         return TestTarget(name: loneStateName, state: root, type: root["Type"]?.stringValue ?? "",
-                          language: QueryLanguage.of(root, inherited: .jsonPath),
                           machine: .object(["StartAt": .string(loneStateName), "States": .object(states)]))
     }
 
@@ -79,20 +62,16 @@ struct TestTarget {
     }
 
     /// Depth-first search of a machine's states, then of its nested machines.
-    private static func find(_ name: String, in machine: JSONObject, language: QueryLanguage, depth: Int) -> TestTarget? {
+    private static func find(_ name: String, in machine: JSONObject, depth: Int) -> TestTarget? {
         guard depth < 64, case .object(let states)? = machine["States"] else { return nil }
         for (key, value) in states {
             guard case .object(let state) = value else { continue }
-            let own = QueryLanguage.of(state, inherited: language)
-            if key == name {
-                return TestTarget(name: key, state: state, type: state["Type"]?.stringValue ?? "", language: own)
-            }
+            if key == name { return TestTarget(name: key, state: state, type: state["Type"]?.stringValue ?? "") }
         }
         for (_, value) in states {
             guard case .object(let state) = value else { continue }
-            let own = QueryLanguage.of(state, inherited: language)
             for sub in subMachines(of: state) {
-                if let found = find(name, in: sub, language: own, depth: depth + 1) { return found }
+                if let found = find(name, in: sub, depth: depth + 1) { return found }
             }
         }
         return nil
