@@ -4,15 +4,16 @@
 usage: scripts/compare.sh [N] [--repeat R] [--skip-jq] [--keep DIR]
 
 Generates N events (default 1,000,000) with ../shared/bench/gen_events.py, then times:
-  cortado run   pass-choice, pass-choice.jsonata and map (logs OFF, all cores), pass-choice on 1 worker,
-                and a one-Pass definition (our own read + parse + serialize floor);
+  cortado run   pass-choice, pass-choice.jsonata, map, order (mocked Tasks), parallel and wait
+                (virtual clock), logs OFF, all cores; pass-choice on 1 worker and with logs ALL
+                and execution data; a one-Pass definition (our own read + parse + serialize floor);
   cortado exec  a Distributed Map reading the events file with a Pass child (ResultWriter JSONL);
   jq            ../shared/bench/peers/pass_choice.jq and map.jq;
   Python+orjson ../shared/bench/peers/pass_choice_orjson.py, map_orjson.py, orjson_floor.py;
   cat           the bytes alone.
 Every output is checked first: its first 1,000 lines against ../shared/bench/expected
 (the floors: against the input), and its line count against N. Then it prints a table of
-events/s and peak RSS, and the ratios issue 6 asks for. With --repeat R each command runs
+events/s and peak RSS, and the ratios issues 6, 16 and 17 ask for. With --repeat R each command runs
 R times and the fastest counts (RSS: the largest); the R rounds each run every command once,
 so a slow spell of a shared machine falls on all of them alike. Exit status 1 when any
 output is wrong.
@@ -124,10 +125,13 @@ def main():
         f.write(DMAP % os.path.basename(events))
     dmap_out = os.path.join(work, "dmap-out")
 
-    def cortado(workload, workers=cores, definition=None):
+    def cortado(workload, workers=cores, definition=None, extra=()):
         d = definition or os.path.join(BENCH, "workloads", workload + ".asl.json")
         return [BIN, "run", d, "--events", "-", "--out", "-", "--workers", str(workers),
-                "--log-level", "OFF", "--metrics-interval", "3600"]
+                "--log-level", "OFF", "--metrics-interval", "3600", *extra]
+
+    logs_path = os.path.join(work, "pc-logs.jsonl")
+    mocks = ["--mock-config", os.path.join(BENCH, "workloads", "order.mocks.json"), "--test-case", "default", "--name", "order"]
 
     py = sys.executable
     peers = os.path.join(BENCH, "peers")
@@ -136,6 +140,11 @@ def main():
         ("pc1", "cortado pass-choice (1 worker)", cortado("pass-choice", 1), "pass-choice"),
         ("pcj", f"cortado pass-choice.jsonata ({cores} w.)", cortado("pass-choice.jsonata"), "pass-choice.jsonata"),
         ("map", f"cortado map ({cores} workers)", cortado("map"), "map"),
+        ("order", f"cortado order, mocked ({cores} w.)", cortado("order", extra=mocks), "order"),
+        ("parallel", f"cortado parallel ({cores} workers)", cortado("parallel"), "parallel"),
+        ("wait", f"cortado wait, virtual clock ({cores} w.)", cortado("wait", extra=["--clock", "virtual"]), "wait"),
+        ("pclogs", f"cortado pass-choice, logs ALL ({cores} w.)",
+         cortado("pass-choice", extra=["--log-level", "ALL", "--include-execution-data", "--logs", logs_path]), "pass-choice"),
         ("floor", f"cortado one-Pass floor ({cores} w.)", cortado("", definition=one_pass), "input"),
         ("dmap", "cortado Distributed Map, Pass child", [BIN, "exec", dmap, "--s3-dir", "src=" + work, "--s3-dir", "dst=" + dmap_out,
                                                          "--no-time-limit"], "dmap"),
@@ -150,7 +159,7 @@ def main():
         runs = [r for r in runs if not r[0].startswith("jq")]
 
     expected = {}
-    for w in ("pass-choice", "pass-choice.jsonata", "map"):
+    for w in ("pass-choice", "pass-choice.jsonata", "map", "order", "parallel", "wait"):
         expected[w] = [json.loads(l) for l in first_lines(os.path.join(BENCH, "expected", w + ".jsonl"), 1000)]
     inputs = [json.loads(l) for l in first_lines(events, 1000)]
 
@@ -164,6 +173,8 @@ def main():
             if key == "dmap":
                 shutil.rmtree(dmap_out, ignore_errors=True)  # one map run's files per round
             dt, rss = timed(argv, events, os.path.join(work, key + ".out.jsonl"))
+            if key == "pclogs" and os.path.exists(logs_path):
+                os.remove(logs_path)  # the logs of one round only
             b = best.get(key)
             best[key] = (dt, rss) if b is None else (min(b[0], dt), max(b[1], rss))
     for key, label, argv, against in runs:
@@ -210,6 +221,11 @@ def main():
     ratio("map", "py_map", 5, "map vs python+orjson")
     ratio("map", "jq_map", None, "map vs jq")
     ratio("pc", "pc1", 1.7, "pass-choice, 2 workers vs 1")
+    ratio("order", "pc", 0.5, "order (mocked Tasks) vs pass-choice")
+    ratio("map", "pc", 0.6, "map vs pass-choice")
+    ratio("parallel", "pc", 0.4, "parallel vs pass-choice")
+    ratio("wait", "pc", 0.5, "wait (virtual clock) vs pass-choice")
+    ratio("pclogs", "pc", 0.25, "pass-choice logs ALL vs logs OFF")
     ratio("floor", "py_floor", None, "our floor vs the orjson floor")
     if not a.keep:
         shutil.rmtree(work, ignore_errors=True)

@@ -89,8 +89,12 @@ public struct CloudWatchLogFormatter: Sendable {
     /// Writes `value` as JSON; above `maxDataBytes` writes its text cut to that size as a
     /// string instead and returns true (truncated).
     func data(_ value: JSON, _ out: inout JSONWriter) -> Bool {
-        guard value.serializedByteCount > maxDataBytes else { out.write(value); return false }
-        var text = value.serializedBytes.prefix(maxDataBytes)
+        // Written first and measured after: one pass over the value, not two.
+        let start = out.bytes.count
+        out.write(value)
+        guard out.bytes.count - start > maxDataBytes else { return false }
+        var text = out.bytes[start..<(start + maxDataBytes)]
+        out.bytes.removeSubrange(start...)
         while let last = text.last, last & 0xC0 == 0x80 { text.removeLast() }  // whole characters only
         if let last = text.last, last >= 0xC0 { text.removeLast() }
         out.writeString(String(decoding: text, as: UTF8.self))
