@@ -1,0 +1,104 @@
+import CortadoASL
+import CortadoJSON
+import CortadoPath
+
+extension Execution {
+    // MARK: - Tasks
+
+    /// A task's outcome: events, the payload limit, ResultSelector, ResultPath, OutputPath
+    /// (success), or Retry/Catch (failure).
+    func taskFinished(_ outcome: TaskOutcome, _ f: Frame, _ h: StateHeader, _ s: TaskState) throws(ASLError) -> Control {
+        let lambda = Execution.isLambdaFunctionArn(s.resource)
+        if case .failure(let e) = outcome {
+            endToken(f, timedOut: e.name == .timeout || e.name == .heartbeatTimeout)
+        } else {
+            endToken(f, timedOut: false)
+        }
+        switch outcome {
+        case .success(let out):
+            if out.serializedByteCount > options.maxPayloadBytes {
+                return .fail(ASLError(.dataLimitExceeded,
+                    "The state/task '\(h.name)' returned a result with a size exceeding the maximum number of bytes service limit."))
+            }
+            if lambda {
+                emit(.lambdaFunctionSucceeded, f) { EventDetails(output: out) }
+            } else {
+                emit(.taskSucceeded, f) { EventDetails(resource: s.resource, output: out) }
+            }
+            inspect("result", out)
+            if h.language == .jsonata { return try finishJSONata(f, h, result: out, output: h.output, assign: h.assign) }
+            var result = out
+            if let sel = s.processing.resultSelector {
+                result = try sel.evaluate(input: out, variables: f.variables, context: { self.context(f) })
+            }
+            inspect("afterResultSelector", result)
+            let values = try assignments(h.assign, f, jsonPathInput: result, scope: scope(f, input: f.input))
+            return try exit(f, h, result: result, s.processing.resultPath, assigned: values)
+        case .failure(let e):
+            let timedOut = e.name == .timeout || e.name == .heartbeatTimeout
+            if lambda {
+                emit(timedOut ? .lambdaFunctionTimedOut : .lambdaFunctionFailed, f) { Execution.errorDetails(e) }
+            } else {
+                emit(timedOut ? .taskTimedOut : .taskFailed, f) {
+                    var d = Execution.errorDetails(e)
+                    d.resource = s.resource
+                    return d
+                }
+            }
+            return .raise(e)
+        case .pending, .after, .delivered:
+            return .raise(ASLError(.runtime, "The task backend for '\(s.resource)' answered a completion with .pending or .after; complete takes .success or .failure."))
+        }
+    }
+
+    /// Retires the frame's task token (if it has one) with the token issuer.
+    func endToken(_ f: Frame, timedOut: Bool) {
+        guard let token = f.taskToken else { return }
+        f.taskToken = nil
+        options.taskTokens?.tokenEnded(token, timedOut: timedOut)
+    }
+
+    /// A parked task frame woke: its answer arrived, or a deadline passed.
+    func taskResumed(_ f: Frame, _ h: StateHeader, _ s: TaskState) throws(ASLError) -> Control {
+        if let o = f.taskResult {
+            f.taskResult = nil
+            return try taskFinished(o, f, h, s)
+        }
+        let never = Int64.max
+        let delivery = f.delayed?.at ?? never, timeout = f.taskTimeoutAt ?? never, beat = f.heartbeatAt ?? never
+        let first = min(delivery, timeout, beat)
+        guard first <= now else { return .park }  // an earlier deadline was moved on (heartbeat)
+        var outcome: TaskOutcome
+        if delivery == first, let d = f.delayed {
+            outcome = d.outcome
+        } else if timeout == first {
+            outcome = .failure(ASLError(.timeout, nil))
+        } else {
+            outcome = .failure(ASLError(.heartbeatTimeout, nil))
+        }
+        if case .after = outcome { outcome = .failure(ASLError(.runtime, "A task's .after outcome may not nest another .after.")) }
+        if f.taskPending {
+            // A late answer from the backend is ignored from now on.
+            f.taskPending = false
+            f.taskGen &+= 1
+            pendingTasks -= 1
+        }
+        f.delayed = nil
+        return try taskFinished(outcome, f, h, s)
+    }
+
+    /// TimeoutSeconds(Path) / HeartbeatSeconds(Path) for this attempt.
+    func taskSeconds(_ v: DynamicValue<Int>?, _ input: JSON, _ f: Frame, field: String) throws(ASLError) -> Int? {
+        guard let v else { return nil }
+        switch v {
+        case .constant(let n): return n
+        case .expression(let e): return try e.evaluateInteger(scope(f, input: input))
+        case .path(let p):
+            let j = try read(p, input, f)
+            guard case .number(let n) = j, let i = n.int, i > 0 else {
+                throw ASLError.runtime("The \(field) field refers to value \"\(j.stringValue ?? j.serialized)\" which is not a valid positive integer: \(p.source)")
+            }
+            return i
+        }
+    }
+}
