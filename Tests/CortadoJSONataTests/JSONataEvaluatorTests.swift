@@ -1,3 +1,4 @@
+import Foundation
 import CortadoJSON
 @testable import CortadoJSONata
 import Testing
@@ -21,6 +22,14 @@ import Testing
         #expect(try ev("$string(0.1 + 0.2)") == #""0.3""#)
         #expect(try ev("1e-7") == "1e-7")
         #expect(formatJSNumber(-0.000001) == "-0.000001")
+        // The fast path (Swift's description) agrees with the JS layout wherever it is taken.
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let d = (Bool.random(using: &rng) ? 1.0 : -1.0) * pow(10, Double.random(in: -4..<15, using: &rng))
+            let v = Bool.random(using: &rng) ? d : (d * 100).rounded() / 100
+            guard abs(v) >= 1e-4, v != v.rounded() else { continue }
+            #expect(formatJSNumber(v) == jsLayout(v), "\(v)")
+        }
     }
 
     @Test func operatorsAndErrors() throws {
