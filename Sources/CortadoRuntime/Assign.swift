@@ -53,7 +53,6 @@ extension Execution {
     /// Makes assigned values visible (to the next state of `f`).
     func apply(_ values: JSONObject?, to f: Frame) {
         guard let values else { return }
-        options.inspection?.noteAssigned()
         for (k, v) in values { f.variables[k] = v }
     }
 

@@ -422,7 +422,11 @@ public final class Execution {
     /// count and task token, so a Map's items (all read from the Map state's frame) and
     /// the paths of one state share one object.
     func contextBase(_ f: Frame) -> JSONObject {
-        if let c = options.inspection?.context { return c }
+        if var c = options.inspection?.context {
+            // A `.waitForTaskToken` task sees its token even when the request's context has none.
+            if let token = f.taskToken, c["Task"] == nil { c["Task"] = ["Token": .string(token)] }
+            return c
+        }
         if let c = contextCache, c.pc == f.pc, c.enteredTime == f.enteredTime, c.retryCount == f.retryCount,
            c.token == f.taskToken {
             return c.value

@@ -454,3 +454,50 @@ enum CorpusCase {
         return go(0, 0)
     }
 }
+
+// MARK: - Rules from AWS's newer TestState recordings
+
+@Suite struct TestStateRecordedRulesTests {
+    static let map: JSON = ["Type": "Map", "QueryLanguage": "JSONata", "Items": "{% $states.input.xs %}",
+                            "ItemProcessor": ["StartAt": "P", "States": ["P": ["Type": "Pass", "End": true]]], "End": true]
+
+    private func message(_ body: JSON) -> String? {
+        do { _ = try run(body); return nil } catch let e as APIError { return e.message } catch { return "\(error)" }
+    }
+
+    @Test func mapWithoutAToleranceIgnoresIterationFailures() throws {
+        let r = try run(request(Self.map, input: ["xs": [1, 2, 3]],
+                                ["mock": ["result": "[0, 0, 1]"], "stateConfiguration": ["mapIterationFailureCount": 2]]))
+        #expect(r["status"] == "SUCCEEDED")
+        #expect(try parsed(r["output"]) == [0, 0, 1])
+    }
+
+    @Test func iterationFailureCountNeedsAMockEvenWhenZero() {
+        let body = request(Self.map, input: ["xs": [1]], ["stateConfiguration": ["mapIterationFailureCount": 0]])
+        #expect(rejection(body) == "ValidationException")
+        #expect(message(body) == "TestState does not support MapIterationFailureCount when a mock is not specified.")
+    }
+
+    @Test func iterationFailureCountAboveTheIterations() {
+        let body = request(Self.map, input: ["xs": [1, 1, 1]],
+                           ["mock": ["result": "[1, 1, 1]"], "stateConfiguration": ["mapIterationFailureCount": 4]])
+        #expect(message(body) == "Map iteration failure count must be less than or equal to the number of Map iterations")
+    }
+
+    @Test func noVariablesAreLeftOutEvenWhenGivenEmpty() throws {
+        let def: JSON = ["Type": "Pass", "End": true]
+        let empty = try run(request(def, input: ["a": 1], ["variables": "{}"]))
+        #expect(empty["inspectionData"]?["variables"] == nil)
+        let given = try run(request(def, input: ["a": 1], ["variables": #"{"x": 1}"#]))
+        #expect(try parsed(given["inspectionData"]?["variables"]) == ["x": 1])
+    }
+
+    @Test func waitForTaskTokenSeesATokenWithoutAContext() throws {
+        let def: JSON = ["Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                         "Parameters": ["QueueUrl": "q", "MessageBody": ["token.$": "$$.Task.Token"]], "End": true]
+        let r = try run(request(def, input: [:], ["mock": ["result": "{}"]]))
+        #expect(r["status"] == "SUCCEEDED")
+        let token = try parsed(r["inspectionData"]?["afterParameters"])?["MessageBody"]?["token"]?.stringValue
+        #expect((token?.count ?? 0) > 0)
+    }
+}

@@ -5,9 +5,7 @@ import CortadoRuntime
 extension StateInspection {
     /// The response body: `status`, `output` (a JSON string), `error`, `cause`, `nextState`
     /// and, at DEBUG and TRACE, `inspectionData` (each stage a JSON string, as AWS sends it).
-    /// - Parameter reportVariables: the request gave variables (then they are reported even
-    ///   when no Assign ran).
-    func response(reportVariables: Bool) -> JSONObject {
+    func response() -> JSONObject {
         var o = JSONObject()
         func put(_ e: ASLError) {
             if let n = e.name { o["error"] = .string(n.rawValue) }
@@ -37,7 +35,9 @@ extension StateInspection {
         var data = JSONObject()
         for (k, v) in stages { data[k] = .string(v.serialized) }
         for (k, v) in values { data[k] = v }
-        if reportVariables || assigned {
+        // The variables after the state (given and assigned); AWS leaves them out when there are
+        // none, even when the request gave `{}`.
+        if !finalVariables.isEmpty {
             let names = finalVariables.keys.sorted()
             data["variables"] = .string(JSON.object(JSONObject(names.map { ($0, finalVariables[$0]!) })).serialized)
         }

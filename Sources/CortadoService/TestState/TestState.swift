@@ -51,7 +51,7 @@ public struct TestStateRunner: Sendable {
         inspection.context = context.objectValue
         for (k, v) in variables { inspection.variables[k] = v }
         inspection.retrierRetryCount = req.configuration.retrierRetryCount
-        inspection.mapIterationFailureCount = req.configuration.mapIterationFailureCount
+        inspection.mapIterationFailureCount = req.configuration.mapIterationFailureCount ?? 0
         let mocked = Self.mockedOutcome(req.mock, mockResult)
         if target.type == "Map" || target.type == "Parallel" { inspection.childrenOutcome = mocked }
         if let text = req.configuration.mapItemReaderData {
@@ -69,7 +69,7 @@ public struct TestStateRunner: Sendable {
         options.executionTimeoutSeconds = nil
         options.inspection = inspection
         _ = Execution(program: program, input: input, options: options).runToCompletion()
-        return inspection.response(reportVariables: req.variablesText != nil)
+        return inspection.response()
     }
 
     /// The tested state's machine, compiled as every execution's is, and the state's pc.

@@ -9,6 +9,10 @@ enum TestStateChecks {
     /// - Throws: `ValidationException` or `InvalidDefinition`, with AWS's messages.
     static func mock(_ req: TestStateRequest, _ target: TestTarget) throws(APIError) -> JSON? {
         guard let mock = req.mock else {
+            // NOTE: AWS checks this before whether the state needs a mock (recorded).
+            if req.configuration.mapIterationFailureCount != nil {
+                throw .validation("TestState does not support MapIterationFailureCount when a mock is not specified.")
+            }
             if target.type == "Map" || target.type == "Parallel" {
                 throw .invalidDefinition(
                     "TestState API does not support Map or Parallel states. Supported state types include: [Task, Wait, Pass, Succeed, Fail, Choice]")
@@ -40,7 +44,12 @@ enum TestStateChecks {
             if target.state["ResultWriter"] != nil {
                 guard case .object = result else { throw .validation("Mocked result must be a JSON object.") }
             } else {
-                guard case .array = result else { throw .validation("Mocked result must be an array.") }
+                guard case .array(let items) = result else { throw .validation("Mocked result must be an array.") }
+                // NOTE: the recording cannot tell the mocked result's length from the input's item
+                // count (both were 3); the mocked result is what is known before the state runs.
+                if let n = req.configuration.mapIterationFailureCount, n > items.count {
+                    throw .validation("Map iteration failure count must be less than or equal to the number of Map iterations")
+                }
             }
         default:
             if let resource = target.state["Resource"]?.stringValue {
@@ -53,7 +62,7 @@ enum TestStateChecks {
     /// `stateConfiguration` must fit the state: Map fields only on a Map, and an
     /// `errorCausedByState` that is inside the tested Map or Parallel.
     static func configuration(_ c: StateConfiguration, _ target: TestTarget) throws(APIError) {
-        if c.mapIterationFailureCount > 0 || c.mapItemReaderData != nil, target.type != "Map" {
+        if c.mapIterationFailureCount != nil || c.mapItemReaderData != nil, target.type != "Map" {
             throw .validation("mapIterationFailureCount and mapItemReaderData can only be used when testing a Map state")
         }
         if c.mapItemReaderData != nil, target.state["ItemReader"] == nil {

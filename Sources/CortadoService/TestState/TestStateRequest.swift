@@ -38,7 +38,8 @@ struct StateConfiguration {
     /// The state inside a Map/Parallel that raised a mocked error.
     var errorCausedByState: String?
     /// How many Map iterations failed (compared with the tolerated failure threshold).
-    var mapIterationFailureCount = 0
+    /// nil when the request does not give one (0 counts as given).
+    var mapIterationFailureCount: Int?
     /// The items an ItemReader read (a JSON array as a string).
     var mapItemReaderData: String?
 }
