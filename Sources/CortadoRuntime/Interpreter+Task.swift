@@ -55,6 +55,8 @@ extension Execution {
     func endToken(_ f: Frame, timedOut: Bool) {
         guard let token = f.taskToken else { return }
         f.taskToken = nil
+        // A `.sync` task's token was never issued to anyone.
+        guard case .task(let s) = program.code[f.pc], s.waitsForToken else { return }
         options.taskTokens?.tokenEnded(token, timedOut: timedOut)
     }
 

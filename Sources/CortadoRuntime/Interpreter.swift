@@ -183,6 +183,8 @@ extension Execution {
                 // The token exists before Parameters, which usually pass `$$.Task.Token` on.
                 f.taskToken = options.taskTokens?.issueToken(execution: self, stateName: h.name, completion: completion)
                     ?? UUID4.random()
+            } else if s.runsSync {
+                f.taskToken = UUID4.random()
             }
             let eff: JSON, timeout: Int?, heartbeat: Int?
             do {
@@ -205,7 +207,7 @@ extension Execution {
                 executionName: options.executionName, stateMachineName: options.stateMachineName,
                 executionArn: executionArn, timeoutSeconds: timeout, heartbeatSeconds: heartbeat,
                 completion: completion)
-            request.taskToken = f.taskToken
+            if s.waitsForToken { request.taskToken = f.taskToken }
             if Execution.isLambdaFunctionArn(s.resource) {
                 emit(.lambdaFunctionScheduled, f) { EventDetails(resource: s.resource, input: eff) }
                 emit(.lambdaFunctionStarted, f) { EventDetails() }

@@ -152,6 +152,9 @@ private func expectParseError(_ text: String, sourceLocation: SourceLocation = #
 
     @Test func stringToJsonAndJsonToString() {
         expectValue("States.StringToJson($.s)", #"{"s":"{\"foo\": \"bar\"}"}"#, json(#"{"foo":"bar"}"#))
+        // AWS (recorded): an empty or blank string gives null.
+        expectValue("States.StringToJson($.s)", #"{"s":""}"#, .null)
+        expectValue("States.StringToJson($.s)", #"{"s":" "}"#, .null)
         expectString("States.JsonToString($.o)", #"{"o":{"foo":"bar","n":[1,2.50,null,true]}}"#, #"{"foo":"bar","n":[1,2.5,null,true]}"#)
         expectFailure("States.StringToJson($.s)", #"{"s":"{nope"}"#, .intrinsicFailure,
                       "Invalid arguments in States.StringToJson: the string '{nope' is not valid JSON")

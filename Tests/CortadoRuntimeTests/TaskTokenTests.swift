@@ -117,3 +117,27 @@ final class TypeRecorder: HistoryEventSink, @unchecked Sendable {
     func wants(_ type: EventType) -> Bool { true }
     func record(_ event: HistoryEvent, of execution: Execution) { types.withLock { $0.append(event.type) } }
 }
+
+@Suite struct SyncTaskTokenTests {
+    /// AWS (recorded): a `.sync` task resolves `$$.Task.Token` (to hand it to the execution it
+    /// starts), though nothing waits for the token; the backend is not asked to deliver it.
+    @Test func syncTasksHaveATaskToken() throws {
+        let backend = HandlerRegistry()
+        backend.register("arn:aws:states:::states:startExecution.sync:2") { r in
+            r.waitsForToken ? .failure(ASLError(ErrorName("Unexpected"), "asked to deliver a token")) : .success(r.input)
+        }
+        let r = try Harness.run(#"""
+            {"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2",
+             "Parameters":{"Input":{"TaskToken.$":"$$.Task.Token"}},"End":true}}}
+            """#, backend: backend)
+        #expect(r.status == .succeeded)
+        #expect((r.output?["Input"]?["TaskToken"]?.stringValue?.count ?? 0) > 0)
+        // A plain request-response task has none.
+        backend.register("arn:aws:states:::lambda:invoke") { r in .success(r.input) }
+        let plain = try Harness.run(#"""
+            {"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+             "Parameters":{"t.$":"$$.Task.Token"},"End":true}}}
+            """#, backend: backend)
+        #expect(plain.status == .failed)
+    }
+}

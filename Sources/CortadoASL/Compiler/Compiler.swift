@@ -129,7 +129,8 @@ public struct Compiler {
                 resource: resource, processing: processing(s, pcs, pointer),
                 timeoutSeconds: dynamicInt(s, "TimeoutSeconds", pointer),
                 heartbeatSeconds: dynamicInt(s, "HeartbeatSeconds", pointer), credentials: s["Credentials"],
-                waitsForToken: resource.hasSuffix(".waitForTaskToken")))
+                waitsForToken: resource.hasSuffix(".waitForTaskToken"),
+                runsSync: resource.hasSuffix(".sync") || resource.hasSuffix(".sync:2")))
         case "Parallel":
             var branches: [SubMachine] = []
             for (k, b) in (s["Branches"]?.arrayValue ?? []).enumerated() {

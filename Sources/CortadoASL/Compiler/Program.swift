@@ -102,6 +102,9 @@ public struct TaskState: Sendable {
     /// The resource ends in `.waitForTaskToken`: the task ends when SendTaskSuccess/Failure
     /// names its token (`$$.Task.Token`), not when the integration answers.
     public let waitsForToken: Bool
+    /// The resource ends in `.sync` or `.sync:2`: the task has a `$$.Task.Token` too (AWS
+    /// resolves it, e.g. to pass it to the execution it starts), though nothing waits for it.
+    public let runsSync: Bool
 }
 
 public enum WaitDuration: Sendable {

@@ -65,9 +65,11 @@ extension Intrinsics {
         return .array(out)
     }
 
-    /// `States.StringToJson(string)`: parses the string as JSON.
+    /// `States.StringToJson(string)`: parses the string as JSON; an empty or blank string gives
+    /// null (AWS's recording of `""` and `" "`).
     static func stringToJson(_ args: IntrinsicArgs) throws(ASLError) -> JSON {
         let s = try args.string(0)
+        if s.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) { return .null }
         do {
             return try JSON.parse(s)
         } catch {

@@ -22,6 +22,8 @@ enum TestStateChecks {
                 // NOTE: AWS would call the service with the role; Cortado calls nothing.
                 throw .validation("Cortado's TestState does not call AWS services: give a mock (result or errorOutput) to test a Task state")
             }
+            // The API reference: context "may only be specified if a mock is specified in the same request".
+            if req.contextText != nil { throw .validation("A context may only be specified when a mock is specified.") }
             return nil
         }
         if req.revealSecrets {

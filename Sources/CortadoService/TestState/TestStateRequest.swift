@@ -100,8 +100,11 @@ struct TestStateRequest {
         var errorOutput: (String?, String?)? = nil
         if let e = m["errorOutput"], !e.isNull {
             guard case .object(let eo) = e else { throw typeError("mock.errorOutput", "structure") }
-            errorOutput = (try optionalString(eo["error"], "mock.errorOutput.error"),
-                           try optionalString(eo["cause"], "mock.errorOutput.cause"))
+            // The API reference: `error` "is required if mock.errorOutput is specified".
+            guard let error = try optionalString(eo["error"], "mock.errorOutput.error") else {
+                throw .validation("mock.errorOutput.error is required when mock.errorOutput is specified.")
+            }
+            errorOutput = (error, try optionalString(eo["cause"], "mock.errorOutput.cause"))
         }
         switch (result, errorOutput) {
         case (.some, .some), (nil, nil):

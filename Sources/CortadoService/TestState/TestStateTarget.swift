@@ -32,7 +32,7 @@ struct TestTarget {
             let diagnostics = Validator.validate(json).filter { $0.severity == .error }
             if !diagnostics.isEmpty { throw .invalidDefinition(diagnostics) }
             guard var found = find(stateName, in: root, depth: 0) else {
-                throw .validation("State '\(stateName)' does not exist in the definition.")
+                throw .validation("State not found in definition")
             }
             found.machine = json
             return found
