@@ -501,3 +501,43 @@ enum CorpusCase {
         #expect((token?.count ?? 0) > 0)
     }
 }
+
+// MARK: - Mocked results against the generated API models
+
+@Suite struct TestStateModelValidationTests {
+    private func outcome(_ resource: String, _ mock: String, mode: String? = nil) -> String {
+        var m: JSONObject = ["result": .string(mock)]
+        if let mode { m["fieldValidationMode"] = .string(mode) }
+        let def: JSON = ["Type": "Task", "Resource": .string(resource), "End": true]
+        do {
+            let r = try run(request(def, input: [:], ["mock": .object(m)]))
+            return r["status"]?.stringValue ?? "?"
+        } catch let e as APIError { return e.message } catch { return "\(error)" }
+    }
+
+    /// AWS's recordings: an aws-sdk result is checked against the service's model, enums too.
+    @Test func awsSDKResultsAreCheckedAgainstTheModel() {
+        let get = "arn:aws:states:::aws-sdk:s3:getObject"
+        #expect(outcome(get, #"{"ContentLength": "9000"}"#) == "Mock result schema validation error: Field 'ContentLength' must be a number")
+        #expect(outcome(get, #"{"StorageClass": "Papyrus"}"#) == "Mock result schema validation error: Field 'StorageClass' is not an expected value")
+        #expect(outcome(get, #"{"StorageClass": "Papyrus"}"#, mode: "PRESENT").contains("not an expected value"))
+        #expect(outcome(get, #"{"StorageClass": "Papyrus"}"#, mode: "NONE") == "SUCCEEDED")
+        #expect(outcome(get, #"{"StorageClass": "STANDARD", "ContentLength": 9000, "Unknown": [1]}"#) == "SUCCEEDED")
+    }
+
+    @Test func recursiveShapesAndRequiredMembers() {
+        let get = "arn:aws:states:::aws-sdk:dynamodb:getItem"
+        #expect(outcome(get, #"{"Item": {"a": {"L": [{"M": {"b": {"N": "1"}}}]}}}"#) == "SUCCEEDED")
+        #expect(outcome(get, #"{"Item": {"a": {"L": [{"M": {"b": {"N": 1}}}]}}}"#).contains("Field 'N' must be a string"))
+        let describe = "arn:aws:states:::aws-sdk:sfn:describeExecution"
+        #expect(outcome(describe, #"{"ExecutionArn": "a"}"#).contains("Required field"))
+        #expect(outcome(describe, #"{"ExecutionArn": "a"}"#, mode: "PRESENT") == "SUCCEEDED")
+    }
+
+    @Test func optimizedIntegrationsUseTheirAPIsShape() {
+        #expect(outcome("arn:aws:states:::sqs:sendMessage.waitForTaskToken", #"{"MessageId": 5}"#).contains("must be a string"))
+        // A .sync integration answers with another API's shape: not checked from the model.
+        #expect(outcome("arn:aws:states:::ecs:runTask.sync", #"{"Tasks": 5}"#) == "SUCCEEDED")
+        #expect(outcome("arn:aws:states:::ecs:runTask", #"{"Tasks": 5}"#).contains("must be an array"))
+    }
+}

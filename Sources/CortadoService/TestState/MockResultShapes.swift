@@ -1,4 +1,5 @@
 import CortadoJSON
+import Synchronization
 
 /// The response shape of an AWS API, as far as TestState checks a mocked result against it.
 indirect enum APIShape: Sendable {
@@ -15,6 +16,67 @@ indirect enum APIShape: Sendable {
     case structure([String: APIShape], required: [String] = [])
     /// A document or an attribute value: anything goes.
     case any
+    /// A string that must be one of these values.
+    case enumeration(Set<String>)
+    /// A shape of a generated service model, resolved when a value reaches it (models are
+    /// recursive: DynamoDB's AttributeValue holds AttributeValues).
+    case model(ServiceModel, String)
+}
+
+/// The output shapes of one AWS service (`MockShapes+Generated.swift`).
+final class ServiceModel: Sendable {
+    /// Operation (`GetObject`) to its output shape.
+    let operations: [String: String]
+    let shapes: [String: JSON]
+
+    init?(_ text: String) {
+        guard case .object(let root)? = try? JSON.parse(text), case .object(let ops)? = root["ops"],
+              case .object(let shapes)? = root["shapes"] else { return nil }
+        var o: [String: String] = [:]
+        for (k, v) in ops { o[k] = v.stringValue }
+        operations = o
+        var s: [String: JSON] = [:]
+        for (k, v) in shapes { s[k] = v }
+        self.shapes = s
+    }
+
+    /// The output shape of `action` (`getObject`), if the model has the operation.
+    func output(_ action: String) -> APIShape? {
+        let op = action.prefix(1).uppercased() + action.dropFirst()
+        guard let name = operations[op] else { return nil }
+        return shape(name)
+    }
+
+    /// One level of a shape: its members refer to further `.model` shapes.
+    func shape(_ ref: String) -> APIShape {
+        switch ref {
+        case "s": return .string()
+        case "i": return .integer()
+        case "d": return .double
+        case "b": return .boolean
+        case "t": return .timestamp
+        case "B": return .blob()
+        default: break
+        }
+        guard case .object(let d)? = shapes[ref] else { return .any }
+        if case .object(let members)? = d["s"] {
+            var m: [String: APIShape] = [:]
+            for (k, v) in members { m[k] = .model(self, v.stringValue ?? "") }
+            return .structure(m, required: (d["r"]?.arrayValue ?? []).compactMap(\.stringValue))
+        }
+        if let item = d["l"]?.stringValue { return .list(.model(self, item)) }
+        if let value = d["m"]?.stringValue { return .map(.model(self, value)) }
+        if let values = d["e"]?.arrayValue { return .enumeration(Set(values.compactMap(\.stringValue))) }
+        let min = d["min"]?.numberValue?.int, max = d["max"]?.numberValue?.int
+        switch d["t"]?.stringValue {
+        case "i": return .integer(min: min, max: max)
+        case "d": return .double
+        case "B": return .blob(min: min, max: max)
+        case "b": return .boolean
+        case "t": return .timestamp
+        default: return .string(min: min, max: max)
+        }
+    }
 }
 
 /// Checks mocked Task results against the response shapes of the integrations Cortado
@@ -30,16 +92,38 @@ enum MockResultShapes {
         }
     }
 
-    /// The response shape of `resource` (the integration pattern suffix is ignored).
+    /// The response shape of `resource`: the hand-written one of an optimized integration, else
+    /// the API's output shape from the generated models (`aws-sdk:<service>:<action>`, and an
+    /// optimized integration's request-response and `.waitForTaskToken` forms; a `.sync`
+    /// integration returns another API's shape, so only the hand-written table checks those).
     static func shape(for resource: String) -> APIShape? {
         var r = Substring(resource)
+        var sync = false
         for suffix in [".sync:2", ".sync", ".waitForTaskToken"] where r.hasSuffix(suffix) {
             r = r.dropLast(suffix.count)
+            sync = suffix != ".waitForTaskToken"
             break
         }
         guard let colon = r.firstRange(of: ":::") else { return nil }
-        return shapes[String(r[colon.upperBound...])]
+        let key = String(r[colon.upperBound...])
+        if let s = shapes[key] { return s }
+        let parts = key.split(separator: ":").map(String.init)
+        if parts.count == 3, parts[0] == "aws-sdk" { return model(parts[1])?.output(parts[2]) }
+        // NOTE: API Gateway's invoke is not an API call AWS models (its mocks are not checked).
+        guard parts.count == 2, !sync, parts[0] != "apigateway" else { return nil }
+        let service = ["states": "sfn", "events": "eventbridge"][parts[0]] ?? parts[0]
+        return model(service)?.output(parts[1])
     }
+
+    /// The generated model of a Step Functions service name, parsed on first use.
+    static func model(_ service: String) -> ServiceModel? {
+        if let m = parsedModels.withLock({ $0[service] }) { return m }
+        guard let text = modelSources[service], let m = ServiceModel(text) else { return nil }
+        parsedModels.withLock { $0[service] = m }
+        return m
+    }
+
+    private static let parsedModels = Mutex<[String: ServiceModel]>([:])
 
     /// The first problem of `value` against `shape`, or nil.
     private static func check(_ value: JSON, _ shape: APIShape, name: String?, strict: Bool, depth: Int) -> String? {
@@ -47,6 +131,10 @@ enum MockResultShapes {
         let field = "Field '\(name ?? "result")'"
         switch shape {
         case .any: return nil
+        case .model(let model, let ref): return check(value, model.shape(ref), name: name, strict: strict, depth: depth)
+        case .enumeration(let values):
+            guard case .string(let s) = value else { return "\(field) must be a string" }
+            return values.contains(s) ? nil : "\(field) is not an expected value"
         case .string(let min, let max), .blob(let min, let max):
             guard case .string(let s) = value else { return "\(field) must be a string" }
             let n = s.unicodeScalars.count
