@@ -400,11 +400,15 @@ public final class Execution {
     // MARK: - Context object
 
     func buildExecutionContext() -> JSON {
-        [
+        var o: JSONObject = [
             "Id": .string(options.executionArn), "Input": input,
             "StartTime": .string(Timestamp(milliseconds: startTime).iso8601),
-            "Name": .string(options.executionName), "RoleArn": .string(options.roleArn), "RedriveCount": 0,
+            "Name": .string(options.executionName), "RoleArn": .string(options.roleArn),
         ]
+        // NOTE: an Express execution (its ARN says `:express:`) cannot be redriven, and AWS's
+        // recording of one shows no RedriveCount.
+        if !executionArn.contains(":express:") { o["RedriveCount"] = 0 }
+        return .object(o)
     }
 
     /// The `$$` object for `f`'s current state; built only when a `$$` path is evaluated.

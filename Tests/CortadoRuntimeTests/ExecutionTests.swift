@@ -93,6 +93,17 @@ import Testing
         #expect(Execution(program: p, input: [:], options: o).runToCompletion().status == .succeeded)
     }
 
+    /// AWS's recording of an Express execution: an `...:express:...` Id and no RedriveCount.
+    @Test func expressContextHasNoRedriveCount() throws {
+        let p = try Harness.program(#"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"e.$":"$$.Execution"},"End":true}}}"#)
+        var o = ExecutionOptions(executionName: "e", stateMachineName: "sm", clock: .virtual, backend: HandlerRegistry())
+        #expect(Execution(program: p, input: [:], options: o).runToCompletion().output?["e"]?["RedriveCount"] == 0)
+        o.customExecutionArn = "arn:aws:states:us-east-1:111111111111:express:sm:e:0d8c7c3c-6b7e-4b1e-9a55-2f4f5b1c3a11"
+        let express = Execution(program: p, input: [:], options: o).runToCompletion().output?["e"]
+        #expect(express?["RedriveCount"] == nil)
+        #expect(express?["Id"]?.stringValue == o.customExecutionArn)
+    }
+
     @Test func failWithoutErrorIsNull() throws {
         let r = try Harness.run(#"{"StartAt":"F","States":{"F":{"Type":"Fail"}}}"#)
         #expect(r.status == .failed)
