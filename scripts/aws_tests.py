@@ -16,6 +16,8 @@ AWS_ENDPOINT_URL_DYNAMODB pointing at it:
     events:putEvents; sqs:sendMessage.waitForTaskToken on `cortado serve --aws`, its token
     read from the queue by a consumer that calls SendTaskSuccess; aws-sdk:dynamodb and
     aws-sdk:secretsmanager from the generated models; aws-sdk:s3 putObject and getObject;
+    the generic protocols: aws-sdk:s3 listObjectsV2/headObject (REST-XML), aws-sdk:sns
+    createTopic/publish/listTopics and a NotFound (query), aws-sdk:lambda (REST-JSON);
   - a Distributed Map reading a CSV from S3 (ItemReader, ItemBatcher, ResultWriter to
     another bucket) and one over s3:listObjectsV2;
   - a batch of 10,000 updateItem executions (1,000 with --quick) that each add 1 to one of
@@ -226,6 +228,68 @@ def main():
         rep.check("aws-sdk:s3 on a missing bucket: S3.NoSuchBucketException, '(Service: S3, Status Code: 404, Request ID: ..., Extended Request ID: ...)'",
                   err.get("Error") == "S3.NoSuchBucketException" and "(Service: S3, Status Code: 404, Request ID: " in (err.get("Cause") or "")
                   and "Extended Request ID: " in (err.get("Cause") or ""), json.dumps(err))
+
+        # The generic protocols of aws-sdk, from the generated models: S3 over REST-XML (URI,
+        # query string and header members, flattened lists), SNS over query (XML results,
+        # error codes such as NotFound), Lambda over REST-JSON.
+        s3.put_object(Bucket="reports", Key="day 2/a.txt", Body=b"abc", Metadata={"owner": "ops"})
+        r = exec_({"StartAt": "List", "States": {
+            "List": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:listObjectsV2",
+                     "Parameters": {"Bucket": "reports", "Prefix": "day "}, "ResultPath": "$.list", "Next": "Head"},
+            "Head": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:headObject",
+                     "Parameters": {"Bucket": "reports", "Key": "day 2/a.txt"}, "ResultPath": "$.head", "Next": "Topic"},
+            "Topic": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sns:createTopic",
+                      "Parameters": {"Name": "sdk-topic", "Tags": [{"Key": "team", "Value": "ops"}]}, "ResultPath": "$.topic", "Next": "Publish"},
+            "Publish": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sns:publish",
+                        "Parameters": {"TopicArn.$": "$.topic.TopicArn", "Message": "hi",
+                                       "MessageAttributes": {"kind": {"DataType": "String", "StringValue": "greeting"}}},
+                        "ResultPath": "$.publish", "Next": "Topics"},
+            "Topics": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sns:listTopics", "Parameters": {}, "ResultPath": "$.topics", "Next": "NoTopic"},
+            "NoTopic": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sns:getTopicAttributes",
+                        "Parameters": {"TopicArn": "arn:aws:sns:us-east-1:123456789012:nope"},
+                        "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.snsErr", "Next": "Done"}], "Next": "Done"},
+            "Done": {"Type": "Pass", "End": True}}}, {})
+        o = r.get("output") or {}
+        # moto refuses its own Lambda API's signatures (boto3's too): Lambda goes to a second
+        # moto server that checks none.
+        lambda_port = free_port()
+        lambda_server = subprocess.Popen([moto, "-H", "127.0.0.1", "-p", str(lambda_port)], stdout=log, stderr=subprocess.STDOUT)
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", lambda_port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        r = exec_({"StartAt": "Functions", "States": {
+            "Functions": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:lambda:listFunctions", "Parameters": {},
+                          "ResultPath": "$.functions", "Next": "NoFunction"},
+            "NoFunction": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:lambda:getFunction",
+                           "Parameters": {"FunctionName": "nope"},
+                           "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.lambdaErr", "Next": "Done"}], "Next": "Done"},
+            "Done": {"Type": "Pass", "End": True}}}, {}, dict(env, AWS_ENDPOINT_URL_LAMBDA=f"http://127.0.0.1:{lambda_port}"))
+        lambda_server.terminate()
+        for k, v in (r.get("output") or {}).items():
+            o[k] = v
+        contents = (o.get("list") or {}).get("Contents") or []
+        rep.check("aws-sdk:s3 listObjectsV2 (REST-XML): Contents as a list with Key, Size as a number, KeyCount",
+                  r.get("status") == "SUCCEEDED" and sorted(c.get("Key") for c in contents) == ["day 1/summary.json", "day 2/a.txt"]
+                  and all(isinstance(c.get("Size"), int) for c in contents) and (o.get("list") or {}).get("KeyCount") == 2,
+                  json.dumps(r)[:600])
+        head = o.get("head") or {}
+        rep.check("aws-sdk:s3 headObject: header members (ContentLength 3, ETag) and Metadata from x-amz-meta-*",
+                  head.get("ContentLength") == 3 and bool(head.get("ETag")) and head.get("Metadata") == {"owner": "ops"}, json.dumps(head)[:400])
+        topics = [t.get("TopicArn") for t in (o.get("topics") or {}).get("Topics") or []]
+        rep.check("aws-sdk:sns createTopic/publish/listTopics (query): TopicArn, MessageId, Topics as a list",
+                  (o.get("topic") or {}).get("TopicArn") in topics and bool((o.get("publish") or {}).get("MessageId")), json.dumps(o)[:600])
+        err = o.get("snsErr") or {}
+        rep.check("aws-sdk:sns on a missing topic: Sns.NotFoundException, '(Service: Sns, Status Code: 404, Request ID: ...)'",
+                  err.get("Error") == "Sns.NotFoundException" and "(Service: Sns, Status Code: 404, Request ID: " in (err.get("Cause") or ""), json.dumps(err))
+        rep.check("aws-sdk:lambda listFunctions (REST-JSON): Functions as a list", isinstance((o.get("functions") or {}).get("Functions"), list),
+                  json.dumps(o.get("functions"))[:300])
+        err = o.get("lambdaErr") or {}
+        rep.check("aws-sdk:lambda getFunction on a missing function: Lambda.ResourceNotFoundException",
+                  err.get("Error") == "Lambda.ResourceNotFoundException" and "(Service: Lambda, Status Code: 404, Request ID: " in (err.get("Cause") or ""),
+                  json.dumps(err))
 
         # A Distributed Map over a CSV in S3 (AWS's documented example): ItemReader with a
         # header row, ItemBatcher, a child workflow, ResultWriter to another bucket.

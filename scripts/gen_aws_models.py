@@ -20,7 +20,13 @@ SERVICES = [
     ("secretsmanager", "secretsmanager", "SecretsManager", "SECRETS_MANAGER"),
     ("eventbridge", "events", "EventBridge", "EVENTBRIDGE"),
     ("sqs", "sqs", "Sqs", "SQS"),
+    # query, REST-JSON and REST-XML services: their HTTP bindings and scalar types are kept too
+    ("sns", "sns", "Sns", "SNS"),
+    ("lambda", "lambda", "Lambda", "LAMBDA"),
+    ("s3", "s3", "S3", "S3"),
 ]
+SCALARS = {"string": "s", "integer": "i", "long": "i", "float": "d", "double": "d", "boolean": "b",
+           "timestamp": "t", "blob": "B"}
 
 OUT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Sources", "CortadoAWS", "Models",
                    "AWSModels+Generated.swift")
@@ -28,9 +34,16 @@ OUT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 
 
 def compact(sfn_name, boto_name, client, env_id, session):
     m = session.get_service_model(boto_name)
-    if m.protocol != "json":
+    if m.protocol not in ("json", "query", "rest-json", "rest-xml"):
         raise SystemExit(f"{boto_name}: protocol {m.protocol} is not generated yet")
+    bound = m.protocol != "json"  # the wire format is more than member names: keep bindings and types
     shapes, errors = {}, []
+
+    def target(shape):
+        # Plain scalars of bound services are written inline as a type code.
+        if bound and shape.type_name in SCALARS:
+            return SCALARS[shape.type_name]
+        return shape.name
 
     def visit(shape):
         if shape is None or shape.name in shapes:
@@ -38,20 +51,51 @@ def compact(sfn_name, boto_name, client, env_id, session):
         if shape.type_name == "structure":
             if shape.metadata.get("exception"):
                 errors.append(shape.name)
-            shapes[shape.name] = {"s": {n: s.name for n, s in shape.members.items()}}
+            d = {"s": {n: target(s) for n, s in shape.members.items()}}
+            shapes[shape.name] = d
+            if bound:
+                loc, names, flat = {}, {}, []
+                for n, s in shape.members.items():
+                    ser = s.serialization
+                    if ser.get("location"):
+                        loc[n] = [ser["location"], ser.get("name", n)]
+                    elif ser.get("name") and ser["name"] != n:
+                        names[n] = ser["name"]
+                    if ser.get("flattened") or (s.type_name in ("list", "map") and s.serialization.get("flattened")):
+                        flat.append(n)
+                if loc: d["loc"] = loc
+                if names: d["xn"] = names
+                if flat: d["fl"] = flat
+                if shape.serialization.get("payload"): d["p"] = shape.serialization["payload"]
+                if shape.serialization.get("name"): d["root"] = shape.serialization["name"]
+                ns = shape.serialization.get("xmlNamespace")
+                if ns: d["ns"] = ns.get("uri", "") if isinstance(ns, dict) else ns
             for s in shape.members.values():
                 visit(s)
         elif shape.type_name == "list":
-            shapes[shape.name] = {"l": shape.member.name}
+            d = {"l": target(shape.member)}
+            if bound:
+                if shape.member.serialization.get("name"): d["mn"] = shape.member.serialization["name"]
+                if shape.serialization.get("flattened"): d["flat"] = True
+            shapes[shape.name] = d
             visit(shape.member)
         elif shape.type_name == "map":
-            shapes[shape.name] = {"m": shape.value.name}
+            d = {"m": target(shape.value)}
+            if bound:
+                if shape.key.serialization.get("name"): d["kn"] = shape.key.serialization["name"]
+                if shape.value.serialization.get("name"): d["vn"] = shape.value.serialization["name"]
+                if shape.serialization.get("flattened"): d["flat"] = True
+            shapes[shape.name] = d
             visit(shape.value)
 
     ops = {}
     for name in m.operation_names:
         op = m.operation_model(name)
         ops[name] = [op.input_shape.name if op.input_shape else "", op.output_shape.name if op.output_shape else ""]
+        if bound:
+            ops[name] += [op.http.get("method", "POST"), op.http.get("requestUri", "/")]
+            if op.output_shape is not None and m.protocol == "query":
+                ops[name].append(op.output_shape.serialization.get("resultWrapper", ""))
         visit(op.input_shape)
         visit(op.output_shape)
         for e in op.error_shapes:
@@ -63,10 +107,20 @@ def compact(sfn_name, boto_name, client, env_id, session):
     # Exception shapes carry only their message: the tables keep just their names.
     for e in errors:
         shapes.pop(e, None)
-    return {"name": sfn_name, "client": client, "env": env_id, "endpointPrefix": m.metadata["endpointPrefix"],
-            "signingName": m.metadata.get("signingName", m.metadata["endpointPrefix"]),
-            "target": m.metadata["targetPrefix"], "jsonVersion": m.metadata.get("jsonVersion", "1.0"),
-            "ops": ops, "shapes": shapes, "errors": sorted(errors)}
+    # An exception's wire code can differ from its shape name (SNS's NotFoundException is "NotFound").
+    codes = {}
+    for e in errors:
+        code = m.shape_for(e).metadata.get("error", {}).get("code")
+        if code and code != e:
+            codes[code] = e
+    out = {"name": sfn_name, "client": client, "env": env_id, "endpointPrefix": m.metadata["endpointPrefix"],
+           "signingName": m.metadata.get("signingName", m.metadata["endpointPrefix"]),
+           "target": m.metadata.get("targetPrefix", ""), "jsonVersion": m.metadata.get("jsonVersion", "1.0"),
+           "protocol": m.protocol, "apiVersion": m.metadata.get("apiVersion", ""),
+           "ops": ops, "shapes": shapes, "errors": sorted(errors)}
+    if codes:
+        out["codes"] = codes
+    return out
 
 
 def main():

@@ -119,7 +119,6 @@ struct TaskOptions: ParsableArguments {
                     .init(pattern: "arn:aws:states:::sqs:sendMessage*", backend: SQSIntegration(environment: env, transport: http())),
                     .init(pattern: "arn:aws:states:::sns:publish*", backend: SNSIntegration(environment: env, transport: http())),
                     .init(pattern: "arn:aws:states:::events:putEvents*", backend: EventBridgeIntegration(environment: env, transport: http())),
-                    .init(pattern: "arn:aws:states:::aws-sdk:s3:*", backend: S3Integration(environment: env, transport: http())),
                     .init(pattern: "arn:aws:states:::aws-sdk:*", backend: AWSSDKIntegration(environment: env, transport: http())),
                 ], fallback: chain)
             }

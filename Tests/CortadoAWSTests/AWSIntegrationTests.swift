@@ -115,3 +115,93 @@ import Testing
         #expect(try #require(AWSModels.service("sqs")).errorName("QueueDoesNotExist") == "Sqs.QueueDoesNotExistException")
     }
 }
+
+// MARK: - The query, REST-JSON and REST-XML protocols (AWSProtocols.swift)
+
+@Suite struct AWSProtocolTests {
+    func service(_ name: String) throws -> AWSModels.Service { try #require(AWSModels.service(name)) }
+
+    @Test func queryFlattensStructuresListsAndMaps() throws {
+        let sns = try service("sns")
+        #expect(sns.wireProtocol == "query")
+        let input = sns.request(["TopicArn": "arn:t", "Message": "hi",
+                                 "MessageAttributes": ["kind": ["DataType": "String", "StringValue": "a b"]]], shape: "PublishInput")
+        let body = String(decoding: sns.wireRequest("Publish", input).body, as: UTF8.self)
+        for field in ["Action=Publish", "Version=2010-03-31", "TopicArn=arn%3At", "Message=hi",
+                      "MessageAttributes.entry.1.Name=kind", "MessageAttributes.entry.1.Value.DataType=String",
+                      "MessageAttributes.entry.1.Value.StringValue=a%20b"] {
+            #expect(body.contains(field), "\(field) in \(body)")
+        }
+        let tags = String(decoding: sns.wireRequest("CreateTopic", sns.request(["Name": "t", "Tags": [["Key": "k", "Value": "v"]]],
+                                                                                   shape: "CreateTopicInput")).body, as: UTF8.self)
+        #expect(tags.contains("Tags.member.1.Key=k") && tags.contains("Tags.member.1.Value=v"))
+        let reply = HTTPReply(status: 200, headers: [], body: Array("""
+            <ListTopicsResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><ListTopicsResult><Topics>
+            <member><TopicArn>arn:a</TopicArn></member><member><TopicArn>arn:b&amp;c</TopicArn></member></Topics>
+            </ListTopicsResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></ListTopicsResponse>
+            """.utf8))
+        #expect(sns.wireResponse("ListTopics", reply) == ["Topics": [["TopicArn": "arn:a"], ["TopicArn": "arn:b&c"]]])
+    }
+
+    @Test func restXMLBindsURIQueryAndHeaders() throws {
+        let s3 = try service("s3")
+        let r = s3.wireRequest("ListObjectsV2", s3.request(["Bucket": "b", "Prefix": "day 1/", "MaxKeys": 5,
+                                                             "ExpectedBucketOwner": "123"], shape: "ListObjectsV2Request"))
+        #expect(r.method == "GET" && r.path == "/b")
+        #expect(r.query.contains { $0 == ("list-type", "2") } && r.query.contains { $0 == ("prefix", "day 1/") }
+                && r.query.contains { $0 == ("max-keys", "5") })
+        #expect(r.headers.contains { $0 == ("x-amz-expected-bucket-owner", "123") })
+        let key = s3.wireRequest("HeadObject", s3.request(["Bucket": "b", "Key": "a b/c.txt"], shape: "HeadObjectRequest"))
+        #expect(key.method == "HEAD" && key.path == "/b/a%20b/c.txt")
+        let list = HTTPReply(status: 200, headers: [], body: Array("""
+            <?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+            <Name>b</Name><KeyCount>2</KeyCount><IsTruncated>false</IsTruncated>
+            <Contents><Key>x</Key><Size>3</Size></Contents><Contents><Key><![CDATA[y<z]]></Key><Size>4</Size></Contents>
+            </ListBucketResult>
+            """.utf8))
+        let out = s3.wireResponse("ListObjectsV2", list)
+        #expect(out["Contents"] == [["Key": "x", "Size": 3], ["Key": "y<z", "Size": 4]])
+        #expect(out["KeyCount"] == 2 && out["IsTruncated"] == false && out["Name"] == "b")
+        let head = HTTPReply(status: 200, headers: [("Content-Length", "3"), ("ETag", "\"e\""), ("x-amz-meta-owner", "ops")], body: [])
+        let h = s3.wireResponse("HeadObject", head)
+        #expect(h["ContentLength"] == 3 && h["ETag"] == "\"e\"" && h["Metadata"] == ["owner": "ops"])
+    }
+
+    @Test func restJSONAndErrors() throws {
+        let lambda = try service("lambda")
+        let r = lambda.wireRequest("GetFunction", lambda.request(["FunctionName": "f:1", "Qualifier": "2"], shape: "GetFunctionRequest"))
+        #expect(r.method == "GET" && r.path == "/2015-03-31/functions/f%3A1" && r.query.contains { $0 == ("Qualifier", "2") })
+        let missing = HTTPReply(status: 404, headers: [("x-amzn-ErrorType", "ResourceNotFoundException:http://internal"), ("x-amzn-RequestId", "R")],
+                                body: Array(#"{"Message":"Function not found"}"#.utf8))
+        let e = lambda.wireError(missing)
+        #expect(e.code == "ResourceNotFoundException" && e.message == "Function not found" && e.requestId == "R")
+        #expect(lambda.errorName(e.code) == "Lambda.ResourceNotFoundException")
+        let sns = try service("sns")
+        let notFound = HTTPReply(status: 404, headers: [], body: Array(
+            "<ErrorResponse><Error><Type>Sender</Type><Code>NotFound</Code><Message>no</Message></Error><RequestId>R1</RequestId></ErrorResponse>".utf8))
+        let se = sns.wireError(notFound)
+        #expect(sns.errorName(se.code) == "Sns.NotFoundException" && se.requestId == "R1")
+    }
+
+    @Test func xmlParserNeverTraps() {
+        #expect(XMLElement.parse(Array("<a><b>1 &lt; 2 &#65;&#x42;</b><c/></a>".utf8))?.child("b")?.text == "1 < 2 AB")
+        #expect(XMLElement.parse(Array("<a><b></a>".utf8)) == nil)
+        var rng = SystemRandomNumberGenerator()
+        let seed = Array("<?xml version=\"1.0\"?><r a=\"x>y\"><m><k>&amp;</k><![CDATA[<z>]]></m><!-- c --></r>".utf8)
+        for _ in 0..<5_000 {
+            var b = seed
+            for _ in 0..<Int.random(in: 1...6, using: &rng) {
+                let i = Int.random(in: 0..<b.count, using: &rng)
+                switch Int.random(in: 0..<3, using: &rng) {
+                case 0: b[i] = UInt8.random(in: 0...255, using: &rng)
+                case 1: b.remove(at: i)
+                default: b.insert(b[Int.random(in: 0..<b.count, using: &rng)], at: i)
+                }
+                if b.isEmpty { b = seed }
+            }
+            _ = XMLElement.parse(b)
+        }
+        let deep = Array(String(repeating: "<a>", count: 100_000).utf8)
+        #expect(XMLElement.parse(deep) == nil)
+    }
+}

@@ -5,8 +5,9 @@ import CortadoRuntime
 import Synchronization
 
 /// `arn:aws:states:::aws-sdk:<service>:<action>` for the services with a generated model
-/// (AWSModels: DynamoDB, Step Functions, Secrets Manager, EventBridge, SQS — the JSON
-/// protocol ones): Parameters in PascalCase are renamed to the API's members, the output is
+/// (AWSModels: DynamoDB, Step Functions, Secrets Manager, EventBridge and SQS over the JSON
+/// protocols; SNS over query, Lambda over REST-JSON, S3 over REST-XML, AWSProtocols.swift):
+/// Parameters in PascalCase are renamed to the API's members, the output is
 /// PascalCased with no SDK metadata, and errors are `<Client>.<Name>Exception` (unmodeled ones
 /// `<Client>.<Client>Exception`) with the Java SDK v2's cause, as Step Functions reports them.
 public final class AWSSDKIntegration: TaskBackend, @unchecked Sendable {
@@ -43,11 +44,40 @@ public final class AWSSDKIntegration: TaskBackend, @unchecked Sendable {
         let (input, output) = service.operations[op]!
         let body = service.request(request.input, shape: input)
         let completion = request.completion
+        if service.wireProtocol != "json" {
+            // S3's object calls keep their own integration (Body as text, metadata headers).
+            let action = String(request.resource.split(separator: ":").last ?? "")
+            if service.name == "s3", S3Integration.actions.contains(action) {
+                return S3Integration(client: client).invoke(request)
+            }
+            let wire = service.wireRequest(op, body)
+            let refused = client.send(method: wire.method, path: wire.path, query: wire.query, headers: wire.headers,
+                                      body: wire.body, s3: service.name == "s3") { r in
+                completion.complete(Self.wireOutcome(r, service: service, op: op, output: output))
+            }
+            return refused.map { .failure($0) } ?? .pending
+        }
         let refused = client.post(contentType: "application/x-amz-json-\(service.jsonVersion)", target: "\(service.target).\(op)",
                                   body: body.serializedBytes) { r in
             completion.complete(Self.outcome(r, service: service, output: output))
         }
         return refused.map { .failure($0) } ?? .pending
+    }
+
+    /// A query, REST-JSON or REST-XML reply: the output shape, or `<Client>.<Name>Exception`
+    /// with the Java SDK v2's cause (S3's with its Extended Request ID, as recorded).
+    static func wireOutcome(_ r: Result<HTTPReply, any Error>, service: AWSModels.Service, op: String, output: String) -> TaskOutcome {
+        switch r {
+        case .failure(let e): return .failure(AWSServiceClient.unreachable(e, service: service.client))
+        case .success(let reply):
+            guard (200..<300).contains(reply.status) else {
+                let e = service.wireError(reply)
+                var cause = "\(e.message) (Service: \(service.client), Status Code: \(reply.status), Request ID: \(e.requestId)"
+                if let x = e.extended { cause += ", Extended Request ID: \(x)" }
+                return .failure(ASLError(ErrorName(service.errorName(e.code)), cause + ")"))
+            }
+            return .success(service.response(service.wireResponse(op, reply), shape: output))
+        }
     }
 
     static func outcome(_ r: Result<HTTPReply, any Error>, service: AWSModels.Service, output: String) -> TaskOutcome {

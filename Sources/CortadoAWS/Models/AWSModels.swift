@@ -6,10 +6,21 @@ public enum AWSModels {
     public final class Service: Sendable {
         public let name: String, client: String, envName: String, endpointPrefix: String, signingName: String
         public let target: String, jsonVersion: String
+        /// `json`, `query`, `rest-json` or `rest-xml` (AWSProtocols.swift speaks the last three).
+        public let wireProtocol: String
+        let apiVersion: String
         /// Operation name (`PutItem`) to its input and output shape.
         let operations: [String: (input: String, output: String)]
+        /// Query and REST operations: method, request URI (`/{Bucket}?list-type=2`) and the
+        /// query protocol's result element (`PublishResult`).
+        let http: [String: (method: String, uri: String, resultWrapper: String)]
         let shapes: [String: Shape]
+        /// Every structure, list and map shape as generated, with its wire bindings (where a
+        /// member travels, its XML name, flattened lists, the payload member).
+        let bindings: [String: JSONObject]
         let errors: Set<String>
+        /// Error codes on the wire that differ from their exception shape's name (`NotFound`).
+        let codes: [String: String]
 
         init?(_ j: JSON) {
             guard let name = j["name"]?.stringValue, let client = j["client"]?.stringValue, let env = j["env"]?.stringValue,
@@ -18,12 +29,23 @@ public enum AWSModels {
             self.name = name; self.client = client; self.envName = env; self.endpointPrefix = prefix; self.target = target
             self.signingName = j["signingName"]?.stringValue ?? prefix
             self.jsonVersion = j["jsonVersion"]?.stringValue ?? "1.0"
+            self.wireProtocol = j["protocol"]?.stringValue ?? "json"
+            self.apiVersion = j["apiVersion"]?.stringValue ?? ""
             var o: [String: (String, String)] = [:]
+            var h: [String: (String, String, String)] = [:]
             for (k, v) in ops.members {
-                let io = v.arrayValue ?? []
-                o[k] = (io.first?.stringValue ?? "", io.count > 1 ? io[1].stringValue ?? "" : "")
+                let io = (v.arrayValue ?? []).map { $0.stringValue ?? "" }
+                o[k] = (io.first ?? "", io.count > 1 ? io[1] : "")
+                if io.count >= 4 { h[k] = (io[2], io[3], io.count > 4 ? io[4] : "") }
             }
             operations = o
+            http = h
+            var b: [String: JSONObject] = [:]
+            for (k, v) in shapes.members { if case .object(let x) = v { b[k] = x } }
+            bindings = b
+            var c: [String: String] = [:]
+            for (k, v) in j["codes"]?.objectValue ?? JSONObject() { c[k] = v.stringValue }
+            codes = c
             var s: [String: Shape] = [:]
             for (k, v) in shapes.members {
                 if case .object(let members)? = v["s"] {
@@ -81,8 +103,9 @@ public enum AWSModels {
 
         /// `<Client>.<Name>Exception` for a modeled error, else `<Client>.<Client>Exception`.
         func errorName(_ code: String) -> String {
-            guard errors.contains(code) else { return "\(client).\(client)Exception" }
-            return "\(client).\(AWSServiceClient.exceptionName(code))"
+            let shape = codes[code] ?? code
+            guard errors.contains(shape) else { return "\(client).\(client)Exception" }
+            return "\(client).\(AWSServiceClient.exceptionName(shape))"
         }
     }
 
