@@ -18,6 +18,8 @@ AWS_ENDPOINT_URL_DYNAMODB pointing at it:
     aws-sdk:secretsmanager from the generated models; aws-sdk:s3 putObject and getObject;
     the generic protocols: aws-sdk:s3 listObjectsV2/headObject (REST-XML), aws-sdk:sns
     createTopic/publish/listTopics and a NotFound (query), aws-sdk:lambda (REST-JSON);
+    lambda:invoke and a function ARN signed with SigV4 against a fake Lambda that checks
+    every signature with botocore's signer;
   - a Distributed Map reading a CSV from S3 (ItemReader, ItemBatcher, ResultWriter to
     another bucket) and one over s3:listObjectsV2;
   - a batch of 10,000 updateItem executions (1,000 with --quick) that each add 1 to one of
@@ -49,6 +51,52 @@ class Report:
             self.passed += 1
         else:
             self.failed += 1
+
+
+def fake_lambda(access_key, secret):
+    """A Lambda Invoke endpoint on a loopback port that checks each request's SigV4 signature
+    with botocore's signer: `echo` returns its payload, `boom` fails as a Python function does."""
+    import datetime, threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from unittest import mock
+    import botocore.auth, botocore.awsrequest, botocore.credentials
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            auth = self.headers.get("Authorization") or ""
+            signed = auth.split("SignedHeaders=")[1].split(",")[0].split(";") if "SignedHeaders=" in auth else []
+            req = botocore.awsrequest.AWSRequest(method="POST", url=f"http://{self.headers['Host']}{self.path}", data=body,
+                                                 headers={h: self.headers[h] for h in signed if h != "host" and self.headers[h] is not None})
+            when = datetime.datetime.strptime(self.headers.get("X-Amz-Date", "19700101T000000Z"), "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
+            with mock.patch("botocore.auth.get_current_datetime", return_value=when):
+                botocore.auth.SigV4Auth(botocore.credentials.Credentials(access_key, secret), "lambda", "us-east-1").add_auth(req)
+            if req.headers["Authorization"] != auth:
+                self.server.bad_signatures += 1
+                return self.reply(403, {"message": "The request signature we calculated does not match"}, [("x-amzn-ErrorType", "InvalidSignatureException")])
+            name = self.path.split("/functions/")[1].split("/")[0]
+            if name == "echo":
+                return self.reply(200, json.loads(body or b"null"), [("X-Amz-Executed-Version", "$LATEST")])
+            if name == "boom":
+                return self.reply(200, {"errorType": "ValueError", "errorMessage": "bad"}, [("X-Amz-Function-Error", "Unhandled")])
+            return self.reply(404, {"Message": "Function not found: " + name}, [("x-amzn-ErrorType", "ResourceNotFoundException")])
+
+        def reply(self, status, obj, headers):
+            data = json.dumps(obj).encode()
+            self.send_response(status)
+            for k, v in headers + [("Content-Type", "application/json"), ("x-amzn-RequestId", "req-1")]:
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.bad_signatures = 0
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
 
 
 def main():
@@ -290,6 +338,28 @@ def main():
         rep.check("aws-sdk:lambda getFunction on a missing function: Lambda.ResourceNotFoundException",
                   err.get("Error") == "Lambda.ResourceNotFoundException" and "(Service: Lambda, Status Code: 404, Request ID: " in (err.get("Cause") or ""),
                   json.dumps(err))
+
+        # lambda:invoke and a plain function ARN through SigV4 (moto's Lambda needs Docker to
+        # invoke): a fake Lambda endpoint checks each signature with botocore's signer.
+        fake = fake_lambda(key["AccessKeyId"], key["SecretAccessKey"])
+        lenv = dict(env, AWS_ENDPOINT_URL_LAMBDA=f"http://127.0.0.1:{fake.server_port}")
+        r = exec_({"StartAt": "Invoke", "States": {
+            "Invoke": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                       "Parameters": {"FunctionName": "echo", "Payload": {"n.$": "$.n"}}, "ResultPath": "$.invoke", "Next": "Arn"},
+            "Arn": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:echo",
+                    "Parameters": {"m.$": "$.n"}, "ResultPath": "$.arn", "Next": "Boom"},
+            "Boom": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "boom", "Payload": {}},
+                     "Catch": [{"ErrorEquals": ["ValueError"], "ResultPath": "$.boom", "Next": "Done"}], "Next": "Done"},
+            "Done": {"Type": "Pass", "End": True}}}, {"n": 5}, lenv)
+        o = r.get("output") or {}
+        inv = o.get("invoke") or {}
+        rep.check("lambda:invoke signed (botocore's signer agrees): Payload, StatusCode 200, ExecutedVersion, SDK metadata",
+                  inv.get("Payload") == {"n": 5} and inv.get("StatusCode") == 200 and inv.get("ExecutedVersion") == "$LATEST"
+                  and "SdkHttpMetadata" in inv and fake.bad_signatures == 0, json.dumps(r)[:500] + f" bad signatures: {fake.bad_signatures}")
+        rep.check("a plain function ARN returns the payload; a function error is its errorType with the error payload as cause",
+                  o.get("arn") == {"m": 5} and (o.get("boom") or {}).get("Error") == "ValueError"
+                  and json.loads((o.get("boom") or {}).get("Cause") or "{}").get("errorMessage") == "bad", json.dumps(o)[:500])
+        fake.shutdown()
 
         # A Distributed Map over a CSV in S3 (AWS's documented example): ItemReader with a
         # header row, ItemBatcher, a child workflow, ResultWriter to another bucket.

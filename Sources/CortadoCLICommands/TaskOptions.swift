@@ -120,7 +120,11 @@ struct TaskOptions: ParsableArguments {
                     .init(pattern: "arn:aws:states:::sns:publish*", backend: SNSIntegration(environment: env, transport: http())),
                     .init(pattern: "arn:aws:states:::events:putEvents*", backend: EventBridgeIntegration(environment: env, transport: http())),
                     .init(pattern: "arn:aws:states:::aws-sdk:*", backend: AWSSDKIntegration(environment: env, transport: http())),
-                ], fallback: chain)
+                ] + (lambdaEndpoint != nil ? [] : [
+                    // Lambda itself, signed, unless --lambda-endpoint names another endpoint.
+                    .init(pattern: "arn:aws:states:::lambda:invoke*", backend: LambdaIntegration(environment: env, transport: http())),
+                    .init(pattern: "arn:aws:lambda:*", backend: LambdaIntegration(environment: env, transport: http())),
+                ]), fallback: chain)
             }
             chain = TokenDelivery(chain)
             if let mockConfig {

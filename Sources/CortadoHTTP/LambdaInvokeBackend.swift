@@ -75,18 +75,31 @@ public struct LambdaInvokeBackend: TaskBackend {
         return (p.first.map(String.init) ?? s, p.count > 1 ? String(p[1]) : nil)
     }
 
-    public func invoke(_ request: TaskRequest) -> TaskOutcome {
-        let style: Style
+    /// The Invoke call a task makes: path (encoded), query, headers and body, and whether the
+    /// resource is a plain function ARN (its result is the payload) or `lambda:invoke`.
+    public struct Plan: Sendable {
+        public let path: String
+        public let query: [(name: String, value: String)]
+        public let headers: [(name: String, value: String)]
+        public let body: [UInt8]
+        public let functionArn: Bool
+    }
+
+    /// The Invoke call for `request` (shared by this backend and the SigV4-signed one).
+    public static func plan(_ request: TaskRequest) -> Result<Plan, ASLError> {
         var name: String
         var qualifier: String?
-        var headers = HTTPHeaders()
+        var headers: [(name: String, value: String)] = []
         let body: [UInt8]
-        if let target = Self.functionTarget(request.resource) {
-            style = .functionArn
+        var resource = request.resource
+        if resource.hasSuffix(".waitForTaskToken") { resource.removeLast(".waitForTaskToken".count) }
+        let functionArn: Bool
+        if let target = Self.functionTarget(resource) {
+            functionArn = true
             (name, qualifier) = target
             body = request.input.serializedBytes
-        } else if request.resource == Self.serviceResource {
-            style = .service
+        } else if resource == Self.serviceResource {
+            functionArn = false
             guard case .object(let p) = request.input else {
                 return .failure(.runtime("lambda:invoke: the Parameters must be an object, got \(request.input.typeName)"))
             }
@@ -100,57 +113,71 @@ public struct LambdaInvokeBackend: TaskBackend {
             case .string(let s)?: body = Array(s.utf8)
             case let v?: body = v.serializedBytes
             }
-            if case .string(let t)? = p["InvocationType"] { headers.add(name: "X-Amz-Invocation-Type", value: t) }
-            if case .string(let c)? = p["ClientContext"] { headers.add(name: "X-Amz-Client-Context", value: c) }
-            if case .string(let l)? = p["LogType"] { headers.add(name: "X-Amz-Log-Type", value: l) }
+            if case .string(let t)? = p["InvocationType"] { headers.append(("X-Amz-Invocation-Type", t)) }
+            if case .string(let c)? = p["ClientContext"] { headers.append(("X-Amz-Client-Context", c)) }
+            if case .string(let l)? = p["LogType"] { headers.append(("X-Amz-Log-Type", l)) }
         } else {
             return .failure(.runtime("No Lambda target in resource '\(request.resource)'"))
         }
-        if headers.first(name: "X-Amz-Invocation-Type") == nil { headers.add(name: "X-Amz-Invocation-Type", value: "RequestResponse") }
-        headers.add(name: "Content-Type", value: "application/json")
-        var url = endpoint + "/2015-03-31/functions/" + HTTPHelpers.percentEncode(name) + "/invocations"
-        if let q = qualifier, !q.isEmpty { url += "?Qualifier=" + HTTPHelpers.percentEncode(q) }
+        if !headers.contains(where: { $0.name == "X-Amz-Invocation-Type" }) { headers.append(("X-Amz-Invocation-Type", "RequestResponse")) }
+        headers.append(("Content-Type", "application/json"))
+        let query = qualifier.flatMap { $0.isEmpty ? nil : [(name: "Qualifier", value: $0)] } ?? []
+        return .success(Plan(path: "/2015-03-31/functions/" + HTTPHelpers.percentEncode(name) + "/invocations",
+                             query: query, headers: headers, body: body, functionArn: functionArn))
+    }
+
+    public func invoke(_ request: TaskRequest) -> TaskOutcome {
+        let plan: Plan
+        switch Self.plan(request) {
+        case .failure(let e): return .failure(e)
+        case .success(let p): plan = p
+        }
+        var url = endpoint + plan.path
+        if !plan.query.isEmpty { url += "?" + plan.query.map { $0.name + "=" + HTTPHelpers.percentEncode($0.value) }.joined(separator: "&") }
         let completion = request.completion
-        transport.send(url: url, method: .POST, headers: headers, body: body, timeoutSeconds: requestTimeoutSeconds) { result in
-            completion.complete(Self.outcome(result, style: style))
+        transport.send(url: url, method: "POST", headers: plan.headers, body: plan.body, timeoutSeconds: requestTimeoutSeconds) { result in
+            completion.complete(Self.outcome(result, functionArn: plan.functionArn))
         }
         return .pending
     }
 
-    enum Style { case service, functionArn }
-
-    static func outcome(_ result: Result<HTTPTransport.Reply, any Error>, style: Style) -> TaskOutcome {
-        let reply: HTTPTransport.Reply
+    /// The task's outcome from Invoke's reply: `lambda:invoke`'s response object (Payload,
+    /// ExecutedVersion, StatusCode, the SDK metadata), a function ARN's payload, the function's
+    /// error (its errorType, the error payload as cause), or `Lambda.<Code>` for the service's.
+    public static func outcome(_ result: Result<HTTPReply, any Error>, functionArn: Bool) -> TaskOutcome {
+        let reply: HTTPReply
         switch result {
         case .failure(let error):
             return .failure(ASLError(ErrorName("Lambda.SdkClientException"),
                                      "Unable to execute HTTP request: \(HTTPHelpers.describe(error))"))
         case .success(let r): reply = r
         }
-        let status = Int(reply.status.code)
+        var headers = HTTPHeaders()
+        for h in reply.headers { headers.add(name: h.name, value: h.value) }
+        let status = reply.status
         let parsed = HTTPHelpers.parseJSON(reply.body)
         let text = String(decoding: reply.body, as: UTF8.self)
-        guard (200..<300).contains(status) else { return .failure(serviceError(reply, status: status, parsed: parsed, text: text)) }
+        guard (200..<300).contains(status) else { return .failure(serviceError(headers, status: status, parsed: parsed, text: text)) }
 
-        if reply.headers.first(name: "X-Amz-Function-Error") != nil {
+        if headers.first(name: "X-Amz-Function-Error") != nil {
             let errorType = parsed?["errorType"]?.stringValue ?? "Lambda.Unknown"
-            let cause = style == .service ? (parsed?.serialized ?? text) : text
+            let cause = functionArn ? text : (parsed?.serialized ?? text)
             return .failure(ASLError(ErrorName(errorType), cause))
         }
-        let payload: JSON = reply.body.isEmpty ? (style == .service ? .string("") : .null) : (parsed ?? .string(text))
-        guard style == .service else { return .success(payload) }
+        let payload: JSON = reply.body.isEmpty ? (functionArn ? .null : .string("")) : (parsed ?? .string(text))
+        guard !functionArn else { return .success(payload) }
 
         var out = JSONObject()
-        if let v = reply.headers.first(name: "X-Amz-Executed-Version") { out["ExecutedVersion"] = .string(v) }
+        if let v = headers.first(name: "X-Amz-Executed-Version") { out["ExecutedVersion"] = .string(v) }
         else if status == 200 { out["ExecutedVersion"] = "$LATEST" }
-        if let log = reply.headers.first(name: "X-Amz-Log-Result") { out["LogResult"] = .string(log) }
+        if let log = headers.first(name: "X-Amz-Log-Result") { out["LogResult"] = .string(log) }
         out["Payload"] = payload
         out["SdkHttpMetadata"] = .object(JSONObject([
-            ("AllHttpHeaders", .object(HTTPHelpers.headerLists(reply.headers))),
-            ("HttpHeaders", .object(HTTPHelpers.headerValues(reply.headers))),
+            ("AllHttpHeaders", .object(HTTPHelpers.headerLists(headers))),
+            ("HttpHeaders", .object(HTTPHelpers.headerValues(headers))),
             ("HttpStatusCode", .number(JSONNumber(status))),
         ]))
-        out["SdkResponseMetadata"] = .object(JSONObject([("RequestId", .string(requestID(reply.headers)))]))
+        out["SdkResponseMetadata"] = .object(JSONObject([("RequestId", .string(requestID(headers)))]))
         out["StatusCode"] = .number(JSONNumber(status))
         return .success(.object(out))
     }
@@ -159,8 +186,8 @@ public struct LambdaInvokeBackend: TaskBackend {
         headers.first(name: "x-amzn-RequestId") ?? UUID().uuidString.lowercased()
     }
 
-    static func serviceError(_ reply: HTTPTransport.Reply, status: Int, parsed: JSON?, text: String) -> ASLError {
-        var code = reply.headers.first(name: "x-amzn-ErrorType").map { String($0.split(separator: ":").first ?? "") } ?? ""
+    static func serviceError(_ headers: HTTPHeaders, status: Int, parsed: JSON?, text: String) -> ASLError {
+        var code = headers.first(name: "x-amzn-ErrorType").map { String($0.split(separator: ":").first ?? "") } ?? ""
         if code.isEmpty, case .string(let t)? = parsed?["__type"] { code = String(t.split(separator: "#").last ?? "") }
         if code.isEmpty {
             code = switch status {
@@ -171,8 +198,8 @@ public struct LambdaInvokeBackend: TaskBackend {
             }
         }
         let message = parsed?["message"]?.stringValue ?? parsed?["Message"]?.stringValue
-            ?? parsed?["errorMessage"]?.stringValue ?? (text.isEmpty ? reply.status.reasonPhrase : text)
-        let cause = "\(message) (Service: AWSLambda; Status Code: \(status); Error Code: \(code); Request ID: \(requestID(reply.headers)); Proxy: null)"
+            ?? parsed?["errorMessage"]?.stringValue ?? (text.isEmpty ? HTTPResponseStatus(statusCode: status).reasonPhrase : text)
+        let cause = "\(message) (Service: AWSLambda; Status Code: \(status); Error Code: \(code); Request ID: \(requestID(headers)); Proxy: null)"
         return ASLError(ErrorName("Lambda.\(code)"), cause)
     }
 }
