@@ -67,11 +67,13 @@ let package = Package(
         ]),
         // AWS service integrations (issue 19): SigV4, credentials, endpoints, the optimized
         // integrations; over CortadoHTTP's client, so only the CLI links the HTTP stack.
-        .target(name: "CortadoAWS", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoHTTP"]),
+        // The AWS service models (generated from botocore's): no HTTP, so TestState can read them.
+        .target(name: "CortadoAWSModels", dependencies: ["CortadoJSON"]),
+        .target(name: "CortadoAWS", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoHTTP", "CortadoAWSModels"]),
         // The `states` API (machines, executions, task tokens, history, TestState, journal):
         // plain Swift over bytes, so it is tested without a socket.
         .target(name: "CortadoService", dependencies: [
-            "CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoTasks", "CortadoJSONata",
+            "CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoTasks", "CortadoJSONata", "CortadoAWSModels",
         ]),
         // The HTTP face of CortadoService (AWS JSON 1.0 over Hummingbird); nothing else knows HTTP.
         .target(name: "CortadoServer", dependencies: [
@@ -99,7 +101,7 @@ let package = Package(
             "CortadoJSON", "CortadoASL", "CortadoRuntime", "CortadoTasks", "CortadoService", "CortadoJSONata",
         ]),
         .testTarget(name: "CortadoJSONataTests", dependencies: ["CortadoJSON", "CortadoJSONata"]),
-        .testTarget(name: "CortadoAWSTests", dependencies: ["CortadoJSON", "CortadoRuntime", "CortadoAWS"],
+        .testTarget(name: "CortadoAWSTests", dependencies: ["CortadoJSON", "CortadoRuntime", "CortadoAWS", "CortadoAWSModels"],
                     exclude: ["botocore_sign.py"]),
         .testTarget(name: "CortadoLoadTests", dependencies: ["CortadoJSON", "CortadoRuntime", "CortadoLoad"]),
         .testTarget(name: "CortadoCLITests", dependencies: ["CortadoCLICommands", "CortadoRuntime", "CortadoJSON"]),

@@ -339,6 +339,12 @@ def main():
                   err.get("Error") == "Lambda.ResourceNotFoundException" and "(Service: Lambda, Status Code: 404, Request ID: " in (err.get("Cause") or ""),
                   json.dumps(err))
 
+        # A service added by a rerun of the generator: STS over query.
+        r = exec_({"StartAt": "Who", "States": {"Who": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sts:getCallerIdentity",
+                                                          "Parameters": {}, "End": True}}}, {}, dict(env, AWS_ENDPOINT_URL_STS=endpoint))
+        rep.check("aws-sdk:sts getCallerIdentity (query): Account, Arn, UserId",
+                  set((r.get("output") or {}).keys()) >= {"Account", "Arn", "UserId"}, json.dumps(r)[:300])
+
         # lambda:invoke and a plain function ARN through SigV4 (moto's Lambda needs Docker to
         # invoke): a fake Lambda endpoint checks each signature with botocore's signer.
         fake = fake_lambda(key["AccessKeyId"], key["SecretAccessKey"])

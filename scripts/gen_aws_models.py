@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
-"""Generates Sources/CortadoAWS/Models/AWSModels+Generated.swift: compact tables of the AWS
-service models botocore ships, for the `arn:aws:states:::aws-sdk:<service>:<action>` tasks.
+"""Generates Sources/CortadoAWSModels/AWSModels+Generated.swift: compact tables of the AWS
+service models botocore ships, for the `arn:aws:states:::aws-sdk:<service>:<action>` tasks
+and for TestState's check of mocked results.
 
 usage: python3 scripts/gen_aws_models.py     (needs botocore: pip install boto3)
 
 Per service: the Step Functions name, the Java SDK v2 client name (errors are
 `<Client>.<Name>Exception`), the endpoint prefix and the `AWS_ENDPOINT_URL_<ID>` id, the
 protocol and JSON target, each operation's input and output shape, the structure, list and
-map shapes (member names and targets; scalars are left out) and the modeled exceptions.
+map shapes (member names and targets, required members), scalars with an enum, a length or
+a range (plain scalars are one-letter type codes: s string, i integer or long, d float or
+double, b boolean, t timestamp, B blob), the wire bindings of the query and REST services
+(HTTP method and URI, member locations, XML names, flattened lists, payload members, wire
+error codes) and the modeled exceptions.
 More services are one more line in SERVICES and a rerun.
 """
 import json, os
@@ -20,15 +25,25 @@ SERVICES = [
     ("secretsmanager", "secretsmanager", "SecretsManager", "SECRETS_MANAGER"),
     ("eventbridge", "events", "EventBridge", "EVENTBRIDGE"),
     ("sqs", "sqs", "Sqs", "SQS"),
-    # query, REST-JSON and REST-XML services: their HTTP bindings and scalar types are kept too
+    # query, REST-JSON and REST-XML services: their HTTP bindings are kept too
     ("sns", "sns", "Sns", "SNS"),
     ("lambda", "lambda", "Lambda", "LAMBDA"),
     ("s3", "s3", "S3", "S3"),
+    ("kms", "kms", "Kms", "KMS"),
+    ("ecs", "ecs", "Ecs", "ECS"),
+    ("batch", "batch", "Batch", "BATCH"),
+    ("athena", "athena", "Athena", "ATHENA"),
+    ("bedrockruntime", "bedrock-runtime", "BedrockRuntime", "BEDROCK_RUNTIME"),
+    ("apigateway", "apigateway", "ApiGateway", "API_GATEWAY"),
+    ("sts", "sts", "Sts", "STS"),
+    ("eks", "eks", "Eks", "EKS"),
+    ("codebuild", "codebuild", "CodeBuild", "CODEBUILD"),
+    ("emr", "emr", "Emr", "EMR"),
 ]
 SCALARS = {"string": "s", "integer": "i", "long": "i", "float": "d", "double": "d", "boolean": "b",
            "timestamp": "t", "blob": "B"}
 
-OUT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Sources", "CortadoAWS", "Models",
+OUT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Sources", "CortadoAWSModels",
                    "AWSModels+Generated.swift")
 
 
@@ -40,18 +55,31 @@ def compact(sfn_name, boto_name, client, env_id, session):
     shapes, errors = {}, []
 
     def target(shape):
-        # Plain scalars of bound services are written inline as a type code.
-        if bound and shape.type_name in SCALARS:
+        # A plain scalar is written inline as a type code; one with an enum or a length or
+        # range gets a shape of its own (TestState checks mocked results against them).
+        if shape.type_name in SCALARS and not getattr(shape, "enum", None) \
+                and shape.metadata.get("min") is None and shape.metadata.get("max") is None:
             return SCALARS[shape.type_name]
         return shape.name
 
     def visit(shape):
         if shape is None or shape.name in shapes:
             return
+        if shape.type_name in SCALARS:
+            d = {"t": SCALARS[shape.type_name]}
+            if getattr(shape, "enum", None):
+                d["e"] = list(shape.enum)
+            for k in ("min", "max"):
+                if shape.metadata.get(k) is not None:
+                    d[k] = shape.metadata[k]
+            shapes[shape.name] = d
+            return
         if shape.type_name == "structure":
             if shape.metadata.get("exception"):
                 errors.append(shape.name)
             d = {"s": {n: target(s) for n, s in shape.members.items()}}
+            if shape.required_members:
+                d["r"] = list(shape.required_members)
             shapes[shape.name] = d
             if bound:
                 loc, names, flat = {}, {}, []

@@ -1,3 +1,4 @@
+import CortadoAWSModels
 import CortadoHTTP
 import CortadoJSON
 import CortadoPath
@@ -92,7 +93,7 @@ public struct AWSServiceClient: Sendable {
     }
 
     /// An error code as the Java SDK names its exception: `NotFound` → `NotFoundException`.
-    static func exceptionName(_ code: String) -> String { code.hasSuffix("Exception") ? code : code + "Exception" }
+    static func exceptionName(_ code: String) -> String { AWSModels.exceptionName(code) }
 
     /// A transport failure (connection refused, timeout) as a task failure Retry can take.
     static func unreachable(_ e: any Error, service: String) -> ASLError {

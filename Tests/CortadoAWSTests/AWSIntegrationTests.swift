@@ -1,4 +1,5 @@
 @testable import CortadoAWS
+@testable import CortadoAWSModels
 import CortadoHTTP
 import CortadoJSON
 import Foundation

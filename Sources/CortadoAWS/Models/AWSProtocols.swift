@@ -1,3 +1,4 @@
+import CortadoAWSModels
 import CortadoHTTP
 import CortadoJSON
 

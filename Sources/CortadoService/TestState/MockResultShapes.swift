@@ -1,5 +1,5 @@
 import CortadoJSON
-import Synchronization
+import CortadoAWSModels
 
 /// The response shape of an AWS API, as far as TestState checks a mocked result against it.
 indirect enum APIShape: Sendable {
@@ -20,35 +20,20 @@ indirect enum APIShape: Sendable {
     case enumeration(Set<String>)
     /// A shape of a generated service model, resolved when a value reaches it (models are
     /// recursive: DynamoDB's AttributeValue holds AttributeValues).
-    case model(ServiceModel, String)
+    case model(AWSModels.Service, String)
 }
 
-/// The output shapes of one AWS service (`MockShapes+Generated.swift`).
-final class ServiceModel: Sendable {
-    /// Operation (`GetObject`) to its output shape.
-    let operations: [String: String]
-    let shapes: [String: JSON]
-
-    init?(_ text: String) {
-        guard case .object(let root)? = try? JSON.parse(text), case .object(let ops)? = root["ops"],
-              case .object(let shapes)? = root["shapes"] else { return nil }
-        var o: [String: String] = [:]
-        for (k, v) in ops { o[k] = v.stringValue }
-        operations = o
-        var s: [String: JSON] = [:]
-        for (k, v) in shapes { s[k] = v }
-        self.shapes = s
-    }
-
+extension AWSModels.Service {
     /// The output shape of `action` (`getObject`), if the model has the operation.
-    func output(_ action: String) -> APIShape? {
+    func mockShape(_ action: String) -> APIShape? {
         let op = action.prefix(1).uppercased() + action.dropFirst()
-        guard let name = operations[op] else { return nil }
-        return shape(name)
+        guard let name = operations[op]?.output, !name.isEmpty else { return nil }
+        return mockShape(ref: name)
     }
 
-    /// One level of a shape: its members refer to further `.model` shapes.
-    func shape(_ ref: String) -> APIShape {
+    /// One level of a shape, with members as Step Functions returns them (PascalCase); the
+    /// members refer to further `.model` shapes.
+    func mockShape(ref: String) -> APIShape {
         switch ref {
         case "s": return .string()
         case "i": return .integer()
@@ -58,11 +43,12 @@ final class ServiceModel: Sendable {
         case "B": return .blob()
         default: break
         }
-        guard case .object(let d)? = shapes[ref] else { return .any }
+        guard let d = bindings[ref] else { return .any }
+        func pascal(_ s: String) -> String { s.prefix(1).uppercased() + s.dropFirst() }
         if case .object(let members)? = d["s"] {
             var m: [String: APIShape] = [:]
-            for (k, v) in members { m[k] = .model(self, v.stringValue ?? "") }
-            return .structure(m, required: (d["r"]?.arrayValue ?? []).compactMap(\.stringValue))
+            for (k, v) in members { m[pascal(k)] = .model(self, v.stringValue ?? "") }
+            return .structure(m, required: (d["r"]?.arrayValue ?? []).compactMap { $0.stringValue.map(pascal) })
         }
         if let item = d["l"]?.stringValue { return .list(.model(self, item)) }
         if let value = d["m"]?.stringValue { return .map(.model(self, value)) }
@@ -108,22 +94,12 @@ enum MockResultShapes {
         let key = String(r[colon.upperBound...])
         if let s = shapes[key] { return s }
         let parts = key.split(separator: ":").map(String.init)
-        if parts.count == 3, parts[0] == "aws-sdk" { return model(parts[1])?.output(parts[2]) }
+        if parts.count == 3, parts[0] == "aws-sdk" { return AWSModels.service(parts[1])?.mockShape(parts[2]) }
         // NOTE: API Gateway's invoke is not an API call AWS models (its mocks are not checked).
         guard parts.count == 2, !sync, parts[0] != "apigateway" else { return nil }
         let service = ["states": "sfn", "events": "eventbridge"][parts[0]] ?? parts[0]
-        return model(service)?.output(parts[1])
+        return AWSModels.service(service)?.mockShape(parts[1])
     }
-
-    /// The generated model of a Step Functions service name, parsed on first use.
-    static func model(_ service: String) -> ServiceModel? {
-        if let m = parsedModels.withLock({ $0[service] }) { return m }
-        guard let text = modelSources[service], let m = ServiceModel(text) else { return nil }
-        parsedModels.withLock { $0[service] = m }
-        return m
-    }
-
-    private static let parsedModels = Mutex<[String: ServiceModel]>([:])
 
     /// The first problem of `value` against `shape`, or nil.
     private static func check(_ value: JSON, _ shape: APIShape, name: String?, strict: Bool, depth: Int) -> String? {
@@ -131,7 +107,7 @@ enum MockResultShapes {
         let field = "Field '\(name ?? "result")'"
         switch shape {
         case .any: return nil
-        case .model(let model, let ref): return check(value, model.shape(ref), name: name, strict: strict, depth: depth)
+        case .model(let model, let ref): return check(value, model.mockShape(ref: ref), name: name, strict: strict, depth: depth)
         case .enumeration(let values):
             guard case .string(let s) = value else { return "\(field) must be a string" }
             return values.contains(s) ? nil : "\(field) is not an expected value"

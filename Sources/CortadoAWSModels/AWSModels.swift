@@ -8,19 +8,19 @@ public enum AWSModels {
         public let target: String, jsonVersion: String
         /// `json`, `query`, `rest-json` or `rest-xml` (AWSProtocols.swift speaks the last three).
         public let wireProtocol: String
-        let apiVersion: String
+        package let apiVersion: String
         /// Operation name (`PutItem`) to its input and output shape.
-        let operations: [String: (input: String, output: String)]
+        package let operations: [String: (input: String, output: String)]
         /// Query and REST operations: method, request URI (`/{Bucket}?list-type=2`) and the
         /// query protocol's result element (`PublishResult`).
-        let http: [String: (method: String, uri: String, resultWrapper: String)]
-        let shapes: [String: Shape]
+        package let http: [String: (method: String, uri: String, resultWrapper: String)]
+        package let shapes: [String: Shape]
         /// Every structure, list and map shape as generated, with its wire bindings (where a
         /// member travels, its XML name, flattened lists, the payload member).
-        let bindings: [String: JSONObject]
-        let errors: Set<String>
+        package let bindings: [String: JSONObject]
+        package let errors: Set<String>
         /// Error codes on the wire that differ from their exception shape's name (`NotFound`).
-        let codes: [String: String]
+        package let codes: [String: String]
 
         init?(_ j: JSON) {
             guard let name = j["name"]?.stringValue, let client = j["client"]?.stringValue, let env = j["env"]?.stringValue,
@@ -74,13 +74,13 @@ public enum AWSModels {
         /// Parameters as Step Functions takes them (PascalCase, even for camelCase APIs) to the
         /// request the API expects: structure members renamed to the model's spelling; map keys
         /// and unknown members left as they are.
-        func request(_ v: JSON, shape: String) -> JSON {
+        package func request(_ v: JSON, shape: String) -> JSON {
             rename(v, shape: shape) { members, byLower, key in members[key] != nil ? key : byLower[key.lowercased()] ?? key }
         }
 
         /// A response to what Step Functions returns: structure members PascalCased (map keys,
         /// such as DynamoDB attribute names, stay as they are).
-        func response(_ v: JSON, shape: String) -> JSON {
+        package func response(_ v: JSON, shape: String) -> JSON {
             rename(v, shape: shape) { _, _, key in key.prefix(1).uppercased() + key.dropFirst() }
         }
 
@@ -102,14 +102,14 @@ public enum AWSModels {
         }
 
         /// `<Client>.<Name>Exception` for a modeled error, else `<Client>.<Client>Exception`.
-        func errorName(_ code: String) -> String {
+        package func errorName(_ code: String) -> String {
             let shape = codes[code] ?? code
             guard errors.contains(shape) else { return "\(client).\(client)Exception" }
-            return "\(client).\(AWSServiceClient.exceptionName(shape))"
+            return "\(client).\(AWSModels.exceptionName(shape))"
         }
     }
 
-    enum Shape {
+    package enum Shape {
         /// Member name to target shape, and lower-cased member name to member name.
         case structure([String: String], [String: String])
         case list(String)
@@ -117,13 +117,16 @@ public enum AWSModels {
     }
 
     /// The generated services, parsed once.
-    static let services: [String: Service] = {
+    package static let services: [String: Service] = {
         var out: [String: Service] = [:]
         for (name, text) in sources {
             if let j = try? JSON.parse(Array(text.utf8)), let s = Service(j) { out[name] = s }
         }
         return out
     }()
+
+    /// An error code as the Java SDK names its exception: `NotFound` → `NotFoundException`.
+    package static func exceptionName(_ code: String) -> String { code.hasSuffix("Exception") ? code : code + "Exception" }
 
     /// The model of a Step Functions service name (`dynamodb`, `sfn`, `secretsmanager`, ...).
     public static func service(_ name: String) -> Service? { services[name] }
