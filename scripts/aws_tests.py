@@ -53,6 +53,16 @@ class Report:
             self.failed += 1
 
 
+def wait_for_port(port):
+    """Waits (up to 10 s) until something listens on the loopback port."""
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+
+
 def fake_lambda(access_key, secret):
     """A Lambda Invoke endpoint on a loopback port that checks each request's SigV4 signature
     with botocore's signer: `echo` returns its payload, `boom` fails as a Python function does."""
@@ -123,12 +133,7 @@ def main():
                               env=dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="4"))
     rep = Report()
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for_port(port)
         import boto3
         iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="setup", aws_secret_access_key="setup")
         iam.create_user(UserName="cortado")
@@ -302,12 +307,7 @@ def main():
         # moto server that checks none.
         lambda_port = free_port()
         lambda_server = subprocess.Popen([moto, "-H", "127.0.0.1", "-p", str(lambda_port)], stdout=log, stderr=subprocess.STDOUT)
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", lambda_port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for_port(lambda_port)
         r = exec_({"StartAt": "Functions", "States": {
             "Functions": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:lambda:listFunctions", "Parameters": {},
                           "ResultPath": "$.functions", "Next": "NoFunction"},

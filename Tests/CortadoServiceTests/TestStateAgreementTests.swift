@@ -171,6 +171,16 @@ private func expectSameTransition(_ ts: TestStateResponse, _ exec: ExecutionResu
             sourceLocation: sourceLocation)
 }
 
+/// TestState agrees with the execution: the same failure, or the same transition.
+private func expectAgreement(_ ts: TestStateResponse, _ exec: ExecutionResult, state: String,
+                             sourceLocation: SourceLocation = #_sourceLocation) {
+    if exec.status == .failed {
+        expectSameFailure(ts, exec, state: state, sourceLocation: sourceLocation)
+    } else {
+        expectSameTransition(ts, exec, sourceLocation: sourceLocation)
+    }
+}
+
 /// TestState FAILED with the execution's error and cause (prefix removed).
 private func expectSameFailure(_ ts: TestStateResponse, _ exec: ExecutionResult, state: String,
                                sourceLocation: SourceLocation = #_sourceLocation) {
@@ -276,11 +286,7 @@ private func expectSameFailure(_ ts: TestStateResponse, _ exec: ExecutionResult,
             """#
             let exec = try execute(def, input: input)
             let ts = try testState(def, state: "X", input: input)
-            if exec.status == .failed {
-                expectSameFailure(ts, exec, state: "X")
-            } else {
-                expectSameTransition(ts, exec)
-            }
+            expectAgreement(ts, exec, state: "X")
         }
     }
 
@@ -563,11 +569,7 @@ private func expectSameFailure(_ ts: TestStateResponse, _ exec: ExecutionResult,
             let input: JSON = ["s": v]
             let exec = try execute(def, input: input)
             let ts = try testState(def, state: "X", input: input)
-            if exec.status == .failed {
-                expectSameFailure(ts, exec, state: "X")
-            } else {
-                expectSameTransition(ts, exec)
-            }
+            expectAgreement(ts, exec, state: "X")
         }
         // A path that selects nothing.
         let exec = try execute(def, input: [:])
@@ -585,11 +587,7 @@ private func expectSameFailure(_ ts: TestStateResponse, _ exec: ExecutionResult,
             let input: JSON = ["t": v]
             let exec = try execute(def, input: input)
             let ts = try testState(def, state: "X", input: input)
-            if exec.status == .failed {
-                expectSameFailure(ts, exec, state: "X")
-            } else {
-                expectSameTransition(ts, exec)
-            }
+            expectAgreement(ts, exec, state: "X")
         }
     }
 }
@@ -705,11 +703,7 @@ private func expectSameFailure(_ ts: TestStateResponse, _ exec: ExecutionResult,
                 let exec = try execute(def, input: input)
                 let ts = try testState(def, state: "X", input: input, mock: mockResult(results),
                                        configuration: ["mapIterationFailureCount": JSON(bad.filter { $0 }.count)])
-                if exec.status == .failed {
-                    expectSameFailure(ts, exec, state: "X")
-                } else {
-                    expectSameTransition(ts, exec)
-                }
+                expectAgreement(ts, exec, state: "X")
             }
         }
     }
@@ -747,11 +741,7 @@ private func expectSameFailure(_ ts: TestStateResponse, _ exec: ExecutionResult,
             """#
             let exec = try execute(def, input: input)
             let ts = try testState(def, state: "X", input: input, mock: mockResult([1, 2]))
-            if exec.status == .failed {
-                expectSameFailure(ts, exec, state: "X")
-            } else {
-                expectSameTransition(ts, exec)
-            }
+            expectAgreement(ts, exec, state: "X")
         }
     }
 
@@ -788,11 +778,7 @@ private func expectSameFailure(_ ts: TestStateResponse, _ exec: ExecutionResult,
             let exec = try execute(def, input: input)
             let ts = try testState(def, state: "X", input: input, mock: mockResult([1, 2]))
             #expect(exec.status == .failed, "\(fields)")
-            if exec.status == .failed {
-                expectSameFailure(ts, exec, state: "X")
-            } else {
-                expectSameTransition(ts, exec)
-            }
+            expectAgreement(ts, exec, state: "X")
         }
     }
 }
@@ -914,11 +900,7 @@ private func expectSameFailure(_ ts: TestStateResponse, _ exec: ExecutionResult,
             """#
             let exec = try execute(def, input: input)
             let ts = try testState(def, state: "X", input: input)
-            if exec.status == .failed {
-                expectSameFailure(ts, exec, state: "X")
-            } else {
-                expectSameTransition(ts, exec)
-            }
+            expectAgreement(ts, exec, state: "X")
         }
     }
 
