@@ -2,6 +2,15 @@ import CortadoASL
 import CortadoJSON
 import CortadoPath
 
+extension Retrier {
+    /// IntervalSeconds × BackoffRate^retries, capped by MaxDelaySeconds (before any jitter):
+    /// how long an execution waits, and what TestState reports.
+    func delaySeconds(afterRetries retries: Int) -> Double {
+        let delay = intervalSeconds * pow(backoffRate, Double(retries))
+        return maxDelaySeconds.map { min(delay, $0) } ?? delay
+    }
+}
+
 extension Execution {
     // MARK: - Retry and Catch
 
@@ -40,8 +49,7 @@ extension Execution {
             } else if attempt < r.maxAttempts {
                 f.retryCounts[i] += 1
                 f.retryCount += 1
-                var delay = r.intervalSeconds * pow(r.backoffRate, Double(attempt))
-                if let cap = r.maxDelaySeconds { delay = min(delay, cap) }
+                var delay = r.delaySeconds(afterRetries: attempt)
                 if r.fullJitter { delay = Double.random(in: 0...delay) }
                 f.resume = .retry
                 f.parkSeq &+= 1

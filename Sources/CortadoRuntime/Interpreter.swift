@@ -66,10 +66,11 @@ extension Execution {
     /// Adds AWS's state prefix to errors the engine raises while processing a state.
     func qualify(_ e: ASLError, _ f: Frame) -> ASLError {
         guard e.name == .runtime || e.name == .intrinsicFailure || e.name == .queryEvaluationError else { return e }
+        let error: ErrorName = e.name == .queryEvaluationError ? .queryEvaluationError : .runtime
         // NOTE: TestState's causes carry no such prefix (AWS's recordings): there is no event id.
-        if options.inspection != nil { return e.name == .intrinsicFailure ? ASLError(.runtime, e.cause, location: e.location) : e }
+        if options.inspection != nil { return ASLError(error, e.cause, location: e.location) }
         let name = program.headers[f.pc].name
-        return ASLError(e.name == .queryEvaluationError ? .queryEvaluationError : .runtime,
+        return ASLError(error,
             "An error occurred while executing the state '\(name)' (entered at the event id #\(f.enteredEventID)). \(e.cause ?? "")",
             location: e.location)
     }

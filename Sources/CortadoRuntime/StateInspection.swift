@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import CortadoASL
 import CortadoJSON
 import CortadoPath
@@ -128,8 +123,7 @@ extension Execution {
 
     /// The backoff AWS reports for a retriable error (whole seconds, no jitter).
     static func inspectedBackoff(_ r: Retrier, retries: Int) -> Int {
-        var delay = r.intervalSeconds * pow(r.backoffRate, Double(min(retries, 2000)))
-        if let cap = r.maxDelaySeconds { delay = min(delay, cap) }
+        let delay = r.delaySeconds(afterRetries: min(retries, 2000))
         guard !delay.isNaN else { return 0 }
         return Int(min(max(delay, 0), 1e9))
     }
