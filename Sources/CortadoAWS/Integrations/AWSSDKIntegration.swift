@@ -54,44 +54,37 @@ public final class AWSSDKIntegration: TaskBackend, @unchecked Sendable {
             let wire = service.wireRequest(op, body)
             let refused = client.send(method: wire.method, path: wire.path, query: wire.query, headers: wire.headers,
                                       body: wire.body, s3: service.name == "s3") { r in
-                completion.complete(Self.wireOutcome(r, service: service, op: op, output: output))
+                completion.complete(Self.outcome(r, service: service, op: op, output: output))
             }
             return refused.map { .failure($0) } ?? .pending
         }
         let refused = client.post(contentType: "application/x-amz-json-\(service.jsonVersion)", target: "\(service.target).\(op)",
                                   body: body.serializedBytes) { r in
-            completion.complete(Self.outcome(r, service: service, output: output))
+            completion.complete(Self.outcome(r, service: service, op: op, output: output))
         }
         return refused.map { .failure($0) } ?? .pending
     }
 
-    /// A query, REST-JSON or REST-XML reply: the output shape, or `<Client>.<Name>Exception`
-    /// with the Java SDK v2's cause (S3's with its Extended Request ID, as recorded).
-    static func wireOutcome(_ r: Result<HTTPReply, any Error>, service: AWSModels.Service, op: String, output: String) -> TaskOutcome {
+    /// A reply as the task's outcome: the output shape PascalCased, or the service's error.
+    static func outcome(_ r: Result<HTTPReply, any Error>, service: AWSModels.Service, op: String, output: String) -> TaskOutcome {
         switch r {
         case .failure(let e): return .failure(AWSServiceClient.unreachable(e, service: service.client))
         case .success(let reply):
-            guard (200..<300).contains(reply.status) else {
-                let e = service.wireError(reply)
-                var cause = "\(e.message) (Service: \(service.client), Status Code: \(reply.status), Request ID: \(e.requestId)"
-                if let x = e.extended { cause += ", Extended Request ID: \(x)" }
-                return .failure(ASLError(ErrorName(service.errorName(e.code)), cause + ")"))
+            guard (200..<300).contains(reply.status) else { return .failure(failure(reply, service: service)) }
+            if service.wireProtocol == "json" {
+                return .success(service.response((try? JSON.parse(reply.body)) ?? .object(JSONObject()), shape: output))
             }
             return .success(service.response(service.wireResponse(op, reply), shape: output))
         }
     }
 
-    static func outcome(_ r: Result<HTTPReply, any Error>, service: AWSModels.Service, output: String) -> TaskOutcome {
-        switch r {
-        case .failure(let e): return .failure(AWSServiceClient.unreachable(e, service: service.client))
-        case .success(let reply):
-            let parsed = (try? JSON.parse(reply.body)) ?? .object(JSONObject())
-            guard (200..<300).contains(reply.status) else {
-                let (code, message) = AWSServiceClient.jsonError(parsed, defaultCode: "")
-                return .failure(ASLError(ErrorName(service.errorName(code)),
-                    "\(message) (Service: \(service.client), Status Code: \(reply.status), Request ID: \(AWSServiceClient.requestId(reply)))"))
-            }
-            return .success(service.response(parsed, shape: output))
-        }
+    /// A service's error as Step Functions reports an aws-sdk task's: `<Client>.<Name>Exception`
+    /// (unmodeled codes `<Client>.<Client>Exception`) with the Java SDK v2's cause, S3's with its
+    /// Extended Request ID (recorded).
+    static func failure(_ reply: HTTPReply, service: AWSModels.Service) -> ASLError {
+        let e = service.wireError(reply)
+        var cause = "\(e.message) (Service: \(service.client), Status Code: \(reply.status), Request ID: \(e.requestId)"
+        if let x = e.extended { cause += ", Extended Request ID: \(x)" }
+        return ASLError(ErrorName(service.errorName(e.code)), cause + ")")
     }
 }

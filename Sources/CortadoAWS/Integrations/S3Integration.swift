@@ -1,3 +1,4 @@
+import CortadoAWSModels
 import CortadoHTTP
 import CortadoJSON
 import CortadoPath
@@ -6,8 +7,8 @@ import CortadoRuntime
 /// `arn:aws:states:::aws-sdk:s3:putObject|getObject|deleteObject` over S3's REST-XML API,
 /// path-style (`<endpoint>/<Bucket>/<Key>`, which custom endpoints such as moto need), signed
 /// with S3's SigV4 rules. Outputs are what the Java SDK's response holds, PascalCased (Body
-/// as text); errors are `S3.<Code>Exception` with the SDK v2 cause, Extended Request ID
-/// included, as the recorded cases show.
+/// as text); errors are named and worded as every aws-sdk task's (`AWSSDKIntegration.failure`:
+/// `S3.<Code>Exception`, Extended Request ID included, as the recorded cases show).
 public struct S3Integration: TaskBackend, AWSIntegration {
     public static let actions = ["putObject", "getObject", "deleteObject"]
     let client: AWSServiceClient
@@ -15,6 +16,9 @@ public struct S3Integration: TaskBackend, AWSIntegration {
     public static let service = (endpointPrefix: "s3", envName: "S3")
 
     public init(client: AWSServiceClient) { self.client = client }
+
+    /// S3's generated model: its errors are named by the rule every aws-sdk task follows.
+    static let model = AWSModels.service("s3")!
 
     public func invoke(_ request: TaskRequest) -> TaskOutcome {
         let action = String(request.resource.split(separator: ":").last ?? "")
@@ -47,13 +51,7 @@ public struct S3Integration: TaskBackend, AWSIntegration {
         case .success(let reply):
             func header(_ n: String) -> String? { reply.headers.first { $0.name.lowercased() == n }?.value }
             guard (200..<300).contains(reply.status) else {
-                let xml = String(decoding: reply.body, as: UTF8.self)
-                let code = Integrations.xmlValue(xml, "Code") ?? "S3"
-                let message = Integrations.xmlValue(xml, "Message") ?? "Service error"
-                let rid = Integrations.xmlValue(xml, "RequestId") ?? header("x-amz-request-id") ?? ""
-                let host = Integrations.xmlValue(xml, "HostId") ?? header("x-amz-id-2") ?? ""
-                return .failure(ASLError(ErrorName("S3." + AWSServiceClient.exceptionName(code)),
-                    "\(message) (Service: S3, Status Code: \(reply.status), Request ID: \(rid), Extended Request ID: \(host))"))
+                return .failure(AWSSDKIntegration.failure(reply, service: Self.model))
             }
             var out = JSONObject()
             if action == "getObject" {

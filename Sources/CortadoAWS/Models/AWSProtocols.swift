@@ -267,14 +267,18 @@ extension AWSModels.Service {
 
     // MARK: - Errors
 
-    /// The error code, message, request id and (S3) extended request id of a failed response.
+    /// The error code, message, request id and (S3) extended request id of a failed response,
+    /// in any of the four protocols.
     func wireError(_ reply: HTTPReply) -> (code: String, message: String, requestId: String, extended: String?) {
         func header(_ n: String) -> String? { reply.headers.first { $0.name.lowercased() == n }?.value }
-        if wireProtocol == "rest-json" {
+        if wireProtocol == "json" || wireProtocol == "rest-json" {
             let body = (try? JSON.parse(reply.body)) ?? .object(JSONObject())
-            var code = header("x-amzn-errortype").map { String($0.split(separator: ":").first ?? "") } ?? ""
-            if code.isEmpty { code = (body["__type"] ?? body["code"] ?? body["Type"])?.stringValue.map { String($0.split(separator: "#").last ?? "") } ?? "" }
-            let message = (body["message"] ?? body["Message"])?.stringValue ?? "Service error"
+            var (code, message) = AWSServiceClient.jsonError(body, defaultCode: "")
+            if wireProtocol == "rest-json" {
+                // REST-JSON names the error in a header first (`Code:http://...`), or as `code`/`Type`.
+                if let h = header("x-amzn-errortype"), !h.isEmpty { code = String(h.split(separator: ":").first ?? "") }
+                if code.isEmpty { code = (body["code"] ?? body["Type"])?.stringValue.map { String($0.split(separator: "#").last ?? "") } ?? "" }
+            }
             return (code, message, header("x-amzn-requestid") ?? "", nil)
         }
         let root = XMLElement.parse(reply.body)
