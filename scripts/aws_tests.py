@@ -416,12 +416,7 @@ def main():
         srv = subprocess.Popen([a.binary, "serve", "--port", str(sport), "--aws"], env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
         try:
-            for _ in range(100):
-                try:
-                    socket.create_connection(("127.0.0.1", sport), timeout=0.2).close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
+            wait_for_port(sport)
             sfn = boto3.client("stepfunctions", endpoint_url=f"http://127.0.0.1:{sport}", region_name="us-east-1",
                                aws_access_key_id="x", aws_secret_access_key="x")
             machine = sfn.create_state_machine(name="approve", roleArn="arn:aws:iam::111111111111:role/x", definition=json.dumps(

@@ -34,16 +34,9 @@ extension AWSModels.Service {
     /// One level of a shape, with members as Step Functions returns them (PascalCase); the
     /// members refer to further `.model` shapes.
     func mockShape(ref: String) -> APIShape {
-        switch ref {
-        case "s": return .string()
-        case "i": return .integer()
-        case "d": return .double
-        case "b": return .boolean
-        case "t": return .timestamp
-        case "B": return .blob()
-        default: break
-        }
-        guard let d = bindings[ref] else { return .any }
+        // A plain scalar is its one-letter type code, read as a shape of that type.
+        let inline: JSONObject? = ["s", "i", "d", "b", "t", "B"].contains(ref) ? ["t": .string(ref)] : nil
+        guard let d = inline ?? bindings[ref] else { return .any }
         func pascal(_ s: String) -> String { s.prefix(1).uppercased() + s.dropFirst() }
         if case .object(let members)? = d["s"] {
             var m: [String: APIShape] = [:]
