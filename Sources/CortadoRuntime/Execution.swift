@@ -401,13 +401,13 @@ public final class Execution {
 
     func buildExecutionContext() -> JSON {
         var o: JSONObject = [
-            "Id": .string(options.executionArn), "Input": input,
+            "Id": .string(executionArn), "Input": input,
             "StartTime": .string(Timestamp(milliseconds: startTime).iso8601),
             "Name": .string(options.executionName), "RoleArn": .string(options.roleArn),
         ]
         // NOTE: an Express execution (its ARN says `:express:`) cannot be redriven, and AWS's
         // recording of one shows no RedriveCount.
-        if !executionArn.contains(":express:") { o["RedriveCount"] = 0 }
+        if !executionArn.utf8Contains(":express:") { o["RedriveCount"] = 0 }
         return .object(o)
     }
 
