@@ -97,19 +97,6 @@ extension Execution {
         emit(type, f) { EventDetails(name: self.program.headers[parent.pc].name, index: f.slot) }
     }
 
-    /// A plain Lambda function ARN (`arn:<partition>:lambda:...`), whose task events AWS
-    /// names LambdaFunction*; service integrations (`arn:<partition>:states:::...`) are Task*.
-    static func isLambdaFunctionArn(_ resource: String) -> Bool {
-        var colons = 0
-        var i = resource.utf8.startIndex
-        let u = resource.utf8
-        while i != u.endIndex, colons < 2 {
-            if u[i] == UInt8(ascii: ":") { colons += 1 }
-            i = u.index(after: i)
-        }
-        return colons == 2 && u[i...].starts(with: "lambda:".utf8)
-    }
-
     func childDone(_ join: Join) {
         join.remaining -= 1
         if !join.pending.isEmpty {

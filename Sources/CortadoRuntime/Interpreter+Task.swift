@@ -8,7 +8,7 @@ extension Execution {
     /// A task's outcome: events, the payload limit, ResultSelector, ResultPath, OutputPath
     /// (success), or Retry/Catch (failure).
     func taskFinished(_ outcome: TaskOutcome, _ f: Frame, _ h: StateHeader, _ s: TaskState) throws(ASLError) -> Control {
-        let lambda = Execution.isLambdaFunctionArn(s.resource)
+        let lambda = s.invokesLambdaFunction
         if case .failure(let e) = outcome {
             endToken(f, timedOut: e.name == .timeout || e.name == .heartbeatTimeout)
         } else {

@@ -108,15 +108,6 @@ extension Execution {
                     "The state/task '\(h.name)' returned a result with a size exceeding the maximum number of bytes service limit."))
             }
             let values = try assignments(h.assign, f, jsonPathInput: result, scope: scope(f, input: f.input))
-            if case .path(let p) = s.processing.resultPath {
-                // A Pass has no Retry or Catch, so nothing reads its raw input again: take
-                // it from the frame, and ResultPath adds the field without copying the object.
-                var raw = f.input
-                f.input = .null
-                do { try p.assign(result, into: &raw) } catch { f.input = raw; throw error }
-                inspect("afterResultPath", raw)
-                return try exit(f, h, output: raw, assigned: values)
-            }
             return try exit(f, h, result: result, s.processing.resultPath, assigned: values)
 
         case .succeed:
@@ -209,7 +200,7 @@ extension Execution {
                 executionArn: executionArn, timeoutSeconds: timeout, heartbeatSeconds: heartbeat,
                 completion: completion)
             if s.waitsForToken { request.taskToken = f.taskToken }
-            if Execution.isLambdaFunctionArn(s.resource) {
+            if s.invokesLambdaFunction {
                 emit(.lambdaFunctionScheduled, f) { EventDetails(resource: s.resource, input: eff) }
                 emit(.lambdaFunctionStarted, f) { EventDetails() }
             } else {
@@ -311,9 +302,19 @@ extension Execution {
     /// ResultPath then OutputPath, then the transition.
     func exit(_ f: Frame, _ h: StateHeader, result: JSON, _ target: ResultTarget,
               assigned: JSONObject? = nil) throws(ASLError) -> Control {
-        let combined = try applyResultPath(raw: f.input, result: result, target)
-        inspect("afterResultPath", combined)
-        return try exit(f, h, output: combined, assigned: assigned)
+        guard case .path(let p) = target else {
+            let combined = try applyResultPath(raw: f.input, result: result, target)
+            inspect("afterResultPath", combined)
+            return try exit(f, h, output: combined, assigned: assigned)
+        }
+        // Nothing reads the state's raw input after its result is in: what fails from here
+        // on (ResultPath, OutputPath) is a States.Runtime error, which no Catch sees. Take
+        // it from the frame, so ResultPath adds its field without copying the object.
+        var raw = f.input
+        f.input = .null
+        do throws(ASLError) { try p.assign(result, into: &raw) } catch { f.input = raw; throw error }
+        inspect("afterResultPath", raw)
+        return try exit(f, h, output: raw, assigned: assigned)
     }
 
     func applyResultPath(raw: JSON, result: JSON, _ target: ResultTarget) throws(ASLError) -> JSON {

@@ -1,3 +1,4 @@
+import CortadoASL
 import CortadoJSON
 import CortadoPath
 
@@ -31,6 +32,9 @@ public struct TaskRequest: Sendable {
         self.executionArn = executionArn; self.timeoutSeconds = timeoutSeconds
         self.heartbeatSeconds = heartbeatSeconds; self.completion = completion
     }
+
+    /// Whether the resource is a Lambda function's own ARN, whose result is the invoke's Payload.
+    public var invokesLambdaFunction: Bool { TaskState.isLambdaFunctionArn(resource) }
 
     /// Whether the resource waits for a task token (`.waitForTaskToken`).
     public var waitsForToken: Bool { taskToken != nil }

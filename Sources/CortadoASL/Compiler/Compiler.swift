@@ -130,7 +130,8 @@ public struct Compiler {
                 timeoutSeconds: dynamicInt(s, "TimeoutSeconds", pointer),
                 heartbeatSeconds: dynamicInt(s, "HeartbeatSeconds", pointer), credentials: s["Credentials"],
                 waitsForToken: resource.hasSuffix(".waitForTaskToken"),
-                runsSync: resource.hasSuffix(".sync") || resource.hasSuffix(".sync:2")))
+                runsSync: resource.hasSuffix(".sync") || resource.hasSuffix(".sync:2"),
+                invokesLambdaFunction: TaskState.isLambdaFunctionArn(resource)))
         case "Parallel":
             var branches: [SubMachine] = []
             for (k, b) in (s["Branches"]?.arrayValue ?? []).enumerated() {

@@ -23,7 +23,7 @@ public enum ResultTarget: Sendable {
 }
 
 /// Fields every state shares, resolved at compile time.
-public struct StateHeader: Sendable {
+public final class StateHeader: Sendable {
     public let name: String
     public let type: String
     /// JSON pointer to the state in the definition (for messages).
@@ -38,6 +38,19 @@ public struct StateHeader: Sendable {
     public let output: JSONataTemplate?
     /// `Assign`: new variable values, visible from the next state on.
     public let assign: FieldTemplate?
+
+    public init(name: String, type: String, pointer: String, inputPath: PathFilter, outputPath: PathFilter,
+                next: PC?, language: QueryLanguage, output: JSONataTemplate?, assign: FieldTemplate?) {
+        self.name = name
+        self.type = type
+        self.pointer = pointer
+        self.inputPath = inputPath
+        self.outputPath = outputPath
+        self.next = next
+        self.language = language
+        self.output = output
+        self.assign = assign
+    }
 }
 
 /// A field written in either query language: a JSONPath payload template (`"key.$"`) or a
@@ -78,11 +91,17 @@ public struct ResultProcessing: Sendable {
     public let catchers: [Catcher]
 }
 
-public struct PassState: Sendable {
+public final class PassState: Sendable {
     public let result: JSON?
     /// Serialized size of `result` (0 without one), measured once for the payload limit.
     public let resultByteCount: Int
     public let processing: ResultProcessing
+
+    public init(result: JSON?, resultByteCount: Int, processing: ResultProcessing) {
+        self.result = result
+        self.resultByteCount = resultByteCount
+        self.processing = processing
+    }
 }
 
 /// A value known at compile time or read from the input by a path.
@@ -93,7 +112,7 @@ public enum DynamicValue<T: Sendable>: Sendable {
     case expression(JSONataTemplate)
 }
 
-public struct TaskState: Sendable {
+public final class TaskState: Sendable {
     public let resource: String
     public let processing: ResultProcessing
     public let timeoutSeconds: DynamicValue<Int>?
@@ -105,6 +124,28 @@ public struct TaskState: Sendable {
     /// The resource ends in `.sync` or `.sync:2`: the task has a `$$.Task.Token` too (AWS
     /// resolves it, e.g. to pass it to the execution it starts), though nothing waits for it.
     public let runsSync: Bool
+    /// The resource is a Lambda function's own ARN (`arn:aws:lambda:...:function:f`), not an
+    /// integration: its events are LambdaFunction*, and its result is the invoke's Payload.
+    public let invokesLambdaFunction: Bool
+
+    /// Whether `resource` is a Lambda function ARN: its service field (after the second
+    /// colon) is `lambda`. `arn:aws:states:::lambda:invoke` is an integration, not one.
+    public static func isLambdaFunctionArn(_ resource: String) -> Bool {
+        resource.utf8Field(after: 2, of: UInt8(ascii: ":"), startsWith: "lambda:")
+    }
+
+    public init(resource: String, processing: ResultProcessing, timeoutSeconds: DynamicValue<Int>?,
+                heartbeatSeconds: DynamicValue<Int>?, credentials: JSON?, waitsForToken: Bool,
+                runsSync: Bool, invokesLambdaFunction: Bool) {
+        self.resource = resource
+        self.processing = processing
+        self.timeoutSeconds = timeoutSeconds
+        self.heartbeatSeconds = heartbeatSeconds
+        self.credentials = credentials
+        self.waitsForToken = waitsForToken
+        self.runsSync = runsSync
+        self.invokesLambdaFunction = invokesLambdaFunction
+    }
 }
 
 public enum WaitDuration: Sendable {
@@ -144,12 +185,17 @@ public struct SubMachine: Sendable {
     public let start: PC
 }
 
-public struct ParallelState: Sendable {
+public final class ParallelState: Sendable {
     public let branches: [SubMachine]
     public let processing: ResultProcessing
+
+    public init(branches: [SubMachine], processing: ResultProcessing) {
+        self.branches = branches
+        self.processing = processing
+    }
 }
 
-public struct MapState: Sendable {
+public final class MapState: Sendable {
     public let processor: SubMachine
     public let itemsPath: PathFilter
     /// JSONata `Items` (absent: the input).
@@ -166,6 +212,23 @@ public struct MapState: Sendable {
     /// ItemReader / ItemBatcher / ResultWriter: the iterations run as child executions of
     /// `DistributedRun.program`, streamed from the reader (nil: items from the input).
     public let run: DistributedRun?
+
+    public init(processor: SubMachine, itemsPath: PathFilter, items: JSONataTemplate?,
+                itemSelector: FieldTemplate?, maxConcurrency: DynamicValue<Int>,
+                toleratedFailureCount: DynamicValue<Int>?, toleratedFailurePercentage: DynamicValue<Double>?,
+                processing: ResultProcessing, label: String?, distributed: Bool, run: DistributedRun?) {
+        self.processor = processor
+        self.itemsPath = itemsPath
+        self.items = items
+        self.itemSelector = itemSelector
+        self.maxConcurrency = maxConcurrency
+        self.toleratedFailureCount = toleratedFailureCount
+        self.toleratedFailurePercentage = toleratedFailurePercentage
+        self.processing = processing
+        self.label = label
+        self.distributed = distributed
+        self.run = run
+    }
 }
 
 /// One compiled state.
