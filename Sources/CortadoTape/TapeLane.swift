@@ -160,6 +160,9 @@ public final class TapeLane {
             case .map(let s):
                 value = try map(s, value)
                 next = s.next
+            case .parallel(let s):
+                value = try parallel(s, value)
+                next = s.next
             case .bail:
                 throw Bail()
             }
@@ -187,9 +190,32 @@ public final class TapeLane {
             k += 1
         }
         t.nodes[Int(results)].size = Int32(clamping: size)
+        return try finish(raw, results, s.resultSelector, s.resultPath, s.output)
+    }
+
+    func parallel(_ s: TParallel, _ raw: Int32) throws(Bail) -> Int32 {
+        let t = tape
+        var eff = try filter(raw, s.input)
+        if s.parameters != none { eff = try evaluate(s.parameters, eff, -1, 0) }
+        let n = Int(s.branches.count)
+        let results = t.newArray(count: n)
+        let at = Int(t.nodes[Int(results)].first)
+        var size = 2 &+ max(0, n &- 1)
+        for k in 0..<n {
+            let r = try runMachine(items[Int(s.branches.start) + k], eff)
+            t.links[at + k] = r
+            size &+= Int(t.nodes[Int(r)].size)
+        }
+        t.nodes[Int(results)].size = Int32(clamping: size)
+        return try finish(raw, results, s.resultSelector, s.resultPath, s.output)
+    }
+
+    /// The end of a Map or Parallel with its array of results: ResultSelector, ResultPath, OutputPath.
+    @inline(__always)
+    func finish(_ raw: Int32, _ results: Int32, _ selector: Int32, _ resultPath: TResultPath, _ output: TFilter) throws(Bail) -> Int32 {
         var result = results
-        if s.resultSelector != none { result = try evaluate(s.resultSelector, results, -1, 0) }
-        return try filter(try applyResultPath(raw, result, s.resultPath), s.output)
+        if selector != none { result = try evaluate(selector, results, -1, 0) }
+        return try filter(try applyResultPath(raw, result, resultPath), output)
     }
 
     // MARK: - Paths

@@ -111,11 +111,25 @@ struct TMap {
     var next: Int32
 }
 
+/// Branches run one after another on the same input node (the lane never changes a node
+/// in place, so one branch cannot see another's work), and their outputs form the array.
+struct TParallel {
+    var input: TFilter
+    var parameters: Int32
+    /// Each branch's first pc, in `TapeCode.items`.
+    var branches: Span
+    var resultSelector: Int32
+    var resultPath: TResultPath
+    var output: TFilter
+    var next: Int32
+}
+
 enum TState {
     case pass(TPass)
     case choice(TChoice)
     case succeed(input: TFilter, output: TFilter)
     case map(TMap)
+    case parallel(TParallel)
     /// Reaching it hands the line to the general engine (Fail, a Pass over the size limit).
     case bail
 }
@@ -146,7 +160,7 @@ final class TapeCode {
 }
 
 /// Compiles a `Program` for the tape lane. Only pure data states (Pass, Choice, Succeed,
-/// Fail, inline Map) with paths of names, indices and one `[*]`, payload templates,
+/// Fail, inline Map, Parallel) with paths of names, indices and one `[*]`, payload templates,
 /// intrinsics without `$$`, and `$$.Map.Item` in ItemSelectors are taken; anything else
 /// keeps the whole program on the general engine.
 struct TapeCompiler {
@@ -211,7 +225,18 @@ struct TapeCompiler {
                 processor: Int32(s.processor.start),
                 resultSelector: try p.resultSelector.map { (t) throws(Unsupported) in try template(t, item: false) } ?? none,
                 resultPath: try resultPath(p.resultPath), output: try filter(h.outputPath), next: next))
-        case .task, .wait, .parallel:
+        case .parallel(let s):
+            let p = s.processing
+            guard p.retry.isEmpty, p.catchers.isEmpty else { throw Unsupported("Parallel with Retry or Catch") }
+            let branches = Span(start: Int32(code.items.count), count: Int32(s.branches.count))
+            code.items.append(contentsOf: s.branches.map { Int32($0.start) })
+            return .parallel(TParallel(
+                input: try filter(h.inputPath),
+                parameters: try p.parameters.map { (t) throws(Unsupported) in try template(t, item: false) } ?? none,
+                branches: branches,
+                resultSelector: try p.resultSelector.map { (t) throws(Unsupported) in try template(t, item: false) } ?? none,
+                resultPath: try resultPath(p.resultPath), output: try filter(h.outputPath), next: next))
+        case .task, .wait:
             throw Unsupported("\(h.type) state '\(h.name)'")
         }
     }

@@ -88,6 +88,21 @@ struct LaneTestError: Error, CustomStringConvertible {
             "lineCount.$":"States.ArrayLength($.lines)","skus.$":"$.lines[*].sku"},"End":true}}}
         """
 
+    /// The bench workload's Parallel, with a Parameters and a branch that chooses.
+    static let parallel = """
+        {"StartAt":"Fanout","States":{
+          "Fanout":{"Type":"Parallel","Parameters":{"customer.$":"$.customer","total.$":"$.total","items.$":"$.items","express.$":"$.express"},
+            "Branches":[
+              {"StartAt":"Customer","States":{"Customer":{"Type":"Pass","InputPath":"$.customer","Parameters":{"id.$":"$.id","tier.$":"$.tier"},"End":true}}},
+              {"StartAt":"Money","States":{"Money":{"Type":"Pass","Parameters":{"total.$":"$.total","lines.$":"States.ArrayLength($.items)"},"Next":"Big"},
+                "Big":{"Type":"Choice","Choices":[{"Variable":"$.total","NumericGreaterThan":500,"Next":"Mark"}],"Default":"Keep"},
+                "Mark":{"Type":"Pass","Result":true,"ResultPath":"$.big","End":true},
+                "Keep":{"Type":"Succeed"}}},
+              {"StartAt":"Flags","States":{"Flags":{"Type":"Pass","Parameters":{"express.$":"$.express"},"ResultPath":"$.flags","End":true}}}],
+            "ResultSelector":{"merged.$":"States.JsonMerge(States.JsonMerge($[0], $[1], false), $[2], false)","first.$":"$[0]"},
+            "ResultPath":"$.view","OutputPath":"$.view","End":true}}}
+        """
+
     static let event = #"{"orderId":"o-1","customer":{"id":"c-9","name":"Søren Núñez","tier":"platinum"},"items":[{"sku":"A","qty":2,"price":10.5},{"sku":"B","qty":1,"price":809.0}],"total":829.0,"express":false}"#
 
     @Test func passChoiceGivesTheGeneralEnginesBytes() throws {
@@ -105,6 +120,24 @@ struct LaneTestError: Error, CustomStringConvertible {
         #expect(Lane.run(lane, Self.event) ==
             #"{"orderId":"o-1","lines":[{"sku":"A","qty":2,"price":10.5,"line":0,"discountPct":10},{"sku":"B","qty":1,"price":809.0,"line":1,"discountPct":10}],"lineCount":2,"skus":["A","B"]}"#)
         #expect(Lane.agree(p, lane, Self.event))
+    }
+
+    @Test func parallelGivesTheGeneralEnginesBytes() throws {
+        let p = try Lane.program(Self.parallel)
+        let lane = try Lane.lane(p)
+        #expect(Lane.run(lane, Self.event) ==
+            #"{"merged":{"id":"c-9","tier":"platinum","total":829.0,"lines":2,"big":true,"customer":{"id":"c-9","name":"Søren Núñez","tier":"platinum"},"items":[{"sku":"A","qty":2,"price":10.5},{"sku":"B","qty":1,"price":809.0}],"express":false,"flags":{"express":false}},"first":{"id":"c-9","tier":"platinum"}}"#)
+        #expect(Lane.agree(p, lane, Self.event))
+        // Every branch's states are on the trail: Fanout, Customer, Money, Big, Mark, Flags.
+        #expect(lane.trail.count == 6)
+        // One branch's ResultPath does not show in the next branch's input.
+        let shared = try Lane.program(#"{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"A","States":{"A":{"Type":"Pass","Result":1,"ResultPath":"$.a","End":true}}},{"StartAt":"B","States":{"B":{"Type":"Pass","End":true}}}],"End":true}}}"#)
+        let sharedLane = try Lane.lane(shared)
+        #expect(Lane.run(sharedLane, #"{"x":1}"#) == #"[{"x":1,"a":1},{"x":1}]"#)
+        #expect(Lane.agree(shared, sharedLane, #"{"x":1}"#))
+        // A branch that fails hands the line back, so the general engine words the error.
+        let failing = try Lane.program(#"{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E"}}}],"End":true}}}"#)
+        #expect(Lane.run(try Lane.lane(failing), #"{"x":1}"#) == nil)
     }
 
     @Test func whitespaceIsDroppedAsTheWriterDrops() throws {
@@ -262,6 +295,8 @@ struct LaneTestError: Error, CustomStringConvertible {
             #"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"End":true}}}"#,
             #"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"id.$":"$$.Execution.Id"},"End":true}}}"#,
             #"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"u.$":"$..a"},"End":true}}}"#,
+            #"{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}],"Catch":[{"ErrorEquals":["States.ALL"],"Next":"D"}],"End":true},"D":{"Type":"Succeed"}}}"#,
+            #"{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}],"ResultSelector":{"n.$":"$$.State.Name"},"End":true}}}"#,
         ] {
             let p = try Lane.program(d)
             guard case .failure = TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit) else {
@@ -327,7 +362,7 @@ struct LaneTestError: Error, CustomStringConvertible {
     @Test func randomEventsAgreeWithTheGeneralEngine() throws {
         var rng = SplitMix64(seed: 42)
         let tiers = ["platinum", "gold", "silver", "bronze", "Søren", ""]
-        for def in [Self.passChoice, Self.map] {
+        for def in [Self.passChoice, Self.map, Self.parallel] {
             let p = try Lane.program(def)
             let lane = try Lane.lane(p)
             var kept = 0
