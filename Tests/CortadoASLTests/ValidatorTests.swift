@@ -265,6 +265,24 @@ func codes(_ ds: [Diagnostic]) -> [String] { ds.map(\.code.rawValue).sorted() }
         Self.expect(Self.machine(#"{"Type": "Pass", "Assign": {"v.$": "x"}, "End": true}"#), [("SCHEMA_VALIDATION_FAILED", "/States/A/Assign")])
     }
 
+    /// AWS parses an intrinsic call whole when the definition is created: a call that is
+    /// well formed but wrong (unknown function, argument count, literal type, number literal,
+    /// escape, Format placeholders against arguments) is the same SCHEMA_VALIDATION_FAILED on
+    /// the template as a malformed one (recorded: LocalStack's test_illegal_escapes snapshots).
+    @Test func intrinsicCallsAreCheckedWhole() {
+        for call in ["States.Nope($.a)", "States.ArrayLength($.a, $.b)", "States.StringSplit(1, ',')",
+                     "States.MathAdd(1., 2)", "States.MathAdd(.5, 2)", #"States.Format('\\q')"#,
+                     "States.Format('{} {}', $.a)", #"States.Format('\\{}', $.a)"#] {
+            Self.expect(Self.machine(#"{"Type": "Pass", "Parameters": {"a.$": "\#(call)"}, "End": true}"#),
+                        [("SCHEMA_VALIDATION_FAILED", "/States/A/Parameters")])
+        }
+        for call in ["States.MathAdd(1.5, -2)", #"States.Format('it\\'s {} \\{\\}', $.a)"#, "States.ArrayLength($v.items)"] {
+            Self.expect(Self.machine(#"{"Type": "Pass", "Parameters": {"a.$": "\#(call)"}, "End": true}"#), [])
+        }
+        Self.expect(Self.machine(#"{"Type": "Fail", "CausePath": "States.Format('{} {}', $.e)"}"#),
+                    [("SCHEMA_VALIDATION_FAILED", "/States/A/CausePath")])
+    }
+
     @Test func retriersAndCatchers() {
         func task(_ fields: String) -> String {
             Self.machine(#"{"Type": "Task", "Resource": "arn:x", "End": true, \#(fields)}"#)

@@ -107,13 +107,15 @@ extension DefinitionCheck {
             report(.expectedType("String", at: pointer))
             return
         }
-        if kind == .referenceOrIntrinsic, s.hasPrefix("States.") {
-            if let problem = Self.intrinsicShapeProblem(s) {
-                report(.invalidIntrinsicCall(problem, at: pointer))
-            } else if let name = s.split(separator: "(", maxSplits: 1).first.map(String.init),
-                      let function = IntrinsicFunction(rawValue: name), !FailField.stringIntrinsics.contains(function) {
-                let field = pointer.split(separator: "/").last.map(String.init) ?? "ErrorPath"
-                report(.schema(FailField.intrinsicNotAllowed(field), at: pointer))
+        if kind == .referenceOrIntrinsic, IntrinsicCall.isIntrinsic(s) {
+            do {
+                let call = try IntrinsicCall.parse(s)
+                if !FailField.stringIntrinsics.contains(call.function) {
+                    let field = pointer.split(separator: "/").last.map(String.init) ?? "ErrorPath"
+                    report(.schema(FailField.intrinsicNotAllowed(field), at: pointer))
+                }
+            } catch {
+                report(.invalidIntrinsicCall(error.message, at: pointer))
             }
             return
         }
@@ -180,38 +182,6 @@ extension DefinitionCheck {
     static func isIdentifierPart(_ b: UInt8) -> Bool {
         isIdentifierStart(b) || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9"))
     }
-
-    /// Whether `s` looks like `States.Name(...)` with balanced quotes and parentheses.
-    /// The intrinsic parser in CortadoPath checks the arguments themselves.
-    static func intrinsicShapeProblem(_ s: String) -> String? {
-        let u = Array(s.utf8)
-        var i = "States.".utf8.count
-        let nameStart = i
-        while i < u.count, isIdentifierPart(u[i]) || u[i] == UInt8(ascii: ".") { i += 1 }
-        guard i > nameStart else { return "missing intrinsic function name" }
-        guard i < u.count, u[i] == UInt8(ascii: "(") else { return "expected '(' after the function name" }
-        var depth = 0
-        var inString = false
-        var j = i
-        while j < u.count {
-            let b = u[j]
-            if inString {
-                if b == UInt8(ascii: "\\") { j += 1 } else if b == UInt8(ascii: "'") { inString = false }
-            } else if b == UInt8(ascii: "'") {
-                inString = true
-            } else if b == UInt8(ascii: "(") {
-                depth += 1
-            } else if b == UInt8(ascii: ")") {
-                depth -= 1
-                if depth == 0 {
-                    let rest = u[(j + 1)...]
-                    return rest.allSatisfy({ $0 == 0x20 }) ? nil : "unexpected text after the call"
-                }
-            }
-            j += 1
-        }
-        return inString ? "unterminated string literal" : "unbalanced parentheses"
-    }
 }
 
 // MARK: - Payload templates
@@ -246,8 +216,11 @@ extension DefinitionCheck {
         }
     }
 
+    /// AWS checks an intrinsic call whole when the definition is created (function name,
+    /// argument count and literal types, escapes, number literals, Format's placeholders):
+    /// one that does not parse is a SCHEMA_VALIDATION_FAILED, as a malformed path is.
     static func isPathOrIntrinsic(_ s: String) -> Bool {
-        if s.hasPrefix("States.") { return intrinsicShapeProblem(s) == nil }
+        if IntrinsicCall.isIntrinsic(s) { return (try? IntrinsicCall.parse(s)) != nil }
         if case .success = parsePath(s) { return true }
         return false
     }
