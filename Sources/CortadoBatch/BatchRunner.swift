@@ -241,10 +241,14 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
         /// thousands of instructions for every execution that reads `$$`).
         let stateMachineArn: String
         let executionArnPrefix: String
-        init(program: Program, sink: CloudWatchLogSink?, stateMachineName: String, backend: any TaskBackend, lane: Bool) {
+        init(program: Program, sink: CloudWatchLogSink?, stateMachineName: String, backend: any TaskBackend, lane: Bool,
+             clock: ClockMode, timeLimit: Int?) {
             self.program = program
+            let laneClock: TapeLane.Clock = clock == .virtual
+                ? .virtual(hostLimitSeconds: timeLimit) : .real
             // Logs need every event of every execution: only the general engine emits them.
-            if lane, sink == nil, case .success(let l) = TapeLane.make(program, payloadLimit: ExecutionOptions.payloadLimit) {
+            if lane, sink == nil, case .success(let l) = TapeLane.make(program, payloadLimit: ExecutionOptions.payloadLimit,
+                                                                         clock: laneClock) {
                 l.timeStates = true
                 self.lane = l
             } else {
@@ -271,7 +275,8 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
         let sink = (config.logFD != nil && config.logLevel != .off)
             ? CloudWatchLogSink(level: config.logLevel, includeExecutionData: config.includeExecutionData) : nil
         let ctx = WorkerState(program: config.programForWorker?() ?? config.program, sink: sink,
-                              stateMachineName: config.stateMachineName, backend: config.backend, lane: config.tapeLane)
+                              stateMachineName: config.stateMachineName, backend: config.backend, lane: config.tapeLane,
+                              clock: config.clock, timeLimit: config.executionTimeoutSeconds)
         while true {
             switch jobs.pop() {
             case .stop: metrics.absorb(ctx.metrics); flushLogs(ctx); return

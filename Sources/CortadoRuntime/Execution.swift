@@ -176,9 +176,9 @@ public final class Execution {
         let t = options.startTime ?? wallClockMilliseconds()
         self.now = t
         self.startTime = t
-        var limit = program.timeoutSeconds
-        if let e = options.executionTimeoutSeconds { limit = min(limit ?? e, e) }
-        if let limit { deadline = t + Int64(limit) * 1000 }
+        if let limit = program.executionTimeLimit(host: options.executionTimeoutSeconds) {
+            deadline = t + Int64(limit) * 1000
+        }
         if let body = options.eventSink { eventSink = ClosureEventSink(body) }
     }
 

@@ -61,20 +61,36 @@ public final class TapeLane {
     var stepCount = 0
 
     /// The lane for `program`, or why it cannot run on the lane.
-    public static func make(_ program: Program, payloadLimit: Int) -> Result<TapeLane, Unsupported> {
+    /// The host's clock. On a virtual one a Wait of constant Seconds waits for nothing the
+    /// lane can see, so it runs here; `hostLimitSeconds` is the host's time limit on an
+    /// execution (Express's five minutes; nil: none), which with the machine's TimeoutSeconds
+    /// (`Program.executionTimeLimit`) bounds a line's waits.
+    public enum Clock: Sendable {
+        case real
+        case virtual(hostLimitSeconds: Int?)
+    }
+
+    /// Seconds of waiting a line may do here; past it the general engine decides whether the
+    /// execution times out (its branches and iterations wait side by side, the lane's add up).
+    let waitBudget: Int
+    var waited = 0
+
+    public static func make(_ program: Program, payloadLimit: Int, clock: Clock = .real) -> Result<TapeLane, Unsupported> {
         let tape = Tape()
-        var c = TapeCompiler(program: program, tape: tape, payloadLimit: payloadLimit)
+        var budget = 0
+        if case .virtual(let host) = clock { budget = program.executionTimeLimit(host: host) ?? Int.max }
+        var c = TapeCompiler(program: program, tape: tape, payloadLimit: payloadLimit, virtualClock: budget > 0)
         do {
             let code = try c.compile()
-            return .success(TapeLane(tape: tape, code: code, start: program.main.start, payloadLimit: payloadLimit))
+            return .success(TapeLane(tape: tape, code: code, start: program.main.start, payloadLimit: payloadLimit, waitBudget: budget))
         } catch {
             return .failure(error)
         }
     }
 
-    init(tape: Tape, code: TapeCode, start: Int32, payloadLimit: Int) {
+    init(tape: Tape, code: TapeCode, start: Int32, payloadLimit: Int, waitBudget: Int) {
         // `tape` already holds the constants the compiler added.
-        self.tape = tape; self.code = code; self.start = start; self.payloadLimit = payloadLimit
+        self.tape = tape; self.code = code; self.start = start; self.payloadLimit = payloadLimit; self.waitBudget = waitBudget
         states = Pool(code.states); steps = Pool(code.steps); keys = Pool(code.keys)
         templates = Pool(code.templates); members = Pool(code.members); items = Pool(code.items)
         values = Pool(code.values); rules = Pool(code.rules); ruleKids = Pool(code.ruleKids)
@@ -113,6 +129,7 @@ public final class TapeLane {
         trailStates.truncate(to: 0)
         trailClock.truncate(to: 0)
         stepCount = 0
+        waited = 0
         guard let root = t.parseLine(line) else { throw Bail() }
         let result = try runMachine(start, root)
         guard Int(t.nodes[Int(result)].size) <= payloadLimit else { throw Bail() }
@@ -157,6 +174,11 @@ public final class TapeLane {
                 next = target
             case .succeed(let input, let output):
                 return try filter(try filter(value, input), output)
+            case .wait(let input, let output, let seconds, let n):
+                waited &+= Int(seconds)
+                guard waited < waitBudget else { throw Bail() }
+                value = try filter(try filter(value, input), output)
+                next = n
             case .map(let s):
                 value = try map(s, value)
                 next = s.next

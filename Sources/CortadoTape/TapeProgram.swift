@@ -128,6 +128,8 @@ enum TState {
     case pass(TPass)
     case choice(TChoice)
     case succeed(input: TFilter, output: TFilter)
+    /// A Wait of constant Seconds on a virtual clock: nothing to wait for but its paths.
+    case wait(input: TFilter, output: TFilter, seconds: Int32, next: Int32)
     case map(TMap)
     case parallel(TParallel)
     /// Reaching it hands the line to the general engine (Fail, a Pass over the size limit).
@@ -160,19 +162,24 @@ final class TapeCode {
 }
 
 /// Compiles a `Program` for the tape lane. Only pure data states (Pass, Choice, Succeed,
-/// Fail, inline Map, Parallel) with paths of names, indices and one `[*]`, payload templates,
-/// intrinsics without `$$`, and `$$.Map.Item` in ItemSelectors are taken; anything else
-/// keeps the whole program on the general engine.
+/// Fail, inline Map, Parallel; Wait of constant Seconds on a virtual clock) with paths of
+/// names, indices and one `[*]`, payload templates, intrinsics without `$$`, `$$.State.Name`,
+/// and `$$.Map.Item` in ItemSelectors are taken; anything else keeps the whole program on
+/// the general engine.
 struct TapeCompiler {
     let program: Program
     let tape: Tape
     let code = TapeCode()
     let payloadLimit: Int
+    /// Time is virtual: a Wait of constant Seconds changes nothing the lane can see.
+    let virtualClock: Bool
     var constants: [String: Int32] = [:]
     var keyIndex: [String: Int32] = [:]
+    /// The state being compiled, whose name `$$.State.Name` is.
+    var stateName = ""
 
-    init(program: Program, tape: Tape, payloadLimit: Int) {
-        self.program = program; self.tape = tape; self.payloadLimit = payloadLimit
+    init(program: Program, tape: Tape, payloadLimit: Int, virtualClock: Bool) {
+        self.program = program; self.tape = tape; self.payloadLimit = payloadLimit; self.virtualClock = virtualClock
     }
 
     mutating func compile() throws(Unsupported) -> TapeCode {
@@ -183,6 +190,7 @@ struct TapeCompiler {
     mutating func state(_ pc: Int) throws(Unsupported) -> TState {
         let h = program.headers[pc]
         let next = h.next.map { Int32($0) } ?? -1
+        stateName = h.name
         guard h.language == .jsonPath, h.assign == nil else { throw Unsupported("JSONata or Assign in state '\(h.name)'") }
         switch program.code[pc] {
         case .pass(let s):
@@ -236,7 +244,13 @@ struct TapeCompiler {
                 branches: branches,
                 resultSelector: try p.resultSelector.map { (t) throws(Unsupported) in try template(t, item: false) } ?? none,
                 resultPath: try resultPath(p.resultPath), output: try filter(h.outputPath), next: next))
-        case .task, .wait:
+        case .wait(let s):
+            // A constant Seconds is at most 99999999 (checked with the definition), far below
+            // the longest delay AWS accepts; the lane adds up a line's waits against its time limit.
+            guard virtualClock, case .seconds(let seconds) = s.duration, let n = Int32(exactly: seconds)
+            else { throw Unsupported("Wait state '\(h.name)' on a real clock, or with a path or timestamp") }
+            return .wait(input: try filter(h.inputPath), output: try filter(h.outputPath), seconds: n, next: next)
+        case .task:
             throw Unsupported("\(h.type) state '\(h.name)'")
         }
     }
@@ -290,6 +304,8 @@ struct TapeCompiler {
 
     mutating func value(_ p: JSONPath, item: Bool) throws(Unsupported) -> TValue {
         guard p.isContextPath else { return .input(try steps(p)) }
+        // `$$.State.Name` is the state's name, known here (a Map's ItemSelector sees the Map's).
+        if let plain = p.plainSteps, plain == [.name("State"), .name("Name")] { return .constant(constant(.string(stateName))) }
         guard item, let plain = p.plainSteps, plain.count >= 3, plain[0] == .name("Map"), plain[1] == .name("Item")
         else { throw Unsupported("context path \(p.source)") }
         if plain[2] == .name("Index"), plain.count == 3 { return .itemIndex }

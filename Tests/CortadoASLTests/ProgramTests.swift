@@ -1,4 +1,5 @@
 import CortadoASL
+import CortadoJSON
 import Testing
 
 @Suite struct ProgramTests {
@@ -12,4 +13,21 @@ import Testing
         #expect(!TaskState.isLambdaFunctionArn("arn:aws:states:us-east-1:1:activity:lambda"))
         #expect(!TaskState.isLambdaFunctionArn("lambda"))
     }
+
+    /// The execution's time limit: the shorter of TimeoutSeconds and the host's limit.
+    @Test func executionTimeLimit() throws {
+        func program(_ timeout: String) throws -> Program {
+            let text = #"{"StartAt":"P",\#(timeout)"States":{"P":{"Type":"Pass","End":true}}}"#
+            guard case .success(let p) = Compiler.compile(try JSON.parse(text)) else { throw ProgramTestError() }
+            return p
+        }
+        let bounded = try program(#""TimeoutSeconds":5,"#), open = try program("")
+        #expect(bounded.executionTimeLimit(host: 300) == 5)
+        #expect(bounded.executionTimeLimit(host: 2) == 2)
+        #expect(bounded.executionTimeLimit(host: nil) == 5)
+        #expect(open.executionTimeLimit(host: 300) == 300)
+        #expect(open.executionTimeLimit(host: nil) == nil)
+    }
 }
+
+struct ProgramTestError: Error {}

@@ -17,8 +17,8 @@ enum Lane {
         }
     }
 
-    static func lane(_ p: Program) throws -> TapeLane {
-        switch TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit) {
+    static func lane(_ p: Program, clock: TapeLane.Clock = .real) throws -> TapeLane {
+        switch TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, clock: clock) {
         case .success(let l): return l
         case .failure(let u): throw LaneTestError("unsupported: \(u)")
         }
@@ -138,6 +138,55 @@ struct LaneTestError: Error, CustomStringConvertible {
         // A branch that fails hands the line back, so the general engine words the error.
         let failing = try Lane.program(#"{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E"}}}],"End":true}}}"#)
         #expect(Lane.run(try Lane.lane(failing), #"{"x":1}"#) == nil)
+    }
+
+    /// The bench's wait workload: on a virtual clock a constant Wait waits for nothing the
+    /// lane can see, and `$$.State.Name` is a constant of the state.
+    @Test func waitOnAVirtualClockGivesTheGeneralEnginesBytes() throws {
+        let p = try Lane.program("""
+            {"StartAt":"Hold","States":{
+              "Hold":{"Type":"Wait","Seconds":1,"InputPath":"$.order","OutputPath":"$.o","Next":"Stamp"},
+              "Stamp":{"Type":"Pass","Parameters":{"orderId.$":"$.orderId","waitedIn.$":"$$.State.Name"},"Next":"Check"},
+              "Check":{"Type":"Choice","Choices":[{"Variable":"$$.State.Name","StringEquals":"Check","Next":"Done"}]},
+              "Done":{"Type":"Succeed"}}}
+            """)
+        let lane = try Lane.lane(p, clock: .virtual(hostLimitSeconds: ExpressLimits.executionSeconds))
+        let line = #"{"order":{"o":{"orderId":"o-7"}}}"#
+        #expect(Lane.run(lane, line) == #"{"orderId":"o-7","waitedIn":"Stamp"}"#)
+        #expect(Lane.agree(p, lane, line))
+        #expect(lane.trail.count == 4)
+        // A Wait whose OutputPath finds nothing goes to the general engine for its error.
+        #expect(Lane.run(lane, #"{"order":{}}"#) == nil)
+        // On a real clock the line must really wait: not on the lane.
+        guard case .failure = TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit) else {
+            Issue.record("a Wait on a real clock went to the lane"); return
+        }
+        // Durations read from the input and timestamps need the general engine.
+        for d in [#"{"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.s","End":true}}}"#,
+                  #"{"StartAt":"W","States":{"W":{"Type":"Wait","Timestamp":"2030-01-01T00:00:00Z","End":true}}}"#] {
+            guard case .failure = TapeLane.make(try Lane.program(d), payloadLimit: ExecutionOptions.payloadLimit,
+                                                clock: .virtual(hostLimitSeconds: nil)) else {
+                Issue.record("went to the lane: \(d)"); continue
+            }
+        }
+        // Waits that reach the time limit (the host's or TimeoutSeconds) hand the line back,
+        // so the general engine ends it TIMED_OUT; under it, the lane keeps it.
+        let timed = try Lane.program(#"{"StartAt":"W","TimeoutSeconds":5,"States":{"W":{"Type":"Wait","Seconds":3,"Next":"V"},"V":{"Type":"Wait","Seconds":2,"End":true}}}"#)
+        #expect(Lane.run(try Lane.lane(timed, clock: .virtual(hostLimitSeconds: 300)), "{}") == nil)
+        #expect(Lane.general(timed, "{}")?.status == .timedOut)
+        #expect(Lane.run(try Lane.lane(timed, clock: .virtual(hostLimitSeconds: 4)), "{}") == nil)
+        #expect(Lane.run(try Lane.lane(timed, clock: .virtual(hostLimitSeconds: nil)), "{}") == nil)
+        let long = try Lane.program(#"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":400,"End":true}}}"#)
+        #expect(Lane.run(try Lane.lane(long, clock: .virtual(hostLimitSeconds: 300)), "{}") == nil)
+        #expect(Lane.run(try Lane.lane(long, clock: .virtual(hostLimitSeconds: nil)), "{}") == "{}")
+        #expect(Lane.run(try Lane.lane(timed, clock: .virtual(hostLimitSeconds: 6)), "{}") == nil)
+        let short = try Lane.program(#"{"StartAt":"W","TimeoutSeconds":6,"States":{"W":{"Type":"Wait","Seconds":3,"Next":"V"},"V":{"Type":"Wait","Seconds":2,"End":true}}}"#)
+        #expect(Lane.agree(short, try Lane.lane(short, clock: .virtual(hostLimitSeconds: 300)), "{}"))
+        // In a Map's ItemSelector, `$$.State.Name` is the Map's name; in its processor, each state's own.
+        let m = try Lane.program(#"{"StartAt":"M","States":{"M":{"Type":"Map","ItemSelector":{"in.$":"$$.State.Name","v.$":"$$.Map.Item.Value"},"ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"at.$":"$$.State.Name","v.$":"$.v"},"End":true}}},"End":true}}}"#)
+        let mapLane = try Lane.lane(m)
+        #expect(Lane.run(mapLane, "[1,2]") == #"[{"at":"P","v":1},{"at":"P","v":2}]"#)
+        #expect(Lane.agree(m, mapLane, "[1,2]"))
     }
 
     @Test func whitespaceIsDroppedAsTheWriterDrops() throws {
@@ -296,7 +345,7 @@ struct LaneTestError: Error, CustomStringConvertible {
             #"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"id.$":"$$.Execution.Id"},"End":true}}}"#,
             #"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"u.$":"$..a"},"End":true}}}"#,
             #"{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}],"Catch":[{"ErrorEquals":["States.ALL"],"Next":"D"}],"End":true},"D":{"Type":"Succeed"}}}"#,
-            #"{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}],"ResultSelector":{"n.$":"$$.State.Name"},"End":true}}}"#,
+            #"{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}],"ResultSelector":{"n.$":"$$.State.EnteredTime"},"End":true}}}"#,
         ] {
             let p = try Lane.program(d)
             guard case .failure = TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit) else {
