@@ -302,6 +302,50 @@ final class Tape {
         return c.count == Int(key.count) && (c.isEmpty || memcmp(c.baseAddress!, key.bytes, c.count) == 0)
     }
 
+    /// Whether two key nodes spell the same name. Interned constants are one node per text;
+    /// other keys are compared by their bytes (a line's keys have no escapes; a constant's
+    /// or scratch key with escapes hands the line over).
+    func keyNodesEqual(_ a: Int32, _ b: Int32) throws(Bail) -> Bool {
+        if a == b { return true }
+        if nodes[Int(a)].interned && nodes[Int(b)].interned { return false }
+        let x = try stringContent(a), y = try stringContent(b)
+        return x.count == y.count && (x.isEmpty || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0)
+    }
+
+    /// `States.JsonMerge(a, b, false)` as the general engine's does it: `a`'s members in
+    /// their order, each one `b` also has taking `b`'s value, then `b`'s other members in
+    /// theirs. Hands over when either is not an object.
+    func mergeShallow(_ a: Int32, _ b: Int32) throws(Bail) -> Int32 {
+        func readable(_ o: Int32) throws(Bail) {
+            let kind = nodes[Int(o)].kind
+            guard kind == .object || kind == .builtObject else { throw Bail() }
+            if nodes[Int(o)].escaped { try checkKeys(o) }
+        }
+        try readable(a)
+        try readable(b)
+        let ca = Int(nodes[Int(a)].count), cb = Int(nodes[Int(b)].count)
+        let fa = Int(nodes[Int(a)].first), fb = Int(nodes[Int(b)].first)
+        let out = newObject(count: ca + cb)
+        let at = Int(nodes[Int(out)].first)
+        for k in 0..<(2 * ca) { links[at + k] = links[fa + k] }
+        var n = ca
+        for j in 0..<cb {
+            let key = links[fb + 2 * j], value = links[fb + 2 * j + 1]
+            var k = 0
+            while k < ca, try !keyNodesEqual(links[at + 2 * k], key) { k += 1 }
+            if k < ca {
+                links[at + 2 * k + 1] = value
+            } else {
+                links[at + 2 * n] = key
+                links[at + 2 * n + 1] = value
+                n += 1
+            }
+        }
+        nodes[Int(out)].count = Int32(n)
+        seal(out)
+        return out
+    }
+
     /// Element `k` of an array (negative counts from the end); -1 when out of range.
     @inline(__always)
     func element(_ a: Int32, _ k: Int) throws(Bail) -> Int32 {

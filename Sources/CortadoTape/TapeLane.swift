@@ -447,6 +447,9 @@ public final class TapeLane {
                 }
             }
             return t.newText(from: startByte, plain: plain)
+        case .jsonMerge(let a, let b):
+            let x = try evaluate(a, input, item, itemIndex)
+            return try t.mergeShallow(x, try evaluate(b, input, item, itemIndex))
         case .general(let call):
             let json = try t.materialize(input)
             let result: JSON

@@ -40,6 +40,8 @@ enum TTemplate {
     /// than the values (`TapeCode.values`).
     /// `plain`: no byte of the pieces needs an escape in JSON.
     case format(pieces: Span, args: Span, plain: Bool)
+    /// `States.JsonMerge(a, b, false)`: templates of the two objects (paths or nested calls).
+    case jsonMerge(Int32, Int32)
     /// Any other intrinsic (without `$$`): evaluated by the general engine's code on the
     /// materialized input, so its semantics and errors are that code's.
     case general(Int32)
@@ -385,11 +387,29 @@ struct TapeCompiler {
                 let plain = !pieces.contains { $0.utf8.contains(where: JSONWriter.needsEscape) }
                 return .format(pieces: pieceSpan, args: argSpan, plain: plain)
             }
+        case .jsonMerge:
+            if case .literal(.bool(false)) = call.arguments[2],
+               let a = try mergeOperand(call.arguments[0], item: item), let b = try mergeOperand(call.arguments[1], item: item) {
+                return .jsonMerge(a, b)
+            }
         default: break
         }
         guard !TapeCompiler.readsContext(call) else { throw Unsupported("\(call.function) reading $$") }
         code.calls.append(call)
         return .general(Int32(code.calls.count - 1))
+    }
+
+    /// A JsonMerge argument as a template: a path or a nested call (a literal is never an
+    /// object, so the general engine words that error).
+    mutating func mergeOperand(_ a: IntrinsicArgument, item: Bool) throws(Unsupported) -> Int32? {
+        let compiled: TTemplate
+        switch a {
+        case .literal: return nil
+        case .path(let p): compiled = .value(try value(p, item: item))
+        case .call(let c): compiled = try intrinsic(c, item: item)
+        }
+        code.templates.append(compiled)
+        return Int32(code.templates.count - 1)
     }
 
     static func readsContext(_ call: IntrinsicCall) -> Bool {

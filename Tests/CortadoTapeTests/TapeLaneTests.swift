@@ -189,6 +189,34 @@ struct LaneTestError: Error, CustomStringConvertible {
         #expect(Lane.agree(m, mapLane, "[1,2]"))
     }
 
+    /// JsonMerge runs on the tape: `a`'s members in order, `b`'s values winning, then `b`'s new ones.
+    @Test func jsonMergeGivesTheGeneralEnginesBytes() throws {
+        func merge(_ call: String) throws -> (Program, TapeLane) {
+            let p = try Lane.program(#"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"m.$":"\#(call)"},"End":true}}}"#)
+            return (p, try Lane.lane(p))
+        }
+        let (p, lane) = try merge("States.JsonMerge($.a, $.b, false)")
+        let line = #"{"a":{"x":1,"y":{"deep":[1,2]},"z":"s"},"b":{"y":2.50,"w":null,"x":"new"}}"#
+        #expect(Lane.run(lane, line) == #"{"m":{"x":"new","y":2.50,"z":"s","w":null}}"#)
+        #expect(Lane.agree(p, lane, line))
+        #expect(Lane.agree(p, lane, #"{"a":{},"b":{}}"#))
+        #expect(Lane.agree(p, lane, #"{"a":{"k":1},"b":{}}"#))
+        // Not objects, or keys that repeat in the line: the general engine decides.
+        #expect(Lane.run(lane, #"{"a":[1],"b":{}}"#) == nil)
+        #expect(Lane.run(lane, #"{"a":{},"b":"x"}"#) == nil)
+        #expect(Lane.run(lane, #"{"a":{"k":1,"k":2},"b":{"j":1}}"#) == nil)
+        // Nested calls and built objects (a Parameters' keys are constants).
+        let (q, nested) = try merge("States.JsonMerge(States.JsonMerge($.a, $.b, false), $.a, false)")
+        #expect(Lane.agree(q, nested, line))
+        let built = try Lane.program(#"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"x":0,"q.$":"$.a.z"},"ResultPath":"$.b","Next":"M"},"M":{"Type":"Pass","Parameters":{"m.$":"States.JsonMerge($.a, $.b, false)"},"End":true}}}"#)
+        let builtLane = try Lane.lane(built)
+        #expect(Lane.run(builtLane, line) == #"{"m":{"x":0,"y":{"deep":[1,2]},"z":"s","q":"s"}}"#)
+        #expect(Lane.agree(built, builtLane, line))
+        // A deep merge is refused by the general engine's code, which words the error.
+        let (_, deep) = try merge("States.JsonMerge($.a, $.b, true)")
+        #expect(Lane.run(deep, line) == nil)
+    }
+
     @Test func whitespaceIsDroppedAsTheWriterDrops() throws {
         let p = try Lane.program(#"{"StartAt":"P","States":{"P":{"Type":"Pass","ResultPath":"$.copy","End":true}}}"#)
         let lane = try Lane.lane(p)
