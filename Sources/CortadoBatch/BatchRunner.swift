@@ -70,6 +70,9 @@ public struct BatchSummary: Sendable {
 /// Runs one execution per input line on a pool of Dispatch queues (one per worker), parking
 /// executions that wait on a shared timer heap, and writes results in input order.
 public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
+    /// Line N of the events file runs as the execution named this prefix and N (its `$$.Execution.Name`).
+    public static let executionNamePrefix = "line-"
+
     enum Job {
         case batch(LineBatch)
         case resume([Parked])
@@ -247,8 +250,10 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
             let laneClock: TapeLane.Clock = clock == .virtual
                 ? .virtual(hostLimitSeconds: timeLimit) : .real
             // Logs need every event of every execution: only the general engine emits them.
-            if lane, sink == nil, case .success(let l) = TapeLane.make(program, payloadLimit: ExecutionOptions.payloadLimit,
-                                                                         clock: laneClock) {
+            if lane, sink == nil, case .success(let l) = TapeLane.make(
+                program, payloadLimit: ExecutionOptions.payloadLimit, clock: laneClock,
+                taskResults: { backend.constantFirstResult(stateName: $0, resource: $1) },
+                executionNamePrefix: BatchRunner.executionNamePrefix) {
                 l.timeStates = true
                 self.lane = l
             } else {
@@ -318,7 +323,7 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
             return
         }
         var options = ExecutionOptions(
-            executionName: "line-\(lineNo)", stateMachineName: config.stateMachineName, clock: config.clock,
+            executionName: BatchRunner.executionNamePrefix + String(lineNo), stateMachineName: config.stateMachineName, clock: config.clock,
             backend: config.backend)
         options.executionTimeoutSeconds = config.executionTimeoutSeconds
         options.objectStore = config.objectStore
@@ -340,6 +345,7 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
     /// Runs the line on the tape lane and delivers its result; false when the lane handed
     /// the line back (the general engine then runs it from the start).
     func runOnLane(_ lane: TapeLane, _ b: LineBatch, _ slot: Int, _ t0: UInt64, _ ctx: WorkerState) -> Bool {
+        lane.lineNumber = b.lineNumbers[slot]
         let input = UnsafeBufferPointer(rebasing: b.chunk.buffer[b.ranges[slot]])
         if slot == b.inlineCount {
             // Straight into the batch's buffer, between the line's head and tail.

@@ -75,22 +75,42 @@ public final class TapeLane {
     let waitBudget: Int
     var waited = 0
 
-    public static func make(_ program: Program, payloadLimit: Int, clock: Clock = .real) -> Result<TapeLane, Unsupported> {
+    /// The host's backend asked for a Task's result: (state name, resource) -> the result it
+    /// gives every first attempt at once, whatever the input (a mock's Return), or nil.
+    public typealias TaskResults = (_ stateName: String, _ resource: String) -> JSON?
+
+    /// `$$.Execution.Name` of the next line: `executionNamePrefix` then this number.
+    public var lineNumber = 0
+    let executionNamePrefix: [UInt8]
+    /// This line's execution-name node, made when first read (-1: not yet).
+    var executionNameNode: Int32 = -1
+
+    /// - Parameters:
+    ///   - taskResults: Tasks with a constant first result run here (nil: no Task does).
+    ///   - executionNamePrefix: executions are named this prefix and `lineNumber` (nil: a
+    ///     program that reads `$$.Execution.Name` stays on the general engine).
+    public static func make(_ program: Program, payloadLimit: Int, clock: Clock = .real, taskResults: TaskResults? = nil,
+                            executionNamePrefix: String? = nil) -> Result<TapeLane, Unsupported> {
         let tape = Tape()
         var budget = 0
         if case .virtual(let host) = clock { budget = program.executionTimeLimit(host: host) ?? Int.max }
-        var c = TapeCompiler(program: program, tape: tape, payloadLimit: payloadLimit, virtualClock: budget > 0)
+        // (A prefix that needs escapes in JSON would need measuring: not taken.)
+        let prefix = executionNamePrefix.map { Array($0.utf8) }.flatMap { $0.contains(where: JSONWriter.needsEscape) ? nil : $0 }
+        var c = TapeCompiler(program: program, tape: tape, payloadLimit: payloadLimit, virtualClock: budget > 0,
+                             taskResults: taskResults, namesExecutions: prefix != nil)
         do {
             let code = try c.compile()
-            return .success(TapeLane(tape: tape, code: code, start: program.main.start, payloadLimit: payloadLimit, waitBudget: budget))
+            return .success(TapeLane(tape: tape, code: code, start: program.main.start, payloadLimit: payloadLimit,
+                                     waitBudget: budget, executionNamePrefix: prefix ?? []))
         } catch {
             return .failure(error)
         }
     }
 
-    init(tape: Tape, code: TapeCode, start: Int32, payloadLimit: Int, waitBudget: Int) {
+    init(tape: Tape, code: TapeCode, start: Int32, payloadLimit: Int, waitBudget: Int, executionNamePrefix: [UInt8]) {
         // `tape` already holds the constants the compiler added.
         self.tape = tape; self.code = code; self.start = start; self.payloadLimit = payloadLimit; self.waitBudget = waitBudget
+        self.executionNamePrefix = executionNamePrefix
         states = Pool(code.states); steps = Pool(code.steps); keys = Pool(code.keys)
         templates = Pool(code.templates); members = Pool(code.members); items = Pool(code.items)
         values = Pool(code.values); rules = Pool(code.rules); ruleKids = Pool(code.ruleKids)
@@ -130,6 +150,7 @@ public final class TapeLane {
         trailClock.truncate(to: 0)
         stepCount = 0
         waited = 0
+        executionNameNode = -1
         guard let root = t.parseLine(line) else { throw Bail() }
         let result = try runMachine(start, root)
         guard Int(t.nodes[Int(result)].size) <= payloadLimit else { throw Bail() }
@@ -175,8 +196,10 @@ public final class TapeLane {
             case .succeed(let input, let output):
                 return try filter(try filter(value, input), output)
             case .wait(let input, let output, let seconds, let n):
-                waited &+= Int(seconds)
-                guard waited < waitBudget else { throw Bail() }
+                if seconds > 0 {
+                    waited &+= Int(seconds)
+                    guard waited < waitBudget else { throw Bail() }
+                }
                 value = try filter(try filter(value, input), output)
                 next = n
             case .map(let s):
@@ -184,6 +207,13 @@ public final class TapeLane {
                 next = s.next
             case .parallel(let s):
                 value = try parallel(s, value)
+                next = s.next
+            case .task(let s):
+                let eff = try filter(value, s.input)
+                // The backend's answer does not depend on its input; the Parameters are still
+                // built, for the errors they raise (the general engine words them).
+                if s.parameters != none { _ = try evaluate(s.parameters, eff, -1, 0) }
+                value = try finish(value, s.result, s.resultSelector, s.resultPath, s.output)
                 next = s.next
             case .bail:
                 throw Bail()
@@ -315,6 +345,15 @@ public final class TapeLane {
             guard item >= 0 else { throw Bail() }
             return tape.newInteger(index)
         case .constant(let c): return c
+        case .executionName:
+            if executionNameNode < 0 {
+                let t = tape, start = t.scratch.count
+                executionNamePrefix.withUnsafeBufferPointer { t.scratch.append($0) }
+                var digits = String(lineNumber)
+                digits.withUTF8 { t.scratch.append($0) }
+                executionNameNode = t.newText(from: start, plain: true)
+            }
+            return executionNameNode
         }
     }
 

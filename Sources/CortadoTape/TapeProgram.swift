@@ -19,6 +19,8 @@ enum TValue {
     case itemValue(Span)
     case itemIndex
     case constant(Int32)
+    /// `$$.Execution.Name`: the host's prefix and the line's number (`TapeLane.lineNumber`).
+    case executionName
 }
 
 enum TStep {
@@ -102,6 +104,19 @@ struct TChoice {
     var output: TFilter
 }
 
+/// A Task whose backend answers its first attempt with a constant (a mock's Return): the
+/// result is a constant node, and the Task runs as a Pass that builds its Parameters (for
+/// the errors they raise) and then takes that result.
+struct TTask {
+    var input: TFilter
+    var parameters: Int32
+    var result: Int32
+    var resultSelector: Int32
+    var resultPath: TResultPath
+    var output: TFilter
+    var next: Int32
+}
+
 struct TMap {
     var input: TFilter
     var items: TFilter
@@ -130,10 +145,11 @@ enum TState {
     case pass(TPass)
     case choice(TChoice)
     case succeed(input: TFilter, output: TFilter)
-    /// A Wait of constant Seconds on a virtual clock: nothing to wait for but its paths.
+    /// A Wait of constant Seconds on a virtual clock, or of none: nothing to wait for but its paths.
     case wait(input: TFilter, output: TFilter, seconds: Int32, next: Int32)
     case map(TMap)
     case parallel(TParallel)
+    case task(TTask)
     /// Reaching it hands the line to the general engine (Fail, a Pass over the size limit).
     case bail
 }
@@ -164,7 +180,8 @@ final class TapeCode {
 }
 
 /// Compiles a `Program` for the tape lane. Only pure data states (Pass, Choice, Succeed,
-/// Fail, inline Map, Parallel; Wait of constant Seconds on a virtual clock) with paths of
+/// Fail, inline Map, Parallel; Wait of constant Seconds on a virtual clock; Task whose host
+/// backend answers with a constant, as a mock does) with paths of
 /// names, indices and one `[*]`, payload templates, intrinsics without `$$`, `$$.State.Name`,
 /// and `$$.Map.Item` in ItemSelectors are taken; anything else keeps the whole program on
 /// the general engine.
@@ -179,9 +196,15 @@ struct TapeCompiler {
     var keyIndex: [String: Int32] = [:]
     /// The state being compiled, whose name `$$.State.Name` is.
     var stateName = ""
+    /// A Task's constant result from the host's backend (`TapeLane.TaskResults`).
+    let taskResults: TapeLane.TaskResults?
+    /// The lane can name the execution (`$$.Execution.Name`).
+    let namesExecutions: Bool
 
-    init(program: Program, tape: Tape, payloadLimit: Int, virtualClock: Bool) {
+    init(program: Program, tape: Tape, payloadLimit: Int, virtualClock: Bool,
+         taskResults: TapeLane.TaskResults? = nil, namesExecutions: Bool = false) {
         self.program = program; self.tape = tape; self.payloadLimit = payloadLimit; self.virtualClock = virtualClock
+        self.taskResults = taskResults; self.namesExecutions = namesExecutions
     }
 
     mutating func compile() throws(Unsupported) -> TapeCode {
@@ -248,12 +271,29 @@ struct TapeCompiler {
                 resultPath: try resultPath(p.resultPath), output: try filter(h.outputPath), next: next))
         case .wait(let s):
             // A constant Seconds is at most 99999999 (checked with the definition), far below
-            // the longest delay AWS accepts; the lane adds up a line's waits against its time limit.
-            guard virtualClock, case .seconds(let seconds) = s.duration, let n = Int32(exactly: seconds)
+            // the longest delay AWS accepts; the lane adds up a line's waits against its time
+            // limit. `"Seconds": 0` waits for nothing on any clock.
+            guard case .seconds(let seconds) = s.duration, virtualClock || seconds == 0, let n = Int32(exactly: seconds)
             else { throw Unsupported("Wait state '\(h.name)' on a real clock, or with a path or timestamp") }
             return .wait(input: try filter(h.inputPath), output: try filter(h.outputPath), seconds: n, next: next)
-        case .task:
-            throw Unsupported("\(h.type) state '\(h.name)'")
+        case .task(let s):
+            let p = s.processing
+            func constant<T>(_ v: DynamicValue<T>?) -> Bool {
+                guard let v else { return true }
+                if case .constant = v { return true } else { return false }
+            }
+            // Token and .sync tasks, credentials and timeouts read from the input need the
+            // general engine; so does a backend that must really be called.
+            guard !s.waitsForToken, !s.runsSync, s.credentials == nil, constant(s.timeoutSeconds), constant(s.heartbeatSeconds),
+                  let result = taskResults?(h.name, s.resource)
+            else { throw Unsupported("Task state '\(h.name)' without a constant (mocked) first result") }
+            if result.serializedByteCount > payloadLimit { return .bail }  // States.DataLimitExceeded
+            return .task(TTask(
+                input: try filter(h.inputPath),
+                parameters: try p.parameters.map { (t) throws(Unsupported) in try template(t, item: false) } ?? none,
+                result: self.constant(result),
+                resultSelector: try p.resultSelector.map { (t) throws(Unsupported) in try template(t, item: false) } ?? none,
+                resultPath: try resultPath(p.resultPath), output: try filter(h.outputPath), next: next))
         }
     }
 
@@ -308,6 +348,7 @@ struct TapeCompiler {
         guard p.isContextPath else { return .input(try steps(p)) }
         // `$$.State.Name` is the state's name, known here (a Map's ItemSelector sees the Map's).
         if let plain = p.plainSteps, plain == [.name("State"), .name("Name")] { return .constant(constant(.string(stateName))) }
+        if namesExecutions, let plain = p.plainSteps, plain == [.name("Execution"), .name("Name")] { return .executionName }
         guard item, let plain = p.plainSteps, plain.count >= 3, plain[0] == .name("Map"), plain[1] == .name("Item")
         else { throw Unsupported("context path \(p.source)") }
         if plain[2] == .name("Index"), plain.count == 3 { return .itemIndex }

@@ -1,3 +1,4 @@
+import CortadoASL
 import CortadoJSON
 import CortadoPath
 import CortadoRuntime
@@ -63,16 +64,26 @@ public struct MockBackend: TaskBackend {
             return .failure(ASLError(.runtime,
                 "No mocked response for state '\(request.stateName)' (resource '\(request.resource)') in the mock config test case."))
         }
-        // Past the last listed attempt, the last response repeats.
-        let entry = entries.first(where: { $0.range.contains(request.attempt) }) ?? entries.last!
-        switch entry.response {
+        switch MockBackend.response(entries, attempt: request.attempt) {
         case .error(let e): return .failure(e)
-        case .value(let v):
-            // A plain Lambda function ARN returns the invoke response; the state's result is its Payload.
-            if request.invokesLambdaFunction {
-                if let payload = v["Payload"] { return .success(payload) }
-            }
-            return .success(v)
+        case .value(let v): return .success(MockBackend.result(v, lambdaFunction: request.invokesLambdaFunction))
         }
+    }
+
+    public func constantFirstResult(stateName: String, resource: String) -> JSON? {
+        guard let entries = states[stateName] else { return fallback?.constantFirstResult(stateName: stateName, resource: resource) }
+        guard case .value(let v) = MockBackend.response(entries, attempt: 0) else { return nil }
+        return MockBackend.result(v, lambdaFunction: TaskState.isLambdaFunctionArn(resource))
+    }
+
+    /// Past the last listed attempt, the last response repeats.
+    static func response(_ entries: [(range: ClosedRange<Int>, response: Response)], attempt: Int) -> Response {
+        (entries.first(where: { $0.range.contains(attempt) }) ?? entries.last!).response
+    }
+
+    /// A plain Lambda function ARN returns the invoke response; the state's result is its Payload.
+    static func result(_ v: JSON, lambdaFunction: Bool) -> JSON {
+        if lambdaFunction, let payload = v["Payload"] { return payload }
+        return v
     }
 }

@@ -23,13 +23,21 @@ public final class TaskRouter: TaskBackend, @unchecked Sendable {
     }
 
     public func invoke(_ request: TaskRequest) -> TaskOutcome {
+        route(request.resource).invoke(request)
+    }
+
+    public func constantFirstResult(stateName: String, resource: String) -> JSON? {
+        route(resource).constantFirstResult(stateName: stateName, resource: resource)
+    }
+
+    func route(_ resource: String) -> any TaskBackend {
         let i = cache.withLock { c -> Int in
-            if let i = c[request.resource] { return i }
-            let i = rules.firstIndex { TaskRouter.matches(request.resource, $0.pattern) } ?? -1
-            c[request.resource] = i
+            if let i = c[resource] { return i }
+            let i = rules.firstIndex { TaskRouter.matches(resource, $0.pattern) } ?? -1
+            c[resource] = i
             return i
         }
-        return i >= 0 ? rules[i].backend.invoke(request) : fallback.invoke(request)
+        return i >= 0 ? rules[i].backend : fallback
     }
 
     /// Glob match where `*` stands for any run of characters.
@@ -84,5 +92,10 @@ public struct TokenDelivery: TaskBackend {
         case .success: return .delivered
         case let other: return other
         }
+    }
+
+    /// (A `.waitForTaskToken` task never has one: it waits for its token.)
+    public func constantFirstResult(stateName: String, resource: String) -> JSON? {
+        inner.constantFirstResult(stateName: stateName, resource: resource)
     }
 }

@@ -1,6 +1,7 @@
 import CCortadoScan
 import CortadoASL
 import CortadoJSON
+import CortadoPath
 import CortadoRuntime
 @testable import CortadoTape
 import CortadoTestSupport
@@ -34,18 +35,19 @@ enum Lane {
     }
 
     /// The general engine's result for the same line.
-    static func general(_ p: Program, _ line: String) -> ExecutionResult? {
+    static func general(_ p: Program, _ line: String, backend: any TaskBackend = HandlerRegistry()) -> ExecutionResult? {
         guard let input = try? JSON.parse(line) else { return nil }
-        let o = ExecutionOptions(executionName: "line-1", stateMachineName: "sm", clock: .virtual, backend: HandlerRegistry())
+        let o = ExecutionOptions(executionName: "line-1", stateMachineName: "sm", clock: .virtual, backend: backend)
         return Execution(program: p, input: input, options: o).runToCompletion()
     }
 
     /// Checks one line: if the lane keeps it, the general engine must succeed with the same bytes.
     /// Returns whether the lane kept it.
     @discardableResult
-    static func agree(_ p: Program, _ lane: TapeLane, _ line: String, _ comment: Comment? = nil) -> Bool {
+    static func agree(_ p: Program, _ lane: TapeLane, _ line: String, _ comment: Comment? = nil,
+                      backend: any TaskBackend = HandlerRegistry()) -> Bool {
         guard let fast = run(lane, line) else { return false }
-        let slow = general(p, line)
+        let slow = general(p, line, backend: backend)
         #expect(slow?.status == .succeeded, "lane kept a line the general engine fails: \(line) \(comment ?? "")")
         #expect(slow?.output?.serialized == fast, "\(line) \(comment ?? "")")
         return true
@@ -161,6 +163,11 @@ struct LaneTestError: Error, CustomStringConvertible {
         guard case .failure = TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit) else {
             Issue.record("a Wait on a real clock went to the lane"); return
         }
+        // `"Seconds": 0` waits for nothing on a real clock either.
+        let zero = try Lane.program(#"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":0,"End":true}}}"#)
+        let zeroLane = try Lane.lane(zero)
+        #expect(Lane.run(zeroLane, #"{"a":1}"#) == #"{"a":1}"#)
+        #expect(Lane.agree(zero, zeroLane, #"{"a":1}"#))
         // Durations read from the input and timestamps need the general engine.
         for d in [#"{"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.s","End":true}}}"#,
                   #"{"StartAt":"W","States":{"W":{"Type":"Wait","Timestamp":"2030-01-01T00:00:00Z","End":true}}}"#] {
@@ -215,6 +222,65 @@ struct LaneTestError: Error, CustomStringConvertible {
         // A deep merge is refused by the general engine's code, which words the error.
         let (_, deep) = try merge("States.JsonMerge($.a, $.b, true)")
         #expect(Lane.run(deep, line) == nil)
+    }
+
+    /// Answers every task of a state with one constant, as a mock's Return does.
+    struct ConstantTasks: TaskBackend {
+        let results: [String: JSON]
+        func invoke(_ request: TaskRequest) -> TaskOutcome {
+            results[request.stateName].map { .success($0) } ?? .failure(ASLError(ErrorName("Unmocked"), request.stateName))
+        }
+        func constantFirstResult(stateName: String, resource: String) -> JSON? { results[stateName] }
+    }
+
+    /// A Task whose backend answers with a constant runs on the lane: Parameters built (and
+    /// checked), the constant through ResultSelector, ResultPath and OutputPath; Retry and
+    /// Catch never come into it, since any failure hands the line back.
+    @Test func mockedTasksGiveTheGeneralEnginesBytes() throws {
+        let p = try Lane.program("""
+            {"StartAt":"Validate","States":{
+              "Validate":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+                "Parameters":{"FunctionName":"v","Payload":{"orderId.$":"$.orderId","name.$":"$$.Execution.Name"}},
+                "ResultSelector":{"valid.$":"$.Payload.valid"},"ResultPath":"$.validation",
+                "Retry":[{"ErrorEquals":["States.ALL"],"MaxAttempts":2}],
+                "Catch":[{"ErrorEquals":["States.ALL"],"Next":"Failed"}],"Next":"Ship"},
+              "Ship":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:ship","TimeoutSeconds":5,
+                "ResultPath":"$.shipment","OutputPath":"$.shipment","End":true},
+              "Failed":{"Type":"Fail","Error":"E"}}}
+            """)
+        let backend = ConstantTasks(results: [
+            "Validate": try JSON.parse(#"{"StatusCode":200,"Payload":{"valid":true,"score":0.97}}"#),
+            "Ship": try JSON.parse(#"{"trackingNumber":"TRK-1"}"#)])
+        let made = TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit,
+                                 taskResults: { backend.constantFirstResult(stateName: $0, resource: $1) },
+                                 executionNamePrefix: "line-")
+        guard case .success(let lane) = made else { Issue.record("not on the lane: \(made)"); return }
+        lane.lineNumber = 1
+        #expect(Lane.run(lane, #"{"orderId":"o-1"}"#) == #"{"trackingNumber":"TRK-1"}"#)
+        #expect(Lane.agree(p, lane, #"{"orderId":"o-1","x":[1,2]}"#, backend: backend))
+        // A Parameters path that finds nothing fails in the general engine (caught there).
+        #expect(Lane.run(lane, #"{"id":"o-1"}"#) == nil)
+        let caught = Lane.general(p, #"{"id":"o-1"}"#, backend: backend)
+        #expect(caught?.status == .failed)
+        // The name of the execution is the host's prefix and the line's number.
+        let named = try Lane.program(#"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"ResultSelector":{"n.$":"$$.Execution.Name","r.$":"$"},"End":true}}}"#)
+        let nameLane = try #require(try? TapeLane.make(named, payloadLimit: ExecutionOptions.payloadLimit,
+                                                       taskResults: { _, _ in .number(JSONNumber(7)) }, executionNamePrefix: "line-").get())
+        nameLane.lineNumber = 42
+        #expect(Lane.run(nameLane, "{}") == #"{"n":"line-42","r":7}"#)
+        // Without the host's answer, or without a way to name executions, the general engine runs it.
+        guard case .failure = TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit) else {
+            Issue.record("a Task without a constant result went to the lane"); return
+        }
+        guard case .failure = TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit,
+                                            taskResults: { backend.constantFirstResult(stateName: $0, resource: $1) }) else {
+            Issue.record("$$.Execution.Name went to a lane that cannot name executions"); return
+        }
+        // Token tasks wait for their token: never on the lane.
+        let token = try Lane.program(#"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Parameters":{"QueueUrl":"q","MessageBody.$":"$$.Task.Token"},"End":true}}}"#)
+        guard case .failure = TapeLane.make(token, payloadLimit: ExecutionOptions.payloadLimit, taskResults: { _, _ in .null }) else {
+            Issue.record("a token task went to the lane"); return
+        }
     }
 
     @Test func whitespaceIsDroppedAsTheWriterDrops() throws {
