@@ -52,7 +52,7 @@ let package = Package(
         // Its line parser's first pass over the bytes, on SSE2 (Swift's SIMD types compile
         // comparisons to per-lane loops).
         .target(name: "CCortadoScan"),
-        .target(name: "CortadoTape", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CCortadoScan"], swiftSettings: engine),
+        .target(name: "CortadoTape", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoJSONata", "CCortadoScan"], swiftSettings: engine),
         .target(name: "CortadoBatch", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoTape"], swiftSettings: engine),
         .target(name: "CortadoTasks", dependencies: ["CortadoJSON", "CortadoPath", "CortadoRuntime"], swiftSettings: engine),
         // Load tests, benchmark suites and the state graph (issue 18): the engine through its API.
@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(name: "CortadoASLTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoTestSupport"]),
         .testTarget(name: "CortadoRuntimeTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime"]),
         .testTarget(name: "CortadoBatchTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoBatch"]),
-        .testTarget(name: "CortadoTapeTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoTape", "CCortadoScan",
+        .testTarget(name: "CortadoTapeTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoJSONata", "CortadoRuntime", "CortadoTape", "CCortadoScan",
                                                            "CortadoTestSupport"]),
         .testTarget(name: "CortadoTasksTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoTasks"]),
         .testTarget(name: "CortadoHTTPTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoHTTP"],

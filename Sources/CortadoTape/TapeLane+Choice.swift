@@ -51,6 +51,14 @@ extension TapeLane {
             default: holds = kind == .yes || kind == .no
             }
             return holds == expected
+        case .query(let q):
+            // A Condition that gives no boolean is the evaluator's error.
+            let r = try present(query(q, input))
+            switch t.nodes[Int(r)].kind {
+            case .yes: return true
+            case .no: return false
+            default: throw Bail()
+            }
         case .general(let v, let op, let operand):
             let n = try present(read(v, input, -1, 0))
             let m = try present(read(operand, input, -1, 0))

@@ -36,6 +36,7 @@ public final class TapeLane {
     let rules: Pool<TRule>
     let ruleKids: Pool<Int32>
     let choices: Pool<(rule: Int32, next: Int32)>
+    let queries: Pool<TQuery>
     let start: Int32
     let payloadLimit: Int
     /// Per path step and per key: the member index where the name was found last.
@@ -114,7 +115,7 @@ public final class TapeLane {
         states = Pool(code.states); steps = Pool(code.steps); keys = Pool(code.keys)
         templates = Pool(code.templates); members = Pool(code.members); items = Pool(code.items)
         values = Pool(code.values); rules = Pool(code.rules); ruleKids = Pool(code.ruleKids)
-        choices = Pool(code.choices)
+        choices = Pool(code.choices); queries = Pool(code.queries)
         stepHints = .allocate(capacity: max(code.steps.count, 1))
         stepHints.initialize(repeating: 0, count: max(code.steps.count, 1))
         keyHints = .allocate(capacity: max(code.keys.count, 1))
@@ -123,7 +124,7 @@ public final class TapeLane {
 
     deinit {
         states.free(); steps.free(); keys.free(); templates.free(); members.free(); items.free()
-        values.free(); rules.free(); ruleKids.free(); choices.free()
+        values.free(); rules.free(); ruleKids.free(); choices.free(); queries.free()
         trailStates.free(); trailClock.free(); formatArgs.free(); stepHints.deallocate(); keyHints.deallocate()
     }
 
@@ -208,6 +209,9 @@ public final class TapeLane {
             case .parallel(let s):
                 value = try parallel(s, value)
                 next = s.next
+            case .jsonataPass(let output, let n):
+                if output != none { value = try evaluate(output, value, -1, 0) }
+                next = n
             case .task(let s):
                 let eff = try filter(value, s.input)
                 // The backend's answer does not depend on its input; the Parameters are still
@@ -486,6 +490,10 @@ public final class TapeLane {
                 }
             }
             return t.newText(from: startByte, plain: plain)
+        case .query(let q):
+            let r = try query(q, input)
+            guard r >= 0 else { throw Bail() }  // undefined: the evaluator's error
+            return r
         case .jsonMerge(let a, let b):
             let x = try evaluate(a, input, item, itemIndex)
             return try t.mergeShallow(x, try evaluate(b, input, item, itemIndex))

@@ -42,6 +42,8 @@ enum TTemplate {
     /// than the values (`TapeCode.values`).
     /// `plain`: no byte of the pieces needs an escape in JSON.
     case format(pieces: Span, args: Span, plain: Bool)
+    /// A JSONata expression (`TapeCode.queries`).
+    case query(Int32)
     /// `States.JsonMerge(a, b, false)`: templates of the two objects (paths or nested calls).
     case jsonMerge(Int32, Int32)
     /// Any other intrinsic (without `$$`): evaluated by the general engine's code on the
@@ -82,6 +84,8 @@ enum TRule {
     case kind(TValue, ChoiceOperator, Bool)
     /// Everything else: the general engine's comparison on materialized values.
     case general(TValue, ChoiceOperator, TValue)
+    /// A JSONata Condition (`TapeCode.queries`), which must give a boolean.
+    case query(Int32)
 }
 
 /// No template / no constant.
@@ -150,6 +154,8 @@ enum TState {
     case map(TMap)
     case parallel(TParallel)
     case task(TTask)
+    /// A JSONata Pass: its Output template (or none: the input), then `next`.
+    case jsonataPass(output: Int32, next: Int32)
     /// Reaching it hands the line to the general engine (Fail, a Pass over the size limit).
     case bail
 }
@@ -173,6 +179,10 @@ final class TapeCode {
     var ruleKids: [Int32] = []
     var choices: [(rule: Int32, next: Int32)] = []
     var calls: [IntrinsicCall] = []
+    var queries: [TQuery] = []
+    /// Constant `true` and `false` nodes (JSONata comparisons give them).
+    var trueNode: Int32 = -1
+    var falseNode: Int32 = -1
     /// Key bytes live here, for as long as the code.
     var keyStorage: [UnsafeMutablePointer<UInt8>] = []
 
@@ -208,6 +218,8 @@ struct TapeCompiler {
     }
 
     mutating func compile() throws(Unsupported) -> TapeCode {
+        code.trueNode = constant(.bool(true))
+        code.falseNode = constant(.bool(false))
         for pc in program.code.indices { code.states.append(try state(pc)) }
         return code
     }
@@ -216,7 +228,8 @@ struct TapeCompiler {
         let h = program.headers[pc]
         let next = h.next.map { Int32($0) } ?? -1
         stateName = h.name
-        guard h.language == .jsonPath, h.assign == nil else { throw Unsupported("JSONata or Assign in state '\(h.name)'") }
+        guard h.assign == nil else { throw Unsupported("Assign in state '\(h.name)'") }
+        if h.language == .jsonata { return try jsonataState(pc, next: next) }
         switch program.code[pc] {
         case .pass(let s):
             if s.resultByteCount > payloadLimit { return .bail }

@@ -1,0 +1,202 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CortadoJSON
+import CortadoJSONata
+
+/// JSONata expressions of the few shapes `TapeCompiler.query` takes, run over the tape.
+/// Each case gives the evaluator's result (CortadoJSONata) or hands the line over: a
+/// step onto an array (JSONata maps over it), a number that would print otherwise than its
+/// literal, a comparison of strings by order or of structures, anything the evaluator
+/// would raise an error for.
+extension TapeLane {
+    /// The node an expression gives, or -1 for undefined.
+    func query(_ i: Int32, _ input: Int32) throws(Bail) -> Int32 {
+        let t = tape
+        switch queries[i] {
+        case .input(let s):
+            let v = try fields(input, s)
+            guard v >= 0 else { return -1 }
+            // An array a path stops on is a sequence in JSONata's terms: the evaluator's business.
+            let kind = t.nodes[Int(v)].kind
+            guard kind != .array && kind != .builtArray else { throw Bail() }
+            try printsAsJSONata(v)
+            return v
+        case .constant(let c):
+            return c
+        case .count(let s):
+            let v = try fields(input, s)
+            guard v >= 0 else { return t.newInteger(0) }
+            let n = t.nodes[Int(v)]
+            return t.newInteger(n.kind == .array || n.kind == .builtArray ? Int(n.count) : 1)
+        case .concat(let a, let b):
+            let x = try query(a, input), y = try query(b, input)
+            let start = t.scratch.count
+            var plain = true
+            func append(_ v: Int32) throws(Bail) {
+                guard v >= 0 else { return }
+                let n = t.nodes[Int(v)]
+                // Other types print as $string does: the evaluator's business.
+                guard (n.kind == .string && !n.escaped) || n.kind == .text else { throw Bail() }
+                if n.kind == .text && n.escaped { plain = false }
+                if n.src == .scratch {
+                    t.scratch.appendOwn(from: Int(n.start) + (n.kind == .text ? 0 : 1), to: Int(n.end) - (n.kind == .text ? 0 : 1))
+                } else {
+                    t.scratch.append(t.base(n.src) + Int(n.start) + 1, Int(n.end - n.start) - 2)
+                }
+            }
+            try append(x)
+            try append(y)
+            return t.newText(from: start, plain: plain)
+        case .merge(let s):
+            guard s.count > 0 else { throw Bail() }
+            var merged: Int32 = -1
+            for k in 0..<Int(s.count) {
+                let o = try query(items[Int(s.start) + k], input)
+                guard o >= 0 else { throw Bail() }
+                merged = merged < 0 ? o : try t.mergeShallow(merged, o)
+            }
+            let kind = t.nodes[Int(merged)].kind
+            guard kind == .object || kind == .builtObject else { throw Bail() }
+            return merged
+        case .compare(let op, let a, let b):
+            return try compare(op, try query(a, input), try query(b, input))
+        case .and(let a, let b):
+            guard try truth(try query(a, input)) else { return code.falseNode }
+            return try truth(try query(b, input)) ? code.trueNode : code.falseNode
+        case .or(let a, let b):
+            if try truth(try query(a, input)) { return code.trueNode }
+            return try truth(try query(b, input)) ? code.trueNode : code.falseNode
+        }
+    }
+
+    /// Field steps through objects; -1 when a field is missing or a step meets a scalar.
+    func fields(_ root: Int32, _ s: Span) throws(Bail) -> Int32 {
+        let t = tape
+        var v = root
+        // `$states.input` that is an array is wrapped as a sequence by the evaluator.
+        if s.count == 0 {
+            let kind = t.nodes[Int(v)].kind
+            guard kind != .array && kind != .builtArray else { throw Bail() }
+        }
+        for i in Int(s.start)..<Int(s.start &+ s.count) {
+            let kind = t.nodes[Int(v)].kind
+            guard kind != .array && kind != .builtArray else { throw Bail() }
+            guard case .name(let k) = steps[i] else { throw Bail() }
+            v = try t.member(v, keys.base + Int(k), stepHints + i)
+            if v < 0 { return -1 }
+        }
+        return v
+    }
+
+    /// `$boolean` of a comparison's or a condition's value: only booleans and undefined here.
+    func truth(_ v: Int32) throws(Bail) -> Bool {
+        guard v >= 0 else { return false }
+        switch tape.nodes[Int(v)].kind {
+        case .yes: return true
+        case .no: return false
+        default: throw Bail()
+        }
+    }
+
+    func compare(_ op: JSONataOperator, _ x: Int32, _ y: Int32) throws(Bail) -> Int32 {
+        let t = tape
+        let equality = op == .equal || op == .notEqual
+        if equality {
+            guard x >= 0, y >= 0 else { return code.falseNode }
+        } else {
+            // An operand that is neither a number nor a string is error T2010; strings
+            // compare by UTF-16 order: both the evaluator's business.
+            guard x < 0 || t.nodes[Int(x)].kind == .number, y < 0 || t.nodes[Int(y)].kind == .number else { throw Bail() }
+            guard x >= 0, y >= 0 else { return -1 }
+        }
+        let a = t.nodes[Int(x)], b = t.nodes[Int(y)]
+        let result: Bool
+        switch (a.kind, b.kind) {
+        case (.number, .number):
+            let l = TapeLane.double(t, a), r = TapeLane.double(t, b)
+            switch op {
+            case .equal: result = l == r
+            case .notEqual: result = l != r
+            case .less: result = l < r
+            case .lessOrEqual: result = l <= r
+            case .greater: result = l > r
+            default: result = l >= r
+            }
+        case (.string, .string), (.string, .text), (.text, .string), (.text, .text):
+            let l = try t.stringContent(x), r = try t.stringContent(y)
+            var same = l.count == r.count && (l.isEmpty || memcmp(l.baseAddress!, r.baseAddress!, l.count) == 0)
+            // Strings that differ in bytes may still be equal as Swift compares them
+            // (canonical equivalence): only ASCII is told apart here.
+            if !same {
+                guard l.allSatisfy({ $0 < 0x80 }), r.allSatisfy({ $0 < 0x80 }) else { throw Bail() }
+                same = false
+            }
+            result = op == .equal ? same : !same
+        case (.yes, .yes), (.no, .no), (.null, .null):
+            result = op == .equal
+        case (.yes, .no), (.no, .yes):
+            result = op == .notEqual
+        default:
+            // Objects and arrays compare deeply; other mixes are unequal.
+            func structured(_ k: NodeKind) -> Bool { k == .object || k == .builtObject || k == .array || k == .builtArray }
+            guard !structured(a.kind), !structured(b.kind) else { throw Bail() }
+            result = op == .notEqual
+        }
+        return result ? code.trueNode : code.falseNode
+    }
+
+    /// Hands the line over unless every number in `v` prints, after the evaluator turns it
+    /// into a double and back, exactly as its literal reads (`1.50`, `1e3`, `-0` do not).
+    func printsAsJSONata(_ v: Int32) throws(Bail) {
+        let t = tape
+        let n = t.nodes[Int(v)]
+        switch n.kind {
+        case .number:
+            guard TapeLane.printsAsJSONata(UnsafeBufferPointer(start: t.base(n.src) + Int(n.start), count: Int(n.end - n.start)))
+            else { throw Bail() }
+        case .object, .builtObject:
+            try t.forEachMember(v) { (_, x) throws(Bail) in try printsAsJSONata(x) }
+        case .array, .builtArray:
+            try t.forEachElement(v) { (x) throws(Bail) in try printsAsJSONata(x) }
+        default:
+            break
+        }
+    }
+
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?` with at most 15 significant digits, not `-0`, and
+    /// no more than five zeros after the point before the first digit of a number below 1:
+    /// such a literal is the shortest that reads back as its double, which JavaScript
+    /// prints without an exponent (from 1e-6 up to 1e21).
+    static func printsAsJSONata(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        func digit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+        var k = 0
+        let negative = k < b.count && b[k] == UInt8(ascii: "-")
+        if negative { k += 1 }
+        let intStart = k
+        while k < b.count, digit(b[k]) { k += 1 }
+        let intDigits = k - intStart
+        guard intDigits >= 1, intDigits == 1 || b[intStart] != UInt8(ascii: "0") else { return false }
+        let zeroInt = b[intStart] == UInt8(ascii: "0")
+        var significant = zeroInt ? 0 : intDigits
+        if k < b.count, b[k] == UInt8(ascii: ".") {
+            k += 1
+            let fracStart = k
+            while k < b.count, digit(b[k]) { k += 1 }
+            guard k > fracStart, b[k - 1] != UInt8(ascii: "0") else { return false }
+            if zeroInt {
+                var zeros = 0
+                while b[fracStart + zeros] == UInt8(ascii: "0") { zeros += 1 }
+                guard zeros < 6 else { return false }
+                significant = k - fracStart - zeros
+            } else {
+                significant += k - fracStart
+            }
+        } else if zeroInt && negative {
+            return false
+        }
+        return k == b.count && significant <= 15
+    }
+}

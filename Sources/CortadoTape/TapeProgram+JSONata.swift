@@ -1,0 +1,121 @@
+import CortadoASL
+import CortadoJSON
+import CortadoJSONata
+
+/// A JSONata expression over the tape: a `JSONataShape` compiled, in `TapeCode.queries`.
+/// Evaluating one gives a node, or -1 for undefined; `TapeLane+JSONata` hands the line over
+/// wherever the evaluator's rules would need more than these cases know.
+enum TQuery {
+    /// `$states.input.a.b`: field names, through objects only.
+    case input(Span)
+    case constant(Int32)
+    /// `$count($states.input.a.b)`.
+    case count(Span)
+    /// `a & b`: strings; undefined is "".
+    case concat(Int32, Int32)
+    /// `$merge([a, b, ...])`: objects; the queries in `TapeCode.items`.
+    case merge(Span)
+    /// `=`, `!=`, `<`, `<=`, `>`, `>=`.
+    case compare(JSONataOperator, Int32, Int32)
+    case and(Int32, Int32)
+    case or(Int32, Int32)
+}
+
+extension TapeCompiler {
+    /// A JSONata state: Pass (Output), Choice (Conditions), Succeed, Fail; no Assign, no
+    /// Choice or rule Output, and every expression with a shape the lane runs.
+    mutating func jsonataState(_ pc: Int, next: Int32) throws(Unsupported) -> TState {
+        let h = program.headers[pc]
+        switch program.code[pc] {
+        case .pass:
+            return .jsonataPass(output: try h.output.map { (t) throws(Unsupported) in try jsonataTemplate(t) } ?? none, next: next)
+        case .choice(let s):
+            guard h.output == nil else { throw Unsupported("JSONata Choice with Output") }
+            var pairs: [(Int32, Int32)] = []
+            for c in s.choices {
+                guard let condition = c.condition, c.output == nil, c.assign == nil else { throw Unsupported("JSONata Choice rule with Output or Assign") }
+                guard case .expression(let slot) = condition, let shape = slot.expression.shape else {
+                    throw Unsupported("JSONata Condition")
+                }
+                code.rules.append(.query(try query(shape)))
+                pairs.append((Int32(code.rules.count - 1), Int32(c.next)))
+            }
+            let span = Span(start: Int32(code.choices.count), count: Int32(pairs.count))
+            for p in pairs { code.choices.append((rule: p.0, next: p.1)) }
+            return .choice(TChoice(input: .identity, choices: span, defaultNext: s.defaultNext.map { Int32($0) } ?? -1, output: .identity))
+        case .succeed:
+            guard h.output == nil else { throw Unsupported("JSONata Succeed with Output") }
+            return .succeed(input: .identity, output: .identity)
+        case .fail:
+            return .bail
+        default:
+            throw Unsupported("JSONata \(h.type) state '\(h.name)'")
+        }
+    }
+
+    /// A JSONata field value: literals, objects and arrays of them, and `{% %}` expressions.
+    mutating func jsonataTemplate(_ t: JSONataTemplate) throws(Unsupported) -> Int32 {
+        let compiled: TTemplate
+        switch t {
+        case .literal(let j): compiled = .constant(constant(j))
+        case .object(let ms):
+            var out: [TMember] = []
+            for m in ms {
+                let key = constant(.string(m.key))
+                out.append(TMember(key: key, template: try jsonataTemplate(m.value), keySize: tape.nodes[Int(key)].size))
+            }
+            compiled = .object(Span(start: Int32(code.members.count), count: Int32(out.count)))
+            code.members.append(contentsOf: out)
+        case .array(let xs):
+            var out: [Int32] = []
+            for x in xs { out.append(try jsonataTemplate(x)) }
+            compiled = .array(Span(start: Int32(code.items.count), count: Int32(out.count)))
+            code.items.append(contentsOf: out)
+        case .expression(let slot):
+            guard let shape = slot.expression.shape else { throw Unsupported("JSONata expression '\(slot.source)'") }
+            compiled = .query(try query(shape))
+        }
+        code.templates.append(compiled)
+        return Int32(code.templates.count - 1)
+    }
+
+    mutating func query(_ s: JSONataShape) throws(Unsupported) -> Int32 {
+        let q: TQuery
+        switch s {
+        case .variablePath(let v, let fields):
+            q = .input(try inputFields(v, fields))
+        case .constant(let j):
+            q = .constant(constant(j))
+        case .function(let name, let args) where name == "count" && args.count == 1:
+            guard case .variablePath(let v, let fields) = args[0] else { throw Unsupported("$count of an expression") }
+            q = .count(try inputFields(v, fields))
+        case .function(let name, let args) where name == "merge" && args.count == 1:
+            guard case .array(let items) = args[0] else { throw Unsupported("$merge of an expression") }
+            var kids: [Int32] = []
+            for i in items { kids.append(try query(i)) }
+            q = .merge(Span(start: Int32(code.items.count), count: Int32(kids.count)))
+            code.items.append(contentsOf: kids)
+        case .binary(let op, let l, let r):
+            let a = try query(l), b = try query(r)
+            switch op {
+            case .concat: q = .concat(a, b)
+            case .and: q = .and(a, b)
+            case .or: q = .or(a, b)
+            default: q = .compare(op, a, b)
+            }
+        default:
+            throw Unsupported("JSONata expression")
+        }
+        code.queries.append(q)
+        return Int32(code.queries.count - 1)
+    }
+
+    /// `$states.input` and fields below it; any other variable needs the general engine.
+    mutating func inputFields(_ variable: String, _ fields: [String]) throws(Unsupported) -> Span {
+        guard variable == "states", fields.first == "input" else { throw Unsupported("JSONata $\(variable)") }
+        let out = fields.dropFirst().map { TStep.name(key($0)) }
+        let span = Span(start: Int32(code.steps.count), count: Int32(out.count))
+        code.steps.append(contentsOf: out)
+        return span
+    }
+}

@@ -1,0 +1,126 @@
+import CortadoASL
+import CortadoJSON
+import CortadoJSONata
+import CortadoRuntime
+@testable import CortadoTape
+import CortadoTestSupport
+import Foundation
+import Testing
+
+/// JSONata states on the tape lane: every line the lane keeps must give the general
+/// engine's bytes (the evaluator in CortadoJSONata), and every line where the evaluator's
+/// rules need more than the lane knows must be handed back.
+@Suite struct TapeLaneJSONataTests {
+    /// The bench's pass-choice.jsonata workload.
+    static let passChoice = """
+        {"QueryLanguage":"JSONata","StartAt":"Normalize","States":{
+          "Normalize":{"Type":"Pass","Output":{"orderId":"{% $states.input.orderId %}","customerId":"{% $states.input.customer.id %}",
+            "tier":"{% $states.input.customer.tier %}","total":"{% $states.input.total %}","itemCount":"{% $count($states.input.items) %}",
+            "greeting":"{% 'Hello ' & $states.input.customer.name & ', your order ' & $states.input.orderId & ' is in' %}",
+            "express":"{% $states.input.express %}"},"Next":"Route"},
+          "Route":{"Type":"Choice","Choices":[
+            {"Condition":"{% $states.input.tier = 'platinum' and $states.input.total > 500 %}","Next":"Priority"},
+            {"Condition":"{% $states.input.express = true %}","Next":"Priority"},
+            {"Condition":"{% $states.input.itemCount >= 4 %}","Next":"Bulk"}],"Default":"Standard"},
+          "Priority":{"Type":"Pass","Output":"{% $merge([$states.input, {'routing': {'lane': 'priority', 'sla': 1}}]) %}","Next":"Done"},
+          "Bulk":{"Type":"Pass","Output":"{% $merge([$states.input, {'routing': {'lane': 'bulk', 'sla': 3}}]) %}","Next":"Done"},
+          "Standard":{"Type":"Pass","Output":"{% $merge([$states.input, {'routing': {'lane': 'standard', 'sla': 2.50}}]) %}","Next":"Done"},
+          "Done":{"Type":"Succeed"}}}
+        """
+
+    @Test func passChoiceGivesTheEvaluatorsBytes() throws {
+        let p = try Lane.program(Self.passChoice)
+        let lane = try Lane.lane(p)
+        let event = TapeLaneTests.event.replacingOccurrences(of: "829.0", with: "829")
+        #expect(Lane.run(lane, event) ==
+            #"{"orderId":"o-1","customerId":"c-9","tier":"platinum","total":829,"itemCount":2,"greeting":"Hello Søren Núñez, your order o-1 is in","express":false,"routing":{"lane":"priority","sla":1}}"#)
+        #expect(Lane.agree(p, lane, event))
+        // 829.0 prints as 829 in JSONata: the evaluator's to print.
+        #expect(Lane.run(lane, TapeLaneTests.event) == nil)
+        #expect(Lane.general(p, TapeLaneTests.event)?.status == .succeeded)
+        var rng = SplitMix64(seed: 7)
+        var kept = 0
+        for _ in 0..<600 where Lane.agree(p, lane, TapeLaneTests.randomLine(&rng)) { kept += 1 }
+        #expect(kept > 100, "the lane kept only \(kept) of 600 lines")
+    }
+
+    /// Each rule of the evaluator the lane follows, or hands over for.
+    @Test func linesTheLaneHandsBack() throws {
+        func output(_ expression: String) throws -> (Program, TapeLane) {
+            let p = try Lane.program(#"{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":{"v":"{% \#(expression) %}"},"End":true}}}"#)
+            return (p, try Lane.lane(p))
+        }
+        let (path, pathLane) = try output("$states.input.a.b")
+        // Numbers that print as their literal are kept; others are the evaluator's to print.
+        for kept in [#"{"a":{"b":12.5}}"#, #"{"a":{"b":-3}}"#, #"{"a":{"b":{"c":[1,0.25]}}}"#, #"{"a":{"b":"s"}}"#, #"{"a":{"b":null}}"#] {
+            #expect(Lane.agree(path, pathLane, kept), "\(kept)")
+            #expect(Lane.run(pathLane, kept) != nil, "\(kept)")
+        }
+        for handed in [#"{"a":{"b":2.50}}"#, #"{"a":{"b":1e3}}"#, #"{"a":{"b":-0}}"#, #"{"a":{"b":{"c":[1.0]}}}"#,
+                       #"{"a":[{"b":1}]}"#, #"{"a":{"b":[1]}}"#, #"{"a":{}}"#, #"{"a":3}"#] {
+            #expect(Lane.run(pathLane, handed) == nil, "\(handed)")
+        }
+        // `&` joins strings; undefined is ""; a number is $string's business.
+        let (concat, concatLane) = try output("$states.input.x & '-' & $states.input.y")
+        #expect(Lane.run(concatLane, #"{"x":"a","y":"b"}"#) == #"{"v":"a-b"}"#)
+        #expect(Lane.agree(concat, concatLane, #"{"x":"a"}"#))
+        #expect(Lane.run(concatLane, #"{"x":1,"y":"b"}"#) == nil)
+        // Comparisons: undefined equals nothing; mixed types are unequal; ordering strings is handed over.
+        let (eq, eqLane) = try output("$states.input.x = 'a' or $states.input.y != 2")
+        for line in [#"{"x":"a"}"#, #"{"x":"b","y":2}"#, #"{"x":1,"y":"2"}"#, #"{}"#, #"{"x":null,"y":null}"#] {
+            #expect(Lane.agree(eq, eqLane, line), "\(line)")
+        }
+        // (A path's number is checked as if printed, even where it is only compared: handed over.)
+        #expect(Lane.run(eqLane, #"{"y":2.0}"#) == nil)
+        #expect(Lane.run(eqLane, #"{"x":"é"}"#) == nil)
+        let (order, orderLane) = try output("$states.input.x > 2 and $states.input.x <= 5")
+        for line in [#"{"x":3}"#, #"{"x":2}"#, #"{"x":5.5}"#] { #expect(Lane.agree(order, orderLane, line), "\(line)") }
+        #expect(Lane.run(orderLane, #"{"x":"3"}"#) == nil)
+        // $merge: objects only, later members win in the earlier one's place.
+        let (merge, mergeLane) = try output("$merge([$states.input.a, $states.input.b, {'k': 'v'}])")
+        #expect(Lane.run(mergeLane, #"{"a":{"k":1,"x":2},"b":{"x":3,"y":4}}"#) == #"{"v":{"k":"v","x":3,"y":4}}"#)
+        #expect(Lane.agree(merge, mergeLane, #"{"a":{"k":1,"x":2},"b":{"x":3,"y":4}}"#))
+        #expect(Lane.run(mergeLane, #"{"a":{"k":1},"b":[{"x":3}]}"#) == nil)
+        #expect(Lane.run(mergeLane, #"{"a":{"k":1}}"#) == nil)
+        // A Condition that gives no boolean is the evaluator's error.
+        let cond = try Lane.program(#"{"QueryLanguage":"JSONata","StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Condition":"{% $states.input.flag %}","Next":"D"}],"Default":"D"},"D":{"Type":"Succeed"}}}"#)
+        let condLane = try Lane.lane(cond)
+        #expect(Lane.agree(cond, condLane, #"{"flag":true}"#))
+        #expect(Lane.run(condLane, #"{"flag":"yes"}"#) == nil)
+        #expect(Lane.run(condLane, #"{}"#) == nil)
+    }
+
+    /// Expressions and states the lane does not take keep the program on the general engine.
+    @Test func unsupportedJSONataStaysGeneral() throws {
+        for d in [
+            #"{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"{% $sum($states.input.x) %}","End":true}}}"#,
+            #"{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"{% $states.context.Execution.Name %}","End":true}}}"#,
+            #"{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"{% $states.input.a[0] %}","End":true}}}"#,
+            #"{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Assign":{"x":1},"End":true}}}"#,
+            #"{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"{% $states.input.a + 1 %}","End":true}}}"#,
+        ] {
+            guard case .failure = TapeLane.make(try Lane.program(d), payloadLimit: ExecutionOptions.payloadLimit) else {
+                Issue.record("went to the lane: \(d)"); continue
+            }
+        }
+    }
+
+    /// A literal the lane passes through verbatim must be one the evaluator prints the same.
+    @Test func numbersThatPrintAsTheirLiteral() throws {
+        var rng = SplitMix64(seed: 3)
+        var literals = ["0", "-0", "1", "-1", "10", "0.5", "0.50", "1e2", "1E2", "0.000001", "0.0000001", "00", "01", "1.",
+                        "123456789012345", "1234567890123456", "0.1234567890123456", "-0.0", "99999999999999.9", "5e-7"]
+        for _ in 0..<300 {
+            let int = rng.next() % 4 == 0 ? "0" : String(rng.next() % 100_000_000)
+            let frac = String(rng.next() % 10_000_000)
+            literals.append(rng.next() % 3 == 0 ? int : int + "." + String(repeating: "0", count: Int(rng.next() % 8)) + frac)
+        }
+        for lit in literals {
+            let printed = (try? JSONataExpression(lit).evaluate(nil))??.serialized
+            let claimed = Array(lit.utf8).withUnsafeBufferPointer { TapeLane.printsAsJSONata($0) }
+            if claimed { #expect(printed == lit, "\(lit) prints as \(printed ?? "nothing")") }
+        }
+        #expect(Array("12.5".utf8).withUnsafeBufferPointer { TapeLane.printsAsJSONata($0) })
+        #expect(!Array("12.50".utf8).withUnsafeBufferPointer { TapeLane.printsAsJSONata($0) })
+    }
+}
