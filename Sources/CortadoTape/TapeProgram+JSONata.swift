@@ -59,18 +59,13 @@ extension TapeCompiler {
         switch t {
         case .literal(let j): compiled = .constant(constant(j))
         case .object(let ms):
-            var out: [TMember] = []
-            for m in ms {
-                let key = constant(.string(m.key))
-                out.append(TMember(key: key, template: try jsonataTemplate(m.value), keySize: tape.nodes[Int(key)].size))
-            }
-            compiled = .object(Span(start: Int32(code.members.count), count: Int32(out.count)))
-            code.members.append(contentsOf: out)
+            var kids: [(String, Int32)] = []
+            for m in ms { kids.append((m.key, try jsonataTemplate(m.value))) }
+            compiled = objectTemplate(kids)
         case .array(let xs):
-            var out: [Int32] = []
-            for x in xs { out.append(try jsonataTemplate(x)) }
-            compiled = .array(Span(start: Int32(code.items.count), count: Int32(out.count)))
-            code.items.append(contentsOf: out)
+            var kids: [Int32] = []
+            for x in xs { kids.append(try jsonataTemplate(x)) }
+            compiled = arrayTemplate(kids)
         case .expression(let slot):
             guard let shape = slot.expression.shape else { throw Unsupported("JSONata expression '\(slot.source)'") }
             compiled = .query(try query(shape))

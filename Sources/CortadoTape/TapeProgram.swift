@@ -394,23 +394,35 @@ struct TapeCompiler {
         }
     }
 
+    /// An object template of compiled members (key, template), in order.
+    mutating func objectTemplate(_ members: [(key: String, template: Int32)]) -> TTemplate {
+        let span = Span(start: Int32(code.members.count), count: Int32(members.count))
+        for m in members {
+            let key = constant(.string(m.key))
+            code.members.append(TMember(key: key, template: m.template, keySize: tape.nodes[Int(key)].size))
+        }
+        return .object(span)
+    }
+
+    /// An array template of compiled element templates.
+    mutating func arrayTemplate(_ elements: [Int32]) -> TTemplate {
+        let span = Span(start: Int32(code.items.count), count: Int32(elements.count))
+        code.items.append(contentsOf: elements)
+        return .array(span)
+    }
+
     mutating func template(_ t: PayloadTemplate, item: Bool) throws(Unsupported) -> Int32 {
         let compiled: TTemplate
         switch t {
         case .literal(let j): compiled = .constant(constant(j))
         case .object(let ms):
-            var out: [TMember] = []
-            for m in ms {
-                let key = constant(.string(m.key))
-                out.append(TMember(key: key, template: try template(m.value, item: item), keySize: tape.nodes[Int(key)].size))
-            }
-            compiled = .object(Span(start: Int32(code.members.count), count: Int32(out.count)))
-            code.members.append(contentsOf: out)
+            var kids: [(String, Int32)] = []
+            for m in ms { kids.append((m.key, try template(m.value, item: item))) }
+            compiled = objectTemplate(kids)
         case .array(let xs):
-            var out: [Int32] = []
-            for x in xs { out.append(try template(x, item: item)) }
-            compiled = .array(Span(start: Int32(code.items.count), count: Int32(out.count)))
-            code.items.append(contentsOf: out)
+            var kids: [Int32] = []
+            for x in xs { kids.append(try template(x, item: item)) }
+            compiled = arrayTemplate(kids)
         case .path(let p, _): compiled = .value(try value(p, item: item))
         case .intrinsic(let call, _): compiled = try intrinsic(call, item: item)
         }
