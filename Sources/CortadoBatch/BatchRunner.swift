@@ -245,20 +245,28 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
         let stateMachineArn: String
         let executionArnPrefix: String
         init(program: Program, sink: CloudWatchLogSink?, stateMachineName: String, backend: any TaskBackend, lane: Bool,
-             clock: ClockMode, timeLimit: Int?) {
+             clock: ClockMode, timeLimit: Int?, runMetrics: RunMetrics) {
             self.program = program
             let laneClock: TapeLane.Clock = clock == .virtual
                 ? .virtual(hostLimitSeconds: timeLimit) : .real
-            // Logs need every event of every execution: only the general engine emits them.
-            if lane, sink == nil, case .success(let l) = TapeLane.make(
-                program, payloadLimit: ExecutionOptions.payloadLimit, clock: laneClock,
-                taskResults: { backend.constantFirstResult(stateName: $0, resource: $1) },
-                executionNamePrefix: BatchRunner.executionNamePrefix) {
-                l.timeStates = true
-                self.lane = l
+            var made: TapeLane? = nil
+            if !lane {
+                runMetrics.laneUnused(because: "--engine general")
+            } else if sink != nil {
+                // Logs need every event of every execution: only the general engine emits them.
+                runMetrics.laneUnused(because: "execution logs are on")
             } else {
-                self.lane = nil
+                switch TapeLane.make(program, payloadLimit: ExecutionOptions.payloadLimit, clock: laneClock,
+                                     taskResults: { backend.constantFirstResult(stateName: $0, resource: $1) },
+                                     executionNamePrefix: BatchRunner.executionNamePrefix) {
+                case .success(let l):
+                    l.timeStates = true
+                    made = l
+                case .failure(let why):
+                    runMetrics.laneUnused(because: why.description)
+                }
             }
+            self.lane = made
             let o = ExecutionOptions(executionName: "", stateMachineName: stateMachineName, backend: backend)
             stateMachineArn = o.stateMachineArn
             executionArnPrefix = o.executionArn
@@ -281,7 +289,7 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
             ? CloudWatchLogSink(level: config.logLevel, includeExecutionData: config.includeExecutionData) : nil
         let ctx = WorkerState(program: config.programForWorker?() ?? config.program, sink: sink,
                               stateMachineName: config.stateMachineName, backend: config.backend, lane: config.tapeLane,
-                              clock: config.clock, timeLimit: config.executionTimeoutSeconds)
+                              clock: config.clock, timeLimit: config.executionTimeoutSeconds, runMetrics: metrics)
         while true {
             switch jobs.pop() {
             case .stop: metrics.absorb(ctx.metrics); flushLogs(ctx); return
@@ -379,6 +387,7 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
         // Per-state times: every line at first, then one line in 16 counted 16 times (the
         // clock reads were 4% of a pass-choice run).
         ctx.laneLines += 1
+        ctx.metrics.laneExecutions += 1
         if ctx.laneLines >= 4096 {
             ctx.laneTimingScale = 16
             lane.timeStates = ctx.laneLines % 16 == 0

@@ -61,7 +61,6 @@ public final class TapeLane {
     static let maxSteps = 2_000_000
     var stepCount = 0
 
-    /// The lane for `program`, or why it cannot run on the lane.
     /// The host's clock. On a virtual one a Wait of constant Seconds waits for nothing the
     /// lane can see, so it runs here; `hostLimitSeconds` is the host's time limit on an
     /// execution (Express's five minutes; nil: none), which with the machine's TimeoutSeconds
@@ -86,7 +85,9 @@ public final class TapeLane {
     /// This line's execution-name node, made when first read (-1: not yet).
     var executionNameNode: Int32 = -1
 
+    /// The lane for `program`, or why it cannot run on the lane.
     /// - Parameters:
+    ///   - clock: Wait states of constant Seconds run here on a virtual clock.
     ///   - taskResults: Tasks with a constant first result run here (nil: no Task does).
     ///   - executionNamePrefix: executions are named this prefix and `lineNumber` (nil: a
     ///     program that reads `$$.Execution.Name` stays on the general engine).
@@ -266,7 +267,8 @@ public final class TapeLane {
         return try finish(raw, results, s.resultSelector, s.resultPath, s.output)
     }
 
-    /// The end of a Map or Parallel with its array of results: ResultSelector, ResultPath, OutputPath.
+    /// The end of a Map or Parallel with its array of results, or of a Task with its result:
+    /// ResultSelector, ResultPath, OutputPath.
     @inline(__always)
     func finish(_ raw: Int32, _ results: Int32, _ selector: Int32, _ resultPath: TResultPath, _ output: TFilter) throws(Bail) -> Int32 {
         var result = results

@@ -175,7 +175,8 @@ import Testing
         #expect(!bytes.dropLast().contains(UInt8(ascii: "\n")))
         let j = try JSON.parse(bytes)
         #expect(j.objectValue?.keys == ["type", "elapsed_s", "started", "succeeded", "failed", "timed_out",
-                                        "in_flight", "rate", "latency_ms", "states"])
+                                        "in_flight", "rate", "latency_ms", "states", "tape_lane"])
+        #expect(j["tape_lane"] == ["executions": 0])
         #expect(j["type"] == "metrics")
         #expect(Self.number(j["elapsed_s"]) == 4.5)
         #expect(j["started"] == 1150)
@@ -271,6 +272,30 @@ import Testing
         #expect(lines[3] == "  Slow: entered 10, total 5,000.0 ms, avg 500.000 ms")
         #expect(lines[4] == "  Fast: entered 1,000, total 1,000.0 ms, avg 1.000 ms")
         #expect(lines.count == 5)   // "Never" was not entered
+    }
+
+    /// The summary says which engine ran the executions, and why not the tape lane.
+    @Test func summaryNamesTheEngine() throws {
+        let run = RunMetrics(stateNames: ["A"], startNanos: 0)
+        let w = WorkerMetrics(stateCount: 1)
+        Self.recordOneToThousand(w)
+        w.laneExecutions = 990
+        run.addStarted(1000)
+        run.absorb(w)
+        let lane = run.snapshot(inFlight: 0, now: Self.s)
+        #expect(lane.summaryText().contains("Engine: tape lane for 990 executions, general for 10\n"))
+        #expect(try JSON.parse(lane.jsonLine(previous: nil, summary: true))["tape_lane"] == ["executions": 990])
+
+        let general = RunMetrics(stateNames: ["A"], startNanos: 0)
+        let g = WorkerMetrics(stateCount: 1)
+        Self.recordOneToThousand(g)
+        general.laneUnused(because: "Task state 'T' without a constant (mocked) first result")
+        general.absorb(g)
+        let snap = general.snapshot(inFlight: 0, now: Self.s)
+        #expect(snap.summaryText().contains(
+            "Engine: general for every execution (the tape lane is not used: Task state 'T' without a constant (mocked) first result)"))
+        #expect(try JSON.parse(snap.jsonLine(previous: nil, summary: true))["tape_lane"]
+            == ["executions": 0, "unused_because": "Task state 'T' without a constant (mocked) first result"])
     }
 
     @Test func formatting() {

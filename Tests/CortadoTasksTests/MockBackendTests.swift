@@ -39,6 +39,28 @@ import Testing
         #expect(v == ["id": 7])
     }
 
+    /// What a host may take as a Task's result without a request (the tape lane): the
+    /// first attempt's Return, with the same Payload rule as `invoke`; nothing for a Throw.
+    @Test func constantFirstResultsAreTheFirstAttemptsReturn() throws {
+        let m = try MockBackend(config: Self.config, stateMachine: "order", testCase: "flaky")
+        #expect(m.constantFirstResult(stateName: "Lookup", resource: "arn:aws:lambda:us-east-1:1:function:f") == ["id": 7])
+        #expect(m.constantFirstResult(stateName: "Lookup", resource: "arn:aws:states:::lambda:invoke")
+            == ["StatusCode": 200, "Payload": ["id": 7]])
+        #expect(m.constantFirstResult(stateName: "Charge", resource: "arn:aws:states:::lambda:invoke") == nil)
+        // An unmocked state asks the fallback: here one that has no constant answer.
+        #expect(m.constantFirstResult(stateName: "Ship", resource: "arn:aws:states:::lambda:invoke") == nil)
+        // Through a fallback chain: a front mock, then a router to `m`, then nothing.
+        let front = try MockBackend(config: ["StateMachines": ["order": ["TestCases": ["t": ["Ship": "Found"]]]],
+                                             "MockedResponses": Self.config["MockedResponses"]!],
+                                    stateMachine: "order", testCase: "t",
+                                    fallback: TaskRouter(rules: [.init(pattern: "arn:aws:states:::lambda:*", backend: m)], fallback: UnroutedTasks()))
+        #expect(front.constantFirstResult(stateName: "Ship", resource: "arn:aws:lambda:us-east-1:1:function:f") == ["id": 7])
+        #expect(front.constantFirstResult(stateName: "Lookup", resource: "arn:aws:states:::lambda:invoke")
+            == ["StatusCode": 200, "Payload": ["id": 7]])
+        #expect(front.constantFirstResult(stateName: "Lookup", resource: "arn:aws:states:::sqs:sendMessage") == nil)
+        #expect(UnroutedTasks().constantFirstResult(stateName: "Lookup", resource: "x") == nil)
+    }
+
     @Test func missingPiecesAreClearErrors() {
         #expect(throws: MockBackend.ConfigError.self) { try MockBackend(config: Self.config, stateMachine: "nope", testCase: "flaky") }
         #expect(throws: MockBackend.ConfigError.self) { try MockBackend(config: Self.config, stateMachine: "order", testCase: "nope") }

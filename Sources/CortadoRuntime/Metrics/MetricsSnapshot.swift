@@ -9,6 +9,11 @@ public struct MetricsSnapshot: Sendable {
     public var failed = 0
     public var timedOut = 0
     public var inFlight = 0
+    /// Executions the batch runner ran on its tape lane (the rest ran on the general engine).
+    public var laneExecutions = 0
+    /// Why the tape lane took none of the run's executions, when it could not (the program
+    /// has a state it does not run, logs are on, `--engine general`); nil otherwise.
+    public var laneUnused: String?
     /// Latency percentiles in milliseconds (HdrHistogram, 3 significant digits; `max` is exact).
     /// All zero before the first completion.
     public var latencyMs: (p50: Double, p90: Double, p99: Double, p999: Double, max: Double) = (0, 0, 0, 0, 0)
@@ -31,7 +36,8 @@ public struct MetricsSnapshot: Sendable {
     /// One JSON line (ends with "\n"):
     /// `{"type":"metrics"|"summary","elapsed_s":..,"started":..,"succeeded":..,"failed":..,"timed_out":..,
     /// "in_flight":..,"rate":..,"latency_ms":{"p50":..,"p90":..,"p99":..,"p99_9":..,"max":..},
-    /// "states":{"Name":{"entered":..,"total_ms":..,"avg_ms":..}}}`; the summary adds `peak_rss_mib`.
+    /// "states":{"Name":{"entered":..,"total_ms":..,"avg_ms":..}},
+    /// "tape_lane":{"executions":..} or {"executions":0,"unused_because":".."}}`; the summary adds `peak_rss_mib`.
     /// `rate` is completions per second over the interval since `previous`, or over the whole run
     /// for the summary (or when `previous` is nil). Times are rounded to the microsecond.
     public func jsonLine(previous: MetricsSnapshot?, summary: Bool) -> [UInt8] {
@@ -62,6 +68,8 @@ public struct MetricsSnapshot: Sendable {
                 ("max", num(latencyMs.max)),
             ]))),
             ("states", .object(JSONObject(stateMembers))),
+            ("tape_lane", laneUnused.map { .object(JSONObject([("executions", JSON(0)), ("unused_because", JSON($0))])) }
+                ?? .object(JSONObject([("executions", JSON(laneExecutions))]))),
         ]
         if summary, let peak = peakRSSMiB() { members.append(("peak_rss_mib", num(peak, 1))) }
         let obj: JSON = .object(JSONObject(members))
@@ -124,6 +132,13 @@ public struct MetricsSnapshot: Sendable {
         if completed > 0 {
             out += "Latency ms: p50 \(fixed(latencyMs.p50, 3))  p90 \(fixed(latencyMs.p90, 3))"
             out += "  p99 \(fixed(latencyMs.p99, 3))  p99.9 \(fixed(latencyMs.p999, 3))  max \(fixed(latencyMs.max, 3))\n"
+        }
+        if completed > 0 {
+            if let why = laneUnused {
+                out += "Engine: general for every execution (the tape lane is not used: \(why))\n"
+            } else if laneExecutions > 0 {
+                out += "Engine: tape lane for \(groupThousands(laneExecutions)) executions, general for \(groupThousands(completed - min(completed, laneExecutions)))\n"
+            }
         }
         let top = states.filter { $0.entered > 0 }.sorted { $0.totalMs > $1.totalMs }.prefix(maxStates)
         if !top.isEmpty {

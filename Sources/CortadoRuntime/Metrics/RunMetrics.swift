@@ -32,6 +32,8 @@ public final class WorkerMetrics {
     public private(set) var succeeded = 0
     public private(set) var failed = 0
     public private(set) var timedOut = 0
+    /// Executions that ran on the batch runner's tape lane.
+    public var laneExecutions = 0
 
     static let bufferCapacity = 2048
     var latencies: [UInt64]
@@ -74,7 +76,7 @@ public final class WorkerMetrics {
 
     /// Zeroes everything (state stats included).
     func reset() {
-        succeeded = 0; failed = 0; timedOut = 0
+        succeeded = 0; failed = 0; timedOut = 0; laneExecutions = 0
         latencyCount = 0; maxNanos = 0
         if overflowUsed { overflow.reset(); overflowUsed = false }
         stateStats.reset()
@@ -97,7 +99,9 @@ public final class RunMetrics: @unchecked Sendable {
     private let started = Atomic<Int>(0)
 
     struct Totals {
-        var succeeded = 0, failed = 0, timedOut = 0
+        var succeeded = 0, failed = 0, timedOut = 0, laneExecutions = 0
+        /// Why the tape lane takes no execution of this run (nil: it may take them).
+        var laneUnused: String?
         var maxNanos: UInt64 = 0
         var histogram = LatencyHistogram.make()
         /// Per pc (plain arrays, not a StateStats: the locked value must not share a region with workers).
@@ -134,6 +138,11 @@ public final class RunMetrics: @unchecked Sendable {
         self.init(stateNames: program.headers.map(\.name), startNanos: startNanos)
     }
 
+    /// Records why the tape lane takes none of this run's executions (`MetricsSnapshot.laneUnused`).
+    public func laneUnused(because reason: String) {
+        totals.withLock { $0.laneUnused = reason }
+    }
+
     /// Counts executions handed to workers (lock-free).
     public func addStarted(_ n: Int) {
         started.wrappingAdd(n, ordering: .relaxed)
@@ -146,6 +155,7 @@ public final class RunMetrics: @unchecked Sendable {
             t.succeeded += w.succeeded
             t.failed += w.failed
             t.timedOut += w.timedOut
+            t.laneExecutions += w.laneExecutions
             if w.maxNanos > t.maxNanos { t.maxNanos = w.maxNanos }
             if w.overflowUsed { t.histogram.add(w.overflow) }
             for i in 0..<w.latencyCount {
@@ -173,6 +183,8 @@ public final class RunMetrics: @unchecked Sendable {
             s.succeeded = t.succeeded
             s.failed = t.failed
             s.timedOut = t.timedOut
+            s.laneExecutions = t.laneExecutions
+            s.laneUnused = t.laneUnused
             if t.histogram.totalCount > 0 {
                 func ms(_ p: Double) -> Double { Double(t.histogram.valueAtPercentile(p)) / 1e6 }
                 s.latencyMs = (p50: ms(50), p90: ms(90), p99: ms(99), p999: ms(99.9), max: Double(t.maxNanos) / 1e6)
