@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(name: "CortadoASLTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoTestSupport"]),
         .testTarget(name: "CortadoRuntimeTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime"]),
         .testTarget(name: "CortadoBatchTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoBatch"]),
-        .testTarget(name: "CortadoTapeTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoJSONata", "CortadoRuntime", "CortadoTape", "CCortadoScan",
+        .testTarget(name: "CortadoTapeTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoJSONata", "CortadoRuntime", "CortadoTape", "CortadoTasks", "CCortadoScan",
                                                            "CortadoTestSupport"]),
         .testTarget(name: "CortadoTasksTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoTasks"]),
         .testTarget(name: "CortadoHTTPTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoHTTP"],

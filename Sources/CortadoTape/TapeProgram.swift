@@ -262,9 +262,11 @@ struct TapeCompiler {
                 guard case .jsonPath(let t) = sel else { throw Unsupported("JSONata ItemSelector") }
                 itemSelector = t
             }
-            guard case .constant = s.maxConcurrency, s.toleratedFailureCount == nil, s.toleratedFailurePercentage == nil,
-                  p.retry.isEmpty, p.catchers.isEmpty
-            else { throw Unsupported("Map with MaxConcurrencyPath, tolerated failures, Retry or Catch") }
+            // Retry, Catch and tolerated failures only act on a failure, which hands the line
+            // back anyway; values read from the input could fail, so they stay general.
+            guard Self.isConstant(s.maxConcurrency), Self.isConstant(s.toleratedFailureCount),
+                  Self.isConstant(s.toleratedFailurePercentage)
+            else { throw Unsupported("Map with MaxConcurrency or tolerated failures read from the input") }
             return .map(TMap(
                 input: try filter(h.inputPath), items: try filter(s.itemsPath),
                 selector: try itemSelector.map { (t) throws(Unsupported) in try template(t, item: true) } ?? none,
@@ -272,8 +274,8 @@ struct TapeCompiler {
                 resultSelector: try p.resultSelector.map { (t) throws(Unsupported) in try template(t, item: false) } ?? none,
                 resultPath: try resultPath(p.resultPath), output: try filter(h.outputPath), next: next))
         case .parallel(let s):
+            // (Retry and Catch only act on a failure, which hands the line back.)
             let p = s.processing
-            guard p.retry.isEmpty, p.catchers.isEmpty else { throw Unsupported("Parallel with Retry or Catch") }
             let branches = Span(start: Int32(code.items.count), count: Int32(s.branches.count))
             code.items.append(contentsOf: s.branches.map { Int32($0.start) })
             return .parallel(TParallel(
@@ -291,20 +293,16 @@ struct TapeCompiler {
             return .wait(input: try filter(h.inputPath), output: try filter(h.outputPath), seconds: n, next: next)
         case .task(let s):
             let p = s.processing
-            func constant<T>(_ v: DynamicValue<T>?) -> Bool {
-                guard let v else { return true }
-                if case .constant = v { return true } else { return false }
-            }
             // Token and .sync tasks, credentials and timeouts read from the input need the
             // general engine; so does a backend that must really be called.
-            guard !s.waitsForToken, !s.runsSync, s.credentials == nil, constant(s.timeoutSeconds), constant(s.heartbeatSeconds),
+            guard !s.waitsForToken, !s.runsSync, s.credentials == nil, Self.isConstant(s.timeoutSeconds), Self.isConstant(s.heartbeatSeconds),
                   let result = taskResults?(h.name, s.resource)
             else { throw Unsupported("Task state '\(h.name)' without a constant (mocked) first result") }
             if result.serializedByteCount > payloadLimit { return .bail }  // States.DataLimitExceeded
             return .task(TTask(
                 input: try filter(h.inputPath),
                 parameters: try p.parameters.map { (t) throws(Unsupported) in try template(t, item: false) } ?? none,
-                result: self.constant(result),
+                result: constant(result),
                 resultSelector: try p.resultSelector.map { (t) throws(Unsupported) in try template(t, item: false) } ?? none,
                 resultPath: try resultPath(p.resultPath), output: try filter(h.outputPath), next: next))
         }
@@ -392,6 +390,12 @@ struct TapeCompiler {
             }
             return names.isEmpty ? .replace : .names(consecutive(names))
         }
+    }
+
+    /// Absent, or written as a number in the definition (not read from the input).
+    static func isConstant<T>(_ v: DynamicValue<T>?) -> Bool {
+        guard let v else { return true }
+        if case .constant = v { return true } else { return false }
     }
 
     /// An object template of compiled members (key, template), in order.
