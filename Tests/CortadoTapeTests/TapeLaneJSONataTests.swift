@@ -105,6 +105,41 @@ import Testing
         }
     }
 
+    /// Random expressions of the shapes the lane takes, over random documents: every line the
+    /// lane keeps gives the evaluator's bytes.
+    @Test func randomExpressionsAgreeWithTheEvaluator() throws {
+        var rng = SplitMix64(seed: 11)
+        func pick<T>(_ xs: [T]) -> T { xs[Int(rng.next() % UInt64(xs.count))] }
+        let fields = ["a", "b", "c", "a.b", "b.c", "s", "n"]
+        let literals = ["'x'", "'é'", "''", "1", "2.5", "-3", "true", "false", "null", "{'k': 1.50}", "[1, 'y']"]
+        func expr(_ depth: Int) -> String {
+            switch depth <= 0 ? rng.next() % 2 : rng.next() % 7 {
+            case 0: return "$states.input." + pick(fields)
+            case 1: return pick(literals)
+            case 2: return "$count($states.input.\(pick(fields)))"
+            case 3: return "(\(expr(depth - 1)) \(pick(["=", "!=", "<", "<=", ">", ">="])) \(expr(depth - 1)))"
+            case 4: return "(\(expr(depth - 1)) \(pick(["and", "or"])) \(expr(depth - 1)))"
+            case 5: return "(\(expr(depth - 1)) & \(expr(depth - 1)))"
+            default: return "$merge([$states.input.\(pick(["a", "b", "c"])), \(pick(["{'k': 2}", "$states.input.b", "{}"]))])"
+            }
+        }
+        let values = ["1", "2.5", "2.50", "-0", "1e2", "\"x\"", "\"é\"", "\"\"", "true", "false", "null", "[1,2]", "[]",
+                      #"{"b":1,"c":"z"}"#, #"{"b":{"c":3},"k":0}"#, #"{"k":1,"k2":[{"x":1}]}"#]
+        var kept = 0, total = 0
+        for _ in 0..<150 {
+            let e = expr(3).replacingOccurrences(of: "\"", with: "\\\"")
+            guard let p = try? Lane.program(#"{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":{"v":"{% \#(e) %}"},"End":true}}}"#),
+                  case .success(let lane) = TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit) else { continue }
+            for _ in 0..<12 {
+                var members: [String] = []
+                for f in ["a", "b", "c", "s", "n"] where rng.next() % 4 != 0 { members.append("\"\(f)\":\(pick(values))") }
+                total += 1
+                if Lane.agree(p, lane, "{" + members.joined(separator: ",") + "}", "\(e)") { kept += 1 }
+            }
+        }
+        #expect(kept > 100, "the lane kept only \(kept) of \(total) lines")
+    }
+
     /// A literal the lane passes through verbatim must be one the evaluator prints the same.
     @Test func numbersThatPrintAsTheirLiteral() throws {
         var rng = SplitMix64(seed: 3)
