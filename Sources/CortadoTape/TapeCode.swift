@@ -1,0 +1,191 @@
+import CortadoASL
+import CortadoJSON
+import CortadoPath
+
+// The tape lane's compiled form, made by `TapeCompiler` and run by `TapeLane`: plain values
+// in flat pools indexed by Int32, so running it retains nothing (an enum tree of arrays cost
+// a retain and a release per step it read).
+
+/// A range of a pool.
+struct Span {
+    var start: Int32
+    var count: Int32
+    static let empty = Span(start: 0, count: 0)
+}
+
+/// A value a state reads: by a path from its input, from the Map item (`$$.Map.Item...`,
+/// only in an ItemSelector), or a constant.
+enum TValue {
+    case input(Span)
+    case itemValue(Span)
+    case itemIndex
+    case constant(Int32)
+    /// `$$.Execution.Name`: the host's prefix and the line's number (`TapeLane.lineNumber`).
+    case executionName
+}
+
+enum TStep {
+    /// A key in `TapeCode.keys`.
+    case name(Int32)
+    case index(Int)
+    case wildcard
+}
+
+enum TTemplate {
+    case constant(Int32)
+    /// Members in `TapeCode.members`.
+    case object(Span)
+    /// Element templates in `TapeCode.items`.
+    case array(Span)
+    case value(TValue)
+    case arrayLength(TValue)
+    /// `States.Format` with a literal template: pieces are keys (`TapeCode.keys`), one more
+    /// than the values (`TapeCode.values`).
+    /// `plain`: no byte of the pieces needs an escape in JSON.
+    case format(pieces: Span, args: Span, plain: Bool)
+    /// A JSONata expression (`TapeCode.queries`).
+    case query(Int32)
+    /// `States.JsonMerge(a, b, false)`: templates of the two objects (paths or nested calls).
+    case jsonMerge(Int32, Int32)
+    /// Any other intrinsic (without `$$`): evaluated by the general engine's code on the
+    /// materialized input, so its semantics and errors are that code's.
+    case general(Int32)
+}
+
+struct TMember {
+    /// Constant string node of the key.
+    var key: Int32
+    var template: Int32
+    /// Bytes the key writes (quoted), so a built object's size adds up as it is built.
+    var keySize: Int32
+}
+
+enum TFilter {
+    case identity
+    case empty
+    case path(Span)
+}
+
+enum TResultPath {
+    case replace
+    case discard
+    /// Keys (`TapeCode.keys`) of a path of names.
+    case names(Span)
+}
+
+enum TRule {
+    /// Sub-rules in `TapeCode.ruleKids`.
+    case and(Span)
+    case or(Span)
+    case not(Int32)
+    /// The operand is a key (its bytes).
+    case stringEquals(TValue, Int32)
+    case numeric(TValue, ChoiceOperator, Double)
+    case booleanEquals(TValue, Bool)
+    case kind(TValue, ChoiceOperator, Bool)
+    /// Everything else: the general engine's comparison on materialized values.
+    case general(TValue, ChoiceOperator, TValue)
+    /// A JSONata Condition (`TapeCode.queries`), which must give a boolean.
+    case query(Int32)
+}
+
+/// No template / no constant.
+let none: Int32 = -1
+
+struct TPass {
+    var input: TFilter
+    var parameters: Int32
+    var result: Int32
+    var resultPath: TResultPath
+    var output: TFilter
+    var next: Int32
+}
+
+struct TChoice {
+    var input: TFilter
+    /// (rule, next) pairs in `TapeCode.choices`.
+    var choices: Span
+    var defaultNext: Int32
+    var output: TFilter
+}
+
+/// A Task whose backend answers its first attempt with a constant (a mock's Return): the
+/// result is a constant node, and the Task runs as a Pass that builds its Parameters (for
+/// the errors they raise) and then takes that result.
+struct TTask {
+    var input: TFilter
+    var parameters: Int32
+    var result: Int32
+    var resultSelector: Int32
+    var resultPath: TResultPath
+    var output: TFilter
+    var next: Int32
+}
+
+struct TMap {
+    var input: TFilter
+    var items: TFilter
+    var selector: Int32
+    var processor: Int32
+    var resultSelector: Int32
+    var resultPath: TResultPath
+    var output: TFilter
+    var next: Int32
+}
+
+/// Branches run one after another on the same input node (the lane never changes a node
+/// in place, so one branch cannot see another's work), and their outputs form the array.
+struct TParallel {
+    var input: TFilter
+    var parameters: Int32
+    /// Each branch's first pc, in `TapeCode.items`.
+    var branches: Span
+    var resultSelector: Int32
+    var resultPath: TResultPath
+    var output: TFilter
+    var next: Int32
+}
+
+enum TState {
+    case pass(TPass)
+    case choice(TChoice)
+    case succeed(input: TFilter, output: TFilter)
+    /// A Wait of constant Seconds on a virtual clock, or of none: nothing to wait for but its paths.
+    case wait(input: TFilter, output: TFilter, seconds: Int32, next: Int32)
+    case map(TMap)
+    case parallel(TParallel)
+    case task(TTask)
+    /// A JSONata Pass: its Output template (or none: the input), then `next`.
+    case jsonataPass(output: Int32, next: Int32)
+    /// Reaching it hands the line to the general engine (Fail, a Pass over the size limit).
+    case bail
+}
+
+/// Why a program cannot run on the tape lane.
+public struct Unsupported: Error, CustomStringConvertible {
+    public let description: String
+    init(_ s: String) { description = s }
+}
+
+/// The compiled program: states by pc (the general program's pcs) and the pools they index.
+final class TapeCode {
+    var states: [TState] = []
+    var steps: [TStep] = []
+    var keys: [Key] = []
+    var templates: [TTemplate] = []
+    var members: [TMember] = []
+    var items: [Int32] = []
+    var values: [TValue] = []
+    var rules: [TRule] = []
+    var ruleKids: [Int32] = []
+    var choices: [(rule: Int32, next: Int32)] = []
+    var calls: [IntrinsicCall] = []
+    var queries: [TQuery] = []
+    /// Constant `true` and `false` nodes (JSONata comparisons give them).
+    var trueNode: Int32 = -1
+    var falseNode: Int32 = -1
+    /// Key bytes live here, for as long as the code.
+    var keyStorage: [UnsafeMutablePointer<UInt8>] = []
+
+    deinit { for p in keyStorage { p.deallocate() } }
+}
