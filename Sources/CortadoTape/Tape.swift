@@ -1,7 +1,8 @@
 import CortadoJSON
 
 /// The tape lane gave up on this line: the general engine runs it from the start.
-/// (The lane runs only pure data states, so running a line again has no side effect.)
+/// (The lane runs only pure data states and Tasks whose answer is a constant it never asks
+/// for, so running a line again has no side effect.)
 public struct Bail: Error, Sendable {
     public init() {}
 }

@@ -18,8 +18,8 @@ struct Pool<T> {
 
 /// The batch runner's fast lane: runs a line's whole execution over a tape of byte ranges
 /// of the line (DESIGN, "The JSON layer"): untouched values are never decoded and are
-/// written back with one copy. It takes only programs of pure data states (see
-/// `TapeCompiler`), and for any line it is not sure to run exactly as the general engine
+/// written back with one copy. It takes only programs of pure data states and Tasks whose
+/// answer the host promises is a constant (see `TapeCompiler`), and for any line it is not sure to run exactly as the general engine
 /// would (an error of any kind, escapes, duplicate keys, a value over the size limit) it
 /// throws `Bail`, and the host runs that line on the general engine from the start.
 /// One per worker; not thread-safe.
