@@ -303,6 +303,21 @@ final class Tape {
         return c.count == Int(key.count) && (c.isEmpty || memcmp(c.baseAddress!, key.bytes, c.count) == 0)
     }
 
+    /// Appends the characters of a string or a text node (no quotes) to `scratch`, to build
+    /// a text from it; any other kind, or a string with escapes, hands the line over (it
+    /// prints the general engine's way). Returns false when the text has a byte to escape.
+    func appendText(of i: Int32) throws(Bail) -> Bool {
+        let n = nodes[Int(i)]
+        guard (n.kind == .string && !n.escaped) || n.kind == .text else { throw Bail() }
+        if n.src == .scratch {
+            scratch.appendOwn(from: Int(n.start) + (n.kind == .text ? 0 : 1), to: Int(n.end) - (n.kind == .text ? 0 : 1))
+        } else {
+            scratch.append(base(n.src) + Int(n.start) + 1, Int(n.end - n.start) - 2)
+        }
+        // An unescaped string has no byte that needs an escape; a text knows.
+        return !(n.kind == .text && n.escaped)
+    }
+
     /// Whether two key nodes spell the same name. Interned constants are one node per text;
     /// other keys are compared by their bytes (a line's keys have no escapes; a constant's
     /// or scratch key with escapes hands the line over).

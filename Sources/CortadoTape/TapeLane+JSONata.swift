@@ -33,22 +33,11 @@ extension TapeLane {
             return t.newInteger(n.kind == .array || n.kind == .builtArray ? Int(n.count) : 1)
         case .concat(let a, let b):
             let x = try query(a, input), y = try query(b, input)
+            // Undefined is ""; other types print as $string does: the evaluator's business.
             let start = t.scratch.count
             var plain = true
-            func append(_ v: Int32) throws(Bail) {
-                guard v >= 0 else { return }
-                let n = t.nodes[Int(v)]
-                // Other types print as $string does: the evaluator's business.
-                guard (n.kind == .string && !n.escaped) || n.kind == .text else { throw Bail() }
-                if n.kind == .text && n.escaped { plain = false }
-                if n.src == .scratch {
-                    t.scratch.appendOwn(from: Int(n.start) + (n.kind == .text ? 0 : 1), to: Int(n.end) - (n.kind == .text ? 0 : 1))
-                } else {
-                    t.scratch.append(t.base(n.src) + Int(n.start) + 1, Int(n.end - n.start) - 2)
-                }
-            }
-            try append(x)
-            try append(y)
+            if x >= 0, !(try t.appendText(of: x)) { plain = false }
+            if y >= 0, !(try t.appendText(of: y)) { plain = false }
             return t.newText(from: start, plain: plain)
         case .merge(let s):
             guard s.count > 0 else { throw Bail() }

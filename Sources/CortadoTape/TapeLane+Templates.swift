@@ -56,11 +56,6 @@ extension TapeLane {
             for k in 0..<Int(args.count) {
                 let r = try read(values[Int(args.start) + k], input, item, itemIndex)
                 guard r >= 0 else { throw Bail() }
-                let n = t.nodes[Int(r)]
-                // Other kinds print as Java does: the general engine's business.
-                guard (n.kind == .string && !n.escaped) || n.kind == .text else { throw Bail() }
-                // An unescaped string has no byte that needs an escape; a text knows.
-                if n.kind == .text && n.escaped { plain = false }
                 formatArgs.append(r)
             }
             let startByte = t.scratch.count
@@ -68,12 +63,8 @@ extension TapeLane {
                 let piece = keys[Int(pieces.start) + k]
                 t.scratch.append(piece.bytes, Int(piece.count))
                 guard k < Int(args.count) else { break }
-                let n = t.nodes[Int(formatArgs[k])]
-                if n.src == .scratch {
-                    t.scratch.appendOwn(from: Int(n.start) + (n.kind == .text ? 0 : 1), to: Int(n.end) - (n.kind == .text ? 0 : 1))
-                } else {
-                    t.scratch.append(t.base(n.src) + Int(n.start) + 1, Int(n.end - n.start) - 2)
-                }
+                // Values other than strings print as Java does: the general engine's business.
+                if !(try t.appendText(of: formatArgs[k])) { plain = false }
             }
             return t.newText(from: startByte, plain: plain)
         case .query(let q):

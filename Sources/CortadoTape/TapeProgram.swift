@@ -49,7 +49,7 @@ struct TapeCompiler {
             let p = s.processing
             guard p.resultSelector == nil, p.retry.isEmpty, p.catchers.isEmpty else { throw Unsupported("Pass with ResultSelector/Retry/Catch") }
             return .pass(TPass(
-                input: try filter(h.inputPath), parameters: try p.parameters.map { (t) throws(Unsupported) in try template(t, item: false) } ?? none,
+                input: try filter(h.inputPath), parameters: try template(p.parameters, item: false),
                 result: s.result.map { constant($0) } ?? none, resultPath: try resultPath(p.resultPath),
                 output: try filter(h.outputPath), next: next))
         case .choice(let s):
@@ -82,9 +82,9 @@ struct TapeCompiler {
             else { throw Unsupported("Map with MaxConcurrency or tolerated failures read from the input") }
             return .map(TMap(
                 input: try filter(h.inputPath), items: try filter(s.itemsPath),
-                selector: try itemSelector.map { (t) throws(Unsupported) in try template(t, item: true) } ?? none,
+                selector: try template(itemSelector, item: true),
                 processor: Int32(s.processor.start),
-                resultSelector: try p.resultSelector.map { (t) throws(Unsupported) in try template(t, item: false) } ?? none,
+                resultSelector: try template(p.resultSelector, item: false),
                 resultPath: try resultPath(p.resultPath), output: try filter(h.outputPath), next: next))
         case .parallel(let s):
             // (Retry and Catch only act on a failure, which hands the line back.)
@@ -93,9 +93,9 @@ struct TapeCompiler {
             code.items.append(contentsOf: s.branches.map { Int32($0.start) })
             return .parallel(TParallel(
                 input: try filter(h.inputPath),
-                parameters: try p.parameters.map { (t) throws(Unsupported) in try template(t, item: false) } ?? none,
+                parameters: try template(p.parameters, item: false),
                 branches: branches,
-                resultSelector: try p.resultSelector.map { (t) throws(Unsupported) in try template(t, item: false) } ?? none,
+                resultSelector: try template(p.resultSelector, item: false),
                 resultPath: try resultPath(p.resultPath), output: try filter(h.outputPath), next: next))
         case .wait(let s):
             // A constant Seconds is at most 99999999 (checked with the definition), far below
@@ -114,9 +114,9 @@ struct TapeCompiler {
             if result.serializedByteCount > payloadLimit { return .bail }  // States.DataLimitExceeded
             return .task(TTask(
                 input: try filter(h.inputPath),
-                parameters: try p.parameters.map { (t) throws(Unsupported) in try template(t, item: false) } ?? none,
+                parameters: try template(p.parameters, item: false),
                 result: constant(result),
-                resultSelector: try p.resultSelector.map { (t) throws(Unsupported) in try template(t, item: false) } ?? none,
+                resultSelector: try template(p.resultSelector, item: false),
                 resultPath: try resultPath(p.resultPath), output: try filter(h.outputPath), next: next))
         }
     }
@@ -226,6 +226,12 @@ struct TapeCompiler {
         let span = Span(start: Int32(code.items.count), count: Int32(elements.count))
         code.items.append(contentsOf: elements)
         return .array(span)
+    }
+
+    /// A template's index, or `none` when the field is absent.
+    mutating func template(_ t: PayloadTemplate?, item: Bool) throws(Unsupported) -> Int32 {
+        guard let t else { return none }
+        return try template(t, item: item)
     }
 
     mutating func template(_ t: PayloadTemplate, item: Bool) throws(Unsupported) -> Int32 {
