@@ -6,10 +6,18 @@ import Synchronization
 /// A run of whole lines of the events file: a copy of what one large read returned, or a
 /// range of the file mapped into memory. The batches cut from it refer to their lines by
 /// range, so lines are never copied one by one.
-final class InputChunk: @unchecked Sendable {
-    let buffer: UnsafeBufferPointer<UInt8>
+public final class InputChunk: @unchecked Sendable {
+    public let buffer: UnsafeBufferPointer<UInt8>
     /// What keeps `buffer` alive: nil when the chunk owns it (freed with the chunk).
     private let owner: AnyObject?
+
+    /// A copy of `bytes`.
+    public init(_ bytes: [UInt8]) {
+        let b = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(bytes.count, 1))
+        _ = b.initialize(fromContentsOf: bytes)
+        buffer = UnsafeBufferPointer(rebasing: b[0..<bytes.count])
+        owner = nil
+    }
 
     /// A copy of `bytes`.
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
@@ -91,10 +99,14 @@ final class LineBatch: @unchecked Sendable {
     /// concurrently, hence the raw buffer.
     let results: UnsafeMutableBufferPointer<[UInt8]>
     let remaining: Atomic<Int>
+    /// When each line was due (monotonic nanoseconds), for fed lines (`BatchRunner.submit`);
+    /// empty for the lines of an events file.
+    let due: [UInt64]
 
-    init(index: Int, chunk: InputChunk, lineNumbers: [Int], ranges: [Range<Int>], lastLine: Int) {
+    init(index: Int, chunk: InputChunk, lineNumbers: [Int], ranges: [Range<Int>], lastLine: Int, due: [UInt64] = []) {
         self.index = index; self.chunk = chunk; self.lineNumbers = lineNumbers; self.ranges = ranges
         self.lastLine = lastLine
+        self.due = due
         results = .allocate(capacity: lineNumbers.count)
         _ = results.initialize(from: repeatElement([], count: lineNumbers.count))
         remaining = Atomic(lineNumbers.count)
@@ -115,8 +127,12 @@ final class LineBatch: @unchecked Sendable {
     var inline = UnsafeVec<UInt8>(capacity: 0)
     var inlineCount = 0
 
-    /// Bytes of input the batch covers (to size `inline`).
-    var inputBytes: Int { ranges.isEmpty ? 0 : ranges[ranges.count - 1].upperBound - ranges[0].lowerBound }
+    /// Bytes of input the batch covers (to size `inline`). (Fed lines may repeat a range or
+    /// come in any order, so the ranges are summed.)
+    var inputBytes: Int {
+        if !due.isEmpty { return ranges.reduce(0) { $0 + $1.count } }
+        return ranges.isEmpty ? 0 : ranges[ranges.count - 1].upperBound - ranges[0].lowerBound
+    }
 
     /// Counts one slot whose result is stored; returns true when it was the batch's last one.
     func finishedOne() -> Bool {

@@ -42,8 +42,9 @@ public final class WorkerMetrics {
     var overflow: Histogram<UInt64>
     var overflowUsed = false
 
-    public init(stateCount: Int) {
-        stateStats = StateStats(stateCount: stateCount)
+    /// - Parameter recordsVisits: keep every state visit's time too (`StateStats.visits`).
+    public init(stateCount: Int, recordsVisits: Bool = false) {
+        stateStats = StateStats(stateCount: stateCount, recordsVisits: recordsVisits)
         latencies = Array(repeating: 0, count: Self.bufferCapacity)
         overflow = LatencyHistogram.make()
     }

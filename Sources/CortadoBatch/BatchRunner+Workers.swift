@@ -1,0 +1,293 @@
+import CortadoASL
+import CortadoJSON
+import CortadoPath
+import CortadoRuntime
+import CortadoTape
+import Foundation
+import Synchronization
+
+/// The batch runner's workers: each takes batches of lines from the job queue and runs
+/// every line on the tape lane or the general engine, parks those that wait, and accounts
+/// for each line that ends (its result into the batch, its figures into the metrics and the
+/// worker's observer).
+extension BatchRunner {
+    /// Starts the workers (one serial Dispatch queue each, with its own metrics and buffers)
+    /// and the timer thread that wakes parked executions.
+    public func startWorkers() {
+        precondition(workerGroup == nil, "the workers are running")
+        let group = DispatchGroup()
+        for w in 0..<config.workers {
+            let q = DispatchQueue(label: "cortado.worker.\(w)")
+            group.enter()
+            q.async { nameThread("cortado-worker"); self.workerLoop(); group.leave() }
+        }
+        let timerThread = Thread {
+            nameThread("cortado-timers")
+            self.timers.run { self.jobs.push(.resume($0)) }
+        }
+        timerThread.stackSize = 1 << 20
+        timerThread.start()
+        workerGroup = group
+        self.timerThread = timerThread
+    }
+
+    /// Hands lines to the workers, instead of an events file (a load test's arrivals): line
+    /// `k` is `chunk`'s bytes `ranges[k]`, named by `lineNumbers[k]`, its latency measured
+    /// from `due[k]` (monotonic nanoseconds). They run as `run` runs lines (tape lane, general
+    /// engine, parking); their results reach only the observers (`observerForWorker`).
+    /// Call it from any thread, between `startWorkers` and `stopWorkers`.
+    public func submit(_ chunk: InputChunk, ranges: [Range<Int>], lineNumbers: [Int], due: [UInt64]) {
+        precondition(ranges.count == lineNumbers.count && due.count == ranges.count)
+        guard !ranges.isEmpty else { return }
+        // (No writer orders fed batches: their index is unused.)
+        let b = LineBatch(index: 0, chunk: chunk, lineNumbers: lineNumbers, ranges: ranges,
+                          lastLine: lineNumbers[lineNumbers.count - 1], due: due)
+        metrics.addStarted(b.count)
+        jobs.push(.batch(b))
+    }
+
+    /// Stops the workers once every job handed to them is done (a fed run: once its
+    /// observers have seen every line end), and the timer thread.
+    public func stopWorkers() {
+        guard let group = workerGroup else { return }
+        for _ in 0..<config.workers { jobs.push(.stop) }
+        group.wait()
+        timers.shutdown()
+        workerGroup = nil
+        timerThread = nil
+    }
+
+    // MARK: - Workers
+
+    final class WorkerState {
+        let metrics: WorkerMetrics
+        var writer = JSONWriter()
+        let reader = JSONReader()
+        /// This worker's log buffer (nil when logs are off: nothing is built).
+        let sink: CloudWatchLogSink?
+        let program: Program
+        /// The fast lane, when the program and the log settings allow it.
+        let lane: TapeLane?
+        var laneLines = 0
+        /// When the worker's last line ended (monotonic nanoseconds).
+        var clock: UInt64 = 0
+        var laneTimingScale = 1
+        /// Sees every line this worker finishes (`BatchConfig.observerForWorker`).
+        let observer: (any LineObserver)?
+        /// The ARNs' constant parts, built once (string interpolation per line cost
+        /// thousands of instructions for every execution that reads `$$`).
+        let stateMachineArn: String
+        let executionArnPrefix: String
+        init(program: Program, sink: CloudWatchLogSink?, stateMachineName: String, backend: any TaskBackend, lane: Bool,
+             clock: ClockMode, timeLimit: Int?, executionNamePrefix: String, observer: (any LineObserver)?,
+             runMetrics: RunMetrics) {
+            self.program = program
+            self.observer = observer
+            let laneClock: TapeLane.Clock = clock == .virtual
+                ? .virtual(hostLimitSeconds: timeLimit) : .real
+            var made: TapeLane? = nil
+            if !lane {
+                runMetrics.laneUnused(because: "--engine general")
+            } else if sink != nil {
+                // Logs need every event of every execution: only the general engine emits them.
+                runMetrics.laneUnused(because: "execution logs are on")
+            } else {
+                switch TapeLane.make(program, payloadLimit: ExecutionOptions.payloadLimit, clock: laneClock,
+                                     taskResults: { backend.constantFirstResult(stateName: $0, resource: $1) },
+                                     executionNamePrefix: executionNamePrefix) {
+                case .success(let l):
+                    l.timeStates = true
+                    made = l
+                case .failure(let why):
+                    runMetrics.laneUnused(because: why.description)
+                }
+            }
+            self.lane = made
+            let o = ExecutionOptions(executionName: "", stateMachineName: stateMachineName, backend: backend)
+            stateMachineArn = o.stateMachineArn
+            executionArnPrefix = o.executionArn
+            metrics = WorkerMetrics(stateCount: program.code.count, recordsVisits: observer != nil); self.sink = sink
+        }
+    }
+
+
+    func flushLogs(_ ctx: WorkerState) {
+        guard let sink = ctx.sink, let fd = config.logFD, !sink.buffer.isEmpty else { return }
+        logLock.lock()
+        sink.drain { buf in writeAll(fd, UnsafeRawBufferPointer(buf)) }
+        logLock.unlock()
+    }
+
+    func workerLoop() {
+        let sink = (config.logFD != nil && config.logLevel != .off)
+            ? CloudWatchLogSink(level: config.logLevel, includeExecutionData: config.includeExecutionData) : nil
+        let ctx = WorkerState(program: config.programForWorker?() ?? config.program, sink: sink,
+                              stateMachineName: config.stateMachineName, backend: config.backend, lane: config.tapeLane,
+                              clock: config.clock, timeLimit: config.executionTimeoutSeconds,
+                              executionNamePrefix: config.executionNamePrefix, observer: config.observerForWorker?(),
+                              runMetrics: metrics)
+        while true {
+            switch jobs.pop() {
+            case .stop: ctx.observer?.flush(ctx.metrics.stateStats); metrics.absorb(ctx.metrics); flushLogs(ctx); return
+            case .batch(let b):
+                b.inline.grow(b.inputBytes + 64 * b.count)
+                ctx.clock = monotonicNanoseconds()
+                for slot in 0..<b.count { startLine(b, slot, ctx) }
+            case .resume(let list):
+                for p in list {
+                    p.execution.stateStats = ctx.metrics.stateStats
+                    p.execution.eventSink = ctx.sink
+                    settle(p.execution.advance(), p, ctx, inline: false)
+                }
+            }
+            ctx.observer?.flush(ctx.metrics.stateStats)
+            metrics.absorb(ctx.metrics)
+            flushLogs(ctx)
+        }
+    }
+
+    func startLine(_ b: LineBatch, _ slot: Int, _ ctx: WorkerState) {
+        // One clock read a line: a line starts when the one before it ended (a fed line
+        // when it was due).
+        let t0 = b.due.isEmpty ? ctx.clock : b.due[slot]
+        let range = b.ranges[slot]
+        let lineNo = b.lineNumbers[slot]
+        if let lane = ctx.lane, !range.isEmpty, range.count <= ExecutionOptions.payloadLimit,
+           runOnLane(lane, b, slot, t0, ctx) { return }
+        let input: JSON
+        do {
+            if range.isEmpty { throw ASLError(.runtime, "Input line \(lineNo) is empty.") }
+            if range.count > ExecutionOptions.payloadLimit {
+                throw ASLError(.dataLimitExceeded,
+                    "Input line \(lineNo) is \(range.count) bytes, more than the \(ExecutionOptions.payloadLimit)-byte (256 KiB) limit on execution input.")
+            }
+            do { input = try ctx.reader.parse(buffer: UnsafeBufferPointer(rebasing: b.chunk.buffer[range])) } catch {
+                throw ASLError(.runtime, "Input line \(lineNo) is not valid JSON: \(error)")
+            }
+        } catch {
+            finish(ExecutionResult(status: .failed, output: nil, error: error as? ASLError), b, slot, t0, ctx, inline: true)
+            return
+        }
+        var options = ExecutionOptions(
+            executionName: config.executionNamePrefix + String(lineNo), stateMachineName: config.stateMachineName, clock: config.clock,
+            backend: config.backend)
+        options.executionTimeoutSeconds = config.executionTimeoutSeconds
+        options.objectStore = config.objectStore
+        options.inputByteCount = range.count
+        options.hostChecksOutputLimit = true
+        options.customStateMachineArn = ctx.stateMachineArn
+        options.executionArnPrefix = ctx.executionArnPrefix
+        let exec = Execution(program: ctx.program, input: input, options: options)
+        exec.stateStats = ctx.metrics.stateStats
+        exec.eventSink = ctx.sink
+        // Set before the first advance: a task may complete on another thread at any time.
+        exec.waker = self
+        exec.hostData = b
+        exec.hostSlot = slot
+        exec.hostStartNanos = t0
+        settle(exec.advance(), Parked(execution: exec, batch: b, slot: slot, startNanos: t0), ctx, inline: true)
+    }
+
+    /// Runs the line on the tape lane and delivers its result; false when the lane handed
+    /// the line back (the general engine then runs it from the start).
+    func runOnLane(_ lane: TapeLane, _ b: LineBatch, _ slot: Int, _ t0: UInt64, _ ctx: WorkerState) -> Bool {
+        lane.lineNumber = b.lineNumbers[slot]
+        let input = UnsafeBufferPointer(rebasing: b.chunk.buffer[b.ranges[slot]])
+        if slot == b.inlineCount {
+            // Straight into the batch's buffer, between the line's head and tail.
+            let mark = b.inline.count
+            ResultLine.appendSucceededHead(line: b.lineNumbers[slot], to: &b.inline)
+            do { try lane.run(line: input, appendingTo: &b.inline) } catch {
+                b.inline.truncate(to: mark)
+                return false
+            }
+            b.inline.append("}\n")
+            b.inlineCount += 1
+        } else {
+            guard let output = try? lane.run(line: input) else { return false }
+            var line = UnsafeVec<UInt8>(capacity: output.count + 64)
+            defer { line.free() }
+            ResultLine.appendSucceededHead(line: b.lineNumbers[slot], to: &line)
+            line.append(output)
+            line.append("}\n")
+            b.results[slot] = Array(line.buffer)
+        }
+        let t1 = monotonicNanoseconds()
+        let stats = ctx.metrics.stateStats
+        let trail = lane.trail, times = lane.trailTimes
+        for k in trail.indices {
+            let pc = Int(trail[k])
+            stats.enteredCounts[pc] += 1
+            if k < times.count {
+                let spent = (k + 1 < times.count ? times[k + 1] : t1) &- times[k]
+                stats.nanosSpent[pc] &+= spent &* UInt64(ctx.laneTimingScale)
+                if stats.recordsVisits { stats.visits.append((pc: Int32(pc), nanos: spent)) }
+            }
+        }
+        // Per-state times: every line at first, then one line in 16 counted 16 times (the
+        // clock reads were 4% of a pass-choice run).
+        ctx.laneLines += 1
+        ctx.metrics.laneExecutions += 1
+        if ctx.laneLines >= 4096 {
+            ctx.laneTimingScale = 16
+            lane.timeStates = ctx.laneLines % 16 == 0
+        }
+        account(.succeeded, error: nil, b, slot, t0, t1, ctx)
+        return true
+    }
+
+    /// `inline`: called from the batch's own loop (see `LineBatch.inline`).
+    func settle(_ a: Advance, _ p: Parked, _ ctx: WorkerState, inline: Bool) {
+        switch a {
+        case .finished(let r): finish(r, p.batch, p.slot, p.startNanos, ctx, inline: inline)
+        case .waitUntil(let t): timers.park(p, until: t); ctx.clock = monotonicNanoseconds()
+        case .waitForTasks(let until):
+            if let until { timers.park(p, until: until) }
+            ctx.clock = monotonicNanoseconds()
+        }
+    }
+
+    /// A task completed for a parked execution (called on the backend's thread).
+    public func wake(_ execution: Execution) {
+        guard let b = execution.hostData as? LineBatch else { return }
+        jobs.push(.resume([Parked(execution: execution, batch: b, slot: execution.hostSlot, startNanos: execution.hostStartNanos)]))
+    }
+
+    func finish(_ r: ExecutionResult, _ b: LineBatch, _ slot: Int, _ t0: UInt64, _ ctx: WorkerState, inline: Bool) {
+        var r = r
+        // The worker's writer is written in place (a copy of it would make its buffer
+        // shared, and clearing a shared buffer allocates a new one for every line).
+        ctx.writer.bytes.removeAll(keepingCapacity: true)
+        let outputBytes = ResultLine.write(line: b.lineNumbers[slot], r, into: &ctx.writer)
+        if r.status == .succeeded, outputBytes > ExecutionOptions.payloadLimit {
+            // The execution left this check to us (hostChecksOutputLimit).
+            r = ExecutionResult(status: .failed, output: nil, error: Execution.outputLimitError(ctx.program))
+            ctx.writer.bytes.removeAll(keepingCapacity: true)
+            ResultLine.write(line: b.lineNumbers[slot], r, into: &ctx.writer)
+        }
+        if inline && slot == b.inlineCount {
+            ctx.writer.bytes.withUnsafeBufferPointer { b.inline.append($0) }
+            b.inlineCount += 1
+        } else {
+            // The batch keeps an exact-size copy of the line; the writer keeps its buffer.
+            b.results[slot] = ctx.writer.bytes.withUnsafeBufferPointer { src in
+                [UInt8](unsafeUninitializedCapacity: src.count) { buf, n in n = buf.initialize(fromContentsOf: src) }
+            }
+        }
+        account(r.status, error: r.error?.name?.rawValue, b, slot, t0, monotonicNanoseconds(), ctx)
+    }
+
+    /// Counts a line whose result the batch holds, and hands the batch to the writer
+    /// when it was the last.
+    func account(_ status: ExecutionStatus, error: String?, _ b: LineBatch, _ slot: Int, _ t0: UInt64, _ t1: UInt64,
+                 _ ctx: WorkerState) {
+        ctx.metrics.record(status: status, latencyNanos: t1 &- t0)
+        ctx.observer?.lineEnded(line: b.lineNumbers[slot], status: status, error: error, startNanos: t0, endNanos: t1)
+        ctx.clock = t1
+        if status != .succeeded {
+            let n = failures.add(1, ordering: .relaxed).newValue
+            if let max = config.maxFailures, n > max { stop.store(true, ordering: .relaxed) }
+        }
+        if b.finishedOne() { writer?.submit(b) }
+    }
+}
