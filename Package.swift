@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "CortadoTasks", dependencies: ["CortadoJSON", "CortadoPath", "CortadoRuntime"], swiftSettings: engine),
         // Load tests, benchmark suites and the state graph (issue 18): the engine through its API.
         .target(name: "CortadoLoad", dependencies: [
-            "CortadoJSON", "CortadoASL", "CortadoRuntime", .product(name: "Histogram", package: "hdrhistogram-swift"),
+            "CortadoJSON", "CortadoASL", "CortadoRuntime", "CortadoBatch", .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
         // HTTP task backends (http:invoke, Lambda Invoke API) live apart so the engine's own
         // targets stay free of the NIO stack.
@@ -103,7 +103,7 @@ let package = Package(
         .testTarget(name: "CortadoJSONataTests", dependencies: ["CortadoJSON", "CortadoJSONata"]),
         .testTarget(name: "CortadoAWSTests", dependencies: ["CortadoJSON", "CortadoRuntime", "CortadoAWS", "CortadoAWSModels"],
                     exclude: ["botocore_sign.py"]),
-        .testTarget(name: "CortadoLoadTests", dependencies: ["CortadoJSON", "CortadoRuntime", "CortadoLoad"]),
+        .testTarget(name: "CortadoLoadTests", dependencies: ["CortadoJSON", "CortadoASL", "CortadoRuntime", "CortadoBatch", "CortadoLoad"]),
         .testTarget(name: "CortadoCLITests", dependencies: ["CortadoCLICommands", "CortadoRuntime", "CortadoJSON"]),
     ]
 )

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CortadoASL
 import CortadoAWS
+import CortadoBatch
 import CortadoJSON
 import CortadoLoad
 import CortadoRuntime
@@ -27,6 +28,8 @@ struct Load: ParsableCommand {
             {{int 1 100}}, {{float 0 1}}, {{choice gold silver}}, {{bool}}, {{now}}.
             A route of --tasks can simulate a service: simulate: {latency: {p50: 20ms, p99: 200ms},
             errorRate: 0.01, errors: [{error: Name, cause: text}]} (see `cortado help run`).
+            In process, executions run as `cortado run` runs lines (its workers, the tape lane
+            where the program allows, timers for waits); the summary's Engine line says which.
             On a terminal a progress line shows target and achieved rate, in flight, p50/p99 and
             errors; otherwise one JSON line per interval goes to stderr (or --metrics FILE).
             Exit status: 0, or 99 when a threshold failed (as k6), 2 for bad arguments.
@@ -60,6 +63,7 @@ struct Load: ParsableCommand {
     var metrics: String?
     @Option(name: .long, help: "Seconds between progress updates and metrics lines.") var interval: Double = 1
     @Option(name: .long, help: "State machine name (default: from the file name).") var name: String?
+    @Option(name: .long, help: "In process: worker threads running executions (default: one per core).") var workers: Int?
 
     func validate() throws {
         if (events == nil) == (template == nil) { throw ValidationError("give exactly one of --events FILE or --template FILE") }
@@ -69,6 +73,7 @@ struct Load: ParsableCommand {
         if let c = maxConcurrency, c < 1 { throw ValidationError("--max-concurrency must be at least 1") }
         if let c = count, c < 1 { throw ValidationError("--count must be at least 1") }
         if interval <= 0 { throw ValidationError("--interval must be positive") }
+        if let w = workers, w < 1 { throw ValidationError("--workers must be at least 1") }
     }
 
     func schedule() throws(CLIError) -> ArrivalSchedule {
@@ -119,19 +124,25 @@ struct Load: ParsableCommand {
             throw ExitCode(2)
         }
         let program: Program
-        switch CLI.compile(path: definition) {
+        guard let source = CLI.readFile(definition) else {
+            CLI.stderr("cortado load: cannot read \(definition): \(CLI.errorMessage())")
+            throw ExitCode(2)
+        }
+        let compiled = DefinitionPipeline.compile(bytes: source, fileName: definition)
+        switch compiled.result {
         case .success(let p): program = p
         case .failure(let d):
             for x in d { CLI.stderr("\(definition): \(x)") }
             throw ExitCode(2)
         }
         let machine = CLI.machineName(name, path: definition)
-        let definitionJSON = CLI.readFile(definition).flatMap { b -> JSON? in
-            guard case .success(let l) = DefinitionLoader.load(bytes: b, fileName: definition) else { return nil }
+        let definitionJSON: JSON? = {
+            guard case .success(let l) = DefinitionLoader.load(bytes: source, fileName: definition) else { return nil }
             return l.json
-        }
+        }()
         let target: any LoadTarget
         var cleanup: () -> Void = {}
+        var engineText: () -> String? = { nil }
         var stateNames = program.headers.map(\.name)
         if let endpointURL {
             guard let json = definitionJSON else { throw ExitCode(2) }
@@ -157,10 +168,14 @@ struct Load: ParsableCommand {
                 CLI.stderr("cortado load: \(error)")
                 throw ExitCode(2)
             }
-            var o = ExecutionOptions(executionName: "load", stateMachineName: machine, clock: .real, backend: backend)
-            o.executionTimeoutSeconds = timeLimit.limit
-            do { o.objectStore = try taskOptions.objectStore() } catch { CLI.stderr("cortado load: \(error)"); throw ExitCode(2) }
-            target = InProcessTarget(program: program, options: o)
+            var config = BatchConfig(program: program, stateMachineName: machine, backend: backend, definitionPath: definition,
+                                     eventsPath: "", outputPath: "", workers: workers ?? ProcessInfo.processInfo.activeProcessorCount)
+            config.programForWorker = { compiled.freshProgram() ?? program }
+            config.executionTimeoutSeconds = timeLimit.limit
+            do { config.objectStore = try taskOptions.objectStore() } catch { CLI.stderr("cortado load: \(error)"); throw ExitCode(2) }
+            let local = InProcessTarget(config: config)
+            target = local
+            engineText = { local.engineText }
         }
         defer { cleanup() }
         var config = LoadRunner.Config(schedule: schedule)
@@ -179,6 +194,7 @@ struct Load: ParsableCommand {
         progress.finish()
         report.check(thresholds)
         CLI.stderr(LoadProgress.summary(report))
+        if let engine = engineText() { CLI.stderr("  " + engine) }
         if let reportJSON, !CLI.writeText(reportJSON, report.json.serialized + "\n") { throw ExitCode(2) }
         if let reportHTML, !CLI.writeText(reportHTML, report.html(title: machine, definition: definitionJSON)) { throw ExitCode(2) }
         if !report.passed { throw ExitCode(99) }

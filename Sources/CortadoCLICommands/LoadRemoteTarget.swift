@@ -54,22 +54,28 @@ final class RemoteLoadTarget: LoadTarget, @unchecked Sendable {
         return result
     }
 
-    func start(input: JSON, name: String, done: @escaping @Sendable (LoadOutcome) -> Void) {
-        let body = JSON.object(["stateMachineArn": .string(machineArn), "name": .string(name), "input": .string(input.serialized)])
+    func start(_ arrivals: ArraySlice<LoadArrival>, inputs: LoadInputs, runner: LoadRunner) {
+        for a in arrivals { start(a, input: inputs.text(a.index), runner: runner) }
+    }
+
+    func start(_ a: LoadArrival, input: String, runner: LoadRunner) {
+        let body = JSON.object(["stateMachineArn": .string(machineArn), "name": .string("load-\(a.index)"), "input": .string(input)])
         client.call(target: "AWSStepFunctions.StartSyncExecution", body: body.serializedBytes, timeoutSeconds: 330) { r in
+            let outcome: LoadOutcome
             switch r {
             case .success(let reply):
                 let status = reply.status, bytes = reply.body
                 let reply = try? JSON.parse(bytes)
-                guard status == 200, let s = reply?["status"]?.stringValue else {
-                    done(LoadOutcome(status: .failed, error: reply?["__type"]?.stringValue ?? "HTTP \(status)"))
-                    return
+                if status == 200, let s = reply?["status"]?.stringValue {
+                    let st: ExecutionStatus = s == "SUCCEEDED" ? .succeeded : s == "TIMED_OUT" ? .timedOut : .failed
+                    outcome = LoadOutcome(status: st, error: reply?["error"]?.stringValue)
+                } else {
+                    outcome = LoadOutcome(status: .failed, error: reply?["__type"]?.stringValue ?? "HTTP \(status)")
                 }
-                let st: ExecutionStatus = s == "SUCCEEDED" ? .succeeded : s == "TIMED_OUT" ? .timedOut : .failed
-                done(LoadOutcome(status: st, error: reply?["error"]?.stringValue))
             case .failure:
-                done(LoadOutcome(status: .failed, error: "ConnectionError"))
+                outcome = LoadOutcome(status: .failed, error: "ConnectionError")
             }
+            runner.ended(outcome, due: a.due)
         }
     }
 

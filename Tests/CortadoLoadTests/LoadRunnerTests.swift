@@ -97,15 +97,17 @@ final class FakeTarget: LoadTarget, @unchecked Sendable {
     let names = Mutex<[String]>([])
     init(delay: @escaping (Int) -> Double) { self.delay = delay }
 
-    func start(input: JSON, name: String, done: @escaping @Sendable (LoadOutcome) -> Void) {
-        let n = inFlight.wrappingAdd(1, ordering: .relaxed).newValue
-        _ = peak.max(n, ordering: .relaxed)
-        names.withLock { $0.append(name) }
-        let index = Int(name.dropFirst(5)) ?? 0
-        let d = delay(index)
-        DispatchQueue.global().asyncAfter(deadline: .now() + d) { [self] in
-            inFlight.wrappingSubtract(1, ordering: .relaxed)
-            done(LoadOutcome(status: index % 10 == 9 ? .failed : .succeeded, error: index % 10 == 9 ? "Boom" : nil))
+    func start(_ arrivals: ArraySlice<LoadArrival>, inputs: LoadInputs, runner: LoadRunner) {
+        for a in arrivals {
+            let n = inFlight.wrappingAdd(1, ordering: .relaxed).newValue
+            _ = peak.max(n, ordering: .relaxed)
+            names.withLock { $0.append("load-\(a.index)") }
+            let index = a.index
+            DispatchQueue.global().asyncAfter(deadline: .now() + delay(index)) { [self] in
+                inFlight.wrappingSubtract(1, ordering: .relaxed)
+                runner.ended(LoadOutcome(status: index % 10 == 9 ? .failed : .succeeded, error: index % 10 == 9 ? "Boom" : nil),
+                             due: a.due)
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
 import CortadoASL
+import CortadoBatch
 import CortadoJSON
 import CortadoRuntime
 
@@ -9,38 +10,89 @@ import CortadoRuntime
 /// that value, with its type; inside text they are written into it):
 /// `{{seq}}` (0, 1, 2, ...), `{{uuid}}`, `{{int A B}}` (A...B), `{{float A B}}`,
 /// `{{choice x y z}}` (one of the words), `{{bool}}`, `{{now}}` (ISO-8601, UTC).
-public enum LoadInputs: Sendable {
-    case lines([JSON])
-    case template(Template)
+public struct LoadInputs: Sendable {
+    enum Source: Sendable {
+        /// The lines' bytes, each checked to be JSON once, kept as they were written.
+        case lines(InputChunk, [Range<Int>])
+        case template(Template)
+    }
+    let source: Source
 
-    /// The input of execution `i`.
-    public func input(_ i: Int) -> JSON {
-        switch self {
-        case .lines(let l): return l.isEmpty ? .object(JSONObject()) : l[i % l.count]
-        case .template(let t): return t.instantiate(i)
+    /// These documents in turn.
+    public static func lines(_ docs: [JSON]) -> LoadInputs {
+        var bytes: [UInt8] = [], ranges: [Range<Int>] = []
+        for d in docs.isEmpty ? [.object(JSONObject())] : docs {
+            let start = bytes.count
+            bytes += d.serializedBytes
+            ranges.append(start..<bytes.count)
         }
+        return LoadInputs(source: .lines(InputChunk(bytes), ranges))
     }
 
-    /// Every non-empty line of `bytes` as JSON.
+    /// Every non-empty line of `bytes`, each checked to be JSON (and kept as written).
     /// - Throws: `LoadError` naming the first line that is not JSON.
     public static func jsonl(_ bytes: [UInt8]) throws(LoadError) -> LoadInputs {
-        var out: [JSON] = []
-        var lineNo = 0
-        for line in bytes.split(separator: 10, omittingEmptySubsequences: false) {
-            lineNo += 1
-            if line.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { continue }
-            do { out.append(try JSON.parse(Array(line))) } catch {
-                throw LoadError("line \(lineNo) is not JSON: \(error)")
+        var ranges: [Range<Int>] = []
+        var lineNo = 0, start = 0
+        let reader = JSONReader()
+        try bytes.withUnsafeBufferPointer { (all) throws(LoadError) in
+            while start < all.count {
+                let end = all[start...].firstIndex(of: 10) ?? all.count
+                lineNo += 1
+                let line = UnsafeBufferPointer(rebasing: all[start..<end])
+                if !line.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) {
+                    do { _ = try reader.parse(buffer: line) } catch {
+                        throw LoadError("line \(lineNo) is not JSON: \(error)")
+                    }
+                    ranges.append(start..<end)
+                }
+                start = end + 1
             }
         }
-        guard !out.isEmpty else { throw LoadError("the events file has no JSON lines") }
-        return .lines(out)
+        guard !ranges.isEmpty else { throw LoadError("the events file has no JSON lines") }
+        return LoadInputs(source: .lines(InputChunk(bytes), ranges))
     }
 
     /// A template document; its generators are parsed once.
     /// - Throws: `LoadError` for an unknown or malformed generator.
     public static func template(_ doc: JSON) throws(LoadError) -> LoadInputs {
-        .template(try Template(doc))
+        LoadInputs(source: .template(try Template(doc)))
+    }
+
+    /// The input of execution `i`.
+    public func input(_ i: Int) -> JSON {
+        switch source {
+        case .lines(let chunk, let ranges):
+            let r = ranges[i % ranges.count]
+            return (try? JSONReader().parse(buffer: UnsafeBufferPointer(rebasing: chunk.buffer[r]))) ?? .null
+        case .template(let t): return t.instantiate(i)
+        }
+    }
+
+    /// The input of execution `i` as JSON text.
+    public func text(_ i: Int) -> String {
+        switch source {
+        case .lines(let chunk, let ranges): return String(decoding: chunk.buffer[ranges[i % ranges.count]], as: UTF8.self)
+        case .template(let t): return t.instantiate(i).serialized
+        }
+    }
+
+    /// The inputs of executions `indexes` as byte ranges of one chunk: the lines' own chunk,
+    /// or a new one holding the instantiated templates.
+    public func bytes(_ indexes: some Collection<Int>) -> (chunk: InputChunk, ranges: [Range<Int>]) {
+        switch source {
+        case .lines(let chunk, let ranges):
+            return (chunk, indexes.map { ranges[$0 % ranges.count] })
+        case .template(let t):
+            var w = JSONWriter(), out: [Range<Int>] = []
+            out.reserveCapacity(indexes.count)
+            for i in indexes {
+                let start = w.bytes.count
+                w.write(t.instantiate(i))
+                out.append(start..<w.bytes.count)
+            }
+            return (InputChunk(w.bytes), out)
+        }
     }
 
     /// A JSON document with generator strings, compiled once.

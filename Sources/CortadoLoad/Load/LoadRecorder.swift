@@ -84,36 +84,63 @@ public final class LoadRecorder: @unchecked Sendable {
     }
 
     /// Records one finished execution; `latencyNanos` runs from its scheduled start.
-    public func record(_ o: LoadOutcome, latencyNanos: UInt64, queuedNanos: UInt64?) {
-        let v = min(max(latencyNanos, 1000), Self.highest)
+    public func record(_ o: LoadOutcome, latencyNanos: UInt64) {
         state.withLock { s in
-            s.total.record(v)
-            s.interval.record(v)
-            if latencyNanos > s.totalMax { s.totalMax = latencyNanos }
-            if latencyNanos > s.intervalMax { s.intervalMax = latencyNanos }
-            if let q = queuedNanos { s.queueWait.record(min(max(q, 1000), Self.highest)); s.queued += 1 }
-            s.intervalCompleted += 1
-            switch o.status {
-            case .succeeded: s.succeeded += 1
-            case .timedOut: s.timedOut += 1
-            default: s.failed += 1
-            }
-            if o.status != .succeeded {
-                s.intervalErrors += 1
-                s.errorsByName[o.error ?? (o.status == .timedOut ? "States.Timeout" : "(none)"), default: 0] += 1
-            }
+            Self.add(latencyNanos, o.status, o.error, to: &s)
             if let e = o.stateEntered, let n = o.stateNanos {
                 for pc in 0..<min(e.count, s.entered.count) { s.entered[pc] += e[pc] }
                 for pc in 0..<min(n.count, s.nanos.count) { s.nanos[pc] &+= n[pc] }
             }
-            for v in o.visits where Int(v.pc) < slotOfPC.count {
-                let k = slotOfPC[Int(v.pc)]
-                if s.visitTimes[k] == nil {
-                    s.visitTimes[k] = Histogram<UInt64>(lowestDiscernibleValue: 1000, highestTrackableValue: Self.highest, numberOfSignificantValueDigits: .three)
-                }
-                s.visitTimes[k]!.record(min(max(v.nanos, 1000), Self.highest))
-                if v.nanos > s.visitMax[k] { s.visitMax[k] = v.nanos }
+            addVisits(o.visits, to: &s)
+        }
+    }
+
+    /// Records what one worker finished since its last flush, then empties `t`.
+    func record(_ t: LoadTally) {
+        state.withLock { s in
+            for k in t.latencies.indices { Self.add(t.latencies[k], t.statuses[k], t.errors[k], to: &s) }
+            for pc in 0..<min(t.entered.count, s.entered.count) { s.entered[pc] += t.entered[pc] }
+            for pc in 0..<min(t.nanos.count, s.nanos.count) { s.nanos[pc] &+= t.nanos[pc] }
+            addVisits(t.visits, to: &s)
+        }
+        t.reset()
+    }
+
+    /// Records how long executions waited behind `--max-concurrency` before they started.
+    func recordQueued(_ waits: [UInt64]) {
+        guard !waits.isEmpty else { return }
+        state.withLock { s in
+            for q in waits { s.queueWait.record(min(max(q, 1000), Self.highest)) }
+            s.queued += waits.count
+        }
+    }
+
+    private static func add(_ latencyNanos: UInt64, _ status: ExecutionStatus, _ error: String?, to s: inout State) {
+        let v = min(max(latencyNanos, 1000), Self.highest)
+        s.total.record(v)
+        s.interval.record(v)
+        if latencyNanos > s.totalMax { s.totalMax = latencyNanos }
+        if latencyNanos > s.intervalMax { s.intervalMax = latencyNanos }
+        s.intervalCompleted += 1
+        switch status {
+        case .succeeded: s.succeeded += 1
+        case .timedOut: s.timedOut += 1
+        default: s.failed += 1
+        }
+        if status != .succeeded {
+            s.intervalErrors += 1
+            s.errorsByName[error ?? (status == .timedOut ? "States.Timeout" : "(none)"), default: 0] += 1
+        }
+    }
+
+    private func addVisits(_ visits: [(pc: Int32, nanos: UInt64)], to s: inout State) {
+        for v in visits where Int(v.pc) < slotOfPC.count {
+            let k = slotOfPC[Int(v.pc)]
+            if s.visitTimes[k] == nil {
+                s.visitTimes[k] = Histogram<UInt64>(lowestDiscernibleValue: 1000, highestTrackableValue: Self.highest, numberOfSignificantValueDigits: .three)
             }
+            s.visitTimes[k]!.record(min(max(v.nanos, 1000), Self.highest))
+            if v.nanos > s.visitMax[k] { s.visitMax[k] = v.nanos }
         }
     }
 
@@ -184,5 +211,31 @@ public final class LoadRecorder: @unchecked Sendable {
             counts[k] += Int(bar.count)
         }
         return bounds.indices.map { (bounds[$0] / 1e6, counts[$0]) }
+    }
+}
+
+/// What one worker of the in-process target finished since it last handed its figures to
+/// the recorder (it is the worker's alone: no lock per execution).
+final class LoadTally {
+    var latencies: [UInt64] = []
+    var statuses: [ExecutionStatus] = []
+    var errors: [String?] = []
+    var entered: [Int]
+    var nanos: [UInt64]
+    var visits: [(pc: Int32, nanos: UInt64)] = []
+
+    init(stateCount: Int) {
+        entered = Array(repeating: 0, count: stateCount)
+        nanos = Array(repeating: 0, count: stateCount)
+    }
+
+    var count: Int { latencies.count }
+
+    func reset() {
+        latencies.removeAll(keepingCapacity: true)
+        statuses.removeAll(keepingCapacity: true)
+        errors.removeAll(keepingCapacity: true)
+        for i in entered.indices { entered[i] = 0; nanos[i] = 0 }
+        visits.removeAll(keepingCapacity: true)
     }
 }

@@ -6,47 +6,26 @@ import Synchronization
 import Glibc
 #endif
 
-/// Where a load test's executions run: the in-process engine, or a remote `states` endpoint.
-public protocol LoadTarget: Sendable {
-    /// Starts one execution; `done` is called once, on any thread, when it ends.
-    func start(input: JSON, name: String, done: @escaping @Sendable (LoadOutcome) -> Void)
+/// One scheduled execution of a load test: its index (its input and name) and when it was
+/// due (monotonic nanoseconds).
+public struct LoadArrival: Sendable, Equatable {
+    public var index: Int
+    public var due: UInt64
+    public init(index: Int, due: UInt64) { self.index = index; self.due = due }
 }
 
-/// The engine in this process: executions advance on Dispatch's pool (`ExecutionHost`), and
-/// those that wait (Wait states, simulated or real task latency, retry back-off) park and
-/// hold no thread.
-public final class InProcessTarget: LoadTarget, @unchecked Sendable {
-    let program: Program
-    let base: ExecutionOptions
-    var host: ExecutionHost!
+/// Where a load test's executions run: the in-process engine (`InProcessTarget`), or a
+/// remote `states` endpoint.
+public protocol LoadTarget: AnyObject, Sendable {
+    /// Starts these executions, in order, now. Each one's end reaches `runner` (`ended`),
+    /// from any thread, alone or with others; none before this call.
+    func start(_ arrivals: ArraySlice<LoadArrival>, inputs: LoadInputs, runner: LoadRunner)
+    /// Called once every execution started has ended.
+    func finish()
+}
 
-    /// Carries an execution's `done` through the host (`Execution.hostData`).
-    final class Done {
-        let call: @Sendable (LoadOutcome) -> Void
-        init(_ c: @escaping @Sendable (LoadOutcome) -> Void) { call = c }
-    }
-
-    /// - Parameter options: every execution's options (backend, clock, time limit); its
-    ///   execution name is replaced per execution.
-    public init(program: Program, options: ExecutionOptions) {
-        self.program = program
-        self.base = options
-        host = ExecutionHost { e, r in
-            guard let done = e.hostData as? Done else { return }
-            let stats = e.stateStats
-            done.call(LoadOutcome(status: r.status, error: r.error?.name?.rawValue,
-                                  stateEntered: stats?.entered, stateNanos: stats?.nanos, visits: stats?.visits ?? []))
-        }
-    }
-
-    public func start(input: JSON, name: String, done: @escaping @Sendable (LoadOutcome) -> Void) {
-        var o = base
-        o.executionName = name
-        let e = Execution(program: program, input: input, options: o)
-        e.stateStats = StateStats(stateCount: program.headers.count, recordsVisits: true)
-        e.hostData = Done(done)
-        host.start(e)
-    }
+extension LoadTarget {
+    public func finish() {}
 }
 
 /// Runs a load test: issues executions on their scheduled starts (open loop), at most
@@ -70,7 +49,7 @@ public final class LoadRunner: @unchecked Sendable {
 
     struct Flow {
         var inFlight = 0
-        var backlog: [(index: Int, due: UInt64)] = []
+        var backlog: [LoadArrival] = []
         var backlogHead = 0
         var started = 0
         var intervalStarted = 0
@@ -104,22 +83,37 @@ public final class LoadRunner: @unchecked Sendable {
             onInterval(series[series.count - 1])
             nextTick += intervalNanos
         }
+        // Arrivals already due are issued together (one call of the target for up to
+        // `groupLimit`): at high rates the loop wakes every few tens of microseconds and
+        // finds dozens due, each measured from its own due time.
+        var group: [LoadArrival] = []
+        var now = monotonicNanoseconds()
+        func flush() {
+            guard !group.isEmpty else { return }
+            issue(group)
+            group.removeAll(keepingCapacity: true)
+            now = monotonicNanoseconds()
+        }
         while !stopRequested.load(ordering: .relaxed) {
             if let c = config.count, i >= c { break }
             guard let due = config.schedule.time(ofArrival: i) else { break }
             let dueNanos = t0 + UInt64(due * 1e9)
-            var now = monotonicNanoseconds()
-            while dueNanos > now + 50_000 {
-                if now >= nextTick { tick(now); continue }
-                Self.sleep(nanos: min(dueNanos, nextTick) - now)
-                now = monotonicNanoseconds()
+            if dueNanos > now + Self.earlyNanos {
+                flush()
+                while dueNanos > now + Self.earlyNanos {
+                    if now >= nextTick { tick(now); continue }
+                    Self.sleep(nanos: min(dueNanos, nextTick) - now)
+                    now = monotonicNanoseconds()
+                    if stopRequested.load(ordering: .relaxed) { break }
+                }
                 if stopRequested.load(ordering: .relaxed) { break }
             }
-            if stopRequested.load(ordering: .relaxed) { break }
-            if now >= nextTick { tick(now) }
-            issue(i, due: dueNanos)
+            if now >= nextTick { flush(); tick(now) }
+            group.append(LoadArrival(index: i, due: dueNanos))
             i += 1
+            if group.count >= Self.groupLimit { flush() }
         }
+        flush()
         scheduleEnd = monotonicNanoseconds()
         // Drain: wait for what is in flight or queued, still reporting intervals.
         while flow.withLock({ $0.inFlight + ($0.backlog.count - $0.backlogHead) }) > 0 {
@@ -127,6 +121,7 @@ public final class LoadRunner: @unchecked Sendable {
             if now >= nextTick { tick(now); continue }
             Self.sleep(nanos: min(nextTick - now, 5_000_000))
         }
+        target.finish()
         let end = monotonicNanoseconds()
         let last = interval(elapsed: Double(end - t0) / 1e9, seconds: Double(end - (nextTick - intervalNanos)) / 1e9)
         if last.started + last.completed > 0 { series.append(last); onInterval(last) }
@@ -135,44 +130,63 @@ public final class LoadRunner: @unchecked Sendable {
                           series: series, totals: recorder.totals())
     }
 
-    /// Starts execution `index` now, or queues it behind the concurrency cap.
-    func issue(_ index: Int, due: UInt64) {
-        let go = flow.withLock { f -> Bool in
-            if let cap = config.maxConcurrency, f.inFlight >= cap {
-                f.backlog.append((index, due))
-                return false
+    /// At most this many arrivals go to the target in one call.
+    static let groupLimit = 1024
+    /// An arrival due within this many nanoseconds is issued rather than slept for (a
+    /// sleep shorter than that overshoots).
+    static let earlyNanos: UInt64 = 50_000
+
+    /// Starts `arrivals` now, those beyond the concurrency cap queued in order behind it.
+    func issue(_ arrivals: [LoadArrival]) {
+        let go = flow.withLock { f -> Int in
+            var n = arrivals.count
+            if let cap = config.maxConcurrency {
+                n = f.backlogHead < f.backlog.count ? 0 : min(n, max(0, cap - f.inFlight))
+                f.backlog.append(contentsOf: arrivals[n...])
             }
-            f.inFlight += 1
-            f.started += 1
-            f.intervalStarted += 1
-            return true
+            f.inFlight += n
+            f.started += n
+            f.intervalStarted += n
+            return n
         }
-        if go { launch(index, due: due, queued: false) }
+        if go > 0 { target.start(arrivals[..<go], inputs: inputs, runner: self) }
     }
 
-    func launch(_ index: Int, due: UInt64, queued: Bool) {
-        let startNanos = queued ? monotonicNanoseconds() : 0
-        target.start(input: inputs.input(index), name: "load-\(index)") { [self] outcome in
-            let now = monotonicNanoseconds()
-            recorder.record(outcome, latencyNanos: now > due ? now - due : 0,
-                            queuedNanos: queued ? (startNanos > due ? startNanos - due : 0) : nil)
-            let next = flow.withLock { f -> (Int, UInt64)? in
-                if f.backlogHead < f.backlog.count {
-                    let n = f.backlog[f.backlogHead]
-                    f.backlogHead += 1
-                    if f.backlogHead > 4096, f.backlogHead * 2 > f.backlog.count {
-                        f.backlog.removeFirst(f.backlogHead)
-                        f.backlogHead = 0
-                    }
-                    f.started += 1
-                    f.intervalStarted += 1
-                    return (n.index, n.due)
-                }
-                f.inFlight -= 1
-                return nil
+    /// One execution ended (a target that reports them one by one).
+    public func ended(_ outcome: LoadOutcome, due: UInt64) {
+        let now = monotonicNanoseconds()
+        recorder.record(outcome, latencyNanos: now > due ? now - due : 0)
+        ended(count: 1)
+    }
+
+    /// What a worker of the in-process target finished since its last report.
+    func ended(_ tally: LoadTally) {
+        let n = tally.count
+        recorder.record(tally)
+        if n > 0 { ended(count: n) }
+    }
+
+    /// `n` executions ended: their places go to the oldest queued arrivals.
+    func ended(count n: Int) {
+        let next = flow.withLock { f -> [LoadArrival] in
+            f.inFlight -= n
+            guard let cap = config.maxConcurrency, f.backlogHead < f.backlog.count else { return [] }
+            let m = min(f.backlog.count - f.backlogHead, max(0, cap - f.inFlight))
+            let out = Array(f.backlog[f.backlogHead..<f.backlogHead + m])
+            f.backlogHead += m
+            if f.backlogHead > 4096, f.backlogHead * 2 > f.backlog.count {
+                f.backlog.removeFirst(f.backlogHead)
+                f.backlogHead = 0
             }
-            if let (i, d) = next { launch(i, due: d, queued: true) }
+            f.inFlight += m
+            f.started += m
+            f.intervalStarted += m
+            return out
         }
+        guard !next.isEmpty else { return }
+        let now = monotonicNanoseconds()
+        recorder.recordQueued(next.map { now > $0.due ? now - $0.due : 0 })
+        target.start(next[...], inputs: inputs, runner: self)
     }
 
     func interval(elapsed: Double, seconds: Double) -> LoadInterval {

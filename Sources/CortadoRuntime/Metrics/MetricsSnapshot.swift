@@ -121,6 +121,15 @@ public struct MetricsSnapshot: Sendable {
         return line
     }
 
+    /// Which engine ran the executions: "Engine: tape lane for N executions, general for M",
+    /// or why the tape lane took none; nil before any execution ended.
+    public var engineText: String? {
+        guard completed > 0 else { return nil }
+        if let why = laneUnused { return "Engine: general for every execution (the tape lane is not used: \(why))" }
+        guard laneExecutions > 0 else { return nil }
+        return "Engine: tape lane for \(groupThousands(laneExecutions)) executions, general for \(groupThousands(completed - min(completed, laneExecutions)))"
+    }
+
     /// A few human lines (each ending in "\n") for the end of an interactive run: counts and rate,
     /// latency percentiles, and the states that took the most time.
     public func summaryText(maxStates: Int = 5) -> String {
@@ -133,13 +142,7 @@ public struct MetricsSnapshot: Sendable {
             out += "Latency ms: p50 \(fixed(latencyMs.p50, 3))  p90 \(fixed(latencyMs.p90, 3))"
             out += "  p99 \(fixed(latencyMs.p99, 3))  p99.9 \(fixed(latencyMs.p999, 3))  max \(fixed(latencyMs.max, 3))\n"
         }
-        if completed > 0 {
-            if let why = laneUnused {
-                out += "Engine: general for every execution (the tape lane is not used: \(why))\n"
-            } else if laneExecutions > 0 {
-                out += "Engine: tape lane for \(groupThousands(laneExecutions)) executions, general for \(groupThousands(completed - min(completed, laneExecutions)))\n"
-            }
-        }
+        if let engine = engineText { out += engine + "\n" }
         let top = states.filter { $0.entered > 0 }.sorted { $0.totalMs > $1.totalMs }.prefix(maxStates)
         if !top.isEmpty {
             out += "States by time:\n"
