@@ -20,10 +20,13 @@ struct Load: ParsableCommand {
             Each execution has a scheduled start and its latency is measured from it, so a stall
             (of the engine, a task, the machine) shows in the percentiles instead of hiding (no
             coordinated omission). Stages ramp the rate linearly from the previous stage's:
-              cortado load order.asl.json --events orders.jsonl --rate 500 --duration 30s --tasks sim.yaml
-              cortado load order.asl.json --template order.json --stage 30s:1000/s --stage 2m:5000/s \\
-                  --threshold 'p99<50ms' --threshold 'error_rate<0.01' --report-html report.html
-              cortado load order.asl.json --events e.jsonl --rate 500 --duration 20s --endpoint-url http://127.0.0.1:8083
+              cortado load order.asl.json --events orders.jsonl --rate 500 --duration 30s \\
+                  --tasks sim.yaml
+              cortado load order.asl.json --template order.json \\
+                  --stage 30s:1000/s --stage 2m:5000/s --threshold 'p99<50ms' \\
+                  --threshold 'error_rate<0.01' --report-html report.html
+              cortado load order.asl.json --events e.jsonl --rate 500 --duration 20s \\
+                  --endpoint-url http://127.0.0.1:8083
             A template is a JSON document whose strings may hold generators: {{seq}}, {{uuid}},
             {{int 1 100}}, {{float 0 1}}, {{choice gold silver}}, {{bool}}, {{now}}.
             A route of --tasks can simulate a service: simulate: {latency: {p50: 20ms, p99: 200ms},

@@ -297,3 +297,20 @@ final class Counter: @unchecked Sendable {
         #endif
     }
 }
+
+@Suite struct ParkingLotTests {
+    /// A deadline counts from a now truncated to the millisecond, so the wait began up to a
+    /// millisecond before it: the deadline is due halfway through its millisecond, not at
+    /// its start (which ended waits half a millisecond early on average).
+    @Test func aDeadlineIsDueHalfwayThroughItsMillisecond() {
+        #expect(ParkingLot.dueMicroseconds(1000) == 1_000_500)
+        #expect(ParkingLot.latestDue(atMicroseconds: 1_000_000) == 999)
+        #expect(ParkingLot.latestDue(atMicroseconds: 1_000_499) == 999)
+        #expect(ParkingLot.latestDue(atMicroseconds: 1_000_500) == 1000)
+        #expect(ParkingLot.latestDue(atMicroseconds: 1_001_499) == 1000)
+        for d: Int64 in [0, 1, 999, 1_733_000_000_123] {
+            #expect(ParkingLot.latestDue(atMicroseconds: ParkingLot.dueMicroseconds(d)) == d)
+            #expect(ParkingLot.latestDue(atMicroseconds: ParkingLot.dueMicroseconds(d) - 1) == d - 1)
+        }
+    }
+}

@@ -29,7 +29,7 @@ import Testing
         #expect(report?["executions"] as? Int == 200)
         let states = report?["states"] as? [String: [String: Any]]
         let p50 = states?["Call"]?["p50_ms"] as? Double ?? 0
-        #expect(p50 >= 5 && p50 < 50, "Call p50 \(p50) ms")
+        #expect(p50 >= 4.5 && p50 < 50, "Call p50 \(p50) ms")  // deadlines are whole ms: up to 0.5 ms early
         #expect((report?["errors_by_name"] as? [String: Int])?["Sim.Error"] ?? 0 > 10)
         let verdicts = (report?["thresholds"] as? [[String: Any]])?.compactMap { $0["passed"] as? Bool }
         #expect(verdicts == [true, false])
