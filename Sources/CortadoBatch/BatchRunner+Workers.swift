@@ -74,6 +74,12 @@ extension BatchRunner {
         var laneTimingScale = 1
         /// Sees every line this worker finishes (`BatchConfig.observerForWorker`).
         let observer: (any LineObserver)?
+        /// Writes the events of the lines the lane runs, when every state is logged.
+        let runLog: LinearRunLog?
+        /// The JSON text of the value last logged (`logLaneRun`).
+        var logText = UnsafeVec<UInt8>(capacity: 1024)
+        var logTextValue: Int32 = -1
+        deinit { logText.free() }
         /// The ARNs' constant parts, built once (string interpolation per line cost
         /// thousands of instructions for every execution that reads `$$`).
         let stateMachineArn: String
@@ -86,17 +92,20 @@ extension BatchRunner {
             let laneClock: TapeLane.Clock = clock == .virtual
                 ? .virtual(hostLimitSeconds: timeLimit) : .real
             var made: TapeLane? = nil
+            // Every state's events (level ALL) are written from the lane's record of the
+            // line (`LinearRunLog`), which the lane keeps only for programs whose states run
+            // one after another. At ERROR and FATAL a line the lane keeps has nothing to log:
+            // it succeeded with no failure on the way (any failure hands the line back).
+            let logsEveryState = sink?.level == .all
             if !lane {
                 runMetrics.laneUnused(because: "--engine general")
-            } else if sink != nil {
-                // Logs need every event of every execution: only the general engine emits them.
-                runMetrics.laneUnused(because: "execution logs are on")
             } else {
                 switch TapeLane.make(program, payloadLimit: ExecutionOptions.payloadLimit, clock: laneClock,
                                      taskResults: { backend.constantFirstResult(stateName: $0, resource: $1) },
-                                     executionNamePrefix: executionNamePrefix) {
+                                     executionNamePrefix: executionNamePrefix, logsEveryState: logsEveryState) {
                 case .success(let l):
                     l.timeStates = true
+                    l.recordsValues = logsEveryState
                     made = l
                 case .failure(let why):
                     runMetrics.laneUnused(because: why.description)
@@ -106,6 +115,7 @@ extension BatchRunner {
             let o = ExecutionOptions(executionName: "", stateMachineName: stateMachineName, backend: backend)
             stateMachineArn = o.stateMachineArn
             executionArnPrefix = o.executionArn
+            runLog = made != nil && logsEveryState ? LinearRunLog(program: program, options: o) : nil
             metrics = WorkerMetrics(stateCount: program.code.count, recordsVisits: observer != nil); self.sink = sink
         }
     }
@@ -232,8 +242,25 @@ extension BatchRunner {
             ctx.laneTimingScale = 16
             lane.timeStates = ctx.laneLines % 16 == 0
         }
+        if let log = ctx.runLog, let sink = ctx.sink { logLaneRun(lane, log, sink, line: b.lineNumbers[slot], ctx) }
         account(.succeeded, error: nil, b, slot, t0, t1, ctx)
         return true
+    }
+
+    /// Writes the events of the line the lane just ran (`LinearRunLog`): each value's JSON
+    /// is written once even where one state's output is the next one's input.
+    func logLaneRun(_ lane: TapeLane, _ log: LinearRunLog, _ sink: CloudWatchLogSink, line: Int, _ ctx: WorkerState) {
+        ctx.logTextValue = -1
+        log.record(into: sink, executionArn: ctx.executionArnPrefix + config.executionNamePrefix + String(line),
+                   timestamp: wallClockMilliseconds(), states: lane.trail, values: { lane.trailValues($0) },
+                   input: lane.lineValue, output: lane.resultValue) { v in
+            if v != ctx.logTextValue {
+                ctx.logText.truncate(to: 0)
+                lane.write(v, into: &ctx.logText)
+                ctx.logTextValue = v
+            }
+            return LogText(ctx.logText.buffer)
+        }
     }
 
     /// `inline`: called from the batch's own loop (see `LineBatch.inline`).

@@ -42,7 +42,7 @@ public struct BatchConfig: @unchecked Sendable {
     public var logFD: Int32?
     public var logLevel: LogLevel = .off
     public var includeExecutionData = false
-    /// Run lines of pure data programs on the tape lane (`CortadoTape`) when logs are off;
+    /// Run the lines of programs it takes on the tape lane (`CortadoTape`);
     /// false runs every line on the general engine (`--engine general`).
     public var tapeLane = true
     /// Each execution's name is this and its line number (`$$.Execution.Name`).

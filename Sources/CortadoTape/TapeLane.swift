@@ -55,6 +55,25 @@ public final class TapeLane {
     public var timeStates = false
     var trailStates = UnsafeVec<Int32>(capacity: 16)
     var trailClock = UnsafeVec<UInt64>(capacity: 16)
+
+    /// Keep each state's input and output value of the next lines (`trailValues`), for a
+    /// host that logs every state (set only on a lane made with `logsEveryState`).
+    public var recordsValues = false
+    var trailInputs = UnsafeVec<Int32>(capacity: 16)
+    var trailOutputs = UnsafeVec<Int32>(capacity: 16)
+    /// The line's own value and its result, when `recordsValues`.
+    public private(set) var lineValue: Int32 = -1
+    public private(set) var resultValue: Int32 = -1
+    /// Each state of `trail`: the value it was entered with and the one it left with (write
+    /// them with `write(_:into:)`). Valid until the next `run`.
+    public func trailValues(_ k: Int) -> (input: Int32, output: Int32) { (trailInputs[k], trailOutputs[k]) }
+
+    /// Appends value `v`'s JSON (a value of the last line run) to `buffer`.
+    public func write(_ v: Int32, into buffer: inout UnsafeVec<UInt8>) {
+        swap(&tape.out, &buffer)
+        tape.write(v)
+        swap(&tape.out, &buffer)
+    }
     /// Bound on states per line, so a loop of Pass and Choice states cannot spin forever
     /// here (the general engine applies the execution timeout). A 256 KiB line holds at
     /// most ~130,000 Map items, so no finite workload comes near it.
@@ -91,8 +110,11 @@ public final class TapeLane {
     ///   - taskResults: Tasks with a constant first result run here (nil: no Task does).
     ///   - executionNamePrefix: executions are named this prefix and `lineNumber` (nil: a
     ///     program that reads `$$.Execution.Name` stays on the general engine).
+    ///   - logsEveryState: the host logs every state's events (level ALL) from `trail` and
+    ///     `trailValues`, so the lane takes only programs whose states run one after another
+    ///     (no Map, Parallel or Task: their events are more than entered and exited).
     public static func make(_ program: Program, payloadLimit: Int, clock: Clock = .real, taskResults: TaskResults? = nil,
-                            executionNamePrefix: String? = nil) -> Result<TapeLane, Unsupported> {
+                            executionNamePrefix: String? = nil, logsEveryState: Bool = false) -> Result<TapeLane, Unsupported> {
         let tape = Tape()
         var budget = 0
         if case .virtual(let host) = clock { budget = program.executionTimeLimit(host: host) ?? Int.max }
@@ -100,8 +122,17 @@ public final class TapeLane {
         let prefix = executionNamePrefix.map { Array($0.utf8) }.flatMap { $0.contains(where: JSONWriter.needsEscape) ? nil : $0 }
         var c = TapeCompiler(program: program, tape: tape, payloadLimit: payloadLimit, virtualClock: budget > 0,
                              taskResults: taskResults, namesExecutions: prefix != nil)
-        do {
+        do throws(Unsupported) {
             let code = try c.compile()
+            if logsEveryState {
+                for (pc, st) in code.states.enumerated() {
+                    switch st {
+                    case .map, .parallel, .task:
+                        throw Unsupported("execution logs of every state with a \(program.headers[pc].type) state ('\(program.headers[pc].name)')")
+                    default: break
+                    }
+                }
+            }
             return .success(TapeLane(tape: tape, code: code, start: program.main.start, payloadLimit: payloadLimit,
                                      waitBudget: budget, executionNamePrefix: prefix ?? []))
         } catch {
@@ -126,7 +157,7 @@ public final class TapeLane {
     deinit {
         states.free(); steps.free(); keys.free(); templates.free(); members.free(); items.free()
         values.free(); rules.free(); ruleKids.free(); choices.free(); queries.free()
-        trailStates.free(); trailClock.free(); formatArgs.free(); stepHints.deallocate(); keyHints.deallocate()
+        trailStates.free(); trailClock.free(); trailInputs.free(); trailOutputs.free(); formatArgs.free(); stepHints.deallocate(); keyHints.deallocate()
     }
 
     /// Runs one line. On success returns the output's JSON, valid until the next `run`.
@@ -150,11 +181,15 @@ public final class TapeLane {
         t.reset()
         trailStates.truncate(to: 0)
         trailClock.truncate(to: 0)
+        trailInputs.truncate(to: 0)
+        trailOutputs.truncate(to: 0)
         stepCount = 0
         waited = 0
         executionNameNode = -1
         guard let root = t.parseLine(line) else { throw Bail() }
+        lineValue = root
         let result = try runMachine(start, root)
+        resultValue = result
         guard Int(t.nodes[Int(result)].size) <= payloadLimit else { throw Bail() }
         try t.checkKeysDeep(result)
         return result
@@ -176,6 +211,7 @@ public final class TapeLane {
             if stepCount > TapeLane.maxSteps { throw Bail() }
             trailStates.append(pc)
             if timeStates { trailClock.append(TapeLane.now()) }
+            if recordsValues { trailInputs.append(value) }
             let next: Int32
             switch states[pc] {
             case .pass(let s):
@@ -196,7 +232,9 @@ public final class TapeLane {
                 value = try filter(eff, s.output)
                 next = target
             case .succeed(let input, let output):
-                return try filter(try filter(value, input), output)
+                let out = try filter(try filter(value, input), output)
+                if recordsValues { trailOutputs.append(out) }
+                return out
             case .wait(let input, let output, let seconds, let n):
                 if seconds > 0 {
                     waited &+= Int(seconds)
@@ -223,6 +261,7 @@ public final class TapeLane {
             case .bail:
                 throw Bail()
             }
+            if recordsValues { trailOutputs.append(value) }
             if next < 0 { return value }
             pc = next
         }

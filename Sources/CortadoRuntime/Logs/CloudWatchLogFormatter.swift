@@ -16,21 +16,36 @@ public struct CloudWatchLogFormatter: Sendable {
     /// Appends `event` of the execution `executionArn` as one line (with its `\n`) to `out`.
     public func write(_ event: HistoryEvent, executionArn: String, region: String, redriveCount: Int = 0,
                       into out: inout JSONWriter) {
-        out.bytes.append(contentsOf: #"{"id":"#.utf8)
+        write(event, tail: lineTail(executionArn: executionArn, redriveCount: redriveCount), region: region, into: &out)
+    }
+
+    /// `write` with the end of the line, the same for every event of an execution, made once
+    /// (`lineTail`).
+    public func write(_ event: HistoryEvent, tail: [UInt8], region: String, into out: inout JSONWriter) {
+        Self.literal(#"{"id":"#, &out.bytes)
         quotedInt(event.id, &out.bytes)
-        out.bytes.append(contentsOf: #","type":"#.utf8)
-        out.writeString(event.type.rawValue)
-        out.bytes.append(contentsOf: #","details":{"#.utf8)
+        Self.literal(#","type":""#, &out.bytes)
+        // (Event type names are plain ASCII: nothing to escape.)
+        var type = event.type.rawValue
+        type.withUTF8 { out.bytes.append(contentsOf: $0) }
+        Self.literal(#"","details":{"#, &out.bytes)
         writeDetails(event, region: region, &out)
-        out.bytes.append(contentsOf: #"},"previous_event_id":"#.utf8)
+        Self.literal(#"},"previous_event_id":"#, &out.bytes)
         quotedInt(event.previousEventID, &out.bytes)
-        out.bytes.append(contentsOf: #","event_timestamp":"#.utf8)
+        Self.literal(#","event_timestamp":"#, &out.bytes)
         quotedInt(Int(event.timestamp), &out.bytes)
-        out.bytes.append(contentsOf: #","execution_arn":"#.utf8)
-        out.writeString(executionArn)
-        out.bytes.append(contentsOf: #","redrive_count":"#.utf8)
-        quotedInt(redriveCount, &out.bytes)
-        out.bytes.append(contentsOf: "}\n".utf8)
+        out.bytes.append(contentsOf: tail)
+    }
+
+    /// The end of each line of an execution's events, from `,"execution_arn":` on.
+    public func lineTail(executionArn: String, redriveCount: Int) -> [UInt8] {
+        var w = JSONWriter()
+        Self.literal(#","execution_arn":"#, &w.bytes)
+        w.writeString(executionArn)
+        Self.literal(#","redrive_count":"#, &w.bytes)
+        quotedInt(redriveCount, &w.bytes)
+        Self.literal("}\n", &w.bytes)
+        return w.bytes
     }
 
     func writeDetails(_ event: HistoryEvent, region: String, _ out: inout JSONWriter) {
@@ -41,7 +56,7 @@ public struct CloudWatchLogFormatter: Sendable {
             first = false
             out.bytes.append(UInt8(ascii: "\""))
             k.withUTF8Buffer { out.bytes.append(contentsOf: $0) }
-            out.bytes.append(contentsOf: #"":"#.utf8)
+            Self.literal(#"":"#, &out.bytes)
         }
         if let resource = d.resource {
             let (type, name) = CloudWatchLogFormatter.splitResource(resource, event.type)
@@ -57,18 +72,18 @@ public struct CloudWatchLogFormatter: Sendable {
         if let index = d.index { key("index", &out); int(index, &out.bytes) }
         if let length = d.length { key("length", &out); int(length, &out.bytes) }
         if includeExecutionData {
-            if let input = d.input {
+            if d.input != nil || d.inputText != nil {
                 key("input", &out)
-                let t = data(input, &out)
+                let t = d.input.map { data($0, &out) } ?? data(d.inputText!, &out)
                 key("inputDetails", &out); truncated(t, &out)
             }
             if let parameters = d.parameters {
                 key("parameters", &out)
                 _ = data(parameters, &out)
             }
-            if let output = d.output {
+            if d.output != nil || d.outputText != nil {
                 key("output", &out)
-                let t = data(output, &out)
+                let t = d.output.map { data($0, &out) } ?? data(d.outputText!, &out)
                 key("outputDetails", &out); truncated(t, &out)
             }
             if let assigned = d.assignedVariables {
@@ -92,6 +107,19 @@ public struct CloudWatchLogFormatter: Sendable {
         // Written first and measured after: one pass over the value, not two.
         let start = out.bytes.count
         out.write(value)
+        return truncateData(from: start, &out)
+    }
+
+    /// `data` of a value already written as JSON text.
+    func data(_ text: LogText, _ out: inout JSONWriter) -> Bool {
+        let start = out.bytes.count
+        out.bytes.append(contentsOf: text.bytes)
+        return truncateData(from: start, &out)
+    }
+
+    /// The data written from `start` on, when above `maxDataBytes`, becomes its text cut to
+    /// that size, as a string (returns true: truncated).
+    func truncateData(from start: Int, _ out: inout JSONWriter) -> Bool {
         guard out.bytes.count - start > maxDataBytes else { return false }
         var text = out.bytes[start..<(start + maxDataBytes)]
         out.bytes.removeSubrange(start...)
@@ -102,7 +130,7 @@ public struct CloudWatchLogFormatter: Sendable {
     }
 
     func truncated(_ t: Bool, _ out: inout JSONWriter) {
-        out.bytes.append(contentsOf: (t ? #"{"truncated":true}"# : #"{"truncated":false}"#).utf8)
+        Self.literal(t ? #"{"truncated":true}"# : #"{"truncated":false}"#, &out.bytes)
     }
 
     /// `resourceType` and `resource` of a task event: `arn:aws:states:::lambda:invoke` is
@@ -125,17 +153,24 @@ public struct CloudWatchLogFormatter: Sendable {
         return (String(rest[..<colon]), String(rest[rest.index(after: colon)...]))
     }
 
+    /// Appends a literal's bytes (one copy; a String literal's `utf8` view appends slower).
+    @inline(__always) static func literal(_ s: StaticString, _ b: inout [UInt8]) {
+        s.withUTF8Buffer { b.append(contentsOf: $0) }
+    }
+
     @inline(__always) func quotedInt(_ n: Int, _ b: inout [UInt8]) {
         b.append(UInt8(ascii: "\"")); int(n, &b); b.append(UInt8(ascii: "\""))
     }
 
-    /// Decimal digits without building a String.
+    /// Decimal digits without building a String (into a stack buffer, then one append).
     func int(_ n: Int, _ b: inout [UInt8]) {
-        if n < 0 { b.append(UInt8(ascii: "-")) }
-        var m = n.magnitude
-        let start = b.count
-        repeat { b.append(UInt8(ascii: "0") + UInt8(m % 10)); m /= 10 } while m > 0
-        b[start...].reverse()
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for 24 ASCII bytes
+        withUnsafeMutableBytes(of: &digits) { d in
+            var m = n.magnitude, k = d.count
+            repeat { k -= 1; d[k] = UInt8(ascii: "0") + UInt8(m % 10); m /= 10 } while m > 0
+            if n < 0 { k -= 1; d[k] = UInt8(ascii: "-") }
+            b.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[k...]))
+        }
     }
 }
 
@@ -148,6 +183,9 @@ public final class CloudWatchLogSink: HistoryEventSink {
     public let level: LogLevel
     public var formatter: CloudWatchLogFormatter
     var writer = JSONWriter()
+    /// The end of the lines of the execution last recorded (`lineTail`), and its ARN.
+    var tailArn = ""
+    var tail: [UInt8] = []
 
     public init(level: LogLevel, includeExecutionData: Bool = false) {
         self.level = level
@@ -165,8 +203,17 @@ public final class CloudWatchLogSink: HistoryEventSink {
     public func wants(_ type: EventType) -> Bool { level.includes(type) }
 
     public func record(_ event: HistoryEvent, of execution: Execution) {
-        formatter.write(event, executionArn: execution.executionArn, region: execution.options.region,
-                        redriveCount: 0, into: &writer)
+        record(event, executionArn: execution.executionArn, region: execution.options.region)
+    }
+
+    /// Records one event of the execution `executionArn` (a host that ran it without an
+    /// `Execution`: `LinearRunLog`).
+    public func record(_ event: HistoryEvent, executionArn: String, region: String) {
+        if executionArn != tailArn {
+            tailArn = executionArn
+            tail = formatter.lineTail(executionArn: executionArn, redriveCount: 0)
+        }
+        formatter.write(event, tail: tail, region: region, into: &writer)
     }
 
     /// Appends the buffered lines to `out` and empties the buffer, keeping its capacity.

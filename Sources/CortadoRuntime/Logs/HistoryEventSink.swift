@@ -27,6 +27,11 @@ public struct EventDetails: Sendable {
     public var mapRunArn: String?
     /// `EvaluationFailed`: the field whose expression failed.
     public var location: String?
+    /// Execution data already written as JSON, in place of `input` / `output`, by a host that
+    /// runs executions on its own values (the tape lane; see `LinearRunLog`). Only the
+    /// CloudWatch Logs formatter reads them, while the event is being recorded.
+    public var inputText: LogText?
+    public var outputText: LogText?
 
     public init(name: String? = nil, resource: String? = nil, index: Int? = nil, length: Int? = nil,
                 input: JSON? = nil, parameters: JSON? = nil, output: JSON? = nil,
@@ -54,6 +59,12 @@ public struct EventDetails: Sendable {
         if let location { o["location"] = .string(location) }
         return .object(o)
     }
+}
+
+/// A value's compact JSON text, borrowed for the time an event is recorded.
+public struct LogText: @unchecked Sendable {
+    public let bytes: UnsafeBufferPointer<UInt8>
+    public init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 }
 
 /// One execution-history event.

@@ -12,7 +12,7 @@ public struct MetricsSnapshot: Sendable {
     /// Executions the batch runner ran on its tape lane (the rest ran on the general engine).
     public var laneExecutions = 0
     /// Why the tape lane took none of the run's executions, when it could not (the program
-    /// has a state it does not run, logs are on, `--engine general`); nil otherwise.
+    /// has a state it does not run, with the logs asked for, `--engine general`); nil otherwise.
     public var laneUnused: String?
     /// Latency percentiles in milliseconds (HdrHistogram, 3 significant digits; `max` is exact).
     /// All zero before the first completion.

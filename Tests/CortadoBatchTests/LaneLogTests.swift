@@ -1,0 +1,78 @@
+import CortadoASL
+@testable import CortadoBatch
+import CortadoJSON
+import CortadoRuntime
+import CortadoTape
+import CortadoTasks
+import Foundation
+import Testing
+
+/// The execution logs of a line the tape lane runs (written by `LinearRunLog` from the lane's
+/// record of the line) are the general engine's, byte for byte apart from timestamps: every
+/// recorded AWS case whose program the lane takes with logs on, at level ALL with and
+/// without execution data and at level ERROR (skipped when ../shared/conformance is absent).
+@Suite struct LaneLogTests {
+    static let root = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("shared/conformance/cases")
+
+    /// Runs `line` once through a batch run with these log settings; returns the log lines
+    /// with their timestamps cut out, and whether the lane ran the line.
+    static func logs(_ p: Program, _ backend: any TaskBackend, _ line: String, level: LogLevel, data: Bool, lane: Bool,
+                     _ f: BatchFixture) throws -> (lines: [String], onLane: Bool) {
+        let events = f.file("in.jsonl", line + "\n")
+        let logPath = f.dir + "/logs-\(lane).jsonl"
+        let fd = open(logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        defer { close(fd) }
+        var c = BatchConfig(program: p, stateMachineName: "sm", backend: backend, definitionPath: "d.json",
+                            eventsPath: events, outputPath: "/dev/null", workers: 1)
+        c.clock = .virtual
+        c.tapeLane = lane
+        c.logFD = fd
+        c.logLevel = level
+        c.includeExecutionData = data
+        let s = try BatchRunner(config: c).run()
+        let text = f.read(logPath)
+        let stamp = try Regex(#""event_timestamp":"[0-9]+""#)
+        return (text.split(separator: "\n").map { String($0).replacing(stamp, with: "") }, s.metrics.laneExecutions == 1)
+    }
+
+    @Test func laneLogsAreTheInterpretersOwn() throws {
+        let fm = FileManager.default
+        guard fm.fileExists(atPath: Self.root.path), let walker = fm.enumerator(atPath: Self.root.path) else {
+            print("conformance corpus not found at \(Self.root.path); skipped")
+            return
+        }
+        let f = BatchFixture()
+        var compared = 0, onLane = 0
+        for case let relative as String in walker where relative.hasSuffix(".json") {
+            guard let data = fm.contents(atPath: Self.root.appendingPathComponent(relative).path),
+                  let c = try? JSON.parse(Array(data)),
+                  let definition = c["definition"], let input = c["input"],
+                  case .success(let p) = Compiler.compile(definition)
+            else { continue }
+            var backend: any TaskBackend = HandlerRegistry()
+            if let config = c["mock_config"] {
+                guard let machine = c["state_machine_name"]?.stringValue, let testCase = c["test_case"]?.stringValue,
+                      let mocks = try? MockBackend(config: config, stateMachine: machine, testCase: testCase) else { continue }
+                backend = mocks
+            }
+            let b = backend
+            guard case .success = TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit,
+                                                clock: .virtual(hostLimitSeconds: ExpressLimits.executionSeconds),
+                                                taskResults: { b.constantFirstResult(stateName: $0, resource: $1) },
+                                                executionNamePrefix: "line-", logsEveryState: true)
+            else { continue }
+            let line = input.serialized
+            for (level, withData) in [(LogLevel.all, true), (.all, false), (.error, true)] {
+                let general = try Self.logs(p, backend, line, level: level, data: withData, lane: false, f)
+                let fast = try Self.logs(p, backend, line, level: level, data: withData, lane: true, f)
+                #expect(fast.lines == general.lines, "\(relative) \(level) data \(withData)")
+                compared += 1
+                if fast.onLane { onLane += 1 }
+            }
+        }
+        print("lane logs: \(compared) runs compared, \(onLane) of them on the lane")
+        #expect(onLane > 100)
+    }
+}
