@@ -61,12 +61,18 @@ public final class TapeLane {
     public var recordsValues = false
     var trailInputs = UnsafeVec<Int32>(capacity: 16)
     var trailOutputs = UnsafeVec<Int32>(capacity: 16)
+    /// A Task state's effective parameters and the result it took (-1 for other states).
+    var trailParameters = UnsafeVec<Int32>(capacity: 16)
+    var trailResults = UnsafeVec<Int32>(capacity: 16)
     /// The line's own value and its result, when `recordsValues`.
     public private(set) var lineValue: Int32 = -1
     public private(set) var resultValue: Int32 = -1
-    /// Each state of `trail`: the value it was entered with and the one it left with (write
-    /// them with `write(_:into:)`). Valid until the next `run`.
-    public func trailValues(_ k: Int) -> (input: Int32, output: Int32) { (trailInputs[k], trailOutputs[k]) }
+    /// Each state of `trail`: the value it was entered with and the one it left with, and a
+    /// Task state's effective parameters and result (-1 for other states); write them with
+    /// `write(_:into:)`. Valid until the next `run`.
+    public func trailValues(_ k: Int) -> (input: Int32, output: Int32, parameters: Int32, result: Int32) {
+        (trailInputs[k], trailOutputs[k], trailParameters[k], trailResults[k])
+    }
 
     /// Appends value `v`'s JSON (a value of the last line run) to `buffer`.
     public func write(_ v: Int32, into buffer: inout UnsafeVec<UInt8>) {
@@ -112,7 +118,7 @@ public final class TapeLane {
     ///     program that reads `$$.Execution.Name` stays on the general engine).
     ///   - logsEveryState: the host logs every state's events (level ALL) from `trail` and
     ///     `trailValues`, so the lane takes only programs whose states run one after another
-    ///     (no Map, Parallel or Task: their events are more than entered and exited).
+    ///     (no Map or Parallel: their iterations' events interleave).
     public static func make(_ program: Program, payloadLimit: Int, clock: Clock = .real, taskResults: TaskResults? = nil,
                             executionNamePrefix: String? = nil, logsEveryState: Bool = false) -> Result<TapeLane, Unsupported> {
         let tape = Tape()
@@ -127,7 +133,7 @@ public final class TapeLane {
             if logsEveryState {
                 for (pc, st) in code.states.enumerated() {
                     switch st {
-                    case .map, .parallel, .task:
+                    case .map, .parallel:
                         throw Unsupported("execution logs of every state with a \(program.headers[pc].type) state ('\(program.headers[pc].name)')")
                     default: break
                     }
@@ -157,7 +163,7 @@ public final class TapeLane {
     deinit {
         states.free(); steps.free(); keys.free(); templates.free(); members.free(); items.free()
         values.free(); rules.free(); ruleKids.free(); choices.free(); queries.free()
-        trailStates.free(); trailClock.free(); trailInputs.free(); trailOutputs.free(); formatArgs.free(); stepHints.deallocate(); keyHints.deallocate()
+        trailStates.free(); trailClock.free(); trailInputs.free(); trailOutputs.free(); trailParameters.free(); trailResults.free(); formatArgs.free(); stepHints.deallocate(); keyHints.deallocate()
     }
 
     /// Runs one line. On success returns the output's JSON, valid until the next `run`.
@@ -183,6 +189,8 @@ public final class TapeLane {
         trailClock.truncate(to: 0)
         trailInputs.truncate(to: 0)
         trailOutputs.truncate(to: 0)
+        trailParameters.truncate(to: 0)
+        trailResults.truncate(to: 0)
         stepCount = 0
         waited = 0
         executionNameNode = -1
@@ -211,7 +219,11 @@ public final class TapeLane {
             if stepCount > TapeLane.maxSteps { throw Bail() }
             trailStates.append(pc)
             if timeStates { trailClock.append(TapeLane.now()) }
-            if recordsValues { trailInputs.append(value) }
+            if recordsValues {
+                trailInputs.append(value)
+                trailParameters.append(-1)
+                trailResults.append(-1)
+            }
             let next: Int32
             switch states[pc] {
             case .pass(let s):
@@ -255,7 +267,12 @@ public final class TapeLane {
                 let eff = try filter(value, s.input)
                 // The backend's answer does not depend on its input; the Parameters are still
                 // built, for the errors they raise (the general engine words them).
-                if s.parameters != none { _ = try evaluate(s.parameters, eff, -1, 0) }
+                var parameters = eff
+                if s.parameters != none { parameters = try evaluate(s.parameters, eff, -1, 0) }
+                if recordsValues {
+                    trailParameters.base[trailParameters.count - 1] = parameters
+                    trailResults.base[trailResults.count - 1] = s.result
+                }
                 value = try finish(value, s.result, s.resultSelector, s.resultPath, s.output)
                 next = s.next
             case .bail:

@@ -77,9 +77,9 @@ public struct CloudWatchLogFormatter: Sendable {
                 let t = d.input.map { data($0, &out) } ?? data(d.inputText!, &out)
                 key("inputDetails", &out); truncated(t, &out)
             }
-            if let parameters = d.parameters {
+            if d.parameters != nil || d.parametersText != nil {
                 key("parameters", &out)
-                _ = data(parameters, &out)
+                _ = d.parameters.map { data($0, &out) } ?? data(d.parametersText!, &out)
             }
             if d.output != nil || d.outputText != nil {
                 key("output", &out)

@@ -31,6 +31,7 @@ public struct EventDetails: Sendable {
     /// runs executions on its own values (the tape lane; see `LinearRunLog`). Only the
     /// CloudWatch Logs formatter reads them, while the event is being recorded.
     public var inputText: LogText?
+    public var parametersText: LogText?
     public var outputText: LogText?
 
     public init(name: String? = nil, resource: String? = nil, index: Int? = nil, length: Int? = nil,
