@@ -3,7 +3,7 @@ import CortadoASL
 import CortadoJSON
 import CortadoRuntime
 import CortadoTape
-import CortadoTasks
+import CortadoTestSupport
 import Foundation
 import Testing
 
@@ -12,10 +12,6 @@ import Testing
 /// recorded AWS case whose program the lane takes with logs on, at level ALL with and
 /// without execution data and at level ERROR (skipped when ../shared/conformance is absent).
 @Suite struct LaneLogTests {
-    static let root = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared/conformance/cases")
-
     /// Runs `line` once through a batch run with these log settings; returns the log lines
     /// with their timestamps cut out, and whether the lane ran the line.
     static func logs(_ p: Program, _ backend: any TaskBackend, _ line: String, level: LogLevel, data: Bool, lane: Bool,
@@ -38,36 +34,21 @@ import Testing
     }
 
     @Test func laneLogsAreTheInterpretersOwn() throws {
-        let fm = FileManager.default
-        guard fm.fileExists(atPath: Self.root.path), let walker = fm.enumerator(atPath: Self.root.path) else {
-            print("conformance corpus not found at \(Self.root.path); skipped")
-            return
-        }
+        guard let cases = RecordedCase.all() else { return }
         let f = BatchFixture()
         var compared = 0, onLane = 0
-        for case let relative as String in walker where relative.hasSuffix(".json") {
-            guard let data = fm.contents(atPath: Self.root.appendingPathComponent(relative).path),
-                  let c = try? JSON.parse(Array(data)),
-                  let definition = c["definition"], let input = c["input"],
-                  case .success(let p) = Compiler.compile(definition)
-            else { continue }
-            var backend: any TaskBackend = HandlerRegistry()
-            if let config = c["mock_config"] {
-                guard let machine = c["state_machine_name"]?.stringValue, let testCase = c["test_case"]?.stringValue,
-                      let mocks = try? MockBackend(config: config, stateMachine: machine, testCase: testCase) else { continue }
-                backend = mocks
-            }
-            let b = backend
+        for c in cases {
+            let (p, backend) = (c.program, c.backend)
             guard case .success = TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit,
                                                 clock: .virtual(hostLimitSeconds: ExpressLimits.executionSeconds),
-                                                taskResults: { b.constantFirstResult(stateName: $0, resource: $1) },
+                                                taskResults: { backend.constantFirstResult(stateName: $0, resource: $1) },
                                                 executionNamePrefix: "line-", logsEveryState: true)
             else { continue }
-            let line = input.serialized
+            let line = c.input.serialized
             for (level, withData) in [(LogLevel.all, true), (.all, false), (.error, true)] {
                 let general = try Self.logs(p, backend, line, level: level, data: withData, lane: false, f)
                 let fast = try Self.logs(p, backend, line, level: level, data: withData, lane: true, f)
-                #expect(fast.lines == general.lines, "\(relative) \(level) data \(withData)")
+                #expect(fast.lines == general.lines, "\(c.name) \(level) data \(withData)")
                 compared += 1
                 if fast.onLane { onLane += 1 }
             }

@@ -717,31 +717,11 @@ struct LaneTestError: Error, CustomStringConvertible {
 /// Every recorded AWS case whose definition the lane takes: the lane agrees with the
 /// general engine on its input (skipped when ../shared/conformance is absent).
 @Suite struct TapeLaneConformanceTests {
-    static let root = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared/conformance/cases")
-
     @Test func recordedCasesAgree() throws {
-        let fm = FileManager.default
-        // (An enumerator of a missing folder is not nil: it just lists nothing.)
-        guard fm.fileExists(atPath: Self.root.path), let walker = fm.enumerator(atPath: Self.root.path) else {
-            print("conformance corpus not found at \(Self.root.path); skipped")
-            return
-        }
+        guard let cases = RecordedCase.all() else { return }
         var laneCases = 0, keptLines = 0, mockedKept = 0
-        for case let relative as String in walker where relative.hasSuffix(".json") {
-            guard let data = fm.contents(atPath: Self.root.appendingPathComponent(relative).path),
-                  let c = try? JSON.parse(Array(data)),
-                  let definition = c["definition"], let input = c["input"],
-                  case .success(let p) = Compiler.compile(definition)
-            else { continue }
-            // Task cases run against their mocks, as `cortado run --mock-config` does.
-            var backend: any TaskBackend = HandlerRegistry()
-            if let config = c["mock_config"] {
-                guard let machine = c["state_machine_name"]?.stringValue, let testCase = c["test_case"]?.stringValue,
-                      let mocks = try? MockBackend(config: config, stateMachine: machine, testCase: testCase) else { continue }
-                backend = mocks
-            }
+        for rc in cases {
+            let (c, p, input, backend, relative) = (rc.json, rc.program, rc.input, rc.backend, rc.name)
             let b = backend
             guard case .success(let lane) = TapeLane.make(
                 p, payloadLimit: ExecutionOptions.payloadLimit, clock: .virtual(hostLimitSeconds: ExpressLimits.executionSeconds),
