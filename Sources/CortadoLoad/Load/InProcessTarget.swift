@@ -12,7 +12,6 @@ import Synchronization
 /// worker job rather than once per execution.
 public final class InProcessTarget: LoadTarget, @unchecked Sendable {
     let batch: BatchRunner
-    let stateCount: Int
     /// The runner whose arrivals these are; set by the first `start`, before the workers start.
     private var runner: LoadRunner?
     private let started = Mutex(false)
@@ -26,9 +25,9 @@ public final class InProcessTarget: LoadTarget, @unchecked Sendable {
     public init(config: BatchConfig) {
         var c = config
         c.executionNamePrefix = Self.executionNamePrefix
-        stateCount = config.program.code.count
+        let stateCount = config.program.code.count
         let box = ObserverBox()
-        c.observerForWorker = { [box] in LoadObserver(box: box) }
+        c.observerForWorker = { [box] in LoadObserver(box: box, stateCount: stateCount) }
         batch = BatchRunner(config: c)
         box.target = self
     }
@@ -60,13 +59,12 @@ public final class InProcessTarget: LoadTarget, @unchecked Sendable {
     /// each of its jobs.
     final class LoadObserver: LineObserver {
         let box: ObserverBox
-        var tally: LoadTally?
+        let tally: LoadTally
 
-        init(box: ObserverBox) { self.box = box }
+        init(box: ObserverBox, stateCount: Int) { self.box = box; tally = LoadTally(stateCount: stateCount) }
 
         func lineEnded(line: Int, status: ExecutionStatus, error: String?, startNanos: UInt64, endNanos: UInt64) {
-            let t = tally ?? LoadTally(stateCount: box.target?.stateCount ?? 0)
-            tally = t
+            let t = tally
             t.latencies.append(endNanos > startNanos ? endNanos - startNanos : 0)
             t.statuses.append(status)
             t.errors.append(status == .succeeded ? nil : error)
@@ -74,8 +72,7 @@ public final class InProcessTarget: LoadTarget, @unchecked Sendable {
 
         func flush(_ stats: StateStats) {
             guard let target = box.target, let runner = target.runner else { stats.visits.removeAll(keepingCapacity: true); return }
-            let t = tally ?? LoadTally(stateCount: target.stateCount)
-            tally = t
+            let t = tally
             for pc in 0..<min(stats.count, t.entered.count) {
                 t.entered[pc] += stats.enteredCounts[pc]
                 t.nanos[pc] &+= stats.nanosSpent[pc]

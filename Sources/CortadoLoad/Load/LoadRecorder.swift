@@ -2,21 +2,16 @@ import CortadoRuntime
 import Histogram
 import Synchronization
 
-/// How one execution of a load test ended.
+/// How one execution of a load test ended, as a target that reports executions one by one
+/// (a remote endpoint) sees it; the in-process target reports per worker (`LoadTally`),
+/// per-state figures included.
 public struct LoadOutcome: Sendable {
     public var status: ExecutionStatus
     /// The error name of a failed or timed-out execution.
     public var error: String?
-    /// Per-state entries and time (by pc), when the target measured them.
-    public var stateEntered: [Int]?
-    public var stateNanos: [UInt64]?
-    /// Each state visit's pc and time, for per-state percentiles.
-    public var visits: [(pc: Int32, nanos: UInt64)]
 
-    public init(status: ExecutionStatus, error: String? = nil, stateEntered: [Int]? = nil, stateNanos: [UInt64]? = nil,
-                visits: [(pc: Int32, nanos: UInt64)] = []) {
-        self.status = status; self.error = error; self.stateEntered = stateEntered; self.stateNanos = stateNanos
-        self.visits = visits
+    public init(status: ExecutionStatus, error: String? = nil) {
+        self.status = status; self.error = error
     }
 }
 
@@ -85,14 +80,7 @@ public final class LoadRecorder: @unchecked Sendable {
 
     /// Records one finished execution; `latencyNanos` runs from its scheduled start.
     public func record(_ o: LoadOutcome, latencyNanos: UInt64) {
-        state.withLock { s in
-            Self.add(latencyNanos, o.status, o.error, to: &s)
-            if let e = o.stateEntered, let n = o.stateNanos {
-                for pc in 0..<min(e.count, s.entered.count) { s.entered[pc] += e[pc] }
-                for pc in 0..<min(n.count, s.nanos.count) { s.nanos[pc] &+= n[pc] }
-            }
-            addVisits(o.visits, to: &s)
-        }
+        state.withLock { s in Self.add(latencyNanos, o.status, o.error, to: &s) }
     }
 
     /// Records what one worker finished since its last flush, then empties `t`.
