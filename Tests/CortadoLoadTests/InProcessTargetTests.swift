@@ -16,6 +16,16 @@ import Testing
         return (InProcessTarget(config: config), program.headers.map(\.name))
     }
 
+    /// A one-Task machine whose task answers after `seconds` (parked on the runner's timers).
+    static func slowTask(seconds: Double, workers: Int = 2) throws -> (InProcessTarget, [String]) {
+        let tasks = HandlerRegistry()
+        tasks.register("arn:aws:states:::sqs:*") { r in .after(seconds: seconds, .success(r.input)) }
+        return try target(#"""
+            {"StartAt":"Call","States":{"Call":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage",
+              "Parameters":{"QueueUrl":"q","MessageBody.$":"$"},"End":true}}}
+            """#, backend: tasks, workers: workers)
+    }
+
     @Test func arrivalsRunOnTheTapeLaneAndFailuresAreCountedByName() throws {
         let (target, names) = try Self.target(#"""
             {"StartAt":"First","States":{
@@ -41,12 +51,7 @@ import Testing
     /// An execution waiting for its task parks and holds no worker: with one worker, many are
     /// in flight at once, and they end when their task's time is up.
     @Test func waitingExecutionsParkAndEndOnTime() throws {
-        let tasks = HandlerRegistry()
-        tasks.register("arn:aws:states:::sqs:*") { r in .after(seconds: 0.2, .success(r.input)) }
-        let (target, names) = try Self.target(#"""
-            {"StartAt":"Call","States":{"Call":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage",
-              "Parameters":{"QueueUrl":"q","MessageBody.$":"$"},"End":true}}}
-            """#, backend: tasks, workers: 1)
+        let (target, names) = try Self.slowTask(seconds: 0.2, workers: 1)
         var config = LoadRunner.Config(schedule: .constant(rate: 200, seconds: 10))
         config.count = 40
         config.interval = 0.05
@@ -64,12 +69,7 @@ import Testing
     /// Beyond `--max-concurrency` arrivals wait in order; their wait is reported and counted
     /// in their latency (it runs from the due time).
     @Test func theConcurrencyCapQueuesArrivals() throws {
-        let tasks = HandlerRegistry()
-        tasks.register("arn:aws:states:::sqs:*") { r in .after(seconds: 0.1, .success(r.input)) }
-        let (target, names) = try Self.target(#"""
-            {"StartAt":"Call","States":{"Call":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage",
-              "Parameters":{"QueueUrl":"q","MessageBody.$":"$"},"End":true}}}
-            """#, backend: tasks)
+        let (target, names) = try Self.slowTask(seconds: 0.1)
         var config = LoadRunner.Config(schedule: .constant(rate: 100, seconds: 10))
         config.count = 3
         config.maxConcurrency = 1
