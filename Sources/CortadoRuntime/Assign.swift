@@ -42,14 +42,6 @@ extension Execution {
         return o
     }
 
-    /// A state's exited event: its output and, when it assigned any, the variables (AWS
-    /// records `assignedVariables` only for a non-empty Assign).
-    static func exitDetails(_ h: StateHeader, _ output: JSON, _ assigned: JSONObject?) -> EventDetails {
-        var d = EventDetails(name: h.name, output: output)
-        if let assigned, !assigned.isEmpty { d.assignedVariables = assigned }
-        return d
-    }
-
     /// Makes assigned values visible (to the next state of `f`).
     func apply(_ values: JSONObject?, to f: Frame) {
         guard let values else { return }

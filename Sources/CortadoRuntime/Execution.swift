@@ -188,12 +188,11 @@ public final class Execution {
         started = true
         let input = self.input
         topEventID = emit(.executionStarted, previous: 0) {
-            EventDetails(input: input, roleArn: options.roleArn)
+            EventDetails.executionStarted(.json(input), roleArn: options.roleArn)
         }
         let root = Frame(pc: options.inspection?.startPC ?? Int(program.main.start), input: input, join: nil, slot: 0)
         if let i = options.inspection { root.variables = i.variables }
-        // NOTE: as in AWS, the first state entered follows event 0, not ExecutionStarted.
-        root.lastEventID = 0
+        root.lastEventID = HistoryEvent.firstStatePrevious
         if (options.inputByteCount ?? Int.max) > options.maxPayloadBytes, input.serializedByteCount > options.maxPayloadBytes {
             finish(.failed, output: nil, error: ASLError(.dataLimitExceeded,
                 "The state/task 'ExecutionStarted' returned a result with a size exceeding the maximum number of bytes service limit."))
@@ -360,7 +359,7 @@ public final class Execution {
         pendingTasks = 0
         switch status {
         case .succeeded:
-            emit(.executionSucceeded, previous: topEventID) { EventDetails(output: output ?? .null) }
+            emit(.executionSucceeded, previous: topEventID) { EventDetails.executionSucceeded(.json(output ?? .null)) }
         case .failed:
             emit(.executionFailed, previous: topEventID) { Execution.errorDetails(error) }
         case .timedOut:

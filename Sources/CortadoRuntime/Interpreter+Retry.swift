@@ -76,7 +76,7 @@ extension Execution {
                     out = try applyResultPath(raw: f.input, result: errorOutput, c.resultPath)
                 }
                 apply(values, to: f)
-                emit(EventType.exited(program.code[f.pc]), f) { Execution.exitDetails(h, out, values) }
+                emit(EventType.exited(program.code[f.pc]), f) { h.exitedDetails(.json(out), assigned: values) }
                 return .next(Int(c.next), out)
             } catch {
                 return .fail(qualify(error, f))

@@ -8,7 +8,6 @@ extension Execution {
     /// A task's outcome: events, the payload limit, ResultSelector, ResultPath, OutputPath
     /// (success), or Retry/Catch (failure).
     func taskFinished(_ outcome: TaskOutcome, _ f: Frame, _ h: StateHeader, _ s: TaskState) throws(ASLError) -> Control {
-        let lambda = s.invokesLambdaFunction
         if case .failure(let e) = outcome {
             endToken(f, timedOut: e.name == .timeout || e.name == .heartbeatTimeout)
         } else {
@@ -20,11 +19,7 @@ extension Execution {
                 return .fail(ASLError(.dataLimitExceeded,
                     "The state/task '\(h.name)' returned a result with a size exceeding the maximum number of bytes service limit."))
             }
-            if lambda {
-                emit(.lambdaFunctionSucceeded, f) { EventDetails(output: out) }
-            } else {
-                emit(.taskSucceeded, f) { EventDetails(resource: s.resource, output: out) }
-            }
+            emit(s.succeededEvent, f) { s.succeededDetails(.json(out)) }
             inspect("result", out)
             if h.language == .jsonata { return try finishJSONata(f, h, result: out, output: h.output, assign: h.assign) }
             var result = out
@@ -35,16 +30,7 @@ extension Execution {
             let values = try assignments(h.assign, f, jsonPathInput: result, scope: scope(f, input: f.input))
             return try exit(f, h, result: result, s.processing.resultPath, assigned: values)
         case .failure(let e):
-            let timedOut = e.name == .timeout || e.name == .heartbeatTimeout
-            if lambda {
-                emit(timedOut ? .lambdaFunctionTimedOut : .lambdaFunctionFailed, f) { Execution.errorDetails(e) }
-            } else {
-                emit(timedOut ? .taskTimedOut : .taskFailed, f) {
-                    var d = Execution.errorDetails(e)
-                    d.resource = s.resource
-                    return d
-                }
-            }
+            emit(s.failedEvent(e), f) { s.failedDetails(e) }
             return .raise(e)
         case .pending, .after, .delivered:
             return .raise(ASLError(.runtime, "The task backend for '\(s.resource)' answered a completion with .pending or .after; complete takes .success or .failure."))

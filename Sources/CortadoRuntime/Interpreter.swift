@@ -88,7 +88,7 @@ extension Execution {
             f.retryCount = 0
             f.retryCounts = []
             let input = f.input
-            f.enteredEventID = emit(EventType.entered(program.code[f.pc]), f) { EventDetails(name: h.name, input: input) }
+            f.enteredEventID = emit(EventType.entered(program.code[f.pc]), f) { h.enteredDetails(.json(input)) }
             inspect("input", input)
         }
         switch program.code[f.pc] {
@@ -200,13 +200,8 @@ extension Execution {
                 executionArn: executionArn, timeoutSeconds: timeout, heartbeatSeconds: heartbeat,
                 completion: completion)
             if s.waitsForToken { request.taskToken = f.taskToken }
-            if s.invokesLambdaFunction {
-                emit(.lambdaFunctionScheduled, f) { EventDetails(resource: s.resource, input: eff) }
-                emit(.lambdaFunctionStarted, f) { EventDetails() }
-            } else {
-                emit(.taskScheduled, f) { EventDetails(resource: s.resource, parameters: eff) }
-                emit(.taskStarted, f) { EventDetails(resource: s.resource) }
-            }
+            emit(s.scheduledEvent, f) { s.scheduledDetails(.json(eff)) }
+            emit(s.startedEvent, f) { s.startedDetails() }
             var outcome = options.backend.invoke(request)
             if case .delivered = outcome, !s.waitsForToken {
                 outcome = .failure(ASLError(.runtime,
@@ -330,7 +325,7 @@ extension Execution {
               assigned: JSONObject? = nil) throws(ASLError) -> Control {
         let out = try select(output, h.outputPath, f)
         apply(assigned, to: f)
-        emit(EventType.exited(program.code[f.pc]), f) { Execution.exitDetails(h, out, assigned) }
+        emit(EventType.exited(program.code[f.pc]), f) { h.exitedDetails(.json(out), assigned: assigned) }
         if let next { return .next(next, out) }
         if let n = h.next { return .next(Int(n), out) }
         return .end(out)

@@ -49,10 +49,10 @@ final class HistoryRecorder: HistoryEventSink, @unchecked Sendable {
         switch e.type {
         case .executionStarted:
             key = "executionStartedEventDetails"
-            text("input", d.input)
+            text("input", d.input?.json)
             if let role = d.roleArn { details["roleArn"] = .string(role) }
         case .executionSucceeded:
-            key = "executionSucceededEventDetails"; text("output", d.output)
+            key = "executionSucceededEventDetails"; text("output", d.output?.json)
         case .executionFailed: key = "executionFailedEventDetails"; failure()
         case .executionTimedOut: key = "executionTimedOutEventDetails"; failure()
         case .executionAborted: key = "executionAbortedEventDetails"; failure()
@@ -60,12 +60,12 @@ final class HistoryRecorder: HistoryEventSink, @unchecked Sendable {
              .failStateEntered, .parallelStateEntered, .mapStateEntered:
             key = "stateEnteredEventDetails"
             if let n = d.name { details["name"] = .string(n) }
-            text("input", d.input)
+            text("input", d.input?.json)
         case .passStateExited, .taskStateExited, .choiceStateExited, .waitStateExited, .succeedStateExited,
              .parallelStateExited, .mapStateExited:
             key = "stateExitedEventDetails"
             if let n = d.name { details["name"] = .string(n) }
-            text("output", d.output)
+            text("output", d.output?.json)
             if let assigned = d.assignedVariables {
                 // Each value as its JSON text, as GetExecutionHistory returns them.
                 var vars = JSONObject()
@@ -77,9 +77,9 @@ final class HistoryRecorder: HistoryEventSink, @unchecked Sendable {
             key = "taskScheduledEventDetails"
             resource()
             details["region"] = .string(region)
-            details["parameters"] = .string((d.parameters ?? .object(JSONObject())).serialized)
+            details["parameters"] = .string((d.parameters?.json ?? .object(JSONObject())).serialized)
         case .taskStarted: key = "taskStartedEventDetails"; resource()
-        case .taskSucceeded: key = "taskSucceededEventDetails"; resource(); text("output", d.output)
+        case .taskSucceeded: key = "taskSucceededEventDetails"; resource(); text("output", d.output?.json)
         case .taskFailed: key = "taskFailedEventDetails"; resource(); failure()
         case .taskTimedOut: key = "taskTimedOutEventDetails"; resource(); failure()
         case .taskStartFailed: key = "taskStartFailedEventDetails"; resource(); failure()
@@ -87,8 +87,8 @@ final class HistoryRecorder: HistoryEventSink, @unchecked Sendable {
         case .lambdaFunctionScheduled:
             key = "lambdaFunctionScheduledEventDetails"
             if let r = d.resource { details["resource"] = .string(r) }
-            text("input", d.input)
-        case .lambdaFunctionSucceeded: key = "lambdaFunctionSucceededEventDetails"; text("output", d.output)
+            text("input", d.input?.json)
+        case .lambdaFunctionSucceeded: key = "lambdaFunctionSucceededEventDetails"; text("output", d.output?.json)
         case .lambdaFunctionFailed: key = "lambdaFunctionFailedEventDetails"; failure()
         case .lambdaFunctionTimedOut: key = "lambdaFunctionTimedOutEventDetails"; failure()
         case .lambdaFunctionScheduleFailed: key = "lambdaFunctionScheduleFailedEventDetails"; failure()

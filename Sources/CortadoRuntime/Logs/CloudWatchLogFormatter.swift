@@ -72,18 +72,18 @@ public struct CloudWatchLogFormatter: Sendable {
         if let index = d.index { key("index", &out); int(index, &out.bytes) }
         if let length = d.length { key("length", &out); int(length, &out.bytes) }
         if includeExecutionData {
-            if d.input != nil || d.inputText != nil {
+            if let input = d.input {
                 key("input", &out)
-                let t = d.input.map { data($0, &out) } ?? data(d.inputText!, &out)
+                let t = data(input, &out)
                 key("inputDetails", &out); truncated(t, &out)
             }
-            if d.parameters != nil || d.parametersText != nil {
+            if let parameters = d.parameters {
                 key("parameters", &out)
-                _ = d.parameters.map { data($0, &out) } ?? data(d.parametersText!, &out)
+                _ = data(parameters, &out)
             }
-            if d.output != nil || d.outputText != nil {
+            if let output = d.output {
                 key("output", &out)
-                let t = d.output.map { data($0, &out) } ?? data(d.outputText!, &out)
+                let t = data(output, &out)
                 key("outputDetails", &out); truncated(t, &out)
             }
             if let assigned = d.assignedVariables {
@@ -101,19 +101,15 @@ public struct CloudWatchLogFormatter: Sendable {
         if let cause = d.cause { key("cause", &out); out.writeString(cause) }
     }
 
-    /// Writes `value` as JSON; above `maxDataBytes` writes its text cut to that size as a
-    /// string instead and returns true (truncated).
-    func data(_ value: JSON, _ out: inout JSONWriter) -> Bool {
+    /// Writes `value` as JSON (text as it is); above `maxDataBytes` writes its text cut to
+    /// that size as a string instead and returns true (truncated).
+    func data(_ value: LogValue, _ out: inout JSONWriter) -> Bool {
         // Written first and measured after: one pass over the value, not two.
         let start = out.bytes.count
-        out.write(value)
-        return truncateData(from: start, &out)
-    }
-
-    /// `data` of a value already written as JSON text.
-    func data(_ text: LogText, _ out: inout JSONWriter) -> Bool {
-        let start = out.bytes.count
-        out.bytes.append(contentsOf: text.bytes)
+        switch value {
+        case .json(let v): out.write(v)
+        case .text(let t): out.bytes.append(contentsOf: t.bytes)
+        }
         return truncateData(from: start, &out)
     }
 

@@ -13,11 +13,11 @@ public struct EventDetails: Sendable {
     /// `length` of a Map state (number of items).
     public var length: Int?
     /// Execution data: a state's or the execution's input.
-    public var input: JSON?
+    public var input: LogValue?
     /// Execution data: the effective parameters a task is scheduled with.
-    public var parameters: JSON?
+    public var parameters: LogValue?
     /// Execution data: a state's, a task's or the execution's output.
-    public var output: JSON?
+    public var output: LogValue?
     public var roleArn: String?
     public var error: String?
     public var cause: String?
@@ -27,18 +27,12 @@ public struct EventDetails: Sendable {
     public var mapRunArn: String?
     /// `EvaluationFailed`: the field whose expression failed.
     public var location: String?
-    /// Execution data already written as JSON, in place of `input` / `output`, by a host that
-    /// runs executions on its own values (the tape lane; see `LinearRunLog`). Only the
-    /// CloudWatch Logs formatter reads them, while the event is being recorded.
-    public var inputText: LogText?
-    public var parametersText: LogText?
-    public var outputText: LogText?
-
     public init(name: String? = nil, resource: String? = nil, index: Int? = nil, length: Int? = nil,
                 input: JSON? = nil, parameters: JSON? = nil, output: JSON? = nil,
                 roleArn: String? = nil, error: String? = nil, cause: String? = nil) {
         self.name = name; self.resource = resource; self.index = index; self.length = length
-        self.input = input; self.parameters = parameters; self.output = output
+        self.input = input.map(LogValue.json); self.parameters = parameters.map(LogValue.json)
+        self.output = output.map(LogValue.json)
         self.roleArn = roleArn; self.error = error; self.cause = cause
     }
 
@@ -49,9 +43,9 @@ public struct EventDetails: Sendable {
         if let resource { o["resource"] = .string(resource) }
         if let index { o["index"] = .number(JSONNumber(index)) }
         if let length { o["length"] = .number(JSONNumber(length)) }
-        if let input { o["input"] = input }
-        if let parameters { o["parameters"] = parameters }
-        if let output { o["output"] = output }
+        if let input { o["input"] = input.json }
+        if let parameters { o["parameters"] = parameters.json }
+        if let output { o["output"] = output.json }
         if let roleArn { o["roleArn"] = .string(roleArn) }
         if let error { o["error"] = .string(error) }
         if let cause { o["cause"] = .string(cause) }
@@ -66,6 +60,22 @@ public struct EventDetails: Sendable {
 public struct LogText: @unchecked Sendable {
     public let bytes: UnsafeBufferPointer<UInt8>
     public init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+}
+
+/// An event's execution data as its host holds it: the interpreter's JSON value, or the JSON
+/// text of a value a host keeps in its own form (the tape lane; see `LinearRunLog`), which
+/// the CloudWatch Logs formatter copies as it is.
+public enum LogValue: Sendable {
+    case json(JSON)
+    case text(LogText)
+
+    /// The value as JSON (text is parsed: only the history API asks for it so).
+    public var json: JSON {
+        switch self {
+        case .json(let v): return v
+        case .text(let t): return (try? JSON.parse(buffer: t.bytes)) ?? .null
+        }
+    }
 }
 
 /// One execution-history event.

@@ -18,25 +18,26 @@ import CortadoASL
 public final class LinearRunLog {
     let entered: [EventType]
     let exited: [EventType]
-    let names: [String]
-    /// A Task state's resource and whether it names a Lambda function, by pc.
-    let tasks: [(resource: String, lambda: Bool)?]
+    let headers: [StateHeader]
+    /// Task states by pc.
+    let tasks: [TaskState?]
     let roleArn: String
     let region: String
 
     public init(program: Program, options: ExecutionOptions) {
         entered = program.code.map { EventType.entered($0) }
         exited = program.code.map { EventType.exited($0) }
-        names = program.headers.map(\.name)
+        headers = program.headers
         tasks = program.code.map { code in
             guard case .task(let t) = code else { return nil }
-            return (t.resource, t.invokesLambdaFunction)
+            return t
         }
         roleArn = options.roleArn
         region = options.region
     }
 
-    /// Records the run into `sink` (the events its level admits).
+    /// Records the run into `sink` (the events its level admits), each event's details made
+    /// by the functions the interpreter uses (`StateEvents.swift`).
     /// - Parameters:
     ///   - states: the pcs of the states run, in order.
     ///   - values: state `k`'s input and output value, and a Task's effective parameters and
@@ -48,6 +49,8 @@ public final class LinearRunLog {
                        values: (Int) -> (input: Int32, output: Int32, parameters: Int32, result: Int32),
                        input: Int32, output: Int32, text: (Int32) -> LogText) {
         let data = sink.formatter.includeExecutionData
+        // Execution data only when it is logged: making a value's text costs a copy.
+        func value(_ v: Int32) -> LogValue? { data ? .text(text(v)) : nil }
         var id = 0
         func event(_ type: EventType, previous: Int, _ details: () -> EventDetails) {
             id += 1
@@ -55,58 +58,21 @@ public final class LinearRunLog {
             sink.record(HistoryEvent(id: id, previousEventID: previous, type: type, timestamp: timestamp, details: details()),
                         executionArn: executionArn, region: region)
         }
-        event(.executionStarted, previous: 0) {
-            var d = EventDetails(roleArn: roleArn)
-            if data { d.inputText = text(input) }
-            return d
-        }
-        var previous = 0
+        event(.executionStarted, previous: 0) { .executionStarted(value(input), roleArn: roleArn) }
+        var previous = HistoryEvent.firstStatePrevious
         for k in states.indices {
             let pc = Int(states[k])
             let v = values(k)
-            event(entered[pc], previous: previous) {
-                var d = EventDetails(name: names[pc])
-                if data { d.inputText = text(v.input) }
-                return d
-            }
+            let h = headers[pc]
+            event(entered[pc], previous: previous) { h.enteredDetails(value(v.input)) }
             if let task = tasks[pc] {
-                if task.lambda {
-                    event(.lambdaFunctionScheduled, previous: id) {
-                        var d = EventDetails(resource: task.resource)
-                        if data { d.inputText = text(v.parameters) }
-                        return d
-                    }
-                    event(.lambdaFunctionStarted, previous: id) { EventDetails() }
-                    event(.lambdaFunctionSucceeded, previous: id) {
-                        var d = EventDetails()
-                        if data { d.outputText = text(v.result) }
-                        return d
-                    }
-                } else {
-                    event(.taskScheduled, previous: id) {
-                        var d = EventDetails(resource: task.resource)
-                        if data { d.parametersText = text(v.parameters) }
-                        return d
-                    }
-                    event(.taskStarted, previous: id) { EventDetails(resource: task.resource) }
-                    event(.taskSucceeded, previous: id) {
-                        var d = EventDetails(resource: task.resource)
-                        if data { d.outputText = text(v.result) }
-                        return d
-                    }
-                }
+                event(task.scheduledEvent, previous: id) { task.scheduledDetails(value(v.parameters)) }
+                event(task.startedEvent, previous: id) { task.startedDetails() }
+                event(task.succeededEvent, previous: id) { task.succeededDetails(value(v.result)) }
             }
-            event(exited[pc], previous: id) {
-                var d = EventDetails(name: names[pc])
-                if data { d.outputText = text(v.output) }
-                return d
-            }
+            event(exited[pc], previous: id) { h.exitedDetails(value(v.output)) }
             previous = id
         }
-        event(.executionSucceeded, previous: id) {
-            var d = EventDetails()
-            if data { d.outputText = text(output) }
-            return d
-        }
+        event(.executionSucceeded, previous: id) { .executionSucceeded(value(output)) }
     }
 }

@@ -1,0 +1,87 @@
+import CortadoASL
+import CortadoJSON
+import CortadoPath
+
+// What each event of a state's step carries, written once for every host that logs one:
+// the interpreter (`Interpreter`, `Interpreter+Task`, `Interpreter+Retry`) and a host that
+// replays a straight-line run from its own values (`LinearRunLog`). Execution data is a
+// `LogValue`, a JSON value or JSON text, so both hosts hand their values as they hold them.
+
+extension StateHeader {
+    /// `<Type>StateEntered`: the state's name and input.
+    func enteredDetails(_ input: LogValue?) -> EventDetails {
+        var d = EventDetails(name: name)
+        d.input = input
+        return d
+    }
+
+    /// `<Type>StateExited`: the state's name, output, and the variables its Assign set (AWS
+    /// records `assignedVariables` only for a non-empty Assign).
+    func exitedDetails(_ output: LogValue?, assigned: JSONObject? = nil) -> EventDetails {
+        var d = EventDetails(name: name)
+        d.output = output
+        if let assigned, !assigned.isEmpty { d.assignedVariables = assigned }
+        return d
+    }
+}
+
+/// A Task state's call events: a Lambda function's own ARN as the resource writes
+/// `LambdaFunction*` events (the effective parameters as `input`, the resource only when
+/// scheduled), any other resource `Task*` events (the parameters as `parameters`, the
+/// resource on each).
+extension TaskState {
+    var scheduledEvent: EventType { invokesLambdaFunction ? .lambdaFunctionScheduled : .taskScheduled }
+    var startedEvent: EventType { invokesLambdaFunction ? .lambdaFunctionStarted : .taskStarted }
+    var succeededEvent: EventType { invokesLambdaFunction ? .lambdaFunctionSucceeded : .taskSucceeded }
+
+    /// `TaskFailed`/`TaskTimedOut` (or the Lambda function's): a time-out is
+    /// `States.Timeout` or `States.HeartbeatTimeout`.
+    func failedEvent(_ e: ASLError) -> EventType {
+        let timedOut = e.name == .timeout || e.name == .heartbeatTimeout
+        if invokesLambdaFunction { return timedOut ? .lambdaFunctionTimedOut : .lambdaFunctionFailed }
+        return timedOut ? .taskTimedOut : .taskFailed
+    }
+
+    func scheduledDetails(_ parameters: LogValue?) -> EventDetails {
+        var d = EventDetails(resource: resource)
+        if invokesLambdaFunction { d.input = parameters } else { d.parameters = parameters }
+        return d
+    }
+
+    func startedDetails() -> EventDetails {
+        invokesLambdaFunction ? EventDetails() : EventDetails(resource: resource)
+    }
+
+    func succeededDetails(_ result: LogValue?) -> EventDetails {
+        var d = invokesLambdaFunction ? EventDetails() : EventDetails(resource: resource)
+        d.output = result
+        return d
+    }
+
+    func failedDetails(_ e: ASLError) -> EventDetails {
+        var d = Execution.errorDetails(e)
+        if !invokesLambdaFunction { d.resource = resource }
+        return d
+    }
+}
+
+extension EventDetails {
+    /// `ExecutionStarted`: the execution's input and its role.
+    static func executionStarted(_ input: LogValue?, roleArn: String) -> EventDetails {
+        var d = EventDetails(roleArn: roleArn)
+        d.input = input
+        return d
+    }
+
+    /// `ExecutionSucceeded`: the execution's output.
+    static func executionSucceeded(_ output: LogValue?) -> EventDetails {
+        var d = EventDetails()
+        d.output = output
+        return d
+    }
+}
+
+extension HistoryEvent {
+    /// The event the first state entered follows: as in AWS, event 0, not `ExecutionStarted`.
+    static let firstStatePrevious = 0
+}
