@@ -78,15 +78,27 @@ enum TRule {
     case and(Span)
     case or(Span)
     case not(Int32)
-    /// The operand is a key (its bytes).
-    case stringEquals(TValue, Int32)
-    case numeric(TValue, ChoiceOperator, Double)
-    case booleanEquals(TValue, Bool)
-    case kind(TValue, ChoiceOperator, Bool)
-    /// Everything else: the general engine's comparison on materialized values.
-    case general(TValue, ChoiceOperator, TValue)
+    /// What the Variable selects against a literal operand, by `ChoiceRule.compare`.
+    case compare(TValue, ChoiceOperator, TLiteral)
+    /// What the Variable selects against what a `*Path` operand selects.
+    case comparePaths(TValue, ChoiceOperator, TValue)
     /// A JSONata Condition (`TapeCode.queries`), which must give a boolean.
     case query(Int32)
+}
+
+/// A Choice rule's literal operand, decoded once when the program is compiled: what
+/// `ChoiceRule.compare` reads of it.
+struct TLiteral: ChoiceSubject {
+    var choiceKind: ChoiceKind
+    var choiceBool = false
+    var choiceDouble = 0.0
+    /// A string's bytes: a key's (`TapeCode.keys`), which live as long as the program.
+    var bytes: UnsafePointer<UInt8>?
+    var count: Int32 = 0
+
+    func withChoiceUTF8<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        body(UnsafeBufferPointer(start: bytes, count: Int(count)))
+    }
 }
 
 /// No template / no constant.

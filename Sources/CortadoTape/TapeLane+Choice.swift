@@ -10,11 +10,11 @@ import CortadoPath
 extension TapeLane {
     // MARK: - Choice
 
-    /// A Choice rule over the tape. A Variable or `*Path` operand that selects nothing is an
-    /// error on AWS (`ChoiceRule.invalidPath`; only IsPresent tests for it): the line goes to
-    /// the general engine, which raises it.
+    /// A Choice rule over the tape: the tree here, each comparison `ChoiceRule.compare` on
+    /// the nodes in place (the interpreter's own rule). A Variable or `*Path` operand that
+    /// selects nothing is an error on AWS (`ChoiceRule.invalidPath`; only IsPresent tests for
+    /// it): the line goes to the general engine, which raises it.
     func matches(_ index: Int32, _ input: Int32) throws(Bail) -> Bool {
-        let t = tape
         switch rules[index] {
         case .and(let s):
             for k in 0..<Int(s.count) where !(try matches(ruleKids[Int(s.start) + k], input)) { return false }
@@ -23,46 +23,22 @@ extension TapeLane {
             for k in 0..<Int(s.count) where try matches(ruleKids[Int(s.start) + k], input) { return true }
             return false
         case .not(let x): return !(try matches(x, input))
-        case .stringEquals(let v, let key):
-            let n = try present(read(v, input, -1, 0))
-            let kind = t.nodes[Int(n)].kind
-            guard kind == .string || kind == .text else { return false }
-            let c = try t.stringContent(n)
-            let k = keys[key]
-            return c.count == Int(k.count) && (c.isEmpty || memcmp(c.baseAddress!, k.bytes, c.count) == 0)
-        case .numeric(let v, let op, let rhs):
-            let n = try present(read(v, input, -1, 0))
-            guard t.nodes[Int(n)].kind == .number else { return false }
-            return ChoiceRule.numericCompare(TapeLane.double(t, t.nodes[Int(n)]), op, rhs)
-        case .booleanEquals(let v, let b):
-            let n = try present(read(v, input, -1, 0))
-            let kind = t.nodes[Int(n)].kind
-            return (kind == .yes && b) || (kind == .no && !b)
-        case .kind(let v, let op, let expected):
+        case .compare(let v, let op, let literal):
             let n = try read(v, input, -1, 0)
-            if op == .isPresent { return (n >= 0) == expected }
-            _ = try present(n)
-            let kind = t.nodes[Int(n)].kind
-            let holds: Bool
-            switch op {
-            case .isNull: holds = kind == .null
-            case .isString: holds = kind == .string || kind == .text
-            case .isNumeric: holds = kind == .number
-            default: holds = kind == .yes || kind == .no
-            }
-            return holds == expected
+            if op != .isPresent { _ = try present(n) }
+            return ChoiceRule.compare(n < 0 ? nil : TapeSubject(tape, n), op, literal)
+        case .comparePaths(let v, let op, let operand):
+            let n = try present(read(v, input, -1, 0))
+            let m = try present(read(operand, input, -1, 0))
+            return ChoiceRule.compare(TapeSubject(tape, n), op, TapeSubject(tape, m))
         case .query(let q):
             // A Condition that gives no boolean is the evaluator's error.
             let r = try present(query(q, input))
-            switch t.nodes[Int(r)].kind {
+            switch tape.nodes[Int(r)].kind {
             case .yes: return true
             case .no: return false
             default: throw Bail()
             }
-        case .general(let v, let op, let operand):
-            let n = try present(read(v, input, -1, 0))
-            let m = try present(read(operand, input, -1, 0))
-            return ChoiceRule.compare(try t.materialize(n), op, try t.materialize(m))
         }
     }
 
@@ -75,8 +51,11 @@ extension TapeLane {
 
     /// A number's value exactly as `JSONNumber.double` reads its literal.
     static func double(_ t: Tape, _ n: Node) -> Double {
-        let b = UnsafeBufferPointer(start: t.base(n.src) + Int(n.start), count: Int(n.end - n.start))
-        return fastDouble(b) ?? JSONNumber(literal: String(decoding: b, as: UTF8.self)).double
+        double(UnsafeBufferPointer(start: t.base(n.src) + Int(n.start), count: Int(n.end - n.start)))
+    }
+
+    static func double(_ literal: UnsafeBufferPointer<UInt8>) -> Double {
+        fastDouble(literal) ?? JSONNumber(literal: String(decoding: literal, as: UTF8.self)).double
     }
 
     static let powersOfTen: [Double] = (0...22).map { k in (0..<k).reduce(1.0) { x, _ in x * 10 } }
@@ -109,5 +88,45 @@ extension TapeLane {
         var v = Double(mantissa)
         if fraction > 0 { v /= powersOfTen[fraction] }
         return negative ? -v : v
+    }
+}
+
+/// A tape node as a Choice comparison reads it, in place.
+struct TapeSubject: ChoiceSubject {
+    let node: Node
+    /// The start of the buffer the node's bytes are in.
+    let base: UnsafePointer<UInt8>
+
+    @inline(__always)
+    init(_ tape: Tape, _ index: Int32) {
+        node = tape.nodes[Int(index)]
+        base = tape.base(node.src)
+    }
+
+    var choiceKind: ChoiceKind {
+        switch node.kind {
+        case .null: return .null
+        case .yes, .no: return .bool
+        case .number: return .number
+        case .string, .text: return .string
+        case .object, .array, .builtObject, .builtArray: return .container
+        }
+    }
+
+    var choiceBool: Bool { node.kind == .yes }
+
+    var choiceDouble: Double { TapeLane.double(bytes) }
+
+    var bytes: UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: base + Int(node.start), count: Int(node.end - node.start))
+    }
+
+    func withChoiceUTF8<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        let b = bytes
+        if node.kind == .text { return body(b) }  // built text: no quotes, no escapes
+        if !node.escaped { return body(UnsafeBufferPointer(start: b.baseAddress! + 1, count: b.count - 2)) }
+        // A string with escape sequences (a constant's): its decoded text.
+        guard case .string(var s)? = try? JSON.parse(buffer: b) else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
+        return s.withUTF8(body)
     }
 }

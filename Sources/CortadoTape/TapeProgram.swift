@@ -311,6 +311,19 @@ struct TapeCompiler {
         }
     }
 
+    /// A Choice rule's literal operand, decoded.
+    mutating func literal(_ v: JSON) -> TLiteral {
+        switch v {
+        case .null: return TLiteral(choiceKind: .null)
+        case .bool(let b): return TLiteral(choiceKind: .bool, choiceBool: b)
+        case .number(let n): return TLiteral(choiceKind: .number, choiceDouble: n.double)
+        case .string(let s):
+            let k = code.keys[Int(key(s))]
+            return TLiteral(choiceKind: .string, bytes: k.bytes, count: k.count)
+        case .array, .object: return TLiteral(choiceKind: .container)
+        }
+    }
+
     mutating func rule(_ r: ChoiceRule) throws(Unsupported) -> Int32 {
         let compiled: TRule
         switch r {
@@ -324,20 +337,8 @@ struct TapeCompiler {
         case .compare(let variable, let op, let operand):
             let v = try value(variable, item: false)
             switch operand {
-            case .path(let p): compiled = .general(v, op, try value(p, item: false))
-            case .literal(let lit):
-                switch (op, lit) {
-                case (.stringEquals, .string(let s)): compiled = .stringEquals(v, key(s))
-                case (.numericEquals, .number(let n)), (.numericLessThan, .number(let n)),
-                     (.numericGreaterThan, .number(let n)), (.numericLessThanEquals, .number(let n)),
-                     (.numericGreaterThanEquals, .number(let n)):
-                    compiled = .numeric(v, op, n.double)
-                case (.booleanEquals, .bool(let b)): compiled = .booleanEquals(v, b)
-                case (.isNull, .bool(let b)), (.isPresent, .bool(let b)), (.isString, .bool(let b)),
-                     (.isNumeric, .bool(let b)), (.isBoolean, .bool(let b)):
-                    compiled = .kind(v, op, b)
-                default: compiled = .general(v, op, .constant(constant(lit)))
-                }
+            case .path(let p): compiled = .comparePaths(v, op, try value(p, item: false))
+            case .literal(let lit): compiled = .compare(v, op, literal(lit))
             }
         }
         code.rules.append(compiled)

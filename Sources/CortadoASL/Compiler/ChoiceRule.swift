@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import CortadoJSON
 import CortadoPath
 
@@ -76,73 +81,82 @@ extension ChoiceRule {
         .runtime("Invalid path '\(path.source)': The choice state's condition path references an invalid value.")
     }
 
-    /// One comparison; `value` is nil when the Variable selected nothing (only `IsPresent`
-    /// is asked that: `evaluate` raises for the others first).
-    public static func compare(_ value: JSON?, _ op: ChoiceOperator, _ rhs: JSON?) -> Bool {
+    /// One comparison, for every value model (JSON values here, tape nodes in the lane):
+    /// `value` is nil when the Variable selected nothing (only `IsPresent` is asked that:
+    /// `evaluate` raises for the others first); `rhs` is the operand (a literal, or what its
+    /// path selected). A comparison of values of other types than its operator's is false.
+    @inlinable
+    public static func compare<V: ChoiceSubject, W: ChoiceSubject>(_ value: V?, _ op: ChoiceOperator, _ rhs: W?) -> Bool {
+        guard let value else { return op == .isPresent && !flag(rhs) }
         switch op {
-        case .isPresent: return (value != nil) == (rhs?.boolValue ?? true)
-        case .isNull, .isNumeric, .isString, .isBoolean, .isTimestamp:
-            guard let value else { return false }
-            let holds: Bool
-            switch op {
-            case .isNull: holds = value.isNull
-            case .isNumeric: holds = value.numberValue != nil
-            case .isString: holds = value.stringValue != nil
-            case .isBoolean: holds = value.boolValue != nil
-            default: holds = value.stringValue.flatMap(Timestamp.parse) != nil
-            }
-            return holds == (rhs?.boolValue ?? true)
-        default: break
-        }
-        guard let value, let rhs else { return false }
-        switch op {
-        case .stringEquals, .stringLessThan, .stringGreaterThan, .stringLessThanEquals, .stringGreaterThanEquals:
-            guard case .string(let a) = value, case .string(let b) = rhs else { return false }
-            let c = javaCompare(a, b)
-            switch op {
-            case .stringEquals: return c == 0
-            case .stringLessThan: return c < 0
-            case .stringGreaterThan: return c > 0
-            case .stringLessThanEquals: return c <= 0
-            default: return c >= 0
-            }
+        case .isPresent: return flag(rhs)
+        case .isNull: return (value.choiceKind == .null) == flag(rhs)
+        case .isNumeric: return (value.choiceKind == .number) == flag(rhs)
+        case .isString: return (value.choiceKind == .string) == flag(rhs)
+        case .isBoolean: return (value.choiceKind == .bool) == flag(rhs)
+        case .isTimestamp:
+            return (value.choiceKind == .string && Timestamp.parse(value.choiceString) != nil) == flag(rhs)
+        case .stringEquals:
+            guard let rhs, value.choiceKind == .string, rhs.choiceKind == .string else { return false }
+            // Equal UTF-16 code units are equal UTF-8 bytes (Swift's `==` would also equate
+            // canonically equivalent strings, which Java's compareTo does not).
+            return value.withChoiceUTF8 { a in rhs.withChoiceUTF8 { b in
+                a.count == b.count && (a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+            } }
+        case .stringLessThan: return strings(value, rhs).map { $0 < 0 } ?? false
+        case .stringGreaterThan: return strings(value, rhs).map { $0 > 0 } ?? false
+        case .stringLessThanEquals: return strings(value, rhs).map { $0 <= 0 } ?? false
+        case .stringGreaterThanEquals: return strings(value, rhs).map { $0 >= 0 } ?? false
         case .stringMatches:
-            guard case .string(let a) = value, case .string(let pattern) = rhs else { return false }
-            return wildcardMatch(Array(a.unicodeScalars), pattern: Array(pattern.unicodeScalars))
-        case .numericEquals, .numericLessThan, .numericGreaterThan, .numericLessThanEquals, .numericGreaterThanEquals:
-            guard case .number(let a) = value, case .number(let b) = rhs else { return false }
-            return numericCompare(a.double, op, b.double)
+            guard let rhs, value.choiceKind == .string, rhs.choiceKind == .string else { return false }
+            return wildcardMatch(Array(value.choiceString.unicodeScalars), pattern: Array(rhs.choiceString.unicodeScalars))
+        case .numericEquals: return numbers(value, rhs).map { $0 == $1 } ?? false
+        case .numericLessThan: return numbers(value, rhs).map { $0 < $1 } ?? false
+        case .numericGreaterThan: return numbers(value, rhs).map { $0 > $1 } ?? false
+        case .numericLessThanEquals: return numbers(value, rhs).map { $0 <= $1 } ?? false
+        case .numericGreaterThanEquals: return numbers(value, rhs).map { $0 >= $1 } ?? false
         case .booleanEquals:
-            guard case .bool(let a) = value, case .bool(let b) = rhs else { return false }
-            return a == b
-        case .timestampEquals, .timestampLessThan, .timestampGreaterThan, .timestampLessThanEquals,
-            .timestampGreaterThanEquals:
-            guard let a = value.stringValue.flatMap(Timestamp.parse), let b = rhs.stringValue.flatMap(Timestamp.parse)
-            else { return false }
-            switch op {
-            case .timestampEquals: return a == b
-            case .timestampLessThan: return a < b
-            case .timestampGreaterThan: return a > b
-            case .timestampLessThanEquals: return a <= b
-            default: return a >= b
-            }
-        default: return false
+            guard let rhs, value.choiceKind == .bool, rhs.choiceKind == .bool else { return false }
+            return value.choiceBool == rhs.choiceBool
+        case .timestampEquals: return timestamps(value, rhs).map { $0 == $1 } ?? false
+        case .timestampLessThan: return timestamps(value, rhs).map { $0 < $1 } ?? false
+        case .timestampGreaterThan: return timestamps(value, rhs).map { $0 > $1 } ?? false
+        case .timestampLessThanEquals: return timestamps(value, rhs).map { $0 <= $1 } ?? false
+        case .timestampGreaterThanEquals: return timestamps(value, rhs).map { $0 >= $1 } ?? false
         }
     }
 
-    /// `x op y` for the Numeric* operators (others: `>=`).
-    @inline(__always)
-    public static func numericCompare(_ x: Double, _ op: ChoiceOperator, _ y: Double) -> Bool {
-        switch op {
-        case .numericEquals: return x == y
-        case .numericLessThan: return x < y
-        case .numericGreaterThan: return x > y
-        case .numericLessThanEquals: return x <= y
-        default: return x >= y
-        }
+    /// The boolean operand of an `Is*` test (anything else counts as true).
+    @inlinable
+    static func flag<W: ChoiceSubject>(_ rhs: W?) -> Bool {
+        guard let rhs, rhs.choiceKind == .bool else { return true }
+        return rhs.choiceBool
+    }
+
+    /// Two numbers' values; nil unless both are numbers.
+    @inlinable
+    static func numbers<V: ChoiceSubject, W: ChoiceSubject>(_ v: V, _ w: W?) -> (Double, Double)? {
+        guard let w, v.choiceKind == .number, w.choiceKind == .number else { return nil }
+        return (v.choiceDouble, w.choiceDouble)
+    }
+
+    /// Two strings' order as Java's compareTo gives it; nil unless both are strings.
+    @inlinable
+    static func strings<V: ChoiceSubject, W: ChoiceSubject>(_ v: V, _ w: W?) -> Int? {
+        guard let w, v.choiceKind == .string, w.choiceKind == .string else { return nil }
+        return javaCompare(v.choiceString, w.choiceString)
+    }
+
+    /// Two strings read as timestamps; nil unless both are strings that parse as one.
+    @inlinable
+    static func timestamps<V: ChoiceSubject, W: ChoiceSubject>(_ v: V, _ w: W?) -> (Timestamp, Timestamp)? {
+        guard let w, v.choiceKind == .string, w.choiceKind == .string,
+              let a = Timestamp.parse(v.choiceString), let b = Timestamp.parse(w.choiceString) else { return nil }
+        return (a, b)
     }
 
     /// Java's `String.compareTo`: UTF-16 code unit order, as AWS compares strings.
+    @usableFromInline
     static func javaCompare(_ a: String, _ b: String) -> Int {
         var i = a.utf16.makeIterator(), j = b.utf16.makeIterator()
         while true {
@@ -156,6 +170,7 @@ extension ChoiceRule {
     }
 
     /// `*` matches any run of characters; `\*` and `\\` are literal.
+    @usableFromInline
     static func wildcardMatch(_ s: [Unicode.Scalar], pattern p: [Unicode.Scalar]) -> Bool {
         // Tokenize: (isStar, scalar)
         var tokens: [(star: Bool, c: Unicode.Scalar)] = []
@@ -174,5 +189,51 @@ extension ChoiceRule {
         }
         while ti < tokens.count, tokens[ti].star { ti += 1 }
         return ti == tokens.count
+    }
+}
+
+/// What a Choice comparison reads of a value, so that one `ChoiceRule.compare` serves every
+/// value model: the interpreter's JSON values and the tape lane's nodes, read in place.
+public protocol ChoiceSubject {
+    var choiceKind: ChoiceKind { get }
+    /// A boolean's value (`choiceKind == .bool`).
+    var choiceBool: Bool { get }
+    /// A number's value (`choiceKind == .number`), as `JSONNumber.double` reads its literal.
+    var choiceDouble: Double { get }
+    /// A string's UTF-8 bytes (`choiceKind == .string`).
+    func withChoiceUTF8<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R
+}
+
+public enum ChoiceKind: Sendable {
+    case null, bool, number, string, container
+}
+
+extension ChoiceSubject {
+    /// A string's value (`choiceKind == .string`).
+    @inlinable
+    var choiceString: String { withChoiceUTF8 { String(decoding: $0, as: UTF8.self) } }
+}
+
+extension JSON: ChoiceSubject {
+    public var choiceKind: ChoiceKind {
+        switch self {
+        case .null: return .null
+        case .bool: return .bool
+        case .number: return .number
+        case .string: return .string
+        case .array, .object: return .container
+        }
+    }
+
+    public var choiceBool: Bool { boolValue ?? false }
+
+    public var choiceDouble: Double {
+        guard case .number(let n) = self else { return .nan }
+        return n.double
+    }
+
+    public func withChoiceUTF8<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        guard case .string(var s) = self else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
+        return s.withUTF8(body)
     }
 }
