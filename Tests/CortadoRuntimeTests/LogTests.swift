@@ -266,3 +266,19 @@ enum LogHarness {
         #expect(checked == 0 || checked == 24)
     }
 }
+
+/// Each line's numbers and fixed parts are put together on the stack (`ByteRun`): every
+/// number, of any sign and width, comes out as its decimal text, quoted where AWS quotes it.
+@Suite struct LogLineNumberTests {
+    @Test func everyNumberIsWrittenInFull() throws {
+        let f = CloudWatchLogFormatter(includeExecutionData: false)
+        for n in [0, 7, -1, 10, 99, 1_700_000_000_123, Int.max, Int.min, Int.min + 1] {
+            let e = HistoryEvent(id: n, previousEventID: n, type: .lambdaFunctionScheduleFailed,
+                                 timestamp: Int64(n), details: EventDetails(index: n))
+            var w = JSONWriter()
+            f.write(e, executionArn: "arn", region: "r", into: &w)
+            let line = String(decoding: w.bytes, as: UTF8.self)
+            #expect(line == #"{"id":"\#(n)","type":"LambdaFunctionScheduleFailed","details":{"index":\#(n)},"previous_event_id":"\#(n)","event_timestamp":"\#(n)","execution_arn":"arn","redrive_count":"0"}"# + "\n")
+        }
+    }
+}

@@ -22,83 +22,90 @@ public struct CloudWatchLogFormatter: Sendable {
     /// `write` with the end of the line, the same for every event of an execution, made once
     /// (`lineTail`).
     public func write(_ event: HistoryEvent, tail: [UInt8], region: String, into out: inout JSONWriter) {
-        Self.literal(#"{"id":"#, &out.bytes)
-        quotedInt(event.id, &out.bytes)
-        Self.literal(#","type":""#, &out.bytes)
-        // (Event type names are plain ASCII: nothing to escape.)
-        var type = event.type.rawValue
-        type.withUTF8 { out.bytes.append(contentsOf: $0) }
-        Self.literal(#"","details":{"#, &out.bytes)
+        // The fixed parts around the details are put together on the stack and appended at
+        // once: an append costs far more than the few bytes it copies.
+        ByteRun.append(to: &out.bytes) { r in
+            r.put(#"{"id":""#)
+            r.put(event.id)
+            r.put(#"","type":""#)
+            // (Event type names are plain ASCII: nothing to escape.)
+            var type = event.type.rawValue
+            type.withUTF8 { r.put($0) }
+            r.put(#"","details":{"#)
+        }
         writeDetails(event, region: region, &out)
-        Self.literal(#"},"previous_event_id":"#, &out.bytes)
-        quotedInt(event.previousEventID, &out.bytes)
-        Self.literal(#","event_timestamp":"#, &out.bytes)
-        quotedInt(Int(event.timestamp), &out.bytes)
+        ByteRun.append(to: &out.bytes) { r in
+            r.put(#"},"previous_event_id":""#)
+            r.put(event.previousEventID)
+            r.put(#"","event_timestamp":""#)
+            r.put(Int(event.timestamp))
+        }
         out.bytes.append(contentsOf: tail)
     }
 
-    /// The end of each line of an execution's events, from `,"execution_arn":` on.
+    /// The end of each line of an execution's events, from the quote that closes
+    /// `event_timestamp` on: `","execution_arn":...,"redrive_count":"0"}` and the newline.
     public func lineTail(executionArn: String, redriveCount: Int) -> [UInt8] {
         var w = JSONWriter()
-        Self.literal(#","execution_arn":"#, &w.bytes)
+        Self.literal(#"","execution_arn":"#, &w.bytes)
         w.writeString(executionArn)
-        Self.literal(#","redrive_count":"#, &w.bytes)
-        quotedInt(redriveCount, &w.bytes)
-        Self.literal("}\n", &w.bytes)
+        Self.literal(#","redrive_count":""#, &w.bytes)
+        int(redriveCount, &w.bytes)
+        Self.literal("\"}\n", &w.bytes)
         return w.bytes
     }
 
     func writeDetails(_ event: HistoryEvent, region: String, _ out: inout JSONWriter) {
         let d = event.details
         var first = true
+        /// `k` is `,"name":`; the first key goes without its comma. One append.
         func key(_ k: StaticString, _ out: inout JSONWriter) {
-            if !first { out.bytes.append(UInt8(ascii: ",")) }
+            k.withUTF8Buffer { b in
+                out.bytes.append(contentsOf: first ? UnsafeBufferPointer(rebasing: b[1...]) : b)
+            }
             first = false
-            out.bytes.append(UInt8(ascii: "\""))
-            k.withUTF8Buffer { out.bytes.append(contentsOf: $0) }
-            Self.literal(#"":"#, &out.bytes)
         }
         if let resource = d.resource {
             let (type, name) = CloudWatchLogFormatter.splitResource(resource, event.type)
-            if let type { key("resourceType", &out); out.writeString(type) }
-            key("resource", &out); out.writeString(name)
-            if event.type == .taskScheduled { key("region", &out); out.writeString(region) }
+            if let type { key(#","resourceType":"#, &out); out.writeString(type) }
+            key(#","resource":"#, &out); out.writeString(name)
+            if event.type == .taskScheduled { key(#","region":"#, &out); out.writeString(region) }
         }
         if event.type == .evaluationFailed {
-            if let name = d.name { key("state", &out); out.writeString(name) }
-            if let l = d.location { key("location", &out); out.writeString(l) }
-        } else if let name = d.name { key("name", &out); out.writeString(name) }
-        if let arn = d.mapRunArn { key("mapRunArn", &out); out.writeString(arn) }
-        if let index = d.index { key("index", &out); int(index, &out.bytes) }
-        if let length = d.length { key("length", &out); int(length, &out.bytes) }
+            if let name = d.name { key(#","state":"#, &out); out.writeString(name) }
+            if let l = d.location { key(#","location":"#, &out); out.writeString(l) }
+        } else if let name = d.name { key(#","name":"#, &out); out.writeString(name) }
+        if let arn = d.mapRunArn { key(#","mapRunArn":"#, &out); out.writeString(arn) }
+        if let index = d.index { key(#","index":"#, &out); int(index, &out.bytes) }
+        if let length = d.length { key(#","length":"#, &out); int(length, &out.bytes) }
         if includeExecutionData {
             if let input = d.input {
-                key("input", &out)
+                key(#","input":"#, &out)
                 let t = data(input, &out)
-                key("inputDetails", &out); truncated(t, &out)
+                key(#","inputDetails":"#, &out); truncated(t, &out)
             }
             if let parameters = d.parameters {
-                key("parameters", &out)
+                key(#","parameters":"#, &out)
                 _ = data(parameters, &out)
             }
             if let output = d.output {
-                key("output", &out)
+                key(#","output":"#, &out)
                 let t = data(output, &out)
-                key("outputDetails", &out); truncated(t, &out)
+                key(#","outputDetails":"#, &out); truncated(t, &out)
             }
             if let assigned = d.assignedVariables {
                 // NOTE: no AWS log with variables was recorded; this follows the history event's
                 // shape (each value as its JSON text) and is execution data like `output`.
-                key("assignedVariables", &out)
+                key(#","assignedVariables":"#, &out)
                 var vars = JSONObject()
                 for (k, v) in assigned { vars[k] = .string(v.serialized) }
                 out.write(.object(vars))
-                key("assignedVariablesDetails", &out); truncated(false, &out)
+                key(#","assignedVariablesDetails":"#, &out); truncated(false, &out)
             }
         }
-        if let roleArn = d.roleArn { key("roleArn", &out); out.writeString(roleArn) }
-        if let error = d.error { key("error", &out); out.writeString(error) }
-        if let cause = d.cause { key("cause", &out); out.writeString(cause) }
+        if let roleArn = d.roleArn { key(#","roleArn":"#, &out); out.writeString(roleArn) }
+        if let error = d.error { key(#","error":"#, &out); out.writeString(error) }
+        if let cause = d.cause { key(#","cause":"#, &out); out.writeString(cause) }
     }
 
     /// Writes `value` as JSON (text as it is); above `maxDataBytes` writes its text cut to
@@ -154,19 +161,53 @@ public struct CloudWatchLogFormatter: Sendable {
         s.withUTF8Buffer { b.append(contentsOf: $0) }
     }
 
-    @inline(__always) func quotedInt(_ n: Int, _ b: inout [UInt8]) {
-        b.append(UInt8(ascii: "\"")); int(n, &b); b.append(UInt8(ascii: "\""))
+    /// Decimal digits without building a String.
+    func int(_ n: Int, _ b: inout [UInt8]) {
+        ByteRun.append(to: &b) { $0.put(n) }
+    }
+}
+
+/// Bytes put one after another into a small stack buffer, then appended to an array at once.
+struct ByteRun {
+    /// Room enough for the longest run a caller puts (an event type name, three numbers).
+    static let capacity = 160
+    let p: UnsafeMutablePointer<UInt8>
+    var count = 0
+
+    @inline(__always)
+    static func append(to b: inout [UInt8], _ body: (inout ByteRun) -> Void) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buf in
+            var r = ByteRun(p: buf.baseAddress!)
+            body(&r)
+            b.append(contentsOf: UnsafeBufferPointer(start: buf.baseAddress!, count: r.count))
+        }
     }
 
-    /// Decimal digits without building a String (into a stack buffer, then one append).
-    func int(_ n: Int, _ b: inout [UInt8]) {
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for 24 ASCII bytes
-        withUnsafeMutableBytes(of: &digits) { d in
-            var m = n.magnitude, k = d.count
-            repeat { k -= 1; d[k] = UInt8(ascii: "0") + UInt8(m % 10); m /= 10 } while m > 0
-            if n < 0 { k -= 1; d[k] = UInt8(ascii: "-") }
-            b.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[k...]))
-        }
+    @inline(__always)
+    mutating func put(_ s: StaticString) {
+        s.withUTF8Buffer { put($0) }
+    }
+
+    @inline(__always)
+    mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+        precondition(count + bytes.count <= Self.capacity, "ByteRun overflow")
+        guard let from = bytes.baseAddress else { return }
+        (p + count).update(from: from, count: bytes.count)
+        count += bytes.count
+    }
+
+    /// `n` in decimal.
+    mutating func put(_ n: Int) {
+        var m = n.magnitude
+        var digits = 1
+        var t = m
+        while t >= 10 { t /= 10; digits += 1 }
+        let sign = n < 0 ? 1 : 0
+        precondition(count + sign + digits <= Self.capacity, "ByteRun overflow")
+        if sign == 1 { p[count] = UInt8(ascii: "-") }
+        var k = count + sign + digits
+        repeat { k -= 1; p[k] = UInt8(ascii: "0") + UInt8(m % 10); m /= 10 } while m > 0
+        count += sign + digits
     }
 }
 
