@@ -15,16 +15,17 @@ struct Bench: ParsableCommand {
         commandName: "bench",
         abstract: "Run a benchmark suite of workflows, with confidence intervals and baseline regression checks.",
         discussion: """
-            Each case (definition, events, mocks or task routes, optional expected results) runs
-            as a child `cortado run` process: warm-up runs first, then `runs` measured ones, each
-            giving events/s, latency p50/p99, CPU time and peak RSS (the child's own). Results
-            are checked against the expected file first, when given.
-            --save-baseline F keeps the runs; --baseline F compares with them: a case regresses
-            when events/s, p50 or p99 is worse by more than the suite's tolerance (default 10%)
-            AND Welch's t-test says it is unlikely to be noise (p < 0.05). Exit status: 0, 1 on a
-            regression or a wrong output, 2 for a bad suite.
+            Each case (definition, events, mocks or task routes, optional expected results)
+            runs as a child `cortado run` process: warm-up runs first, then `runs` measured
+            ones, each giving events/s, latency p50/p99, CPU time and peak RSS (the child's
+            own). Results are checked against the expected file first, when given.
+            --save-baseline F keeps the runs; --baseline F compares with them: a case
+            regresses when events/s, p50 or p99 is worse by more than the suite's tolerance
+            (default 10%) AND Welch's t-test says it is unlikely to be noise (p < 0.05).
+            Exit status: 0, 1 on a regression or a wrong output, 2 for a bad suite.
               cortado bench examples/bench/suite.yaml --save-baseline base.json
-              cortado bench examples/bench/suite.yaml --baseline base.json --markdown BENCH.md
+              cortado bench examples/bench/suite.yaml --baseline base.json \\
+                  --markdown BENCH.md
             """)
 
     @Argument(help: "The suite file (YAML or JSON).") var suite: String

@@ -11,15 +11,17 @@ struct Eval: ParsableCommand {
         commandName: "eval",
         abstract: "Evaluate a JSONata expression (default) or a JSONPath against a document, like jq.",
         discussion: """
-            JSONata is evaluated as AWS Step Functions evaluates it (JSONata 2.0.6 with $partition,
-            $range, $hash, $random, $uuid and $parse; no $eval); --plain-jsonata is the language
-            as its own project ships it. --jsonpath takes a path ($.a.b, $..x, $.items[?(@.n > 1)])
-            or an intrinsic (States.Format('{}', $.a)); --bindings gives `$$` as {"$$": {...}}.
+            JSONata is evaluated as AWS Step Functions evaluates it (JSONata 2.0.6 with
+            $partition, $range, $hash, $random, $uuid and $parse; no $eval);
+            --plain-jsonata is the language as its own project ships it. --jsonpath takes a
+            path ($.a.b, $..x, $.items[?(@.n > 1)]) or an intrinsic (States.Format('{}',
+            $.a)); --bindings gives `$$` as {"$$": {...}}.
               cortado eval '$sum(items.price)' --input order.json
               echo '{"a":[1,2,3]}' | cortado eval 'a[$ > 1]' --input -
               cortado eval --jsonpath '$.items[0].name' --input order.json
-            Prints the value as JSON; with --json one object: {"value": ...}, {"undefined": true}
-            or {"error": {"code", "message"}} (the contract of ../shared/jsonata-suite/run).
+            Prints the value as JSON; with --json one object: {"value": ...}, {"undefined":
+            true} or {"error": {"code", "message"}} (the contract of
+            ../shared/jsonata-suite/run).
             Exit status: 0, or 1 when the expression fails (an error, not undefined).
             """)
 

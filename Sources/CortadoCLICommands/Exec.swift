@@ -15,8 +15,9 @@ struct Exec: ParsableCommand {
         commandName: "exec",
         abstract: "Run one execution and print its result as one JSON object.",
         discussion: """
-            Prints {"status":"SUCCEEDED","output":...}, {"status":"FAILED","error":...,"cause":...}
-            or {"status":"INVALID","diagnostics":[...]} (the ../shared/conformance contract).
+            Prints {"status":"SUCCEEDED","output":...},
+            {"status":"FAILED","error":...,"cause":...} or
+            {"status":"INVALID","diagnostics":[...]} (the ../shared/conformance contract).
             Exit status: 0 succeeded, 1 failed, 2 invalid definition or unreadable input.
             """)
 

@@ -9,10 +9,11 @@ struct Graph: ParsableCommand {
         commandName: "graph",
         abstract: "Draw a definition's state graph (Mermaid, Graphviz DOT or SVG), coloured by per-state time.",
         discussion: """
-            Every state is a node; Choice rules label their edges, Retry and Catch edges are
-            dashed, Map iterations and Parallel branches are boxes of their own. With --metrics,
-            each state is filled by its share of the time, from a metrics line of `cortado run
-            --metrics` or a `cortado load` JSON report (the last object with "states").
+            Every state is a node; Choice rules label their edges, Retry and Catch edges
+            are dashed, Map iterations and Parallel branches are boxes of their own. With
+            --metrics, each state is filled by its share of the time, from a metrics line
+            of `cortado run --metrics` or a `cortado load` JSON report (the last object
+            with "states").
 
             Examples:
               cortado graph order.asl.json                       (Mermaid, for Markdown)

@@ -17,9 +17,10 @@ struct Load: ParsableCommand {
         commandName: "load",
         abstract: "Load-test a workflow: executions at a target arrival rate (open loop), latency percentiles, a report.",
         discussion: """
-            Each execution has a scheduled start and its latency is measured from it, so a stall
-            (of the engine, a task, the machine) shows in the percentiles instead of hiding (no
-            coordinated omission). Stages ramp the rate linearly from the previous stage's:
+            Each execution has a scheduled start and its latency is measured from it, so a
+            stall (of the engine, a task, the machine) shows in the percentiles instead of
+            hiding (no coordinated omission). Stages ramp the rate linearly from the
+            previous stage's:
               cortado load order.asl.json --events orders.jsonl --rate 500 --duration 30s \\
                   --tasks sim.yaml
               cortado load order.asl.json --template order.json \\
@@ -27,14 +28,18 @@ struct Load: ParsableCommand {
                   --threshold 'error_rate<0.01' --report-html report.html
               cortado load order.asl.json --events e.jsonl --rate 500 --duration 20s \\
                   --endpoint-url http://127.0.0.1:8083
-            A template is a JSON document whose strings may hold generators: {{seq}}, {{uuid}},
-            {{int 1 100}}, {{float 0 1}}, {{choice gold silver}}, {{bool}}, {{now}}.
-            A route of --tasks can simulate a service: simulate: {latency: {p50: 20ms, p99: 200ms},
-            errorRate: 0.01, errors: [{error: Name, cause: text}]} (see `cortado help run`).
-            In process, executions run as `cortado run` runs lines (its workers, the tape lane
-            where the program allows, timers for waits); the summary's Engine line says which.
-            On a terminal a progress line shows target and achieved rate, in flight, p50/p99 and
-            errors; otherwise one JSON line per interval goes to stderr (or --metrics FILE).
+            A template is a JSON document whose strings may hold generators: {{seq}},
+            {{uuid}}, {{int 1 100}}, {{float 0 1}}, {{choice gold silver}}, {{bool}},
+            {{now}}.
+            A route of --tasks can simulate a service: simulate: {latency: {p50: 20ms, p99:
+            200ms}, errorRate: 0.01, errors: [{error: Name, cause: text}]} (see `cortado
+            help run`).
+            In process, executions run as `cortado run` runs lines (its workers, the tape
+            lane where the program allows, timers for waits); the summary's Engine line
+            says which.
+            On a terminal a progress line shows target and achieved rate, in flight,
+            p50/p99 and errors; otherwise one JSON line per interval goes to stderr (or
+            --metrics FILE).
             Exit status: 0, or 99 when a threshold failed (as k6), 2 for bad arguments.
             """)
 

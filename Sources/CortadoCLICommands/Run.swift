@@ -15,24 +15,24 @@ struct Run: ParsableCommand {
             Writes one result line per input line, in input order:
               {"line":N,"status":"SUCCEEDED","output":...}
               {"line":N,"status":"FAILED","error":"...","cause":"..."}
-            A malformed input line (not JSON, too deep, over 256 KiB) becomes a FAILED result
-            for that line; the run goes on.
+            A malformed input line (not JSON, too deep, over 256 KiB) becomes a FAILED
+            result for that line; the run goes on.
 
             Crash safety: a checkpoint journal (OUT.checkpoint) records how much of OUT is
-            complete. After a crash or kill, run the same command with --resume: the output is
-            truncated to the checkpoint and the run continues after it, so every input line
-            ends up with exactly one result line (lines past the checkpoint run again: at
-            least once, as in AWS).
+            complete. After a crash or kill, run the same command with --resume: the output
+            is truncated to the checkpoint and the run continues after it, so every input
+            line ends up with exactly one result line (lines past the checkpoint run again:
+            at least once, as in AWS).
 
-            Progress: on a terminal, a progress bar on stderr; otherwise (or with --metrics)
-            one JSON metrics line per interval and a final summary line.
+            Progress: on a terminal, a progress bar on stderr; otherwise (or with
+            --metrics) one JSON metrics line per interval and a final summary line.
 
             Scale-out: --shard i/n takes lines whose (number-1) % n == i; run each shard on
             its own machine, then `cortado merge` joins the outputs in line order.
 
             Exit status: 0 every line read has a result; 2 unreadable definition, events or
-            output, a bad flag, or an events file that shrank while it was read (then fix the
-            file and --resume); 3 stopped early by --max-failures.
+            output, a bad flag, or an events file that shrank while it was read (then fix
+            the file and --resume); 3 stopped early by --max-failures.
             """)
 
     @Argument(help: "The definition file (JSON or YAML).") var definition: String
@@ -160,8 +160,9 @@ struct Merge: ParsableCommand {
             Examples:
               cortado merge part-0.jsonl part-1.jsonl part-2.jsonl --out results.jsonl
               cortado merge --map-run results/csvProcessJobs/<map-run-id>
-            The second form joins the manifest_<i>.json files that `cortado exec --shard i/n` wrote for a
-            Distributed Map's ResultWriter into manifest.json (the layout AWS writes).
+            The second form joins the manifest_<i>.json files that `cortado exec --shard
+            i/n` wrote for a Distributed Map's ResultWriter into manifest.json (the layout
+            AWS writes).
             """)
 
     @Argument(help: "Shard result files.") var inputs: [String] = []

@@ -21,30 +21,26 @@ struct Serve: ParsableCommand {
                   endpoint_url="http://127.0.0.1:8083",
                   config=botocore.config.Config(inject_host_prefix=False))
 
-            StartSyncExecution: botocore puts "sync-" in front of the host
-            name (http://sync-127.0.0.1:8083), which does not resolve. Turn
-            that off with AWS_DISABLE_HOST_PREFIX_INJECTION=true in the
-            environment (AWS CLI and boto3), the config-file line
-            disable_host_prefix_injection = true, or in boto3
+            StartSyncExecution: botocore puts "sync-" in front of the host name
+            (http://sync-127.0.0.1:8083), which does not resolve. Turn that off with
+            AWS_DISABLE_HOST_PREFIX_INJECTION=true in the environment (AWS CLI and boto3),
+            the config-file line disable_host_prefix_injection = true, or in boto3
             Config(inject_host_prefix=False). The server accepts any Host.
 
-            Actions: CreateStateMachine, DescribeStateMachine,
-            UpdateStateMachine, DeleteStateMachine, ListStateMachines,
-            StartExecution, StartSyncExecution, DescribeExecution,
-            DescribeStateMachineForExecution, StopExecution, ListExecutions,
-            GetExecutionHistory, SendTaskSuccess, SendTaskFailure,
+            Actions: CreateStateMachine, DescribeStateMachine, UpdateStateMachine,
+            DeleteStateMachine, ListStateMachines, StartExecution, StartSyncExecution,
+            DescribeExecution, DescribeStateMachineForExecution, StopExecution,
+            ListExecutions, GetExecutionHistory, SendTaskSuccess, SendTaskFailure,
             SendTaskHeartbeat, ValidateStateMachineDefinition, TestState.
 
-            Task states use the same backends as `cortado run` (--tasks,
-            --mock-config with the state machine's name, --worker,
-            --lambda-endpoint). A `.waitForTaskToken` task that nothing
-            routes waits for SendTaskSuccess/SendTaskFailure; its token is
-            in the TaskScheduled event of GetExecutionHistory (parameters),
-            as in AWS.
+            Task states use the same backends as `cortado run` (--tasks, --mock-config with
+            the state machine's name, --worker, --lambda-endpoint). A `.waitForTaskToken`
+            task that nothing routes waits for SendTaskSuccess/SendTaskFailure; its token
+            is in the TaskScheduled event of GetExecutionHistory (parameters), as in AWS.
 
-            With --data-dir, machines, executions and accepted task answers
-            are journaled: after a crash or kill -9 the restarted server
-            resumes the waiting executions and their task tokens stay valid.
+            With --data-dir, machines, executions and accepted task answers are journaled:
+            after a crash or kill -9 the restarted server resumes the waiting executions
+            and their task tokens stay valid.
             """)
 
     @Option(name: .long, help: "TCP port (0 picks a free one; the port is printed).") var port: Int = 8083
@@ -167,7 +163,7 @@ struct SendTaskFailure: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "send-task-failure",
         abstract: "Fail a task that waits for its token (SendTaskFailure) on a `cortado serve`.",
-        discussion: "Example: cortado send-task-failure \"$TOKEN\" --error Rejected --cause 'not approved'")
+        discussion: "Example:\n  cortado send-task-failure \"$TOKEN\" --error Rejected --cause 'not approved'")
     @Argument(help: "The task token ($$.Task.Token).") var token: String
     @Option(name: .long, help: "The error name (what Retry/Catch match).") var error: String?
     @Option(name: .long, help: "The cause.") var cause: String?

@@ -33,16 +33,18 @@ struct TaskOptions: ParsableArguments {
         valueName: "bucket=dir"))
     var s3Dirs: [String] = []
 
+    // Shown indented by 8 columns: each line fits in 72.
     static let tasksFileHelp = """
         routes:
-          - resource: "arn:aws:lambda:*:function:price-*"   # * matches anything
+          - resource: "arn:aws:lambda:*:function:price-*"  # * matches any
             worker: "python3 workers/price.py"
             processes: 2
           - resource: "arn:aws:states:::lambda:invoke"
             lambda: "http://127.0.0.1:3001"
-          - resource: "arn:aws:states:::dynamodb:*"         # a simulated service (load tests)
+          # a simulated service (load tests):
+          - resource: "arn:aws:states:::dynamodb:*"
             simulate: {latency: {p50: 20ms, p99: 200ms}, errorRate: 0.01,
-                       errors: [{error: DynamoDB.ProvisionedThroughputExceededException}]}
+              errors: [{error: DynamoDB.ThrottlingException}]}
           - resource: "*"
             mock: {config: order.mocks.json, testCase: default}
         """

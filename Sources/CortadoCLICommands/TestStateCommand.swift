@@ -8,12 +8,11 @@ struct TestStateCommand: ParsableCommand {
         commandName: "test-state",
         abstract: "Run one state the way AWS's TestState API does (mocks, inspection levels, stateName).",
         discussion: """
-            REQUEST is the action's JSON body as boto3 sends it: definition,
-            input, context and variables are JSON strings; plus
-            inspectionLevel, stateName, mock, stateConfiguration, roleArn,
-            revealSecrets. Prints the response object on one line, or
-            {"exception": CODE, "message": MSG} when the request is rejected
-            (exit status 1).
+            REQUEST is the action's JSON body as boto3 sends it: definition, input, context
+            and variables are JSON strings; plus inspectionLevel, stateName, mock,
+            stateConfiguration, roleArn, revealSecrets. Prints the response object on one
+            line, or {"exception": CODE, "message": MSG} when the request is rejected (exit
+            status 1).
             """)
 
     @Argument(help: "The request body file, or - for stdin.") var request: String

@@ -1,3 +1,5 @@
+import ArgumentParser
+@testable import CortadoCLICommands
 import Foundation
 import Testing
 #if canImport(Glibc)
@@ -114,5 +116,22 @@ extension String {
         #expect(lines[0] == #"{"line":1,"status":"SUCCEEDED","output":1}"#)
         #expect(lines[1].hasPrefix(#"{"line":2,"status":"FAILED","error":"States.Runtime","cause":"Input line 2 is not valid JSON"#))
         #expect(lines[2] == #"{"line":3,"status":"SUCCEEDED","output":3}"#)
+    }
+}
+
+/// `--help` prints each command's discussion as written, and argument-parser breaks any line
+/// over 80 columns again, leaving a word or two on a line of its own: every written line
+/// fits (option discussions, shown 8 columns in, fit in 72).
+@Suite struct HelpTextTests {
+    @Test func discussionsFitTheColumnsHelpIsPrintedIn() {
+        let commands: [any ParsableCommand.Type] = [CortadoCommand.self] + CortadoCommand.configuration.subcommands
+        for c in commands {
+            for line in c.configuration.discussion.split(separator: "\n") {
+                #expect(line.count <= 79, "\(c.configuration.commandName ?? "cortado"): \(line)")
+            }
+        }
+        for line in TaskOptions.tasksFileHelp.split(separator: "\n") {
+            #expect(line.count <= 72, "--tasks: \(line)")
+        }
     }
 }
