@@ -40,11 +40,23 @@ public struct JSONWriter {
 
     /// Writes UTF-8 text as a JSON string, quoted and escaped as `writeString` does.
     public mutating func writeString(utf8 u: UnsafeBufferPointer<UInt8>) {
-        bytes.append(UInt8(ascii: "\""))
-        // Most strings need no escape: copy them in one go.
+        // Most strings need no escape: copy them in one go, and a short one with its quotes
+        // in one append (each append costs far more than the few bytes it copies).
         if !u.contains(where: JSONWriter.needsEscape) {
+            if u.count <= 126, let from = u.baseAddress {
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { buf in
+                    let p = buf.baseAddress!
+                    p[0] = UInt8(ascii: "\"")
+                    (p + 1).update(from: from, count: u.count)
+                    p[u.count + 1] = UInt8(ascii: "\"")
+                    bytes.append(contentsOf: UnsafeBufferPointer(start: p, count: u.count + 2))
+                }
+                return
+            }
+            bytes.append(UInt8(ascii: "\""))
             bytes.append(contentsOf: u)
         } else {
+            bytes.append(UInt8(ascii: "\""))
             for c in u { appendEscaped(c) }
         }
         bytes.append(UInt8(ascii: "\""))

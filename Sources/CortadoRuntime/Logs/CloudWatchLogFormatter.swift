@@ -196,19 +196,35 @@ struct ByteRun {
         count += bytes.count
     }
 
-    /// `n` in decimal.
+    /// `n` in decimal (two digits at a time, into a scratch word from the end).
     mutating func put(_ n: Int) {
+        if n < 0 {
+            precondition(count < Self.capacity, "ByteRun overflow")
+            p[count] = UInt8(ascii: "-")
+            count += 1
+        }
         var m = n.magnitude
-        var digits = 1
-        var t = m
-        while t >= 10 { t /= 10; digits += 1 }
-        let sign = n < 0 ? 1 : 0
-        precondition(count + sign + digits <= Self.capacity, "ByteRun overflow")
-        if sign == 1 { p[count] = UInt8(ascii: "-") }
-        var k = count + sign + digits
-        repeat { k -= 1; p[k] = UInt8(ascii: "0") + UInt8(m % 10); m /= 10 } while m > 0
-        count += sign + digits
+        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
+        withUnsafeMutableBytes(of: &scratch) { raw in
+            let d = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            let pairs = ByteRun.digitPairs.utf8Start
+            var k = 24
+            while m >= 100 {
+                let r = Int(m % 100) &* 2
+                m /= 100
+                k -= 2; d[k] = pairs[r]; d[k + 1] = pairs[r + 1]
+            }
+            if m >= 10 {
+                let r = Int(m) &* 2
+                k -= 2; d[k] = pairs[r]; d[k + 1] = pairs[r + 1]
+            } else {
+                k -= 1; d[k] = UInt8(ascii: "0") &+ UInt8(m)
+            }
+            put(UnsafeBufferPointer(start: d + k, count: 24 - k))
+        }
     }
+
+    static let digitPairs: StaticString = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
 }
 
 /// A sink that formats the events its level admits as CloudWatch Logs lines into a

@@ -36,6 +36,13 @@ public struct EventDetails: Sendable {
         self.roleArn = roleArn; self.error = error; self.cause = cause
     }
 
+    /// Details with execution data as a host holds it (`StateEvents.swift`), made in one go.
+    init(name: String? = nil, resource: String? = nil, roleArn: String? = nil,
+         input: LogValue?, parameters: LogValue? = nil, output: LogValue? = nil) {
+        self.name = name; self.resource = resource; self.roleArn = roleArn
+        self.input = input; self.parameters = parameters; self.output = output
+    }
+
     /// The details as a JSON object with every field set (execution data as JSON values).
     public var json: JSON {
         var o = JSONObject()

@@ -10,16 +10,13 @@ import CortadoPath
 extension StateHeader {
     /// `<Type>StateEntered`: the state's name and input.
     func enteredDetails(_ input: LogValue?) -> EventDetails {
-        var d = EventDetails(name: name)
-        d.input = input
-        return d
+        EventDetails(name: name, input: input)
     }
 
     /// `<Type>StateExited`: the state's name, output, and the variables its Assign set (AWS
     /// records `assignedVariables` only for a non-empty Assign).
     func exitedDetails(_ output: LogValue?, assigned: JSONObject? = nil) -> EventDetails {
-        var d = EventDetails(name: name)
-        d.output = output
+        var d = EventDetails(name: name, input: nil, output: output)
         if let assigned, !assigned.isEmpty { d.assignedVariables = assigned }
         return d
     }
@@ -43,9 +40,8 @@ extension TaskState {
     }
 
     func scheduledDetails(_ parameters: LogValue?) -> EventDetails {
-        var d = EventDetails(resource: resource)
-        if invokesLambdaFunction { d.input = parameters } else { d.parameters = parameters }
-        return d
+        invokesLambdaFunction ? EventDetails(resource: resource, input: parameters)
+            : EventDetails(resource: resource, input: nil, parameters: parameters)
     }
 
     func startedDetails() -> EventDetails {
@@ -53,9 +49,7 @@ extension TaskState {
     }
 
     func succeededDetails(_ result: LogValue?) -> EventDetails {
-        var d = invokesLambdaFunction ? EventDetails() : EventDetails(resource: resource)
-        d.output = result
-        return d
+        EventDetails(resource: invokesLambdaFunction ? nil : resource, input: nil, output: result)
     }
 
     func failedDetails(_ e: ASLError) -> EventDetails {
@@ -68,16 +62,12 @@ extension TaskState {
 extension EventDetails {
     /// `ExecutionStarted`: the execution's input and its role.
     static func executionStarted(_ input: LogValue?, roleArn: String) -> EventDetails {
-        var d = EventDetails(roleArn: roleArn)
-        d.input = input
-        return d
+        EventDetails(roleArn: roleArn, input: input)
     }
 
     /// `ExecutionSucceeded`: the execution's output.
     static func executionSucceeded(_ output: LogValue?) -> EventDetails {
-        var d = EventDetails()
-        d.output = output
-        return d
+        EventDetails(input: nil, output: output)
     }
 }
 
