@@ -6,7 +6,7 @@ usage: scripts/compare.sh [N] [--repeat R] [--skip-jq] [--keep DIR]
 Generates N events (default 1,000,000) with ../shared/bench/gen_events.py, then times:
   cortado run   pass-choice, pass-choice.jsonata, map, order (mocked Tasks), parallel and wait
                 (virtual clock), logs OFF, all cores; pass-choice on 1 worker and with logs ALL
-                and execution data; a one-Pass definition (our own read + parse + serialize floor);
+                and execution data (to a file, and to /dev/null); a one-Pass definition (our own read + parse + serialize floor);
   cortado exec  a Distributed Map reading the events file with a Pass child (ResultWriter JSONL);
   jq            ../shared/bench/peers/pass_choice.jq and map.jq;
   Python+orjson ../shared/bench/peers/pass_choice_orjson.py, map_orjson.py, orjson_floor.py;
@@ -145,6 +145,10 @@ def main():
         ("wait", f"cortado wait, virtual clock ({cores} w.)", cortado("wait", extra=["--clock", "virtual"]), "wait"),
         ("pclogs", f"cortado pass-choice, logs ALL ({cores} w.)",
          cortado("pass-choice", extra=["--log-level", "ALL", "--include-execution-data", "--logs", logs_path]), "pass-choice"),
+        # The same with the log lines thrown away: the engine's cost of logging, apart from
+        # the disk (1M lines make 5 GB of logs, more than the page cache takes at disk speed).
+        ("pclogsnull", f"cortado pass-choice, logs ALL, /dev/null",
+         cortado("pass-choice", extra=["--log-level", "ALL", "--include-execution-data", "--logs", "/dev/null"]), "pass-choice"),
         ("floor", f"cortado one-Pass floor ({cores} w.)", cortado("", definition=one_pass), "input"),
         ("dmap", "cortado Distributed Map, Pass child", [BIN, "exec", dmap, "--s3-dir", "src=" + work, "--s3-dir", "dst=" + dmap_out,
                                                          "--no-time-limit"], "dmap"),
@@ -201,10 +205,10 @@ def main():
             os.remove(out)
 
     print()
-    print(f"| {'run':<34} | {'events/s':>11} | {'seconds':>7} | {'peak RSS':>9} |")
-    print(f"|{'-' * 36}|{'-' * 13}|{'-' * 9}|{'-' * 11}|")
+    print(f"| {'run':<40} | {'events/s':>11} | {'seconds':>7} | {'peak RSS':>9} |")
+    print(f"|{'-' * 42}|{'-' * 13}|{'-' * 9}|{'-' * 11}|")
     for key, (label, rate, secs, rss) in results.items():
-        print(f"| {label:<34} | {rate:>11,.0f} | {secs:>7.2f} | {rss:>6.0f} MiB |")
+        print(f"| {label:<40} | {rate:>11,.0f} | {secs:>7.2f} | {rss:>6.0f} MiB |")
     print()
 
     def ratio(x, y, target, what):
@@ -226,6 +230,7 @@ def main():
     ratio("parallel", "pc", 0.4, "parallel vs pass-choice")
     ratio("wait", "pc", 0.5, "wait (virtual clock) vs pass-choice")
     ratio("pclogs", "pc", 0.25, "pass-choice logs ALL vs logs OFF")
+    ratio("pclogsnull", "pc", 0.25, "the same, logs to /dev/null")
     ratio("floor", "py_floor", None, "our floor vs the orjson floor")
     if not a.keep:
         shutil.rmtree(work, ignore_errors=True)
