@@ -14,18 +14,6 @@ extension Retrier {
 extension Execution {
     // MARK: - Retry and Catch
 
-    func matches(_ names: [ErrorName], _ e: ASLError) -> Bool {
-        for n in names {
-            if n == e.name { return true }
-            // NOTE: errors reaching here were reported by a task or a child; the engine's own
-            // terminal errors (States.Runtime, its DataLimitExceeded) never get this far.
-            // States.TaskFailed matches everything but States.Timeout.
-            if n == .all { return true }
-            if n == .taskFailed, e.name != .timeout, e.name != nil { return true }
-        }
-        return false
-    }
-
     func handle(_ e: ASLError, in f: Frame) -> Control {
         let processing: ResultProcessing
         switch program.code[f.pc] {
@@ -35,7 +23,7 @@ extension Execution {
         default: return .fail(e)
         }
         if f.retryCounts.count != processing.retry.count { f.retryCounts = Array(repeating: 0, count: processing.retry.count) }
-        if let i = processing.retry.firstIndex(where: { matches($0.errorEquals, e) }) {
+        if let i = processing.retry.firstIndex(where: { ErrorEquals.matches($0.errorEquals, e) }) {
             let r = processing.retry[i]
             let attempt = options.inspection?.retrierRetryCount ?? f.retryCounts[i]
             if let probe = options.inspection {
@@ -58,7 +46,7 @@ extension Execution {
             }
         }
         let h = program.headers[f.pc]
-        for (index, c) in processing.catchers.enumerated() where matches(c.errorEquals, e) {
+        for (index, c) in processing.catchers.enumerated() where ErrorEquals.matches(c.errorEquals, e) {
             if let probe = options.inspection {
                 probe.errorDetail("catchIndex", index)
                 probe.caught = e
