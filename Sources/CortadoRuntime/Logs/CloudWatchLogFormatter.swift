@@ -65,24 +65,39 @@ public struct CloudWatchLogFormatter: Sendable {
             }
             first = false
         }
+        /// `k` and the string `s`: one append when `s` is short and needs no escape.
+        func field(_ k: StaticString, _ s: String, _ out: inout JSONWriter) {
+            var s = s
+            let done = s.withUTF8 { u -> Bool in
+                guard u.count <= 100, !u.contains(where: JSONWriter.needsEscape) else { return false }
+                ByteRun.append(to: &out.bytes) { r in
+                    k.withUTF8Buffer { b in r.put(first ? UnsafeBufferPointer(rebasing: b[1...]) : b) }
+                    r.put("\"")
+                    r.put(u)
+                    r.put("\"")
+                }
+                return true
+            }
+            if done { first = false } else { key(k, &out); out.writeString(s) }
+        }
         if let resource = d.resource {
             let (type, name) = CloudWatchLogFormatter.splitResource(resource, event.type)
-            if let type { key(#","resourceType":"#, &out); out.writeString(type) }
-            key(#","resource":"#, &out); out.writeString(name)
-            if event.type == .taskScheduled { key(#","region":"#, &out); out.writeString(region) }
+            if let type { field(#","resourceType":"#, type, &out) }
+            field(#","resource":"#, name, &out)
+            if event.type == .taskScheduled { field(#","region":"#, region, &out) }
         }
         if event.type == .evaluationFailed {
-            if let name = d.name { key(#","state":"#, &out); out.writeString(name) }
-            if let l = d.location { key(#","location":"#, &out); out.writeString(l) }
-        } else if let name = d.name { key(#","name":"#, &out); out.writeString(name) }
-        if let arn = d.mapRunArn { key(#","mapRunArn":"#, &out); out.writeString(arn) }
+            if let name = d.name { field(#","state":"#, name, &out) }
+            if let l = d.location { field(#","location":"#, l, &out) }
+        } else if let name = d.name { field(#","name":"#, name, &out) }
+        if let arn = d.mapRunArn { field(#","mapRunArn":"#, arn, &out) }
         if let index = d.index { key(#","index":"#, &out); int(index, &out.bytes) }
         if let length = d.length { key(#","length":"#, &out); int(length, &out.bytes) }
         if includeExecutionData {
             if let input = d.input {
                 key(#","input":"#, &out)
                 let t = data(input, &out)
-                key(#","inputDetails":"#, &out); truncated(t, &out)
+                key(t ? #","inputDetails":{"truncated":true}"# : #","inputDetails":{"truncated":false}"#, &out)
             }
             if let parameters = d.parameters {
                 key(#","parameters":"#, &out)
@@ -91,7 +106,7 @@ public struct CloudWatchLogFormatter: Sendable {
             if let output = d.output {
                 key(#","output":"#, &out)
                 let t = data(output, &out)
-                key(#","outputDetails":"#, &out); truncated(t, &out)
+                key(t ? #","outputDetails":{"truncated":true}"# : #","outputDetails":{"truncated":false}"#, &out)
             }
             if let assigned = d.assignedVariables {
                 // NOTE: no AWS log with variables was recorded; this follows the history event's
@@ -100,12 +115,12 @@ public struct CloudWatchLogFormatter: Sendable {
                 var vars = JSONObject()
                 for (k, v) in assigned { vars[k] = .string(v.serialized) }
                 out.write(.object(vars))
-                key(#","assignedVariablesDetails":"#, &out); truncated(false, &out)
+                key(#","assignedVariablesDetails":{"truncated":false}"#, &out)
             }
         }
-        if let roleArn = d.roleArn { key(#","roleArn":"#, &out); out.writeString(roleArn) }
-        if let error = d.error { key(#","error":"#, &out); out.writeString(error) }
-        if let cause = d.cause { key(#","cause":"#, &out); out.writeString(cause) }
+        if let roleArn = d.roleArn { field(#","roleArn":"#, roleArn, &out) }
+        if let error = d.error { field(#","error":"#, error, &out) }
+        if let cause = d.cause { field(#","cause":"#, cause, &out) }
     }
 
     /// Writes `value` as JSON (text as it is); above `maxDataBytes` writes its text cut to
@@ -130,10 +145,6 @@ public struct CloudWatchLogFormatter: Sendable {
         if let last = text.last, last >= 0xC0 { text.removeLast() }
         out.writeString(String(decoding: text, as: UTF8.self))
         return true
-    }
-
-    func truncated(_ t: Bool, _ out: inout JSONWriter) {
-        Self.literal(t ? #"{"truncated":true}"# : #"{"truncated":false}"#, &out.bytes)
     }
 
     /// `resourceType` and `resource` of a task event: `arn:aws:states:::lambda:invoke` is
