@@ -3,6 +3,8 @@
 public struct JSONWriter {
     public var bytes: [UInt8] = []
     public init() { bytes.reserveCapacity(512) }
+    /// A writer that appends to `bytes` (moved in: keep no other reference to them).
+    public init(appendingTo bytes: [UInt8]) { self.bytes = bytes }
 
     public mutating func write(_ v: JSON) {
         switch v {

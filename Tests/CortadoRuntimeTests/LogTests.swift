@@ -272,7 +272,10 @@ enum LogHarness {
 @Suite struct LogLineNumberTests {
     @Test func everyNumberIsWrittenInFull() throws {
         let f = CloudWatchLogFormatter(includeExecutionData: false)
-        for n in [0, 7, -1, 10, 99, 1_700_000_000_123, Int.max, Int.min, Int.min + 1] {
+        var numbers = [0, 7, -1, 10, 99, 1_700_000_000_123, Int.max, Int.min, Int.min + 1]
+        var p = 1
+        for _ in 0..<18 { p *= 10; numbers += [p - 1, p, p + 1, -p, -(p - 1)] }
+        for n in numbers {
             let e = HistoryEvent(id: n, previousEventID: n, type: .lambdaFunctionScheduleFailed,
                                  timestamp: Int64(n), details: EventDetails(index: n))
             var w = JSONWriter()
@@ -281,4 +284,21 @@ enum LogHarness {
             #expect(line == #"{"id":"\#(n)","type":"LambdaFunctionScheduleFailed","details":{"index":\#(n)},"previous_event_id":"\#(n)","event_timestamp":"\#(n)","execution_arn":"arn","redrive_count":"0"}"# + "\n")
         }
     }
+
+    /// A sink keeps the last event's timestamp text and line tail: each line still carries
+    /// its own event's timestamp and execution.
+    @Test func aSinkWritesEachEventsOwnTimestampAndExecution() {
+        let sink = CloudWatchLogSink(level: .all)
+        let events: [(Int64, String)] = [(5, "a"), (5, "a"), (6, "a"), (6, "b"), (1_700_000_000_000, "b"), (5, "a")]
+        for (k, (t, arn)) in events.enumerated() {
+            sink.record(HistoryEvent(id: k + 1, previousEventID: k, type: .passStateEntered, timestamp: t,
+                                     details: EventDetails(name: "S")), executionArn: arn, region: "r")
+        }
+        let lines = String(decoding: sink.buffer, as: UTF8.self).split(separator: "\n")
+        #expect(lines.count == events.count)
+        for (line, (t, arn)) in zip(lines, events) {
+            #expect(line.contains(#""event_timestamp":"\#(t)","execution_arn":"\#(arn)""#), "\(line)")
+        }
+    }
 }
+

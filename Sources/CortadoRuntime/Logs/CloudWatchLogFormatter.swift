@@ -21,9 +21,13 @@ public struct CloudWatchLogFormatter: Sendable {
 
     /// `write` with the end of the line, the same for every event of an execution, made once
     /// (`lineTail`).
-    public func write(_ event: HistoryEvent, tail: [UInt8], region: String, into out: inout JSONWriter) {
-        // The fixed parts around the details are put together on the stack and appended at
-        // once: an append costs far more than the few bytes it copies.
+    /// `timestamp`: the event's timestamp already in decimal (a sink's, kept while its
+    /// events share one).
+    public func write(_ event: HistoryEvent, tail: [UInt8], timestamp: [UInt8]? = nil, region: String,
+                      into out: inout JSONWriter) {
+        // The line is staged on the stack and appended in as few appends as it takes (one,
+        // unless a JSON value or a long text comes in between): an append costs far more
+        // than the few bytes most pieces are.
         ByteRun.append(to: &out.bytes) { r in
             r.put(#"{"id":""#)
             r.put(event.id)
@@ -32,15 +36,17 @@ public struct CloudWatchLogFormatter: Sendable {
             var type = event.type.rawValue
             type.withUTF8 { r.put($0) }
             r.put(#"","details":{"#)
-        }
-        writeDetails(event, region: region, &out)
-        ByteRun.append(to: &out.bytes) { r in
+            writeDetails(event, region: region, &r)
             r.put(#"},"previous_event_id":""#)
             r.put(event.previousEventID)
             r.put(#"","event_timestamp":""#)
-            r.put(Int(event.timestamp))
+            if let timestamp {
+                timestamp.withUnsafeBufferPointer { r.put($0) }
+            } else {
+                r.put(Int(event.timestamp))
+            }
+            tail.withUnsafeBufferPointer { r.put($0) }
         }
-        out.bytes.append(contentsOf: tail)
     }
 
     /// The end of each line of an execution's events, from the quote that closes
@@ -55,84 +61,92 @@ public struct CloudWatchLogFormatter: Sendable {
         return w.bytes
     }
 
-    func writeDetails(_ event: HistoryEvent, region: String, _ out: inout JSONWriter) {
+    func writeDetails(_ event: HistoryEvent, region: String, _ r: inout ByteRun) {
         let d = event.details
         var first = true
-        /// `k` is `,"name":`; the first key goes without its comma. One append.
-        func key(_ k: StaticString, _ out: inout JSONWriter) {
-            k.withUTF8Buffer { b in
-                out.bytes.append(contentsOf: first ? UnsafeBufferPointer(rebasing: b[1...]) : b)
-            }
+        /// `k` is `,"name":`; the first key goes without its comma.
+        func key(_ k: StaticString, _ r: inout ByteRun) {
+            k.withUTF8Buffer { b in r.put(first ? UnsafeBufferPointer(rebasing: b[1...]) : b) }
             first = false
         }
-        /// `k` and the string `s`: one append when `s` is short and needs no escape.
-        func field(_ k: StaticString, _ s: String, _ out: inout JSONWriter) {
+        /// `k` and the string `s`, quoted (and escaped where it needs it).
+        func field(_ k: StaticString, _ s: String, _ r: inout ByteRun) {
+            key(k, &r)
             var s = s
-            let done = s.withUTF8 { u -> Bool in
-                guard u.count <= 100, !u.contains(where: JSONWriter.needsEscape) else { return false }
-                ByteRun.append(to: &out.bytes) { r in
-                    k.withUTF8Buffer { b in r.put(first ? UnsafeBufferPointer(rebasing: b[1...]) : b) }
-                    r.put("\"")
-                    r.put(u)
-                    r.put("\"")
-                }
+            let plain = s.withUTF8 { u -> Bool in
+                guard !u.contains(where: JSONWriter.needsEscape) else { return false }
+                r.put("\"")
+                r.put(u)
+                r.put("\"")
                 return true
             }
-            if done { first = false } else { key(k, &out); out.writeString(s) }
+            if !plain { r.writeJSON { $0.writeString(s) } }
         }
         if let resource = d.resource {
             let (type, name) = CloudWatchLogFormatter.splitResource(resource, event.type)
-            if let type { field(#","resourceType":"#, type, &out) }
-            field(#","resource":"#, name, &out)
-            if event.type == .taskScheduled { field(#","region":"#, region, &out) }
+            if let type { field(#","resourceType":"#, type, &r) }
+            field(#","resource":"#, name, &r)
+            if event.type == .taskScheduled { field(#","region":"#, region, &r) }
         }
         if event.type == .evaluationFailed {
-            if let name = d.name { field(#","state":"#, name, &out) }
-            if let l = d.location { field(#","location":"#, l, &out) }
-        } else if let name = d.name { field(#","name":"#, name, &out) }
-        if let arn = d.mapRunArn { field(#","mapRunArn":"#, arn, &out) }
-        if let index = d.index { key(#","index":"#, &out); int(index, &out.bytes) }
-        if let length = d.length { key(#","length":"#, &out); int(length, &out.bytes) }
+            if let name = d.name { field(#","state":"#, name, &r) }
+            if let l = d.location { field(#","location":"#, l, &r) }
+        } else if let name = d.name { field(#","name":"#, name, &r) }
+        if let arn = d.mapRunArn { field(#","mapRunArn":"#, arn, &r) }
+        if let index = d.index { key(#","index":"#, &r); r.put(index) }
+        if let length = d.length { key(#","length":"#, &r); r.put(length) }
         if includeExecutionData {
             if let input = d.input {
-                key(#","input":"#, &out)
-                let t = data(input, &out)
-                key(t ? #","inputDetails":{"truncated":true}"# : #","inputDetails":{"truncated":false}"#, &out)
+                key(#","input":"#, &r)
+                let t = data(input, &r)
+                key(t ? #","inputDetails":{"truncated":true}"# : #","inputDetails":{"truncated":false}"#, &r)
             }
             if let parameters = d.parameters {
-                key(#","parameters":"#, &out)
-                _ = data(parameters, &out)
+                key(#","parameters":"#, &r)
+                _ = data(parameters, &r)
             }
             if let output = d.output {
-                key(#","output":"#, &out)
-                let t = data(output, &out)
-                key(t ? #","outputDetails":{"truncated":true}"# : #","outputDetails":{"truncated":false}"#, &out)
+                key(#","output":"#, &r)
+                let t = data(output, &r)
+                key(t ? #","outputDetails":{"truncated":true}"# : #","outputDetails":{"truncated":false}"#, &r)
             }
             if let assigned = d.assignedVariables {
                 // NOTE: no AWS log with variables was recorded; this follows the history event's
                 // shape (each value as its JSON text) and is execution data like `output`.
-                key(#","assignedVariables":"#, &out)
+                key(#","assignedVariables":"#, &r)
                 var vars = JSONObject()
                 for (k, v) in assigned { vars[k] = .string(v.serialized) }
-                out.write(.object(vars))
-                key(#","assignedVariablesDetails":{"truncated":false}"#, &out)
+                r.writeJSON { $0.write(.object(vars)) }
+                key(#","assignedVariablesDetails":{"truncated":false}"#, &r)
             }
         }
-        if let roleArn = d.roleArn { field(#","roleArn":"#, roleArn, &out) }
-        if let error = d.error { field(#","error":"#, error, &out) }
-        if let cause = d.cause { field(#","cause":"#, cause, &out) }
+        if let roleArn = d.roleArn { field(#","roleArn":"#, roleArn, &r) }
+        if let error = d.error { field(#","error":"#, error, &r) }
+        if let cause = d.cause { field(#","cause":"#, cause, &r) }
     }
 
     /// Writes `value` as JSON (text as it is); above `maxDataBytes` writes its text cut to
     /// that size as a string instead and returns true (truncated).
-    func data(_ value: LogValue, _ out: inout JSONWriter) -> Bool {
-        // Written first and measured after: one pass over the value, not two.
-        let start = out.bytes.count
+    func data(_ value: LogValue, _ r: inout ByteRun) -> Bool {
         switch value {
-        case .json(let v): out.write(v)
-        case .text(let t): out.bytes.append(contentsOf: t.bytes)
+        case .json(let v):
+            return r.writeJSON { w in
+                // Written first and measured after: one pass over the value, not two.
+                let start = w.bytes.count
+                w.write(v)
+                return truncateData(from: start, &w)
+            }
+        case .text(let t):
+            guard t.bytes.count > maxDataBytes else {
+                r.put(t.bytes)
+                return false
+            }
+            return r.writeJSON { w in
+                let start = w.bytes.count
+                w.bytes.append(contentsOf: t.bytes)
+                return truncateData(from: start, &w)
+            }
         }
-        return truncateData(from: start, &out)
     }
 
     /// The data written from `start` on, when above `maxDataBytes`, becomes its text cut to
@@ -178,20 +192,43 @@ public struct CloudWatchLogFormatter: Sendable {
     }
 }
 
-/// Bytes put one after another into a small stack buffer, then appended to an array at once.
+/// Bytes staged in a stack buffer and appended to an array in as few appends as it takes:
+/// when the buffer is full, before a value a `JSONWriter` writes, and at the end.
 struct ByteRun {
-    /// Room enough for the longest run a caller puts (an event type name, three numbers).
-    static let capacity = 160
+    static let capacity = 1024
     let p: UnsafeMutablePointer<UInt8>
+    /// The array appended to (only through this run while it is open).
+    let out: UnsafeMutablePointer<[UInt8]>
     var count = 0
 
     @inline(__always)
-    static func append(to b: inout [UInt8], _ body: (inout ByteRun) -> Void) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buf in
-            var r = ByteRun(p: buf.baseAddress!)
-            body(&r)
-            b.append(contentsOf: UnsafeBufferPointer(start: buf.baseAddress!, count: r.count))
+    static func append<R>(to b: inout [UInt8], _ body: (inout ByteRun) -> R) -> R {
+        withUnsafeMutablePointer(to: &b) { out in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buf in
+                var r = ByteRun(p: buf.baseAddress!, out: out)
+                let result = body(&r)
+                r.flush()
+                return result
+            }
         }
+    }
+
+    @inline(__always)
+    mutating func flush() {
+        guard count > 0 else { return }
+        out.pointee.append(contentsOf: UnsafeBufferPointer(start: p, count: count))
+        count = 0
+    }
+
+    /// Hands the array to `body` as a writer (after what is staged), then takes it back.
+    mutating func writeJSON<R>(_ body: (inout JSONWriter) -> R) -> R {
+        flush()
+        let bytes = out.pointee
+        out.pointee = []  // `bytes` is the array's only reference: appends do not copy it
+        var w = JSONWriter(appendingTo: bytes)
+        let result = body(&w)
+        out.pointee = w.bytes
+        return result
     }
 
     @inline(__always)
@@ -201,39 +238,53 @@ struct ByteRun {
 
     @inline(__always)
     mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
-        precondition(count + bytes.count <= Self.capacity, "ByteRun overflow")
         guard let from = bytes.baseAddress else { return }
+        if count + bytes.count > Self.capacity {
+            flush()
+            guard bytes.count <= Self.capacity else {
+                out.pointee.append(contentsOf: bytes)
+                return
+            }
+        }
         (p + count).update(from: from, count: bytes.count)
         count += bytes.count
     }
 
-    /// `n` in decimal (two digits at a time, into a scratch word from the end).
+    /// `n` in decimal, two digits at a time, written in place from its last digit.
     mutating func put(_ n: Int) {
+        if count + 21 > Self.capacity { flush() }
         if n < 0 {
-            precondition(count < Self.capacity, "ByteRun overflow")
             p[count] = UInt8(ascii: "-")
             count += 1
         }
-        var m = n.magnitude
-        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
-        withUnsafeMutableBytes(of: &scratch) { raw in
-            let d = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            let pairs = ByteRun.digitPairs.utf8Start
-            var k = 24
-            while m >= 100 {
-                let r = Int(m % 100) &* 2
-                m /= 100
-                k -= 2; d[k] = pairs[r]; d[k + 1] = pairs[r + 1]
-            }
-            if m >= 10 {
-                let r = Int(m) &* 2
-                k -= 2; d[k] = pairs[r]; d[k + 1] = pairs[r + 1]
-            } else {
-                k -= 1; d[k] = UInt8(ascii: "0") &+ UInt8(m)
-            }
-            put(UnsafeBufferPointer(start: d + k, count: 24 - k))
+        var m = UInt64(n.magnitude)
+        let digits = ByteRun.digitCount(m)
+        let pairs = ByteRun.digitPairs.utf8Start
+        var k = count + digits
+        while m >= 100 {
+            let r = Int(m % 100) &* 2
+            m /= 100
+            k -= 2; p[k] = pairs[r]; p[k + 1] = pairs[r + 1]
         }
+        if m >= 10 {
+            let r = Int(m) &* 2
+            p[k - 2] = pairs[r]; p[k - 1] = pairs[r + 1]
+        } else {
+            p[k - 1] = UInt8(ascii: "0") &+ UInt8(m)
+        }
+        count += digits
     }
+
+    /// How many decimal digits `m` has: from its bit length (log10(2) ≈ 1233 / 4096), then
+    /// one comparison.
+    @inline(__always)
+    static func digitCount(_ m: UInt64) -> Int {
+        let bits = 64 - m.leadingZeroBitCount
+        let d = (bits &* 1233) >> 12
+        return m >= powersOfTen[d] ? d + 1 : max(d, 1)  // d <= 19: 64 bits hold 20 digits at most
+    }
+
+    static let powersOfTen: [UInt64] = (0..<20).map { k in (0..<k).reduce(1) { x, _ in x * 10 } }
 
     static let digitPairs: StaticString = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
 }
@@ -250,6 +301,10 @@ public final class CloudWatchLogSink: HistoryEventSink {
     /// The end of the lines of the execution last recorded (`lineTail`), and its ARN.
     var tailArn = ""
     var tail: [UInt8] = []
+    /// The timestamp of the event last recorded, in decimal (an execution's events mostly
+    /// share their millisecond).
+    var timestamp: Int64 = -1
+    var timestampText: [UInt8] = []
 
     public init(level: LogLevel, includeExecutionData: Bool = false) {
         self.level = level
@@ -277,7 +332,12 @@ public final class CloudWatchLogSink: HistoryEventSink {
             tailArn = executionArn
             tail = formatter.lineTail(executionArn: executionArn, redriveCount: 0)
         }
-        formatter.write(event, tail: tail, region: region, into: &writer)
+        if event.timestamp != timestamp {
+            timestamp = event.timestamp
+            timestampText.removeAll(keepingCapacity: true)
+            formatter.int(Int(timestamp), &timestampText)
+        }
+        formatter.write(event, tail: tail, timestamp: timestampText, region: region, into: &writer)
     }
 
     /// Appends the buffered lines to `out` and empties the buffer, keeping its capacity.
