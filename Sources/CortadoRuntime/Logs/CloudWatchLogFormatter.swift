@@ -275,16 +275,15 @@ struct ByteRun {
         count += digits
     }
 
-    /// How many decimal digits `m` has: from its bit length (log10(2) ≈ 1233 / 4096), then
-    /// one comparison.
+    /// How many decimal digits `m` has (the numbers written one at a time are event ids:
+    /// a step or two).
     @inline(__always)
     static func digitCount(_ m: UInt64) -> Int {
-        let bits = 64 - m.leadingZeroBitCount
-        let d = (bits &* 1233) >> 12
-        return m >= powersOfTen[d] ? d + 1 : max(d, 1)  // d <= 19: 64 bits hold 20 digits at most
+        var d = 1
+        var t = m
+        while t >= 10 { t /= 10; d += 1 }
+        return d
     }
-
-    static let powersOfTen: [UInt64] = (0..<20).map { k in (0..<k).reduce(1) { x, _ in x * 10 } }
 
     static let digitPairs: StaticString = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
 }
