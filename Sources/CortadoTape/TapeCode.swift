@@ -96,6 +96,7 @@ struct TLiteral: ChoiceSubject {
     var bytes: UnsafePointer<UInt8>?
     var count: Int32 = 0
 
+    @inline(__always)
     func withChoiceUTF8<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         body(UnsafeBufferPointer(start: bytes, count: Int(count)))
     }

@@ -103,6 +103,7 @@ struct TapeSubject: ChoiceSubject {
         base = tape.base(node.src)
     }
 
+    @inline(__always)
     var choiceKind: ChoiceKind {
         switch node.kind {
         case .null: return .null
@@ -113,6 +114,7 @@ struct TapeSubject: ChoiceSubject {
         }
     }
 
+    @inline(__always)
     var choiceBool: Bool { node.kind == .yes }
 
     var choiceDouble: Double { TapeLane.double(bytes) }
@@ -121,6 +123,7 @@ struct TapeSubject: ChoiceSubject {
         UnsafeBufferPointer(start: base + Int(node.start), count: Int(node.end - node.start))
     }
 
+    @inline(__always)
     func withChoiceUTF8<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         let b = bytes
         if node.kind == .text { return body(b) }  // built text: no quotes, no escapes
