@@ -2,7 +2,8 @@ import CortadoJSON
 
 /// The fields of one event's `details`. Only those an event type has are set; the
 /// execution data (`input`, `output`, `parameters`) are references to the documents the
-/// interpreter already holds, never copies or text.
+/// interpreter already holds, or JSON text a host lends for the time the event is recorded
+/// (`LogValue`), never copies.
 public struct EventDetails: Sendable {
     /// The state's name (state entered/exited, Map iteration events).
     public var name: String?
@@ -27,6 +28,7 @@ public struct EventDetails: Sendable {
     public var mapRunArn: String?
     /// `EvaluationFailed`: the field whose expression failed.
     public var location: String?
+
     public init(name: String? = nil, resource: String? = nil, index: Int? = nil, length: Int? = nil,
                 input: JSON? = nil, parameters: JSON? = nil, output: JSON? = nil,
                 roleArn: String? = nil, error: String? = nil, cause: String? = nil) {
