@@ -33,7 +33,7 @@ struct TaskOptions: ParsableArguments {
         valueName: "bucket=dir"))
     var s3Dirs: [String] = []
 
-    // Shown indented by 8 columns: each line fits in 72.
+    // Shown indented by 8 columns: each line fits in 71 (help breaks lines of 80).
     static let tasksFileHelp = """
         routes:
           - resource: "arn:aws:lambda:*:function:price-*"  # * matches any
@@ -44,7 +44,8 @@ struct TaskOptions: ParsableArguments {
           # a simulated service (load tests):
           - resource: "arn:aws:states:::dynamodb:*"
             simulate: {latency: {p50: 20ms, p99: 200ms}, errorRate: 0.01,
-              errors: [{error: DynamoDB.ThrottlingException}]}
+              errors: [{error:
+                DynamoDB.ProvisionedThroughputExceededException}]}
           - resource: "*"
             mock: {config: order.mocks.json, testCase: default}
         """
