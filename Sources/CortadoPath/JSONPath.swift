@@ -114,31 +114,22 @@ public struct JSONPath: Sendable, CustomStringConvertible {
     }
 
     private func selectSimple(_ root: JSON) -> Result<JSON, JSONPathMiss> {
-        var v = root
-        let last = segments.count - 1
-        for (i, s) in segments.enumerated() {
-            switch s {
-            case .name(let n, _):
-                guard case .object(let o) = v else {
-                    return .failure(JSONPathMiss(EvalMiss.notObject(i, v).message(segments: segments, normalized: normalized)))
-                }
-                guard let x = o[n] else {
-                    if i == last { return .failure(JSONPathMiss("No results for path: " + normalized)) }
-                    return .failure(JSONPathMiss(EvalMiss.missingProperty(i).message(segments: segments, normalized: normalized)))
-                }
-                v = x
-            case .index(let k):
-                guard case .array(let a) = v else {
-                    return .failure(JSONPathMiss(EvalMiss.notArray(i, v).message(segments: segments, normalized: normalized)))
-                }
-                let e = k < 0 ? a.count + k : k
-                guard e >= 0 && e < a.count else { return .failure(JSONPathMiss("No results for path: " + normalized)) }
-                v = a[e]
-            default:
-                return .failure(JSONPathMiss("No results for path: " + normalized))
-            }
+        switch PathSelection.select(JSONPathTree(segments: segments), root, 0, segments.count) {
+        case .found(let v):
+            return .success(v)
+        case .wrongKind(let i, let v):
+            let miss: EvalMiss = if case .name = segments[i] { .notObject(i, v) } else { .notArray(i, v) }
+            return .failure(JSONPathMiss(miss.message(segments: segments, normalized: normalized)))
+        case .missing(let i):
+            if i == segments.count - 1 || !isName(i) { return .failure(JSONPathMiss("No results for path: " + normalized)) }
+            return .failure(JSONPathMiss(EvalMiss.missingProperty(i).message(segments: segments, normalized: normalized)))
+        case .indefinite:
+            return .failure(JSONPathMiss("No results for path: " + normalized))
         }
-        return .success(v)
+    }
+
+    private func isName(_ i: Int) -> Bool {
+        if case .name = segments[i] { return true } else { return false }
     }
 
     /// The path as plain steps, when it has only names, integer indices and `[*]`/`.*`
@@ -183,65 +174,8 @@ extension JSONPath {
         guard isReferencePath else {
             throw ASLError(.referencePathConflict, "Unable to apply ReferencePath \(source) to input \(root.serialized)")
         }
-        if segments.isEmpty { root = value; return }
-        if let i = conflictStep(in: root) { throw conflict(i, root) }
-        assign(&root, 0, value)
-    }
-
-    /// The first step that cannot be applied to `root`, if any (checked before anything
-    /// changes, so the error can show the input as it was).
-    private func conflictStep(in root: JSON) -> Int? {
-        var node = root
-        for i in segments.indices {
-            switch segments[i] {
-            case .name(let n, _):
-                guard case .object(let o) = node else { return i }
-                guard let next = o[n] else {
-                    // Missing members are created as objects, so only names may follow.
-                    for k in (i + 1)..<segments.count { if case .name = segments[k] {} else { return k } }
-                    return nil
-                }
-                node = next
-            case .index(let k):
-                guard case .array(let a) = node else { return i }
-                let e = k < 0 ? a.count + k : k
-                guard e >= 0 && e < a.count else { return i }
-                node = a[e]
-            default:
-                return i
-            }
-        }
-        return nil
-    }
-
-    /// Sets the value, `conflictStep` having found that every step applies.
-    private func assign(_ node: inout JSON, _ i: Int, _ value: JSON) {
-        if i == segments.count { node = value; return }
-        switch segments[i] {
-        case .name(let n, _):
-            guard case .object(var o) = node else { return }
-            node = .null  // drop our reference so `o` stays uniquely owned
-            var child: JSON
-            if let existing = o[n] {
-                child = existing
-                o[n] = .null
-            } else {
-                child = i + 1 < segments.count ? .object(JSONObject()) : .null
-            }
-            assign(&child, i + 1, value)
-            o[n] = child
-            node = .object(o)
-        case .index(let k):
-            guard case .array(var a) = node else { return }
-            let e = k < 0 ? a.count + k : k
-            node = .null
-            var child = a[e]
-            a[e] = .null
-            assign(&child, i + 1, value)
-            a[e] = child
-            node = .array(a)
-        default:
-            return
+        if let i = ResultPath.assign(JSONPathTree(segments: segments), value, into: &root, 0, segments.count) {
+            throw conflict(i, root)
         }
     }
 

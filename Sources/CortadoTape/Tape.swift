@@ -228,14 +228,14 @@ final class Tape {
 
     // MARK: - Reading values
 
-    /// Member `key` of an object; -1 when absent or not an object. `hint` is the member
+    /// Member `key` of an object; -1 when absent, -2 when `o` is not an object. `hint` is the member
     /// index where this key was found last time (lines of one file mostly share their
     /// shape): tried first, and updated. A key node that is the name's own constant node
     /// (members built from templates) matches without reading bytes.
     @inline(__always)
     func member(_ o: Int32, _ key: UnsafePointer<Key>, _ hint: UnsafeMutablePointer<Int32>) throws(Bail) -> Int32 {
         let n = nodes[Int(o)]
-        guard n.kind == .object || n.kind == .builtObject else { return -1 }
+        guard n.kind == .object || n.kind == .builtObject else { return -2 }
         if n.escaped { try checkKeys(o) }
         let h = Int(hint.pointee)
         if h < Int(n.count) {
@@ -362,11 +362,12 @@ final class Tape {
         return out
     }
 
-    /// Element `k` of an array (negative counts from the end); -1 when out of range.
+    /// Element `k` of an array (negative counts from the end); -1 when out of range, -2
+    /// when `a` is not an array.
     @inline(__always)
-    func element(_ a: Int32, _ k: Int) throws(Bail) -> Int32 {
+    func element(_ a: Int32, _ k: Int) -> Int32 {
         let n = nodes[Int(a)]
-        guard n.kind == .array || n.kind == .builtArray else { throw Bail() }
+        guard n.kind == .array || n.kind == .builtArray else { return -2 }
         let e = k < 0 ? Int(n.count) + k : k
         guard e >= 0, e < Int(n.count) else { return -1 }
         return links[Int(n.first) + e]

@@ -69,8 +69,8 @@ enum TFilter {
 enum TResultPath {
     case replace
     case discard
-    /// Keys (`TapeCode.keys`) of a path of names.
-    case names(Span)
+    /// Steps (`TapeCode.steps`) of a reference path: names and indices.
+    case steps(Span)
 }
 
 enum TRule {

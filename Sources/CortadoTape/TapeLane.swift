@@ -39,9 +39,10 @@ public final class TapeLane {
     let queries: Pool<TQuery>
     let start: Int32
     let payloadLimit: Int
-    /// Per path step and per key: the member index where the name was found last.
+    /// Per path step: the member index where the name was found last.
     let stepHints: UnsafeMutablePointer<Int32>
-    let keyHints: UnsafeMutablePointer<Int32>
+    /// Paths and ResultPaths walk `steps` over the tape through this.
+    let tree: TapeTree
     /// A Format's values while it is being built.
     var formatArgs = UnsafeVec<Int32>(capacity: 8)
 
@@ -156,14 +157,13 @@ public final class TapeLane {
         choices = Pool(code.choices); queries = Pool(code.queries)
         stepHints = .allocate(capacity: max(code.steps.count, 1))
         stepHints.initialize(repeating: 0, count: max(code.steps.count, 1))
-        keyHints = .allocate(capacity: max(code.keys.count, 1))
-        keyHints.initialize(repeating: 0, count: max(code.keys.count, 1))
+        tree = TapeTree(tape: tape, steps: steps.base, keys: keys.base, hints: stepHints)
     }
 
     deinit {
         states.free(); steps.free(); keys.free(); templates.free(); members.free(); items.free()
         values.free(); rules.free(); ruleKids.free(); choices.free(); queries.free()
-        trailStates.free(); trailClock.free(); trailInputs.free(); trailOutputs.free(); trailParameters.free(); trailResults.free(); formatArgs.free(); stepHints.deallocate(); keyHints.deallocate()
+        trailStates.free(); trailClock.free(); trailInputs.free(); trailOutputs.free(); trailParameters.free(); trailResults.free(); formatArgs.free(); stepHints.deallocate()
     }
 
     /// Runs one line. On success returns the output's JSON, valid until the next `run`.
@@ -349,50 +349,26 @@ public final class TapeLane {
         }
     }
 
-    /// `select` over a span of steps; a path of one name (most of them) is looked up here,
-    /// not in a call.
+    /// The value path `span` selects from `root` (`PathSelection`); -1 when a definite path
+    /// selects nothing. A wildcard the walk cannot settle (an element without the rest of
+    /// the path, a non-array) is Jayway's indefinite business: the general engine's.
+    /// A path of one name (most of them) is the member read `TapeTree.follow` makes,
+    /// taken here: a call to the walk kept this out of line (+3% instructions a line).
     @inline(__always)
     func path(_ root: Int32, _ span: Span) throws(Bail) -> Int32 {
         if span.count == 1, case .name(let k) = steps[Int(span.start)] {
-            return try tape.member(root, keys.base + Int(k), stepHints + Int(span.start))
+            return max(try tape.member(root, keys.base + Int(k), stepHints + Int(span.start)), -1)
         }
-        return try select(root, Int(span.start), Int(span.start &+ span.count))
+        return try select(root, span)
     }
 
-    /// Follows steps [from, to); -1 when a definite path selects nothing. A wildcard
-    /// collects the rest of the path from each element (and gives up if any lacks it).
-    func select(_ root: Int32, _ from: Int, _ to: Int) throws(Bail) -> Int32 {
-        let t = tape
-        var v = root
-        var i = from
-        while i < to {
-            switch steps[i] {
-            case .name(let k):
-                v = try t.member(v, keys.base + Int(k), stepHints + i)
-                if v < 0 { return -1 }
-            case .index(let k):
-                let kind = t.nodes[Int(v)].kind
-                guard kind == .array || kind == .builtArray else { return -1 }
-                v = try t.element(v, k)
-                if v < 0 { return -1 }
-            case .wildcard:
-                let kind = t.nodes[Int(v)].kind
-                guard kind == .array || kind == .builtArray else { throw Bail() }
-                let out = t.newArray(count: Int(t.nodes[Int(v)].count))
-                let at = Int(t.nodes[Int(out)].first)
-                var k = 0
-                try t.forEachElement(v) { (e) throws(Bail) in
-                    let x = try select(e, i + 1, to)
-                    guard x >= 0 else { throw Bail() }
-                    t.links[at + k] = x
-                    k += 1
-                }
-                t.seal(out)
-                return out
-            }
-            i += 1
+    @inline(never)
+    func select(_ root: Int32, _ span: Span) throws(Bail) -> Int32 {
+        switch try PathSelection.select(tree, root, Int(span.start), Int(span.start &+ span.count)) {
+        case .found(let v): return v
+        case .missing, .wrongKind: return -1
+        case .indefinite: throw Bail()
         }
-        return v
     }
 
     /// Reads a value; `item` is the Map item's node (-1 outside an ItemSelector).
@@ -419,59 +395,18 @@ public final class TapeLane {
         }
     }
 
-    /// ResultPath: the result replaces the input, is dropped, or is set at a field path
-    /// (missing objects on the way are created; a non-object on the way hands over).
+    /// ResultPath: the result replaces the input, is dropped, or is written at a reference
+    /// path (`ResultPath.assign`; a conflict hands the line over).
     @inline(__always)
     func applyResultPath(_ raw: Int32, _ result: Int32, _ target: TResultPath) throws(Bail) -> Int32 {
         switch target {
         case .replace: return result
         case .discard: return raw
-        case .names(let s): return try assign(raw, Int(s.start), Int(s.start + s.count), result)
+        case .steps(let s):
+            var out = raw
+            guard try ResultPath.assign(tree, result, into: &out, Int(s.start), Int(s.start &+ s.count)) == nil else { throw Bail() }
+            return out
         }
-    }
-
-    func assign(_ node: Int32, _ from: Int, _ to: Int, _ value: Int32) throws(Bail) -> Int32 {
-        if from == to { return value }
-        let t = tape
-        let kind = t.nodes[Int(node)].kind
-        guard kind == .object || kind == .builtObject else { throw Bail() }
-        let key = keys[from]
-        let existing = try t.member(node, keys.base + from, keyHints + from)
-        // Where it was found (`member` leaves the hint at its index). Members are told apart
-        // by position: two of them may hold the same value node (`{"a.$":"$.x","b.$":"$.x"}`).
-        let existingIndex = existing >= 0 ? Int(keyHints[from]) : -1
-        var child: Int32
-        if existing >= 0 {
-            child = existing
-        } else if from + 1 < to {
-            child = t.newObject(count: 0)
-            t.seal(child)
-        } else {
-            child = -1
-        }
-        child = try assign(child, from + 1, to, value)
-        let count = Int(t.nodes[Int(node)].count)
-        let out = t.newObject(count: existing >= 0 ? count : count + 1)
-        let at = Int(t.nodes[Int(out)].first)
-        var k = 0
-        try t.forEachMember(node) { (name, v) throws(Bail) in
-            t.links[at + 2 * k] = name
-            t.links[at + 2 * k + 1] = k == existingIndex ? child : v
-            k += 1
-        }
-        // The size follows from the old one (no second pass over the members). A saturated
-        // size stays saturated: the members' true sizes are not known, so nothing is taken off.
-        let old = t.nodes[Int(node)].size
-        var size = Int(old) &+ Int(t.nodes[Int(child)].size)
-        if existing < 0 {
-            t.links[at + 2 * k] = key.node
-            t.links[at + 2 * k + 1] = child
-            size &+= (count > 0 ? 1 : 0) &+ Int(t.nodes[Int(key.node)].size) &+ 1
-        } else if old < Int32.max {
-            size &-= Int(t.nodes[Int(existing)].size)
-        }
-        t.nodes[Int(out)].size = Int32(clamping: size)
-        return out
     }
 }
 

@@ -195,13 +195,9 @@ struct TapeCompiler {
         case .replace: return .replace
         case .discard: return .discard
         case .path(let p):
-            guard !p.isContextPath, p.isReferencePath, let plain = p.plainSteps else { throw Unsupported("ResultPath \(p.source)") }
-            var names: [Int32] = []
-            for s in plain {
-                guard case .name(let n) = s else { throw Unsupported("ResultPath \(p.source)") }
-                names.append(key(n))
-            }
-            return names.isEmpty ? .replace : .names(consecutive(names))
+            guard !p.isContextPath, p.isReferencePath else { throw Unsupported("ResultPath \(p.source)") }
+            let span = try steps(p)
+            return span.count == 0 ? .replace : .steps(span)
         }
     }
 
