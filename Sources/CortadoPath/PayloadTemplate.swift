@@ -61,27 +61,39 @@ public indirect enum PayloadTemplate: Sendable {
     /// - Throws: `ASLError` (States.Runtime for a path that selects nothing, intrinsic failures).
     /// `variables` are the workflow variables `$name` paths read.
     public func evaluate(input: JSON, variables: [String: JSON] = [:], context: () -> JSON) throws(ASLError) -> JSON {
-        // The context object is built at most once per payload, however many `$$` paths
-        // read it (an ItemSelector with four `$$.Map.Item...` fields built it four times).
-        var cached: JSON?
-        return try evaluate(input, variables, &cached, context)
+        try withoutActuallyEscaping(context) { (context) throws(ASLError) -> JSON in
+            // The context object is built at most once per payload, however many `$$` paths
+            // read it (an ItemSelector with four `$$.Map.Item...` fields built it four times).
+            var cached: JSON?
+            return try JSONTemplateWalk(input: input, variables: variables, context: context).build(self, &cached)
+        }
+    }
+}
+
+/// `PayloadTemplate` building JSON: paths and intrinsic calls read the input, the workflow
+/// variables and the context object.
+struct JSONTemplateWalk: PayloadTemplateWalk {
+    typealias Node = JSON
+    typealias Members = [(key: String, value: PayloadTemplate)]
+    typealias Elements = [PayloadTemplate]
+    typealias ObjectBuilder = JSONObject
+    typealias ArrayBuilder = [JSON]
+    /// The context object, once read.
+    typealias State = JSON?
+    typealias Failure = ASLError
+    let input: JSON
+    let variables: [String: JSON]
+    let context: () -> JSON
+
+    init(input: JSON, variables: [String: JSON], context: @escaping () -> JSON) {
+        self.input = input; self.variables = variables; self.context = context
     }
 
-    func evaluate(_ input: JSON, _ variables: [String: JSON], _ cached: inout JSON?, _ context: () -> JSON) throws(ASLError) -> JSON {
-        switch self {
-        case .literal(let j): return j
-        case .object(let members):
-            var o = JSONObject()
-            o.members.reserveCapacity(members.count)
-            for m in members {
-                o.members.append((m.key, try m.value.evaluate(input, variables, &cached, context)))
-            }
-            return .object(o)
-        case .array(let items):
-            var out: [JSON] = []
-            out.reserveCapacity(items.count)
-            for t in items { out.append(try t.evaluate(input, variables, &cached, context)) }
-            return .array(out)
+    func open(_ t: PayloadTemplate, _ cached: inout JSON?) throws(ASLError) -> TemplateStep<JSON, Members, Elements> {
+        switch t {
+        case .literal(let j): return .value(j)
+        case .object(let members): return .object(members, count: members.count)
+        case .array(let items): return .array(items, count: items.count)
         case .path(let p, let field):
             let root: JSON
             if p.variable != nil {
@@ -93,9 +105,30 @@ public indirect enum PayloadTemplate: Sendable {
                 root = input
             }
             guard let v = p.evaluate(root) else { throw PathMiss.inField(p, field: field, input: input) }
-            return v
+            return .value(v)
         case .intrinsic(let call, let field):
-            return try call.evaluate(input: input, field: field, variables: variables, cachedContext: &cached, context: context)
+            return .value(try call.evaluate(input: input, field: field, variables: variables, cachedContext: &cached, context: context))
         }
     }
+
+    func member(_ k: Int, of m: Members) -> (key: String, value: PayloadTemplate) { m[k] }
+    func element(_ k: Int, of e: Elements) -> PayloadTemplate { e[k] }
+
+    func beginObject(count: Int) -> JSONObject {
+        var o = JSONObject()
+        o.members.reserveCapacity(count)
+        return o
+    }
+
+    func add(_ value: consuming JSON, at key: consuming String, to o: inout JSONObject) { o.members.append((key, value)) }
+    func end(_ o: JSONObject) -> JSON { .object(o) }
+
+    func beginArray(count: Int) -> [JSON] {
+        var a: [JSON] = []
+        a.reserveCapacity(count)
+        return a
+    }
+
+    func add(_ value: consuming JSON, to a: inout [JSON]) { a.append(value) }
+    func end(_ a: [JSON]) -> JSON { .array(a) }
 }
