@@ -10,36 +10,12 @@ import CortadoPath
 extension TapeLane {
     // MARK: - Choice
 
-    /// A Choice rule over the tape: the tree here, each comparison `ChoiceRule.compare` on
-    /// the nodes in place (the interpreter's own rule). A Variable or `*Path` operand that
-    /// selects nothing is an error on AWS (`ChoiceRule.invalidPath`; only IsPresent tests for
-    /// it): the line goes to the general engine, which raises it.
+    /// A Choice rule over the tape: `ChoiceRuleWalk.matches`, each comparison on the nodes
+    /// in place. A Variable or `*Path` operand that selects nothing is an error on AWS (only
+    /// IsPresent tests for it): the line goes to the general engine, which raises it.
+    @inline(__always)
     func matches(_ index: Int32, _ input: Int32) throws(Bail) -> Bool {
-        switch rules[index] {
-        case .and(let s):
-            for k in 0..<Int(s.count) where !(try matches(ruleKids[Int(s.start) + k], input)) { return false }
-            return true
-        case .or(let s):
-            for k in 0..<Int(s.count) where try matches(ruleKids[Int(s.start) + k], input) { return true }
-            return false
-        case .not(let x): return !(try matches(x, input))
-        case .compare(let v, let op, let literal):
-            let n = try read(v, input, -1, 0)
-            if op != .isPresent { _ = try present(n) }
-            return ChoiceRule.compare(n < 0 ? nil : TapeSubject(tape, n), op, literal)
-        case .comparePaths(let v, let op, let operand):
-            let n = try present(read(v, input, -1, 0))
-            let m = try present(read(operand, input, -1, 0))
-            return ChoiceRule.compare(TapeSubject(tape, n), op, TapeSubject(tape, m))
-        case .query(let q):
-            // A Condition that gives no boolean is the evaluator's error.
-            let r = try present(query(q, input))
-            switch tape.nodes[Int(r)].kind {
-            case .yes: return true
-            case .no: return false
-            default: throw Bail()
-            }
-        }
+        try TapeChoiceWalk(lane: self, input: input).matches(index)
     }
 
     /// A node a Choice rule read; a path that selected nothing (-1) hands the line over.
@@ -132,4 +108,39 @@ struct TapeSubject: ChoiceSubject {
         guard case .string(var s)? = try? JSON.parse(buffer: b) else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
         return s.withUTF8(body)
     }
+}
+
+/// The lane's rules (`TapeCode.rules`) over a line's tape.
+struct TapeChoiceWalk: ChoiceRuleWalk {
+    let lane: TapeLane
+    let input: Int32
+
+    @inline(__always)
+    func open(_ r: Int32) throws(Bail) -> ChoiceStep<Int32, Int, TapeSubject, TLiteral> {
+        switch lane.rules[r] {
+        case .and(let s): return .and(Int(s.start), count: Int(s.count))
+        case .or(let s): return .or(Int(s.start), count: Int(s.count))
+        case .not(let x): return .not(x)
+        case .compare(let v, let op, let literal):
+            return .literal(subject(try lane.read(v, input, -1, 0)), op, literal)
+        case .comparePaths(let v, let op, let operand):
+            return .paths(subject(try lane.read(v, input, -1, 0)), op, subject(try lane.read(operand, input, -1, 0)))
+        case .query(let q):
+            // A Condition that gives no boolean is the evaluator's error.
+            let r = try lane.present(lane.query(q, input))
+            switch lane.tape.nodes[Int(r)].kind {
+            case .yes: return .decided(true)
+            case .no: return .decided(false)
+            default: throw Bail()
+            }
+        }
+    }
+
+    @inline(__always)
+    func subject(_ n: Int32) -> TapeSubject? { n < 0 ? nil : TapeSubject(lane.tape, n) }
+
+    @inline(__always)
+    func rule(_ k: Int, of start: Int) -> Int32 { lane.ruleKids[start &+ k] }
+
+    func selectedNothing(_ r: Int32, operand: Bool) -> Bail { Bail() }
 }

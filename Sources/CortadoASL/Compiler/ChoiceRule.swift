@@ -55,24 +55,8 @@ extension ChoiceRule {
     /// - Throws: `States.Runtime` when a Variable or a `*Path` operand selects nothing
     ///   (`ChoiceRule.invalidPath`); only `IsPresent` tests a path that may be missing.
     public func evaluate(_ resolve: (JSONPath) -> JSON?) throws(ASLError) -> Bool {
-        switch self {
-        case .and(let rules):
-            for r in rules where !(try r.evaluate(resolve)) { return false }
-            return true
-        case .or(let rules):
-            for r in rules where try r.evaluate(resolve) { return true }
-            return false
-        case .not(let r): return !(try r.evaluate(resolve))
-        case .compare(let variable, let op, let operand):
-            let value = resolve(variable)
-            if op == .isPresent { return ChoiceRule.compare(value, op, operand.literal) }
-            guard let value else { throw ChoiceRule.invalidPath(variable) }
-            switch operand {
-            case .literal(let j): return ChoiceRule.compare(value, op, j)
-            case .path(let p):
-                guard let rhs = resolve(p) else { throw ChoiceRule.invalidPath(p) }
-                return ChoiceRule.compare(value, op, rhs)
-            }
+        try withoutActuallyEscaping(resolve) { (resolve) throws(ASLError) -> Bool in
+            try JSONChoiceWalk(resolve: resolve).matches(self)
         }
     }
 
@@ -235,5 +219,39 @@ extension JSON: ChoiceSubject {
     public func withChoiceUTF8<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         guard case .string(var s) = self else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
         return s.withUTF8(body)
+    }
+}
+
+/// `ChoiceRule` over JSON values: `resolve` reads a path (nil: it selects nothing).
+struct JSONChoiceWalk: ChoiceRuleWalk {
+    typealias Rule = ChoiceRule
+    typealias Rules = [ChoiceRule]
+    typealias Subject = JSON
+    typealias Literal = JSON
+    typealias Failure = ASLError
+    let resolve: (JSONPath) -> JSON?
+
+    func open(_ r: ChoiceRule) -> ChoiceStep<ChoiceRule, [ChoiceRule], JSON, JSON> {
+        switch r {
+        case .and(let rules): return .and(rules, count: rules.count)
+        case .or(let rules): return .or(rules, count: rules.count)
+        case .not(let x): return .not(x)
+        case .compare(let variable, let op, let operand):
+            let value = resolve(variable)
+            switch operand {
+            case .literal(let j): return .literal(value, op, j)
+            case .path(let p): return .paths(value, op, value == nil ? nil : resolve(p))
+            }
+        }
+    }
+
+    func rule(_ k: Int, of rules: [ChoiceRule]) -> ChoiceRule { rules[k] }
+
+    func selectedNothing(_ r: ChoiceRule, operand: Bool) -> ASLError {
+        guard case .compare(let variable, _, let o) = r else {
+            return .runtime("The choice state's condition path references an invalid value.")  // (not a comparison: not asked)
+        }
+        if operand, case .path(let p) = o { return ChoiceRule.invalidPath(p) }
+        return ChoiceRule.invalidPath(variable)
     }
 }
