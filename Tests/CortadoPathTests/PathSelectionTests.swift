@@ -44,4 +44,20 @@ import Testing
         #expect(ResultPath.assign(t, true, into: &root, 0, n) == nil)
         #expect(root == (try Self.doc(#"{"a":{"b":[1,{"c":2,"new":{"deep":true}}],"k":0},"s":"x"}"#)))
     }
+
+    /// A uniquely held input is changed where it is: neither the input's members nor those
+    /// of the object on the way are copied.
+    @Test func aResultPathChangesAUniquelyHeldInputInPlace() throws {
+        func storage(_ j: JSON) -> [UnsafeRawPointer?] {
+            guard case .object(let o) = j, case .object(let inner)? = o["a"] else { return [] }
+            return [o.members.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) },
+                    inner.members.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }]
+        }
+        var root = try Self.doc(#"{"a":{"b":1,"c":2},"d":3}"#)
+        let before = storage(root)
+        let (t, n) = try Self.tree("$.a.b")
+        #expect(ResultPath.assign(t, 5, into: &root, 0, n) == nil)
+        #expect(root == (try Self.doc(#"{"a":{"b":5,"c":2},"d":3}"#)))
+        #expect(before.count == 2 && storage(root) == before)
+    }
 }
