@@ -125,9 +125,33 @@ struct TapeCompiler {
         let text = v.serialized
         if let n = constants[text] { return n }
         let n = tape.addConstant(v)
-        if case .string = v { tape.nodes[Int(n)].interned = true }
         constants[text] = n
+        switch v {
+        case .string: tape.nodes[Int(n)].interned = true
+        case .object, .array: internKeys(v, n)
+        default: break
+        }
         return n
+    }
+
+    /// Makes each key of the constant's objects the interned node of its text, so a
+    /// compiled name finds it by index at its hint, without reading bytes (a mocked Task
+    /// result read by a ResultSelector, a Pass state's Result read later). The constant's
+    /// bytes, which are what is written, do not change.
+    mutating func internKeys(_ v: JSON, _ n: Int32) {
+        let node = tape.nodes[Int(n)]
+        switch v {
+        case .object(let o) where Int(node.count) == o.members.count:
+            for (k, m) in o.members.enumerated() {
+                let at = Int(node.first) + 2 * k
+                tape.links[at] = constant(.string(m.key))
+                internKeys(m.value, tape.links[at + 1])
+            }
+        case .array(let a) where Int(node.count) == a.count:
+            for (k, x) in a.enumerated() { internKeys(x, tape.links[Int(node.first) + k]) }
+        default:
+            break
+        }
     }
 
     /// A name or text piece known at compile time.

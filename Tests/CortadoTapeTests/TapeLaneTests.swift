@@ -482,6 +482,29 @@ struct LaneTestError: Error, CustomStringConvertible {
         #expect(Lane.general(p, #"{"x":5}"#)?.status == .failed)
     }
 
+    /// The keys of constant objects (a Pass state's Result, a mocked Task's result) are the
+    /// interned nodes of their text, so a compiled name finds them by index; reading and
+    /// writing the constants is unchanged.
+    @Test func constantObjectsHaveInternedKeys() throws {
+        let p = try Lane.program(#"""
+            {"StartAt":"A","States":{
+              "A":{"Type":"Pass","Result":{"x":{"y":1,"q\"t":2},"z":[{"w":3}]},"ResultPath":"$.r","Next":"B"},
+              "B":{"Type":"Pass","Parameters":{"y.$":"$.r.x.y","w.$":"$.r.z[0].w","r.$":"$.r"},"End":true}}}
+            """#)
+        let lane = try Lane.lane(p)
+        let t = lane.tape
+        var objects = 0
+        for i in 0..<t.constantCount where t.nodes[i].kind == .object {
+            objects += 1
+            for k in 0..<Int(t.nodes[i].count) {
+                #expect(t.nodes[Int(t.links[Int(t.nodes[i].first) + 2 * k])].interned, "constant object \(i), key \(k)")
+            }
+        }
+        #expect(objects >= 3)
+        #expect(Lane.run(lane, #"{"a":1}"#) == #"{"y":1,"w":3,"r":{"x":{"y":1,"q\"t":2},"z":[{"w":3}]}}"#)
+        #expect(Lane.agree(p, lane, #"{"a":1}"#))
+    }
+
     /// Keys a look-up passes by node index (interned constants: a name and a template's
     /// keys) and keys it must read (a constant object's, a line's): the named member is
     /// found, replaced or added either way.
