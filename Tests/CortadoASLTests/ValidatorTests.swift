@@ -211,6 +211,24 @@ func codes(_ ds: [Diagnostic]) -> [String] { ds.map(\.code.rawValue).sorted() }
         Self.expect(Self.machine(#"{"Type": "Wait", "TimestampPath": "$.t", "End": true}"#), [])
     }
 
+    /// A literal Wait `Timestamp` is refused at creation exactly when the runtime could not read
+    /// it (one parser), with AWS's recorded wording. Before, Feb 30, second 60 and ten fraction
+    /// digits passed validation and then failed every execution at run time.
+    @Test func waitTimestampLiteralIsTheRuntimeFormat() {
+        for bad in ["2016-12-05 21:29:29Z", "2016-12-05T21:29:29", "2016-13-05T21:29:29Z", "2016-12-05T25:29:29Z",
+                    "05-12-2016T21:29:29Z", "2016-02-30T00:00:00Z", "2016-12-05T21:29:60Z", "2016-12-05T21:29:29.1234567891Z",
+                    "{% '2016-03-14T01:59:00Z' %}"] {
+            let ds = diagnostics(Self.machine(#"{"Type": "Wait", "Timestamp": "\#(bad)", "End": true}"#))
+            #expect(ds.map(\.message) == ["String does not match RFC3339 timestamp"], "\(bad)")
+            #expect(ds.map(\.location) == ["/States/A/Timestamp"], "\(bad)")
+            #expect((Timestamp.parse(bad) == nil), "\(bad)")
+        }
+        for good in ["2016-02-29T00:00:00Z", "2016-12-05T21:29:29.123456789Z", "2016-12-05T21:29:29-08:00"] {
+            #expect(diagnostics(Self.machine(#"{"Type": "Wait", "Timestamp": "\#(good)", "End": true}"#)).isEmpty, "\(good)")
+            #expect(Timestamp.parse(good) != nil, "\(good)")
+        }
+    }
+
     @Test func failFields() {
         Self.expect(Self.machine(#"{"Type": "Fail", "Error": "E", "ErrorPath": "$.e"}"#), [("SCHEMA_VALIDATION_FAILED", "/States/A")])
         Self.expect(Self.machine(#"{"Type": "Fail", "Cause": "C", "CausePath": "$.c"}"#), [("SCHEMA_VALIDATION_FAILED", "/States/A")])

@@ -137,8 +137,9 @@ extension Diagnostic {
         schema("Value is not a valid JSONata expression: \(detail)", at: pointer)
     }
 
+    /// AWS's wording for a literal timestamp it refuses (recorded for Wait `Timestamp`).
     static func invalidTimestamp(at pointer: String) -> Diagnostic {
-        schema("Value must be a valid ISO 8601 timestamp", at: pointer)
+        schema("String does not match RFC3339 timestamp", at: pointer)
     }
 
     // Retry / Catch

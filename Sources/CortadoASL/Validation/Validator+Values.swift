@@ -272,36 +272,8 @@ extension DefinitionCheck {
 // MARK: - Timestamps
 
 extension DefinitionCheck {
-    /// RFC 3339 as ASL requires it: `2016-03-14T01:59:00Z`, optional fraction, `Z` or `±hh:mm`.
-    static func isTimestamp(_ s: String) -> Bool {
-        let u = Array(s.utf8)
-        func digits(_ from: Int, _ count: Int) -> Int? {
-            guard from + count <= u.count else { return nil }
-            var v = 0
-            for k in from..<from + count {
-                guard u[k] >= UInt8(ascii: "0"), u[k] <= UInt8(ascii: "9") else { return nil }
-                v = v * 10 + Int(u[k] - UInt8(ascii: "0"))
-            }
-            return v
-        }
-        func at(_ i: Int, _ c: Character) -> Bool { i < u.count && u[i] == c.asciiValue! }
-        guard digits(0, 4) != nil, at(4, "-"), let month = digits(5, 2), at(7, "-"), let day = digits(8, 2),
-              at(10, "T"), let hour = digits(11, 2), at(13, ":"), let minute = digits(14, 2), at(16, ":"),
-              let second = digits(17, 2)
-        else { return false }
-        guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return false }
-        var i = 19
-        if at(i, ".") {
-            i += 1
-            let start = i
-            while i < u.count, u[i] >= UInt8(ascii: "0"), u[i] <= UInt8(ascii: "9") { i += 1 }
-            guard i > start else { return false }
-        }
-        if at(i, "Z") { return i + 1 == u.count }
-        if at(i, "+") || at(i, "-") {
-            guard let oh = digits(i + 1, 2), at(i + 3, ":"), let om = digits(i + 4, 2), oh < 24, om < 60 else { return false }
-            return i + 6 == u.count
-        }
-        return false
-    }
+    /// A literal timestamp is valid exactly when the runtime can read it: one parser
+    /// (`Timestamp.parse`, strict RFC 3339 with `T` and `Z` or `±hh:mm`, a real calendar date)
+    /// decides both, so a definition accepted here never fails to parse the same text later.
+    static func isTimestamp(_ s: String) -> Bool { Timestamp.parse(s) != nil }
 }
