@@ -221,7 +221,7 @@ func codes(_ ds: [Diagnostic]) -> [String] { ds.map(\.code.rawValue).sorted() }
             let ds = diagnostics(Self.machine(#"{"Type": "Wait", "Timestamp": "\#(bad)", "End": true}"#))
             #expect(ds.map(\.message) == ["String does not match RFC3339 timestamp"], "\(bad)")
             #expect(ds.map(\.location) == ["/States/A/Timestamp"], "\(bad)")
-            #expect((Timestamp.parse(bad) == nil), "\(bad)")
+            #expect(Timestamp.parse(bad) == nil, "\(bad)")
         }
         for good in ["2016-02-29T00:00:00Z", "2016-12-05T21:29:29.123456789Z", "2016-12-05T21:29:29-08:00"] {
             #expect(diagnostics(Self.machine(#"{"Type": "Wait", "Timestamp": "\#(good)", "End": true}"#)).isEmpty, "\(good)")

@@ -137,7 +137,8 @@ extension Diagnostic {
         schema("Value is not a valid JSONata expression: \(detail)", at: pointer)
     }
 
-    /// AWS's wording for a literal timestamp it refuses (recorded for Wait `Timestamp`).
+    /// AWS's wording for a literal timestamp it refuses (recorded for Wait `Timestamp`). The
+    /// test is `Timestamp.parse`, the runtime's parser, so creation and run time agree.
     static func invalidTimestamp(at pointer: String) -> Diagnostic {
         schema("String does not match RFC3339 timestamp", at: pointer)
     }

@@ -130,7 +130,7 @@ extension DefinitionCheck {
         case .number: expectNumber(value, at: pointer)
         case .boolean: expectBool(value, at: pointer)
         case .timestamp:
-            if let s = expectString(value, at: pointer), !Self.isTimestamp(s) { report(.invalidTimestamp(at: pointer)) }
+            if let s = expectString(value, at: pointer), Timestamp.parse(s) == nil { report(.invalidTimestamp(at: pointer)) }
         case .path: checkPathField(value, kind: .referencePath, at: pointer)
         }
     }

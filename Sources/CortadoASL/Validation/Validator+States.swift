@@ -224,7 +224,7 @@ extension DefinitionCheck {
         case "Timestamp":
             guard let s = expectString(value, at: at) else { return }
             if language == .jsonata, checkJSONataString(s, at: at) { return }
-            if !Self.isTimestamp(s) { report(.invalidTimestamp(at: at)) }
+            if Timestamp.parse(s) == nil { report(.invalidTimestamp(at: at)) }
         case "Error", "Cause":
             guard let s = expectString(value, at: at) else { return }
             if language == .jsonata { checkJSONataString(s, at: at) }

@@ -268,12 +268,3 @@ extension DefinitionCheck {
         }
     }
 }
-
-// MARK: - Timestamps
-
-extension DefinitionCheck {
-    /// A literal timestamp is valid exactly when the runtime can read it: one parser
-    /// (`Timestamp.parse`, strict RFC 3339 with `T` and `Z` or `±hh:mm`, a real calendar date)
-    /// decides both, so a definition accepted here never fails to parse the same text later.
-    static func isTimestamp(_ s: String) -> Bool { Timestamp.parse(s) != nil }
-}
