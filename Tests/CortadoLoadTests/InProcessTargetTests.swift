@@ -77,6 +77,7 @@ import Testing
         #expect(report.executions == 3)
         #expect(report.queueWait.count == 2)
         // The third was due at 20 ms and could start only after two 100 ms tasks.
-        #expect(report.latency.max >= 280, "max \(report.latency.max)")
+        // (Deadlines are whole milliseconds, so a wait may end up to half a millisecond early.)
+        #expect(report.latency.max >= 279.5, "max \(report.latency.max)")
     }
 }
