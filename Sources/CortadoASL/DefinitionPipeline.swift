@@ -33,21 +33,22 @@ public enum DefinitionPipeline {
     /// Loads, validates and compiles `bytes` (`fileName` names it in diagnostics and picks
     /// YAML for `.yaml`/`.yml`).
     public static func compile(bytes: [UInt8], fileName: String?) -> CompiledDefinition {
-        finish(DefinitionLoader.load(bytes: bytes, fileName: fileName))
+        finish(DefinitionLoader.load(bytes: bytes, fileName: fileName), express: false)
     }
 
-    /// The same for text (the API's `definition` field).
-    public static func compile(text: String, fileName: String? = nil) -> CompiledDefinition {
-        finish(DefinitionLoader.load(text: text, fileName: fileName))
+    /// The same for text (the API's `definition` field); `express`: for an EXPRESS state
+    /// machine (`Validator.validate`).
+    public static func compile(text: String, fileName: String? = nil, express: Bool = false) -> CompiledDefinition {
+        finish(DefinitionLoader.load(text: text, fileName: fileName), express: express)
     }
 
-    static func finish(_ loaded: Result<LoadedDefinition, [Diagnostic]>) -> CompiledDefinition {
+    static func finish(_ loaded: Result<LoadedDefinition, [Diagnostic]>, express: Bool) -> CompiledDefinition {
         let l: LoadedDefinition
         switch loaded {
         case .success(let x): l = x
         case .failure(let d): return CompiledDefinition(program: nil, diagnostics: d, json: nil)
         }
-        let diagnostics = Validator.validate(l.json, sourceMap: l.sourceMap)
+        let diagnostics = Validator.validate(l.json, sourceMap: l.sourceMap, express: express)
         if diagnostics.contains(where: { $0.severity == .error }) {
             return CompiledDefinition(program: nil, diagnostics: diagnostics, json: l.json)
         }

@@ -134,8 +134,9 @@ public final class StatesService: @unchecked Sendable {
     // MARK: - State machines
 
     /// Loads, validates and compiles a definition; AWS's InvalidDefinition on any error.
-    func compile(_ text: String) throws(APIError) -> Program {
-        let compiled = DefinitionPipeline.compile(text: text)
+    /// `express`: for an EXPRESS state machine (request-response integrations only).
+    func compile(_ text: String, express: Bool = false) throws(APIError) -> Program {
+        let compiled = DefinitionPipeline.compile(text: text, express: express)
         if let json = compiled.json, !{ if case .object = json { return true } else { return false } }() {
             throw APIError.invalidDefinition("Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The definition must be a JSON object at /'")
         }
@@ -174,7 +175,7 @@ public final class StatesService: @unchecked Sendable {
         guard type == "STANDARD" || type == "EXPRESS" else {
             throw APIError.validation("1 validation error detected: Value '\(type)' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]")
         }
-        let program = try compile(definition)
+        let program = try compile(definition, express: type == "EXPRESS")
         let arn = machineArn(name)
         let now = wallClockMilliseconds()
         let logging: JSON = try r.object("loggingConfiguration").map { .object($0) } ?? ["level": "OFF", "includeExecutionData": false]
@@ -211,7 +212,8 @@ public final class StatesService: @unchecked Sendable {
             throw APIError("MissingRequiredParameter", "Either the definition, the roleArn, the loggingConfiguration or the tracingConfiguration must be specified")
         }
         if let role { try checkRole(role) }
-        let program = try definition.map { (d) throws(APIError) in try compile(d) }
+        let express = tables.withLock { $0.machines[arn]?.type } == "EXPRESS"
+        let program = try definition.map { (d) throws(APIError) in try compile(d, express: express) }
         let now = wallClockMilliseconds()
         let updated = try tables.withLock { (t) throws(APIError) -> MachineRecord in
             guard var m = t.machines[arn] else { throw APIError.stateMachineDoesNotExist(arn) }
@@ -269,10 +271,11 @@ public final class StatesService: @unchecked Sendable {
         let text = try r.required("definition", maxLength: 1_048_576)
         let limit = try r.int("maxResults", range: 0...100) ?? 100
         let severity = try r.string("severity") ?? "ERROR"
+        let express = try r.string("type") == "EXPRESS"
         var diagnostics: [Diagnostic]
         switch DefinitionLoader.load(text: text) {
-        case .success(let l): diagnostics = Validator.validate(l.json, sourceMap: l.sourceMap)
-        case .failure(let d): diagnostics = d
+        case .success(let l): diagnostics = Validator.validate(l.json, sourceMap: l.sourceMap, express: express)
+        case .failure(let d): diagnostics = d.map { $0.namingJacksonSource(text) }
         }
         if severity == "ERROR" { diagnostics = diagnostics.filter { $0.severity == .error } }
         let failed = diagnostics.contains { $0.severity == .error }

@@ -229,6 +229,36 @@ func codes(_ ds: [Diagnostic]) -> [String] { ds.map(\.code.rawValue).sorted() }
         }
     }
 
+    /// AWS's order, recorded: "These fields are required: [States, StartAt]".
+    @Test func missingTopLevelFieldsAreNamedInAWSOrder() {
+        #expect(diagnostics("{}").map(\.message) == ["These fields are required: [States, StartAt]"])
+        #expect(diagnostics(#"{"States": {"A": {"Type": "Succeed"}}}"#).map(\.message) == ["These fields are required: [StartAt]"])
+    }
+
+    /// An EXPRESS machine takes request-response integrations only; a STANDARD one (and the
+    /// CLI, which runs callbacks through its workers) takes every pattern.
+    @Test func expressRefusesJobAndCallbackPatterns() throws {
+        for suffix in [".waitForTaskToken", ".sync", ".sync:2"] {
+            let json = try JSON.parse(Array(Self.machine(#"{"Type": "Task", "Resource": "arn:aws:states:::ecs:runTask\#(suffix)", "End": true}"#).utf8))
+            let ds = Validator.validate(json, express: true)
+            #expect(ds.map(\.message) == ["Express state machine does not support '\(suffix)' service integration "])
+            #expect(ds.map(\.location) == ["/States/A/Resource"])
+            #expect(Validator.validate(json).isEmpty)
+        }
+        let plain = try JSON.parse(Array(Self.machine(#"{"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "End": true}"#).utf8))
+        #expect(Validator.validate(plain, express: true).isEmpty)
+    }
+
+    /// Jackson cuts the source it quotes after 500 characters and escapes control characters.
+    @Test func jacksonSourceIsCutAndEscaped() {
+        let long = "nope" + String(repeating: " ", count: 596)
+        let d = diagnostics(long).first?.namingJacksonSource(long)
+        #expect(d?.location == "[Source: (String)\"nope" + String(repeating: " ", count: 496) + "\"[truncated 100 chars]; line: 1, column: 5]")
+        let tab = "x\u{01}y"
+        let e = diagnostics(tab).first?.namingJacksonSource(tab)
+        #expect(e?.location.hasPrefix(#"[Source: (String)"x\u0001y""#) == true, "\(String(describing: e))")
+    }
+
     @Test func failFields() {
         Self.expect(Self.machine(#"{"Type": "Fail", "Error": "E", "ErrorPath": "$.e"}"#), [("SCHEMA_VALIDATION_FAILED", "/States/A")])
         Self.expect(Self.machine(#"{"Type": "Fail", "Cause": "C", "CausePath": "$.c"}"#), [("SCHEMA_VALIDATION_FAILED", "/States/A")])

@@ -51,6 +51,36 @@ extension Diagnostic {
         return d
     }
 
+    /// An unparseable definition's diagnostic as the API reports it: Jackson's location names
+    /// the source, `[Source: (String)"<text>"; line: L, column: C]`, at the end of the message
+    /// and as the `location` (recorded by AWS for ValidateStateMachineDefinition). The text is
+    /// cut after 500 UTF-16 units (`[truncated N chars]` follows), and control characters
+    /// other than CR and LF are written `\uXXXX`, as Jackson's `ContentReference` does.
+    /// Other diagnostics come back as they are.
+    public func namingJacksonSource(_ text: String) -> Diagnostic {
+        guard code == .invalidJSONDescription, let line, let column else { return self }
+        let at = "\n at [line: \(line), column: \(column)]"
+        guard message.hasSuffix(at) else { return self }
+        let units = Array(text.utf16)
+        var snippet = ""
+        for u in String(decoding: units.prefix(500), as: UTF16.self).unicodeScalars {
+            let v = u.value
+            if (v < 0x20 || (0x7F...0x9F).contains(v)), v != 0x0A, v != 0x0D {
+                let hex = String(v, radix: 16, uppercase: true)
+                snippet += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            } else {
+                snippet.unicodeScalars.append(u)
+            }
+        }
+        var source = "[Source: (String)\"" + snippet + "\""
+        if units.count > 500 { source += "[truncated \(units.count - 500) chars]" }
+        source += "; line: \(line), column: \(column)]"
+        var d = self
+        d.message = String(message.dropLast(at.count)) + "\n at " + source
+        d.location = source
+        return d
+    }
+
     static func invalidYAML(_ problem: String, line: Int?, column: Int?) -> Diagnostic {
         var where_ = ""
         if let line, let column { where_ = "\n at [line: \(line), column: \(column)]" }
@@ -141,6 +171,19 @@ extension Diagnostic {
     /// test is `Timestamp.parse`, the runtime's parser, so creation and run time agree.
     static func invalidTimestamp(at pointer: String) -> Diagnostic {
         schema("String does not match RFC3339 timestamp", at: pointer)
+    }
+
+    /// The integration pattern a Task `Resource` asks for beyond request-response
+    /// (`.waitForTaskToken`, `.sync`, `.sync:2`), or nil.
+    static func integrationPattern(of resource: String) -> String? {
+        [".waitForTaskToken", ".sync:2", ".sync"].first { resource.hasSuffix($0) }
+    }
+
+    /// An EXPRESS state machine takes request-response integrations only (AWS's developer
+    /// guide, "Service integration patterns"). The wording, trailing space included, is AWS's
+    /// as recorded for `.waitForTaskToken`.
+    static func notInExpress(_ pattern: String, at pointer: String) -> Diagnostic {
+        schema("Express state machine does not support '\(pattern)' service integration ", at: pointer)
     }
 
     // Retry / Catch

@@ -214,9 +214,9 @@ extension DefinitionCheck {
             if case .string(let s) = value, checkJSONataString(s, at: at) { return }
             if expectArray(value, at: at) != nil { checkJSONataValue(value, at: at) }
         case "Resource":
-            if let s = expectString(value, at: at), !s.hasPrefix("arn:") {
-                report(Diagnostic(.invalidResource, "Resource must be an ARN: \(s)", at: at))
-            }
+            guard let s = expectString(value, at: at) else { return }
+            if !s.hasPrefix("arn:") { report(Diagnostic(.invalidResource, "Resource must be an ARN: \(s)", at: at)) }
+            if express, let pattern = Diagnostic.integrationPattern(of: s) { report(.notInExpress(pattern, at: at)) }
         case "TimeoutSeconds", "HeartbeatSeconds":
             expectIntegerOrExpression(value, min: 1, max: 99_999_999, language: language, at: at)
         case "Seconds":

@@ -5,8 +5,11 @@ public enum Validator {
     /// Every problem in `definition`, all at once (never only the first), each with a
     /// JSON Pointer location and, when `sourceMap` is given, a line and column.
     /// An empty result means AWS would accept the definition.
-    public static func validate(_ definition: JSON, sourceMap: SourceMap? = nil) -> [Diagnostic] {
+    /// - Parameter express: the definition is for an EXPRESS state machine (the API's `type`),
+    ///   which takes only request-response integrations.
+    public static func validate(_ definition: JSON, sourceMap: SourceMap? = nil, express: Bool = false) -> [Diagnostic] {
         var check = DefinitionCheck()
+        check.express = express
         check.checkRoot(definition)
         var diagnostics = check.diagnostics
         if let sourceMap {
@@ -38,6 +41,8 @@ struct DefinitionCheck {
     var stateNames: Set<String> = []
     /// Nested machines (Parallel branches, Map processors) currently open.
     var machineDepth = 0
+    /// The definition is for an EXPRESS state machine (`Validator.validate`).
+    var express = false
 
     /// Deepest nesting of machines, Choice rules or payload templates that is walked;
     /// deeper input is reported rather than recursed into, so no input exhausts the stack.
@@ -104,9 +109,10 @@ struct DefinitionCheck {
                 }
             }
         }
+        // AWS names them in this order: "These fields are required: [States, StartAt]".
         var missing: [String] = []
-        if machine["StartAt"] == nil { missing.append("StartAt") }
         if machine["States"] == nil { missing.append("States") }
+        if machine["StartAt"] == nil { missing.append("StartAt") }
         if !missing.isEmpty { report(.required(missing, at: pointer)) }
 
         var startAt: String?
