@@ -26,6 +26,14 @@ struct MachineRecord: Sendable {
             "tracingConfiguration": tracing, "revisionId": .string(revision),
         ]
         if let updated { o["updateDate"] = timestampJSON(updated) }
+        if case .success(let loaded) = DefinitionLoader.load(text: definition) {
+            let refs = VariableReferences.of(loaded.json)
+            if !refs.isEmpty {
+                var r = JSONObject()
+                for name in refs.keys.sorted() { r[name] = .array(refs[name]!.map { .string($0) }) }
+                o["variableReferences"] = .object(r)
+            }
+        }
         return o
     }
 

@@ -166,6 +166,46 @@ let approval = #"""
         #expect(bad["result"] == "FAIL")
         #expect(bad["diagnostics"]?.arrayValue?.first?["code"] == "MISSING_TRANSITION_TARGET")
     }
+
+    /// Recorded against AWS (ValidateStateMachineDefinition): Jackson names the source text in
+    /// the message and as the location.
+    @Test func anUnparseableDefinitionIsReportedWithJacksonsSource() async throws {
+        let api = try API()
+        let r = await api.call("ValidateStateMachineDefinition", ["definition": "not a definition"])
+        let d = r["diagnostics"]?.arrayValue?.first
+        #expect(r["result"] == "FAIL" && d?["code"] == "INVALID_JSON_DESCRIPTION")
+        let source = #"[Source: (String)"not a definition"; line: 1, column: 4]"#
+        #expect(d?["location"]?.stringValue == source)
+        #expect(d?["message"]?.stringValue == "Unrecognized token 'not': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')\n at " + source)
+        #expect(await api.call("ValidateStateMachineDefinition", ["definition": "{}"])["diagnostics"]?.arrayValue?.first?["message"]
+                == "These fields are required: [States, StartAt]")
+    }
+
+    /// Express workflows take request-response integrations only: `type` EXPRESS refuses a
+    /// `.waitForTaskToken` Resource, in AWS's recorded words; STANDARD takes it.
+    @Test func anExpressMachineRefusesACallbackIntegration() async throws {
+        let api = try API()
+        let definition = #"{"StartAt":"Send","States":{"Send":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Parameters":{"QueueUrl":"q","MessageBody":{"t.$":"$$.Task.Token"}},"End":true}}}"#
+        let express = await api.call("ValidateStateMachineDefinition", ["definition": .string(definition), "type": "EXPRESS"])
+        #expect(express["result"] == "FAIL")
+        #expect(express["diagnostics"]?.arrayValue?.first?["message"] == "Express state machine does not support '.waitForTaskToken' service integration ")
+        #expect(express["diagnostics"]?.arrayValue?.first?["location"] == "/States/Send/Resource")
+        #expect(await api.call("ValidateStateMachineDefinition", ["definition": .string(definition)])["result"] == "OK")
+        let created = await api.call("CreateStateMachine", ["name": "cb", "definition": .string(definition), "roleArn": .string(API.role), "type": "EXPRESS"])
+        #expect(created["__type"] == "InvalidDefinition")
+        #expect(await api.create("cb", definition).hasPrefix("arn:aws:states:"))
+    }
+
+    /// DescribeStateMachine lists the variables each state reads (recorded against AWS for
+    /// this definition, a Choice reading two and a Pass reading one); with none, no field.
+    @Test func describeListsVariableReferences() async throws {
+        let api = try API()
+        let arn = await api.create("refs", #"{"StartAt":"Setup","States":{"Setup":{"Type":"Pass","Assign":{"guess":"g","answer":"a"},"Next":"CheckAnswer"},"CheckAnswer":{"Type":"Choice","Choices":[{"Variable":"$guess","StringEqualsPath":"$answer","Next":"Done"}],"Default":"WrongAnswer"},"WrongAnswer":{"Type":"Pass","Assign":{"guess.$":"$answer"},"Next":"CheckAnswer"},"Done":{"Type":"Succeed"}}}"#)
+        let d = await api.call("DescribeStateMachine", ["stateMachineArn": .string(arn)])
+        #expect(d["variableReferences"] == ["CheckAnswer": ["answer", "guess"], "WrongAnswer": ["answer"]])
+        let plain = await api.create("plain", #"{"StartAt":"P","States":{"P":{"Type":"Pass","Assign":{"x.$":"$.a"},"End":true}}}"#)
+        #expect(await api.call("DescribeStateMachine", ["stateMachineArn": .string(plain)])["variableReferences"] == nil)
+    }
 }
 
 @Suite struct ExecutionActionTests {
