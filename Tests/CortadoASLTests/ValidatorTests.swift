@@ -238,10 +238,16 @@ func codes(_ ds: [Diagnostic]) -> [String] { ds.map(\.code.rawValue).sorted() }
     /// An EXPRESS machine takes request-response integrations only; a STANDARD one (and the
     /// CLI, which runs callbacks through its workers) takes every pattern.
     @Test func expressRefusesJobAndCallbackPatterns() throws {
-        for suffix in [".waitForTaskToken", ".sync", ".sync:2"] {
-            let json = try JSON.parse(Array(Self.machine(#"{"Type": "Task", "Resource": "arn:aws:states:::ecs:runTask\#(suffix)", "End": true}"#).utf8))
+        // The wordings are AWS's, recorded (the first with its trailing space).
+        for (resource, message) in [
+            ("arn:aws:states:::sns:publish.waitForTaskToken", "Express state machine does not support '.waitForTaskToken' service integration "),
+            ("arn:aws:states:::states:startExecution.sync", "Express state machine does not support '.sync' service integration"),
+            ("arn:aws:states:::states:startExecution.sync:2", "Express state machine does not support '.sync:2' service integration"),
+            ("arn:aws:states:us-east-1:123456789012:activity:work", "Express state machine does not support Activity ARN"),
+        ] {
+            let json = try JSON.parse(Array(Self.machine(#"{"Type": "Task", "Resource": "\#(resource)", "End": true}"#).utf8))
             let ds = Validator.validate(json, express: true)
-            #expect(ds.map(\.message) == ["Express state machine does not support '\(suffix)' service integration "])
+            #expect(ds.map(\.message) == [message])
             #expect(ds.map(\.location) == ["/States/A/Resource"])
             #expect(Validator.validate(json).isEmpty)
         }

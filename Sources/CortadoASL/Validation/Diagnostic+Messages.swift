@@ -25,27 +25,11 @@ extension Diagnostic {
         Diagnostic(.schemaValidationFailed, "Definition must be a valid JSON object", at: "/")
     }
 
-    /// Jackson's wording, which AWS passes through for unparseable definitions.
+    /// Jackson's wording, which AWS passes through for unparseable definitions
+    /// (`JacksonMessage`), with the line and column.
     static func invalidJSON(_ error: JSONParseError, text: [UInt8]) -> Diagnostic {
-        var message: String
-        var column = error.column
-        // A run of letters where a value should be: Jackson's "Unrecognized token", with the
-        // column just past the token, as AWS reports it.
-        var start = min(error.offset, text.count)
-        while start > 0, isTokenByte(text[start - 1]) { start -= 1 }
-        if start < text.count, isTokenByte(text[start]), error.kind != .unexpectedEnd {
-            var end = start
-            while end < text.count, isTokenByte(text[end]), end - start < 256 { end += 1 }
-            let token = String(decoding: text[start..<end], as: UTF8.self)
-            message = "Unrecognized token '\(token)': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
-            column += end - error.offset
-        } else if error.kind == .unexpectedEnd {
-            message = "Unexpected end-of-input"
-        } else {
-            message = "Unexpected character: " + error.description
-        }
-        message += "\n at [line: \(error.line), column: \(column)]"
-        var d = Diagnostic(.invalidJSONDescription, message, at: "/")
+        let (message, column) = JacksonMessage.describe(error, text: text)
+        var d = Diagnostic(.invalidJSONDescription, message + "\n at [line: \(error.line), column: \(column)]", at: "/")
         d.line = error.line
         d.column = column
         return d
@@ -90,10 +74,6 @@ extension Diagnostic {
         return d
     }
 
-    private static func isTokenByte(_ b: UInt8) -> Bool {
-        (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z"))
-            || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || b == UInt8(ascii: "_") || b >= 0x80
-    }
 
     // Schema
 
@@ -173,17 +153,23 @@ extension Diagnostic {
         schema("String does not match RFC3339 timestamp", at: pointer)
     }
 
-    /// The integration pattern a Task `Resource` asks for beyond request-response
-    /// (`.waitForTaskToken`, `.sync`, `.sync:2`), or nil.
-    static func integrationPattern(of resource: String) -> String? {
-        [".waitForTaskToken", ".sync:2", ".sync"].first { resource.hasSuffix($0) }
-    }
-
-    /// An EXPRESS state machine takes request-response integrations only (AWS's developer
-    /// guide, "Service integration patterns"). The wording, trailing space included, is AWS's
-    /// as recorded for `.waitForTaskToken`.
-    static func notInExpress(_ pattern: String, at pointer: String) -> Diagnostic {
-        schema("Express state machine does not support '\(pattern)' service integration ", at: pointer)
+    /// What an EXPRESS state machine refuses in a Task `Resource`, in AWS's words: the
+    /// `.waitForTaskToken`, `.sync` (and `.sync:2`) integration patterns and activities.
+    /// Express workflows take request-response integrations only (AWS's developer guide,
+    /// "Service integration patterns").
+    static func notInExpress(_ resource: String, at pointer: String) -> Diagnostic? {
+        // As recorded: the callback wording ends with a space, the job wording does not.
+        if resource.hasSuffix(".waitForTaskToken") {
+            return schema("Express state machine does not support '.waitForTaskToken' service integration ", at: pointer)
+        }
+        if let sync = [".sync:2", ".sync"].first(where: { resource.hasSuffix($0) }) {
+            return schema("Express state machine does not support '\(sync)' service integration", at: pointer)
+        }
+        let parts = resource.split(separator: ":", maxSplits: 6, omittingEmptySubsequences: false)
+        if parts.count == 7, parts[2] == "states", parts[5] == "activity" {
+            return schema("Express state machine does not support Activity ARN", at: pointer)
+        }
+        return nil
     }
 
     // Retry / Catch

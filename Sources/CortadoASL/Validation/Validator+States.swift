@@ -216,7 +216,7 @@ extension DefinitionCheck {
         case "Resource":
             guard let s = expectString(value, at: at) else { return }
             if !s.hasPrefix("arn:") { report(Diagnostic(.invalidResource, "Resource must be an ARN: \(s)", at: at)) }
-            if express, let pattern = Diagnostic.integrationPattern(of: s) { report(.notInExpress(pattern, at: at)) }
+            if express, let d = Diagnostic.notInExpress(s, at: at) { report(d) }
         case "TimeoutSeconds", "HeartbeatSeconds":
             expectIntegerOrExpression(value, min: 1, max: 99_999_999, language: language, at: at)
         case "Seconds":
