@@ -365,7 +365,8 @@ public final class Execution {
         case .timedOut:
             emit(.executionTimedOut, previous: topEventID) { Execution.errorDetails(error) }
         case .aborted:
-            emit(.executionAborted, previous: topEventID) { Execution.errorDetails(error) }
+            // AWS records a stopped execution's ExecutionAborted as following event 0.
+            emit(.executionAborted, previous: 0) { Execution.errorDetails(error) }
         }
     }
 

@@ -57,7 +57,10 @@ struct APIRequest {
             throw APIError.serialization("Field '\(key)' must be a string, not \(v.typeName).")
         }
         if let maxLength, s.count > maxLength {
-            throw APIError.validation("1 validation error detected: Value at '\(key)' failed to satisfy constraint: Member must have length less than or equal to \(maxLength)")
+            // AWS quotes the value, unless the field is sensitive (the API model's
+            // Definition and Sensitive* shapes).
+            let value = APIRequest.sensitive.contains(key) ? "" : " '\(s)'"
+            throw APIError.validation("1 validation error detected: Value\(value) at '\(key)' failed to satisfy constraint: Member must have length less than or equal to \(maxLength)")
         }
         return s
     }
@@ -66,13 +69,27 @@ struct APIRequest {
         try string(key, required: true, maxLength: maxLength)!
     }
 
+    /// Fields whose values a validation message does not quote.
+    static let sensitive: Set<String> = ["definition", "input", "output", "error", "cause", "context", "variables"]
+
+    /// An enum field: one of `values` (AWS lists them in its own order in the message).
+    func enumValue(_ key: String, _ values: [String]) throws(APIError) -> String? {
+        guard let s = try string(key) else { return nil }
+        guard values.contains(s) else {
+            throw APIError.validation("1 validation error detected: Value '\(s)' at '\(key)' failed to satisfy constraint: Member must satisfy enum value set: [\(values.joined(separator: ", "))]")
+        }
+        return s
+    }
+
     func int(_ key: String, range: ClosedRange<Int>? = nil) throws(APIError) -> Int? {
         guard let v = fields[key], !v.isNull else { return nil }
         guard case .number(let n) = v, let i = n.int else {
             throw APIError.serialization("Field '\(key)' must be an integer, not \(v.serialized).")
         }
         if let range, !range.contains(i) {
-            throw APIError.validation("1 validation error detected: Value '\(i)' at '\(key)' failed to satisfy constraint: Member must have value between \(range.lowerBound) and \(range.upperBound)")
+            // AWS names the bound that is broken, as recorded for maxResults 1001.
+            let bound = i > range.upperBound ? "less than or equal to \(range.upperBound)" : "greater than or equal to \(range.lowerBound)"
+            throw APIError.validation("1 validation error detected: Value '\(i)' at '\(key)' failed to satisfy constraint: Member must have value \(bound)")
         }
         return i
     }
@@ -89,12 +106,16 @@ struct APIRequest {
         return o
     }
 
-    /// An ARN field, checked for the `arn:aws:states:<region>:<account>:<kind>:...` shape.
+    /// An ARN field, checked for the `arn:aws:states:<region>:<account>:<kind>:...` shape,
+    /// with AWS's recorded wordings: text that is no ARN is an "Invalid ARN prefix", an ARN of
+    /// another kind is named by its kind. An Express execution's ARN (`...:express:...`) is
+    /// not an execution's: AWS keeps no Express execution to describe, stop or read the
+    /// history of ("Resource type not valid in this context: express").
     func arn(_ key: String, kind: String) throws(APIError) -> String {
         let s = try required(key, maxLength: 2048)
-        guard ARN.parse(s)?.kind == kind || (kind == "execution" && ARN.parse(s)?.kind == "express") else {
-            throw APIError.invalidArn("Invalid Arn: 'Resource type not valid in this context: \(s)'")
-        }
+        guard s.hasPrefix("arn:") else { throw APIError.invalidArn("Invalid Arn: 'Invalid ARN prefix: \(s)'") }
+        guard let a = ARN.parse(s) else { throw APIError.invalidArn("Invalid Arn: 'Resource type not valid in this context: \(s)'") }
+        guard a.kind == kind else { throw APIError.invalidArn("Invalid Arn: 'Resource type not valid in this context: \(a.kind)'") }
         return s
     }
 }

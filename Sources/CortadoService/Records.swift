@@ -15,7 +15,8 @@ struct MachineRecord: Sendable {
     var updated: Int64?
     var logging: JSON
     var tracing: JSON
-    var revision: String
+    /// Set by the first update that changes something (AWS describes no revisionId before).
+    var revision: String?
     var backend: any TaskBackend
 
     var describeJSON: JSONObject {
@@ -23,9 +24,28 @@ struct MachineRecord: Sendable {
             "stateMachineArn": .string(arn), "name": .string(name), "status": "ACTIVE",
             "definition": .string(definition), "roleArn": .string(roleArn), "type": .string(type),
             "creationDate": timestampJSON(created), "loggingConfiguration": logging,
-            "tracingConfiguration": tracing, "revisionId": .string(revision),
+            "tracingConfiguration": tracing,
         ]
+        if let revision { o["revisionId"] = .string(revision) }
         if let updated { o["updateDate"] = timestampJSON(updated) }
+        addVariableReferences(&o)
+        return o
+    }
+
+    /// DescribeStateMachineForExecution: no status, type or creationDate; `updateDate` always
+    /// (the creation date until an update), as AWS records it.
+    var describeForExecutionJSON: JSONObject {
+        var o: JSONObject = [
+            "stateMachineArn": .string(arn), "name": .string(name), "definition": .string(definition),
+            "roleArn": .string(roleArn), "loggingConfiguration": logging, "tracingConfiguration": tracing,
+            "updateDate": timestampJSON(updated ?? created),
+        ]
+        if let revision { o["revisionId"] = .string(revision) }
+        addVariableReferences(&o)
+        return o
+    }
+
+    func addVariableReferences(_ o: inout JSONObject) {
         if case .success(let loaded) = DefinitionLoader.load(text: definition) {
             let refs = VariableReferences.of(loaded.json)
             if !refs.isEmpty {
@@ -34,14 +54,13 @@ struct MachineRecord: Sendable {
                 o["variableReferences"] = .object(r)
             }
         }
-        return o
     }
 
     var journalJSON: JSON {
         ["t": "machine", "arn": .string(arn), "name": .string(name), "type": .string(type),
          "definition": .string(definition), "roleArn": .string(roleArn), "created": .number(JSONNumber(Int(created))),
          "updated": updated.map { .number(JSONNumber(Int($0))) } ?? .null, "logging": logging, "tracing": tracing,
-         "revision": .string(revision)]
+         "revision": revision.map { .string($0) } ?? .null]
     }
 }
 

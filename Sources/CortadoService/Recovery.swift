@@ -37,7 +37,7 @@ extension StatesService {
                 arn: arn, name: name, type: r["type"]?.stringValue ?? "STANDARD", definition: definition, program: program,
                 roleArn: r["roleArn"]?.stringValue ?? "", created: Int64(r["created"]?.numberValue?.int ?? 0),
                 updated: r["updated"]?.numberValue?.int.map(Int64.init), logging: r["logging"] ?? ["level": "OFF"],
-                tracing: r["tracing"] ?? ["enabled": false], revision: r["revision"]?.stringValue ?? UUID4.random(),
+                tracing: r["tracing"] ?? ["enabled": false], revision: r["revision"]?.stringValue,
                 backend: ReplayingBackend(inner: options.backend(name), tokens: tokens))
             tables.withLock { $0.machines[arn] = m; $0.machineOrder.append(arn) }
             compacted.append(r)

@@ -104,7 +104,7 @@ public final class StatesService: @unchecked Sendable {
         case "DescribeStateMachineForExecution":
             let r = try APIRequest(bytes: body, allowed: ["executionArn", "includedData"])
             let e = try execution(r.arn("executionArn", kind: "execution"))
-            return try machine(e.machineArn).describeJSON
+            return try machine(e.machineArn).describeForExecutionJSON
         case "StopExecution": return try stopExecution(APIRequest(bytes: body, allowed: ["executionArn", "error", "cause"]))
         case "ListExecutions": return try listExecutions(APIRequest(bytes: body, allowed: [
             "stateMachineArn", "statusFilter", "maxResults", "nextToken", "mapRunArn", "redriveFilter"]))
@@ -171,17 +171,14 @@ public final class StatesService: @unchecked Sendable {
         let definition = try r.required("definition", maxLength: 1_048_576)
         let role = try r.required("roleArn", maxLength: 256)
         try checkRole(role)
-        let type = try r.string("type") ?? "STANDARD"
-        guard type == "STANDARD" || type == "EXPRESS" else {
-            throw APIError.validation("1 validation error detected: Value '\(type)' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]")
-        }
+        let type = try r.enumValue("type", ["STANDARD", "EXPRESS"]) ?? "STANDARD"
+        let logging = try LoggingConfiguration.normalized(r.object("loggingConfiguration") ?? [:])
         let program = try compile(definition, express: type == "EXPRESS")
         let arn = machineArn(name)
         let now = wallClockMilliseconds()
-        let logging: JSON = try r.object("loggingConfiguration").map { .object($0) } ?? ["level": "OFF", "includeExecutionData": false]
         let tracing: JSON = try r.object("tracingConfiguration").map { .object($0) } ?? ["enabled": false]
         let record = MachineRecord(arn: arn, name: name, type: type, definition: definition, program: program, roleArn: role,
-                                   created: now, updated: nil, logging: logging, tracing: tracing, revision: UUID4.random(),
+                                   created: now, updated: nil, logging: logging, tracing: tracing, revision: nil,
                                    backend: ReplayingBackend(inner: options.backend(name), tokens: tokens))
         let existing = try tables.withLock { (t) throws(APIError) -> MachineRecord? in
             if let old = t.machines[arn] {
@@ -209,25 +206,29 @@ public final class StatesService: @unchecked Sendable {
         let role = try r.string("roleArn", maxLength: 256)
         let logging = try r.object("loggingConfiguration"), tracing = try r.object("tracingConfiguration")
         guard definition != nil || role != nil || logging != nil || tracing != nil else {
-            throw APIError("MissingRequiredParameter", "Either the definition, the roleArn, the loggingConfiguration or the tracingConfiguration must be specified")
+            throw APIError("MissingRequiredParameter", "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified")
         }
         if let role { try checkRole(role) }
+        let newLogging = try logging.map { (l) throws(APIError) in try LoggingConfiguration.normalized(l) }
         let express = tables.withLock { $0.machines[arn]?.type } == "EXPRESS"
         let program = try definition.map { (d) throws(APIError) in try compile(d, express: express) }
         let now = wallClockMilliseconds()
         let updated = try tables.withLock { (t) throws(APIError) -> MachineRecord in
             guard var m = t.machines[arn] else { throw APIError.stateMachineDoesNotExist(arn) }
-            if let definition, let program { m.definition = definition; m.program = program }
-            if let role { m.roleArn = role }
-            if let logging { m.logging = .object(logging) }
-            if let tracing { m.tracing = .object(tracing) }
+            // AWS keeps the revision when an update changes nothing (recorded: the same
+            // definition and role again, or the same logging configuration).
+            var changed = false
+            if let definition, let program, definition != m.definition { m.definition = definition; m.program = program; changed = true }
+            if let role, role != m.roleArn { m.roleArn = role; changed = true }
+            if let newLogging, newLogging != m.logging { m.logging = newLogging; changed = true }
+            if let tracing, JSON.object(tracing) != m.tracing { m.tracing = .object(tracing); changed = true }
             m.updated = now
-            m.revision = UUID4.random()
+            if changed || m.revision == nil { m.revision = UUID4.random() }
             t.machines[arn] = m
             return m
         }
         journal?.append(updated.journalJSON)
-        return ["updateDate": timestampJSON(now), "revisionId": .string(updated.revision)]
+        return ["updateDate": timestampJSON(now), "revisionId": .string(updated.revision ?? "")]
     }
 
     func deleteStateMachine(_ r: APIRequest) throws(APIError) -> JSONObject {
@@ -245,8 +246,11 @@ public final class StatesService: @unchecked Sendable {
 
     func listStateMachines(_ r: APIRequest) throws(APIError) -> JSONObject {
         let limit = try r.int("maxResults", range: 0...1000) ?? 0
+        let token = try r.string("nextToken", maxLength: 1024)
+        // AWS lists machines by name, in byte order (recorded: 0, 10, 11, 12, 1, 2, ...).
         let list = tables.withLock { t in t.machineOrder.compactMap { t.machines[$0] } }
-        let (page, next) = try paginate(list.count, limit: limit, token: r.string("nextToken"))
+            .sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+        let (page, next) = try paginate(list.count, limit: limit, token: token)
         var o: JSONObject = ["stateMachines": .array(list[page].map { m in
             ["stateMachineArn": .string(m.arn), "name": .string(m.name), "type": .string(m.type),
              "creationDate": timestampJSON(m.created)]
@@ -303,7 +307,7 @@ public final class StatesService: @unchecked Sendable {
         let inputText = try r.string("input", maxLength: 262_144) ?? "{}"
         let input: JSON
         do { input = try JSON.parse(Array(inputText.utf8)) } catch {
-            throw APIError("InvalidExecutionInput", "Invalid State Machine Execution Input: '\(error)'")
+            throw APIError("InvalidExecutionInput", "Invalid State Machine Execution Input: '\(JacksonMessage.executionInput(error, text: Array(inputText.utf8)))'")
         }
         let execArn = m.type == "EXPRESS"
             ? "arn:aws:states:\(options.region):\(options.account):express:\(m.name):\(name):\(UUID4.random())"
@@ -383,27 +387,30 @@ public final class StatesService: @unchecked Sendable {
     }
 
     func listExecutions(_ r: APIRequest) throws(APIError) -> JSONObject {
-        let arn = try r.arn("stateMachineArn", kind: "stateMachine")
-        let filter = try r.string("statusFilter")
+        // The request's shape is checked before the machine is looked up.
+        let filter = try r.enumValue("statusFilter", ["SUCCEEDED", "TIMED_OUT", "PENDING_REDRIVE", "ABORTED", "FAILED", "RUNNING"])
         let limit = try r.int("maxResults", range: 0...1000) ?? 0
+        let token = try r.string("nextToken", maxLength: 3096)
+        let arn = try r.arn("stateMachineArn", kind: "stateMachine")
         // AWS: "This API action is not supported by EXPRESS state machines."
         if try machine(arn).type == "EXPRESS" { throw APIError.typeNotSupported }
         var list = Array(tables.withLock { $0.executionsByMachine[arn] ?? [] }.reversed())
         if let filter { list = list.filter { $0.status == filter } }
-        let (page, next) = try paginate(list.count, limit: limit, token: r.string("nextToken"))
+        let (page, next) = try paginate(list.count, limit: limit, token: token)
         var o: JSONObject = ["executions": .array(list[page].map { $0.listJSON() })]
         if let next { o["nextToken"] = .string(next) }
         return o
     }
 
     func executionHistory(_ r: APIRequest) throws(APIError) -> JSONObject {
-        let e = try execution(r.arn("executionArn", kind: "execution"))
         let limit = try r.int("maxResults", range: 0...1000) ?? 0
+        let token = try r.string("nextToken", maxLength: 1024)
         let reverse = try r.bool("reverseOrder") ?? false
         let includeData = try r.bool("includeExecutionData") ?? true
+        let e = try execution(r.arn("executionArn", kind: "execution"))
         var events = e.history.snapshot
         if reverse { events.reverse() }
-        let (page, next) = try paginate(events.count, limit: limit, token: r.string("nextToken"))
+        let (page, next) = try paginate(events.count, limit: limit, token: token)
         var list = Array(events[page])
         if !includeData { list = list.map(StatesService.withoutData) }
         var o: JSONObject = ["events": .array(list)]

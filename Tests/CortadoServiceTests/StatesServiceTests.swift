@@ -130,6 +130,81 @@ let approval = #"""
         #expect(await api.errorCode("DescribeStateMachine", ["stateMachineArn": .string(arn)]) == "StateMachineDoesNotExist")
     }
 
+    /// AWS's recorded revision rules: none until the first update that changes something; an
+    /// update that changes nothing keeps it. DescribeStateMachineForExecution has no status,
+    /// type or creationDate, and always an updateDate.
+    @Test func revisionIdsFollowRealChanges() async throws {
+        let api = try API()
+        let def = #"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#
+        let arn = await api.create("rev", def)
+        #expect(await api.call("DescribeStateMachine", ["stateMachineArn": .string(arn)])["revisionId"] == nil)
+        let other = #"{"StartAt":"Q","States":{"Q":{"Type":"Pass","End":true}}}"#
+        let first = await api.call("UpdateStateMachine", ["stateMachineArn": .string(arn), "definition": .string(other)])["revisionId"]
+        #expect(first != nil)
+        let again = await api.call("UpdateStateMachine", ["stateMachineArn": .string(arn), "definition": .string(other), "roleArn": .string(API.role)])
+        #expect(again["revisionId"] == first)
+        #expect(await api.call("DescribeStateMachine", ["stateMachineArn": .string(arn)])["revisionId"] == first)
+        let logging = await api.call("UpdateStateMachine", ["stateMachineArn": .string(arn), "loggingConfiguration": ["level": "OFF"]])
+        #expect(logging["revisionId"] == first)  // the default, spelled out: no change
+        let e = await api.start(await api.create("fresh", def))
+        let d = await api.call("DescribeStateMachineForExecution", ["executionArn": .string(e)])
+        #expect(d["updateDate"] != nil && d["status"] == nil && d["type"] == nil && d["creationDate"] == nil && d["revisionId"] == nil)
+    }
+
+    /// Recorded against AWS: a level other than OFF needs exactly one destination; what is
+    /// left out takes its default.
+    @Test func loggingConfigurationsAreCheckedAndCompleted() async throws {
+        let api = try API()
+        let def = #"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#
+        for config: JSON in [["level": "ALL"], ["level": "ERROR", "destinations": []],
+                             ["level": "OFF", "destinations": [["cloudWatchLogsLogGroup": ["logGroupArn": "a"]], ["cloudWatchLogsLogGroup": ["logGroupArn": "b"]]]]] {
+            let r = await api.call("CreateStateMachine", ["name": "log", "definition": .string(def), "roleArn": .string(API.role), "loggingConfiguration": config])
+            #expect(r["__type"] == "InvalidLoggingConfiguration", "\(config)")
+            #expect(r["message"] == "Invalid Logging Configuration: Must specify exactly one Log Destination.")
+        }
+        let r = await api.call("CreateStateMachine", ["name": "log", "definition": .string(def), "roleArn": .string(API.role), "loggingConfiguration": ["destinations": []]])
+        let d = await api.call("DescribeStateMachine", ["stateMachineArn": r["stateMachineArn"] ?? .null])
+        #expect(d["loggingConfiguration"] == ["level": "OFF", "includeExecutionData": false, "destinations": []])
+    }
+
+    /// Request-shape errors in AWS's recorded words, checked before anything is looked up;
+    /// machines are listed by name in byte order.
+    @Test func listingsCheckTheirRequestsAndSortByName() async throws {
+        let api = try API()
+        let def = #"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#
+        for name in ["m_2", "m_10", "m_1"] { _ = await api.create(name, def) }
+        let names = await api.call("ListStateMachines", [:])["stateMachines"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
+        #expect(names == ["m_1", "m_10", "m_2"])
+        #expect(await api.call("ListStateMachines", ["maxResults": 1001])["message"]
+                == "1 validation error detected: Value '1001' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000")
+        let long = String(repeating: "t", count: 1025)
+        #expect(await api.call("ListStateMachines", ["nextToken": .string(long)])["message"]
+                == .string("1 validation error detected: Value '\(long)' at 'nextToken' failed to satisfy constraint: Member must have length less than or equal to 1024"))
+        let missing = "arn:aws:states:us-east-1:111111111111:stateMachine:none"
+        #expect(await api.call("ListExecutions", ["stateMachineArn": .string(missing), "statusFilter": "succeeded"])["message"]
+                == "1 validation error detected: Value 'succeeded' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]")
+        #expect(await api.call("UpdateStateMachine", ["stateMachineArn": .string(missing)])["message"]
+                == "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified")
+    }
+
+    /// Unparseable execution input in AWS's recorded (Jackson's) words.
+    @Test func badExecutionInputIsWordedLikeAWS() async throws {
+        let api = try API()
+        let arn = await api.create("in", #"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#)
+        for (input, message) in [
+            ("not some json", "Unrecognized token 'not': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')"),
+            ("{'not': 'json'", "Unexpected character (''' (code 39)): was expecting double-quote to start field name"),
+            ("", "Invalid execution input."),
+        ] {
+            let r = await api.call("StartExecution", ["stateMachineArn": .string(arn), "input": .string(input)])
+            #expect(r["__type"] == "InvalidExecutionInput")
+            #expect(r["message"] == .string("Invalid State Machine Execution Input: '\(message)'"))
+        }
+        for input in ["2", "\"some text\"", "null"] {
+            #expect(await api.call("StartExecution", ["stateMachineArn": .string(arn), "input": .string(input)])["executionArn"] != nil)
+        }
+    }
+
     @Test func badRequestsGetAWSErrors() async throws {
         let api = try API()
         let def = #"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#
@@ -193,6 +268,7 @@ let approval = #"""
         #expect(await api.call("ValidateStateMachineDefinition", ["definition": .string(definition)])["result"] == "OK")
         let created = await api.call("CreateStateMachine", ["name": "cb", "definition": .string(definition), "roleArn": .string(API.role), "type": "EXPRESS"])
         #expect(created["__type"] == "InvalidDefinition")
+        #expect(created["message"] == "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Express state machine does not support '.waitForTaskToken' service integration  at /States/Send/Resource'")
         #expect(await api.create("cb", definition).hasPrefix("arn:aws:states:"))
     }
 
@@ -266,6 +342,8 @@ let approval = #"""
         #expect(d["error"] == "Ops")
         #expect(d["cause"] == "by hand")
         #expect(await api.history(e).last?["type"] == "ExecutionAborted")
+        // AWS records the abort as following event 0.
+        #expect(await api.history(e).last?["previousEventId"] == 0)
     }
 
     @Test func startSyncExecutionReturnsTheResult() async throws {
@@ -291,6 +369,24 @@ let approval = #"""
         #expect(await api.errorCode("ListExecutions", ["stateMachineArn": .string(machine)]) == "StateMachineTypeNotSupported")
         let standard = await api.create("standard", #"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#)
         #expect(await api.call("ListExecutions", ["stateMachineArn": .string(standard)])["executions"] == .array([]))
+    }
+
+    /// Recorded against AWS: an Express execution cannot be described, stopped or have its
+    /// history read; text that is no ARN is an "Invalid ARN prefix".
+    @Test func expressExecutionsAreNotRecordsAndBadARNsAreNamed() async throws {
+        let api = try API()
+        let machine = await api.create("express", #"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#, type: "EXPRESS")
+        let e = await api.start(machine)
+        #expect(e.contains(":express:express:"))
+        for action in ["DescribeExecution", "StopExecution", "GetExecutionHistory"] {
+            let r = await api.call(action, ["executionArn": .string(e)])
+            #expect(r["__type"] == "InvalidArn", "\(action)")
+            #expect(r["message"] == "Invalid Arn: 'Resource type not valid in this context: express'", "\(action)")
+        }
+        let bad = await api.call("DescribeStateMachine", ["stateMachineArn": "not_a_valid_arn"])
+        #expect(bad["message"] == "Invalid Arn: 'Invalid ARN prefix: not_a_valid_arn'")
+        #expect(await api.call("DescribeExecution", ["executionArn": .string(machine)])["message"]
+                == "Invalid Arn: 'Resource type not valid in this context: stateMachine'")
     }
 
     @Test func startingTheSameNameTwice() async throws {
