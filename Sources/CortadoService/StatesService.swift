@@ -53,7 +53,8 @@ public final class StatesService: @unchecked Sendable {
     public init(options: ServiceOptions) throws(APIError) {
         self.options = options
         journal = try options.dataDirectory.map { (d) throws(APIError) in try Journal(directory: d, syncEachRecord: options.syncJournal) }
-        host = ExecutionHost { [unowned self] e, r in self.finished(e, r) }
+        // (weak: an execution may end after the service is gone, as in tests that do not wait.)
+        host = ExecutionHost { [weak self] e, r in self?.finished(e, r) }
         if let journal { try recover(from: journal) }
     }
 
