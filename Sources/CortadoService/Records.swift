@@ -147,8 +147,12 @@ final class ExecutionRecord: @unchecked Sendable {
             o["output"] = .string(output.serialized)
             o["outputDetails"] = ["included": true]
         }
-        if let e = s.error { o["error"] = .string(e) }
-        if let c = s.cause { o["cause"] = .string(c) }
+        // AWS describes a timed-out execution with no error or cause (recorded); its
+        // history's ExecutionTimedOut event carries them.
+        if s.status != "TIMED_OUT" {
+            if let e = s.error { o["error"] = .string(e) }
+            if let c = s.cause { o["cause"] = .string(c) }
+        }
         if type == "STANDARD" {
             o["redriveCount"] = 0
             o["redriveStatus"] = .string(s.status == "RUNNING" || s.status == "SUCCEEDED" ? "NOT_REDRIVABLE" : "REDRIVABLE")

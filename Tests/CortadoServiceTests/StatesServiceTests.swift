@@ -346,6 +346,16 @@ let approval = #"""
         #expect(await api.history(e).last?["previousEventId"] == 0)
     }
 
+    /// Recorded against AWS: DescribeExecution of a timed-out execution has no error or cause.
+    @Test func aTimedOutExecutionIsDescribedWithoutErrorOrCause() async throws {
+        let api = try API()
+        let e = await api.start(await api.create("slow", #"{"TimeoutSeconds":1,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}}"#))
+        #expect(await api.finalStatus(e) == "TIMED_OUT")
+        let d = await api.describe(e)
+        #expect(d["error"] == nil && d["cause"] == nil && d["stopDate"] != nil)
+        #expect(await api.history(e).last?["executionTimedOutEventDetails"]?["error"] == "States.Timeout")
+    }
+
     @Test func startSyncExecutionReturnsTheResult() async throws {
         let api = try API()
         let def = #"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"doubled.$":"States.MathAdd($.n, $.n)"},"End":true}}}"#
