@@ -18,6 +18,8 @@ struct MachineRecord: Sendable {
     /// Set by the first update that changes something (AWS describes no revisionId before).
     var revision: String?
     var backend: any TaskBackend
+    /// TagResource's tags, in the order their keys were first set.
+    var tags: [(key: String, value: String)] = []
 
     var describeJSON: JSONObject {
         var o: JSONObject = [
@@ -60,7 +62,8 @@ struct MachineRecord: Sendable {
         ["t": "machine", "arn": .string(arn), "name": .string(name), "type": .string(type),
          "definition": .string(definition), "roleArn": .string(roleArn), "created": .number(JSONNumber(Int(created))),
          "updated": updated.map { .number(JSONNumber(Int($0))) } ?? .null, "logging": logging, "tracing": tracing,
-         "revision": revision.map { .string($0) } ?? .null]
+         "revision": revision.map { .string($0) } ?? .null,
+         "tags": .array(tags.map { ["key": .string($0.key), "value": .string($0.value)] })]
     }
 }
 

@@ -47,6 +47,7 @@ public final class StatesService: @unchecked Sendable {
         "StartExecution", "StartSyncExecution", "DescribeExecution", "StopExecution", "ListExecutions",
         "GetExecutionHistory", "SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat",
         "ValidateStateMachineDefinition", "TestState", "DescribeStateMachineForExecution",
+        "TagResource", "UntagResource", "ListTagsForResource",
     ]
 
     /// Opens the journal (if any) and resumes the executions it left running.
@@ -101,6 +102,9 @@ public final class StatesService: @unchecked Sendable {
         case "StartExecution":
             let (record, _) = try startExecution(APIRequest(bytes: body, allowed: StatesService.startFields), sync: false)
             return ["executionArn": .string(record.arn), "startDate": timestampJSON(record.startMs)]
+        case "TagResource": return try tagResource(APIRequest(bytes: body, allowed: ["resourceArn", "tags"]))
+        case "UntagResource": return try untagResource(APIRequest(bytes: body, allowed: ["resourceArn", "tagKeys"]))
+        case "ListTagsForResource": return try listTagsForResource(APIRequest(bytes: body, allowed: ["resourceArn"]))
         case "DescribeExecution": return try describeExecution(APIRequest(bytes: body, allowed: ["executionArn", "includedData"]))
         case "DescribeStateMachineForExecution":
             let r = try APIRequest(bytes: body, allowed: ["executionArn", "includedData"])
@@ -174,13 +178,14 @@ public final class StatesService: @unchecked Sendable {
         try checkRole(role)
         let type = try r.enumValue("type", ["STANDARD", "EXPRESS"]) ?? "STANDARD"
         let logging = try LoggingConfiguration.normalized(r.object("loggingConfiguration") ?? [:])
+        let tags = try StatesService.tags(r)
         let program = try compile(definition, express: type == "EXPRESS")
         let arn = machineArn(name)
         let now = wallClockMilliseconds()
         let tracing: JSON = try r.object("tracingConfiguration").map { .object($0) } ?? ["enabled": false]
         let record = MachineRecord(arn: arn, name: name, type: type, definition: definition, program: program, roleArn: role,
                                    created: now, updated: nil, logging: logging, tracing: tracing, revision: nil,
-                                   backend: ReplayingBackend(inner: options.backend(name), tokens: tokens))
+                                   backend: ReplayingBackend(inner: options.backend(name), tokens: tokens), tags: tags)
         let existing = try tables.withLock { (t) throws(APIError) -> MachineRecord? in
             if let old = t.machines[arn] {
                 guard old.definition == definition, old.roleArn == role, old.type == type else {

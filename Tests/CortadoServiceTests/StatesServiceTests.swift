@@ -205,6 +205,28 @@ let approval = #"""
         }
     }
 
+    /// Tags as AWS records them: a key is set once (tagging it again replaces its value),
+    /// keys list in the order first set, untagging an absent key is no error, and an ARN that
+    /// names no state machine (a version's) is ResourceNotFound.
+    @Test func tagsAreKeptPerStateMachine() async throws {
+        let api = try API()
+        let def = #"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#
+        let r = await api.call("CreateStateMachine", ["name": "tagged", "definition": .string(def), "roleArn": .string(API.role),
+                                                      "tags": [["key": "key1", "value": "value1"], ["key": "key2", "value": "value2"]]])
+        let arn = r["stateMachineArn"] ?? .null
+        #expect(await api.call("ListTagsForResource", ["resourceArn": arn])["tags"]
+                == [["key": "key1", "value": "value1"], ["key": "key2", "value": "value2"]])
+        #expect(await api.call("TagResource", ["resourceArn": arn, "tags": [["key": "key1", "value": ""], ["key": "key3", "value": "v"]]]) == [:])
+        #expect(await api.call("UntagResource", ["resourceArn": arn, "tagKeys": ["key2", "absent", "key2"]]) == [:])
+        #expect(await api.call("ListTagsForResource", ["resourceArn": arn])["tags"]
+                == [["key": "key1", "value": ""], ["key": "key3", "value": "v"]])
+        let version = "\(arn.stringValue ?? ""):1"
+        let missing = await api.call("TagResource", ["resourceArn": .string(version), "tags": [["key": "k", "value": "v"]]])
+        #expect(missing["__type"] == "ResourceNotFound")
+        #expect(missing["message"] == .string("Resource not found: '\(version)'"))
+        #expect(await api.call("TagResource", ["resourceArn": arn, "tags": [["key": "", "value": "v"]]])["__type"] == "ValidationException")
+    }
+
     @Test func badRequestsGetAWSErrors() async throws {
         let api = try API()
         let def = #"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#
@@ -423,6 +445,7 @@ let approval = #"""
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let before = try API(dataDirectory: dir)
         let machine = await before.create("two", Self.twoApprovals)
+        await before.call("TagResource", ["resourceArn": .string(machine), "tags": [["key": "team", "value": "ops"]]])
         var executions: [String] = []
         for i in 0..<3 { executions.append(await before.start(machine, input: #"{"i":\#(i)}"#, name: "e\(i)")) }
         // Execution 0 gets its first answer before the "crash"; its second token is pending.
@@ -438,6 +461,7 @@ let approval = #"""
         // NOTE: `before` is simply abandoned, as a killed process would be.
         let after = try API(dataDirectory: dir)
         #expect(after.service.runningExecutions == 3)
+        #expect(await after.call("ListTagsForResource", ["resourceArn": .string(machine)])["tags"] == [["key": "team", "value": "ops"]])
         #expect(await after.status(done) == "SUCCEEDED")
         #expect(await after.call("SendTaskSuccess", ["taskToken": .string(second0), "output": #"{"b":2}"#]) == [:])
         await after.call("SendTaskSuccess", ["taskToken": .string(first1), "output": "1"])
