@@ -75,10 +75,13 @@ struct APIRequest {
     /// An enum field: one of `values` (AWS lists them in its own order in the message).
     func enumValue(_ key: String, _ values: [String]) throws(APIError) -> String? {
         guard let s = try string(key) else { return nil }
-        guard values.contains(s) else {
-            throw APIError.validation("1 validation error detected: Value '\(s)' at '\(key)' failed to satisfy constraint: Member must satisfy enum value set: [\(values.joined(separator: ", "))]")
-        }
+        guard values.contains(s) else { throw APIRequest.notInEnum(s, at: key, values) }
         return s
+    }
+
+    /// AWS's message for a value outside an enum (`at`: the field's path, e.g. `type`).
+    static func notInEnum(_ value: String, at field: String, _ values: [String]) -> APIError {
+        APIError.validation("1 validation error detected: Value '\(value)' at '\(field)' failed to satisfy constraint: Member must satisfy enum value set: [\(values.joined(separator: ", "))]")
     }
 
     func int(_ key: String, range: ClosedRange<Int>? = nil) throws(APIError) -> Int? {

@@ -11,7 +11,7 @@ enum LoggingConfiguration {
         var level = "OFF"
         if let v = o["level"], !v.isNull {
             guard let s = v.stringValue, levels.contains(s) else {
-                throw APIError.validation("1 validation error detected: Value '\(v.stringValue ?? v.serialized)' at 'loggingConfiguration.level' failed to satisfy constraint: Member must satisfy enum value set: [\(levels.joined(separator: ", "))]")
+                throw APIRequest.notInEnum(v.stringValue ?? v.serialized, at: "loggingConfiguration.level", levels)
             }
             level = s
         }

@@ -281,7 +281,7 @@ public final class StatesService: @unchecked Sendable {
         let text = try r.required("definition", maxLength: 1_048_576)
         let limit = try r.int("maxResults", range: 0...100) ?? 100
         let severity = try r.string("severity") ?? "ERROR"
-        let express = try r.string("type") == "EXPRESS"
+        let express = try r.enumValue("type", ["STANDARD", "EXPRESS"]) == "EXPRESS"
         var diagnostics: [Diagnostic]
         switch DefinitionLoader.load(text: text) {
         case .success(let l): diagnostics = Validator.validate(l.json, sourceMap: l.sourceMap, express: express)

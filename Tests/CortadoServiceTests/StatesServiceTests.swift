@@ -162,6 +162,9 @@ let approval = #"""
             #expect(r["__type"] == "InvalidLoggingConfiguration", "\(config)")
             #expect(r["message"] == "Invalid Logging Configuration: Must specify exactly one Log Destination.")
         }
+        let loud = await api.call("CreateStateMachine", ["name": "log", "definition": .string(def), "roleArn": .string(API.role), "loggingConfiguration": ["level": "LOUD"]])
+        #expect(loud["message"] == "1 validation error detected: Value 'LOUD' at 'loggingConfiguration.level' failed to satisfy constraint: Member must satisfy enum value set: [ALL, ERROR, FATAL, OFF]")
+        #expect(await api.errorCode("ValidateStateMachineDefinition", ["definition": .string(def), "type": "BOGUS"]) == "ValidationException")
         let r = await api.call("CreateStateMachine", ["name": "log", "definition": .string(def), "roleArn": .string(API.role), "loggingConfiguration": ["destinations": []]])
         let d = await api.call("DescribeStateMachine", ["stateMachineArn": r["stateMachineArn"] ?? .null])
         #expect(d["loggingConfiguration"] == ["level": "OFF", "includeExecutionData": false, "destinations": []])
