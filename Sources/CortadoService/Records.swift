@@ -20,6 +20,9 @@ struct MachineRecord: Sendable {
     var backend: any TaskBackend
     /// TagResource's tags, in the order their keys were first set.
     var tags: [(key: String, value: String)] = []
+    /// Describe's `variableReferences` for `definition`, made when it was compiled (nil:
+    /// no state reads a variable).
+    var variableReferences: JSON? = nil
 
     var describeJSON: JSONObject {
         var o: JSONObject = [
@@ -30,7 +33,7 @@ struct MachineRecord: Sendable {
         ]
         if let revision { o["revisionId"] = .string(revision) }
         if let updated { o["updateDate"] = timestampJSON(updated) }
-        addVariableReferences(&o)
+        if let variableReferences { o["variableReferences"] = variableReferences }
         return o
     }
 
@@ -43,27 +46,29 @@ struct MachineRecord: Sendable {
             "updateDate": timestampJSON(updated ?? created),
         ]
         if let revision { o["revisionId"] = .string(revision) }
-        addVariableReferences(&o)
+        if let variableReferences { o["variableReferences"] = variableReferences }
         return o
     }
 
-    func addVariableReferences(_ o: inout JSONObject) {
-        if case .success(let loaded) = DefinitionLoader.load(text: definition) {
-            let refs = VariableReferences.of(loaded.json)
-            if !refs.isEmpty {
-                var r = JSONObject()
-                for name in refs.keys.sorted() { r[name] = .array(refs[name]!.map { .string($0) }) }
-                o["variableReferences"] = .object(r)
-            }
-        }
+    /// `variableReferences` as Describe returns it, for a loaded definition (nil when no state
+    /// reads a variable: AWS leaves the field out).
+    static func variableReferencesJSON(_ definition: JSON) -> JSON? {
+        let refs = VariableReferences.of(definition)
+        guard !refs.isEmpty else { return nil }
+        var r = JSONObject()
+        for name in refs.keys.sorted() { r[name] = .array(refs[name]!.map { .string($0) }) }
+        return .object(r)
     }
+
+    /// The tags as the API and the journal write them: `[{"key": ..., "value": ...}]`.
+    var tagsJSON: JSON { .array(tags.map { ["key": .string($0.key), "value": .string($0.value)] }) }
 
     var journalJSON: JSON {
         ["t": "machine", "arn": .string(arn), "name": .string(name), "type": .string(type),
          "definition": .string(definition), "roleArn": .string(roleArn), "created": .number(JSONNumber(Int(created))),
          "updated": updated.map { .number(JSONNumber(Int($0))) } ?? .null, "logging": logging, "tracing": tracing,
          "revision": revision.map { .string($0) } ?? .null,
-         "tags": .array(tags.map { ["key": .string($0.key), "value": .string($0.value)] })]
+         "tags": tagsJSON]
     }
 }
 

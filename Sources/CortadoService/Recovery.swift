@@ -32,17 +32,14 @@ extension StatesService {
         var compacted: [JSON] = []
         for arn in machineOrder {
             guard let r = machines[arn], let name = r["name"]?.stringValue, let definition = r["definition"]?.stringValue,
-                  let program = try? compile(definition) else { continue }
-            var m = MachineRecord(
-                arn: arn, name: name, type: r["type"]?.stringValue ?? "STANDARD", definition: definition, program: program,
+                  let compiled = try? compile(definition) else { continue }
+            let m = MachineRecord(
+                arn: arn, name: name, type: r["type"]?.stringValue ?? "STANDARD", definition: definition, program: compiled.program,
                 roleArn: r["roleArn"]?.stringValue ?? "", created: Int64(r["created"]?.numberValue?.int ?? 0),
                 updated: r["updated"]?.numberValue?.int.map(Int64.init), logging: r["logging"] ?? ["level": "OFF"],
                 tracing: r["tracing"] ?? ["enabled": false], revision: r["revision"]?.stringValue,
-                backend: ReplayingBackend(inner: options.backend(name), tokens: tokens))
-            m.tags = (r["tags"]?.arrayValue ?? []).compactMap { t in
-                guard let k = t["key"]?.stringValue, let v = t["value"]?.stringValue else { return nil }
-                return (k, v)
-            }
+                backend: ReplayingBackend(inner: options.backend(name), tokens: tokens),
+                tags: (try? StatesService.tags(r["tags"])) ?? [], variableReferences: compiled.variableReferences)
             tables.withLock { $0.machines[arn] = m; $0.machineOrder.append(arn) }
             compacted.append(r)
         }

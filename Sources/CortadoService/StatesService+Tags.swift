@@ -8,8 +8,9 @@ import CortadoJSON
 extension StatesService {
     /// `tags`: `[{"key": ..., "value": ...}]`, checked against the API model (key 1-128
     /// characters, value at most 256, at most 50 tags).
-    static func tags(_ r: APIRequest, _ field: String = "tags") throws(APIError) -> [(key: String, value: String)] {
-        guard let v = r.fields[field], !v.isNull else { return [] }
+    /// The API's `tags` and the journal's are the same list.
+    static func tags(_ value: JSON?, _ field: String = "tags") throws(APIError) -> [(key: String, value: String)] {
+        guard let v = value, !v.isNull else { return [] }
         guard case .array(let list) = v else { throw APIError.serialization("Field '\(field)' must be a list, not \(v.typeName).") }
         var out: [(key: String, value: String)] = []
         for (i, t) in list.enumerated() {
@@ -51,7 +52,7 @@ extension StatesService {
         guard r.fields["tags"].map({ !$0.isNull }) == true else {
             throw APIError.validation("1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null")
         }
-        let tags = try StatesService.tags(r)
+        let tags = try StatesService.tags(r.fields["tags"])
         var over = false
         let m = try taggedMachine(r) { m in
             var all = m.tags
@@ -78,6 +79,6 @@ extension StatesService {
 
     func listTagsForResource(_ r: APIRequest) throws(APIError) -> JSONObject {
         let m = try taggedMachine(r)
-        return ["tags": .array(m.tags.map { ["key": .string($0.key), "value": .string($0.value)] })]
+        return ["tags": m.tagsJSON]
     }
 }

@@ -140,13 +140,14 @@ public final class StatesService: @unchecked Sendable {
 
     /// Loads, validates and compiles a definition; AWS's InvalidDefinition on any error.
     /// `express`: for an EXPRESS state machine (request-response integrations only).
-    func compile(_ text: String, express: Bool = false) throws(APIError) -> Program {
+    /// Returns the program and, from the same loaded document, its `variableReferences`.
+    func compile(_ text: String, express: Bool = false) throws(APIError) -> (program: Program, variableReferences: JSON?) {
         let compiled = DefinitionPipeline.compile(text: text, express: express)
         if let json = compiled.json, !{ if case .object = json { return true } else { return false } }() {
             throw APIError.invalidDefinition("Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The definition must be a JSON object at /'")
         }
         switch compiled.result {
-        case .success(let p): return p
+        case .success(let p): return (p, compiled.json.flatMap(MachineRecord.variableReferencesJSON))
         case .failure(let d): throw APIError.invalidDefinition(StatesService.definitionMessage(d))
         }
     }
@@ -178,14 +179,15 @@ public final class StatesService: @unchecked Sendable {
         try checkRole(role)
         let type = try r.enumValue("type", ["STANDARD", "EXPRESS"]) ?? "STANDARD"
         let logging = try LoggingConfiguration.normalized(r.object("loggingConfiguration") ?? [:])
-        let tags = try StatesService.tags(r)
-        let program = try compile(definition, express: type == "EXPRESS")
+        let tags = try StatesService.tags(r.fields["tags"])
+        let (program, references) = try compile(definition, express: type == "EXPRESS")
         let arn = machineArn(name)
         let now = wallClockMilliseconds()
         let tracing: JSON = try r.object("tracingConfiguration").map { .object($0) } ?? ["enabled": false]
         let record = MachineRecord(arn: arn, name: name, type: type, definition: definition, program: program, roleArn: role,
                                    created: now, updated: nil, logging: logging, tracing: tracing, revision: nil,
-                                   backend: ReplayingBackend(inner: options.backend(name), tokens: tokens), tags: tags)
+                                   backend: ReplayingBackend(inner: options.backend(name), tokens: tokens), tags: tags,
+                                   variableReferences: references)
         let existing = try tables.withLock { (t) throws(APIError) -> MachineRecord? in
             if let old = t.machines[arn] {
                 guard old.definition == definition, old.roleArn == role, old.type == type else {
@@ -217,14 +219,19 @@ public final class StatesService: @unchecked Sendable {
         if let role { try checkRole(role) }
         let newLogging = try logging.map { (l) throws(APIError) in try LoggingConfiguration.normalized(l) }
         let express = tables.withLock { $0.machines[arn]?.type } == "EXPRESS"
-        let program = try definition.map { (d) throws(APIError) in try compile(d, express: express) }
+        let compiled = try definition.map { (d) throws(APIError) in try compile(d, express: express) }
         let now = wallClockMilliseconds()
         let updated = try tables.withLock { (t) throws(APIError) -> MachineRecord in
             guard var m = t.machines[arn] else { throw APIError.stateMachineDoesNotExist(arn) }
             // AWS keeps the revision when an update changes nothing (recorded: the same
             // definition and role again, or the same logging configuration).
             var changed = false
-            if let definition, let program, definition != m.definition { m.definition = definition; m.program = program; changed = true }
+            if let definition, let compiled, definition != m.definition {
+                m.definition = definition
+                m.program = compiled.program
+                m.variableReferences = compiled.variableReferences
+                changed = true
+            }
             if let role, role != m.roleArn { m.roleArn = role; changed = true }
             if let newLogging, newLogging != m.logging { m.logging = newLogging; changed = true }
             if let tracing, JSON.object(tracing) != m.tracing { m.tracing = .object(tracing); changed = true }
