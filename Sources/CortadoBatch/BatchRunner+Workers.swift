@@ -95,14 +95,16 @@ extension BatchRunner {
             // Every state's events (level ALL) are written from the lane's record of the
             // line (`LinearRunLog`), which the lane keeps only for programs whose states run
             // one after another. At ERROR and FATAL a line the lane keeps has nothing to log:
-            // it succeeded with no failure on the way (any failure hands the line back).
+            // it succeeded with no failure on the way (the lane takes failures only when
+            // nothing is logged).
             let logsEveryState = sink?.level == .all
             if !lane {
                 runMetrics.laneUnused(because: "--engine general")
             } else {
                 switch TapeLane.make(program, payloadLimit: ExecutionOptions.payloadLimit, clock: laneClock,
-                                     taskResults: { backend.constantFirstResult(stateName: $0, resource: $1) },
-                                     executionNamePrefix: executionNamePrefix, logsEveryState: logsEveryState) {
+                                     taskResults: { backend.constantOutcome(stateName: $0, resource: $1, attempt: $2) },
+                                     executionNamePrefix: executionNamePrefix, logsEveryState: logsEveryState,
+                                     handlesFailures: sink == nil) {
                 case .success(let l):
                     l.timeStates = true
                     l.recordsValues = logsEveryState
@@ -203,24 +205,31 @@ extension BatchRunner {
     func runOnLane(_ lane: TapeLane, _ b: LineBatch, _ slot: Int, _ t0: UInt64, _ ctx: WorkerState) -> Bool {
         lane.lineNumber = b.lineNumbers[slot]
         let input = UnsafeBufferPointer(rebasing: b.chunk.buffer[b.ranges[slot]])
+        // nil: succeeded, its result line written.
+        let failure: ASLError?
         if slot == b.inlineCount {
             // Straight into the batch's buffer, between the line's head and tail.
             let mark = b.inline.count
             ResultLine.appendSucceededHead(line: b.lineNumbers[slot], to: &b.inline)
-            do { try lane.run(line: input, appendingTo: &b.inline) } catch {
+            do { failure = try lane.run(line: input, appendingTo: &b.inline) } catch {
                 b.inline.truncate(to: mark)
                 return false
             }
-            b.inline.append("}\n")
-            b.inlineCount += 1
+            if failure == nil {
+                b.inline.append("}\n")
+                b.inlineCount += 1
+            } else {
+                b.inline.truncate(to: mark)
+            }
         } else {
-            guard let output = try? lane.run(line: input) else { return false }
-            var line = UnsafeVec<UInt8>(capacity: output.count + 64)
+            var line = UnsafeVec<UInt8>(capacity: input.count + 64)
             defer { line.free() }
             ResultLine.appendSucceededHead(line: b.lineNumbers[slot], to: &line)
-            line.append(output)
-            line.append("}\n")
-            b.results[slot] = Array(line.buffer)
+            do { failure = try lane.run(line: input, appendingTo: &line) } catch { return false }
+            if failure == nil {
+                line.append("}\n")
+                b.results[slot] = Array(line.buffer)
+            }
         }
         let t1 = monotonicNanoseconds()
         let stats = ctx.metrics.stateStats
@@ -241,6 +250,11 @@ extension BatchRunner {
         if ctx.laneLines >= 4096 {
             ctx.laneTimingScale = 16
             lane.timeStates = ctx.laneLines % 16 == 0
+        }
+        if let e = failure {
+            // (The lane takes failures only when nothing is logged.)
+            finish(ExecutionResult(status: .failed, output: nil, error: e), b, slot, t0, ctx, inline: true)
+            return true
         }
         if let log = ctx.runLog, let sink = ctx.sink { logLaneRun(lane, log, sink, line: b.lineNumbers[slot], ctx) }
         account(.succeeded, error: nil, b, slot, t0, t1, ctx)

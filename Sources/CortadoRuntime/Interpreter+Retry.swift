@@ -2,15 +2,6 @@ import CortadoASL
 import CortadoJSON
 import CortadoPath
 
-extension Retrier {
-    /// IntervalSeconds × BackoffRate^retries, capped by MaxDelaySeconds (before any jitter):
-    /// how long an execution waits, and what TestState reports.
-    func delaySeconds(afterRetries retries: Int) -> Double {
-        let delay = intervalSeconds * pow(backoffRate, Double(retries))
-        return maxDelaySeconds.map { min(delay, $0) } ?? delay
-    }
-}
-
 extension Execution {
     // MARK: - Retry and Catch
 
@@ -22,31 +13,30 @@ extension Execution {
         case .map(let s): processing = s.processing
         default: return .fail(e)
         }
-        if f.retryCounts.count != processing.retry.count { f.retryCounts = Array(repeating: 0, count: processing.retry.count) }
-        if let i = processing.retry.firstIndex(where: { ErrorEquals.matches($0.errorEquals, e) }) {
-            let r = processing.retry[i]
-            let attempt = options.inspection?.retrierRetryCount ?? f.retryCounts[i]
-            if let probe = options.inspection {
-                // TestState: only whether the error is retriable, and after how long.
+        if let probe = options.inspection {
+            // TestState: only whether the error is retriable, and after how long.
+            if let i = processing.retrier(for: e) {
+                let r = processing.retry[i]
+                let attempt = probe.retrierRetryCount ?? 0
                 probe.errorDetail("retryIndex", i)
                 if attempt < r.maxAttempts {
                     probe.errorDetail("retryBackoffIntervalSeconds", Execution.inspectedBackoff(r, retries: attempt))
                     probe.retriable = true
                     return .fail(e)
                 }
-            } else if attempt < r.maxAttempts {
-                f.retryCounts[i] += 1
-                f.retryCount += 1
-                var delay = r.delaySeconds(afterRetries: attempt)
-                if r.fullJitter { delay = Double.random(in: 0...delay) }
-                f.resume = .retry
-                f.parkSeq &+= 1
-                timers.push((f, f.parkSeq), at: now + Int64((delay * 1000).rounded()))
-                return .park
             }
+        } else if let (i, seconds) = processing.retry(e, counts: &f.retryCounts) {
+            f.retryCount += 1
+            var delay = seconds
+            if processing.retry[i].fullJitter { delay = Double.random(in: 0...delay) }
+            f.resume = .retry
+            f.parkSeq &+= 1
+            timers.push((f, f.parkSeq), at: now + Int64((delay * 1000).rounded()))
+            return .park
         }
         let h = program.headers[f.pc]
-        for (index, c) in processing.catchers.enumerated() where ErrorEquals.matches(c.errorEquals, e) {
+        if let index = processing.catcher(for: e) {
+            let c = processing.catchers[index]
             if let probe = options.inspection {
                 probe.errorDetail("catchIndex", index)
                 probe.caught = e
@@ -73,9 +63,3 @@ extension Execution {
         return .fail(e)
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -109,14 +109,15 @@ public enum TaskEvent: Sendable {
 /// return `.pending` and answer later through `request.completion`.
 public protocol TaskBackend: Sendable {
     func invoke(_ request: TaskRequest) -> TaskOutcome
-    /// The result `invoke` gives the first attempt of `stateName`'s task whatever its input,
-    /// at once and without side effects (a mock's Return), or nil (the default). A host that
-    /// knows it may skip the request: the tape lane runs such tasks over the line's bytes.
-    func constantFirstResult(stateName: String, resource: String) -> JSON?
+    /// The outcome `invoke` gives attempt `attempt` (the state's RetryCount) of
+    /// `stateName`'s task whatever its input, at once and without side effects (a mock's
+    /// Return or Throw), or nil (the default). A host that knows it may skip the request:
+    /// the tape lane runs such tasks, their Retry and their Catch over the line's bytes.
+    func constantOutcome(stateName: String, resource: String, attempt: Int) -> Result<JSON, ASLError>?
 }
 
 extension TaskBackend {
-    public func constantFirstResult(stateName: String, resource: String) -> JSON? { nil }
+    public func constantOutcome(stateName: String, resource: String, attempt: Int) -> Result<JSON, ASLError>? { nil }
 }
 
 /// In-process Swift handlers registered by resource name (exact ARN or a prefix ending in `*`).

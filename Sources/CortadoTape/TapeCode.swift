@@ -105,6 +105,9 @@ struct TLiteral: ChoiceSubject {
 /// No template / no constant.
 let none: Int32 = -1
 
+/// What `runMachine` returns for an execution that failed (its error is `TapeLane.failure`).
+let failedLine: Int32 = -2
+
 struct TPass {
     var input: TFilter
     var parameters: Int32
@@ -122,17 +125,32 @@ struct TChoice {
     var output: TFilter
 }
 
-/// A Task whose backend answers its first attempt with a constant (a mock's Return): the
-/// result is a constant node, and the Task runs as a Pass that builds its Parameters (for
-/// the errors they raise) and then takes that result.
+/// A Task whose backend answers every attempt with a constant (a mock's Return or Throw):
+/// its attempts, Retry and Catch run when the program is compiled (`TapeCompiler.taskOutcome`,
+/// by the interpreter's rules), and the Task runs as a Pass that builds its Parameters (for
+/// the errors they raise) and then takes the outcome.
 struct TTask {
     var input: TFilter
     var parameters: Int32
-    var result: Int32
+    var outcome: TOutcome
     var resultSelector: Int32
     var resultPath: TResultPath
     var output: TFilter
     var next: Int32
+    /// Milliseconds of Retry back-off before the outcome (before any jitter): time the line
+    /// waits, counted against its time limit.
+    var retryWaitMs: Int
+}
+
+/// How a Task's attempts end.
+enum TOutcome {
+    /// A result (a constant node), which goes on through ResultSelector, ResultPath, OutputPath.
+    case result(Int32)
+    /// An error a Catcher takes: its `{Error, Cause}` object (a constant node) through the
+    /// Catcher's ResultPath, then the Catcher's Next.
+    case caught(errorOutput: Int32, resultPath: TResultPath, next: Int32)
+    /// An error nothing takes (`TapeCode.errors`): the execution fails with it.
+    case failed(Int32)
 }
 
 struct TMap {
@@ -170,7 +188,10 @@ enum TState {
     case task(TTask)
     /// A JSONata Pass: its Output template (or none: the input), then `next`.
     case jsonataPass(output: Int32, next: Int32)
-    /// Reaching it hands the line to the general engine (Fail, a Pass over the size limit).
+    /// A Fail state of constant Error and Cause (`TapeCode.errors`): the execution fails.
+    case fail(Int32)
+    /// Reaching it hands the line to the general engine (a Fail or a failing Task on a lane
+    /// that does not take failures, a Pass over the size limit).
     case bail
 }
 
@@ -194,6 +215,8 @@ final class TapeCode {
     var choices: [(rule: Int32, next: Int32)] = []
     var calls: [IntrinsicCall] = []
     var queries: [TQuery] = []
+    /// The errors executions fail with (`TState.fail`, `TOutcome.failed`).
+    var errors: [ASLError] = []
     /// Constant `true` and `false` nodes (JSONata comparisons give them).
     var trueNode: Int32 = -1
     var falseNode: Int32 = -1

@@ -96,14 +96,19 @@ public final class TapeLane {
         case virtual(hostLimitSeconds: Int?)
     }
 
-    /// Seconds of waiting a line may do here; past it the general engine decides whether the
-    /// execution times out (its branches and iterations wait side by side, the lane's add up).
-    let waitBudget: Int
-    var waited = 0
+    /// Milliseconds of waiting (Wait states, Retry back-off) a line may do here; past it the
+    /// general engine decides whether the execution times out (its branches and iterations
+    /// wait side by side, the lane's add up).
+    let waitBudgetMs: Int
+    var waitedMs = 0
 
-    /// The host's backend asked for a Task's result: (state name, resource) -> the result it
-    /// gives every first attempt at once, whatever the input (a mock's Return), or nil.
-    public typealias TaskResults = (_ stateName: String, _ resource: String) -> JSON?
+    /// The host's backend asked for a Task's outcome: (state name, resource, attempt) -> the
+    /// result or error it gives that attempt (the state's RetryCount) at once, whatever the
+    /// input (a mock's Return or Throw), or nil.
+    public typealias TaskResults = (_ stateName: String, _ resource: String, _ attempt: Int) -> Result<JSON, ASLError>?
+
+    /// The error of the line last run, when it failed.
+    var failure: Int32 = -1
 
     /// `$$.Execution.Name` of the next line: `executionNamePrefix` then this number.
     public var lineNumber = 0
@@ -114,21 +119,30 @@ public final class TapeLane {
     /// The lane for `program`, or why it cannot run on the lane.
     /// - Parameters:
     ///   - clock: Wait states of constant Seconds run here on a virtual clock.
-    ///   - taskResults: Tasks with a constant first result run here (nil: no Task does).
+    ///   - taskResults: Tasks whose every attempt has a constant outcome run here (nil: no
+    ///     Task does).
     ///   - executionNamePrefix: executions are named this prefix and `lineNumber` (nil: a
     ///     program that reads `$$.Execution.Name` stays on the general engine).
     ///   - logsEveryState: the host logs every state's events (level ALL) from `trail` and
     ///     `trailValues`, so the lane takes only programs whose states run one after another
     ///     (no Map or Parallel: their iterations' events interleave).
+    ///   - handlesFailures: lines may end FAILED here (`run(line:appendingTo:)` returns the
+    ///     error): Fail states and Tasks whose attempts end in an error, with their Retry and
+    ///     Catch. For a host that logs nothing: the lane writes no failure events.
     public static func make(_ program: Program, payloadLimit: Int, clock: Clock = .real, taskResults: TaskResults? = nil,
-                            executionNamePrefix: String? = nil, logsEveryState: Bool = false) -> Result<TapeLane, Unsupported> {
+                            executionNamePrefix: String? = nil, logsEveryState: Bool = false,
+                            handlesFailures: Bool = false) -> Result<TapeLane, Unsupported> {
         let tape = Tape()
         var budget = 0
-        if case .virtual(let host) = clock { budget = program.executionTimeLimit(host: host) ?? Int.max }
+        if case .virtual(let host) = clock {
+            let seconds = program.executionTimeLimit(host: host) ?? Int.max
+            budget = seconds < Int.max / 1000 ? seconds * 1000 : Int.max
+        }
         // (A prefix that needs escapes in JSON would need measuring: not taken.)
         let prefix = executionNamePrefix.map { Array($0.utf8) }.flatMap { $0.contains(where: JSONWriter.needsEscape) ? nil : $0 }
         var c = TapeCompiler(program: program, tape: tape, payloadLimit: payloadLimit, virtualClock: budget > 0,
-                             taskResults: taskResults, namesExecutions: prefix != nil)
+                             taskResults: taskResults, namesExecutions: prefix != nil,
+                             handlesFailures: handlesFailures && !logsEveryState)
         do throws(Unsupported) {
             let code = try c.compile()
             if logsEveryState {
@@ -141,15 +155,15 @@ public final class TapeLane {
                 }
             }
             return .success(TapeLane(tape: tape, code: code, start: program.main.start, payloadLimit: payloadLimit,
-                                     waitBudget: budget, executionNamePrefix: prefix ?? []))
+                                     waitBudgetMs: budget, executionNamePrefix: prefix ?? []))
         } catch {
             return .failure(error)
         }
     }
 
-    init(tape: Tape, code: TapeCode, start: Int32, payloadLimit: Int, waitBudget: Int, executionNamePrefix: [UInt8]) {
+    init(tape: Tape, code: TapeCode, start: Int32, payloadLimit: Int, waitBudgetMs: Int, executionNamePrefix: [UInt8]) {
         // `tape` already holds the constants the compiler added.
-        self.tape = tape; self.code = code; self.start = start; self.payloadLimit = payloadLimit; self.waitBudget = waitBudget
+        self.tape = tape; self.code = code; self.start = start; self.payloadLimit = payloadLimit; self.waitBudgetMs = waitBudgetMs
         self.executionNamePrefix = executionNamePrefix
         states = Pool(code.states); steps = Pool(code.steps); keys = Pool(code.keys)
         templates = Pool(code.templates); members = Pool(code.members); items = Pool(code.items)
@@ -167,19 +181,26 @@ public final class TapeLane {
     }
 
     /// Runs one line. On success returns the output's JSON, valid until the next `run`.
-    /// - Throws: `Bail` when the general engine must run this line.
+    /// - Throws: `Bail` when the general engine must run this line (also a failed execution,
+    ///   which only `run(line:appendingTo:)` reports).
     public func run(line: UnsafeBufferPointer<UInt8>) throws(Bail) -> UnsafeBufferPointer<UInt8> {
         let result = try execute(line)
+        guard result != failedLine else { throw Bail() }
         tape.write(result)
         return tape.out.buffer
     }
 
-    /// Runs one line and appends the output's JSON to `buffer` (nothing when it throws).
-    public func run(line: UnsafeBufferPointer<UInt8>, appendingTo buffer: inout UnsafeVec<UInt8>) throws(Bail) {
+    /// Runs one line and appends the output's JSON to `buffer` (nothing when it throws or
+    /// the execution failed).
+    /// - Returns: nil when the execution succeeded; the error it failed with (only on a lane
+    ///   made with `handlesFailures`).
+    public func run(line: UnsafeBufferPointer<UInt8>, appendingTo buffer: inout UnsafeVec<UInt8>) throws(Bail) -> ASLError? {
         let result = try execute(line)
+        if result == failedLine { return code.errors[Int(failure)] }
         swap(&tape.out, &buffer)
         tape.write(result)
         swap(&tape.out, &buffer)
+        return nil
     }
 
     func execute(_ line: UnsafeBufferPointer<UInt8>) throws(Bail) -> Int32 {
@@ -192,12 +213,13 @@ public final class TapeLane {
         trailParameters.truncate(to: 0)
         trailResults.truncate(to: 0)
         stepCount = 0
-        waited = 0
+        waitedMs = 0
         executionNameNode = -1
         guard let root = t.parseLine(line) else { throw Bail() }
         lineValue = root
         let result = try runMachine(start, root)
         resultValue = result
+        if result == failedLine { return result }
         guard Int(t.nodes[Int(result)].size) <= payloadLimit else { throw Bail() }
         try t.checkKeysDeep(result)
         return result
@@ -248,10 +270,7 @@ public final class TapeLane {
                 if recordsValues { trailOutputs.append(out) }
                 return out
             case .wait(let input, let output, let seconds, let n):
-                if seconds > 0 {
-                    waited &+= Int(seconds)
-                    guard waited < waitBudget else { throw Bail() }
-                }
+                if seconds > 0 { try wait(Int(seconds) * 1000) }
                 value = try filter(try filter(value, input), output)
                 next = n
             case .map(let s):
@@ -269,12 +288,25 @@ public final class TapeLane {
                 // built, for the errors they raise (the general engine words them).
                 var parameters = eff
                 if s.parameters != none { parameters = try evaluate(s.parameters, eff, -1, 0) }
-                if recordsValues {
-                    trailParameters.base[trailParameters.count - 1] = parameters
-                    trailResults.base[trailResults.count - 1] = s.result
+                if s.retryWaitMs > 0 { try wait(s.retryWaitMs) }
+                switch s.outcome {
+                case .result(let result):
+                    if recordsValues {
+                        trailParameters.base[trailParameters.count - 1] = parameters
+                        trailResults.base[trailResults.count - 1] = result
+                    }
+                    value = try finish(value, result, s.resultSelector, s.resultPath, s.output)
+                    next = s.next
+                case .caught(let errorOutput, let resultPath, let n):
+                    value = try applyResultPath(value, errorOutput, resultPath)
+                    next = n
+                case .failed(let e):
+                    failure = e
+                    return failedLine
                 }
-                value = try finish(value, s.result, s.resultSelector, s.resultPath, s.output)
-                next = s.next
+            case .fail(let e):
+                failure = e
+                return failedLine
             case .bail:
                 throw Bail()
             }
@@ -298,6 +330,8 @@ public final class TapeLane {
             var input = item
             if s.selector != none { input = try evaluate(s.selector, eff, item, k) }
             let r = try runMachine(s.processor, input)
+            // (A failed iteration: Map's Retry, Catch and tolerated failures are the general engine's.)
+            if r == failedLine { throw Bail() }
             t.links[at + k] = r
             size &+= Int(t.nodes[Int(r)].size)
             k += 1
@@ -316,11 +350,20 @@ public final class TapeLane {
         var size = 2 &+ max(0, n &- 1)
         for k in 0..<n {
             let r = try runMachine(items[Int(s.branches.start) + k], eff)
+            if r == failedLine { throw Bail() }
             t.links[at + k] = r
             size &+= Int(t.nodes[Int(r)].size)
         }
         t.nodes[Int(results)].size = Int32(clamping: size)
         return try finish(raw, results, s.resultSelector, s.resultPath, s.output)
+    }
+
+    /// Counts `ms` of waiting against the line's time limit (past it the general engine
+    /// decides whether the execution times out).
+    @inline(__always)
+    func wait(_ ms: Int) throws(Bail) {
+        waitedMs = waitedMs > Int.max - ms ? Int.max : waitedMs + ms
+        guard waitedMs < waitBudgetMs else { throw Bail() }
     }
 
     /// The end of a Map or Parallel with its array of results, or of a Task with its result:

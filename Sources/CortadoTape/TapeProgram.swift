@@ -23,11 +23,14 @@ struct TapeCompiler {
     let taskResults: TapeLane.TaskResults?
     /// The lane can name the execution (`$$.Execution.Name`).
     let namesExecutions: Bool
+    /// Lines may end FAILED on the lane (Fail states, Tasks whose attempts end in an error);
+    /// otherwise reaching either hands the line back.
+    let handlesFailures: Bool
 
     init(program: Program, tape: Tape, payloadLimit: Int, virtualClock: Bool,
-         taskResults: TapeLane.TaskResults? = nil, namesExecutions: Bool = false) {
+         taskResults: TapeLane.TaskResults? = nil, namesExecutions: Bool = false, handlesFailures: Bool = false) {
         self.program = program; self.tape = tape; self.payloadLimit = payloadLimit; self.virtualClock = virtualClock
-        self.taskResults = taskResults; self.namesExecutions = namesExecutions
+        self.taskResults = taskResults; self.namesExecutions = namesExecutions; self.handlesFailures = handlesFailures
     }
 
     mutating func compile() throws(Unsupported) -> TapeCode {
@@ -64,8 +67,8 @@ struct TapeCompiler {
                                    output: try filter(h.outputPath)))
         case .succeed:
             return .succeed(input: try filter(h.inputPath), output: try filter(h.outputPath))
-        case .fail:
-            return .bail
+        case .fail(let s):
+            return fail(s)
         case .map(let s):
             let p = s.processing
             guard s.run == nil else { throw Unsupported("Distributed Map with ItemReader/ItemBatcher/ResultWriter") }
@@ -105,19 +108,19 @@ struct TapeCompiler {
             else { throw Unsupported("Wait state '\(h.name)' on a real clock, or with a path or timestamp") }
             return .wait(input: try filter(h.inputPath), output: try filter(h.outputPath), seconds: n, next: next)
         case .task(let s):
-            let p = s.processing
             // Token and .sync tasks, credentials and timeouts read from the input need the
             // general engine; so does a backend that must really be called.
-            guard !s.waitsForToken, !s.runsSync, s.credentials == nil, Self.isConstant(s.timeoutSeconds), Self.isConstant(s.heartbeatSeconds),
-                  let result = taskResults?(h.name, s.resource)
-            else { throw Unsupported("Task state '\(h.name)' without a constant (mocked) first result") }
-            if result.serializedByteCount > payloadLimit { return .bail }  // States.DataLimitExceeded
+            guard !s.waitsForToken, !s.runsSync, s.credentials == nil, Self.isConstant(s.timeoutSeconds), Self.isConstant(s.heartbeatSeconds)
+            else { throw Unsupported("Task state '\(h.name)' with a token, .sync, credentials or timeouts read from the input") }
+            guard let (outcome, waitMs) = try taskOutcome(h.name, s) else { return .bail }
+            let p = s.processing
             return .task(TTask(
                 input: try filter(h.inputPath),
                 parameters: try template(p.parameters, item: false),
-                result: constant(result),
+                outcome: outcome,
                 resultSelector: try template(p.resultSelector, item: false),
-                resultPath: try resultPath(p.resultPath), output: try filter(h.outputPath), next: next))
+                resultPath: try resultPath(p.resultPath), output: try filter(h.outputPath), next: next,
+                retryWaitMs: waitMs))
         }
     }
 

@@ -61,19 +61,33 @@ public struct MockBackend: TaskBackend {
     public func invoke(_ request: TaskRequest) -> TaskOutcome {
         guard let entries = states[request.stateName] else {
             if let fallback { return fallback.invoke(request) }
-            return .failure(ASLError(.runtime,
-                "No mocked response for state '\(request.stateName)' (resource '\(request.resource)') in the mock config test case."))
+            return .failure(Self.unmocked(request.stateName, request.resource))
         }
-        switch MockBackend.response(entries, attempt: request.attempt) {
-        case .error(let e): return .failure(e)
-        case .value(let v): return .success(MockBackend.result(v, lambdaFunction: request.invokesLambdaFunction))
+        switch MockBackend.outcome(entries, attempt: request.attempt, resource: request.resource) {
+        case .failure(let e): return .failure(e)
+        case .success(let v): return .success(v)
         }
     }
 
-    public func constantFirstResult(stateName: String, resource: String) -> JSON? {
-        guard let entries = states[stateName] else { return fallback?.constantFirstResult(stateName: stateName, resource: resource) }
-        guard case .value(let v) = MockBackend.response(entries, attempt: 0) else { return nil }
-        return MockBackend.result(v, lambdaFunction: TaskState.isLambdaFunctionArn(resource))
+    public func constantOutcome(stateName: String, resource: String, attempt: Int) -> Result<JSON, ASLError>? {
+        guard let entries = states[stateName] else {
+            guard let fallback else { return .failure(Self.unmocked(stateName, resource)) }
+            return fallback.constantOutcome(stateName: stateName, resource: resource, attempt: attempt)
+        }
+        return MockBackend.outcome(entries, attempt: attempt, resource: resource)
+    }
+
+    static func unmocked(_ stateName: String, _ resource: String) -> ASLError {
+        ASLError(.runtime, "No mocked response for state '\(stateName)' (resource '\(resource)') in the mock config test case.")
+    }
+
+    /// What the mock answers attempt `attempt` of a task on `resource`.
+    static func outcome(_ entries: [(range: ClosedRange<Int>, response: Response)], attempt: Int,
+                        resource: String) -> Result<JSON, ASLError> {
+        switch response(entries, attempt: attempt) {
+        case .error(let e): return .failure(e)
+        case .value(let v): return .success(result(v, lambdaFunction: TaskState.isLambdaFunctionArn(resource)))
+        }
     }
 
     /// Past the last listed attempt, the last response repeats.

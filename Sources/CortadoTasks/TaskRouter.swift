@@ -26,8 +26,8 @@ public final class TaskRouter: TaskBackend, @unchecked Sendable {
         route(request.resource).invoke(request)
     }
 
-    public func constantFirstResult(stateName: String, resource: String) -> JSON? {
-        route(resource).constantFirstResult(stateName: stateName, resource: resource)
+    public func constantOutcome(stateName: String, resource: String, attempt: Int) -> Result<JSON, ASLError>? {
+        route(resource).constantOutcome(stateName: stateName, resource: resource, attempt: attempt)
     }
 
     func route(_ resource: String) -> any TaskBackend {
@@ -64,8 +64,17 @@ public struct UnroutedTasks: TaskBackend {
     public init(tokensWait: Bool = false) { self.tokensWait = tokensWait }
     public func invoke(_ request: TaskRequest) -> TaskOutcome {
         if tokensWait, request.waitsForToken { return .delivered }
-        return .failure(ASLError(.runtime,
-            "No task backend for resource '\(request.resource)' (state '\(request.stateName)'). Route it with --tasks FILE, --mock-config/--test-case, --worker CMD or --lambda-endpoint URL."))
+        return .failure(Self.unrouted(request.resource, request.stateName))
+    }
+
+    /// Every attempt fails the same way (a token task's may wait instead: no constant).
+    public func constantOutcome(stateName: String, resource: String, attempt: Int) -> Result<JSON, ASLError>? {
+        resource.hasSuffix(".waitForTaskToken") ? nil : .failure(Self.unrouted(resource, stateName))
+    }
+
+    static func unrouted(_ resource: String, _ stateName: String) -> ASLError {
+        ASLError(.runtime,
+            "No task backend for resource '\(resource)' (state '\(stateName)'). Route it with --tasks FILE, --mock-config/--test-case, --worker CMD or --lambda-endpoint URL.")
     }
 }
 
@@ -95,7 +104,7 @@ public struct TokenDelivery: TaskBackend {
     }
 
     /// (A `.waitForTaskToken` task never has one: it waits for its token.)
-    public func constantFirstResult(stateName: String, resource: String) -> JSON? {
-        inner.constantFirstResult(stateName: stateName, resource: resource)
+    public func constantOutcome(stateName: String, resource: String, attempt: Int) -> Result<JSON, ASLError>? {
+        inner.constantOutcome(stateName: stateName, resource: resource, attempt: attempt)
     }
 }

@@ -41,7 +41,7 @@ import Testing
             let (p, backend) = (c.program, c.backend)
             guard case .success = TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit,
                                                 clock: .virtual(hostLimitSeconds: ExpressLimits.executionSeconds),
-                                                taskResults: { backend.constantFirstResult(stateName: $0, resource: $1) },
+                                                taskResults: { backend.constantOutcome(stateName: $0, resource: $1, attempt: $2) },
                                                 executionNamePrefix: "line-", logsEveryState: true)
             else { continue }
             let line = c.input.serialized

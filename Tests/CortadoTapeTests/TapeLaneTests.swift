@@ -42,15 +42,37 @@ enum Lane {
         return Execution(program: p, input: input, options: o).runToCompletion()
     }
 
-    /// Checks one line: if the lane keeps it, the general engine must succeed with the same bytes.
+    /// The lane's output for a line, or the error its execution failed with; nil when it
+    /// handed the line back.
+    static func outcome(_ lane: TapeLane, _ line: String) -> Result<String, ASLError>? {
+        var out = UnsafeVec<UInt8>(capacity: 256)
+        defer { out.free() }
+        return Array(line.utf8).withUnsafeBufferPointer { b -> Result<String, ASLError>? in
+            do {
+                if let e = try lane.run(line: b, appendingTo: &out) { return .failure(e) }
+                return .success(String(decoding: out.buffer, as: UTF8.self))
+            } catch {
+                return nil
+            }
+        }
+    }
+
+    /// Checks one line: if the lane keeps it, the general engine must end it the same way:
+    /// succeeded with the same bytes, or failed with the same error and cause.
     /// Returns whether the lane kept it.
     @discardableResult
     static func agree(_ p: Program, _ lane: TapeLane, _ line: String, _ comment: Comment? = nil,
                       backend: any TaskBackend = HandlerRegistry()) -> Bool {
-        guard let fast = run(lane, line) else { return false }
+        guard let fast = outcome(lane, line) else { return false }
         let slow = general(p, line, backend: backend)
-        #expect(slow?.status == .succeeded, "lane kept a line the general engine fails: \(line) \(comment ?? "")")
-        #expect(slow?.output?.serialized == fast, "\(line) \(comment ?? "")")
+        switch fast {
+        case .success(let out):
+            #expect(slow?.status == .succeeded, "lane kept a line the general engine fails: \(line) \(comment ?? "")")
+            #expect(slow?.output?.serialized == out, "\(line) \(comment ?? "")")
+        case .failure(let e):
+            #expect(slow?.status == .failed, "lane failed a line the general engine ends \(String(describing: slow?.status)): \(line) \(comment ?? "")")
+            #expect(slow?.error == e, "\(line) \(comment ?? "")")
+        }
         return true
     }
 }
@@ -231,7 +253,9 @@ struct LaneTestError: Error, CustomStringConvertible {
         func invoke(_ request: TaskRequest) -> TaskOutcome {
             results[request.stateName].map { .success($0) } ?? .failure(ASLError(ErrorName("Unmocked"), request.stateName))
         }
-        func constantFirstResult(stateName: String, resource: String) -> JSON? { results[stateName] }
+        func constantOutcome(stateName: String, resource: String, attempt: Int) -> Result<JSON, ASLError>? {
+            results[stateName].map { .success($0) }
+        }
     }
 
     /// A Task whose backend answers with a constant runs on the lane: Parameters built (and
@@ -253,7 +277,7 @@ struct LaneTestError: Error, CustomStringConvertible {
             "Validate": try JSON.parse(#"{"StatusCode":200,"Payload":{"valid":true,"score":0.97}}"#),
             "Ship": try JSON.parse(#"{"trackingNumber":"TRK-1"}"#)])
         let made = TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit,
-                                 taskResults: { backend.constantFirstResult(stateName: $0, resource: $1) },
+                                 taskResults: { backend.constantOutcome(stateName: $0, resource: $1, attempt: $2) },
                                  executionNamePrefix: "line-")
         guard case .success(let lane) = made else { Issue.record("not on the lane: \(made)"); return }
         lane.lineNumber = 1
@@ -266,7 +290,7 @@ struct LaneTestError: Error, CustomStringConvertible {
         // The name of the execution is the host's prefix and the line's number.
         let named = try Lane.program(#"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"ResultSelector":{"n.$":"$$.Execution.Name","r.$":"$"},"End":true}}}"#)
         let nameLane = try #require(try? TapeLane.make(named, payloadLimit: ExecutionOptions.payloadLimit,
-                                                       taskResults: { _, _ in .number(JSONNumber(7)) }, executionNamePrefix: "line-").get())
+                                                       taskResults: { _, _, _ in .success(.number(JSONNumber(7))) }, executionNamePrefix: "line-").get())
         nameLane.lineNumber = 42
         #expect(Lane.run(nameLane, "{}") == #"{"n":"line-42","r":7}"#)
         // Without the host's answer, or without a way to name executions, the general engine runs it.
@@ -274,12 +298,12 @@ struct LaneTestError: Error, CustomStringConvertible {
             Issue.record("a Task without a constant result went to the lane"); return
         }
         guard case .failure = TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit,
-                                            taskResults: { backend.constantFirstResult(stateName: $0, resource: $1) }) else {
+                                            taskResults: { backend.constantOutcome(stateName: $0, resource: $1, attempt: $2) }) else {
             Issue.record("$$.Execution.Name went to a lane that cannot name executions"); return
         }
         // Token tasks wait for their token: never on the lane.
         let token = try Lane.program(#"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Parameters":{"QueueUrl":"q","MessageBody.$":"$$.Task.Token"},"End":true}}}"#)
-        guard case .failure = TapeLane.make(token, payloadLimit: ExecutionOptions.payloadLimit, taskResults: { _, _ in .null }) else {
+        guard case .failure = TapeLane.make(token, payloadLimit: ExecutionOptions.payloadLimit, taskResults: { _, _, _ in .success(.null) }) else {
             Issue.record("a token task went to the lane"); return
         }
     }
@@ -306,6 +330,96 @@ struct LaneTestError: Error, CustomStringConvertible {
             #expect(Lane.general(p, line)?.status != nil)
         }
         #expect(Lane.general(p, #"{"y":1}"#)?.output == "caught")
+    }
+
+    /// Answers each attempt of a state from a script (the last answer repeats), as a mock does.
+    struct ScriptedTasks: TaskBackend {
+        let script: [String: [Result<JSON, ASLError>]]
+        func constantOutcome(stateName: String, resource: String, attempt: Int) -> Result<JSON, ASLError>? {
+            script[stateName].map { $0[min(attempt, $0.count - 1)] }
+        }
+        func invoke(_ request: TaskRequest) -> TaskOutcome {
+            switch constantOutcome(stateName: request.stateName, resource: request.resource, attempt: request.attempt) {
+            case .success(let v)?: return .success(v)
+            case .failure(let e)?: return .failure(e)
+            case nil: return .failure(ASLError(ErrorName("Unscripted"), request.stateName))
+            }
+        }
+    }
+
+    static func failingLane(_ p: Program, _ backend: ScriptedTasks, clock: TapeLane.Clock = .virtual(hostLimitSeconds: nil),
+                            handlesFailures: Bool = true) -> Result<TapeLane, Unsupported> {
+        TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, clock: clock,
+                      taskResults: { backend.constantOutcome(stateName: $0, resource: $1, attempt: $2) }, handlesFailures: handlesFailures)
+    }
+
+    static let retrying = """
+        {"StartAt":"T","States":{
+          "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f","Payload.$":"$"},
+            "ResultSelector":{"r.$":"$.Payload"},"ResultPath":"$.t",
+            "Retry":[{"ErrorEquals":["Transient"],"IntervalSeconds":2,"MaxAttempts":3,"BackoffRate":2},
+                     {"ErrorEquals":["States.ALL"],"MaxAttempts":1}],
+            "Catch":[{"ErrorEquals":["Bad","States.Timeout"],"ResultPath":"$.error","Next":"Handled"}],"Next":"Done"},
+          "Handled":{"Type":"Pass","Parameters":{"handled.$":"$.error"},"Next":"Done"},
+          "Done":{"Type":"Succeed"}}}
+        """
+
+    /// A Task whose every attempt has a constant outcome runs on the lane with its Retry and
+    /// Catch, played ahead by the interpreter's rules: the lane ends each line exactly as
+    /// the general engine does (succeeded after retries, caught, or failed).
+    @Test func mockedFailuresRetryAndCatchOnTheLane() throws {
+        let p = try Lane.program(Self.retrying)
+        let ok: Result<JSON, ASLError> = .success(["Payload": ["v": 1]])
+        let transient: Result<JSON, ASLError> = .failure(ASLError(ErrorName("Transient"), "busy"))
+        let bad: Result<JSON, ASLError> = .failure(ASLError(ErrorName("Bad"), "no"))
+        let timeout: Result<JSON, ASLError> = .failure(ASLError(.timeout, nil))
+        let line = #"{"id":7}"#
+        for (script, want) in [
+            ([transient, transient, ok], Result<String, ASLError>.success(#"{"id":7,"t":{"r":{"v":1}}}"#)),
+            // The first Retrier that names it takes it, and no other does once it is spent.
+            ([transient], .failure(ASLError(ErrorName("Transient"), "busy"))),
+            // States.ALL retries once, then Catch takes it.
+            ([bad], .success(#"{"handled":{"Error":"Bad","Cause":"no"}}"#)),
+            ([bad, ok], .success(#"{"id":7,"t":{"r":{"v":1}}}"#)),
+            // A caught timeout without a cause has Cause "" (ErrorOutput's rule).
+            ([timeout], .success(#"{"handled":{"Error":"States.Timeout","Cause":""}}"#)),
+        ] {
+            let backend = ScriptedTasks(script: ["T": script])
+            guard case .success(let lane) = Self.failingLane(p, backend) else { Issue.record("not on the lane: \(script)"); continue }
+            #expect(Lane.outcome(lane, line) == want, "\(script)")
+            #expect(Lane.agree(p, lane, line, "\(script)", backend: backend))
+        }
+        // A Fail state of literal Error and Cause ends the line on the lane; one that reads
+        // its input leaves the line to the general engine.
+        let fail = try Lane.program(#"{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.ok","BooleanEquals":true,"Next":"Y"}],"Default":"F"},"Y":{"Type":"Succeed"},"F":{"Type":"Fail","Error":"Nope","Cause":"not ok"}}}"#)
+        let failLane = try #require(try? Self.failingLane(fail, ScriptedTasks(script: [:])).get())
+        #expect(Lane.outcome(failLane, #"{"ok":false}"#) == .failure(ASLError(ErrorName("Nope"), "not ok")))
+        #expect(Lane.agree(fail, failLane, #"{"ok":false}"#))
+        #expect(Lane.agree(fail, failLane, #"{"ok":true}"#))
+        let failPath = try Lane.program(#"{"StartAt":"F","States":{"F":{"Type":"Fail","ErrorPath":"$.e","Cause":"c"}}}"#)
+        let pathLane = try #require(try? Self.failingLane(failPath, ScriptedTasks(script: [:])).get())
+        #expect(Lane.outcome(pathLane, #"{"e":"E"}"#) == nil)
+    }
+
+    /// What stays the general engine's: a Retry that waits on a real clock, waits past the
+    /// time limit, a failure inside a Parallel or Map (their own Retry and Catch), and every
+    /// failure on a lane whose host takes none (it logs them).
+    @Test func failuresTheLaneLeavesToTheGeneralEngine() throws {
+        let p = try Lane.program(Self.retrying)
+        let transient: Result<JSON, ASLError> = .failure(ASLError(ErrorName("Transient"), "busy"))
+        let flaky = ScriptedTasks(script: ["T": [transient, .success(["Payload": 1])]])
+        guard case .failure(let why) = Self.failingLane(p, flaky, clock: .real) else { Issue.record("a Retry waited on a real clock"); return }
+        #expect(why.description.contains("real clock"))
+        // 2 s of back-off against a 1 s limit: the general engine decides the time-out.
+        let limited = try #require(try? Self.failingLane(p, flaky, clock: .virtual(hostLimitSeconds: 1)).get())
+        #expect(Lane.outcome(limited, "{}") == nil)
+        let plenty = try #require(try? Self.failingLane(p, flaky, clock: .virtual(hostLimitSeconds: 3)).get())
+        #expect(Lane.outcome(plenty, "{}") == .success(#"{"t":{"r":1}}"#))
+        guard case .failure = Self.failingLane(p, flaky, handlesFailures: false) else { Issue.record("a failing Task went to a lane that takes no failures"); return }
+        let inParallel = try Lane.program(#"{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E"}}}],"End":true}}}"#)
+        let parallelLane = try #require(try? Self.failingLane(inParallel, ScriptedTasks(script: [:])).get())
+        #expect(Lane.outcome(parallelLane, "{}") == nil)
+        #expect(Lane.general(inParallel, "{}")?.error?.name == ErrorName("E"))
     }
 
     @Test func whitespaceIsDroppedAsTheWriterDrops() throws {
@@ -742,13 +856,14 @@ struct LaneTestError: Error, CustomStringConvertible {
 @Suite struct TapeLaneConformanceTests {
     @Test func recordedCasesAgree() throws {
         guard let cases = RecordedCase.all() else { return }
-        var laneCases = 0, keptLines = 0, mockedKept = 0
+        var laneCases = 0, keptLines = 0, mockedKept = 0, failedKept = 0
         for rc in cases {
             let (c, p, input, backend, relative) = (rc.json, rc.program, rc.input, rc.backend, rc.name)
             let b = backend
             guard case .success(let lane) = TapeLane.make(
                 p, payloadLimit: ExecutionOptions.payloadLimit, clock: .virtual(hostLimitSeconds: ExpressLimits.executionSeconds),
-                taskResults: { b.constantFirstResult(stateName: $0, resource: $1) }, executionNamePrefix: "line-")
+                taskResults: { b.constantOutcome(stateName: $0, resource: $1, attempt: $2) }, executionNamePrefix: "line-",
+                handlesFailures: true)
             else { continue }
             lane.lineNumber = 1
             laneCases += 1
@@ -762,10 +877,21 @@ struct LaneTestError: Error, CustomStringConvertible {
                     let got = Lane.run(lane, line).flatMap { try? JSON.parse($0) }
                     #expect(got == expected, "\(relative)")
                 }
+                // A failure the lane kept is the one AWS recorded.
+                if case .failure(let e)? = Lane.outcome(lane, line) {
+                    failedKept += 1
+                    if c["placeholders"]?.boolValue != true, c["cause_is_json"]?.boolValue != true {
+                        #expect(c["expected"]?["status"] == "FAILED", "\(relative)")
+                        #expect(c["expected"]?["error"]?.stringValue == e.name?.rawValue, "\(relative)")
+                        // (Mocks of a task timeout throw Cause "" where the execution recorded none.)
+                        #expect((c["expected"]?["cause"]?.stringValue ?? "") == (e.cause ?? ""), "\(relative)")
+                    }
+                }
             }
         }
         #expect(mockedKept > 10, "only \(mockedKept) mocked Task cases kept on the lane")
-        print("tape lane: \(laneCases) recorded cases compile for the lane, \(keptLines) kept on it")
+        #expect(failedKept > 10, "only \(failedKept) failed executions kept on the lane")
+        print("tape lane: \(laneCases) recorded cases compile for the lane, \(keptLines) kept on it, \(failedKept) of them failed")
         #expect(laneCases > 50)
         #expect(keptLines > 30)
     }

@@ -39,26 +39,42 @@ import Testing
         #expect(v == ["id": 7])
     }
 
-    /// What a host may take as a Task's result without a request (the tape lane): the
-    /// first attempt's Return, with the same Payload rule as `invoke`; nothing for a Throw.
-    @Test func constantFirstResultsAreTheFirstAttemptsReturn() throws {
+    /// What a host may take as a Task's outcome without a request (the tape lane): each
+    /// attempt's Return (with the same Payload rule as `invoke`) or Throw.
+    @Test func constantOutcomesAreEachAttemptsResponse() throws {
         let m = try MockBackend(config: Self.config, stateMachine: "order", testCase: "flaky")
-        #expect(m.constantFirstResult(stateName: "Lookup", resource: "arn:aws:lambda:us-east-1:1:function:f") == ["id": 7])
-        #expect(m.constantFirstResult(stateName: "Lookup", resource: "arn:aws:states:::lambda:invoke")
+        #expect(try m.constantOutcome(stateName: "Lookup", resource: "arn:aws:lambda:us-east-1:1:function:f", attempt: 0)?.get() == ["id": 7])
+        #expect(try m.constantOutcome(stateName: "Lookup", resource: "arn:aws:states:::lambda:invoke", attempt: 0)?.get()
             == ["StatusCode": 200, "Payload": ["id": 7]])
-        #expect(m.constantFirstResult(stateName: "Charge", resource: "arn:aws:states:::lambda:invoke") == nil)
-        // An unmocked state asks the fallback: here one that has no constant answer.
-        #expect(m.constantFirstResult(stateName: "Ship", resource: "arn:aws:states:::lambda:invoke") == nil)
+        for attempt in 0...1 {
+            guard case .failure(let e)? = m.constantOutcome(stateName: "Charge", resource: "arn:aws:states:::lambda:invoke", attempt: attempt) else {
+                Issue.record("attempt \(attempt) is not the Throw"); continue
+            }
+            #expect(e == ASLError(ErrorName("Payment.Declined"), "busy"))
+        }
+        #expect(try m.constantOutcome(stateName: "Charge", resource: "arn:aws:states:::lambda:invoke", attempt: 2)?.get() == ["ok": true])
+        // Past the last listed attempt the last response repeats, as `invoke` answers.
+        #expect(try m.constantOutcome(stateName: "Charge", resource: "arn:aws:states:::lambda:invoke", attempt: 9)?.get() == ["ok": true])
+        // An unmocked state, with no fallback to ask, fails every attempt as `invoke` does.
+        let unmocked = m.invoke(Self.request("Ship", "arn:aws:states:::lambda:invoke", attempt: 0))
+        guard case .failure(let e)? = m.constantOutcome(stateName: "Ship", resource: "arn:aws:states:::lambda:invoke", attempt: 0),
+              case .failure(let invoked) = unmocked else { Issue.record("an unmocked state has no constant failure"); return }
+        #expect(e == invoked && e.name == .runtime)
         // Through a fallback chain: a front mock, then a router to `m`, then nothing.
         let front = try MockBackend(config: ["StateMachines": ["order": ["TestCases": ["t": ["Ship": "Found"]]]],
                                              "MockedResponses": Self.config["MockedResponses"]!],
                                     stateMachine: "order", testCase: "t",
                                     fallback: TaskRouter(rules: [.init(pattern: "arn:aws:states:::lambda:*", backend: m)], fallback: UnroutedTasks()))
-        #expect(front.constantFirstResult(stateName: "Ship", resource: "arn:aws:lambda:us-east-1:1:function:f") == ["id": 7])
-        #expect(front.constantFirstResult(stateName: "Lookup", resource: "arn:aws:states:::lambda:invoke")
+        #expect(try front.constantOutcome(stateName: "Ship", resource: "arn:aws:lambda:us-east-1:1:function:f", attempt: 0)?.get() == ["id": 7])
+        #expect(try front.constantOutcome(stateName: "Lookup", resource: "arn:aws:states:::lambda:invoke", attempt: 0)?.get()
             == ["StatusCode": 200, "Payload": ["id": 7]])
-        #expect(front.constantFirstResult(stateName: "Lookup", resource: "arn:aws:states:::sqs:sendMessage") == nil)
-        #expect(UnroutedTasks().constantFirstResult(stateName: "Lookup", resource: "x") == nil)
+        // Unrouted, every attempt fails alike; a token task's may wait for its token instead.
+        let r = Self.request("Lookup", "arn:aws:states:::sqs:sendMessage", attempt: 0)
+        guard case .failure(let routed)? = front.constantOutcome(stateName: "Lookup", resource: r.resource, attempt: 3),
+              case .failure(let invokedRouted) = front.invoke(r) else { Issue.record("an unrouted task has no constant failure"); return }
+        #expect(routed == invokedRouted && routed.name == .runtime)
+        #expect(UnroutedTasks().constantOutcome(stateName: "Lookup", resource: "arn:aws:states:::sqs:sendMessage.waitForTaskToken", attempt: 0) == nil)
+        #expect(HandlerRegistry().constantOutcome(stateName: "Lookup", resource: "x", attempt: 0) == nil)
     }
 
     @Test func missingPiecesAreClearErrors() {

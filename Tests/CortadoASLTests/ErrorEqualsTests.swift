@@ -1,5 +1,5 @@
 import CortadoPath
-@testable import CortadoRuntime
+import CortadoASL
 import Testing
 
 /// The one rule Retry and Catch match errors with.
