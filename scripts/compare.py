@@ -4,7 +4,8 @@
 usage: scripts/compare.sh [N] [--repeat R] [--skip-jq] [--keep DIR]
 
 Generates N events (default 1,000,000) with ../shared/bench/gen_events.py, then times:
-  cortado run   pass-choice, pass-choice.jsonata, map, order (mocked Tasks), parallel and wait
+  cortado run   pass-choice, pass-choice.jsonata, map, order (mocked Tasks: test cases default,
+                flaky with Retry, rejected with Catch and Fail), parallel and wait
                 (virtual clock), logs OFF, all cores; pass-choice on 1 worker and with logs ALL
                 and execution data (to a file, and to /dev/null); a one-Pass definition (our own read + parse + serialize floor);
   cortado exec  a Distributed Map reading the events file with a Pass child (ResultWriter JSONL);
@@ -131,7 +132,8 @@ def main():
                 "--log-level", "OFF", "--metrics-interval", "3600", *extra]
 
     logs_path = os.path.join(work, "pc-logs.jsonl")
-    mocks = ["--mock-config", os.path.join(BENCH, "workloads", "order.mocks.json"), "--test-case", "default", "--name", "order"]
+    def mocks(test_case):
+        return ["--mock-config", os.path.join(BENCH, "workloads", "order.mocks.json"), "--test-case", test_case, "--name", "order"]
 
     py = sys.executable
     peers = os.path.join(BENCH, "peers")
@@ -140,7 +142,12 @@ def main():
         ("pc1", "cortado pass-choice (1 worker)", cortado("pass-choice", 1), "pass-choice"),
         ("pcj", f"cortado pass-choice.jsonata ({cores} w.)", cortado("pass-choice.jsonata"), "pass-choice.jsonata"),
         ("map", f"cortado map ({cores} workers)", cortado("map"), "map"),
-        ("order", f"cortado order, mocked ({cores} w.)", cortado("order", extra=mocks), "order"),
+        ("order", f"cortado order, mocked ({cores} w.)", cortado("order", extra=mocks("default")), "order"),
+        # Test case flaky: the first attempt throws and Retry waits 2 s (virtual: the waits
+        # count against the time limit only); rejected: Catch to a Fail state.
+        ("order_flaky", f"cortado order flaky, Retry, virtual clock",
+         cortado("order", extra=mocks("flaky") + ["--clock", "virtual"]), "order.flaky"),
+        ("order_rejected", f"cortado order rejected, Catch + Fail", cortado("order", extra=mocks("rejected")), "order.rejected"),
         ("parallel", f"cortado parallel ({cores} workers)", cortado("parallel"), "parallel"),
         ("wait", f"cortado wait, virtual clock ({cores} w.)", cortado("wait", extra=["--clock", "virtual"]), "wait"),
         ("pclogs", f"cortado pass-choice, logs ALL ({cores} w.)",
@@ -163,7 +170,7 @@ def main():
         runs = [r for r in runs if not r[0].startswith("jq")]
 
     expected = {}
-    for w in ("pass-choice", "pass-choice.jsonata", "map", "order", "parallel", "wait"):
+    for w in ("pass-choice", "pass-choice.jsonata", "map", "order", "order.flaky", "order.rejected", "parallel", "wait"):
         expected[w] = [json.loads(l) for l in first_lines(os.path.join(BENCH, "expected", w + ".jsonl"), 1000)]
     inputs = [json.loads(l) for l in first_lines(events, 1000)]
 
@@ -226,6 +233,8 @@ def main():
     ratio("map", "jq_map", None, "map vs jq")
     ratio("pc", "pc1", 1.7, "pass-choice, 2 workers vs 1")
     ratio("order", "pc", 0.5, "order (mocked Tasks) vs pass-choice")
+    ratio("order_flaky", "pc", None, "order flaky (Retry) vs pass-choice")
+    ratio("order_rejected", "pc", None, "order rejected (Catch, Fail) vs pass-choice")
     ratio("map", "pc", 0.6, "map vs pass-choice")
     ratio("parallel", "pc", 0.4, "parallel vs pass-choice")
     ratio("wait", "pc", 0.5, "wait (virtual clock) vs pass-choice")
