@@ -422,6 +422,61 @@ struct LaneTestError: Error, CustomStringConvertible {
         #expect(Lane.general(inParallel, "{}")?.error?.name == ErrorName("E"))
     }
 
+    /// Random Retry and Catch lists against random scripts of Returns and Throws, on random
+    /// time limits: every line the lane keeps ends as the general engine ends it.
+    @Test func randomRetryAndCatchAgreeWithTheGeneralEngine() throws {
+        var rng = SplitMix64(seed: 2026)
+        let names = ["A", "B", "States.TaskFailed", "States.Timeout"]
+        func errorEquals(_ last: Bool) -> [String] {
+            if last, Int.random(in: 0..<3, using: &rng) == 0 { return ["States.ALL"] }
+            return Array(names.shuffled(using: &rng).prefix(Int.random(in: 1...2, using: &rng)))
+        }
+        var kept = 0, caught = 0, failed = 0
+        for round in 0..<300 {
+            let nr = Int.random(in: 0...3, using: &rng), nc = Int.random(in: 0...2, using: &rng)
+            let retry = (0..<nr).map { k -> String in
+                let delay = Bool.random(using: &rng) ? #","MaxDelaySeconds":3"# : ""
+                return #"{"ErrorEquals":\#(errorEquals(k == nr - 1).debugDescription),"IntervalSeconds":\#(Int.random(in: 1...3, using: &rng)),"MaxAttempts":\#(Int.random(in: 0...3, using: &rng)),"BackoffRate":\#([1, 1.5, 2][Int.random(in: 0...2, using: &rng)])\#(delay)}"#
+            }
+            let catches = (0..<nc).map { k -> String in
+                let path = [#","ResultPath":"$.err""#, #","ResultPath":null"#, ""][Int.random(in: 0...2, using: &rng)]
+                return #"{"ErrorEquals":\#(errorEquals(k == nc - 1).debugDescription),"Next":"Handled"\#(path)}"#
+            }
+            let definition = """
+                {"StartAt":"T","States":{
+                  "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},
+                    "ResultSelector":{"p.$":"$.Payload"},"ResultPath":"$.t",
+                    "Retry":[\(retry.joined(separator: ","))],"Catch":[\(catches.joined(separator: ","))],"End":true},
+                  "Handled":{"Type":"Pass","End":true}}}
+                """
+            let p = try Lane.program(definition)
+            let script = (0..<Int.random(in: 1...5, using: &rng)).map { k -> Result<JSON, ASLError> in
+                switch Int.random(in: 0...4, using: &rng) {
+                case 0: return .success(["Payload": .number(JSONNumber(k))])
+                case 1: return .failure(ASLError(.timeout, nil))
+                default:
+                    let cause: String? = Bool.random(using: &rng) ? "cause \(k)" : nil
+                    return .failure(ASLError(ErrorName(["A", "B", "C"][Int.random(in: 0...2, using: &rng)]), cause))
+                }
+            }
+            let backend = ScriptedTasks(script: ["T": script])
+            let limit: Int? = Bool.random(using: &rng) ? Int.random(in: 1...30, using: &rng) : nil
+            guard case .success(let lane) = Self.failingLane(p, backend, clock: .virtual(hostLimitSeconds: limit)) else {
+                Issue.record("round \(round) not on the lane"); continue
+            }
+            let line = #"{"n":\#(round)}"#
+            if Lane.agree(p, lane, line, "round \(round): \(definition) \(script)", backend: backend) {
+                kept += 1
+                switch Lane.outcome(lane, line) {
+                case .failure?: failed += 1
+                case .success(let out)? where out.contains("Error"): caught += 1
+                default: break
+                }
+            }
+        }
+        #expect(kept > 200 && caught > 20 && failed > 20, "kept \(kept), caught \(caught), failed \(failed)")
+    }
+
     @Test func whitespaceIsDroppedAsTheWriterDrops() throws {
         let p = try Lane.program(#"{"StartAt":"P","States":{"P":{"Type":"Pass","ResultPath":"$.copy","End":true}}}"#)
         let lane = try Lane.lane(p)
