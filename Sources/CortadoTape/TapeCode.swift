@@ -162,6 +162,8 @@ struct TMap {
     var resultPath: TResultPath
     var output: TFilter
     var next: Int32
+    /// What a failed iteration does (`TapeCode.childFailures`; -1: hands the line back).
+    var onFailure: Int32 = -1
 }
 
 /// Branches run one after another on the same input node (the lane never changes a node
@@ -174,6 +176,24 @@ struct TParallel {
     var resultSelector: Int32
     var resultPath: TResultPath
     var output: TFilter
+    var next: Int32
+    /// What a failed branch does (`TapeCode.childFailures`; -1: hands the line back).
+    var onFailure: Int32 = -1
+}
+
+/// How a Map or Parallel takes the failure of an iteration or a branch on the lane: by
+/// its Catchers (`ResultProcessing.catcher(for:)`), each compiled in `TapeCode.catches`.
+/// Taken only where the general engine, too, would see that failure first (its children
+/// run one after another: none waits or starts children of its own) and where no Retry
+/// re-runs the state (a Retrier that takes the error hands the line back).
+struct TChildFailure {
+    let processing: ResultProcessing
+    /// The Catchers' ResultPath and Next, in order.
+    var catches: Span
+}
+
+struct TCatch {
+    var resultPath: TResultPath
     var next: Int32
 }
 
@@ -217,6 +237,10 @@ final class TapeCode {
     var queries: [TQuery] = []
     /// The errors executions fail with (`TState.fail`, `TOutcome.failed`).
     var errors: [ASLError] = []
+    /// Each error's `{Error, Cause}` object (a constant node), for a Catcher of a Map or Parallel.
+    var errorOutputs: [Int32] = []
+    var childFailures: [TChildFailure] = []
+    var catches: [TCatch] = []
     /// Constant `true` and `false` nodes (JSONata comparisons give them).
     var trueNode: Int32 = -1
     var falseNode: Int32 = -1

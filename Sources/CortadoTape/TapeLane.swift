@@ -274,11 +274,11 @@ public final class TapeLane {
                 value = try filter(try filter(value, input), output)
                 next = n
             case .map(let s):
-                value = try map(s, value)
-                next = s.next
+                (value, next) = try map(s, value)
+                if value == failedLine { return value }
             case .parallel(let s):
-                value = try parallel(s, value)
-                next = s.next
+                (value, next) = try parallel(s, value)
+                if value == failedLine { return value }
             case .jsonataPass(let output, let n):
                 if output != none { value = try evaluate(output, value, -1, 0) }
                 next = n
@@ -316,7 +316,9 @@ public final class TapeLane {
         }
     }
 
-    func map(_ s: TMap, _ raw: Int32) throws(Bail) -> Int32 {
+    /// - Returns: the state's output and next state, or `failedLine` when an iteration
+    ///   failed and no Catcher took it.
+    func map(_ s: TMap, _ raw: Int32) throws(Bail) -> (Int32, Int32) {
         let t = tape
         let eff = try filter(raw, s.input)
         let list = try filter(eff, s.items)
@@ -326,21 +328,23 @@ public final class TapeLane {
         let at = Int(t.nodes[Int(results)].first)
         var k = 0
         var size = 2 &+ max(0, Int(t.nodes[Int(list)].count) &- 1)
+        var failed = false
         try t.forEachElement(list) { (item) throws(Bail) in
+            if failed { return }
             var input = item
             if s.selector != none { input = try evaluate(s.selector, eff, item, k) }
             let r = try runMachine(s.processor, input)
-            // (A failed iteration: Map's Retry, Catch and tolerated failures are the general engine's.)
-            if r == failedLine { throw Bail() }
+            if r == failedLine { failed = true; return }
             t.links[at + k] = r
             size &+= Int(t.nodes[Int(r)].size)
             k += 1
         }
+        if failed { return try childFailed(s.onFailure, raw) }
         t.nodes[Int(results)].size = Int32(clamping: size)
-        return try finish(raw, results, s.resultSelector, s.resultPath, s.output)
+        return (try finish(raw, results, s.resultSelector, s.resultPath, s.output), s.next)
     }
 
-    func parallel(_ s: TParallel, _ raw: Int32) throws(Bail) -> Int32 {
+    func parallel(_ s: TParallel, _ raw: Int32) throws(Bail) -> (Int32, Int32) {
         let t = tape
         var eff = try filter(raw, s.input)
         if s.parameters != none { eff = try evaluate(s.parameters, eff, -1, 0) }
@@ -350,12 +354,28 @@ public final class TapeLane {
         var size = 2 &+ max(0, n &- 1)
         for k in 0..<n {
             let r = try runMachine(items[Int(s.branches.start) + k], eff)
-            if r == failedLine { throw Bail() }
+            if r == failedLine { return try childFailed(s.onFailure, raw) }
             t.links[at + k] = r
             size &+= Int(t.nodes[Int(r)].size)
         }
         t.nodes[Int(results)].size = Int32(clamping: size)
-        return try finish(raw, results, s.resultSelector, s.resultPath, s.output)
+        return (try finish(raw, results, s.resultSelector, s.resultPath, s.output), s.next)
+    }
+
+    /// A Map iteration or a Parallel branch failed with `failure`: the state's Catcher that
+    /// takes it, by the interpreter's rules (`TChildFailure`), gives the output and next
+    /// state; with none, the line fails with it.
+    /// - Throws: `Bail` where the general engine must decide (`onFailure` -1, or a Retrier
+    ///   takes the error and would run the state again).
+    func childFailed(_ onFailure: Int32, _ raw: Int32) throws(Bail) -> (Int32, Int32) {
+        guard onFailure >= 0 else { throw Bail() }
+        let rule = code.childFailures[Int(onFailure)]
+        let e = code.errors[Int(failure)]
+        var counts: [Int] = []
+        guard rule.processing.retry(e, counts: &counts) == nil else { throw Bail() }
+        guard let k = rule.processing.catcher(for: e) else { return (failedLine, -1) }
+        let c = code.catches[Int(rule.catches.start) + k]
+        return (try applyResultPath(raw, code.errorOutputs[Int(failure)], c.resultPath), c.next)
     }
 
     /// Counts `ms` of waiting against the line's time limit (past it the general engine

@@ -73,4 +73,64 @@ extension TapeCompiler {
         }
         throw Unsupported("Task state '\(name)' retries more than \(Self.maxAttemptsPlayed) times")
     }
+
+    /// Gives each Map and Parallel whose failed children the lane may take its
+    /// `TChildFailure`, once every state is compiled (children sit after their parent).
+    mutating func compileChildFailures() {
+        for e in code.errors { code.errorOutputs.append(constant(ErrorOutput.object(e))) }
+        for pc in code.states.indices {
+            switch (code.states[pc], program.code[pc]) {
+            case (.map(var m), .map(let s)) where s.toleratedFailureCount == nil && s.toleratedFailurePercentage == nil
+                                                   && !waits(from: Int32(s.processor.start)):
+                m.onFailure = childFailure(s.processing)
+                code.states[pc] = .map(m)
+            case (.parallel(var t), .parallel(let s)) where !s.branches.contains(where: { waits(from: Int32($0.start)) }):
+                t.onFailure = childFailure(s.processing)
+                code.states[pc] = .parallel(t)
+            default:
+                break
+            }
+        }
+    }
+
+    /// The Catchers compiled, or -1 when one cannot run here (Assign, Output, a context path).
+    mutating func childFailure(_ p: ResultProcessing) -> Int32 {
+        var compiled: [TCatch] = []
+        for c in p.catchers {
+            guard c.assign == nil, c.output == nil, let target = try? resultPath(c.resultPath) else { return -1 }
+            compiled.append(TCatch(resultPath: target, next: Int32(c.next)))
+        }
+        let span = Span(start: Int32(code.catches.count), count: Int32(compiled.count))
+        code.catches.append(contentsOf: compiled)
+        code.childFailures.append(TChildFailure(processing: p, catches: span))
+        return Int32(code.childFailures.count - 1)
+    }
+
+    /// Whether a state reachable from `start` parks in the general engine (a Wait of some
+    /// Seconds, a Task's Retry back-off) or starts children of its own (Map, Parallel): the
+    /// general engine then runs its siblings meanwhile, and which failure comes first is
+    /// its scheduling's, not the lane's order.
+    func waits(from start: Int32) -> Bool {
+        var seen = Set<Int32>(), todo = [start]
+        while let pc = todo.popLast() {
+            guard pc >= 0, seen.insert(pc).inserted else { continue }
+            switch code.states[Int(pc)] {
+            case .pass(let s): todo.append(s.next)
+            case .choice(let s):
+                todo.append(s.defaultNext)
+                for k in 0..<Int(s.choices.count) { todo.append(code.choices[Int(s.choices.start) + k].next) }
+            case .wait(_, _, let seconds, let next):
+                if seconds > 0 { return true }
+                todo.append(next)
+            case .task(let t):
+                if t.retryWaitMs > 0 { return true }
+                todo.append(t.next)
+                if case .caught(_, _, let next) = t.outcome { todo.append(next) }
+            case .jsonataPass(_, let next): todo.append(next)
+            case .map, .parallel: return true
+            case .succeed, .fail, .bail: break
+            }
+        }
+        return false
+    }
 }

@@ -37,6 +37,7 @@ struct TapeCompiler {
         code.trueNode = constant(.bool(true))
         code.falseNode = constant(.bool(false))
         for pc in program.code.indices { code.states.append(try state(pc)) }
+        if handlesFailures { compileChildFailures() }
         return code
     }
 

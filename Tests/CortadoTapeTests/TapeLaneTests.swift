@@ -402,8 +402,7 @@ struct LaneTestError: Error, CustomStringConvertible {
     }
 
     /// What stays the general engine's: a Retry that waits on a real clock, waits past the
-    /// time limit, a failure inside a Parallel or Map (their own Retry and Catch), and every
-    /// failure on a lane whose host takes none (it logs them).
+    /// time limit, and every failure on a lane whose host takes none (it logs them).
     @Test func failuresTheLaneLeavesToTheGeneralEngine() throws {
         let p = try Lane.program(Self.retrying)
         let transient: Result<JSON, ASLError> = .failure(ASLError(ErrorName("Transient"), "busy"))
@@ -418,8 +417,54 @@ struct LaneTestError: Error, CustomStringConvertible {
         guard case .failure = Self.failingLane(p, flaky, handlesFailures: false) else { Issue.record("a failing Task went to a lane that takes no failures"); return }
         let inParallel = try Lane.program(#"{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E"}}}],"End":true}}}"#)
         let parallelLane = try #require(try? Self.failingLane(inParallel, ScriptedTasks(script: [:])).get())
-        #expect(Lane.outcome(parallelLane, "{}") == nil)
-        #expect(Lane.general(inParallel, "{}")?.error?.name == ErrorName("E"))
+        // (A failed branch with no Catcher fails the line, on the lane as in the general engine.)
+        #expect(Lane.outcome(parallelLane, "{}") == .failure(ASLError(ErrorName("E"), nil)))
+        #expect(Lane.agree(inParallel, parallelLane, "{}"))
+    }
+
+    /// A failed Parallel branch or Map iteration is caught on the lane by the state's
+    /// Catchers, or fails the line, as in the general engine; a Retrier that takes it,
+    /// tolerated failures, or children that wait (the general engine then interleaves them)
+    /// leave the line to the general engine.
+    @Test func failedBranchesAndIterationsAreCaughtOnTheLane() throws {
+        let failing = #"{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.bad","BooleanEquals":true,"Next":"F"}],"Default":"S"},"F":{"Type":"Fail","Error":"E1","Cause":"c1"},"S":{"Type":"Succeed"}}}"#
+        func program(_ extra: String, map: String = "", branch: String = "") throws -> Program {
+            try Lane.program("""
+                {"StartAt":"P","States":{
+                  "P":{"Type":"Parallel","Branches":[{"StartAt":"A","States":{"A":{"Type":"Pass"\(branch),"End":true}}},\(failing)],
+                    "ResultPath":"$.p",\(extra)"Next":"M"},
+                  "M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":\(failing),\(map)
+                    "Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.mapError","Next":"Caught"}],"End":true},
+                  "Caught":{"Type":"Pass","End":true}}}
+                """)
+        }
+        let p = try program(#""Catch":[{"ErrorEquals":["E1"],"ResultPath":"$.err","Next":"Caught"}],"#)
+        let lane = try #require(try? Self.failingLane(p, ScriptedTasks(script: [:])).get())
+        for (line, want) in [
+            (#"{"bad":true,"items":[]}"#, #"{"bad":true,"items":[],"err":{"Error":"E1","Cause":"c1"}}"#),
+            (#"{"bad":false,"items":[{"bad":false},{"bad":true},{"bad":true}]}"#,
+             #"{"bad":false,"items":[{"bad":false},{"bad":true},{"bad":true}],"p":[{"bad":false,"items":[{"bad":false},{"bad":true},{"bad":true}]},{"bad":false,"items":[{"bad":false},{"bad":true},{"bad":true}]}],"mapError":{"Error":"E1","Cause":"c1"}}"#),
+        ] {
+            #expect(Lane.outcome(lane, line) == .success(want), "\(line)")
+            #expect(Lane.agree(p, lane, line))
+        }
+        #expect(Lane.agree(p, lane, #"{"bad":false,"items":[{"bad":false}]}"#))
+        // No Catcher names it: the line fails with the branch's error.
+        let uncaught = try program(#""Catch":[{"ErrorEquals":["Other"],"Next":"Caught"}],"#)
+        let uncaughtLane = try #require(try? Self.failingLane(uncaught, ScriptedTasks(script: [:])).get())
+        #expect(Lane.outcome(uncaughtLane, #"{"bad":true,"items":[]}"#) == .failure(ASLError(ErrorName("E1"), "c1")))
+        #expect(Lane.agree(uncaught, uncaughtLane, #"{"bad":true,"items":[]}"#))
+        // Left to the general engine: a Retrier that takes it, tolerated failures, a branch that waits.
+        for (q, line) in [
+            (try program(#""Retry":[{"ErrorEquals":["E1"],"MaxAttempts":1}],"#), #"{"bad":true,"items":[]}"#),
+            (try program("", map: #""ToleratedFailureCount":1,"#), #"{"bad":false,"items":[{"bad":true}]}"#),
+            (try program(#""Catch":[{"ErrorEquals":["E1"],"Next":"Caught"}],"#, branch: #","Next":"W"},"W":{"Type":"Wait","Seconds":1"#),
+             #"{"bad":true,"items":[]}"#),
+        ] {
+            let l = try #require(try? Self.failingLane(q, ScriptedTasks(script: [:])).get())
+            #expect(Lane.outcome(l, line) == nil, "\(line)")
+            #expect(Lane.general(q, line) != nil)
+        }
     }
 
     /// Random Retry and Catch lists against random scripts of Returns and Throws, on random
