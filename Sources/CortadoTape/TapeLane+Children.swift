@@ -1,0 +1,69 @@
+import CortadoASL
+import CortadoJSON
+import CortadoPath
+
+// Map and Parallel on the lane: children run one after another over the same tape, their
+// outputs form the state's result; a failed child goes to the state's Catchers.
+extension TapeLane {
+    /// - Returns: the state's output and next state, or `failedLine` when an iteration
+    ///   failed and no Catcher took it.
+    func map(_ s: TMap, _ raw: Int32) throws(Bail) -> (Int32, Int32) {
+        let t = tape
+        let eff = try filter(raw, s.input)
+        let list = try filter(eff, s.items)
+        let kind = t.nodes[Int(list)].kind
+        guard kind == .array || kind == .builtArray else { throw Bail() }
+        let results = t.newArray(count: Int(t.nodes[Int(list)].count))
+        let at = Int(t.nodes[Int(results)].first)
+        var k = 0
+        var size = 2 &+ max(0, Int(t.nodes[Int(list)].count) &- 1)
+        var failed = false
+        try t.forEachElement(list) { (item) throws(Bail) in
+            if failed { return }
+            var input = item
+            if s.selector != none { input = try evaluate(s.selector, eff, item, k) }
+            let r = try runMachine(s.processor, input)
+            if r == failedLine { failed = true; return }
+            t.links[at + k] = r
+            size &+= Int(t.nodes[Int(r)].size)
+            k += 1
+        }
+        if failed { return try childFailed(s.onFailure, raw) }
+        t.nodes[Int(results)].size = Int32(clamping: size)
+        return (try finish(raw, results, s.resultSelector, s.resultPath, s.output), s.next)
+    }
+
+    func parallel(_ s: TParallel, _ raw: Int32) throws(Bail) -> (Int32, Int32) {
+        let t = tape
+        var eff = try filter(raw, s.input)
+        if s.parameters != none { eff = try evaluate(s.parameters, eff, -1, 0) }
+        let n = Int(s.branches.count)
+        let results = t.newArray(count: n)
+        let at = Int(t.nodes[Int(results)].first)
+        var size = 2 &+ max(0, n &- 1)
+        for k in 0..<n {
+            let r = try runMachine(items[Int(s.branches.start) + k], eff)
+            if r == failedLine { return try childFailed(s.onFailure, raw) }
+            t.links[at + k] = r
+            size &+= Int(t.nodes[Int(r)].size)
+        }
+        t.nodes[Int(results)].size = Int32(clamping: size)
+        return (try finish(raw, results, s.resultSelector, s.resultPath, s.output), s.next)
+    }
+
+    /// A Map iteration or a Parallel branch failed with `failure`: the state's Catcher that
+    /// takes it, by the interpreter's rules (`TChildFailure`), gives the output and next
+    /// state; with none, the line fails with it.
+    /// - Throws: `Bail` where the general engine must decide (`onFailure` -1, or a Retrier
+    ///   takes the error and would run the state again).
+    func childFailed(_ onFailure: Int32, _ raw: Int32) throws(Bail) -> (Int32, Int32) {
+        guard onFailure >= 0 else { throw Bail() }
+        let rule = code.childFailures[Int(onFailure)]
+        let e = code.errors[Int(failure)]
+        var counts: [Int] = []
+        guard rule.processing.retry(e, counts: &counts) == nil else { throw Bail() }
+        guard let k = rule.processing.catcher(for: e) else { return (failedLine, -1) }
+        let c = code.catches[Int(rule.catches.start) + k]
+        return (try applyResultPath(raw, code.errorOutputs[Int(failure)], c.resultPath), c.next)
+    }
+}
