@@ -92,11 +92,11 @@ extension BatchRunner {
             let laneClock: TapeLane.Clock = clock == .virtual
                 ? .virtual(hostLimitSeconds: timeLimit) : .real
             var made: TapeLane? = nil
-            // Every state's events (level ALL) are written from the lane's record of the
-            // line (`LinearRunLog`), which the lane keeps only for programs whose states run
-            // one after another. At ERROR and FATAL a line the lane keeps has nothing to log:
-            // it succeeded with no failure on the way (the lane takes failures only when
-            // nothing is logged).
+            // A line's events are written from the lane's record of it (`LinearRunLog`),
+            // which the lane keeps for programs whose states run one after another: every
+            // line's at level ALL; at ERROR and FATAL only a line with a failure on the way
+            // has events to log (a program with Map or Parallel states takes no failures
+            // when logged).
             let logsEveryState = sink?.level == .all
             if !lane {
                 runMetrics.laneUnused(because: "--engine general")
@@ -104,10 +104,10 @@ extension BatchRunner {
                 switch TapeLane.make(program, payloadLimit: ExecutionOptions.payloadLimit, clock: laneClock,
                                      taskResults: { backend.constantOutcome(stateName: $0, resource: $1, attempt: $2) },
                                      executionNamePrefix: executionNamePrefix, logsEveryState: logsEveryState,
-                                     handlesFailures: sink == nil) {
+                                     handlesFailures: true, logged: sink != nil) {
                 case .success(let l):
                     l.timeStates = true
-                    l.recordsValues = logsEveryState
+                    l.recordsValues = sink != nil
                     made = l
                 case .failure(let why):
                     runMetrics.laneUnused(because: why.description)
@@ -117,7 +117,7 @@ extension BatchRunner {
             let o = ExecutionOptions(executionName: "", stateMachineName: stateMachineName, backend: backend)
             stateMachineArn = o.stateMachineArn
             executionArnPrefix = o.executionArn
-            runLog = made != nil && logsEveryState ? LinearRunLog(program: program, options: o) : nil
+            runLog = made != nil && sink != nil ? LinearRunLog(program: program, options: o) : nil
             metrics = WorkerMetrics(stateCount: program.code.count, recordsVisits: observer != nil); self.sink = sink
         }
     }
@@ -251,23 +251,26 @@ extension BatchRunner {
             ctx.laneTimingScale = 16
             lane.timeStates = ctx.laneLines % 16 == 0
         }
+        if let log = ctx.runLog, let sink = ctx.sink, sink.level == .all || lane.sawFailure {
+            logLaneRun(lane, log, sink, line: b.lineNumbers[slot], failure: failure, ctx)
+        }
         if let e = failure {
-            // (The lane takes failures only when nothing is logged.)
             finish(ExecutionResult(status: .failed, output: nil, error: e), b, slot, t0, ctx, inline: true)
             return true
         }
-        if let log = ctx.runLog, let sink = ctx.sink { logLaneRun(lane, log, sink, line: b.lineNumbers[slot], ctx) }
         account(.succeeded, error: nil, b, slot, t0, t1, ctx)
         return true
     }
 
     /// Writes the events of the line the lane just ran (`LinearRunLog`): each value's JSON
     /// is written once even where one state's output is the next one's input.
-    func logLaneRun(_ lane: TapeLane, _ log: LinearRunLog, _ sink: CloudWatchLogSink, line: Int, _ ctx: WorkerState) {
+    func logLaneRun(_ lane: TapeLane, _ log: LinearRunLog, _ sink: CloudWatchLogSink, line: Int, failure: ASLError?,
+                    _ ctx: WorkerState) {
         ctx.logTextValue = -1
         log.record(into: sink, executionArn: ctx.executionArnPrefix + config.executionNamePrefix + String(line),
                    timestamp: wallClockMilliseconds(), states: lane.trail, values: { lane.trailValues($0) },
-                   input: lane.lineValue, output: lane.resultValue) { v in
+                   taskAttempts: { lane.taskAttempts($0) },
+                   input: lane.lineValue, output: lane.resultValue, failure: failure) { v in
             if v != ctx.logTextValue {
                 ctx.logText.truncate(to: 0)
                 lane.write(v, into: &ctx.logText)

@@ -140,6 +140,9 @@ struct TTask {
     /// Milliseconds of Retry back-off before the outcome (before any jitter): time the line
     /// waits, counted against its time limit.
     var retryWaitMs: Int
+    /// The errors of the attempts that failed, in order (`TapeCode.attemptErrors`): the
+    /// last is the one caught or failing the line, unless a result came after them.
+    var failedAttempts: Span
 }
 
 /// How a Task's attempts end.
@@ -239,6 +242,8 @@ final class TapeCode {
     var errors: [ASLError] = []
     /// Each error's `{Error, Cause}` object (a constant node), for a Catcher of a Map or Parallel.
     var errorOutputs: [Int32] = []
+    /// Indices into `errors`, in spans of `TTask.failedAttempts`.
+    var attemptErrors: [Int32] = []
     var childFailures: [TChildFailure] = []
     var catches: [TCatch] = []
     /// Constant `true` and `false` nodes (JSONata comparisons give them).

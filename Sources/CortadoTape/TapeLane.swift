@@ -58,7 +58,8 @@ public final class TapeLane {
     var trailClock = UnsafeVec<UInt64>(capacity: 16)
 
     /// Keep each state's input and output value of the next lines (`trailValues`), for a
-    /// host that logs every state (set only on a lane made with `logsEveryState`).
+    /// host that logs them (`LinearRunLog`: its record is of a line only on a lane made with
+    /// `logsEveryState`, or `logged` for a line that failed).
     public var recordsValues = false
     var trailInputs = UnsafeVec<Int32>(capacity: 16)
     var trailOutputs = UnsafeVec<Int32>(capacity: 16)
@@ -72,7 +73,8 @@ public final class TapeLane {
     /// Task state's effective parameters and result (-1 for other states); write them with
     /// `write(_:into:)`. Valid until the next `run`.
     public func trailValues(_ k: Int) -> (input: Int32, output: Int32, parameters: Int32, result: Int32) {
-        (trailInputs[k], trailOutputs[k], trailParameters[k], trailResults[k])
+        // (A line that failed has no output for its last state.)
+        (trailInputs[k], k < trailOutputs.count ? trailOutputs[k] : -1, trailParameters[k], trailResults[k])
     }
 
     /// Appends value `v`'s JSON (a value of the last line run) to `buffer`.
@@ -109,6 +111,21 @@ public final class TapeLane {
 
     /// The error of the line last run, when it failed.
     var failure: Int32 = -1
+    /// The line last run failed, or a Task of it failed an attempt (it has error events to log).
+    public private(set) var sawFailure = false
+    /// Trail entry `k`'s attempts, when it is a Task: the errors of those that failed, in
+    /// order, and whether a result came after them (no: a Catcher took the last error, or
+    /// it failed the line). Valid until the next `run`.
+    public func taskAttempts(_ k: Int) -> (failed: [ASLError], succeeded: Bool) {
+        guard case .task(let s) = states[trailStates[k]] else { return ([], true) }
+        var succeeded = false
+        if case .result = s.outcome { succeeded = true }
+        guard s.failedAttempts.count > 0 else { return ([], succeeded) }
+        let failed = (0..<Int(s.failedAttempts.count)).map {
+            code.errors[Int(code.attemptErrors[Int(s.failedAttempts.start) + $0])]
+        }
+        return (failed, succeeded)
+    }
 
     /// `$$.Execution.Name` of the next line: `executionNamePrefix` then this number.
     public var lineNumber = 0
@@ -128,10 +145,13 @@ public final class TapeLane {
     ///     (no Map or Parallel: their iterations' events interleave).
     ///   - handlesFailures: lines may end FAILED here (`run(line:appendingTo:)` returns the
     ///     error): Fail states and Tasks whose attempts end in an error, with their Retry and
-    ///     Catch. For a host that logs nothing: the lane writes no failure events.
+    ///     Catch.
+    ///   - logged: the host writes each line's events from the lane's record (`trail`,
+    ///     `taskAttempts`; `LinearRunLog`), at any level, and that record is of states run
+    ///     one after another: a program with a Map or Parallel state then takes no failures.
     public static func make(_ program: Program, payloadLimit: Int, clock: Clock = .real, taskResults: TaskResults? = nil,
                             executionNamePrefix: String? = nil, logsEveryState: Bool = false,
-                            handlesFailures: Bool = false) -> Result<TapeLane, Unsupported> {
+                            handlesFailures: Bool = false, logged: Bool = false) -> Result<TapeLane, Unsupported> {
         let tape = Tape()
         var budget = 0
         if case .virtual(let host) = clock {
@@ -140,9 +160,16 @@ public final class TapeLane {
         }
         // (A prefix that needs escapes in JSON would need measuring: not taken.)
         let prefix = executionNamePrefix.map { Array($0.utf8) }.flatMap { $0.contains(where: JSONWriter.needsEscape) ? nil : $0 }
+        let logged = logged || logsEveryState
+        let hasChildren = program.code.contains {
+            switch $0 {
+            case .map, .parallel: return true
+            default: return false
+            }
+        }
         var c = TapeCompiler(program: program, tape: tape, payloadLimit: payloadLimit, virtualClock: budget > 0,
                              taskResults: taskResults, namesExecutions: prefix != nil,
-                             handlesFailures: handlesFailures && !logsEveryState)
+                             handlesFailures: handlesFailures && !(logged && hasChildren), logged: logged)
         do throws(Unsupported) {
             let code = try c.compile()
             if logsEveryState {
@@ -213,6 +240,7 @@ public final class TapeLane {
         trailParameters.truncate(to: 0)
         trailResults.truncate(to: 0)
         stepCount = 0
+        sawFailure = false
         waitedMs = 0
         executionNameNode = -1
         guard let root = t.parseLine(line) else { throw Bail() }
@@ -289,12 +317,11 @@ public final class TapeLane {
                 var parameters = eff
                 if s.parameters != none { parameters = try evaluate(s.parameters, eff, -1, 0) }
                 if s.retryWaitMs > 0 { try wait(s.retryWaitMs) }
+                if s.failedAttempts.count > 0 { sawFailure = true }
+                if recordsValues { trailParameters.base[trailParameters.count - 1] = parameters }
                 switch s.outcome {
                 case .result(let result):
-                    if recordsValues {
-                        trailParameters.base[trailParameters.count - 1] = parameters
-                        trailResults.base[trailResults.count - 1] = result
-                    }
+                    if recordsValues { trailResults.base[trailResults.count - 1] = result }
                     value = try finish(value, result, s.resultSelector, s.resultPath, s.output)
                     next = s.next
                 case .caught(let errorOutput, let resultPath, let n):
@@ -305,6 +332,7 @@ public final class TapeLane {
                     return failedLine
                 }
             case .fail(let e):
+                sawFailure = true
                 failure = e
                 return failedLine
             case .bail:

@@ -33,15 +33,22 @@ extension TapeCompiler {
 
     /// The outcome of Task `name`'s attempts, played ahead: each attempt's constant answer
     /// from the host's backend, Retry while a Retrier takes the error, then Catch.
-    /// - Returns: the outcome and the Retry back-off before it (milliseconds), or nil when
+    /// - Returns: the outcome, the Retry back-off before it (milliseconds) and the errors of
+    ///   the attempts that failed (`TTask.failedAttempts`), or nil when
     ///   reaching the state must hand the line back (a result over the size limit, an
     ///   error without a name).
     /// - Throws: `Unsupported` for a backend that must really be called, or a Retry that
     ///   waits on a real clock.
-    mutating func taskOutcome(_ name: String, _ s: TaskState) throws(Unsupported) -> (TOutcome, Int)? {
+    mutating func taskOutcome(_ name: String, _ s: TaskState) throws(Unsupported) -> (TOutcome, Int, Span)? {
         let p = s.processing
         var counts: [Int] = []
         var waitMs = 0
+        var failed: [Int32] = []
+        func attempts(_ code: TapeCode) -> Span {
+            let span = Span(start: Int32(code.attemptErrors.count), count: Int32(failed.count))
+            code.attemptErrors.append(contentsOf: failed)
+            return span
+        }
         for attempt in 0..<Self.maxAttemptsPlayed {
             guard let answer = taskResults?(name, s.resource, attempt) else {
                 throw Unsupported("Task state '\(name)' without a constant (mocked) result")
@@ -50,13 +57,15 @@ extension TapeCompiler {
             switch answer {
             case .success(let v):
                 if v.serializedByteCount > payloadLimit { return nil }  // States.DataLimitExceeded
-                return (.result(constant(v)), waitMs)
+                return (.result(constant(v)), waitMs, attempts(code))
             case .failure(let error):
                 e = error
             }
             guard handlesFailures else { throw Unsupported("Task state '\(name)' fails, and the host takes no failures from the lane") }
             // (An error without a name is left to the general engine.)
             guard e.name != nil else { return nil }
+            let index = failure(e)
+            failed.append(index)
             if let (_, seconds) = p.retry(e, counts: &counts) {
                 guard virtualClock else { throw Unsupported("Task state '\(name)' retries after a wait, on a real clock") }
                 let ms = (seconds * 1000).rounded()
@@ -67,9 +76,9 @@ extension TapeCompiler {
                 let c = p.catchers[k]
                 guard c.assign == nil, c.output == nil else { throw Unsupported("Catch with Assign or Output in state '\(name)'") }
                 return (.caught(errorOutput: constant(ErrorOutput.object(e)), resultPath: try resultPath(c.resultPath),
-                                next: Int32(c.next)), waitMs)
+                                next: Int32(c.next)), waitMs, attempts(code))
             }
-            return (.failed(failure(e)), waitMs)
+            return (.failed(index), waitMs, attempts(code))
         }
         throw Unsupported("Task state '\(name)' retries more than \(Self.maxAttemptsPlayed) times")
     }

@@ -26,18 +26,23 @@ struct TapeCompiler {
     /// Lines may end FAILED on the lane (Fail states, Tasks whose attempts end in an error);
     /// otherwise reaching either hands the line back.
     let handlesFailures: Bool
+    /// The host logs the lane's lines (`TapeLane.make`'s `logged`).
+    let logged: Bool
 
     init(program: Program, tape: Tape, payloadLimit: Int, virtualClock: Bool,
-         taskResults: TapeLane.TaskResults? = nil, namesExecutions: Bool = false, handlesFailures: Bool = false) {
+         taskResults: TapeLane.TaskResults? = nil, namesExecutions: Bool = false, handlesFailures: Bool = false,
+         logged: Bool = false) {
         self.program = program; self.tape = tape; self.payloadLimit = payloadLimit; self.virtualClock = virtualClock
         self.taskResults = taskResults; self.namesExecutions = namesExecutions; self.handlesFailures = handlesFailures
+        self.logged = logged
     }
 
     mutating func compile() throws(Unsupported) -> TapeCode {
         code.trueNode = constant(.bool(true))
         code.falseNode = constant(.bool(false))
         for pc in program.code.indices { code.states.append(try state(pc)) }
-        if handlesFailures { compileChildFailures() }
+        // (A logged line's events inside a Map or Parallel are not the lane's to write.)
+        if handlesFailures && !logged { compileChildFailures() }
         return code
     }
 
@@ -113,7 +118,7 @@ struct TapeCompiler {
             // general engine; so does a backend that must really be called.
             guard !s.waitsForToken, !s.runsSync, s.credentials == nil, Self.isConstant(s.timeoutSeconds), Self.isConstant(s.heartbeatSeconds)
             else { throw Unsupported("Task state '\(h.name)' with a token, .sync, credentials or timeouts read from the input") }
-            guard let (outcome, waitMs) = try taskOutcome(h.name, s) else { return .bail }
+            guard let (outcome, waitMs, attempts) = try taskOutcome(h.name, s) else { return .bail }
             let p = s.processing
             return .task(TTask(
                 input: try filter(h.inputPath),
@@ -121,7 +126,7 @@ struct TapeCompiler {
                 outcome: outcome,
                 resultSelector: try template(p.resultSelector, item: false),
                 resultPath: try resultPath(p.resultPath), output: try filter(h.outputPath), next: next,
-                retryWaitMs: waitMs))
+                retryWaitMs: waitMs, failedAttempts: attempts))
         }
     }
 

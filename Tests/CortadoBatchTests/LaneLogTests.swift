@@ -36,24 +36,28 @@ import Testing
     @Test func laneLogsAreTheInterpretersOwn() throws {
         guard let cases = RecordedCase.all() else { return }
         let f = BatchFixture()
-        var compared = 0, onLane = 0
+        var compared = 0, onLane = 0, failedOnLane = 0
         for c in cases {
             let (p, backend) = (c.program, c.backend)
             guard case .success = TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit,
                                                 clock: .virtual(hostLimitSeconds: ExpressLimits.executionSeconds),
                                                 taskResults: { backend.constantOutcome(stateName: $0, resource: $1, attempt: $2) },
-                                                executionNamePrefix: "line-", logsEveryState: true)
+                                                executionNamePrefix: "line-", logsEveryState: true, handlesFailures: true)
             else { continue }
             let line = c.input.serialized
-            for (level, withData) in [(LogLevel.all, true), (.all, false), (.error, true)] {
+            for (level, withData) in [(LogLevel.all, true), (.all, false), (.error, true), (.error, false), (.fatal, true)] {
                 let general = try Self.logs(p, backend, line, level: level, data: withData, lane: false, f)
                 let fast = try Self.logs(p, backend, line, level: level, data: withData, lane: true, f)
                 #expect(fast.lines == general.lines, "\(c.name) \(level) data \(withData)")
                 compared += 1
-                if fast.onLane { onLane += 1 }
+                if fast.onLane {
+                    onLane += 1
+                    if fast.lines.contains(where: { $0.contains("Failed\"") }) { failedOnLane += 1 }
+                }
             }
         }
-        print("lane logs: \(compared) runs compared, \(onLane) of them on the lane")
+        print("lane logs: \(compared) runs compared, \(onLane) of them on the lane, \(failedOnLane) with failure events")
         #expect(onLane > 100)
+        #expect(failedOnLane > 20)
     }
 }
