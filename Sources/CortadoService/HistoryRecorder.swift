@@ -1,3 +1,4 @@
+import CortadoASL
 import CortadoJSON
 import CortadoRuntime
 import Synchronization
@@ -123,14 +124,8 @@ final class HistoryRecorder: HistoryEventSink, @unchecked Sendable {
     /// `arn:aws:states:::sqs:sendMessage.waitForTaskToken` → ("sqs", "sendMessage.waitForTaskToken");
     /// `...:::aws-sdk:s3:getObject` → ("aws-sdk:s3", "getObject"); other ARNs → ("lambda"/kind, ARN).
     static func splitResource(_ r: String) -> (String, String) {
+        if let (type, name) = TaskResource.split(r) { return (type, name) }
         let p = r.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        if p.count >= 7, p[2] == "states", p[3].isEmpty, p[4].isEmpty {
-            let rest = Array(p[5...])
-            if rest.count >= 3, rest[0] == "aws-sdk" {
-                return ("aws-sdk:" + rest[1], rest[2...].joined(separator: ":"))
-            }
-            return (rest[0], rest.dropFirst().joined(separator: ":"))
-        }
         if p.count >= 6, p[2] == "states", p[5] == "activity" { return ("activity", r) }
         return (p.count > 2 ? p[2] : "unknown", r)
     }

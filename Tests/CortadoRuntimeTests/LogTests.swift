@@ -135,6 +135,22 @@ enum LogHarness {
         #expect(errors.map { $0["type"]?.stringValue ?? "" } == ["LambdaFunctionFailed", "ExecutionFailed"])
     }
 
+    /// The resource of a task event is named as in the execution history (`TaskResource`):
+    /// `.sync:2` stays in the action, and an AWS SDK integration's type names its service.
+    @Test func taskEventsNameResourcesAsTheHistoryDoes() throws {
+        let backend = HandlerRegistry()
+        backend.register("arn:aws:states:::*") { _ in .success(["ok": true]) }
+        let def = #"""
+            {"StartAt":"S","States":{
+              "S":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2","Parameters":{"p":1},"Next":"K"},
+              "K":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:secretsmanager:createSecret","Parameters":{"Name":"n"},"End":true}}}
+            """#
+        let got = try LogHarness.lines(def, level: .all, data: false, backend: backend)
+        let scheduled = got.filter { $0["type"] == "TaskScheduled" }.map(\.["details"])
+        #expect(scheduled.map { $0?["resourceType"] } == ["states", "aws-sdk:secretsmanager"])
+        #expect(scheduled.map { $0?["resource"] } == ["startExecution.sync:2", "createSecret"])
+    }
+
     @Test func mapIterationsFollowTheirOwnThread() throws {
         let def = #"""
             {"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"ProcessorConfig":{"Mode":"INLINE"},

@@ -1,3 +1,4 @@
+import CortadoASL
 import CortadoJSON
 
 /// Writes history events as the CloudWatch Logs records of Express workflows: one JSON
@@ -161,24 +162,17 @@ public struct CloudWatchLogFormatter: Sendable {
         return true
     }
 
-    /// `resourceType` and `resource` of a task event: `arn:aws:states:::lambda:invoke` is
-    /// `lambda` + `invoke`, `arn:aws:states:::aws-sdk:s3:getObject` is `aws-sdk:s3` +
-    /// `getObject`. Lambda function events carry the whole ARN and no type.
+    /// `resourceType` and `resource` of a task event (`TaskResource`). Lambda function
+    /// events carry the whole ARN and no type.
     static func splitResource(_ resource: String, _ type: EventType) -> (String?, String) {
         switch type {
         case .lambdaFunctionScheduled, .lambdaFunctionStarted, .lambdaFunctionSucceeded, .lambdaFunctionFailed,
              .lambdaFunctionTimedOut, .lambdaFunctionScheduleFailed, .lambdaFunctionStartFailed:
             return (nil, resource)
-        default: break
+        default:
+            guard let (t, name) = TaskResource.split(resource) else { return (nil, resource) }
+            return (t, name)
         }
-        // arn:<partition>:states:::<service>[:<more>]:<action>
-        let parts = resource.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
-        guard parts.count == 6, parts[0] == "arn", parts[2] == "states", parts[3].isEmpty, parts[4].isEmpty else {
-            return (nil, resource)
-        }
-        let rest = parts[5]
-        guard let colon = rest.lastIndex(of: ":") else { return (String(rest), resource) }
-        return (String(rest[..<colon]), String(rest[rest.index(after: colon)...]))
     }
 
     /// Appends a literal's bytes (one copy; a String literal's `utf8` view appends slower).
