@@ -269,7 +269,7 @@ extension BatchRunner {
         ctx.logTextValue = -1
         log.record(into: sink, executionArn: ctx.executionArnPrefix + config.executionNamePrefix + String(line),
                    timestamp: wallClockMilliseconds(), states: lane.trail, values: { lane.trailValues($0) },
-                   taskAttempts: { lane.taskAttempts($0) },
+                   taskAttempts: { lane.taskAttempts($0) }, iterations: { lane.iterations($0) },
                    input: lane.lineValue, output: lane.resultValue, failure: failure) { v in
             if v != ctx.logTextValue {
                 ctx.logText.truncate(to: 0)

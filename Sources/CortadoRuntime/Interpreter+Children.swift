@@ -9,12 +9,18 @@ extension Execution {
         openJoins.append(join)
         f.children = join
         f.resume = .childrenDone
-        let n = limit <= 0 ? join.pending.count : min(limit, join.pending.count)
+        let n = Execution.launchedAtStart(limit: limit, count: join.pending.count)
         let first = Array(join.pending.prefix(n))
         join.pending.removeFirst(n)
         for c in first { launch(c, join) }
         if join.remaining == 0 { runQueue.append(f) }  // no items: resume at once with []
         return .park
+    }
+
+    /// How many of `count` children start at once under a MaxConcurrency of `limit` (0: all);
+    /// each that ends starts the next.
+    public static func launchedAtStart(limit: Int, count: Int) -> Int {
+        limit <= 0 ? count : min(limit, count)
     }
 
     func launch(_ c: (pc: Int, input: JSON, slot: Int), _ join: Join) {
@@ -23,7 +29,7 @@ extension Execution {
         if join.isMap {
             let parent = join.parent
             child.lastEventID = emit(.mapIterationStarted, previous: join.startEventID) {
-                EventDetails(name: self.program.headers[parent.pc].name, index: c.slot)
+                .mapIteration(self.program.headers[parent.pc].name, index: c.slot)
             }
         } else {
             child.lastEventID = join.startEventID
@@ -94,7 +100,7 @@ extension Execution {
     /// `MapIterationSucceeded` / `MapIterationFailed` of the iteration `f`.
     func emitIterationEnd(_ type: EventType, _ f: Frame, _ join: Join) {
         let parent = join.parent
-        emit(type, f) { EventDetails(name: self.program.headers[parent.pc].name, index: f.slot) }
+        emit(type, f) { .mapIteration(self.program.headers[parent.pc].name, index: f.slot) }
     }
 
     func childDone(_ join: Join) {

@@ -259,7 +259,7 @@ extension Execution {
             (join.toleratedCount, join.toleratedPercentage) = try toleratedFailures(s, eff, f)
             join.isMap = true
             join.isDistributed = s.distributed
-            join.startEventID = emit(.mapStateStarted, f) { EventDetails(length: items.count) }
+            join.startEventID = emit(.mapStateStarted, f) { .mapStarted(length: items.count) }
             var inputs: [(pc: Int, input: JSON, slot: Int)] = []
             inputs.reserveCapacity(items.count)
             for (i, item) in items.enumerated() {

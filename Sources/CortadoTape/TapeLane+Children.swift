@@ -7,13 +7,15 @@ import CortadoPath
 extension TapeLane {
     /// - Returns: the state's output and next state, or `failedLine` when an iteration
     ///   failed and no Catcher took it.
-    func map(_ s: TMap, _ raw: Int32) throws(Bail) -> (Int32, Int32) {
+    /// `entry`: the Map's trail entry, whose item count is recorded with its values.
+    func map(_ s: TMap, _ raw: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
         let t = tape
         let eff = try filter(raw, s.input)
         let list = try filter(eff, s.items)
         let kind = t.nodes[Int(list)].kind
         guard kind == .array || kind == .builtArray else { throw Bail() }
         let results = t.newArray(count: Int(t.nodes[Int(list)].count))
+        if recordsValues { trailIterations.base[entry] = t.nodes[Int(list)].count }
         let at = Int(t.nodes[Int(results)].first)
         var k = 0
         var size = 2 &+ max(0, Int(t.nodes[Int(list)].count) &- 1)

@@ -66,6 +66,8 @@ public final class TapeLane {
     /// A Task state's effective parameters and the result it took (-1 for other states).
     var trailParameters = UnsafeVec<Int32>(capacity: 16)
     var trailResults = UnsafeVec<Int32>(capacity: 16)
+    /// A Map state's item count (0 for other states).
+    var trailIterations = UnsafeVec<Int32>(capacity: 16)
     /// The line's own value and its result, when `recordsValues`.
     public private(set) var lineValue: Int32 = -1
     public private(set) var resultValue: Int32 = -1
@@ -73,9 +75,13 @@ public final class TapeLane {
     /// Task state's effective parameters and result (-1 for other states); write them with
     /// `write(_:into:)`. Valid until the next `run`.
     public func trailValues(_ k: Int) -> (input: Int32, output: Int32, parameters: Int32, result: Int32) {
-        // (A line that failed has no output for its last state.)
-        (trailInputs[k], k < trailOutputs.count ? trailOutputs[k] : -1, trailParameters[k], trailResults[k])
+        // (A line that failed has no output (-1) for its last state.)
+        (trailInputs[k], trailOutputs[k], trailParameters[k], trailResults[k])
     }
+
+    /// How many items trail entry `k`, a Map state, ran (when `recordsValues`). Valid until
+    /// the next `run`.
+    public func iterations(_ k: Int) -> Int { Int(trailIterations[k]) }
 
     /// Appends value `v`'s JSON (a value of the last line run) to `buffer`.
     public func write(_ v: Int32, into buffer: inout UnsafeVec<UInt8>) {
@@ -141,8 +147,8 @@ public final class TapeLane {
     ///   - executionNamePrefix: executions are named this prefix and `lineNumber` (nil: a
     ///     program that reads `$$.Execution.Name` stays on the general engine).
     ///   - logsEveryState: the host logs every state's events (level ALL) from `trail` and
-    ///     `trailValues`, so the lane takes only programs whose states run one after another
-    ///     (no Map or Parallel: their iterations' events interleave).
+    ///     `trailValues`, so the lane takes only programs whose Map and Parallel children run
+    ///     one after another in the general engine too (none waits or starts children).
     ///   - handlesFailures: lines may end FAILED here (`run(line:appendingTo:)` returns the
     ///     error): Fail states and Tasks whose attempts end in an error, with their Retry and
     ///     Catch.
@@ -173,11 +179,17 @@ public final class TapeLane {
         do throws(Unsupported) {
             let code = try c.compile()
             if logsEveryState {
+                // A host writes the events from the trail as the interpreter orders them,
+                // which is the lane's order only where children run one after another.
                 for (pc, st) in code.states.enumerated() {
+                    let starts: [Int32]
                     switch st {
-                    case .map, .parallel:
-                        throw Unsupported("execution logs of every state with a \(program.headers[pc].type) state ('\(program.headers[pc].name)')")
-                    default: break
+                    case .map(let m): starts = [m.processor]
+                    case .parallel(let p): starts = (0..<Int(p.branches.count)).map { code.items[Int(p.branches.start) + $0] }
+                    default: continue
+                    }
+                    if starts.contains(where: { c.waits(from: $0) }) {
+                        throw Unsupported("execution logs of every state with a \(program.headers[pc].type) state ('\(program.headers[pc].name)') whose children wait or start children")
                     }
                 }
             }
@@ -204,7 +216,7 @@ public final class TapeLane {
     deinit {
         states.free(); steps.free(); keys.free(); templates.free(); members.free(); items.free()
         values.free(); rules.free(); ruleKids.free(); choices.free(); queries.free()
-        trailStates.free(); trailClock.free(); trailInputs.free(); trailOutputs.free(); trailParameters.free(); trailResults.free(); formatArgs.free(); stepHints.deallocate()
+        trailStates.free(); trailClock.free(); trailInputs.free(); trailOutputs.free(); trailParameters.free(); trailResults.free(); trailIterations.free(); formatArgs.free(); stepHints.deallocate()
     }
 
     /// Runs one line. On success returns the output's JSON, valid until the next `run`.
@@ -239,6 +251,7 @@ public final class TapeLane {
         trailOutputs.truncate(to: 0)
         trailParameters.truncate(to: 0)
         trailResults.truncate(to: 0)
+        trailIterations.truncate(to: 0)
         stepCount = 0
         sawFailure = false
         waitedMs = 0
@@ -267,12 +280,17 @@ public final class TapeLane {
         while true {
             stepCount += 1
             if stepCount > TapeLane.maxSteps { throw Bail() }
+            // Values are recorded by entry: a Map's or Parallel's children enter after it and
+            // leave before it.
+            let entry = trailStates.count
             trailStates.append(pc)
             if timeStates { trailClock.append(TapeLane.now()) }
             if recordsValues {
                 trailInputs.append(value)
+                trailOutputs.append(-1)
                 trailParameters.append(-1)
                 trailResults.append(-1)
+                trailIterations.append(0)
             }
             let next: Int32
             switch states[pc] {
@@ -295,14 +313,14 @@ public final class TapeLane {
                 next = target
             case .succeed(let input, let output):
                 let out = try filter(try filter(value, input), output)
-                if recordsValues { trailOutputs.append(out) }
+                if recordsValues { trailOutputs.base[entry] = out }
                 return out
             case .wait(let input, let output, let seconds, let n):
                 if seconds > 0 { try wait(Int(seconds) * 1000) }
                 value = try filter(try filter(value, input), output)
                 next = n
             case .map(let s):
-                (value, next) = try map(s, value)
+                (value, next) = try map(s, value, entry: entry)
                 if value == failedLine { return value }
             case .parallel(let s):
                 (value, next) = try parallel(s, value)
@@ -318,10 +336,10 @@ public final class TapeLane {
                 if s.parameters != none { parameters = try evaluate(s.parameters, eff, -1, 0) }
                 if s.retryWaitMs > 0 { try wait(s.retryWaitMs) }
                 if s.failedAttempts.count > 0 { sawFailure = true }
-                if recordsValues { trailParameters.base[trailParameters.count - 1] = parameters }
+                if recordsValues { trailParameters.base[entry] = parameters }
                 switch s.outcome {
                 case .result(let result):
-                    if recordsValues { trailResults.base[trailResults.count - 1] = result }
+                    if recordsValues { trailResults.base[entry] = result }
                     value = try finish(value, result, s.resultSelector, s.resultPath, s.output)
                     next = s.next
                 case .caught(let errorOutput, let resultPath, let n):
@@ -338,7 +356,7 @@ public final class TapeLane {
             case .bail:
                 throw Bail()
             }
-            if recordsValues { trailOutputs.append(value) }
+            if recordsValues { trailOutputs.base[entry] = value }
             if next < 0 { return value }
             pc = next
         }

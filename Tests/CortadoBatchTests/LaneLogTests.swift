@@ -21,7 +21,7 @@ import Testing
         let fd = open(logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         defer { close(fd) }
         var c = BatchConfig(program: p, stateMachineName: "sm", backend: backend, definitionPath: "d.json",
-                            eventsPath: events, outputPath: "/dev/null", workers: 1)
+                            eventsPath: events, outputPath: f.dir + "/out-\(lane).jsonl", workers: 1)
         c.clock = .virtual
         c.tapeLane = lane
         c.logFD = fd
@@ -59,5 +59,42 @@ import Testing
         print("lane logs: \(compared) runs compared, \(onLane) of them on the lane, \(failedOnLane) with failure events")
         #expect(onLane > 100)
         #expect(failedOnLane > 20)
+    }
+
+    /// Map and Parallel children's events come as the interpreter orders them: a Map's
+    /// iterations launched as its MaxConcurrency lets them (all at once, or one as each
+    /// ends), each child's states in turn; an empty Map has none.
+    @Test func mapAndParallelLogsAreTheInterpretersOwn() throws {
+        let f = BatchFixture()
+        var onLane = 0
+        for limit in [0, 1, 2, 5] {
+            let p = try Compiler.compile(try JSON.parse("""
+                {"StartAt":"M","States":{
+                  "M":{"Type":"Map","ItemsPath":"$.xs","MaxConcurrency":\(limit),
+                    "ItemSelector":{"v.$":"$$.Map.Item.Value","i.$":"$$.Map.Item.Index"},
+                    "ItemProcessor":{"StartAt":"I","States":{
+                      "I":{"Type":"Choice","Choices":[{"Variable":"$.v","NumericGreaterThan":1,"Next":"Big"}],"Default":"J"},
+                      "Big":{"Type":"Pass","Result":"big","End":true},"J":{"Type":"Succeed"}}},
+                    "ResultPath":"$.m","Next":"P"},
+                  "P":{"Type":"Parallel","Branches":[
+                    {"StartAt":"B1","States":{"B1":{"Type":"Pass","End":true}}},
+                    {"StartAt":"B2","States":{"B2":{"Type":"Pass","Next":"B3"},"B3":{"Type":"Succeed"}}}],"End":true}}}
+                """)).get()
+            for line in [#"{"xs":[1,2,3]}"#, #"{"xs":[]}"#, #"{"xs":[5]}"#] {
+                for (level, data) in [(LogLevel.all, true), (.all, false)] {
+                    let general = try Self.logs(p, HandlerRegistry(), line, level: level, data: data, lane: false, f)
+                    let fast = try Self.logs(p, HandlerRegistry(), line, level: level, data: data, lane: true, f)
+                    #expect(fast.lines == general.lines, "MaxConcurrency \(limit) \(line) data \(data)")
+                    #expect(fast.lines.count > 8)
+                    if fast.onLane { onLane += 1 }
+                }
+            }
+        }
+        #expect(onLane == 24)
+        // Children that wait run interleaved in the general engine: not logged from the lane.
+        let waits = try Compiler.compile(try JSON.parse(#"{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"End":true}}},{"StartAt":"B","States":{"B":{"Type":"Pass","End":true}}}],"End":true}}}"#)).get()
+        let fast = try Self.logs(waits, HandlerRegistry(), "{}", level: .all, data: true, lane: true, f)
+        #expect(!fast.onLane)
+        #expect(fast.lines == (try Self.logs(waits, HandlerRegistry(), "{}", level: .all, data: true, lane: false, f)).lines)
     }
 }

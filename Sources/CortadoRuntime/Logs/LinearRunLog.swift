@@ -2,29 +2,34 @@ import CortadoASL
 import CortadoPath
 
 /// The history of an execution whose states ran one after another, written as the
-/// interpreter emits it (`Execution.start`, `step`, `handle`, `exit`, `finish`):
-/// `ExecutionStarted` (following event 0) with the input and role; each state's
+/// interpreter emits it (`Execution.start`, `step`, `handle`, `exit`, `startChildren`,
+/// `finish`): `ExecutionStarted` (following event 0) with the input and role; each state's
 /// `<Type>StateEntered` with its input (the first following event 0, as AWS's do), for a
 /// Task each attempt's scheduled, started and failed events, then the succeeded one
 /// (`LambdaFunction...` for a Lambda function ARN, with the effective parameters as
-/// `input`; `Task...` otherwise, as `parameters`; the result as `output`), and
-/// `<Type>StateExited` with its output (a Catcher's, for a caught Task); then
-/// `ExecutionSucceeded` with the output, or, after a Fail state's entered event or a Task's
-/// last failed attempt, `ExecutionFailed` with the error. Events are numbered from 1, each
-/// following the one before.
+/// `input`; `Task...` otherwise, as `parameters`; the result as `output`); for a Map or
+/// Parallel its started event, each child's states (a Map's iterations between their
+/// started and succeeded events, launched as its MaxConcurrency lets the interpreter), and
+/// its succeeded event; `<Type>StateExited` with its output (a Catcher's, for a caught
+/// Task); then `ExecutionSucceeded` with the output, or, after a Fail state's entered event
+/// or a Task's last failed attempt, `ExecutionFailed` with the error.
 ///
-/// For a host that ran the execution on its own values (the tape lane, which takes only
-/// programs with no Map or Parallel state when every state is logged, and hands back a
-/// line that fails inside one) and has each stage's JSON text. Its lines go through the
-/// same formatter and sink as the interpreter's; `LaneLogTests` holds them byte-equal
-/// (timestamps aside) to the interpreter's own for every recorded case the lane keeps. One
-/// per worker.
+/// For a host that ran the execution on its own values (the tape lane) and has each stage's
+/// JSON text. The interpreter runs a Map's or Parallel's children one after another only
+/// when none of them waits or starts children of its own, so a host logs only such runs
+/// this way (and no failure inside a child). Its lines go through the same formatter and
+/// sink as the interpreter's; `LaneLogTests` holds them byte-equal (timestamps aside) to
+/// the interpreter's own for every recorded case the lane keeps. One per worker.
 public final class LinearRunLog {
     let entered: [EventType]
     let exited: [EventType]
     let headers: [StateHeader]
     /// Task states by pc.
     let tasks: [TaskState?]
+    /// By pc: a state that ends its machine (Succeed, Fail, End), so a child's run ends there.
+    let ends: [Bool]
+    /// By pc: a Map's MaxConcurrency (0: all at once), a Parallel's branch count; nil for others.
+    let children: [(isMap: Bool, limit: Int, branches: Int)?]
     let roleArn: String
     let region: String
 
@@ -36,6 +41,22 @@ public final class LinearRunLog {
             guard case .task(let t) = code else { return nil }
             return t
         }
+        ends = program.code.indices.map { pc in
+            switch program.code[pc] {
+            case .succeed, .fail: return true
+            case .choice: return false
+            default: return program.headers[pc].next == nil
+            }
+        }
+        children = program.code.map { code in
+            switch code {
+            case .map(let s):
+                guard case .constant(let limit) = s.maxConcurrency else { return nil }
+                return (true, limit, 0)
+            case .parallel(let s): return (false, 0, s.branches.count)
+            default: return nil
+            }
+        }
         roleArn = options.roleArn
         region = options.region
     }
@@ -43,11 +64,13 @@ public final class LinearRunLog {
     /// Records the run into `sink` (the events its level admits), each event's details made
     /// by the functions the interpreter uses (`StateEvents.swift`).
     /// - Parameters:
-    ///   - states: the pcs of the states run, in order.
+    ///   - states: the pcs of the states run, in order (a Map's or Parallel's children right
+    ///     after it, one child after another).
     ///   - values: state `k`'s input and output value, and a Task's effective parameters and
     ///     result, as the host names values (only read for execution data).
     ///   - taskAttempts: state `k`'s attempts, when it is a Task: the errors of those that
     ///     failed, in order, and whether a result came after them.
+    ///   - iterations: how many items state `k`, a Map, ran.
     ///   - input, output: the execution's input and output values.
     ///   - failure: the error the execution failed with in its last state (no output then).
     ///   - text: a value's JSON text, valid until the next call.
@@ -55,46 +78,83 @@ public final class LinearRunLog {
                        states: UnsafeBufferPointer<Int32>,
                        values: (Int) -> (input: Int32, output: Int32, parameters: Int32, result: Int32),
                        taskAttempts: (Int) -> (failed: [ASLError], succeeded: Bool) = { _ in ([], true) },
+                       iterations: (Int) -> Int = { _ in 0 },
                        input: Int32, output: Int32, failure: ASLError? = nil, text: (Int32) -> LogText) {
         let data = sink.formatter.includeExecutionData
         // Execution data only when it is logged: making a value's text costs a copy.
         func value(_ v: Int32) -> LogValue? { data ? .text(text(v)) : nil }
         var id = 0
-        func event(_ type: EventType, previous: Int, _ details: () -> EventDetails) {
+        @discardableResult
+        func event(_ type: EventType, previous: Int, _ details: () -> EventDetails) -> Int {
             id += 1
-            guard sink.wants(type) else { return }
+            guard sink.wants(type) else { return id }
             sink.record(HistoryEvent(id: id, previousEventID: previous, type: type, timestamp: timestamp, details: details()),
                         executionArn: executionArn, region: region)
+            return id
         }
+
+        /// Writes one machine's states from entry `k` until one ends it (or the trail does);
+        /// returns the id of its last event (nil when the execution failed in it).
+        func machine(_ k: inout Int, previous first: Int) -> Int? {
+            var previous = first
+            while k < states.count {
+                let pc = Int(states[k])
+                let v = data ? values(k) : (input: -1, output: -1, parameters: -1, result: -1)
+                let h = headers[pc]
+                let last = k == states.count - 1
+                let at = k
+                event(entered[pc], previous: previous) { h.enteredDetails(value(v.input)) }
+                k += 1
+                // A Catcher's Next goes on where an End would have ended the machine.
+                var caught = false
+                if let task = tasks[pc] {
+                    let attempts = taskAttempts(at)
+                    caught = !attempts.succeeded
+                    for e in attempts.failed {
+                        event(task.scheduledEvent, previous: id) { task.scheduledDetails(value(v.parameters)) }
+                        event(task.startedEvent, previous: id) { task.startedDetails() }
+                        event(task.failedEvent(e), previous: id) { task.failedDetails(e) }
+                    }
+                    if attempts.succeeded {
+                        event(task.scheduledEvent, previous: id) { task.scheduledDetails(value(v.parameters)) }
+                        event(task.startedEvent, previous: id) { task.startedDetails() }
+                        event(task.succeededEvent, previous: id) { task.succeededDetails(value(v.result)) }
+                    }
+                } else if let c = children[pc] {
+                    let started = c.isMap ? event(.mapStateStarted, previous: id) { .mapStarted(length: iterations(at)) }
+                        : event(.parallelStateStarted, previous: id) { EventDetails() }
+                    let n = c.isMap ? iterations(at) : c.branches
+                    var launches: [Int] = []
+                    func launch() {
+                        let index = launches.count
+                        launches.append(event(.mapIterationStarted, previous: started) { .mapIteration(h.name, index: index) })
+                    }
+                    if c.isMap { for _ in 0..<Execution.launchedAtStart(limit: c.limit, count: n) { launch() } }
+                    var end = started
+                    for i in 0..<n {
+                        guard let childEnd = machine(&k, previous: c.isMap ? launches[i] : started) else { return nil }
+                        end = childEnd
+                        if c.isMap {
+                            end = event(.mapIterationSucceeded, previous: childEnd) { .mapIteration(h.name, index: i) }
+                            if launches.count < n { launch() }
+                        }
+                    }
+                    event(c.isMap ? .mapStateSucceeded : .parallelStateSucceeded, previous: end) { EventDetails() }
+                }
+                if last, let failure {
+                    event(.executionFailed, previous: id) { Execution.errorDetails(failure) }
+                    return nil
+                }
+                event(exited[pc], previous: id) { h.exitedDetails(value(v.output)) }
+                previous = id
+                if ends[pc] && !caught { break }
+            }
+            return id
+        }
+
         event(.executionStarted, previous: 0) { .executionStarted(value(input), roleArn: roleArn) }
-        var previous = HistoryEvent.firstStatePrevious
-        for k in states.indices {
-            let pc = Int(states[k])
-            // (Values are read only for execution data: a host records them only then.)
-            let v = data ? values(k) : (input: -1, output: -1, parameters: -1, result: -1)
-            let h = headers[pc]
-            let last = k == states.count - 1
-            event(entered[pc], previous: previous) { h.enteredDetails(value(v.input)) }
-            if let task = tasks[pc] {
-                let attempts = taskAttempts(k)
-                for e in attempts.failed {
-                    event(task.scheduledEvent, previous: id) { task.scheduledDetails(value(v.parameters)) }
-                    event(task.startedEvent, previous: id) { task.startedDetails() }
-                    event(task.failedEvent(e), previous: id) { task.failedDetails(e) }
-                }
-                if attempts.succeeded {
-                    event(task.scheduledEvent, previous: id) { task.scheduledDetails(value(v.parameters)) }
-                    event(task.startedEvent, previous: id) { task.startedDetails() }
-                    event(task.succeededEvent, previous: id) { task.succeededDetails(value(v.result)) }
-                }
-            }
-            if last, let failure {
-                event(.executionFailed, previous: id) { Execution.errorDetails(failure) }
-                return
-            }
-            event(exited[pc], previous: id) { h.exitedDetails(value(v.output)) }
-            previous = id
-        }
+        var k = 0
+        guard machine(&k, previous: HistoryEvent.firstStatePrevious) != nil else { return }
         event(.executionSucceeded, previous: id) { .executionSucceeded(value(output)) }
     }
 }

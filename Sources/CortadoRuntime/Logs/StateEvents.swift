@@ -65,6 +65,16 @@ extension EventDetails {
         EventDetails(roleArn: roleArn, input: input)
     }
 
+    /// `MapStateStarted`: how many items the Map runs.
+    static func mapStarted(length: Int) -> EventDetails {
+        EventDetails(length: length)
+    }
+
+    /// `MapIterationStarted`, `...Succeeded`, `...Failed`: the Map's name and the item's index.
+    static func mapIteration(_ mapName: String, index: Int) -> EventDetails {
+        EventDetails(name: mapName, index: index)
+    }
+
     /// `ExecutionSucceeded`: the execution's output.
     static func executionSucceeded(_ output: LogValue?) -> EventDetails {
         EventDetails(input: nil, output: output)
