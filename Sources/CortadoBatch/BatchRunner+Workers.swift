@@ -205,17 +205,17 @@ extension BatchRunner {
     func runOnLane(_ lane: TapeLane, _ b: LineBatch, _ slot: Int, _ t0: UInt64, _ ctx: WorkerState) -> Bool {
         lane.lineNumber = b.lineNumbers[slot]
         let input = UnsafeBufferPointer(rebasing: b.chunk.buffer[b.ranges[slot]])
-        // nil: succeeded, its result line written.
-        let failure: ASLError?
+        // Else it failed (`lastFailure`); when it succeeded, its result line is written.
+        let succeeded: Bool
         if slot == b.inlineCount {
             // Straight into the batch's buffer, between the line's head and tail.
             let mark = b.inline.count
             ResultLine.appendSucceededHead(line: b.lineNumbers[slot], to: &b.inline)
-            do { failure = try lane.run(line: input, appendingTo: &b.inline) } catch {
+            do { succeeded = try lane.run(line: input, appendingTo: &b.inline) } catch {
                 b.inline.truncate(to: mark)
                 return false
             }
-            if failure == nil {
+            if succeeded {
                 b.inline.append("}\n")
                 b.inlineCount += 1
             } else {
@@ -225,8 +225,8 @@ extension BatchRunner {
             var line = UnsafeVec<UInt8>(capacity: input.count + 64)
             defer { line.free() }
             ResultLine.appendSucceededHead(line: b.lineNumbers[slot], to: &line)
-            do { failure = try lane.run(line: input, appendingTo: &line) } catch { return false }
-            if failure == nil {
+            do { succeeded = try lane.run(line: input, appendingTo: &line) } catch { return false }
+            if succeeded {
                 line.append("}\n")
                 b.results[slot] = Array(line.buffer)
             }
@@ -252,10 +252,10 @@ extension BatchRunner {
             lane.timeStates = ctx.laneLines % 16 == 0
         }
         if let log = ctx.runLog, let sink = ctx.sink, sink.level == .all || lane.sawFailure {
-            logLaneRun(lane, log, sink, line: b.lineNumbers[slot], failure: failure, ctx)
+            logLaneRun(lane, log, sink, line: b.lineNumbers[slot], failure: succeeded ? nil : lane.lastFailure, ctx)
         }
-        if let e = failure {
-            finish(ExecutionResult(status: .failed, output: nil, error: e), b, slot, t0, ctx, inline: true)
+        if !succeeded {
+            finish(ExecutionResult(status: .failed, output: nil, error: lane.lastFailure), b, slot, t0, ctx, inline: true)
             return true
         }
         account(.succeeded, error: nil, b, slot, t0, t1, ctx)

@@ -132,14 +132,24 @@ struct TChoice {
 struct TTask {
     var input: TFilter
     var parameters: Int32
-    var outcome: TOutcome
+    /// The first attempt's result (a constant node), or -1 when it failed (`retries`).
+    var result: Int32
     var resultSelector: Int32
     var resultPath: TResultPath
     var output: TFilter
     var next: Int32
+    /// When the first attempt failed: its attempts and outcome (`TapeCode.retries`);
+    /// -1 otherwise. (Kept aside: every state the lane runs is copied out of the pool, so a
+    /// bigger Task would cost every state.)
+    var retries: Int32
+}
+
+/// A Task whose first attempt failed: how its attempts went.
+struct TRetries {
+    var outcome: TOutcome
     /// Milliseconds of Retry back-off before the outcome (before any jitter): time the line
     /// waits, counted against its time limit.
-    var retryWaitMs: Int
+    var waitMs: Int
     /// The errors of the attempts that failed, in order (`TapeCode.attemptErrors`): the
     /// last is the one caught or failing the line, unless a result came after them.
     var failedAttempts: Span
@@ -165,8 +175,6 @@ struct TMap {
     var resultPath: TResultPath
     var output: TFilter
     var next: Int32
-    /// What a failed iteration does (`TapeCode.childFailures`; -1: hands the line back).
-    var onFailure: Int32 = -1
 }
 
 /// Branches run one after another on the same input node (the lane never changes a node
@@ -180,8 +188,6 @@ struct TParallel {
     var resultPath: TResultPath
     var output: TFilter
     var next: Int32
-    /// What a failed branch does (`TapeCode.childFailures`; -1: hands the line back).
-    var onFailure: Int32 = -1
 }
 
 /// How a Map or Parallel takes the failure of an iteration or a branch on the lane: by
@@ -242,9 +248,13 @@ final class TapeCode {
     var errors: [ASLError] = []
     /// Each error's `{Error, Cause}` object (a constant node), for a Catcher of a Map or Parallel.
     var errorOutputs: [Int32] = []
-    /// Indices into `errors`, in spans of `TTask.failedAttempts`.
+    /// Indices into `errors`, in spans of `TRetries.failedAttempts`.
     var attemptErrors: [Int32] = []
+    var retries: [TRetries] = []
     var childFailures: [TChildFailure] = []
+    /// By pc: what a Map's failed iteration or a Parallel's failed branch does (an index
+    /// of `childFailures`; -1: hands the line back). Kept aside, as `TTask.retries` is.
+    var onFailure: [Int32] = []
     var catches: [TCatch] = []
     /// Constant `true` and `false` nodes (JSONata comparisons give them).
     var trueNode: Int32 = -1

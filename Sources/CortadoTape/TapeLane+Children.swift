@@ -8,7 +8,7 @@ extension TapeLane {
     /// - Returns: the state's output and next state, or `failedLine` when an iteration
     ///   failed and no Catcher took it.
     /// `entry`: the Map's trail entry, whose item count is recorded with its values.
-    func map(_ s: TMap, _ raw: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
+    func map(_ s: TMap, _ raw: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
         let t = tape
         let eff = try filter(raw, s.input)
         let list = try filter(eff, s.items)
@@ -30,12 +30,12 @@ extension TapeLane {
             size &+= Int(t.nodes[Int(r)].size)
             k += 1
         }
-        if failed { return try childFailed(s.onFailure, raw) }
+        if failed { return try childFailed(pc, raw) }
         t.nodes[Int(results)].size = Int32(clamping: size)
         return (try finish(raw, results, s.resultSelector, s.resultPath, s.output), s.next)
     }
 
-    func parallel(_ s: TParallel, _ raw: Int32) throws(Bail) -> (Int32, Int32) {
+    func parallel(_ s: TParallel, _ raw: Int32, pc: Int32) throws(Bail) -> (Int32, Int32) {
         let t = tape
         var eff = try filter(raw, s.input)
         if s.parameters != none { eff = try evaluate(s.parameters, eff, -1, 0) }
@@ -45,27 +45,11 @@ extension TapeLane {
         var size = 2 &+ max(0, n &- 1)
         for k in 0..<n {
             let r = try runMachine(items[Int(s.branches.start) + k], eff)
-            if r == failedLine { return try childFailed(s.onFailure, raw) }
+            if r == failedLine { return try childFailed(pc, raw) }
             t.links[at + k] = r
             size &+= Int(t.nodes[Int(r)].size)
         }
         t.nodes[Int(results)].size = Int32(clamping: size)
         return (try finish(raw, results, s.resultSelector, s.resultPath, s.output), s.next)
-    }
-
-    /// A Map iteration or a Parallel branch failed with `failure`: the state's Catcher that
-    /// takes it, by the interpreter's rules (`TChildFailure`), gives the output and next
-    /// state; with none, the line fails with it.
-    /// - Throws: `Bail` where the general engine must decide (`onFailure` -1, or a Retrier
-    ///   takes the error and would run the state again).
-    func childFailed(_ onFailure: Int32, _ raw: Int32) throws(Bail) -> (Int32, Int32) {
-        guard onFailure >= 0 else { throw Bail() }
-        let rule = code.childFailures[Int(onFailure)]
-        let e = code.errors[Int(failure)]
-        var counts: [Int] = []
-        guard rule.processing.retry(e, counts: &counts) == nil else { throw Bail() }
-        guard let k = rule.processing.catcher(for: e) else { return (failedLine, -1) }
-        let c = code.catches[Int(rule.catches.start) + k]
-        return (try applyResultPath(raw, code.errorOutputs[Int(failure)], c.resultPath), c.next)
     }
 }

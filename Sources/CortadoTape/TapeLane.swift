@@ -37,6 +37,7 @@ public final class TapeLane {
     let ruleKids: Pool<Int32>
     let choices: Pool<(rule: Int32, next: Int32)>
     let queries: Pool<TQuery>
+    let retries: Pool<TRetries>
     let start: Int32
     let payloadLimit: Int
     /// Per path step: the member index where the name was found last.
@@ -118,17 +119,17 @@ public final class TapeLane {
     /// The error of the line last run, when it failed.
     var failure: Int32 = -1
     /// The line last run failed, or a Task of it failed an attempt (it has error events to log).
-    public private(set) var sawFailure = false
+    public internal(set) var sawFailure = false
     /// Trail entry `k`'s attempts, when it is a Task: the errors of those that failed, in
     /// order, and whether a result came after them (no: a Catcher took the last error, or
     /// it failed the line). Valid until the next `run`.
     public func taskAttempts(_ k: Int) -> (failed: [ASLError], succeeded: Bool) {
-        guard case .task(let s) = states[trailStates[k]] else { return ([], true) }
+        guard case .task(let s) = states[trailStates[k]], s.retries >= 0 else { return ([], true) }
+        let r = retries[s.retries]
         var succeeded = false
-        if case .result = s.outcome { succeeded = true }
-        guard s.failedAttempts.count > 0 else { return ([], succeeded) }
-        let failed = (0..<Int(s.failedAttempts.count)).map {
-            code.errors[Int(code.attemptErrors[Int(s.failedAttempts.start) + $0])]
+        if case .result = r.outcome { succeeded = true }
+        let failed = (0..<Int(r.failedAttempts.count)).map {
+            code.errors[Int(code.attemptErrors[Int(r.failedAttempts.start) + $0])]
         }
         return (failed, succeeded)
     }
@@ -207,7 +208,7 @@ public final class TapeLane {
         states = Pool(code.states); steps = Pool(code.steps); keys = Pool(code.keys)
         templates = Pool(code.templates); members = Pool(code.members); items = Pool(code.items)
         values = Pool(code.values); rules = Pool(code.rules); ruleKids = Pool(code.ruleKids)
-        choices = Pool(code.choices); queries = Pool(code.queries)
+        choices = Pool(code.choices); queries = Pool(code.queries); retries = Pool(code.retries)
         stepHints = .allocate(capacity: max(code.steps.count, 1))
         stepHints.initialize(repeating: 0, count: max(code.steps.count, 1))
         tree = TapeTree(tape: tape, steps: steps.base, keys: keys.base, hints: stepHints)
@@ -215,7 +216,7 @@ public final class TapeLane {
 
     deinit {
         states.free(); steps.free(); keys.free(); templates.free(); members.free(); items.free()
-        values.free(); rules.free(); ruleKids.free(); choices.free(); queries.free()
+        values.free(); rules.free(); ruleKids.free(); choices.free(); queries.free(); retries.free()
         trailStates.free(); trailClock.free(); trailInputs.free(); trailOutputs.free(); trailParameters.free(); trailResults.free(); trailIterations.free(); formatArgs.free(); stepHints.deallocate()
     }
 
@@ -231,16 +232,19 @@ public final class TapeLane {
 
     /// Runs one line and appends the output's JSON to `buffer` (nothing when it throws or
     /// the execution failed).
-    /// - Returns: nil when the execution succeeded; the error it failed with (only on a lane
-    ///   made with `handlesFailures`).
-    public func run(line: UnsafeBufferPointer<UInt8>, appendingTo buffer: inout UnsafeVec<UInt8>) throws(Bail) -> ASLError? {
+    /// - Returns: true when the execution succeeded; false when it failed with
+    ///   `lastFailure` (only on a lane made with `handlesFailures`).
+    public func run(line: UnsafeBufferPointer<UInt8>, appendingTo buffer: inout UnsafeVec<UInt8>) throws(Bail) -> Bool {
         let result = try execute(line)
-        if result == failedLine { return code.errors[Int(failure)] }
+        if result == failedLine { return false }
         swap(&tape.out, &buffer)
         tape.write(result)
         swap(&tape.out, &buffer)
-        return nil
+        return true
     }
+
+    /// The error the line last run failed with (when `run` returned false).
+    public var lastFailure: ASLError { code.errors[Int(failure)] }
 
     func execute(_ line: UnsafeBufferPointer<UInt8>) throws(Bail) -> Int32 {
         let t = tape
@@ -320,10 +324,10 @@ public final class TapeLane {
                 value = try filter(try filter(value, input), output)
                 next = n
             case .map(let s):
-                (value, next) = try map(s, value, entry: entry)
+                (value, next) = try map(s, value, pc: pc, entry: entry)
                 if value == failedLine { return value }
             case .parallel(let s):
-                (value, next) = try parallel(s, value)
+                (value, next) = try parallel(s, value, pc: pc)
                 if value == failedLine { return value }
             case .jsonataPass(let output, let n):
                 if output != none { value = try evaluate(output, value, -1, 0) }
@@ -334,20 +338,14 @@ public final class TapeLane {
                 // built, for the errors they raise (the general engine words them).
                 var parameters = eff
                 if s.parameters != none { parameters = try evaluate(s.parameters, eff, -1, 0) }
-                if s.retryWaitMs > 0 { try wait(s.retryWaitMs) }
-                if s.failedAttempts.count > 0 { sawFailure = true }
                 if recordsValues { trailParameters.base[entry] = parameters }
-                switch s.outcome {
-                case .result(let result):
-                    if recordsValues { trailResults.base[entry] = result }
-                    value = try finish(value, result, s.resultSelector, s.resultPath, s.output)
+                if s.retries < 0 {
+                    if recordsValues { trailResults.base[entry] = s.result }
+                    value = try finish(value, s.result, s.resultSelector, s.resultPath, s.output)
                     next = s.next
-                case .caught(let errorOutput, let resultPath, let n):
-                    value = try applyResultPath(value, errorOutput, resultPath)
-                    next = n
-                case .failed(let e):
-                    failure = e
-                    return failedLine
+                } else {
+                    (value, next) = try retried(s, value, entry: entry)
+                    if value == failedLine { return value }
                 }
             case .fail(let e):
                 sawFailure = true

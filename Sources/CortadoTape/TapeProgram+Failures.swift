@@ -34,7 +34,7 @@ extension TapeCompiler {
     /// The outcome of Task `name`'s attempts, played ahead: each attempt's constant answer
     /// from the host's backend, Retry while a Retrier takes the error, then Catch.
     /// - Returns: the outcome, the Retry back-off before it (milliseconds) and the errors of
-    ///   the attempts that failed (`TTask.failedAttempts`), or nil when
+    ///   the attempts that failed (`TRetries`), or nil when
     ///   reaching the state must hand the line back (a result over the size limit, an
     ///   error without a name).
     /// - Throws: `Unsupported` for a backend that must really be called, or a Retry that
@@ -88,14 +88,12 @@ extension TapeCompiler {
     mutating func compileChildFailures() {
         for e in code.errors { code.errorOutputs.append(constant(ErrorOutput.object(e))) }
         for pc in code.states.indices {
-            switch (code.states[pc], program.code[pc]) {
-            case (.map(var m), .map(let s)) where s.toleratedFailureCount == nil && s.toleratedFailurePercentage == nil
-                                                   && !waits(from: Int32(s.processor.start)):
-                m.onFailure = childFailure(s.processing)
-                code.states[pc] = .map(m)
-            case (.parallel(var t), .parallel(let s)) where !s.branches.contains(where: { waits(from: Int32($0.start)) }):
-                t.onFailure = childFailure(s.processing)
-                code.states[pc] = .parallel(t)
+            switch program.code[pc] {
+            case .map(let s) where s.toleratedFailureCount == nil && s.toleratedFailurePercentage == nil
+                                   && !waits(from: Int32(s.processor.start)):
+                code.onFailure[pc] = childFailure(s.processing)
+            case .parallel(let s) where !s.branches.contains(where: { waits(from: Int32($0.start)) }):
+                code.onFailure[pc] = childFailure(s.processing)
             default:
                 break
             }
@@ -132,9 +130,12 @@ extension TapeCompiler {
                 if seconds > 0 { return true }
                 todo.append(next)
             case .task(let t):
-                if t.retryWaitMs > 0 { return true }
                 todo.append(t.next)
-                if case .caught(_, _, let next) = t.outcome { todo.append(next) }
+                if t.retries >= 0 {
+                    let r = code.retries[Int(t.retries)]
+                    if r.waitMs > 0 { return true }
+                    if case .caught(_, _, let next) = r.outcome { todo.append(next) }
+                }
             case .jsonataPass(_, let next): todo.append(next)
             case .map, .parallel: return true
             case .succeed, .fail, .bail: break

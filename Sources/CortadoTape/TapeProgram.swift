@@ -41,6 +41,7 @@ struct TapeCompiler {
         code.trueNode = constant(.bool(true))
         code.falseNode = constant(.bool(false))
         for pc in program.code.indices { code.states.append(try state(pc)) }
+        code.onFailure = Array(repeating: -1, count: code.states.count)
         // (A logged line's events inside a Map or Parallel are not the lane's to write.)
         if handlesFailures && !logged { compileChildFailures() }
         return code
@@ -119,14 +120,21 @@ struct TapeCompiler {
             guard !s.waitsForToken, !s.runsSync, s.credentials == nil, Self.isConstant(s.timeoutSeconds), Self.isConstant(s.heartbeatSeconds)
             else { throw Unsupported("Task state '\(h.name)' with a token, .sync, credentials or timeouts read from the input") }
             guard let (outcome, waitMs, attempts) = try taskOutcome(h.name, s) else { return .bail }
+            var result = none, retries = none
+            if case .result(let r) = outcome, attempts.count == 0 {
+                result = r
+            } else {
+                code.retries.append(TRetries(outcome: outcome, waitMs: waitMs, failedAttempts: attempts))
+                retries = Int32(code.retries.count - 1)
+            }
             let p = s.processing
             return .task(TTask(
                 input: try filter(h.inputPath),
                 parameters: try template(p.parameters, item: false),
-                outcome: outcome,
+                result: result,
                 resultSelector: try template(p.resultSelector, item: false),
                 resultPath: try resultPath(p.resultPath), output: try filter(h.outputPath), next: next,
-                retryWaitMs: waitMs, failedAttempts: attempts))
+                retries: retries))
         }
     }
 

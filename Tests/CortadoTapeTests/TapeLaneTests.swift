@@ -49,7 +49,7 @@ enum Lane {
         defer { out.free() }
         return Array(line.utf8).withUnsafeBufferPointer { b -> Result<String, ASLError>? in
             do {
-                if let e = try lane.run(line: b, appendingTo: &out) { return .failure(e) }
+                if try !lane.run(line: b, appendingTo: &out) { return .failure(lane.lastFailure) }
                 return .success(String(decoding: out.buffer, as: UTF8.self))
             } catch {
                 return nil

@@ -1,0 +1,43 @@
+import CortadoASL
+import CortadoJSON
+import CortadoPath
+
+// Failures on the lane: a Task whose first attempt failed (its attempts, Retry and Catch
+// played when the program was compiled), and a failed Map iteration or Parallel branch.
+extension TapeLane {
+    /// The Task `s`, whose first attempt failed: waits out its Retry back-off, then takes its
+    /// outcome (a later attempt's result, a Catcher's output, or the line's failure).
+    /// - Returns: the state's output and next state, or `failedLine`.
+    func retried(_ s: TTask, _ raw: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
+        let r = retries[s.retries]
+        if r.waitMs > 0 { try wait(r.waitMs) }
+        sawFailure = true
+        switch r.outcome {
+        case .result(let result):
+            if recordsValues { trailResults.base[entry] = result }
+            return (try finish(raw, result, s.resultSelector, s.resultPath, s.output), s.next)
+        case .caught(let errorOutput, let resultPath, let next):
+            return (try applyResultPath(raw, errorOutput, resultPath), next)
+        case .failed(let e):
+            failure = e
+            return (failedLine, -1)
+        }
+    }
+
+    /// A Map iteration or a Parallel branch failed with `failure`: the state's Catcher that
+    /// takes it, by the interpreter's rules (`TChildFailure`), gives the output and next
+    /// state; with none, the line fails with it.
+    /// - Throws: `Bail` where the general engine must decide (`TapeCode.onFailure` -1, or a Retrier
+    ///   takes the error and would run the state again).
+    func childFailed(_ pc: Int32, _ raw: Int32) throws(Bail) -> (Int32, Int32) {
+        let onFailure = code.onFailure[Int(pc)]
+        guard onFailure >= 0 else { throw Bail() }
+        let rule = code.childFailures[Int(onFailure)]
+        let e = code.errors[Int(failure)]
+        var counts: [Int] = []
+        guard rule.processing.retry(e, counts: &counts) == nil else { throw Bail() }
+        guard let k = rule.processing.catcher(for: e) else { return (failedLine, -1) }
+        let c = code.catches[Int(rule.catches.start) + k]
+        return (try applyResultPath(raw, code.errorOutputs[Int(failure)], c.resultPath), c.next)
+    }
+}
