@@ -92,11 +92,11 @@ extension BatchRunner {
             let laneClock: TapeLane.Clock = clock == .virtual
                 ? .virtual(hostLimitSeconds: timeLimit) : .real
             var made: TapeLane? = nil
-            // A line's events are written from the lane's record of it (`LinearRunLog`),
-            // which the lane keeps for programs whose states run one after another: every
-            // line's at level ALL; at ERROR and FATAL only a line with a failure on the way
-            // has events to log (a program with Map or Parallel states takes no failures
-            // when logged).
+            // A line's events are written from the lane's record of it (`LinearRunLog`):
+            // every line's at level ALL (the lane then takes Map and Parallel states only
+            // where the interpreter runs their children one after another); at ERROR and
+            // FATAL only a line with a failure on the way has events to log (and a logged
+            // program with Map or Parallel states takes no failures on the lane).
             let logsEveryState = sink?.level == .all
             if !lane {
                 runMetrics.laneUnused(because: "--engine general")

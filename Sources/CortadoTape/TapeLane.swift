@@ -58,9 +58,9 @@ public final class TapeLane {
     var trailStates = UnsafeVec<Int32>(capacity: 16)
     var trailClock = UnsafeVec<UInt64>(capacity: 16)
 
-    /// Keep each state's input and output value of the next lines (`trailValues`), for a
-    /// host that logs them (`LinearRunLog`: its record is of a line only on a lane made with
-    /// `logsEveryState`, or `logged` for a line that failed).
+    /// Keep each state's input and output value of the next lines (`trailValues`, by trail
+    /// entry), and a Map's item count (`iterations`), for a host that logs them from the
+    /// trail (`LinearRunLog`; on a lane made with `logged` or `logsEveryState`).
     public var recordsValues = false
     var trailInputs = UnsafeVec<Int32>(capacity: 16)
     var trailOutputs = UnsafeVec<Int32>(capacity: 16)
@@ -150,9 +150,10 @@ public final class TapeLane {
     ///   - logsEveryState: the host logs every state's events (level ALL) from `trail` and
     ///     `trailValues`, so the lane takes only programs whose Map and Parallel children run
     ///     one after another in the general engine too (none waits or starts children).
-    ///   - handlesFailures: lines may end FAILED here (`run(line:appendingTo:)` returns the
-    ///     error): Fail states and Tasks whose attempts end in an error, with their Retry and
-    ///     Catch.
+    ///   - handlesFailures: lines may end FAILED here (`run(line:appendingTo:)` returns
+    ///     false, the error is `lastFailure`): Fail states and Tasks whose attempts end in an
+    ///     error, with their Retry and Catch, and failed Map or Parallel children their
+    ///     state's Catchers take.
     ///   - logged: the host writes each line's events from the lane's record (`trail`,
     ///     `taskAttempts`; `LinearRunLog`), at any level, and that record is of states run
     ///     one after another: a program with a Map or Parallel state then takes no failures.
