@@ -11,14 +11,18 @@ extension TapeCompiler {
     /// longer stays the general engine's.
     static let maxAttemptsPlayed = 1_000
 
-    /// A JSONPath Fail state of literal (or absent) Error and Cause; paths and intrinsics
-    /// read the input, so the general engine takes those lines.
+    /// A Fail state of literal (or absent) Error and Cause (in a JSONata state: plain
+    /// strings); paths, intrinsics and expressions read the input, so the general engine
+    /// takes those lines.
     mutating func fail(_ s: FailState) -> TState {
         guard handlesFailures else { return .bail }
         func literal(_ f: FailField) -> String?? {
             switch f {
             case .none: return .some(nil)
             case .literal(let t): return .some(t)
+            case .expression(let e):
+                if case .literal(.string(let t)) = e { return .some(t) }
+                return nil
             default: return nil
             }
         }

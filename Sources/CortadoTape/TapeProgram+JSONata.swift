@@ -22,7 +22,8 @@ enum TQuery {
 }
 
 extension TapeCompiler {
-    /// A JSONata state: Pass (Output), Choice (Conditions), Succeed, Fail; no Assign, no
+    /// A JSONata state: Pass (Output), Choice (Conditions), Succeed, Fail (of literal Error
+    /// and Cause); no Assign, no
     /// Choice or rule Output, and every expression with a shape the lane runs.
     mutating func jsonataState(_ pc: Int, next: Int32) throws(Unsupported) -> TState {
         let h = program.headers[pc]
@@ -46,8 +47,8 @@ extension TapeCompiler {
         case .succeed:
             guard h.output == nil else { throw Unsupported("JSONata Succeed with Output") }
             return .succeed(input: .identity, output: .identity)
-        case .fail:
-            return .bail
+        case .fail(let s):
+            return fail(s)
         default:
             throw Unsupported("JSONata \(h.type) state '\(h.name)'")
         }
