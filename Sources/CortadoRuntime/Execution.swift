@@ -124,7 +124,7 @@ public final class Execution {
     let options: ExecutionOptions
     public let input: JSON
     /// Current time (epoch ms). With the virtual clock it only moves when timers fire.
-    public private(set) var now: Int64
+    public internal(set) var now: Int64
     let startTime: Int64
     var runQueue: [Frame] = []
     /// The first frame, run by the first `advance` before the queue (a queue of one frame

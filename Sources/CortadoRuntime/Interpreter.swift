@@ -211,7 +211,10 @@ extension Execution {
             case .success, .failure:
                 return try taskFinished(outcome, f, h, s)
             case .pending, .after, .delivered:
-                // Park until the answer, the timeout or a missed heartbeat, whichever is first.
+                // Park until the answer, the timeout or a missed heartbeat, whichever is first,
+                // counted from now: on a real clock the time read when this step began may be
+                // stale by a stall, and the task's heartbeats count from its start.
+                if options.clock == .real { now = max(now, wallClockMilliseconds()) }
                 f.resume = .taskWait
                 f.parkSeq &+= 1
                 f.taskTimeoutAt = timeout.map { now + Int64($0) * 1000 }

@@ -109,6 +109,30 @@ final class ScriptedBackend: TaskBackend, @unchecked Sendable {
         #expect(r.output == ["Error": "States.Timeout", "Cause": ""])
     }
 
+    /// A task's TimeoutSeconds and HeartbeatSeconds count from when the backend took it: a
+    /// step that stalled before the call (here, a backend slow to accept) must not shorten
+    /// them. (The step's clock was read before the call; a stall of more than the heartbeat
+    /// timed out a task whose heartbeats came in time.)
+    @Test func deadlinesCountFromTheTasksStart() throws {
+        let backend = ScriptedBackend { r in
+            let c = r.completion
+            usleepMs(1200)  // slow to accept: the stall
+            DispatchQueue.global().async {
+                for _ in 0..<3 {
+                    usleepMs(200)
+                    c.heartbeat()
+                }
+                c.complete(.success(["alive": true]))
+            }
+            return .pending
+        }
+        let p = try Harness.program(Self.task(#""HeartbeatSeconds":1,"TimeoutSeconds":2"#))
+        var o = ExecutionOptions(executionName: "e", stateMachineName: "sm", clock: .real, backend: backend)
+        o.startTime = nil
+        let r = Execution(program: p, input: [:], options: o).runToCompletion()
+        #expect(r.output == ["alive": true], "\(String(describing: r.errorName))")
+    }
+
     @Test func heartbeatsKeepALongTaskAlive() throws {
         // Real clock, HeartbeatSeconds 1: heartbeats every 200 ms for 1.5 s keep it alive.
         // NOTE: this asserts only when the heartbeats really came in time; on an overloaded
