@@ -251,11 +251,12 @@ extension BatchRunner {
             ctx.laneTimingScale = 16
             lane.timeStates = ctx.laneLines % 16 == 0
         }
+        let failure = succeeded ? nil : lane.lastFailure
         if let log = ctx.runLog, let sink = ctx.sink, sink.level == .all || lane.sawFailure {
-            logLaneRun(lane, log, sink, line: b.lineNumbers[slot], failure: succeeded ? nil : lane.lastFailure, ctx)
+            logLaneRun(lane, log, sink, line: b.lineNumbers[slot], failure: failure, ctx)
         }
-        if !succeeded {
-            finish(ExecutionResult(status: .failed, output: nil, error: lane.lastFailure), b, slot, t0, ctx, inline: true)
+        if let failure {
+            finish(ExecutionResult(status: .failed, output: nil, error: failure), b, slot, t0, ctx, inline: true)
             return true
         }
         account(.succeeded, error: nil, b, slot, t0, t1, ctx)

@@ -177,7 +177,7 @@ public final class TapeLane {
         }
         var c = TapeCompiler(program: program, tape: tape, payloadLimit: payloadLimit, virtualClock: budget > 0,
                              taskResults: taskResults, namesExecutions: prefix != nil,
-                             handlesFailures: handlesFailures && !(logged && hasChildren), logged: logged)
+                             handlesFailures: handlesFailures && !(logged && hasChildren))
         do throws(Unsupported) {
             let code = try c.compile()
             if logsEveryState {

@@ -26,15 +26,11 @@ struct TapeCompiler {
     /// Lines may end FAILED on the lane (Fail states, Tasks whose attempts end in an error);
     /// otherwise reaching either hands the line back.
     let handlesFailures: Bool
-    /// The host logs the lane's lines (`TapeLane.make`'s `logged`).
-    let logged: Bool
 
     init(program: Program, tape: Tape, payloadLimit: Int, virtualClock: Bool,
-         taskResults: TapeLane.TaskResults? = nil, namesExecutions: Bool = false, handlesFailures: Bool = false,
-         logged: Bool = false) {
+         taskResults: TapeLane.TaskResults? = nil, namesExecutions: Bool = false, handlesFailures: Bool = false) {
         self.program = program; self.tape = tape; self.payloadLimit = payloadLimit; self.virtualClock = virtualClock
         self.taskResults = taskResults; self.namesExecutions = namesExecutions; self.handlesFailures = handlesFailures
-        self.logged = logged
     }
 
     mutating func compile() throws(Unsupported) -> TapeCode {
@@ -42,8 +38,8 @@ struct TapeCompiler {
         code.falseNode = constant(.bool(false))
         for pc in program.code.indices { code.states.append(try state(pc)) }
         code.onFailure = Array(repeating: -1, count: code.states.count)
-        // (A logged line's events inside a Map or Parallel are not the lane's to write.)
-        if handlesFailures && !logged { compileChildFailures() }
+        // (A logged program with Map or Parallel states takes no failures: `TapeLane.make`.)
+        if handlesFailures { compileChildFailures() }
         return code
     }
 

@@ -77,9 +77,8 @@ public final class LinearRunLog {
     public func record(into sink: CloudWatchLogSink, executionArn: String, timestamp: Int64,
                        states: UnsafeBufferPointer<Int32>,
                        values: (Int) -> (input: Int32, output: Int32, parameters: Int32, result: Int32),
-                       taskAttempts: (Int) -> (failed: [ASLError], succeeded: Bool) = { _ in ([], true) },
-                       iterations: (Int) -> Int = { _ in 0 },
-                       input: Int32, output: Int32, failure: ASLError? = nil, text: (Int32) -> LogText) {
+                       taskAttempts: (Int) -> (failed: [ASLError], succeeded: Bool), iterations: (Int) -> Int,
+                       input: Int32, output: Int32, failure: ASLError?, text: (Int32) -> LogText) {
         let data = sink.formatter.includeExecutionData
         // Execution data only when it is logged: making a value's text costs a copy.
         func value(_ v: Int32) -> LogValue? { data ? .text(text(v)) : nil }
