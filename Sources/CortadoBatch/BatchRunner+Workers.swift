@@ -271,6 +271,11 @@ extension BatchRunner {
         log.record(into: sink, executionArn: ctx.executionArnPrefix + config.executionNamePrefix + String(line),
                    timestamp: wallClockMilliseconds(), states: lane.trail, values: { lane.trailValues($0) },
                    taskAttempts: { lane.taskAttempts($0) }, iterations: { lane.iterations($0) },
+                   assigned: { k in
+                       let o = lane.assignedVariables(k)
+                       guard o >= 0, case .object(let vars)? = lane.json(o) else { return nil }
+                       return vars
+                   },
                    input: lane.lineValue, output: lane.resultValue, failure: failure) { v in
             if v != ctx.logTextValue {
                 ctx.logText.truncate(to: 0)

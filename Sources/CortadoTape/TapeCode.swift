@@ -22,6 +22,15 @@ enum TValue {
     case constant(Int32)
     /// `$$.Execution.Name`: the host's prefix and the line's number (`TapeLane.lineNumber`).
     case executionName
+    /// A workflow variable and a path from its value (`TapeCode.variableReads`; kept aside,
+    /// so a value stays as small as it was).
+    case variable(Int32)
+}
+
+/// A path from a workflow variable's value: the variable's slot and the path's steps.
+struct TVariableRead {
+    var slot: Int32
+    var steps: Span
 }
 
 enum TStep {
@@ -243,6 +252,8 @@ final class TapeCode {
     var ruleKids: [Int32] = []
     var choices: [(rule: Int32, next: Int32)] = []
     var calls: [IntrinsicCall] = []
+    /// Each call's workflow variables (by name and slot), which it is handed materialized.
+    var callVariables: [[(name: String, slot: Int32)]] = []
     var queries: [TQuery] = []
     /// The errors executions fail with (`TState.fail`, `TOutcome.failed`).
     var errors: [ASLError] = []
@@ -256,6 +267,16 @@ final class TapeCode {
     /// of `childFailures`; -1: hands the line back). Kept aside, as `TTask.retries` is.
     var onFailure: [Int32] = []
     var catches: [TCatch] = []
+    /// By pc: the state's Assign (a Choice's: its Default's), in `assignments`. Kept aside.
+    var assigns: [Span] = []
+    /// By choice (parallel to `choices`): the rule's Assign.
+    var choiceAssigns: [Span] = []
+    var assignments: [TAssignment] = []
+    var variableReads: [TVariableRead] = []
+    /// How many workflow variables (slots) the program names, and each one's name (a
+    /// constant string node), by slot.
+    var variableCount = 0
+    var variableNames: [Int32] = []
     /// Constant `true` and `false` nodes (JSONata comparisons give them).
     var trueNode: Int32 = -1
     var falseNode: Int32 = -1

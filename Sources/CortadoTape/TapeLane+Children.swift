@@ -24,7 +24,7 @@ extension TapeLane {
             if failed { return }
             var input = item
             if s.selector != none { input = try evaluate(s.selector, eff, item, k) }
-            let r = try runMachine(s.processor, input)
+            let r = try runChild(s.processor, input)
             if r == failedLine { failed = true; return }
             t.links[at + k] = r
             size &+= Int(t.nodes[Int(r)].size)
@@ -32,10 +32,10 @@ extension TapeLane {
         }
         if failed { return try childFailed(pc, raw) }
         t.nodes[Int(results)].size = Int32(clamping: size)
-        return (try finish(raw, results, s.resultSelector, s.resultPath, s.output), s.next)
+        return (try finish(raw, results, s.resultSelector, s.resultPath, s.output, assigns[pc], entry: entry), s.next)
     }
 
-    func parallel(_ s: TParallel, _ raw: Int32, pc: Int32) throws(Bail) -> (Int32, Int32) {
+    func parallel(_ s: TParallel, _ raw: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
         let t = tape
         var eff = try filter(raw, s.input)
         if s.parameters != none { eff = try evaluate(s.parameters, eff, -1, 0) }
@@ -44,12 +44,12 @@ extension TapeLane {
         let at = Int(t.nodes[Int(results)].first)
         var size = 2 &+ max(0, n &- 1)
         for k in 0..<n {
-            let r = try runMachine(items[Int(s.branches.start) + k], eff)
+            let r = try runChild(items[Int(s.branches.start) + k], eff)
             if r == failedLine { return try childFailed(pc, raw) }
             t.links[at + k] = r
             size &+= Int(t.nodes[Int(r)].size)
         }
         t.nodes[Int(results)].size = Int32(clamping: size)
-        return (try finish(raw, results, s.resultSelector, s.resultPath, s.output), s.next)
+        return (try finish(raw, results, s.resultSelector, s.resultPath, s.output, assigns[pc], entry: entry), s.next)
     }
 }

@@ -8,14 +8,14 @@ extension TapeLane {
     /// The Task `s`, whose first attempt failed: waits out its Retry back-off, then takes its
     /// outcome (a later attempt's result, a Catcher's output, or the line's failure).
     /// - Returns: the state's output and next state, or `failedLine`.
-    func retried(_ s: TTask, _ raw: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
+    func retried(_ s: TTask, _ raw: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
         let r = retries[s.retries]
         if r.waitMs > 0 { try wait(r.waitMs) }
         sawFailure = true
         switch r.outcome {
         case .result(let result):
             if recordsValues { trailResults.base[entry] = result }
-            return (try finish(raw, result, s.resultSelector, s.resultPath, s.output), s.next)
+            return (try finish(raw, result, s.resultSelector, s.resultPath, s.output, assigns[pc], entry: entry), s.next)
         case .caught(let errorOutput, let resultPath, let next):
             return (try applyResultPath(raw, errorOutput, resultPath), next)
         case .failed(let e):

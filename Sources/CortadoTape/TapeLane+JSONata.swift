@@ -16,8 +16,8 @@ extension TapeLane {
     func query(_ i: Int32, _ input: Int32) throws(Bail) -> Int32 {
         let t = tape
         switch queries[i] {
-        case .input(let s):
-            let v = try fields(input, s)
+        case .input(let slot, let s):
+            let v = try fields(try queryRoot(slot, input), s)
             guard v >= 0 else { return -1 }
             // An array a path stops on is a sequence in JSONata's terms: the evaluator's business.
             let kind = t.nodes[Int(v)].kind
@@ -26,8 +26,8 @@ extension TapeLane {
             return v
         case .constant(let c):
             return c
-        case .count(let s):
-            let v = try fields(input, s)
+        case .count(let slot, let s):
+            let v = try fields(try queryRoot(slot, input), s)
             guard v >= 0 else { return t.newInteger(0) }
             let n = t.nodes[Int(v)]
             return t.newInteger(n.kind == .array || n.kind == .builtArray ? Int(n.count) : 1)
@@ -59,6 +59,16 @@ extension TapeLane {
             if try truth(try query(a, input)) { return code.trueNode }
             return try truth(try query(b, input)) ? code.trueNode : code.falseNode
         }
+    }
+
+    /// What `$states.input` (slot -1) or a workflow variable reads. A variable no state has
+    /// set may be a name the evaluator binds otherwise (`$$`, a function): its business.
+    @inline(__always)
+    func queryRoot(_ slot: Int32, _ input: Int32) throws(Bail) -> Int32 {
+        guard slot >= 0 else { return input }
+        let v = variables[Int(slot)]
+        guard v >= 0 else { throw Bail() }
+        return v
     }
 
     /// Field steps through objects; -1 when a field is missing or a step meets a scalar.

@@ -56,8 +56,13 @@ extension TapeLane {
             return try t.mergeShallow(x, try evaluate(b, input, item, itemIndex))
         case .general(let call):
             let json = try t.materialize(input)
+            // The variables it reads, as JSON (one not set is left out: its error is the call's).
+            var named: [String: JSON] = [:]
+            for (name, slot) in code.callVariables[Int(call)] where variables[Int(slot)] >= 0 {
+                named[name] = try t.materialize(variables[Int(slot)])
+            }
             let result: JSON
-            do { result = try code.calls[Int(call)].evaluate(input: json, context: { .null }) } catch { throw Bail() }
+            do { result = try code.calls[Int(call)].evaluate(input: json, variables: named, context: { .null }) } catch { throw Bail() }
             return try t.adopt(result)
         }
     }

@@ -38,6 +38,16 @@ public final class TapeLane {
     let choices: Pool<(rule: Int32, next: Int32)>
     let queries: Pool<TQuery>
     let retries: Pool<TRetries>
+    /// By pc, by choice, and their variables (`TapeLane+Variables`).
+    let assigns: Pool<Span>
+    let choiceAssigns: Pool<Span>
+    let assignments: Pool<TAssignment>
+    /// The line's workflow variables, a node per slot (-1: not set).
+    let variables: UnsafeMutablePointer<Int32>
+    /// Outer variables while a Map iteration or Parallel branch runs on its copy.
+    var savedVariables = UnsafeVec<Int32>(capacity: 16)
+    /// An Assign's values while they are built.
+    var assigned = UnsafeVec<Int32>(capacity: 8)
     let start: Int32
     let payloadLimit: Int
     /// Per path step: the member index where the name was found last.
@@ -69,6 +79,8 @@ public final class TapeLane {
     var trailResults = UnsafeVec<Int32>(capacity: 16)
     /// A Map state's item count (0 for other states).
     var trailIterations = UnsafeVec<Int32>(capacity: 16)
+    /// The object of the variables a state assigned (-1 for none).
+    var trailAssigned = UnsafeVec<Int32>(capacity: 16)
     /// The line's own value and its result, when `recordsValues`.
     public private(set) var lineValue: Int32 = -1
     public private(set) var resultValue: Int32 = -1
@@ -79,6 +91,10 @@ public final class TapeLane {
         // (A line that failed has no output (-1) for its last state.)
         (trailInputs[k], trailOutputs[k], trailParameters[k], trailResults[k])
     }
+
+    /// The object of the workflow variables trail entry `k` assigned (names and values), or
+    /// -1 when it assigned none. Valid until the next `run`.
+    public func assignedVariables(_ k: Int) -> Int32 { k < trailAssigned.count ? trailAssigned[k] : -1 }
 
     /// How many items trail entry `k`, a Map state, ran (when `recordsValues`). Valid until
     /// the next `run`.
@@ -210,6 +226,8 @@ public final class TapeLane {
         templates = Pool(code.templates); members = Pool(code.members); items = Pool(code.items)
         values = Pool(code.values); rules = Pool(code.rules); ruleKids = Pool(code.ruleKids)
         choices = Pool(code.choices); queries = Pool(code.queries); retries = Pool(code.retries)
+        assigns = Pool(code.assigns); choiceAssigns = Pool(code.choiceAssigns); assignments = Pool(code.assignments)
+        variables = .allocate(capacity: max(code.variableCount, 1))
         stepHints = .allocate(capacity: max(code.steps.count, 1))
         stepHints.initialize(repeating: 0, count: max(code.steps.count, 1))
         tree = TapeTree(tape: tape, steps: steps.base, keys: keys.base, hints: stepHints)
@@ -218,6 +236,7 @@ public final class TapeLane {
     deinit {
         states.free(); steps.free(); keys.free(); templates.free(); members.free(); items.free()
         values.free(); rules.free(); ruleKids.free(); choices.free(); queries.free(); retries.free()
+        assigns.free(); choiceAssigns.free(); assignments.free(); variables.deallocate(); savedVariables.free(); assigned.free(); trailAssigned.free()
         trailStates.free(); trailClock.free(); trailInputs.free(); trailOutputs.free(); trailParameters.free(); trailResults.free(); trailIterations.free(); formatArgs.free(); stepHints.deallocate()
     }
 
@@ -257,6 +276,8 @@ public final class TapeLane {
         trailParameters.truncate(to: 0)
         trailResults.truncate(to: 0)
         trailIterations.truncate(to: 0)
+        trailAssigned.truncate(to: 0)
+        if code.variableCount > 0 { variables.initialize(repeating: -1, count: code.variableCount) }
         stepCount = 0
         sawFailure = false
         waitedMs = 0
@@ -296,6 +317,7 @@ public final class TapeLane {
                 trailParameters.append(-1)
                 trailResults.append(-1)
                 trailIterations.append(0)
+                trailAssigned.append(-1)
             }
             let next: Int32
             switch states[pc] {
@@ -304,16 +326,19 @@ public final class TapeLane {
                 var result = eff
                 if s.parameters != none { result = try evaluate(s.parameters, eff, -1, 0) }
                 if s.result != none { result = s.result }
+                try assign(assigns[pc], result, entry: entry)
                 value = try filter(try applyResultPath(value, result, s.resultPath), s.output)
                 next = s.next
             case .choice(let s):
                 let eff = try filter(value, s.input)
                 var target = s.defaultNext
-                for k in 0..<Int(s.choices.count) {
-                    let c = choices[Int(s.choices.start) + k]
-                    if try matches(c.rule, eff) { target = c.next; break }
+                var assignment = assigns[pc]
+                for k in Int(s.choices.start)..<Int(s.choices.start &+ s.choices.count) {
+                    let c = choices[k]
+                    if try matches(c.rule, eff) { target = c.next; assignment = choiceAssigns[k]; break }
                 }
                 guard target >= 0 else { throw Bail() }  // States.NoChoiceMatched
+                try assign(assignment, eff, entry: entry)
                 value = try filter(eff, s.output)
                 next = target
             case .succeed(let input, let output):
@@ -322,16 +347,21 @@ public final class TapeLane {
                 return out
             case .wait(let input, let output, let seconds, let n):
                 if seconds > 0 { try wait(Int(seconds) * 1000) }
-                value = try filter(try filter(value, input), output)
+                let eff = try filter(value, input)
+                try assign(assigns[pc], eff, entry: entry)
+                value = try filter(eff, output)
                 next = n
             case .map(let s):
                 (value, next) = try map(s, value, pc: pc, entry: entry)
                 if value == failedLine { return value }
             case .parallel(let s):
-                (value, next) = try parallel(s, value, pc: pc)
+                (value, next) = try parallel(s, value, pc: pc, entry: entry)
                 if value == failedLine { return value }
             case .jsonataPass(let output, let n):
-                if output != none { value = try evaluate(output, value, -1, 0) }
+                // Output and Assign both read the old variables.
+                let input = value
+                if output != none { value = try evaluate(output, input, -1, 0) }
+                try assign(assigns[pc], input, entry: entry)
                 next = n
             case .task(let s):
                 let eff = try filter(value, s.input)
@@ -342,10 +372,10 @@ public final class TapeLane {
                 if recordsValues { trailParameters.base[entry] = parameters }
                 if s.retries < 0 {
                     if recordsValues { trailResults.base[entry] = s.result }
-                    value = try finish(value, s.result, s.resultSelector, s.resultPath, s.output)
+                    value = try finish(value, s.result, s.resultSelector, s.resultPath, s.output, assigns[pc], entry: entry)
                     next = s.next
                 } else {
-                    (value, next) = try retried(s, value, entry: entry)
+                    (value, next) = try retried(s, value, pc: pc, entry: entry)
                     if value == failedLine { return value }
                 }
             case .fail(let e):
@@ -370,11 +400,14 @@ public final class TapeLane {
     }
 
     /// The end of a Map or Parallel with its array of results, or of a Task with its result:
-    /// ResultSelector, ResultPath, OutputPath.
+    /// ResultSelector, the state's Assign (`assignment`, of trail entry `entry`), ResultPath,
+    /// OutputPath.
     @inline(__always)
-    func finish(_ raw: Int32, _ results: Int32, _ selector: Int32, _ resultPath: TResultPath, _ output: TFilter) throws(Bail) -> Int32 {
+    func finish(_ raw: Int32, _ results: Int32, _ selector: Int32, _ resultPath: TResultPath, _ output: TFilter,
+                _ assignment: Span, entry: Int) throws(Bail) -> Int32 {
         var result = results
         if selector != none { result = try evaluate(selector, results, -1, 0) }
+        try assign(assignment, result, entry: entry)
         return try filter(try applyResultPath(raw, result, resultPath), output)
     }
 
@@ -429,6 +462,11 @@ public final class TapeLane {
             guard item >= 0 else { throw Bail() }
             return tape.newInteger(index)
         case .constant(let c): return c
+        case .variable(let k):
+            let r = code.variableReads[Int(k)]
+            let v = variables[Int(r.slot)]
+            guard v >= 0 else { return -1 }
+            return try path(v, r.steps)
         case .executionName:
             if executionNameNode < 0 {
                 let t = tape, start = t.scratch.count

@@ -6,11 +6,12 @@ import CortadoJSONata
 /// Evaluating one gives a node, or -1 for undefined; `TapeLane+JSONata` hands the line over
 /// wherever the evaluator's rules would need more than these cases know.
 enum TQuery {
-    /// `$states.input.a.b`: field names, through objects only.
-    case input(Span)
+    /// `$states.input.a.b` (slot -1) or `$name.a.b`, a workflow variable's slot: field
+    /// names, through objects only.
+    case input(Int32, Span)
     case constant(Int32)
-    /// `$count($states.input.a.b)`.
-    case count(Span)
+    /// `$count` of the same.
+    case count(Int32, Span)
     /// `a & b`: strings; undefined is "".
     case concat(Int32, Int32)
     /// `$merge([a, b, ...])`: objects; the queries in `TapeCode.items`.
@@ -22,9 +23,9 @@ enum TQuery {
 }
 
 extension TapeCompiler {
-    /// A JSONata state: Pass (Output), Choice (Conditions), Succeed, Fail (of literal Error
-    /// and Cause); no Assign, no
-    /// Choice or rule Output, and every expression with a shape the lane runs.
+    /// A JSONata state: Pass (Output, Assign), Choice (Conditions, Assign), Succeed, Fail (of
+    /// literal Error and Cause); no Choice or rule Output, and every expression with a shape
+    /// the lane runs.
     mutating func jsonataState(_ pc: Int, next: Int32) throws(Unsupported) -> TState {
         let h = program.headers[pc]
         switch program.code[pc] {
@@ -32,17 +33,17 @@ extension TapeCompiler {
             return .jsonataPass(output: try h.output.map { (t) throws(Unsupported) in try jsonataTemplate(t) } ?? none, next: next)
         case .choice(let s):
             guard h.output == nil else { throw Unsupported("JSONata Choice with Output") }
-            var pairs: [(Int32, Int32)] = []
+            var pairs: [(Int32, Int32, Span)] = []
             for c in s.choices {
-                guard let condition = c.condition, c.output == nil, c.assign == nil else { throw Unsupported("JSONata Choice rule with Output or Assign") }
+                guard let condition = c.condition, c.output == nil else { throw Unsupported("JSONata Choice rule with Output") }
                 guard case .expression(let slot) = condition, let shape = slot.expression.shape else {
                     throw Unsupported("JSONata Condition")
                 }
                 code.rules.append(.query(try query(shape)))
-                pairs.append((Int32(code.rules.count - 1), Int32(c.next)))
+                pairs.append((Int32(code.rules.count - 1), Int32(c.next), try assign(c.assign)))
             }
             let span = Span(start: Int32(code.choices.count), count: Int32(pairs.count))
-            for p in pairs { code.choices.append((rule: p.0, next: p.1)) }
+            for p in pairs { code.choices.append((rule: p.0, next: p.1)); code.choiceAssigns.append(p.2) }
             return .choice(TChoice(input: .identity, choices: span, defaultNext: s.defaultNext.map { Int32($0) } ?? -1, output: .identity))
         case .succeed:
             guard h.output == nil else { throw Unsupported("JSONata Succeed with Output") }
@@ -79,12 +80,12 @@ extension TapeCompiler {
         let q: TQuery
         switch s {
         case .variablePath(let v, let fields):
-            q = .input(try inputFields(v, fields))
+            q = .input(querySlot(v), try inputFields(v, fields))
         case .constant(let j):
             q = .constant(constant(j))
         case .function(let name, let args) where name == "count" && args.count == 1:
             guard case .variablePath(let v, let fields) = args[0] else { throw Unsupported("$count of an expression") }
-            q = .count(try inputFields(v, fields))
+            q = .count(querySlot(v), try inputFields(v, fields))
         case .function(let name, let args) where name == "merge" && args.count == 1:
             guard case .array(let items) = args[0] else { throw Unsupported("$merge of an expression") }
             var kids: [Int32] = []
@@ -106,10 +107,18 @@ extension TapeCompiler {
         return Int32(code.queries.count - 1)
     }
 
-    /// `$states.input` and fields below it; any other variable needs the general engine.
+    /// The slot of what `$variable` reads: -1 for `$states` (its input), else a workflow variable's.
+    /// (A name that is no workflow variable's, such as `$$`, reads as unset: the line goes to
+    /// the general engine.)
+    mutating func querySlot(_ variable: String) -> Int32 {
+        variable == "states" ? -1 : slot(named: variable)
+    }
+
+    /// The fields below `$states.input` or a workflow variable; the rest of `$states` needs
+    /// the general engine.
     mutating func inputFields(_ variable: String, _ fields: [String]) throws(Unsupported) -> Span {
-        guard variable == "states", fields.first == "input" else { throw Unsupported("JSONata $\(variable)") }
-        let out = fields.dropFirst().map { TStep.name(key($0)) }
+        if variable == "states" { guard fields.first == "input" else { throw Unsupported("JSONata $states.\(fields.first ?? "")") } }
+        let out = fields.dropFirst(variable == "states" ? 1 : 0).map { TStep.name(key($0)) }
         let span = Span(start: Int32(code.steps.count), count: Int32(out.count))
         code.steps.append(contentsOf: out)
         return span

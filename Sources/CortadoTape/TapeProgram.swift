@@ -17,6 +17,8 @@ struct TapeCompiler {
     let virtualClock: Bool
     var constants: [String: Int32] = [:]
     var keyIndex: [String: Int32] = [:]
+    /// Workflow variables by name: their slots (`TapeProgram+Variables`).
+    var variableSlots: [String: Int32] = [:]
     /// The state being compiled, whose name `$$.State.Name` is.
     var stateName = ""
     /// A Task's constant result from the host's backend (`TapeLane.TaskResults`).
@@ -36,7 +38,11 @@ struct TapeCompiler {
     mutating func compile() throws(Unsupported) -> TapeCode {
         code.trueNode = constant(.bool(true))
         code.falseNode = constant(.bool(false))
+        code.assigns = Array(repeating: .empty, count: program.code.count)
         for pc in program.code.indices { code.states.append(try state(pc)) }
+        code.variableCount = variableSlots.count
+        code.variableNames = Array(repeating: -1, count: variableSlots.count)
+        for (name, slot) in variableSlots { code.variableNames[Int(slot)] = constant(.string(name)) }
         code.onFailure = Array(repeating: -1, count: code.states.count)
         // (A logged program with Map or Parallel states takes no failures: `TapeLane.make`.)
         if handlesFailures { compileChildFailures() }
@@ -47,7 +53,8 @@ struct TapeCompiler {
         let h = program.headers[pc]
         let next = h.next.map { Int32($0) } ?? -1
         stateName = h.name
-        guard h.assign == nil else { throw Unsupported("Assign in state '\(h.name)'") }
+        // (Succeed and Fail states have no Assign; a Choice's is its Default's.)
+        code.assigns[pc] = try assign(h.assign)
         if h.language == .jsonata { return try jsonataState(pc, next: next) }
         switch program.code[pc] {
         case .pass(let s):
@@ -59,13 +66,13 @@ struct TapeCompiler {
                 result: s.result.map { constant($0) } ?? none, resultPath: try resultPath(p.resultPath),
                 output: try filter(h.outputPath), next: next))
         case .choice(let s):
-            var pairs: [(Int32, Int32)] = []
+            var pairs: [(Int32, Int32, Span)] = []
             for c in s.choices {
-                guard let r = c.rule, c.assign == nil else { throw Unsupported("Choice rule with Assign") }
-                pairs.append((try rule(r), Int32(c.next)))
+                guard let r = c.rule else { throw Unsupported("Choice rule without a rule") }
+                pairs.append((try rule(r), Int32(c.next), try assign(c.assign)))
             }
             let span = Span(start: Int32(code.choices.count), count: Int32(pairs.count))
-            for (r, n) in pairs { code.choices.append((r, n)) }
+            for (r, n, a) in pairs { code.choices.append((r, n)); code.choiceAssigns.append(a) }
             return .choice(TChoice(input: try filter(h.inputPath), choices: span, defaultNext: s.defaultNext.map { Int32($0) } ?? -1,
                                    output: try filter(h.outputPath)))
         case .succeed:
@@ -188,8 +195,9 @@ struct TapeCompiler {
         return span
     }
 
-    mutating func steps(_ p: JSONPath, dropping: Int = 0) throws(Unsupported) -> Span {
-        guard p.variable == nil, let plain = p.plainSteps else { throw Unsupported("path \(p.source)") }
+    /// A path's steps (after its variable, with `allowingVariable`).
+    mutating func steps(_ p: JSONPath, dropping: Int = 0, allowingVariable: Bool = false) throws(Unsupported) -> Span {
+        guard allowingVariable || p.variable == nil, let plain = p.plainSteps else { throw Unsupported("path \(p.source)") }
         var out: [TStep] = []
         var wildcards = 0
         for s in plain.dropFirst(dropping) {
@@ -206,6 +214,10 @@ struct TapeCompiler {
     }
 
     mutating func value(_ p: JSONPath, item: Bool) throws(Unsupported) -> TValue {
+        if let name = p.variable {
+            code.variableReads.append(TVariableRead(slot: slot(named: name), steps: try steps(p, allowingVariable: true)))
+            return .variable(Int32(code.variableReads.count - 1))
+        }
         guard p.isContextPath else { return .input(try steps(p)) }
         // `$$.State.Name` is the state's name, known here (a Map's ItemSelector sees the Map's).
         if let plain = p.plainSteps, plain == [.name("State"), .name("Name")] { return .constant(constant(.string(stateName))) }
@@ -318,6 +330,7 @@ struct TapeCompiler {
         }
         guard !TapeCompiler.readsContext(call) else { throw Unsupported("\(call.function) reading $$") }
         code.calls.append(call)
+        code.callVariables.append(variables(in: call))
         return .general(Int32(code.calls.count - 1))
     }
 
@@ -338,7 +351,7 @@ struct TapeCompiler {
         call.arguments.contains { a in
             switch a {
             case .literal: return false
-            case .path(let p): return p.isContextPath || p.variable != nil
+            case .path(let p): return p.isContextPath
             case .call(let c): return readsContext(c)
             }
         }

@@ -1,5 +1,6 @@
 import CortadoASL
 import CortadoPath
+import CortadoJSON
 
 /// The history of an execution whose states ran one after another, written as the
 /// interpreter emits it (`Execution.start`, `step`, `handle`, `exit`, `startChildren`,
@@ -71,6 +72,7 @@ public final class LinearRunLog {
     ///   - taskAttempts: state `k`'s attempts, when it is a Task: the errors of those that
     ///     failed, in order, and whether a result came after them.
     ///   - iterations: how many items state `k`, a Map, ran.
+    ///   - assigned: the workflow variables state `k` assigned (nil: none).
     ///   - input, output: the execution's input and output values.
     ///   - failure: the error the execution failed with in its last state (no output then).
     ///   - text: a value's JSON text, valid until the next call.
@@ -78,6 +80,7 @@ public final class LinearRunLog {
                        states: UnsafeBufferPointer<Int32>,
                        values: (Int) -> (input: Int32, output: Int32, parameters: Int32, result: Int32),
                        taskAttempts: (Int) -> (failed: [ASLError], succeeded: Bool), iterations: (Int) -> Int,
+                       assigned: (Int) -> JSONObject? = { _ in nil },
                        input: Int32, output: Int32, failure: ASLError?, text: (Int32) -> LogText) {
         let data = sink.formatter.includeExecutionData
         // Execution data only when it is logged: making a value's text costs a copy.
@@ -144,7 +147,7 @@ public final class LinearRunLog {
                     event(.executionFailed, previous: id) { Execution.errorDetails(failure) }
                     return nil
                 }
-                event(exited[pc], previous: id) { h.exitedDetails(value(v.output)) }
+                event(exited[pc], previous: id) { h.exitedDetails(value(v.output), assigned: assigned(at)) }
                 previous = id
                 if ends[pc] && !caught { break }
             }

@@ -1,0 +1,63 @@
+import CortadoJSON
+
+// Workflow variables on the lane (`TapeProgram+Variables`): a line's variables are a node
+// per slot (-1: not set), reset for each line. Nodes never change in place, so a variable
+// holds its value by index, and a child's copy of the variables is a copy of the indices.
+extension TapeLane {
+    /// Assign `span`: every value is built from `input` (what the state's Assign reads) with
+    /// the variables as they are, then all are stored. A value over the payload limit goes to
+    /// the general engine, which applies AWS's limits. `entry`: the state's trail entry.
+    @inline(__always)
+    func assign(_ span: Span, _ input: Int32, entry: Int) throws(Bail) {
+        guard span.count > 0 else { return }
+        try assignAll(span, input, entry: entry)
+    }
+
+    @inline(never)
+    func assignAll(_ span: Span, _ input: Int32, entry: Int) throws(Bail) {
+        let mark = assigned.count
+        var total = 0
+        for k in Int(span.start)..<Int(span.start &+ span.count) {
+            let v = try evaluate(assignments[k].template, input, -1, 0)
+            total &+= Int(tape.nodes[Int(v)].size)
+            guard total <= payloadLimit else { throw Bail() }
+            assigned.append(v)
+        }
+        for k in 0..<Int(span.count) {
+            variables[Int(assignments[Int(span.start) &+ k].slot)] = assigned[mark &+ k]
+        }
+        if recordsValues { recordAssigned(span, from: mark, entry: entry) }
+        assigned.truncate(to: mark)
+    }
+
+    /// Value `v` of the last line run as JSON (for a host that needs it owned: logs).
+    public func json(_ v: Int32) -> JSON? { try? tape.materialize(v) }
+
+    /// Runs a Map iteration or a Parallel branch on a copy of the variables: what it assigns
+    /// stays inside it.
+    @inline(__always)
+    func runChild(_ first: Int32, _ input: Int32) throws(Bail) -> Int32 {
+        let n = code.variableCount
+        guard n > 0 else { return try runMachine(first, input) }
+        let mark = savedVariables.count
+        for k in 0..<n { savedVariables.append(variables[k]) }
+        let r = try runMachine(first, input)
+        variables.update(from: savedVariables.base + mark, count: n)
+        savedVariables.truncate(to: mark)
+        return r
+    }
+
+    /// The object of the variables Assign `span` just gave (values from `assigned` at `mark`),
+    /// recorded for the state's exited event.
+    func recordAssigned(_ span: Span, from mark: Int, entry: Int) {
+        let t = tape
+        let o = t.newObject(count: Int(span.count))
+        let at = Int(t.nodes[Int(o)].first)
+        for k in 0..<Int(span.count) {
+            t.links[at + 2 * k] = code.variableNames[Int(assignments[Int(span.start) + k].slot)]
+            t.links[at + 2 * k + 1] = assigned[mark + k]
+        }
+        t.seal(o)
+        trailAssigned.base[entry] = o
+    }
+}
