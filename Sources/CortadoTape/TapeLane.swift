@@ -42,6 +42,8 @@ public final class TapeLane {
     let assigns: Pool<Span>
     let choiceAssigns: Pool<Span>
     let assignments: Pool<TAssignment>
+    /// Some state assigns variables (states check this before they look for an Assign).
+    let anyAssign: Bool
     /// The line's workflow variables, a node per slot (-1: not set).
     let variables: UnsafeMutablePointer<Int32>
     /// Outer variables while a Map iteration or Parallel branch runs on its copy.
@@ -228,6 +230,7 @@ public final class TapeLane {
         choices = Pool(code.choices); queries = Pool(code.queries); retries = Pool(code.retries)
         assigns = Pool(code.assigns); choiceAssigns = Pool(code.choiceAssigns); assignments = Pool(code.assignments)
         variables = .allocate(capacity: max(code.variableCount, 1))
+        anyAssign = !code.assignments.isEmpty
         stepHints = .allocate(capacity: max(code.steps.count, 1))
         stepHints.initialize(repeating: 0, count: max(code.steps.count, 1))
         tree = TapeTree(tape: tape, steps: steps.base, keys: keys.base, hints: stepHints)
@@ -326,19 +329,19 @@ public final class TapeLane {
                 var result = eff
                 if s.parameters != none { result = try evaluate(s.parameters, eff, -1, 0) }
                 if s.result != none { result = s.result }
-                try assign(assigns[pc], result, entry: entry)
+                if anyAssign { try assign(assigns[pc], result, entry: entry) }
                 value = try filter(try applyResultPath(value, result, s.resultPath), s.output)
                 next = s.next
             case .choice(let s):
                 let eff = try filter(value, s.input)
                 var target = s.defaultNext
-                var assignment = assigns[pc]
-                for k in Int(s.choices.start)..<Int(s.choices.start &+ s.choices.count) {
-                    let c = choices[k]
-                    if try matches(c.rule, eff) { target = c.next; assignment = choiceAssigns[k]; break }
+                var matched = -1
+                for k in 0..<Int(s.choices.count) {
+                    let c = choices[Int(s.choices.start) + k]
+                    if try matches(c.rule, eff) { target = c.next; matched = Int(s.choices.start) + k; break }
                 }
                 guard target >= 0 else { throw Bail() }  // States.NoChoiceMatched
-                try assign(assignment, eff, entry: entry)
+                if anyAssign { try assign(matched >= 0 ? choiceAssigns[matched] : assigns[pc], eff, entry: entry) }
                 value = try filter(eff, s.output)
                 next = target
             case .succeed(let input, let output):
@@ -348,7 +351,7 @@ public final class TapeLane {
             case .wait(let input, let output, let seconds, let n):
                 if seconds > 0 { try wait(Int(seconds) * 1000) }
                 let eff = try filter(value, input)
-                try assign(assigns[pc], eff, entry: entry)
+                if anyAssign { try assign(assigns[pc], eff, entry: entry) }
                 value = try filter(eff, output)
                 next = n
             case .map(let s):
@@ -361,7 +364,7 @@ public final class TapeLane {
                 // Output and Assign both read the old variables.
                 let input = value
                 if output != none { value = try evaluate(output, input, -1, 0) }
-                try assign(assigns[pc], input, entry: entry)
+                if anyAssign { try assign(assigns[pc], input, entry: entry) }
                 next = n
             case .task(let s):
                 let eff = try filter(value, s.input)
@@ -407,90 +410,8 @@ public final class TapeLane {
                 _ assignment: Span, entry: Int) throws(Bail) -> Int32 {
         var result = results
         if selector != none { result = try evaluate(selector, results, -1, 0) }
-        try assign(assignment, result, entry: entry)
+        if anyAssign { try assign(assignment, result, entry: entry) }
         return try filter(try applyResultPath(raw, result, resultPath), output)
-    }
-
-    // MARK: - Paths
-
-    @inline(__always)
-    func filter(_ v: Int32, _ f: TFilter) throws(Bail) -> Int32 {
-        switch f {
-        case .identity: return v
-        case .empty:
-            let o = tape.newObject(count: 0)
-            tape.seal(o)
-            return o
-        case .path(let span):
-            let r = try path(v, span)
-            guard r >= 0 else { throw Bail() }
-            return r
-        }
-    }
-
-    /// The value path `span` selects from `root` (`PathSelection`); -1 when a definite path
-    /// selects nothing. A wildcard the walk cannot settle (an element without the rest of
-    /// the path, a non-array) is Jayway's indefinite business: the general engine's.
-    /// A path of one name (most of them) is the member read `TapeTree.follow` makes,
-    /// taken here: a call to the walk kept this out of line (+3% instructions a line).
-    @inline(__always)
-    func path(_ root: Int32, _ span: Span) throws(Bail) -> Int32 {
-        if span.count == 1, case .name(let k) = steps[Int(span.start)] {
-            return max(try tape.member(root, keys.base + Int(k), stepHints + Int(span.start)), -1)
-        }
-        return try select(root, span)
-    }
-
-    @inline(never)
-    func select(_ root: Int32, _ span: Span) throws(Bail) -> Int32 {
-        switch try PathSelection.select(tree, root, Int(span.start), Int(span.start &+ span.count)) {
-        case .found(let v): return v
-        case .missing, .wrongKind: return -1
-        case .indefinite: throw Bail()
-        }
-    }
-
-    /// Reads a value; `item` is the Map item's node (-1 outside an ItemSelector).
-    @inline(__always)
-    func read(_ v: TValue, _ input: Int32, _ item: Int32, _ index: Int) throws(Bail) -> Int32 {
-        switch v {
-        case .input(let s): return try path(input, s)
-        case .itemValue(let s):
-            guard item >= 0 else { throw Bail() }
-            return try path(item, s)
-        case .itemIndex:
-            guard item >= 0 else { throw Bail() }
-            return tape.newInteger(index)
-        case .constant(let c): return c
-        case .variable(let k):
-            let r = code.variableReads[Int(k)]
-            let v = variables[Int(r.slot)]
-            guard v >= 0 else { return -1 }
-            return try path(v, r.steps)
-        case .executionName:
-            if executionNameNode < 0 {
-                let t = tape, start = t.scratch.count
-                executionNamePrefix.withUnsafeBufferPointer { t.scratch.append($0) }
-                var digits = String(lineNumber)
-                digits.withUTF8 { t.scratch.append($0) }
-                executionNameNode = t.newText(from: start, plain: true)
-            }
-            return executionNameNode
-        }
-    }
-
-    /// ResultPath: the result replaces the input, is dropped, or is written at a reference
-    /// path (`ResultPath.assign`; a conflict hands the line over).
-    @inline(__always)
-    func applyResultPath(_ raw: Int32, _ result: Int32, _ target: TResultPath) throws(Bail) -> Int32 {
-        switch target {
-        case .replace: return result
-        case .discard: return raw
-        case .steps(let s):
-            var out = raw
-            guard try ResultPath.assign(tree, result, into: &out, Int(s.start), Int(s.start &+ s.count)) == nil else { throw Bail() }
-            return out
-        }
     }
 }
 

@@ -1,0 +1,86 @@
+import CortadoJSON
+import CortadoPath
+
+// Paths on the lane: InputPath/OutputPath filters, a path's selection, the values states
+// read, ResultPath.
+extension TapeLane {
+    @inline(__always)
+    func filter(_ v: Int32, _ f: TFilter) throws(Bail) -> Int32 {
+        switch f {
+        case .identity: return v
+        case .empty:
+            let o = tape.newObject(count: 0)
+            tape.seal(o)
+            return o
+        case .path(let span):
+            let r = try path(v, span)
+            guard r >= 0 else { throw Bail() }
+            return r
+        }
+    }
+
+    /// The value path `span` selects from `root` (`PathSelection`); -1 when a definite path
+    /// selects nothing. A wildcard the walk cannot settle (an element without the rest of
+    /// the path, a non-array) is Jayway's indefinite business: the general engine's.
+    /// A path of one name (most of them) is the member read `TapeTree.follow` makes,
+    /// taken here: a call to the walk kept this out of line (+3% instructions a line).
+    @inline(__always)
+    func path(_ root: Int32, _ span: Span) throws(Bail) -> Int32 {
+        if span.count == 1, case .name(let k) = steps[Int(span.start)] {
+            return max(try tape.member(root, keys.base + Int(k), stepHints + Int(span.start)), -1)
+        }
+        return try select(root, span)
+    }
+
+    @inline(never)
+    func select(_ root: Int32, _ span: Span) throws(Bail) -> Int32 {
+        switch try PathSelection.select(tree, root, Int(span.start), Int(span.start &+ span.count)) {
+        case .found(let v): return v
+        case .missing, .wrongKind: return -1
+        case .indefinite: throw Bail()
+        }
+    }
+
+    /// Reads a value; `item` is the Map item's node (-1 outside an ItemSelector).
+    @inline(__always)
+    func read(_ v: TValue, _ input: Int32, _ item: Int32, _ index: Int) throws(Bail) -> Int32 {
+        switch v {
+        case .input(let s): return try path(input, s)
+        case .itemValue(let s):
+            guard item >= 0 else { throw Bail() }
+            return try path(item, s)
+        case .itemIndex:
+            guard item >= 0 else { throw Bail() }
+            return tape.newInteger(index)
+        case .constant(let c): return c
+        case .variable(let k):
+            let r = code.variableReads[Int(k)]
+            let v = variables[Int(r.slot)]
+            guard v >= 0 else { return -1 }
+            return try path(v, r.steps)
+        case .executionName:
+            if executionNameNode < 0 {
+                let t = tape, start = t.scratch.count
+                executionNamePrefix.withUnsafeBufferPointer { t.scratch.append($0) }
+                var digits = String(lineNumber)
+                digits.withUTF8 { t.scratch.append($0) }
+                executionNameNode = t.newText(from: start, plain: true)
+            }
+            return executionNameNode
+        }
+    }
+
+    /// ResultPath: the result replaces the input, is dropped, or is written at a reference
+    /// path (`ResultPath.assign`; a conflict hands the line over).
+    @inline(__always)
+    func applyResultPath(_ raw: Int32, _ result: Int32, _ target: TResultPath) throws(Bail) -> Int32 {
+        switch target {
+        case .replace: return result
+        case .discard: return raw
+        case .steps(let s):
+            var out = raw
+            guard try ResultPath.assign(tree, result, into: &out, Int(s.start), Int(s.start &+ s.count)) == nil else { throw Bail() }
+            return out
+        }
+    }
+}
