@@ -153,6 +153,17 @@ struct TTask {
     var retries: Int32
 }
 
+/// A JSONata Task whose backend answers every attempt with a constant, as `TTask`: its
+/// Arguments (or none: the input) are built for their errors, then Output (or none: the
+/// result) and Assign read `$states.input` and `$states.result`.
+struct TJSONataTask {
+    var arguments: Int32
+    var result: Int32
+    var output: Int32
+    var next: Int32
+    var retries: Int32
+}
+
 /// A Task whose first attempt failed: how its attempts went.
 struct TRetries {
     var outcome: TOutcome
@@ -226,6 +237,7 @@ enum TState {
     case task(TTask)
     /// A JSONata Pass: its Output template (or none: the input), then `next`.
     case jsonataPass(output: Int32, next: Int32)
+    case jsonataTask(TJSONataTask)
     /// A Fail state of constant Error and Cause (`TapeCode.errors`): the execution fails.
     case fail(Int32)
     /// Reaching it hands the line to the general engine (a Fail or a failing Task on a lane

@@ -9,19 +9,48 @@ extension TapeLane {
     /// outcome (a later attempt's result, a Catcher's output, or the line's failure).
     /// - Returns: the state's output and next state, or `failedLine`.
     func retried(_ s: TTask, _ raw: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
-        let r = retries[s.retries]
-        if r.waitMs > 0 { try wait(r.waitMs) }
-        sawFailure = true
-        switch r.outcome {
+        switch try outcome(ofRetries: s.retries) {
         case .result(let result):
             if recordsValues { trailResults.base[entry] = result }
             return (try finish(raw, result, s.resultSelector, s.resultPath, s.output, assigns[pc], entry: entry), s.next)
         case .caught(let errorOutput, let resultPath, let next):
             return (try applyResultPath(raw, errorOutput, resultPath), next)
-        case .failed(let e):
-            failure = e
+        case .failed:
             return (failedLine, -1)
         }
+    }
+
+    /// Waits out the Retry back-off of Task attempts `index` (`TapeCode.retries`) and gives
+    /// their outcome; a failed one is the line's `failure`.
+    func outcome(ofRetries index: Int32) throws(Bail) -> TOutcome {
+        let r = retries[index]
+        if r.waitMs > 0 { try wait(r.waitMs) }
+        sawFailure = true
+        if case .failed(let e) = r.outcome { failure = e }
+        return r.outcome
+    }
+
+    /// A JSONata Task (`TJSONataTask`).
+    /// - Returns: the state's output and next state, or `failedLine`.
+    func jsonataTask(_ s: TJSONataTask, _ input: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
+        let arguments = s.arguments == none ? input : try evaluate(s.arguments, input, -1, 0)
+        if recordsValues { trailParameters.base[entry] = arguments }
+        var result = s.result
+        if s.retries >= 0 {
+            switch try outcome(ofRetries: s.retries) {
+            case .result(let r): result = r
+            // (A Catcher with Output or Assign is not taken: the error output is the output.)
+            case .caught(let errorOutput, _, let next): return (errorOutput, next)
+            case .failed: return (failedLine, -1)
+            }
+        }
+        if recordsValues { trailResults.base[entry] = result }
+        stateResult = result
+        defer { stateResult = -1 }
+        // Output and Assign both read the old variables.
+        let out = s.output == none ? result : try evaluate(s.output, input, -1, 0)
+        if anyAssign { try assign(assigns[pc], input, entry: entry) }
+        return (out, s.next)
     }
 
     /// A Map iteration or a Parallel branch failed with `failure`: the state's Catcher that

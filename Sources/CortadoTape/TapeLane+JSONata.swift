@@ -61,11 +61,16 @@ extension TapeLane {
         }
     }
 
-    /// What `$states.input` (slot -1) or a workflow variable reads. A variable no state has
-    /// set may be a name the evaluator binds otherwise (`$$`, a function): its business.
+    /// What `$states.input`, `$states.result` (a Task's, while its Output and Assign are
+    /// built; otherwise the evaluator's business) or a workflow variable reads. A variable no
+    /// state has set may be a name the evaluator binds otherwise (`$$`, a function): its business.
     @inline(__always)
     func queryRoot(_ slot: Int32, _ input: Int32) throws(Bail) -> Int32 {
-        guard slot >= 0 else { return input }
+        if slot == TQuery.input { return input }
+        if slot == TQuery.result {
+            guard stateResult >= 0 else { throw Bail() }
+            return stateResult
+        }
         let v = variables[Int(slot)]
         guard v >= 0 else { throw Bail() }
         return v

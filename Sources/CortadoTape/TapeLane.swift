@@ -48,6 +48,8 @@ public final class TapeLane {
     let variables: UnsafeMutablePointer<Int32>
     /// Outer variables while a Map iteration or Parallel branch runs on its copy.
     var savedVariables = UnsafeVec<Int32>(capacity: 16)
+    /// A JSONata Task's result while its Output and Assign are built (`$states.result`; -1 otherwise).
+    var stateResult: Int32 = -1
     /// An Assign's values while they are built.
     var assigned = UnsafeVec<Int32>(capacity: 8)
     let start: Int32
@@ -142,8 +144,14 @@ public final class TapeLane {
     /// order, and whether a result came after them (no: a Catcher took the last error, or
     /// it failed the line). Valid until the next `run`.
     public func taskAttempts(_ k: Int) -> (failed: [ASLError], succeeded: Bool) {
-        guard case .task(let s) = states[trailStates[k]], s.retries >= 0 else { return ([], true) }
-        let r = retries[s.retries]
+        let index: Int32
+        switch states[trailStates[k]] {
+        case .task(let s): index = s.retries
+        case .jsonataTask(let s): index = s.retries
+        default: index = -1
+        }
+        guard index >= 0 else { return ([], true) }
+        let r = retries[index]
         var succeeded = false
         if case .result = r.outcome { succeeded = true }
         let failed = (0..<Int(r.failedAttempts.count)).map {
@@ -381,6 +389,9 @@ public final class TapeLane {
                     (value, next) = try retried(s, value, pc: pc, entry: entry)
                     if value == failedLine { return value }
                 }
+            case .jsonataTask(let s):
+                (value, next) = try jsonataTask(s, value, pc: pc, entry: entry)
+                if value == failedLine { return value }
             case .fail(let e):
                 sawFailure = true
                 failure = e

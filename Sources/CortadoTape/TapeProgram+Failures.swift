@@ -43,6 +43,19 @@ extension TapeCompiler {
     ///   error without a name).
     /// - Throws: `Unsupported` for a backend that must really be called, or a Retry that
     ///   waits on a real clock.
+    /// A Task's attempts compiled: the first attempt's result (a constant node), or, when it
+    /// failed, its attempts (`TapeCode.retries`); nil when reaching the state hands the line back.
+    mutating func taskAttempts(_ name: String, _ s: TaskState) throws(Unsupported) -> (result: Int32, retries: Int32)? {
+        // Token and .sync tasks, credentials and timeouts read from the input need the
+        // general engine; so does a backend that must really be called.
+        guard !s.waitsForToken, !s.runsSync, s.credentials == nil, Self.isConstant(s.timeoutSeconds), Self.isConstant(s.heartbeatSeconds)
+        else { throw Unsupported("Task state '\(name)' with a token, .sync, credentials or timeouts read from the input") }
+        guard let (outcome, waitMs, attempts) = try taskOutcome(name, s) else { return nil }
+        if case .result(let r) = outcome, attempts.count == 0 { return (r, none) }
+        code.retries.append(TRetries(outcome: outcome, waitMs: waitMs, failedAttempts: attempts))
+        return (none, Int32(code.retries.count - 1))
+    }
+
     mutating func taskOutcome(_ name: String, _ s: TaskState) throws(Unsupported) -> (TOutcome, Int, Span)? {
         let p = s.processing
         var counts: [Int] = []
@@ -123,6 +136,13 @@ extension TapeCompiler {
     /// its scheduling's, not the lane's order.
     func waits(from start: Int32) -> Bool {
         var seen = Set<Int32>(), todo = [start]
+        // A Task's attempts: whether they wait (Retry back-off), and a Catcher's Next.
+        func attemptsWait(_ retries: Int32) -> Bool {
+            guard retries >= 0 else { return false }
+            let r = code.retries[Int(retries)]
+            if case .caught(_, _, let next) = r.outcome { todo.append(next) }
+            return r.waitMs > 0
+        }
         while let pc = todo.popLast() {
             guard pc >= 0, seen.insert(pc).inserted else { continue }
             switch code.states[Int(pc)] {
@@ -135,11 +155,10 @@ extension TapeCompiler {
                 todo.append(next)
             case .task(let t):
                 todo.append(t.next)
-                if t.retries >= 0 {
-                    let r = code.retries[Int(t.retries)]
-                    if r.waitMs > 0 { return true }
-                    if case .caught(_, _, let next) = r.outcome { todo.append(next) }
-                }
+                if attemptsWait(t.retries) { return true }
+            case .jsonataTask(let t):
+                todo.append(t.next)
+                if attemptsWait(t.retries) { return true }
             case .jsonataPass(_, let next): todo.append(next)
             case .map, .parallel: return true
             case .succeed, .fail, .bail: break

@@ -6,8 +6,8 @@ import CortadoJSONata
 /// Evaluating one gives a node, or -1 for undefined; `TapeLane+JSONata` hands the line over
 /// wherever the evaluator's rules would need more than these cases know.
 enum TQuery {
-    /// `$states.input.a.b` (slot -1) or `$name.a.b`, a workflow variable's slot: field
-    /// names, through objects only.
+    /// `$states.input.a.b` (slot `TQuery.input`), `$states.result.a.b` (`TQuery.result`) or
+    /// `$name.a.b`, a workflow variable's slot: field names, through objects only.
     case input(Int32, Span)
     case constant(Int32)
     /// `$count` of the same.
@@ -20,6 +20,10 @@ enum TQuery {
     case compare(JSONataOperator, Int32, Int32)
     case and(Int32, Int32)
     case or(Int32, Int32)
+
+    /// The slots of `$states.input` and `$states.result`.
+    static let input: Int32 = -1
+    static let result: Int32 = -2
 }
 
 extension TapeCompiler {
@@ -50,6 +54,13 @@ extension TapeCompiler {
             return .succeed(input: .identity, output: .identity)
         case .fail(let s):
             return fail(s)
+        case .task(let s):
+            // Arguments and Output read `$states.input`, Output and Assign `$states.result`.
+            guard let (result, retries) = try taskAttempts(h.name, s) else { return .bail }
+            return .jsonataTask(TJSONataTask(
+                arguments: try s.processing.arguments.map { (t) throws(Unsupported) in try jsonataTemplate(t) } ?? none,
+                result: result, output: try h.output.map { (t) throws(Unsupported) in try jsonataTemplate(t) } ?? none,
+                next: next, retries: retries))
         default:
             throw Unsupported("JSONata \(h.type) state '\(h.name)'")
         }
@@ -80,12 +91,12 @@ extension TapeCompiler {
         let q: TQuery
         switch s {
         case .variablePath(let v, let fields):
-            q = .input(querySlot(v), try inputFields(v, fields))
+            q = .input(querySlot(v, fields), try inputFields(v, fields))
         case .constant(let j):
             q = .constant(constant(j))
         case .function(let name, let args) where name == "count" && args.count == 1:
             guard case .variablePath(let v, let fields) = args[0] else { throw Unsupported("$count of an expression") }
-            q = .count(querySlot(v), try inputFields(v, fields))
+            q = .count(querySlot(v, fields), try inputFields(v, fields))
         case .function(let name, let args) where name == "merge" && args.count == 1:
             guard case .array(let items) = args[0] else { throw Unsupported("$merge of an expression") }
             var kids: [Int32] = []
@@ -110,14 +121,17 @@ extension TapeCompiler {
     /// The slot of what `$variable` reads: -1 for `$states` (its input), else a workflow variable's.
     /// (A name that is no workflow variable's, such as `$$`, reads as unset: the line goes to
     /// the general engine.)
-    mutating func querySlot(_ variable: String) -> Int32 {
-        variable == "states" ? -1 : slot(named: variable)
+    mutating func querySlot(_ variable: String, _ fields: [String]) -> Int32 {
+        guard variable == "states" else { return slot(named: variable) }
+        return fields.first == "result" ? TQuery.result : TQuery.input
     }
 
     /// The fields below `$states.input` or a workflow variable; the rest of `$states` needs
     /// the general engine.
     mutating func inputFields(_ variable: String, _ fields: [String]) throws(Unsupported) -> Span {
-        if variable == "states" { guard fields.first == "input" else { throw Unsupported("JSONata $states.\(fields.first ?? "")") } }
+        if variable == "states" {
+            guard fields.first == "input" || fields.first == "result" else { throw Unsupported("JSONata $states.\(fields.first ?? "")") }
+        }
         let out = fields.dropFirst(variable == "states" ? 1 : 0).map { TStep.name(key($0)) }
         let span = Span(start: Int32(code.steps.count), count: Int32(out.count))
         code.steps.append(contentsOf: out)

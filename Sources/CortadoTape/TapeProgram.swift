@@ -118,18 +118,7 @@ struct TapeCompiler {
             else { throw Unsupported("Wait state '\(h.name)' on a real clock, or with a path or timestamp") }
             return .wait(input: try filter(h.inputPath), output: try filter(h.outputPath), seconds: n, next: next)
         case .task(let s):
-            // Token and .sync tasks, credentials and timeouts read from the input need the
-            // general engine; so does a backend that must really be called.
-            guard !s.waitsForToken, !s.runsSync, s.credentials == nil, Self.isConstant(s.timeoutSeconds), Self.isConstant(s.heartbeatSeconds)
-            else { throw Unsupported("Task state '\(h.name)' with a token, .sync, credentials or timeouts read from the input") }
-            guard let (outcome, waitMs, attempts) = try taskOutcome(h.name, s) else { return .bail }
-            var result = none, retries = none
-            if case .result(let r) = outcome, attempts.count == 0 {
-                result = r
-            } else {
-                code.retries.append(TRetries(outcome: outcome, waitMs: waitMs, failedAttempts: attempts))
-                retries = Int32(code.retries.count - 1)
-            }
+            guard let (result, retries) = try taskAttempts(h.name, s) else { return .bail }
             let p = s.processing
             return .task(TTask(
                 input: try filter(h.inputPath),

@@ -1,6 +1,7 @@
 import CortadoASL
 import CortadoJSON
 import CortadoJSONata
+import CortadoPath
 import CortadoRuntime
 @testable import CortadoTape
 import CortadoTestSupport
@@ -88,6 +89,46 @@ import Testing
         #expect(Lane.agree(cond, condLane, #"{"flag":true}"#))
         #expect(Lane.run(condLane, #"{"flag":"yes"}"#) == nil)
         #expect(Lane.run(condLane, #"{}"#) == nil)
+    }
+
+    /// A JSONata Task whose backend answers with a constant runs on the lane: Arguments built
+    /// from `$states.input`, Output and Assign reading `$states.result` with the old
+    /// variables; its attempts, Retry and Catch as the interpreter plays them.
+    @Test func mockedJSONataTasksGiveTheGeneralEnginesBytes() throws {
+        let p = try Lane.program(#"""
+            {"QueryLanguage":"JSONata","StartAt":"Get","States":{
+             "Get":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Arguments":{"FunctionName":"f","Payload":{"id":"{% $states.input.id %}"}},
+               "Output":{"id":"{% $states.input.id %}","price":"{% $states.result.Payload.price %}"},
+               "Assign":{"p":"{% $states.result.Payload.price %}"},"Next":"Again"},
+             "Again":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Arguments":{"FunctionName":"g"},
+               "Retry":[{"ErrorEquals":["Transient"],"MaxAttempts":2}],"Catch":[{"ErrorEquals":["Fatal"],"Next":"Caught"}],
+               "Output":{"p":"{% $p %}","r":"{% $states.result %}"},"End":true},
+             "Caught":{"Type":"Pass","End":true}}}
+            """#)
+        let ok: Result<JSON, ASLError> = .success(try JSON.parse(#"{"StatusCode":200,"Payload":{"price":20}}"#))
+        for (script, expected) in [
+            (["Get": [ok], "Again": [.success(.string("fine"))]], #"{"p":20,"r":"fine"}"#),
+            (["Get": [ok], "Again": [.failure(ASLError(ErrorName("Transient"), "t")), .success(.string("later"))]], #"{"p":20,"r":"later"}"#),
+            (["Get": [ok], "Again": [.failure(ASLError(ErrorName("Fatal"), "f"))]], #"{"Error":"Fatal","Cause":"f"}"#),
+        ] as [([String: [Result<JSON, ASLError>]], String)] {
+            let backend = TapeLaneTests.ScriptedTasks(script: script)
+            let lane = try TapeLaneTests.failingLane(p, backend).get()
+            #expect(Lane.run(lane, #"{"id":7}"#) == expected)
+            for id in ["1", #""x""#, "null", "[1]"] { Lane.agree(p, lane, #"{"id":\#(id)}"#, backend: backend) }
+        }
+        // An error nothing catches fails the line, as on the general engine.
+        let failing = TapeLaneTests.ScriptedTasks(script: ["Get": [ok], "Again": [.failure(ASLError(ErrorName("Other"), "o"))]])
+        let lane = try TapeLaneTests.failingLane(p, failing).get()
+        #expect(Lane.agree(p, lane, #"{"id":1}"#, backend: failing))
+        guard case .failure(let e)? = Lane.outcome(lane, #"{"id":1}"#) else { Issue.record("did not fail on the lane"); return }
+        #expect(e.name == ErrorName("Other"))
+    }
+
+    /// `$states.result` outside a Task's Output and Assign (a Pass has none) is the
+    /// evaluator's business: the line goes back.
+    @Test func aResultOutsideATaskHandsTheLineBack() throws {
+        let p = try Lane.program(#"{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":{"r":"{% $states.result %}"},"End":true}}}"#)
+        #expect(Lane.run(try Lane.lane(p), "{}") == nil)
     }
 
     /// Expressions and states the lane does not take keep the program on the general engine.
