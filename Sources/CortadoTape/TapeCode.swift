@@ -164,6 +164,16 @@ struct TJSONataTask {
     var retries: Int32
 }
 
+/// A JSONata Parallel: its Arguments (or none: the input) are every branch's input; Output
+/// (or none: the array of branch outputs) and Assign read `$states.result`, that array.
+struct TJSONataParallel {
+    var arguments: Int32
+    /// Each branch's first pc, in `TapeCode.items`.
+    var branches: Span
+    var output: Int32
+    var next: Int32
+}
+
 /// A Task whose first attempt failed: how its attempts went.
 struct TRetries {
     var outcome: TOutcome
@@ -238,6 +248,7 @@ enum TState {
     /// A JSONata Pass: its Output template (or none: the input), then `next`.
     case jsonataPass(output: Int32, next: Int32)
     case jsonataTask(TJSONataTask)
+    case jsonataParallel(TJSONataParallel)
     /// A Fail state of constant Error and Cause (`TapeCode.errors`): the execution fails.
     case fail(Int32)
     /// Reaching it hands the line to the general engine (a Fail or a failing Task on a lane

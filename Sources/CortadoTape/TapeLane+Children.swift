@@ -36,20 +36,35 @@ extension TapeLane {
     }
 
     func parallel(_ s: TParallel, _ raw: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
-        let t = tape
         var eff = try filter(raw, s.input)
         if s.parameters != none { eff = try evaluate(s.parameters, eff, -1, 0) }
-        let n = Int(s.branches.count)
+        let results = try branches(s.branches, eff)
+        if results == failedLine { return try childFailed(pc, raw) }
+        return (try finish(raw, results, s.resultSelector, s.resultPath, s.output, assigns[pc], entry: entry), s.next)
+    }
+
+    func jsonataParallel(_ s: TJSONataParallel, _ input: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
+        let eff = s.arguments == none ? input : try evaluate(s.arguments, input, -1, 0)
+        let results = try branches(s.branches, eff)
+        if results == failedLine { return try childFailed(pc, input) }
+        return (try finishJSONata(input, results, s.output, pc: pc, entry: entry), s.next)
+    }
+
+    /// Runs each branch (first pcs in `items`) on `input`, one after another; returns the
+    /// array of their outputs, or `failedLine` when one failed.
+    func branches(_ span: Span, _ input: Int32) throws(Bail) -> Int32 {
+        let t = tape
+        let n = Int(span.count)
         let results = t.newArray(count: n)
         let at = Int(t.nodes[Int(results)].first)
         var size = 2 &+ max(0, n &- 1)
         for k in 0..<n {
-            let r = try runChild(items[Int(s.branches.start) + k], eff)
-            if r == failedLine { return try childFailed(pc, raw) }
+            let r = try runChild(items[Int(span.start) + k], input)
+            if r == failedLine { return failedLine }
             t.links[at + k] = r
             size &+= Int(t.nodes[Int(r)].size)
         }
         t.nodes[Int(results)].size = Int32(clamping: size)
-        return (try finish(raw, results, s.resultSelector, s.resultPath, s.output, assigns[pc], entry: entry), s.next)
+        return results
     }
 }

@@ -45,12 +45,18 @@ extension TapeLane {
             }
         }
         if recordsValues { trailResults.base[entry] = result }
+        return (try finishJSONata(input, result, s.output, pc: pc, entry: entry), s.next)
+    }
+
+    /// The end of a JSONata state with a result (Task, Parallel): Output (or none: the
+    /// result) and Assign, which read `$states.input` and `$states.result` and both see the
+    /// old variables.
+    func finishJSONata(_ input: Int32, _ result: Int32, _ output: Int32, pc: Int32, entry: Int) throws(Bail) -> Int32 {
         stateResult = result
         defer { stateResult = -1 }
-        // Output and Assign both read the old variables.
-        let out = s.output == none ? result : try evaluate(s.output, input, -1, 0)
+        let out = output == none ? result : try evaluate(output, input, -1, 0)
         if anyAssign { try assign(assigns[pc], input, entry: entry) }
-        return (out, s.next)
+        return out
     }
 
     /// A Map iteration or a Parallel branch failed with `failure`: the state's Catcher that

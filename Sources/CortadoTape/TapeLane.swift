@@ -214,6 +214,7 @@ public final class TapeLane {
                     switch st {
                     case .map(let m): starts = [m.processor]
                     case .parallel(let p): starts = (0..<Int(p.branches.count)).map { code.items[Int(p.branches.start) + $0] }
+                    case .jsonataParallel(let p): starts = (0..<Int(p.branches.count)).map { code.items[Int(p.branches.start) + $0] }
                     default: continue
                     }
                     if starts.contains(where: { c.waits(from: $0) }) {
@@ -391,6 +392,9 @@ public final class TapeLane {
                 }
             case .jsonataTask(let s):
                 (value, next) = try jsonataTask(s, value, pc: pc, entry: entry)
+                if value == failedLine { return value }
+            case .jsonataParallel(let s):
+                (value, next) = try jsonataParallel(s, value, pc: pc, entry: entry)
                 if value == failedLine { return value }
             case .fail(let e):
                 sawFailure = true

@@ -61,6 +61,13 @@ extension TapeCompiler {
                 arguments: try s.processing.arguments.map { (t) throws(Unsupported) in try jsonataTemplate(t) } ?? none,
                 result: result, output: try h.output.map { (t) throws(Unsupported) in try jsonataTemplate(t) } ?? none,
                 next: next, retries: retries))
+        case .parallel(let s):
+            let branches = Span(start: Int32(code.items.count), count: Int32(s.branches.count))
+            code.items.append(contentsOf: s.branches.map { Int32($0.start) })
+            return .jsonataParallel(TJSONataParallel(
+                arguments: try s.processing.arguments.map { (t) throws(Unsupported) in try jsonataTemplate(t) } ?? none,
+                branches: branches, output: try h.output.map { (t) throws(Unsupported) in try jsonataTemplate(t) } ?? none,
+                next: next))
         default:
             throw Unsupported("JSONata \(h.type) state '\(h.name)'")
         }

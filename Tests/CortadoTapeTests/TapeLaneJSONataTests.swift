@@ -124,6 +124,28 @@ import Testing
         #expect(e.name == ErrorName("Other"))
     }
 
+    /// A JSONata Parallel on the lane: Arguments are each branch's input, branches run on a
+    /// copy of the variables, Output and Assign read `$states.result`; a failed branch is
+    /// caught with its error output as the state's output.
+    @Test func jsonataParallelGivesTheGeneralEnginesBytes() throws {
+        let p = try Lane.program(#"""
+            {"QueryLanguage":"JSONata","StartAt":"Init","States":{
+             "Init":{"Type":"Pass","Assign":{"who":"{% $states.input.name %}"},"Next":"Both"},
+             "Both":{"Type":"Parallel","Arguments":{"n":"{% $states.input.name %}"},"Branches":[
+               {"StartAt":"A","States":{"A":{"Type":"Pass","Output":{"a":"{% $states.input.n %}","w":"{% $who %}"},"Assign":{"who":"inner"},"End":true}}},
+               {"StartAt":"B","States":{"B":{"Type":"Choice","Choices":[{"Condition":"{% $states.input.n = 'bad' %}","Next":"F"}],"Default":"G"},
+                 "F":{"Type":"Fail","Error":"Bad","Cause":"bad name"},"G":{"Type":"Pass","Output":{"b":"{% $who %}"},"End":true}}}],
+               "Catch":[{"ErrorEquals":["Bad"],"Next":"Caught"}],
+               "Assign":{"n2":"{% $states.input.name & '?' %}"},"Next":"End"},
+             "Caught":{"Type":"Pass","End":true},
+             "End":{"Type":"Pass","Output":{"n2":"{% $n2 %}","who":"{% $who %}"},"End":true}}}
+            """#)
+        let lane = try TapeLaneTests.failingLane(p, TapeLaneTests.ScriptedTasks(script: [:])).get()
+        #expect(Lane.run(lane, #"{"name":"x"}"#) == #"{"n2":"x?","who":"x"}"#)
+        #expect(Lane.outcome(lane, #"{"name":"bad"}"#).flatMap { try? $0.get() } == #"{"Error":"Bad","Cause":"bad name"}"#)
+        for line in [#"{"name":"x"}"#, #"{"name":"bad"}"#, #"{"name":1}"#, "{}"] { Lane.agree(p, lane, line) }
+    }
+
     /// `$states.result` outside a Task's Output and Assign (a Pass has none) is the
     /// evaluator's business: the line goes back.
     @Test func aResultOutsideATaskHandsTheLineBack() throws {
