@@ -174,6 +174,17 @@ struct TJSONataParallel {
     var next: Int32
 }
 
+/// A JSONata inline Map: the array `Items` gives (or none: the input), each item through the
+/// ItemSelector (one that reads no context; or none: the item itself) into the processor;
+/// Output (or none: the array of iteration outputs) and Assign read `$states.result`.
+struct TJSONataMap {
+    var items: Int32
+    var selector: Int32
+    var processor: Int32
+    var output: Int32
+    var next: Int32
+}
+
 /// A Task whose first attempt failed: how its attempts went.
 struct TRetries {
     var outcome: TOutcome
@@ -249,6 +260,7 @@ enum TState {
     case jsonataPass(output: Int32, next: Int32)
     case jsonataTask(TJSONataTask)
     case jsonataParallel(TJSONataParallel)
+    case jsonataMap(TJSONataMap)
     /// A Fail state of constant Error and Cause (`TapeCode.errors`): the execution fails.
     case fail(Int32)
     /// Reaching it hands the line to the general engine (a Fail or a failing Task on a lane

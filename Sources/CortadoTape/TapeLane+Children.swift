@@ -9,9 +9,25 @@ extension TapeLane {
     ///   failed and no Catcher took it.
     /// `entry`: the Map's trail entry, whose item count is recorded with its values.
     func map(_ s: TMap, _ raw: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
-        let t = tape
         let eff = try filter(raw, s.input)
-        let list = try filter(eff, s.items)
+        let results = try iterations(try filter(eff, s.items), eff, s.selector, s.processor, entry: entry)
+        if results == failedLine { return try childFailed(pc, raw) }
+        return (try finish(raw, results, s.resultSelector, s.resultPath, s.output, assigns[pc], entry: entry), s.next)
+    }
+
+    func jsonataMap(_ s: TJSONataMap, _ input: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
+        let list = s.items == none ? input : try evaluate(s.items, input, -1, 0)
+        let results = try iterations(list, input, s.selector, s.processor, entry: entry)
+        if results == failedLine { return try childFailed(pc, input) }
+        return (try finishJSONata(input, results, s.output, pc: pc, entry: entry), s.next)
+    }
+
+    /// Runs the processor on each item of `list` (which must be an array), through the
+    /// selector (read with `eff`, the Map's input); returns the array of their outputs, or
+    /// `failedLine` when one failed. `entry`: the Map's trail entry, whose item count is
+    /// recorded with its values.
+    func iterations(_ list: Int32, _ eff: Int32, _ selector: Int32, _ processor: Int32, entry: Int) throws(Bail) -> Int32 {
+        let t = tape
         let kind = t.nodes[Int(list)].kind
         guard kind == .array || kind == .builtArray else { throw Bail() }
         let results = t.newArray(count: Int(t.nodes[Int(list)].count))
@@ -23,16 +39,16 @@ extension TapeLane {
         try t.forEachElement(list) { (item) throws(Bail) in
             if failed { return }
             var input = item
-            if s.selector != none { input = try evaluate(s.selector, eff, item, k) }
-            let r = try runChild(s.processor, input)
+            if selector != none { input = try evaluate(selector, eff, item, k) }
+            let r = try runChild(processor, input)
             if r == failedLine { failed = true; return }
             t.links[at + k] = r
             size &+= Int(t.nodes[Int(r)].size)
             k += 1
         }
-        if failed { return try childFailed(pc, raw) }
+        if failed { return failedLine }
         t.nodes[Int(results)].size = Int32(clamping: size)
-        return (try finish(raw, results, s.resultSelector, s.resultPath, s.output, assigns[pc], entry: entry), s.next)
+        return results
     }
 
     func parallel(_ s: TParallel, _ raw: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {

@@ -19,9 +19,8 @@ extension TapeLane {
         case .input(let slot, let s):
             let v = try fields(try queryRoot(slot, input), s)
             guard v >= 0 else { return -1 }
-            // An array a path stops on is a sequence in JSONata's terms: the evaluator's business.
-            let kind = t.nodes[Int(v)].kind
-            guard kind != .array && kind != .builtArray else { throw Bail() }
+            // (An array a path through objects stops on is the evaluator's value as it is; the
+            // operators that would treat it as a sequence hand it over.)
             try printsAsJSONata(v)
             return v
         case .constant(let c):
@@ -80,11 +79,6 @@ extension TapeLane {
     func fields(_ root: Int32, _ s: Span) throws(Bail) -> Int32 {
         let t = tape
         var v = root
-        // `$states.input` that is an array is wrapped as a sequence by the evaluator.
-        if s.count == 0 {
-            let kind = t.nodes[Int(v)].kind
-            guard kind != .array && kind != .builtArray else { throw Bail() }
-        }
         for i in Int(s.start)..<Int(s.start &+ s.count) {
             let kind = t.nodes[Int(v)].kind
             guard kind != .array && kind != .builtArray else { throw Bail() }

@@ -213,6 +213,7 @@ public final class TapeLane {
                     let starts: [Int32]
                     switch st {
                     case .map(let m): starts = [m.processor]
+                    case .jsonataMap(let m): starts = [m.processor]
                     case .parallel(let p): starts = (0..<Int(p.branches.count)).map { code.items[Int(p.branches.start) + $0] }
                     case .jsonataParallel(let p): starts = (0..<Int(p.branches.count)).map { code.items[Int(p.branches.start) + $0] }
                     default: continue
@@ -395,6 +396,9 @@ public final class TapeLane {
                 if value == failedLine { return value }
             case .jsonataParallel(let s):
                 (value, next) = try jsonataParallel(s, value, pc: pc, entry: entry)
+                if value == failedLine { return value }
+            case .jsonataMap(let s):
+                (value, next) = try jsonataMap(s, value, pc: pc, entry: entry)
                 if value == failedLine { return value }
             case .fail(let e):
                 sawFailure = true

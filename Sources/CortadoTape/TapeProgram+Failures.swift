@@ -160,7 +160,7 @@ extension TapeCompiler {
                 todo.append(t.next)
                 if attemptsWait(t.retries) { return true }
             case .jsonataPass(_, let next): todo.append(next)
-            case .map, .parallel, .jsonataParallel: return true
+            case .map, .parallel, .jsonataParallel, .jsonataMap: return true
             case .succeed, .fail, .bail: break
             }
         }

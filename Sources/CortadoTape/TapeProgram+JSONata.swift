@@ -61,6 +61,19 @@ extension TapeCompiler {
                 arguments: try s.processing.arguments.map { (t) throws(Unsupported) in try jsonataTemplate(t) } ?? none,
                 result: result, output: try h.output.map { (t) throws(Unsupported) in try jsonataTemplate(t) } ?? none,
                 next: next, retries: retries))
+        case .map(let s):
+            guard s.run == nil, Self.isConstant(s.maxConcurrency), Self.isConstant(s.toleratedFailureCount),
+                  Self.isConstant(s.toleratedFailurePercentage)
+            else { throw Unsupported("JSONata Map '\(h.name)': distributed, or limits read from the input") }
+            var selector = none
+            if let sel = s.itemSelector {
+                guard case .jsonata(let t) = sel else { throw Unsupported("JSONata Map '\(h.name)' with a JSONPath ItemSelector") }
+                selector = try jsonataTemplate(t)
+            }
+            return .jsonataMap(TJSONataMap(
+                items: try s.items.map { (t) throws(Unsupported) in try jsonataTemplate(t) } ?? none, selector: selector,
+                processor: Int32(s.processor.start), output: try h.output.map { (t) throws(Unsupported) in try jsonataTemplate(t) } ?? none,
+                next: next))
         case .parallel(let s):
             let branches = Span(start: Int32(code.items.count), count: Int32(s.branches.count))
             code.items.append(contentsOf: s.branches.map { Int32($0.start) })
