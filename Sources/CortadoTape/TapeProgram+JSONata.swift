@@ -28,13 +28,14 @@ enum TQuery {
 
 extension TapeCompiler {
     /// A JSONata state: Pass (Output, Assign), Choice (Conditions, Assign), Succeed, Fail (of
-    /// literal Error and Cause); no Choice or rule Output, and every expression with a shape
-    /// the lane runs.
+    /// literal Error and Cause), a mocked Task, an inline Map (an ItemSelector without
+    /// context) and a Parallel (Arguments, Output, Assign); no Choice or rule Output, and
+    /// every expression with a shape the lane runs.
     mutating func jsonataState(_ pc: Int, next: Int32) throws(Unsupported) -> TState {
         let h = program.headers[pc]
         switch program.code[pc] {
         case .pass:
-            return .jsonataPass(output: try h.output.map { (t) throws(Unsupported) in try jsonataTemplate(t) } ?? none, next: next)
+            return .jsonataPass(output: try jsonataTemplate(h.output), next: next)
         case .choice(let s):
             guard h.output == nil else { throw Unsupported("JSONata Choice with Output") }
             var pairs: [(Int32, Int32, Span)] = []
@@ -58,8 +59,8 @@ extension TapeCompiler {
             // Arguments and Output read `$states.input`, Output and Assign `$states.result`.
             guard let (result, retries) = try taskAttempts(h.name, s) else { return .bail }
             return .jsonataTask(TJSONataTask(
-                arguments: try s.processing.arguments.map { (t) throws(Unsupported) in try jsonataTemplate(t) } ?? none,
-                result: result, output: try h.output.map { (t) throws(Unsupported) in try jsonataTemplate(t) } ?? none,
+                arguments: try jsonataTemplate(s.processing.arguments),
+                result: result, output: try jsonataTemplate(h.output),
                 next: next, retries: retries))
         case .map(let s):
             guard s.run == nil, Self.isConstant(s.maxConcurrency), Self.isConstant(s.toleratedFailureCount),
@@ -71,19 +72,25 @@ extension TapeCompiler {
                 selector = try jsonataTemplate(t)
             }
             return .jsonataMap(TJSONataMap(
-                items: try s.items.map { (t) throws(Unsupported) in try jsonataTemplate(t) } ?? none, selector: selector,
-                processor: Int32(s.processor.start), output: try h.output.map { (t) throws(Unsupported) in try jsonataTemplate(t) } ?? none,
+                items: try jsonataTemplate(s.items), selector: selector,
+                processor: Int32(s.processor.start), output: try jsonataTemplate(h.output),
                 next: next))
         case .parallel(let s):
             let branches = Span(start: Int32(code.items.count), count: Int32(s.branches.count))
             code.items.append(contentsOf: s.branches.map { Int32($0.start) })
             return .jsonataParallel(TJSONataParallel(
-                arguments: try s.processing.arguments.map { (t) throws(Unsupported) in try jsonataTemplate(t) } ?? none,
-                branches: branches, output: try h.output.map { (t) throws(Unsupported) in try jsonataTemplate(t) } ?? none,
+                arguments: try jsonataTemplate(s.processing.arguments),
+                branches: branches, output: try jsonataTemplate(h.output),
                 next: next))
         default:
             throw Unsupported("JSONata \(h.type) state '\(h.name)'")
         }
+    }
+
+    /// An optional field's template, or `none` when it is absent.
+    mutating func jsonataTemplate(_ t: JSONataTemplate?) throws(Unsupported) -> Int32 {
+        guard let t else { return none }
+        return try jsonataTemplate(t)
     }
 
     /// A JSONata field value: literals, objects and arrays of them, and `{% %}` expressions.
