@@ -308,9 +308,7 @@ final class TapeCode {
     var choiceAssigns: [Span] = []
     var assignments: [TAssignment] = []
     var variableReads: [TVariableRead] = []
-    /// How many workflow variables (slots) the program names, and each one's name (a
-    /// constant string node), by slot.
-    var variableCount = 0
+    /// Each workflow variable's name (a constant string node), by slot.
     var variableNames: [Int32] = []
     /// Constant `true` and `false` nodes (JSONata comparisons give them).
     var trueNode: Int32 = -1

@@ -54,7 +54,7 @@ extension TapeLane {
             return tape.newInteger(index)
         case .constant(let c): return c
         case .variable(let k):
-            let r = code.variableReads[Int(k)]
+            let r = variableReads[k]
             let v = variables[Int(r.slot)]
             guard v >= 0 else { return -1 }
             return try path(v, r.steps)

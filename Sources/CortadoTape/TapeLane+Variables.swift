@@ -37,7 +37,7 @@ extension TapeLane {
     /// stays inside it.
     @inline(__always)
     func runChild(_ first: Int32, _ input: Int32) throws(Bail) -> Int32 {
-        let n = code.variableCount
+        let n = variableCount
         guard n > 0 else { return try runMachine(first, input) }
         let mark = savedVariables.count
         for k in 0..<n { savedVariables.append(variables[k]) }

@@ -42,6 +42,9 @@ public final class TapeLane {
     let assigns: Pool<Span>
     let choiceAssigns: Pool<Span>
     let assignments: Pool<TAssignment>
+    let variableReads: Pool<TVariableRead>
+    /// How many workflow variables (slots) the program names.
+    let variableCount: Int
     /// Some state assigns variables (states check this before they look for an Assign).
     let anyAssign: Bool
     /// The line's workflow variables, a node per slot (-1: not set).
@@ -239,7 +242,8 @@ public final class TapeLane {
         values = Pool(code.values); rules = Pool(code.rules); ruleKids = Pool(code.ruleKids)
         choices = Pool(code.choices); queries = Pool(code.queries); retries = Pool(code.retries)
         assigns = Pool(code.assigns); choiceAssigns = Pool(code.choiceAssigns); assignments = Pool(code.assignments)
-        variables = .allocate(capacity: max(code.variableCount, 1))
+        variableReads = Pool(code.variableReads); variableCount = code.variableNames.count
+        variables = .allocate(capacity: max(variableCount, 1))
         anyAssign = !code.assignments.isEmpty
         stepHints = .allocate(capacity: max(code.steps.count, 1))
         stepHints.initialize(repeating: 0, count: max(code.steps.count, 1))
@@ -249,7 +253,7 @@ public final class TapeLane {
     deinit {
         states.free(); steps.free(); keys.free(); templates.free(); members.free(); items.free()
         values.free(); rules.free(); ruleKids.free(); choices.free(); queries.free(); retries.free()
-        assigns.free(); choiceAssigns.free(); assignments.free(); variables.deallocate(); savedVariables.free(); assigned.free(); trailAssigned.free()
+        assigns.free(); choiceAssigns.free(); assignments.free(); variableReads.free(); variables.deallocate(); savedVariables.free(); assigned.free(); trailAssigned.free()
         trailStates.free(); trailClock.free(); trailInputs.free(); trailOutputs.free(); trailParameters.free(); trailResults.free(); trailIterations.free(); formatArgs.free(); stepHints.deallocate()
     }
 
@@ -290,7 +294,7 @@ public final class TapeLane {
         trailResults.truncate(to: 0)
         trailIterations.truncate(to: 0)
         trailAssigned.truncate(to: 0)
-        if code.variableCount > 0 { variables.initialize(repeating: -1, count: code.variableCount) }
+        if variableCount > 0 { variables.initialize(repeating: -1, count: variableCount) }
         stepCount = 0
         sawFailure = false
         waitedMs = 0

@@ -35,14 +35,6 @@ extension TapeCompiler {
         return Int32(code.errors.count - 1)
     }
 
-    /// The outcome of Task `name`'s attempts, played ahead: each attempt's constant answer
-    /// from the host's backend, Retry while a Retrier takes the error, then Catch.
-    /// - Returns: the outcome, the Retry back-off before it (milliseconds) and the errors of
-    ///   the attempts that failed (`TRetries`), or nil when
-    ///   reaching the state must hand the line back (a result over the size limit, an
-    ///   error without a name).
-    /// - Throws: `Unsupported` for a backend that must really be called, or a Retry that
-    ///   waits on a real clock.
     /// A Task's attempts compiled: the first attempt's result (a constant node), or, when it
     /// failed, its attempts (`TapeCode.retries`); nil when reaching the state hands the line back.
     mutating func taskAttempts(_ name: String, _ s: TaskState) throws(Unsupported) -> (result: Int32, retries: Int32)? {
@@ -56,6 +48,14 @@ extension TapeCompiler {
         return (none, Int32(code.retries.count - 1))
     }
 
+    /// The outcome of Task `name`'s attempts, played ahead: each attempt's constant answer
+    /// from the host's backend, Retry while a Retrier takes the error, then Catch.
+    /// - Returns: the outcome, the Retry back-off before it (milliseconds) and the errors of
+    ///   the attempts that failed (`TRetries`), or nil when
+    ///   reaching the state must hand the line back (a result over the size limit, an
+    ///   error without a name).
+    /// - Throws: `Unsupported` for a backend that must really be called, or a Retry that
+    ///   waits on a real clock.
     mutating func taskOutcome(_ name: String, _ s: TaskState) throws(Unsupported) -> (TOutcome, Int, Span)? {
         let p = s.processing
         var counts: [Int] = []

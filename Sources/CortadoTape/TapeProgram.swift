@@ -40,7 +40,6 @@ struct TapeCompiler {
         code.falseNode = constant(.bool(false))
         code.assigns = Array(repeating: .empty, count: program.code.count)
         for pc in program.code.indices { code.states.append(try state(pc)) }
-        code.variableCount = variableSlots.count
         code.variableNames = Array(repeating: -1, count: variableSlots.count)
         for (name, slot) in variableSlots { code.variableNames[Int(slot)] = constant(.string(name)) }
         code.onFailure = Array(repeating: -1, count: code.states.count)
