@@ -84,6 +84,8 @@ extension BatchRunner {
         /// thousands of instructions for every execution that reads `$$`).
         let stateMachineArn: String
         let executionArnPrefix: String
+        /// The ARN of a line's execution without the line's number (its name's prefix too).
+        let lineArnPrefix: String
         init(program: Program, sink: CloudWatchLogSink?, stateMachineName: String, backend: any TaskBackend, lane: Bool,
              clock: ClockMode, timeLimit: Int?, executionNamePrefix: String, observer: (any LineObserver)?,
              runMetrics: RunMetrics) {
@@ -117,6 +119,7 @@ extension BatchRunner {
             let o = ExecutionOptions(executionName: "", stateMachineName: stateMachineName, backend: backend)
             stateMachineArn = o.stateMachineArn
             executionArnPrefix = o.executionArn
+            lineArnPrefix = o.executionArn + executionNamePrefix
             runLog = made != nil && sink != nil ? LinearRunLog(program: program, options: o) : nil
             metrics = WorkerMetrics(stateCount: program.code.count, recordsVisits: observer != nil); self.sink = sink
         }
@@ -268,7 +271,7 @@ extension BatchRunner {
     func logLaneRun(_ lane: TapeLane, _ log: LinearRunLog, _ sink: CloudWatchLogSink, line: Int, failure: ASLError?,
                     _ ctx: WorkerState) {
         ctx.logTextValue = -1
-        log.record(into: sink, executionArn: ctx.executionArnPrefix + config.executionNamePrefix + String(line),
+        log.record(into: sink, executionArn: ctx.lineArnPrefix + String(line),
                    timestamp: wallClockMilliseconds(), states: lane.trail, values: { lane.trailValues($0) },
                    taskAttempts: { lane.taskAttempts($0) }, iterations: { lane.iterations($0) },
                    assigned: { k in

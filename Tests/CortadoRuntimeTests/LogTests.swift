@@ -318,3 +318,21 @@ enum LogHarness {
     }
 }
 
+
+/// The fields few events carry share one box between copies of the details: a copy changed
+/// afterwards keeps its own values, and the original keeps its.
+@Suite struct EventDetailsTests {
+    @Test func copiesOfRareFieldsAreIndependent() {
+        let original = EventDetails(name: "S", roleArn: "role", error: "E", cause: "C")
+        var copy = original
+        copy.cause = "other"
+        copy.location = "Parameters"
+        copy.assignedVariables = ["x": .number(JSONNumber(1))]
+        #expect(original.cause == "C" && original.location == nil && original.assignedVariables == nil)
+        #expect(copy.cause == "other" && copy.error == "E" && copy.roleArn == "role" && copy.location == "Parameters")
+        var plain = EventDetails(name: "T")
+        #expect(plain.error == nil && plain.mapRunArn == nil)
+        plain.mapRunArn = "arn:map"
+        #expect(plain.mapRunArn == "arn:map" && plain.json["mapRunArn"] == .string("arn:map"))
+    }
+}

@@ -37,7 +37,7 @@ public struct CloudWatchLogFormatter: Sendable {
             var type = event.type.rawValue
             type.withUTF8 { r.put($0) }
             r.put(#"","details":{"#)
-            writeDetails(event, region: region, &r)
+            writeDetails(event.details, of: event.type, region: region, &r)
             r.put(#"},"previous_event_id":""#)
             r.put(event.previousEventID)
             r.put(#"","event_timestamp":""#)
@@ -53,17 +53,27 @@ public struct CloudWatchLogFormatter: Sendable {
     /// The end of each line of an execution's events, from the quote that closes
     /// `event_timestamp` on: `","execution_arn":...,"redrive_count":"0"}` and the newline.
     public func lineTail(executionArn: String, redriveCount: Int) -> [UInt8] {
-        var w = JSONWriter()
+        var tail: [UInt8] = []
+        lineTail(executionArn: executionArn, redriveCount: redriveCount, into: &tail)
+        return tail
+    }
+
+    /// `lineTail` written over `tail` (a sink's, reused for each execution).
+    func lineTail(executionArn: String, redriveCount: Int, into tail: inout [UInt8]) {
+        tail.removeAll(keepingCapacity: true)
+        var w = JSONWriter(appendingTo: tail)
+        tail = []  // `w` holds the array's only reference: its appends do not copy it
         Self.literal(#"","execution_arn":"#, &w.bytes)
         w.writeString(executionArn)
         Self.literal(#","redrive_count":""#, &w.bytes)
         int(redriveCount, &w.bytes)
         Self.literal("\"}\n", &w.bytes)
-        return w.bytes
+        tail = w.bytes
     }
 
-    func writeDetails(_ event: HistoryEvent, region: String, _ r: inout ByteRun) {
-        let d = event.details
+    /// `d` is borrowed, not copied: a copy of the details is most of what an event costs
+    /// beyond its bytes.
+    func writeDetails(_ d: borrowing EventDetails, of type: EventType, region: String, _ r: inout ByteRun) {
         var first = true
         /// `k` is `,"name":`; the first key goes without its comma.
         func key(_ k: StaticString, _ r: inout ByteRun) {
@@ -84,16 +94,16 @@ public struct CloudWatchLogFormatter: Sendable {
             if !plain { r.writeJSON { $0.writeString(s) } }
         }
         if let resource = d.resource {
-            let (type, name) = CloudWatchLogFormatter.splitResource(resource, event.type)
-            if let type { field(#","resourceType":"#, type, &r) }
+            let (resourceType, name) = CloudWatchLogFormatter.splitResource(resource, type)
+            if let resourceType { field(#","resourceType":"#, resourceType, &r) }
             field(#","resource":"#, name, &r)
-            if event.type == .taskScheduled { field(#","region":"#, region, &r) }
+            if type == .taskScheduled { field(#","region":"#, region, &r) }
         }
-        if event.type == .evaluationFailed {
+        if type == .evaluationFailed {
             if let name = d.name { field(#","state":"#, name, &r) }
-            if let l = d.location { field(#","location":"#, l, &r) }
+            if let l = d.rare?.location { field(#","location":"#, l, &r) }
         } else if let name = d.name { field(#","name":"#, name, &r) }
-        if let arn = d.mapRunArn { field(#","mapRunArn":"#, arn, &r) }
+        if let arn = d.rare?.mapRunArn { field(#","mapRunArn":"#, arn, &r) }
         if let index = d.index { key(#","index":"#, &r); r.put(index) }
         if let length = d.length { key(#","length":"#, &r); r.put(length) }
         if includeExecutionData {
@@ -111,7 +121,7 @@ public struct CloudWatchLogFormatter: Sendable {
                 let t = data(output, &r)
                 key(t ? #","outputDetails":{"truncated":true}"# : #","outputDetails":{"truncated":false}"#, &r)
             }
-            if let assigned = d.assignedVariables {
+            if let assigned = d.rare?.assignedVariables {
                 // NOTE: no AWS log with variables was recorded; this follows the history event's
                 // shape (each value as its JSON text) and is execution data like `output`.
                 key(#","assignedVariables":"#, &r)
@@ -121,9 +131,11 @@ public struct CloudWatchLogFormatter: Sendable {
                 key(#","assignedVariablesDetails":{"truncated":false}"#, &r)
             }
         }
-        if let roleArn = d.roleArn { field(#","roleArn":"#, roleArn, &r) }
-        if let error = d.error { field(#","error":"#, error, &r) }
-        if let cause = d.cause { field(#","cause":"#, cause, &r) }
+        if let rare = d.rare {
+            if let roleArn = rare.roleArn { field(#","roleArn":"#, roleArn, &r) }
+            if let error = rare.error { field(#","error":"#, error, &r) }
+            if let cause = rare.cause { field(#","cause":"#, cause, &r) }
+        }
     }
 
     /// Writes `value` as JSON (text as it is); above `maxDataBytes` writes its text cut to
@@ -227,7 +239,7 @@ public final class CloudWatchLogSink: HistoryEventSink {
     public func record(_ event: HistoryEvent, executionArn: String, region: String) {
         if executionArn != tailArn {
             tailArn = executionArn
-            tail = formatter.lineTail(executionArn: executionArn, redriveCount: 0)
+            formatter.lineTail(executionArn: executionArn, redriveCount: 0, into: &tail)
         }
         if event.timestamp != timestamp {
             timestamp = event.timestamp

@@ -4,6 +4,11 @@ import CortadoJSON
 /// execution data (`input`, `output`, `parameters`) are references to the documents the
 /// interpreter already holds, or JSON text a host lends for the time the event is recorded
 /// (`LogValue`), never copies.
+///
+/// Every event of a run makes one and the sink drops it, so its copies and destroys are on
+/// the logging path (they were a quarter of its instructions with thirteen fields): the
+/// fields most events carry are stored inline, those a few event types carry (role, error,
+/// cause, variables, map run, location) in one shared box, allocated only by those events.
 public struct EventDetails: Sendable {
     /// The state's name (state entered/exited, Map iteration events).
     public var name: String?
@@ -19,15 +24,61 @@ public struct EventDetails: Sendable {
     public var parameters: LogValue?
     /// Execution data: a state's, a task's or the execution's output.
     public var output: LogValue?
-    public var roleArn: String?
-    public var error: String?
-    public var cause: String?
+    /// The fields few event types carry (nil: none set); copied before a shared box changes.
+    var rare: Rare?
+
+    final class Rare: @unchecked Sendable {
+        var roleArn: String?
+        var error: String?
+        var cause: String?
+        var assignedVariables: JSONObject?
+        var mapRunArn: String?
+        var location: String?
+
+        init(roleArn: String? = nil, error: String? = nil, cause: String? = nil) {
+            self.roleArn = roleArn; self.error = error; self.cause = cause
+        }
+
+        func copy() -> Rare {
+            let r = Rare(roleArn: roleArn, error: error, cause: cause)
+            r.assignedVariables = assignedVariables; r.mapRunArn = mapRunArn; r.location = location
+            return r
+        }
+    }
+
+    /// The box to change a rare field in: this value's own (copied if shared, made if none).
+    private mutating func ownRare() -> Rare {
+        if rare == nil { rare = Rare() } else if !isKnownUniquelyReferenced(&rare!) { rare = rare!.copy() }
+        return rare!
+    }
+
+    public var roleArn: String? {
+        get { rare?.roleArn }
+        set { ownRare().roleArn = newValue }
+    }
+    public var error: String? {
+        get { rare?.error }
+        set { ownRare().error = newValue }
+    }
+    public var cause: String? {
+        get { rare?.cause }
+        set { ownRare().cause = newValue }
+    }
     /// Execution data: the variables a state's Assign (or its Catcher's) set, on its exited event.
-    public var assignedVariables: JSONObject?
+    public var assignedVariables: JSONObject? {
+        get { rare?.assignedVariables }
+        set { ownRare().assignedVariables = newValue }
+    }
     /// `MapRunStarted`: the map run's ARN.
-    public var mapRunArn: String?
+    public var mapRunArn: String? {
+        get { rare?.mapRunArn }
+        set { ownRare().mapRunArn = newValue }
+    }
     /// `EvaluationFailed`: the field whose expression failed.
-    public var location: String?
+    public var location: String? {
+        get { rare?.location }
+        set { ownRare().location = newValue }
+    }
 
     public init(name: String? = nil, resource: String? = nil, index: Int? = nil, length: Int? = nil,
                 input: JSON? = nil, parameters: JSON? = nil, output: JSON? = nil,
@@ -35,14 +86,16 @@ public struct EventDetails: Sendable {
         self.name = name; self.resource = resource; self.index = index; self.length = length
         self.input = input.map(LogValue.json); self.parameters = parameters.map(LogValue.json)
         self.output = output.map(LogValue.json)
-        self.roleArn = roleArn; self.error = error; self.cause = cause
+        if roleArn != nil || error != nil || cause != nil { rare = Rare(roleArn: roleArn, error: error, cause: cause) }
     }
 
     /// Details with execution data as a host holds it (`StateEvents.swift`), made in one go.
+    @inline(__always)
     init(name: String? = nil, resource: String? = nil, roleArn: String? = nil,
          input: LogValue?, parameters: LogValue? = nil, output: LogValue? = nil) {
-        self.name = name; self.resource = resource; self.roleArn = roleArn
+        self.name = name; self.resource = resource
         self.input = input; self.parameters = parameters; self.output = output
+        if let roleArn { rare = Rare(roleArn: roleArn) }
     }
 
     /// The details as a JSON object with every field set (execution data as JSON values).
@@ -99,6 +152,7 @@ public struct HistoryEvent: Sendable {
     public let timestamp: Int64
     public let details: EventDetails
 
+    @inline(__always)
     public init(id: Int, previousEventID: Int, type: EventType, timestamp: Int64, details: EventDetails) {
         self.id = id; self.previousEventID = previousEventID; self.type = type
         self.timestamp = timestamp; self.details = details

@@ -9,15 +9,18 @@ import CortadoPath
 
 extension StateHeader {
     /// `<Type>StateEntered`: the state's name and input.
+    @inline(__always)
     func enteredDetails(_ input: LogValue?) -> EventDetails {
         EventDetails(name: name, input: input)
     }
 
     /// `<Type>StateExited`: the state's name, output, and the variables its Assign set (AWS
     /// records `assignedVariables` only for a non-empty Assign).
+    @inline(__always)
     func exitedDetails(_ output: LogValue?, assigned: JSONObject? = nil) -> EventDetails {
+        guard let assigned, !assigned.isEmpty else { return EventDetails(name: name, input: nil, output: output) }
         var d = EventDetails(name: name, input: nil, output: output)
-        if let assigned, !assigned.isEmpty { d.assignedVariables = assigned }
+        d.assignedVariables = assigned
         return d
     }
 }
