@@ -11,6 +11,12 @@ extension JSONataExpression {
         return read.subtracting(bound).subtracting(["", "$"])
     }
 
+    /// Whether `$name` is a Step Functions built-in function (a variable of that name would
+    /// be bound in its place).
+    public static func isBuiltinFunction(_ name: String) -> Bool {
+        Builtins.stepFunctions[name] != nil
+    }
+
     /// Walks every child of `node` (the parser already bounds the tree's depth; `depth`
     /// guards the walk anyway).
     static func collect(_ node: Node?, _ read: inout Set<String>, _ bound: inout Set<String>, depth: Int) {

@@ -290,6 +290,7 @@ final class TapeCode {
     /// Each call's workflow variables (by name and slot), which it is handed materialized.
     var callVariables: [[(name: String, slot: Int32)]] = []
     var queries: [TQuery] = []
+    var jsonataCalls: [TJSONataCall] = []
     /// The errors executions fail with (`TState.fail`, `TOutcome.failed`).
     var errors: [ASLError] = []
     /// Each error's `{Error, Cause}` object (a constant node), for a Catcher of a Map or Parallel.

@@ -3,11 +3,13 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CortadoASL
 import CortadoJSON
 import CortadoJSONata
 
-/// JSONata expressions of the few shapes `TapeCompiler.query` takes, run over the tape.
-/// Each case gives the evaluator's result (CortadoJSONata) or hands the line over: a
+/// JSONata expressions of the few shapes `TapeCompiler.query` takes, run over the tape, and
+/// any other (but the context object's) run by the evaluator on materialized values.
+/// Each shape gives the evaluator's result (CortadoJSONata) or hands the line over: a
 /// step onto an array (JSONata maps over it), a number that would print otherwise than its
 /// literal, a comparison of strings by order or of structures, anything the evaluator
 /// would raise an error for.
@@ -57,7 +59,28 @@ extension TapeLane {
         case .or(let a, let b):
             if try truth(try query(a, input)) { return code.trueNode }
             return try truth(try query(b, input)) ? code.trueNode : code.falseNode
+        case .general(let k):
+            return try evaluate(code.jsonataCalls[Int(k)], input)
         }
+    }
+
+    /// An expression the evaluator runs: `$states` (the state's input, and its result while
+    /// a Task's Output or Assign is built) and the variables it reads, as JSON; its value
+    /// back on the tape. Any error it raises hands the line over (the general engine words it).
+    func evaluate(_ call: TJSONataCall, _ input: Int32) throws(Bail) -> Int32 {
+        let t = tape
+        var named: [String: JSON] = [:]
+        // (A variable not set is left out, as the general engine leaves it out.)
+        for (name, slot) in call.variables where variables[Int(slot)] >= 0 {
+            named[name] = try t.materialize(variables[Int(slot)])
+        }
+        let scope = JSONataScope(
+            input: call.readsStates ? try t.materialize(input) : .null,
+            result: call.readsStates && stateResult >= 0 ? try t.materialize(stateResult) : nil,
+            variables: named, context: { .null })
+        let value: JSON
+        do { value = try call.slot.evaluate(scope) } catch { throw Bail() }
+        return try t.adopt(value)
     }
 
     /// What `$states.input`, `$states.result` (a Task's, while its Output and Assign are

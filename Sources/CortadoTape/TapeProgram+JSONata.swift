@@ -2,6 +2,15 @@ import CortadoASL
 import CortadoJSON
 import CortadoJSONata
 
+/// An expression outside the shapes the lane runs, and what it reads: workflow variables
+/// by name and slot, and whether `$states` (its input, and a Task's result where the field
+/// may read it).
+struct TJSONataCall {
+    let slot: JSONataSlot
+    let variables: [(name: String, slot: Int32)]
+    let readsStates: Bool
+}
+
 /// A JSONata expression over the tape: a `JSONataShape` compiled, in `TapeCode.queries`.
 /// Evaluating one gives a node, or -1 for undefined; `TapeLane+JSONata` hands the line over
 /// wherever the evaluator's rules would need more than these cases know.
@@ -20,6 +29,9 @@ enum TQuery {
     case compare(JSONataOperator, Int32, Int32)
     case and(Int32, Int32)
     case or(Int32, Int32)
+    /// Any other expression (`TapeCode.jsonataCalls`): the evaluator runs it on the values
+    /// it reads, materialized, so its semantics and errors are the evaluator's own.
+    case general(Int32)
 
     /// The slots of `$states.input` and `$states.result`.
     static let input: Int32 = -1
@@ -41,10 +53,8 @@ extension TapeCompiler {
             var pairs: [(Int32, Int32, Span)] = []
             for c in s.choices {
                 guard let condition = c.condition, c.output == nil else { throw Unsupported("JSONata Choice rule with Output") }
-                guard case .expression(let slot) = condition, let shape = slot.expression.shape else {
-                    throw Unsupported("JSONata Condition")
-                }
-                code.rules.append(.query(try query(shape)))
+                guard case .expression(let slot) = condition else { throw Unsupported("JSONata Condition") }
+                code.rules.append(.query(try query(slot)))
                 pairs.append((Int32(code.rules.count - 1), Int32(c.next), try assign(c.assign)))
             }
             let span = Span(start: Int32(code.choices.count), count: Int32(pairs.count))
@@ -107,11 +117,26 @@ extension TapeCompiler {
             for x in xs { kids.append(try jsonataTemplate(x)) }
             compiled = arrayTemplate(kids)
         case .expression(let slot):
-            guard let shape = slot.expression.shape else { throw Unsupported("JSONata expression '\(slot.source)'") }
-            compiled = .query(try query(shape))
+            compiled = .query(try query(slot))
         }
         code.templates.append(compiled)
         return Int32(code.templates.count - 1)
+    }
+
+    /// A field's expression: its shape's query where it has one the lane runs, else the
+    /// evaluator's (`TQuery.general`). The context object stays the general engine's (its
+    /// times and ids are the execution's).
+    mutating func query(_ slot: JSONataSlot) throws(Unsupported) -> Int32 {
+        if let shape = slot.expression.shape, let q = try? query(shape) { return q }
+        guard !slot.readsContext else { throw Unsupported("JSONata $states.context") }
+        var variables: [(name: String, slot: Int32)] = []
+        var readsStates = false
+        for name in slot.expression.freeVariables.sorted() {
+            if name == "states" { readsStates = true } else { variables.append((name, self.slot(named: name))) }
+        }
+        code.jsonataCalls.append(TJSONataCall(slot: slot, variables: variables, readsStates: readsStates))
+        code.queries.append(.general(Int32(code.jsonataCalls.count - 1)))
+        return Int32(code.queries.count - 1)
     }
 
     mutating func query(_ s: JSONataShape) throws(Unsupported) -> Int32 {

@@ -1,5 +1,6 @@
 import CortadoASL
 import CortadoJSON
+import CortadoJSONata
 import CortadoPath
 
 /// Compiles a `Program` for the tape lane. Only pure data states (Pass, Choice, Succeed,
@@ -40,6 +41,11 @@ struct TapeCompiler {
         code.falseNode = constant(.bool(false))
         code.assigns = Array(repeating: .empty, count: program.code.count)
         for pc in program.code.indices { code.states.append(try state(pc)) }
+        // The evaluator is handed only the variables an expression reads: a variable named
+        // as a built-in function would be bound in the function's place otherwise.
+        if !code.jsonataCalls.isEmpty, variableSlots.keys.contains(where: JSONataExpression.isBuiltinFunction) {
+            throw Unsupported("a workflow variable named as a JSONata function")
+        }
         code.variableNames = Array(repeating: -1, count: variableSlots.count)
         for (name, slot) in variableSlots { code.variableNames[Int(slot)] = constant(.string(name)) }
         code.onFailure = Array(repeating: -1, count: code.states.count)

@@ -188,16 +188,60 @@ import Testing
     /// Expressions and states the lane does not take keep the program on the general engine.
     @Test func unsupportedJSONataStaysGeneral() throws {
         for d in [
-            #"{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"{% $sum($states.input.x) %}","End":true}}}"#,
             #"{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"{% $states.context.Execution.Name %}","End":true}}}"#,
-            #"{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"{% $states.input.a[0] %}","End":true}}}"#,
+            #"{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"{% $sum($states.context.Execution.Input.x) %}","End":true}}}"#,
             #"{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Assign":"{% {'x': 1} %}","End":true}}}"#,
-            #"{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"{% $states.input.a + 1 %}","End":true}}}"#,
+            // A variable named as a function: the evaluator would bind it in the function's place.
+            #"{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Assign":{"sum":1},"Output":"{% $sum([1, 2]) %}","End":true}}}"#,
         ] {
             guard case .failure = TapeLane.make(try Lane.program(d), payloadLimit: ExecutionOptions.payloadLimit) else {
                 Issue.record("went to the lane: \(d)"); continue
             }
         }
+    }
+
+    /// Expressions outside the lane's shapes (arithmetic, functions, array steps, filters,
+    /// reading variables and a Task's result) are run by the evaluator on the values they read,
+    /// materialized: the lane keeps the line and gives the general engine's bytes; an error
+    /// the evaluator raises hands the line back, and the general engine words it.
+    @Test func otherExpressionsAreTheEvaluatorsOnTheLane() throws {
+        let p = try Lane.program(#"""
+        {"QueryLanguage":"JSONata","StartAt":"Prep","States":{
+          "Prep":{"Type":"Pass","Assign":{"rate":"{% $states.input.rate * 2 %}","first":"{% $states.input.items[0] %}"},"Output":{
+             "sum":"{% $sum($states.input.items.price) %}","names":"{% $uppercase($join($states.input.items.name, ',')) %}",
+             "cheap":"{% $states.input.items[price < 5].name %}","n":"{% $states.input.n + 0.1 %}",
+             "count":"{% $count($states.input.items) %}"},"Next":"Route"},
+          "Route":{"Type":"Choice","Choices":[{"Condition":"{% $states.input.sum * $rate > 20 %}","Next":"Big"}],"Default":"Small"},
+          "Big":{"Type":"Pass","Output":{"total":"{% $states.input.sum * $rate %}","first":"{% $first.name %}","tag":"big"},"End":true},
+          "Small":{"Type":"Pass","Output":{"total":"{% $round($states.input.sum * $rate, 2) %}","all":"{% $states.input %}"},"End":true}}}
+        """#)
+        let lane = try Lane.lane(p)
+        let lines = (0..<30).map { i in
+            #"{"rate":\#(Double(i) / 4),"n":\#(i),"items":[{"name":"a\#(i)","price":\#(i % 7)},{"name":"b","price":3.25}]}"#
+        }
+        for line in lines {
+            #expect(Lane.run(lane, line) != nil, "\(line)")
+            #expect(Lane.agree(p, lane, line), "\(line)")
+        }
+        #expect(Lane.run(lane, #"{"rate":1,"n":4,"items":[{"name":"x","price":30},{"name":"y","price":1}]}"#)
+                == #"{"total":62,"first":"x","tag":"big"}"#)
+        // A filter that keeps nothing is undefined: the field's error, the general engine's to word.
+        #expect(Lane.run(lane, #"{"rate":1,"n":4,"items":[{"name":"x","price":30}]}"#) == nil)
+        // `"x" + 0.1` is the evaluator's error T2001: the general engine fails the execution.
+        let bad = #"{"rate":1,"n":"x","items":[]}"#
+        #expect(Lane.run(lane, bad) == nil)
+        #expect(Lane.general(p, bad)?.error?.name == .queryEvaluationError)
+
+        // A mocked Task's Output reads `$states.result` through the evaluator too.
+        let task = try Lane.program(#"""
+        {"QueryLanguage":"JSONata","StartAt":"T","States":{
+          "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Arguments":{"n":"{% $states.input.n * 3 %}"},
+               "Output":{"doubled":"{% $states.result.Payload.v * 2 %}","in":"{% $states.input.n %}"},"End":true}}}
+        """#)
+        let mock = TapeLaneTests.ScriptedTasks(script: ["T": [.success(try JSON.parse(#"{"Payload":{"v":21}}"#))]])
+        let taskLane = try TapeLaneTests.failingLane(task, mock).get()
+        #expect(Lane.run(taskLane, #"{"n":2}"#) == #"{"doubled":42,"in":2}"#)
+        #expect(Lane.agree(task, taskLane, #"{"n":2}"#, backend: mock))
     }
 
     /// Random expressions of the shapes the lane takes, over random documents: every line the

@@ -15,8 +15,8 @@ public struct JSONataSlot: Sendable {
     /// The field as AWS names it in causes: `Output`, `Arguments/FunctionName`, `Items`.
     public let field: String
     /// The text mentions `$states` / `context`: only then are they built for it.
-    let readsStates: Bool
-    let readsContext: Bool
+    public let readsStates: Bool
+    public let readsContext: Bool
 }
 
 /// A JSONata-mode field value (`Arguments`, `Output`, `Assign`, `Items`, `Condition`, ...):
@@ -142,7 +142,9 @@ extension JSONataSlot {
                  location: field)
     }
 
-    func evaluate(_ scope: JSONataScope) throws(ASLError) -> JSON {
+    /// The expression's value in `scope`.
+    /// - Throws: States.QueryEvaluationError with AWS's causes (see `JSONataTemplate.evaluate`).
+    public func evaluate(_ scope: JSONataScope) throws(ASLError) -> JSON {
         let outcome: JSONataOutcome
         do {
             outcome = try expression.outcome(in: scope.environment(states: readsStates, context: readsContext))
