@@ -291,6 +291,8 @@ final class TapeCode {
     var callVariables: [[(name: String, slot: Int32)]] = []
     var queries: [TQuery] = []
     var jsonataCalls: [TJSONataCall] = []
+    /// The workflow variables any of `jsonataCalls` reads, by name and slot.
+    var jsonataVariables: [(name: String, slot: Int32)] = []
     /// The errors executions fail with (`TState.fail`, `TOutcome.failed`).
     var errors: [ASLError] = []
     /// Each error's `{Error, Cause}` object (a constant node), for a Catcher of a Map or Parallel.

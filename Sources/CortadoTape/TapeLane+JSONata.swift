@@ -65,22 +65,43 @@ extension TapeLane {
     }
 
     /// An expression the evaluator runs: `$states` (the state's input, and its result while
-    /// a Task's Output or Assign is built) and the variables it reads, as JSON; its value
-    /// back on the tape. Any error it raises hands the line over (the general engine words it).
+    /// a Task's Output or Assign is built) and the variables such expressions read, as JSON;
+    /// its value back on the tape. Any error it raises hands the line over (the general
+    /// engine words it).
     func evaluate(_ call: TJSONataCall, _ input: Int32) throws(Bail) -> Int32 {
+        let value: JSON
+        do { value = try call.slot.evaluate(try scope(readingStates: call.readsStates, input)) } catch { throw Bail() }
+        return try tape.adopt(value)
+    }
+
+    /// The evaluator's scope, made again only when what it holds changed: the expressions of
+    /// one state step share one (as the interpreter's do), and its values are materialized
+    /// and converted for the evaluator once.
+    func scope(readingStates: Bool, _ input: Int32) throws(Bail) -> JSONataScope {
+        let vars = code.jsonataVariables
+        let n = generalScopeNodes
+        if let s = generalScope,
+           !readingStates || (n[0] == input && n[1] == stateResult),
+           vars.indices.allSatisfy({ n[2 + $0] == variables[Int(vars[$0].slot)] }) {
+            return s
+        }
         let t = tape
         var named: [String: JSON] = [:]
-        // (A variable not set is left out, as the general engine leaves it out.)
-        for (name, slot) in call.variables where variables[Int(slot)] >= 0 {
-            named[name] = try t.materialize(variables[Int(slot)])
+        generalScopeNodes.truncate(to: 0)
+        generalScopeNodes.append(readingStates ? input : -1)
+        generalScopeNodes.append(readingStates ? stateResult : -1)
+        for (name, slot) in vars {
+            let v = variables[Int(slot)]
+            generalScopeNodes.append(v)
+            // (A variable not set is left out, as the general engine leaves it out.)
+            if v >= 0 { named[name] = try t.materialize(v) }
         }
-        let scope = JSONataScope(
-            input: call.readsStates ? try t.materialize(input) : .null,
-            result: call.readsStates && stateResult >= 0 ? try t.materialize(stateResult) : nil,
+        let s = JSONataScope(
+            input: readingStates ? try t.materialize(input) : .null,
+            result: readingStates && stateResult >= 0 ? try t.materialize(stateResult) : nil,
             variables: named, context: { .null })
-        let value: JSON
-        do { value = try call.slot.evaluate(scope) } catch { throw Bail() }
-        return try t.adopt(value)
+        generalScope = s
+        return s
     }
 
     /// What `$states.input`, `$states.result` (a Task's, while its Output and Assign are

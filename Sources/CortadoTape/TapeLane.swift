@@ -53,6 +53,10 @@ public final class TapeLane {
     var savedVariables = UnsafeVec<Int32>(capacity: 16)
     /// A JSONata Task's result while its Output and Assign are built (`$states.result`; -1 otherwise).
     var stateResult: Int32 = -1
+    /// The evaluator's scope for `TQuery.general` and the nodes it was made of (`$states.input`,
+    /// -1 when not materialized; the result; each variable any such expression reads).
+    var generalScope: JSONataScope?
+    var generalScopeNodes = UnsafeVec<Int32>(capacity: 8)
     /// An Assign's values while they are built.
     var assigned = UnsafeVec<Int32>(capacity: 8)
     let start: Int32
@@ -254,7 +258,7 @@ public final class TapeLane {
         states.free(); steps.free(); keys.free(); templates.free(); members.free(); items.free()
         values.free(); rules.free(); ruleKids.free(); choices.free(); queries.free(); retries.free()
         assigns.free(); choiceAssigns.free(); assignments.free(); variableReads.free(); variables.deallocate(); savedVariables.free(); assigned.free(); trailAssigned.free()
-        trailStates.free(); trailClock.free(); trailInputs.free(); trailOutputs.free(); trailParameters.free(); trailResults.free(); trailIterations.free(); formatArgs.free(); stepHints.deallocate()
+        trailStates.free(); trailClock.free(); trailInputs.free(); trailOutputs.free(); trailParameters.free(); trailResults.free(); trailIterations.free(); formatArgs.free(); generalScopeNodes.free(); stepHints.deallocate()
     }
 
     /// Runs one line. On success returns the output's JSON, valid until the next `run`.
@@ -295,6 +299,7 @@ public final class TapeLane {
         trailIterations.truncate(to: 0)
         trailAssigned.truncate(to: 0)
         if variableCount > 0 { variables.initialize(repeating: -1, count: variableCount) }
+        generalScope = nil
         stepCount = 0
         sawFailure = false
         waitedMs = 0

@@ -2,12 +2,11 @@ import CortadoASL
 import CortadoJSON
 import CortadoJSONata
 
-/// An expression outside the shapes the lane runs, and what it reads: workflow variables
-/// by name and slot, and whether `$states` (its input, and a Task's result where the field
-/// may read it).
+/// An expression outside the shapes the lane runs, and whether it reads `$states` (its
+/// input, and a Task's result where the field may read it). The workflow variables such
+/// expressions read are `TapeCode.jsonataVariables`.
 struct TJSONataCall {
     let slot: JSONataSlot
-    let variables: [(name: String, slot: Int32)]
     let readsStates: Bool
 }
 
@@ -129,12 +128,13 @@ extension TapeCompiler {
     mutating func query(_ slot: JSONataSlot) throws(Unsupported) -> Int32 {
         if let shape = slot.expression.shape, let q = try? query(shape) { return q }
         guard !slot.readsContext else { throw Unsupported("JSONata $states.context") }
-        var variables: [(name: String, slot: Int32)] = []
         var readsStates = false
         for name in slot.expression.freeVariables.sorted() {
-            if name == "states" { readsStates = true } else { variables.append((name, self.slot(named: name))) }
+            if name == "states" { readsStates = true; continue }
+            let s = self.slot(named: name)
+            if !code.jsonataVariables.contains(where: { $0.slot == s }) { code.jsonataVariables.append((name, s)) }
         }
-        code.jsonataCalls.append(TJSONataCall(slot: slot, variables: variables, readsStates: readsStates))
+        code.jsonataCalls.append(TJSONataCall(slot: slot, readsStates: readsStates))
         code.queries.append(.general(Int32(code.jsonataCalls.count - 1)))
         return Int32(code.queries.count - 1)
     }
