@@ -21,11 +21,11 @@ struct Serve: ParsableCommand {
                   endpoint_url="http://127.0.0.1:8083",
                   config=botocore.config.Config(inject_host_prefix=False))
 
-            StartSyncExecution: botocore puts "sync-" in front of the host name
-            (http://sync-127.0.0.1:8083), which does not resolve. Turn that off with
-            AWS_DISABLE_HOST_PREFIX_INJECTION=true in the environment (AWS CLI and boto3),
-            the config-file line disable_host_prefix_injection = true, or in boto3
-            Config(inject_host_prefix=False). The server accepts any Host.
+            StartSyncExecution and TestState: botocore puts "sync-" in front of the
+            host name (http://sync-127.0.0.1:8083), which does not resolve. Turn that
+            off with AWS_DISABLE_HOST_PREFIX_INJECTION=true in the environment (AWS CLI
+            and boto3), the config-file line disable_host_prefix_injection = true, or
+            in boto3 Config(inject_host_prefix=False). The server accepts any Host.
 
             Actions: CreateStateMachine, DescribeStateMachine, UpdateStateMachine,
             DeleteStateMachine, ListStateMachines, StartExecution, StartSyncExecution,

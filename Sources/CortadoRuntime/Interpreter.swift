@@ -38,7 +38,15 @@ extension Execution {
             }
             if case .raise(let e) = control { control = handle(e, in: f) }
             if let i = options.inspection {
-                // TestState: the one state is done.
+                // TestState: the one state is done. Its output is held to the payload limit,
+                // as an execution's final output is.
+                switch control {
+                case .next(_, let out), .end(let out):
+                    if out.serializedByteCount > options.maxPayloadBytes {
+                        control = .fail(Execution.outputLimitError(state: program.headers[f.pc].name))
+                    }
+                default: break
+                }
                 i.settle(control, variables: f.variables) { self.program.headers[$0].name }
                 finish(.succeeded, output: .null, error: nil)
                 return

@@ -56,13 +56,19 @@ struct APIRequest {
         guard case .string(let s) = v else {
             throw APIError.serialization("Field '\(key)' must be a string, not \(v.typeName).")
         }
-        if let maxLength, s.count > maxLength {
-            // AWS quotes the value, unless the field is sensitive (the API model's
-            // Definition and Sensitive* shapes).
-            let value = APIRequest.sensitive.contains(key) ? "" : " '\(s)'"
-            throw APIError.validation("1 validation error detected: Value\(value) at '\(key)' failed to satisfy constraint: Member must have length less than or equal to \(maxLength)")
-        }
+        if let maxLength { try APIRequest.checkLength(s, at: key, max: maxLength, sensitive: APIRequest.sensitive.contains(key)) }
         return s
+    }
+
+    /// A string field's length constraint, in AWS's words; lengths count UTF-16 code units,
+    /// as the service's (Java) validation does. AWS quotes the value unless the field is
+    /// sensitive (the API model's Definition and Sensitive* shapes).
+    static func checkLength(_ s: String, at key: String, min: Int = 0, max: Int, sensitive: Bool) throws(APIError) {
+        let n = s.utf16.count
+        guard n > max || n < min else { return }
+        let value = sensitive ? "" : " '\(s)'"
+        let bound = n > max ? "less than or equal to \(max)" : "greater than or equal to \(min)"
+        throw APIError.validation("1 validation error detected: Value\(value) at '\(key)' failed to satisfy constraint: Member must have length \(bound)")
     }
 
     func required(_ key: String, maxLength: Int? = nil) throws(APIError) -> String {

@@ -214,6 +214,44 @@ private func rejection(_ body: JSON) -> String? {
         #expect(rejection(request(["Type": "Pass", "End": true], ["stateName": "X"])) == "ValidationException")
     }
 
+    /// The API model's length limits are request validation, in AWS's words (a sensitive
+    /// field's value is not quoted), not a failure of the tested state.
+    @Test func fieldLengthsAreValidatedAsTheAPIModelLimitsThem() throws {
+        let pass: JSON = ["Type": "Pass", "End": true]
+        func message(_ body: JSON) -> String? {
+            do { _ = try run(body); return nil } catch let e as APIError { return e.message } catch { return "\(error)" }
+        }
+        let big = String(repeating: "x", count: 262_140)
+        #expect(message(request(pass, ["input": .string(#"{"s":"\#(big)"}"#)]))
+                == "1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to 262144")
+        let name = String(repeating: "n", count: 81)
+        #expect(message(request(pass, ["stateName": .string(name)]))
+                == "1 validation error detected: Value '\(name)' at 'stateName' failed to satisfy constraint: Member must have length less than or equal to 80")
+        #expect(message(request(pass, ["stateName": ""]))
+                == "1 validation error detected: Value '' at 'stateName' failed to satisfy constraint: Member must have length greater than or equal to 1")
+        let task: JSON = ["Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true]
+        #expect(message(request(task, ["mock": ["result": .string("\"" + big + "xxxx\"")]]))
+                == "1 validation error detected: Value at 'mock.result' failed to satisfy constraint: Member must have length less than or equal to 262144")
+        #expect(message(request(task, ["mock": ["errorOutput": ["error": .string(String(repeating: "E", count: 257))]]]))
+                == "1 validation error detected: Value at 'mock.errorOutput.error' failed to satisfy constraint: Member must have length less than or equal to 256")
+        // At the limits, the request is served.
+        #expect(rejection(request(task, ["mock": ["errorOutput": ["error": .string(String(repeating: "E", count: 256))]]])) == nil)
+        #expect(rejection(request(pass, ["stateName": .string(String(repeating: "n", count: 80))])) == "ValidationException")  // (not found)
+    }
+
+    /// A state whose output is over the payload limit fails as an execution ending with that
+    /// output does (States.DataLimitExceeded, naming the state), not SUCCEEDED.
+    @Test func outputOverThePayloadLimitFails() throws {
+        let def: JSON = ["Type": "Pass", "Parameters": ["a.$": "$.s", "b.$": "$.s"], "End": true]
+        let input: JSON = ["s": .string(String(repeating: "x", count: 200_000))]
+        let r = try run(request(def, input: input))
+        #expect(r["status"] == "FAILED")
+        #expect(r["error"] == "States.DataLimitExceeded")
+        #expect(r["cause"] == "The state/task 'StateName' returned a result with a size exceeding the maximum number of bytes service limit.")
+        let small = try run(request(def, input: ["s": .string(String(repeating: "x", count: 100_000))]))
+        #expect(small["status"] == "SUCCEEDED")
+    }
+
     @Test func mockResultShapeByValidationMode() {
         let start: JSON = ["Type": "Task", "Resource": "arn:aws:states:::states:startExecution", "End": true]
         func mock(_ result: String, _ mode: String?) -> JSON {

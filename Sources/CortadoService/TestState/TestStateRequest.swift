@@ -65,14 +65,12 @@ struct TestStateRequest {
             throw .validation("1 validation error detected: Value null at 'definition' failed to satisfy constraint: Member must not be null")
         }
         definitionText = try Self.string(definition, "definition")
-        guard !definitionText.isEmpty else {
-            throw .validation("1 validation error detected: Value at 'definition' failed to satisfy constraint: Member must have length greater than or equal to 1")
-        }
-        roleArn = try Self.optionalString(body["roleArn"], "roleArn")
-        inputText = try Self.optionalString(body["input"], "input")
+        try APIRequest.checkLength(definitionText, at: "definition", min: 1, max: 1_048_576, sensitive: true)
+        roleArn = try Self.optionalString(body["roleArn"], "roleArn", min: 1, max: 256)
+        inputText = try Self.optionalString(body["input"], "input", max: Self.payloadLimit, sensitive: true)
         if let level = try Self.optionalString(body["inspectionLevel"], "inspectionLevel") {
             guard let l = InspectionLevel(rawValue: level) else {
-                throw .validation(Self.enumMessage(level, "inspectionLevel", ["INFO", "DEBUG", "TRACE"]))
+                throw APIRequest.notInEnum(level, at: "inspectionLevel", ["INFO", "DEBUG", "TRACE"])
             }
             inspectionLevel = l
         }
@@ -80,9 +78,9 @@ struct TestStateRequest {
             guard case .bool(let b) = v else { throw Self.typeError("revealSecrets", "boolean") }
             revealSecrets = b
         }
-        variablesText = try Self.optionalString(body["variables"], "variables")
-        stateName = try Self.optionalString(body["stateName"], "stateName")
-        contextText = try Self.optionalString(body["context"], "context")
+        variablesText = try Self.optionalString(body["variables"], "variables", max: Self.payloadLimit, sensitive: true)
+        stateName = try Self.optionalString(body["stateName"], "stateName", min: 1, max: 80)
+        contextText = try Self.optionalString(body["context"], "context", max: Self.payloadLimit, sensitive: true)
         if let m = body["mock"], !m.isNull { mock = try Self.mock(m) }
         if let c = body["stateConfiguration"], !c.isNull { configuration = try Self.configuration(c) }
     }
@@ -92,19 +90,19 @@ struct TestStateRequest {
         var mode = FieldValidationMode.strict
         if let text = try optionalString(m["fieldValidationMode"], "mock.fieldValidationMode") {
             guard let v = FieldValidationMode(rawValue: text) else {
-                throw .validation(enumMessage(text, "mock.fieldValidationMode", ["STRICT", "PRESENT", "NONE"]))
+                throw APIRequest.notInEnum(text, at: "mock.fieldValidationMode", ["STRICT", "PRESENT", "NONE"])
             }
             mode = v
         }
-        let result = try optionalString(m["result"], "mock.result")
+        let result = try optionalString(m["result"], "mock.result", max: Self.payloadLimit, sensitive: true)
         var errorOutput: (String?, String?)? = nil
         if let e = m["errorOutput"], !e.isNull {
             guard case .object(let eo) = e else { throw typeError("mock.errorOutput", "structure") }
             // The API reference: `error` "is required if mock.errorOutput is specified".
-            guard let error = try optionalString(eo["error"], "mock.errorOutput.error") else {
+            guard let error = try optionalString(eo["error"], "mock.errorOutput.error", max: 256, sensitive: true) else {
                 throw .validation("mock.errorOutput.error is required when mock.errorOutput is specified.")
             }
-            errorOutput = (error, try optionalString(eo["cause"], "mock.errorOutput.cause"))
+            errorOutput = (error, try optionalString(eo["cause"], "mock.errorOutput.cause", max: 32768, sensitive: true))
         }
         switch (result, errorOutput) {
         case (.some, .some), (nil, nil):
@@ -124,7 +122,7 @@ struct TestStateRequest {
             out.mapIterationFailureCount = n
         }
         out.errorCausedByState = try optionalString(c["errorCausedByState"], "stateConfiguration.errorCausedByState")
-        out.mapItemReaderData = try optionalString(c["mapItemReaderData"], "stateConfiguration.mapItemReaderData")
+        out.mapItemReaderData = try optionalString(c["mapItemReaderData"], "stateConfiguration.mapItemReaderData", max: Self.payloadLimit, sensitive: true)
         return out
     }
 
@@ -135,9 +133,16 @@ struct TestStateRequest {
         return s
     }
 
-    private static func optionalString(_ v: JSON?, _ field: String) throws(APIError) -> String? {
+    /// The API model's length limit of the data fields (input, variables, context, a mock's result).
+    static let payloadLimit = 262_144
+
+    /// A string field; `min`/`max`: its length constraint in the API model.
+    private static func optionalString(_ v: JSON?, _ field: String, min: Int = 0, max: Int? = nil,
+                                       sensitive: Bool = false) throws(APIError) -> String? {
         guard let v, !v.isNull else { return nil }
-        return try string(v, field)
+        let s = try string(v, field)
+        if let max { try APIRequest.checkLength(s, at: field, min: min, max: max, sensitive: sensitive) }
+        return s
     }
 
     private static func optionalCount(_ v: JSON?, _ field: String) throws(APIError) -> Int? {
@@ -153,7 +158,4 @@ struct TestStateRequest {
         .serialization("Unexpected value for '\(field)': expected a \(type)")
     }
 
-    private static func enumMessage(_ value: String, _ field: String, _ allowed: [String]) -> String {
-        "1 validation error detected: Value '\(value)' at '\(field)' failed to satisfy constraint: Member must satisfy enum value set: [\(allowed.joined(separator: ", "))]"
-    }
 }
