@@ -42,9 +42,7 @@ extension Execution {
             }
             return ts.milliseconds
         case .secondsPath(let p):
-            guard let v = p.evaluate(try PathMiss.root(p, input: input, variables: f.variables, context: { self.context(f) })) else {
-                throw ASLError.runtime("The SecondsPath parameter does not reference an input value: \(p.source)")
-            }
+            let v = try waitValue(p, "SecondsPath", input, f)
             guard case .number(let n) = v, n.isIntegerLiteral, let s = n.int else {
                 throw ASLError.runtime("The SecondsPath parameter cannot be parsed as a long value: \(p.source) == \(v.stringValue ?? v.serialized)")
             }
@@ -53,12 +51,21 @@ extension Execution {
             }
             return now + Int64(min(s, 1 << 40)) * 1000  // (beyond the longest delay: refused by the caller)
         case .timestampPath(let p):
-            let v = try read(p, input, f)
+            let v = try waitValue(p, "TimestampPath", input, f)
             guard let text = v.stringValue, let ts = Timestamp.parse(text) else {
                 throw ASLError.runtime(
                     "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: \(p.source) == \(v.stringValue ?? v.serialized)")
             }
             return ts.milliseconds
         }
+    }
+
+    /// What a Wait's SecondsPath or TimestampPath selects; a path that selects nothing is
+    /// AWS's recorded cause for SecondsPath (TimestampPath's by the same rule).
+    func waitValue(_ p: JSONPath, _ field: String, _ input: JSON, _ f: Frame) throws(ASLError) -> JSON {
+        guard let v = p.evaluate(try PathMiss.root(p, input: input, variables: f.variables, context: { self.context(f) })) else {
+            throw ASLError.runtime("The \(field) parameter does not reference an input value: \(p.source)")
+        }
+        return v
     }
 }

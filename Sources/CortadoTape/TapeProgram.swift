@@ -293,34 +293,38 @@ struct TapeCompiler {
     }
 
     mutating func intrinsic(_ call: IntrinsicCall, item: Bool) throws(Unsupported) -> TTemplate {
-        switch call.function {
-        case .arrayLength:
-            if case .path(let p) = call.arguments[0] { return .arrayLength(try value(p, item: item)) }
-        case .format:
-            let simple = call.arguments.dropFirst().allSatisfy { if case .call = $0 { return false } else { return true } }
-            if let pieces = call.formatPieces, simple {
-                var args: [TValue] = []
-                for a in call.arguments.dropFirst() {
-                    switch a {
-                    case .path(let p): args.append(try value(p, item: item))
-                    case .literal(let j): args.append(.constant(constant(j)))
-                    case .call: break
+        // The lane runs a few calls natively; one that cannot run is the general code's to
+        // fail, in its words.
+        if call.arityError == nil {
+            switch call.function {
+            case .arrayLength:
+                if case .path(let p) = call.arguments[0] { return .arrayLength(try value(p, item: item)) }
+            case .format:
+                let simple = call.arguments.dropFirst().allSatisfy { if case .call = $0 { return false } else { return true } }
+                if let pieces = call.formatPieces, simple {
+                    var args: [TValue] = []
+                    for a in call.arguments.dropFirst() {
+                        switch a {
+                        case .path(let p): args.append(try value(p, item: item))
+                        case .literal(let j): args.append(.constant(constant(j)))
+                        case .call: break
+                        }
                     }
+                    var keys: [Int32] = []
+                    for piece in pieces { keys.append(key(piece)) }
+                    let pieceSpan = consecutive(keys)
+                    let argSpan = Span(start: Int32(code.values.count), count: Int32(args.count))
+                    code.values.append(contentsOf: args)
+                    let plain = !pieces.contains { $0.utf8.contains(where: JSONWriter.needsEscape) }
+                    return .format(pieces: pieceSpan, args: argSpan, plain: plain)
                 }
-                var keys: [Int32] = []
-                for piece in pieces { keys.append(key(piece)) }
-                let pieceSpan = consecutive(keys)
-                let argSpan = Span(start: Int32(code.values.count), count: Int32(args.count))
-                code.values.append(contentsOf: args)
-                let plain = !pieces.contains { $0.utf8.contains(where: JSONWriter.needsEscape) }
-                return .format(pieces: pieceSpan, args: argSpan, plain: plain)
+            case .jsonMerge:
+                if case .literal(.bool(false)) = call.arguments[2],
+                   let a = try mergeOperand(call.arguments[0], item: item), let b = try mergeOperand(call.arguments[1], item: item) {
+                    return .jsonMerge(a, b)
+                }
+            default: break
             }
-        case .jsonMerge:
-            if case .literal(.bool(false)) = call.arguments[2],
-               let a = try mergeOperand(call.arguments[0], item: item), let b = try mergeOperand(call.arguments[1], item: item) {
-                return .jsonMerge(a, b)
-            }
-        default: break
         }
         guard !TapeCompiler.readsContext(call) else { throw Unsupported("\(call.function) reading $$") }
         code.calls.append(call)

@@ -320,20 +320,22 @@ func codes(_ ds: [Diagnostic]) -> [String] { ds.map(\.code.rawValue).sorted() }
     }
 
     /// AWS parses an intrinsic call whole when the definition is created: a call that is
-    /// well formed but wrong (unknown function, argument count, literal type, number literal,
-    /// escape, Format placeholders against arguments) is the same SCHEMA_VALIDATION_FAILED on
-    /// the template as a malformed one (recorded: LocalStack's test_illegal_escapes snapshots).
+    /// well formed but wrong (unknown function, number literal, escape) is the same
+    /// SCHEMA_VALIDATION_FAILED on the template as a malformed one (recorded: LocalStack's
+    /// test_illegal_escapes snapshots).
     @Test func intrinsicCallsAreCheckedWhole() {
-        for call in ["States.Nope($.a)", "States.ArrayLength($.a, $.b)", "States.StringSplit(1, ',')",
-                     "States.MathAdd(1., 2)", "States.MathAdd(.5, 2)", #"States.Format('\\q')"#,
-                     "States.Format('{} {}', $.a)", #"States.Format('\\{}', $.a)"#] {
+        for call in ["States.Nope($.a)", "States.MathAdd(1., 2)", "States.MathAdd(.5, 2)", #"States.Format('\\q')"#] {
             Self.expect(Self.machine(#"{"Type": "Pass", "Parameters": {"a.$": "\#(call)"}, "End": true}"#),
                         [("SCHEMA_VALIDATION_FAILED", "/States/A/Parameters")])
         }
-        for call in ["States.MathAdd(1.5, -2)", #"States.Format('it\\'s {} \\{\\}', $.a)"#, "States.ArrayLength($v.items)"] {
+        // Argument counts, literal types and Format placeholders against values are run-time
+        // failures on AWS (IntrinsicsFunctionTests.wrongArgumentsFailWhenTheCallRuns).
+        for call in ["States.MathAdd(1.5, -2)", #"States.Format('it\\'s {} \\{\\}', $.a)"#, "States.ArrayLength($v.items)",
+                     "States.ArrayLength($.a, $.b)", "States.StringSplit(1, ',')", "States.Format('{} {}', $.a)",
+                     #"States.Format('\\{}', $.a)"#] {
             Self.expect(Self.machine(#"{"Type": "Pass", "Parameters": {"a.$": "\#(call)"}, "End": true}"#), [])
         }
-        Self.expect(Self.machine(#"{"Type": "Fail", "CausePath": "States.Format('{} {}', $.e)"}"#),
+        Self.expect(Self.machine(#"{"Type": "Fail", "CausePath": "States.Format('{} {}'"}"#),
                     [("SCHEMA_VALIDATION_FAILED", "/States/A/CausePath")])
     }
 

@@ -156,6 +156,10 @@ import Testing
         #expect(try Harness.run(def, input: #"{"t":"2016-03-14T01:59:00Z"}"#).status == .succeeded)
         let bad = try Harness.run(def, input: #"{"t":"2016-13-05T21:29:29Z"}"#)
         #expect(bad.error?.cause?.hasSuffix("does not reference a valid ISO-8601 extended offset date-time format string: $.t == 2016-13-05T21:29:29Z") == true)
+        // A path that selects nothing: the words AWS records for SecondsPath, not Jayway's.
+        let missing = try Harness.run(def, input: "{}")
+        #expect(missing.errorName == "States.Runtime")
+        #expect(missing.error?.cause == "An error occurred while executing the state 'W' (entered at the event id #2). The TimestampPath parameter does not reference an input value: $.t")
     }
 
     /// AWS refuses a delay of 24,856 days ("Wait state delay is too long.") and waits 24,855

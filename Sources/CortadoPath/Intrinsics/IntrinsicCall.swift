@@ -25,8 +25,7 @@ public enum IntrinsicFunction: String, Sendable, CaseIterable, CustomStringConve
     public var name: String { rawValue }
     public var description: String { rawValue }
 
-    /// What a parameter accepts; checked against literal arguments at parse time
-    /// and against every value at run time.
+    /// What a parameter accepts; checked against every value at run time.
     enum Param { case any, string, integer, number, array, object, boolean }
 
     /// Parameter kinds in order; `variadic` repeats the last kind.
@@ -87,7 +86,7 @@ public struct IntrinsicCall: Sendable, CustomStringConvertible {
 
     /// Parses e.g. `States.Format('Hello {}', $.name, States.ArrayLength($.items))`.
     /// Rejects what AWS rejects when the definition is created: unknown functions,
-    /// wrong argument counts, literals of the wrong type, malformed literals and paths.
+    /// malformed literals and paths (see `IntrinsicParser.check`).
     public static func parse(_ text: String) throws(PathSyntaxError) -> IntrinsicCall {
         ParseCounter.record()
         var p = IntrinsicParser(text)
@@ -95,6 +94,26 @@ public struct IntrinsicCall: Sendable, CustomStringConvertible {
         p.skipSpaces()
         guard p.atEnd else { throw p.error("unexpected text after the closing parenthesis") }
         return call
+    }
+
+    /// Why the call cannot run whatever its arguments are (nil: it can): an argument count
+    /// the function does not take, or a literal Format template whose placeholders do not
+    /// match its values.
+    public var arityError: String? {
+        let (kinds, required, variadic) = function.params
+        let n = arguments.count
+        if n < required || (!variadic && n > kinds.count) {
+            let expected: String
+            if variadic { expected = "at least \(required)" }
+            else if required == kinds.count { expected = "\(required)" }
+            else { expected = "\(required) to \(kinds.count)" }
+            return "\(function.name) takes \(expected) argument\(expected.hasSuffix("1") && !expected.hasSuffix("to 1") ? "" : "s"), but \(n) were given"
+        }
+        if function == .format, let pieces = formatPieces, pieces.count - 1 != n - 1 {
+            let placeholders = pieces.count - 1
+            return "the template has \(placeholders) placeholder\(placeholders == 1 ? "" : "s") but \(n - 1) value\(n == 2 ? " was" : "s were") given"
+        }
+        return nil
     }
 
     init(function: IntrinsicFunction, arguments: [IntrinsicArgument], source: String, formatPieces: [String]?) {
@@ -183,38 +202,14 @@ struct IntrinsicParser {
         return call
     }
 
-    /// Argument counts and literal types, checked once at compile time.
+    /// What AWS rejects when the definition is created beyond the call's syntax: a literal
+    /// argument of States.JsonToString. Argument counts and literal types are not checked
+    /// here: AWS deploys `States.Hash()` or `States.ArrayGetItem('x', 0)` and fails them at
+    /// run time (States.Runtime), which `IntrinsicCall.arityError` and the arguments'
+    /// accessors do.
     static func check(_ call: IntrinsicCall, error: (String) -> PathSyntaxError) throws(PathSyntaxError) {
-        let fn = call.function
-        let (kinds, required, variadic) = fn.params
-        let n = call.arguments.count
-        if n < required || (!variadic && n > kinds.count) {
-            let expected: String
-            if variadic { expected = "at least \(required)" }
-            else if required == kinds.count { expected = "\(required)" }
-            else { expected = "\(required) to \(kinds.count)" }
-            throw error("\(fn.name) takes \(expected) argument\(expected == "1" ? "" : "s"), but \(n) were given")
-        }
-        for (k, arg) in call.arguments.enumerated() {
-            let kind = kinds.isEmpty ? .any : kinds[min(k, kinds.count - 1)]
-            guard case .literal(let v) = arg else { continue }
-            if fn == .jsonToString {
-                throw error("the argument of States.JsonToString must be a path or an intrinsic function")
-            }
-            let ok: Bool
-            switch (kind, v) {
-            case (.any, _): ok = true
-            case (.string, .string): ok = true
-            case (.integer, .number), (.number, .number): ok = true
-            case (.boolean, .bool): ok = true
-            default: ok = false
-            }
-            if !ok {
-                throw error("argument \(k + 1) of \(fn.name) must be \(kind.article), but the literal \(v.serialized) was given")
-            }
-        }
-        if fn == .format, let pieces = call.formatPieces, pieces.count - 1 != n - 1 {
-            throw error("States.Format has \(pieces.count - 1) placeholder\(pieces.count == 2 ? "" : "s") but \(n - 1) value argument\(n == 2 ? "" : "s")")
+        if call.function == .jsonToString, call.arguments.contains(where: { if case .literal = $0 { return true } else { return false } }) {
+            throw error("the argument of States.JsonToString must be a path or an intrinsic function")
         }
     }
 

@@ -18,6 +18,7 @@ extension IntrinsicCall {
     }
 
     func evaluate(_ env: inout IntrinsicEnvironment, _ context: () -> JSON) throws(ASLError) -> JSON {
+        if let why = arityError { throw ASLError.intrinsic("Invalid arguments in \(function.name): \(why)") }
         var values: [JSON] = []
         values.reserveCapacity(arguments.count)
         for arg in arguments {
