@@ -39,7 +39,11 @@ extension TapeLane {
         try t.forEachElement(list) { (item) throws(Bail) in
             if failed { return }
             var input = item
-            if selector != none { input = try evaluate(selector, eff, item, k) }
+            if selector != none {
+                selectorItem = item; selectorIndex = k
+                defer { selectorItem = -1 }
+                input = try evaluate(selector, eff, item, k)
+            }
             let r = try runChild(processor, input)
             if r == failedLine { failed = true; return }
             t.links[at + k] = r

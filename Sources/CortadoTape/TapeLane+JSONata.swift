@@ -69,39 +69,53 @@ extension TapeLane {
     /// its value back on the tape. Any error it raises hands the line over (the general
     /// engine words it).
     func evaluate(_ call: TJSONataCall, _ input: Int32) throws(Bail) -> Int32 {
+        if call.readsMapItem, selectorItem < 0 { throw Bail() }
         let value: JSON
-        do { value = try call.slot.evaluate(try scope(readingStates: call.readsStates, input)) } catch { throw Bail() }
+        do { value = try call.slot.evaluate(try scope(readingStates: call.readsStates, readingItem: call.readsMapItem, input)) } catch { throw Bail() }
         return try tape.adopt(value)
     }
 
     /// The evaluator's scope, made again only when what it holds changed: the expressions of
-    /// one state step share one (as the interpreter's do), and its values are materialized
-    /// and converted for the evaluator once.
-    func scope(readingStates: Bool, _ input: Int32) throws(Bail) -> JSONataScope {
+    /// one state step (of one Map item, for an ItemSelector) share one, as the interpreter's
+    /// do, and its values are materialized and converted for the evaluator once.
+    func scope(readingStates: Bool, readingItem: Bool, _ input: Int32) throws(Bail) -> JSONataScope {
         let vars = code.jsonataVariables
         let n = generalScopeNodes
         if let s = generalScope,
            !readingStates || (n[0] == input && n[1] == stateResult),
-           vars.indices.allSatisfy({ n[2 + $0] == variables[Int(vars[$0].slot)] }) {
+           !readingItem || (n[2] == selectorItem && n[3] == Int32(truncatingIfNeeded: selectorIndex)),
+           vars.indices.allSatisfy({ n[4 + $0] == variables[Int(vars[$0].slot)] }) {
             return s
         }
-        let t = tape
-        var named: [String: JSON] = [:]
         generalScopeNodes.truncate(to: 0)
         generalScopeNodes.append(readingStates ? input : -1)
         generalScopeNodes.append(readingStates ? stateResult : -1)
-        for (name, slot) in vars {
+        generalScopeNodes.append(readingItem ? selectorItem : -1)
+        generalScopeNodes.append(Int32(truncatingIfNeeded: selectorIndex))
+        for (_, slot) in vars { generalScopeNodes.append(variables[Int(slot)]) }
+        var context: JSON = .null
+        if readingItem {
+            // What an ItemSelector reads of the context object: the item (`TJSONataCall.readsMapItem`).
+            context = ["Map": ["Item": ["Index": .number(JSONNumber(selectorIndex)), "Value": try tape.materialize(selectorItem)]]]
+        }
+        let s = try makeScope(readingStates: readingStates, input, context: context)
+        generalScope = s
+        return s
+    }
+
+    /// A scope of `$states` (when read), the variables such expressions read and `context`.
+    func makeScope(readingStates: Bool, _ input: Int32, context: JSON) throws(Bail) -> JSONataScope {
+        let t = tape
+        var named: [String: JSON] = [:]
+        for (name, slot) in code.jsonataVariables {
             let v = variables[Int(slot)]
-            generalScopeNodes.append(v)
             // (A variable not set is left out, as the general engine leaves it out.)
             if v >= 0 { named[name] = try t.materialize(v) }
         }
-        let s = JSONataScope(
+        return JSONataScope(
             input: readingStates ? try t.materialize(input) : .null,
             result: readingStates && stateResult >= 0 ? try t.materialize(stateResult) : nil,
-            variables: named, context: { .null })
-        generalScope = s
-        return s
+            variables: named, context: { context })
     }
 
     /// What `$states.input`, `$states.result` (a Task's, while its Output and Assign are

@@ -53,6 +53,9 @@ public final class TapeLane {
     var savedVariables = UnsafeVec<Int32>(capacity: 16)
     /// A JSONata Task's result while its Output and Assign are built (`$states.result`; -1 otherwise).
     var stateResult: Int32 = -1
+    /// The Map item and its index while a JSONata ItemSelector is built (`$states.context.Map.Item`; -1 otherwise).
+    var selectorItem: Int32 = -1
+    var selectorIndex = 0
     /// The evaluator's scope for `TQuery.general` and the nodes it was made of (`$states.input`,
     /// -1 when not materialized; the result; each variable any such expression reads).
     var generalScope: JSONataScope?

@@ -8,6 +8,9 @@ import CortadoJSONata
 struct TJSONataCall {
     let slot: JSONataSlot
     let readsStates: Bool
+    /// An ItemSelector's expression that reads `$states.context.Map.Item` (and no other part
+    /// of the context object).
+    let readsMapItem: Bool
 }
 
 /// A JSONata expression over the tape: a `JSONataShape` compiled, in `TapeCode.queries`.
@@ -78,6 +81,8 @@ extension TapeCompiler {
             var selector = none
             if let sel = s.itemSelector {
                 guard case .jsonata(let t) = sel else { throw Unsupported("JSONata Map '\(h.name)' with a JSONPath ItemSelector") }
+                inItemSelector = true
+                defer { inItemSelector = false }
                 selector = try jsonataTemplate(t)
             }
             return .jsonataMap(TJSONataMap(
@@ -127,16 +132,37 @@ extension TapeCompiler {
     /// times and ids are the execution's).
     mutating func query(_ slot: JSONataSlot) throws(Unsupported) -> Int32 {
         if let shape = slot.expression.shape, let q = try? query(shape) { return q }
-        guard !slot.readsContext else { throw Unsupported("JSONata $states.context") }
+        let readsMapItem = slot.readsContext
+        guard !slot.readsContext || (inItemSelector && Self.readsOnlyMapItem(slot.source)) else {
+            throw Unsupported("JSONata $states.context")
+        }
         var readsStates = false
         for name in slot.expression.freeVariables.sorted() {
             if name == "states" { readsStates = true; continue }
             let s = self.slot(named: name)
             if !code.jsonataVariables.contains(where: { $0.slot == s }) { code.jsonataVariables.append((name, s)) }
         }
-        code.jsonataCalls.append(TJSONataCall(slot: slot, readsStates: readsStates))
+        code.jsonataCalls.append(TJSONataCall(slot: slot, readsStates: readsStates, readsMapItem: readsMapItem))
         code.queries.append(.general(Int32(code.jsonataCalls.count - 1)))
         return Int32(code.queries.count - 1)
+    }
+
+    /// Whether every `context` in `source` is `$states.context.Map.Item.Value` or `.Index`
+    /// (what an ItemSelector reads of an item; the rest of the context object carries the
+    /// execution's times and ids, the general engine's business).
+    static func readsOnlyMapItem(_ source: String) -> Bool {
+        var rest = Substring(source)
+        var kept = ""
+        while let r = rest.range(of: "$states.context.Map.Item.") {
+            kept += rest[..<r.lowerBound]
+            var after = rest[r.upperBound...]
+            guard let field = ["Value", "Index"].first(where: { after.hasPrefix($0) }) else { return false }
+            after = after.dropFirst(field.count)
+            if let c = after.unicodeScalars.first, c == "_" || c.properties.isAlphabetic || ("0"..."9").contains(c) { return false }
+            rest = after
+        }
+        kept += rest
+        return !kept.contains("context")
     }
 
     mutating func query(_ s: JSONataShape) throws(Unsupported) -> Int32 {

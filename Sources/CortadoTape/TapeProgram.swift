@@ -20,6 +20,9 @@ struct TapeCompiler {
     var keyIndex: [String: Int32] = [:]
     /// Workflow variables by name: their slots (`TapeProgram+Variables`).
     var variableSlots: [String: Int32] = [:]
+    /// A JSONata Map's ItemSelector is being compiled (its expressions may read the item
+    /// through `$states.context.Map.Item`).
+    var inItemSelector = false
     /// The state being compiled, whose name `$$.State.Name` is.
     var stateName = ""
     /// A Task's constant result from the host's backend (`TapeLane.TaskResults`).

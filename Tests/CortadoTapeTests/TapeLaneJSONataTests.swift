@@ -178,6 +178,35 @@ import Testing
         }
     }
 
+    /// A JSONata ItemSelector reads the item through `$states.context.Map.Item.Value` and
+    /// `.Index` on the lane (the evaluator's, with a context of the item); any other part of
+    /// the context object, or the item outside an ItemSelector, keeps the program general.
+    @Test func anItemSelectorReadsTheMapItem() throws {
+        let p = try Lane.program(#"""
+            {"QueryLanguage":"JSONata","StartAt":"Each","States":{
+             "Each":{"Type":"Map","Items":"{% $states.input.items %}",
+               "ItemSelector":{"v":"{% $states.context.Map.Item.Value.price * 2 %}","i":"{% $states.context.Map.Item.Index %}",
+                               "tag":"{% $states.input.tag %}","name":"{% $states.context.Map.Item.Value.name %}"},
+               "ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},"End":true}}}
+            """#)
+        let lane = try Lane.lane(p)
+        let line = #"{"items":[{"price":2.5,"name":"a"},{"price":4,"name":"b"}],"tag":"t"}"#
+        #expect(Lane.run(lane, line) == #"[{"v":5,"i":0,"tag":"t","name":"a"},{"v":8,"i":1,"tag":"t","name":"b"}]"#)
+        for l in [line, #"{"items":[],"tag":"t"}"#, #"{"items":[{"price":"x"}],"tag":"t"}"#, #"{"items":[{"price":1}]}"#] {
+            Lane.agree(p, lane, l)
+        }
+        for other in ["$states.context.Execution.Name", "$states.context.Map.Item.ValueX", "$states.context"] {
+            let d = #"{"QueryLanguage":"JSONata","StartAt":"Each","States":{"Each":{"Type":"Map","Items":[1],"ItemSelector":{"x":"{% \#(other) %}"},"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},"End":true}}}"#
+            guard case .failure = TapeLane.make(try Lane.program(d), payloadLimit: ExecutionOptions.payloadLimit) else {
+                Issue.record("went to the lane: \(other)"); continue
+            }
+        }
+        let outside = #"{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"{% $states.context.Map.Item.Value %}","End":true}}}"#
+        guard case .failure = TapeLane.make(try Lane.program(outside), payloadLimit: ExecutionOptions.payloadLimit) else {
+            Issue.record("went to the lane: the item outside an ItemSelector"); return
+        }
+    }
+
     /// `$states.result` outside a Task's Output and Assign (a Pass has none) is the
     /// evaluator's business: the line goes back.
     @Test func aResultOutsideATaskHandsTheLineBack() throws {
