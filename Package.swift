@@ -46,7 +46,7 @@ let package = Package(
         // JSONata 2.0.6 as AWS runs it (issue 17); CortadoPath for the digests $hash shares with States.Hash.
         .target(name: "CortadoJSONata", dependencies: ["CortadoJSON", "CortadoPath"], swiftSettings: engine),
         .target(name: "CortadoRuntime", dependencies: [
-            "CortadoJSON", "CortadoPath", "CortadoASL", "CortadoTape", "CZlib", .product(name: "Histogram", package: "hdrhistogram-swift"),
+            "CortadoJSON", "CortadoPath", "CortadoASL", "CortadoJSONata", "CortadoTape", "CZlib", .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], swiftSettings: engine),
         // The batch fast lane: pure data states over byte ranges of the line (DESIGN, "The JSON layer").
         // Its line parser's first pass over the bytes, on SSE2 (Swift's SIMD types compile

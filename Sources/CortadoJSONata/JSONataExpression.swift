@@ -49,6 +49,16 @@ public final class JSONataValue: @unchecked Sendable {
     let value: JV
     /// Converts `json` (O(size of the document)).
     public init(_ json: JSON) { value = JV(json: json) }
+
+    init(value: JV) { self.value = value }
+
+    /// An object of values already converted, shared rather than converted again (a state's
+    /// `$states` whose input many scopes read).
+    public static func object(_ members: [(String, JSONataValue)]) -> JSONataValue {
+        let o = JObj(capacity: members.count)
+        for (k, v) in members { o[k] = v.value }
+        return JSONataValue(value: .object(o))
+    }
 }
 
 /// A compiled JSONata expression. Compile once, evaluate many times from any thread.

@@ -1,5 +1,6 @@
 import CortadoASL
 import CortadoJSON
+import CortadoJSONata
 import CortadoPath
 
 /// Workflow variables (`Assign`) and the JSONata view of a state, AWS's rules written once:
@@ -16,9 +17,9 @@ import CortadoPath
 ///   that runs them: they read outer values, and what they assign stays inside them.
 extension Execution {
     /// The JSONata view of frame `f`'s current state.
-    func scope(_ f: Frame, input: JSON, result: JSON? = nil, errorOutput: JSON? = nil,
+    func scope(_ f: Frame, input: JSON, inputValue: JSONataValue? = nil, result: JSON? = nil, errorOutput: JSON? = nil,
                mapItem: (index: Int, value: JSON)? = nil) -> JSONataScope {
-        JSONataScope(input: input, result: result, errorOutput: errorOutput, variables: f.variables,
+        JSONataScope(input: input, inputValue: inputValue, result: result, errorOutput: errorOutput, variables: f.variables,
                      context: { [unowned self] in self.context(f, mapItem: mapItem) })
     }
 

@@ -1,5 +1,6 @@
 import CortadoASL
 import CortadoJSON
+import CortadoJSONata
 import CortadoPath
 
 /// What running one state produced.
@@ -273,8 +274,11 @@ extension Execution {
             join.startEventID = emit(.mapStateStarted, f) { .mapStarted(length: items.count) }
             var inputs: [(pc: Int, input: JSON, slot: Int)] = []
             inputs.reserveCapacity(items.count)
+            // A JSONata selector's `$states.input` is the same for every item: converted once.
+            var effValue: JSONataValue? = nil
+            if case .jsonata? = s.itemSelector, !items.isEmpty { effValue = JSONataValue(eff) }
             for (i, item) in items.enumerated() {
-                let childInput = try s.itemSelector.map { (sel) throws(ASLError) in try selectItem(sel, i, item, eff, f) } ?? item
+                let childInput = try s.itemSelector.map { (sel) throws(ASLError) in try selectItem(sel, i, item, eff, f, effValue: effValue) } ?? item
                 inputs.append((Int(s.processor.start), childInput, i))
             }
             join.pending = inputs
@@ -382,12 +386,14 @@ extension Execution {
     }
 
     /// ItemSelector (or a Map's legacy Parameters) for item `index`.
-    func selectItem(_ selector: FieldTemplate, _ index: Int, _ item: JSON, _ eff: JSON, _ f: Frame) throws(ASLError) -> JSON {
+    /// `effValue`: `eff` already converted for the evaluator, when the caller selects many items.
+    func selectItem(_ selector: FieldTemplate, _ index: Int, _ item: JSON, _ eff: JSON, _ f: Frame,
+                    effValue: JSONataValue? = nil) throws(ASLError) -> JSON {
         switch selector {
         case .jsonPath(let sel):
             return try sel.evaluate(input: eff, variables: f.variables, context: { self.context(f, mapItem: (index, item)) })
         case .jsonata(let sel):
-            return try sel.evaluate(scope(f, input: eff, mapItem: (index, item)))
+            return try sel.evaluate(scope(f, input: eff, inputValue: effValue, mapItem: (index, item)))
         }
     }
 

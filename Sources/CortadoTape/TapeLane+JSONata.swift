@@ -112,8 +112,18 @@ extension TapeLane {
             // (A variable not set is left out, as the general engine leaves it out.)
             if v >= 0 { named[name] = try t.materialize(v) }
         }
+        var inputValue: JSONataValue? = nil
+        if readingStates {
+            if let g = generalInput, g.node == input {
+                inputValue = g.value
+            } else {
+                let v = JSONataValue(try t.materialize(input))
+                generalInput = (input, v)
+                inputValue = v
+            }
+        }
         return JSONataScope(
-            input: readingStates ? try t.materialize(input) : .null,
+            input: .null, inputValue: inputValue,
             result: readingStates && stateResult >= 0 ? try t.materialize(stateResult) : nil,
             variables: named, context: { context })
     }

@@ -1,4 +1,5 @@
 import CortadoASL
+import CortadoJSONata
 import CortadoJSON
 import CortadoPath
 
@@ -60,6 +61,9 @@ public final class TapeLane {
     /// -1 when not materialized; the result; each variable any such expression reads).
     var generalScope: JSONataScope?
     var generalScopeNodes = UnsafeVec<Int32>(capacity: 8)
+    /// The last `$states.input` node converted for the evaluator, and its value (the scopes
+    /// of a Map's items share their input).
+    var generalInput: (node: Int32, value: JSONataValue)?
     /// An Assign's values while they are built.
     var assigned = UnsafeVec<Int32>(capacity: 8)
     let start: Int32
@@ -303,6 +307,7 @@ public final class TapeLane {
         trailAssigned.truncate(to: 0)
         if variableCount > 0 { variables.initialize(repeating: -1, count: variableCount) }
         generalScope = nil
+        generalInput = nil
         stepCount = 0
         sawFailure = false
         waitedMs = 0

@@ -164,6 +164,9 @@ extension JSONataSlot {
 /// state step and converted for the evaluator only when an expression reads it.
 public final class JSONataScope {
     let input: JSON
+    /// `input` already converted for the evaluator (a host that builds many scopes over one
+    /// input converts it once); nil: converted when an expression first reads `$states`.
+    let inputValue: JSONataValue?
     let result: JSON?
     let errorOutput: JSON?
     let variables: [String: JSON]
@@ -171,9 +174,9 @@ public final class JSONataScope {
     private var built: JSONataEnvironment?
     private var hasStates = false, hasContext = false
 
-    public init(input: JSON, result: JSON? = nil, errorOutput: JSON? = nil, variables: [String: JSON],
-                context: @escaping () -> JSON) {
-        self.input = input; self.result = result; self.errorOutput = errorOutput
+    public init(input: JSON, inputValue: JSONataValue? = nil, result: JSON? = nil, errorOutput: JSON? = nil,
+                variables: [String: JSON], context: @escaping () -> JSON) {
+        self.input = input; self.inputValue = inputValue; self.result = result; self.errorOutput = errorOutput
         self.variables = variables; self.context = context
     }
 
@@ -183,11 +186,11 @@ public final class JSONataScope {
         if let e = built, !states || (hasStates && (hasContext || !needsContext)) { return e }
         var b = variables.mapValues { JSONataValue($0) }
         if states || hasStates {
-            var s: JSONObject = ["input": input]
-            if needsContext || hasContext { s["context"] = context(); hasContext = true }
-            if let result { s["result"] = result }
-            if let errorOutput { s["errorOutput"] = errorOutput }
-            b["states"] = JSONataValue(.object(s))
+            var s: [(String, JSONataValue)] = [("input", inputValue ?? JSONataValue(input))]
+            if needsContext || hasContext { s.append(("context", JSONataValue(context()))); hasContext = true }
+            if let result { s.append(("result", JSONataValue(result))) }
+            if let errorOutput { s.append(("errorOutput", JSONataValue(errorOutput))) }
+            b["states"] = JSONataValue.object(s)
             hasStates = true
         }
         let e = JSONataEnvironment(bindings: b, options: .stepFunctions)
