@@ -22,6 +22,8 @@ enum TValue {
     case constant(Int32)
     /// `$$.Execution.Name`: the host's prefix and the line's number (`TapeLane.lineNumber`).
     case executionName
+    /// `$$.Execution.Input` and a path from it: the line's own value.
+    case executionInput(Span)
     /// A workflow variable and a path from its value (`TapeCode.variableReads`; kept aside,
     /// so a value stays as small as it was).
     case variable(Int32)
@@ -56,8 +58,8 @@ enum TTemplate {
     case query(Int32)
     /// `States.JsonMerge(a, b, false)`: templates of the two objects (paths or nested calls).
     case jsonMerge(Int32, Int32)
-    /// Any other intrinsic (without `$$`): evaluated by the general engine's code on the
-    /// materialized input, so its semantics and errors are that code's.
+    /// Any other intrinsic (of `$$` only `$$.Execution.Input`): evaluated by the general
+    /// engine's code on the materialized input, so its semantics and errors are that code's.
     case general(Int32)
 }
 
@@ -289,6 +291,8 @@ final class TapeCode {
     var calls: [IntrinsicCall] = []
     /// Each call's workflow variables (by name and slot), which it is handed materialized.
     var callVariables: [[(name: String, slot: Int32)]] = []
+    /// By call: it reads `$$.Execution.Input` (handed a context object of only that).
+    var callReadsInput: [Bool] = []
     var queries: [TQuery] = []
     var jsonataCalls: [TJSONataCall] = []
     /// The workflow variables any of `jsonataCalls` reads, by name and slot.

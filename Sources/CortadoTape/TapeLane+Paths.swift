@@ -58,6 +58,8 @@ extension TapeLane {
             let v = variables[Int(r.slot)]
             guard v >= 0 else { return -1 }
             return try path(v, r.steps)
+        case .executionInput(let s):
+            return try path(lineValue, s)
         case .executionName:
             if executionNameNode < 0 {
                 let t = tape, start = t.scratch.count

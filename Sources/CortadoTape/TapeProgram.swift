@@ -219,6 +219,7 @@ struct TapeCompiler {
         // `$$.State.Name` is the state's name, known here (a Map's ItemSelector sees the Map's).
         if let plain = p.plainSteps, plain == [.name("State"), .name("Name")] { return .constant(constant(.string(stateName))) }
         if namesExecutions, let plain = p.plainSteps, plain == [.name("Execution"), .name("Name")] { return .executionName }
+        if Self.readsExecutionInput(p) { return .executionInput(try steps(p, dropping: 2)) }
         guard item, let plain = p.plainSteps, plain.count >= 3, plain[0] == .name("Map"), plain[1] == .name("Item")
         else { throw Unsupported("context path \(p.source)") }
         if plain[2] == .name("Index"), plain.count == 3 { return .itemIndex }
@@ -329,9 +330,10 @@ struct TapeCompiler {
             default: break
             }
         }
-        guard !TapeCompiler.readsContext(call) else { throw Unsupported("\(call.function) reading $$") }
+        guard !TapeCompiler.readsContext(call, besidesExecutionInput: true) else { throw Unsupported("\(call.function) reading $$") }
         code.calls.append(call)
         code.callVariables.append(variables(in: call))
+        code.callReadsInput.append(TapeCompiler.readsContext(call))
         return .general(Int32(code.calls.count - 1))
     }
 
@@ -348,14 +350,21 @@ struct TapeCompiler {
         return Int32(code.templates.count - 1)
     }
 
-    static func readsContext(_ call: IntrinsicCall) -> Bool {
+    /// Whether the call reads `$$` (`besidesExecutionInput`: other than `$$.Execution.Input`).
+    static func readsContext(_ call: IntrinsicCall, besidesExecutionInput: Bool = false) -> Bool {
         call.arguments.contains { a in
             switch a {
             case .literal: return false
-            case .path(let p): return p.isContextPath
-            case .call(let c): return readsContext(c)
+            case .path(let p): return p.isContextPath && !(besidesExecutionInput && readsExecutionInput(p))
+            case .call(let c): return readsContext(c, besidesExecutionInput: besidesExecutionInput)
             }
         }
+    }
+
+    /// `$$.Execution.Input` and a path from it (names, indices, a wildcard).
+    static func readsExecutionInput(_ p: JSONPath) -> Bool {
+        guard p.isContextPath, p.variable == nil, let plain = p.plainSteps else { return false }
+        return plain.count >= 2 && plain[0] == .name("Execution") && plain[1] == .name("Input")
     }
 
     /// A Choice rule's literal operand, decoded.

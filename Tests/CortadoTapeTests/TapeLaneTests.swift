@@ -261,6 +261,34 @@ struct LaneTestError: Error, CustomStringConvertible {
     /// A Task whose backend answers with a constant runs on the lane: Parameters built (and
     /// checked), the constant through ResultSelector, ResultPath and OutputPath; Retry and
     /// Catch never come into it, since any failure hands the line back.
+    /// `$$.Execution.Input` is the line's own value: read by paths in templates, Choice rules,
+    /// a Map's ItemSelector and intrinsics (natively, or handed to the general code as a
+    /// context object of only that), anywhere in the machine. Other context paths a general
+    /// intrinsic reads keep the program on the general engine.
+    @Test func theExecutionInputIsTheLinesOwn() throws {
+        let p = try Lane.program(#"""
+            {"StartAt":"Shape","States":{
+             "Shape":{"Type":"Pass","Parameters":{"id.$":"$$.Execution.Input.orderId","items.$":"$.items"},"Next":"Route"},
+             "Route":{"Type":"Choice","Choices":[{"Variable":"$$.Execution.Input.express","BooleanEquals":true,"Next":"Each"}],"Default":"Done"},
+             "Each":{"Type":"Map","ItemsPath":"$.items","ItemSelector":{"item.$":"$$.Map.Item.Value","order.$":"$$.Execution.Input.orderId"},
+               "ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","Parameters":{
+                 "msg.$":"States.Format('{} of {}', $.item, $$.Execution.Input.orderId)",
+                 "first.$":"States.ArrayGetItem($$.Execution.Input.items, 0)"},"End":true}}},"ResultPath":"$.lines","Next":"Done"},
+             "Done":{"Type":"Succeed"}}}
+            """#)
+        let lane = try Lane.lane(p)
+        let line = #"{"orderId":"o-7","express":true,"items":["a","b"]}"#
+        #expect(Lane.run(lane, line) == #"{"id":"o-7","items":["a","b"],"lines":[{"msg":"a of o-7","first":"a"},{"msg":"b of o-7","first":"a"}]}"#)
+        for l in [line, #"{"orderId":"o-8","express":false,"items":[]}"#, #"{"orderId":1,"express":true,"items":[1]}"#,
+                  #"{"express":true,"items":["x"]}"#, #"{"orderId":"o","express":true,"items":[]}"#] {
+            Lane.agree(p, lane, l)
+        }
+        let other = try Lane.program(#"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"a.$":"States.ArrayGetItem(States.Array($$.Execution.Input, $$.Execution.Id), 1)"},"End":true}}}"#)
+        guard case .failure = TapeLane.make(other, payloadLimit: ExecutionOptions.payloadLimit) else {
+            Issue.record("an intrinsic reading $$.Execution.Id went to the lane"); return
+        }
+    }
+
     @Test func mockedTasksGiveTheGeneralEnginesBytes() throws {
         let p = try Lane.program("""
             {"StartAt":"Validate","States":{
