@@ -71,20 +71,24 @@ extension TapeLane {
     func evaluate(_ call: TJSONataCall, _ input: Int32) throws(Bail) -> Int32 {
         if call.readsMapItem, selectorItem < 0 { throw Bail() }
         let value: JSON
-        do { value = try call.slot.evaluate(try scope(readingStates: call.readsStates, readingItem: call.readsMapItem, input)) } catch { throw Bail() }
+        do {
+            value = try call.slot.evaluate(try scope(readingStates: call.readsStates, readingItem: call.readsMapItem,
+                                                     readingInput: call.readsExecutionInput, input))
+        } catch { throw Bail() }
         return try tape.adopt(value)
     }
 
     /// The evaluator's scope, made again only when what it holds changed: the expressions of
     /// one state step (of one Map item, for an ItemSelector) share one, as the interpreter's
     /// do, and its values are materialized and converted for the evaluator once.
-    func scope(readingStates: Bool, readingItem: Bool, _ input: Int32) throws(Bail) -> JSONataScope {
+    func scope(readingStates: Bool, readingItem: Bool, readingInput: Bool, _ input: Int32) throws(Bail) -> JSONataScope {
         let vars = code.jsonataVariables
         let n = generalScopeNodes
         if let s = generalScope,
            !readingStates || (n[0] == input && n[1] == stateResult),
            !readingItem || (n[2] == selectorItem && n[3] == Int32(truncatingIfNeeded: selectorIndex)),
-           vars.indices.allSatisfy({ n[4 + $0] == variables[Int(vars[$0].slot)] }) {
+           !readingInput || n[4] == 1,
+           vars.indices.allSatisfy({ n[5 + $0] == variables[Int(vars[$0].slot)] }) {
             return s
         }
         generalScopeNodes.truncate(to: 0)
@@ -92,13 +96,16 @@ extension TapeLane {
         generalScopeNodes.append(readingStates ? stateResult : -1)
         generalScopeNodes.append(readingItem ? selectorItem : -1)
         generalScopeNodes.append(Int32(truncatingIfNeeded: selectorIndex))
+        generalScopeNodes.append(readingInput ? 1 : 0)
         for (_, slot) in vars { generalScopeNodes.append(variables[Int(slot)]) }
-        var context: JSON = .null
+        // What the expressions read of the context object (`TJSONataCall`): the Map item,
+        // the execution's input.
+        var context = JSONObject()
+        if readingInput { context["Execution"] = ["Input": try tape.materialize(lineValue)] }
         if readingItem {
-            // What an ItemSelector reads of the context object: the item (`TJSONataCall.readsMapItem`).
-            context = ["Map": ["Item": ["Index": .number(JSONNumber(selectorIndex)), "Value": try tape.materialize(selectorItem)]]]
+            context["Map"] = ["Item": ["Index": .number(JSONNumber(selectorIndex)), "Value": try tape.materialize(selectorItem)]]
         }
-        let s = try makeScope(readingStates: readingStates, input, context: context)
+        let s = try makeScope(readingStates: readingStates, input, context: .object(context))
         generalScope = s
         return s
     }

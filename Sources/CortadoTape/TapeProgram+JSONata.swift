@@ -8,9 +8,10 @@ import CortadoJSONata
 struct TJSONataCall {
     let slot: JSONataSlot
     let readsStates: Bool
-    /// An ItemSelector's expression that reads `$states.context.Map.Item` (and no other part
-    /// of the context object).
+    /// What it reads of the context object (nothing else): an ItemSelector's
+    /// `$states.context.Map.Item`, and `$states.context.Execution.Input`.
     let readsMapItem: Bool
+    let readsExecutionInput: Bool
 }
 
 /// A JSONata expression over the tape: a `JSONataShape` compiled, in `TapeCode.queries`.
@@ -132,9 +133,12 @@ extension TapeCompiler {
     /// times and ids are the execution's).
     mutating func query(_ slot: JSONataSlot) throws(Unsupported) -> Int32 {
         if let shape = slot.expression.shape, let q = try? query(shape) { return q }
-        let readsMapItem = slot.readsContext
-        guard !slot.readsContext || (inItemSelector && Self.readsOnlyMapItem(slot.source)) else {
-            throw Unsupported("JSONata $states.context")
+        var readsMapItem = false, readsExecutionInput = false
+        if slot.readsContext {
+            guard let read = Self.contextRead(slot.source), !read.mapItem || inItemSelector else {
+                throw Unsupported("JSONata $states.context")
+            }
+            (readsMapItem, readsExecutionInput) = (read.mapItem, read.executionInput)
         }
         var readsStates = false
         for name in slot.expression.freeVariables.sorted() {
@@ -142,27 +146,32 @@ extension TapeCompiler {
             let s = self.slot(named: name)
             if !code.jsonataVariables.contains(where: { $0.slot == s }) { code.jsonataVariables.append((name, s)) }
         }
-        code.jsonataCalls.append(TJSONataCall(slot: slot, readsStates: readsStates, readsMapItem: readsMapItem))
+        code.jsonataCalls.append(TJSONataCall(slot: slot, readsStates: readsStates, readsMapItem: readsMapItem,
+                                              readsExecutionInput: readsExecutionInput))
         code.queries.append(.general(Int32(code.jsonataCalls.count - 1)))
         return Int32(code.queries.count - 1)
     }
 
-    /// Whether every `context` in `source` is `$states.context.Map.Item.Value` or `.Index`
-    /// (what an ItemSelector reads of an item; the rest of the context object carries the
-    /// execution's times and ids, the general engine's business).
-    static func readsOnlyMapItem(_ source: String) -> Bool {
+    /// What `source` reads of the context object when every `context` in it is
+    /// `$states.context.Map.Item.Value` or `.Index` (an item, in an ItemSelector) or
+    /// `$states.context.Execution.Input` (the line); nil when it reads anything else (the
+    /// execution's times and ids: the general engine's business).
+    static func contextRead(_ source: String) -> (mapItem: Bool, executionInput: Bool)? {
         var rest = Substring(source)
         var kept = ""
-        while let r = rest.range(of: "$states.context.Map.Item.") {
+        var mapItem = false, executionInput = false
+        let prefixes = ["$states.context.Map.Item.Value", "$states.context.Map.Item.Index", "$states.context.Execution.Input"]
+        while let r = rest.range(of: "$states.context.") {
             kept += rest[..<r.lowerBound]
-            var after = rest[r.upperBound...]
-            guard let field = ["Value", "Index"].first(where: { after.hasPrefix($0) }) else { return false }
-            after = after.dropFirst(field.count)
-            if let c = after.unicodeScalars.first, c == "_" || c.properties.isAlphabetic || ("0"..."9").contains(c) { return false }
+            var after = rest[r.lowerBound...]
+            guard let prefix = prefixes.first(where: { after.hasPrefix($0) }) else { return nil }
+            after = after.dropFirst(prefix.count)
+            if let c = after.unicodeScalars.first, c == "_" || c.properties.isAlphabetic || ("0"..."9").contains(c) { return nil }
+            if prefix.hasSuffix("Input") { executionInput = true } else { mapItem = true }
             rest = after
         }
         kept += rest
-        return !kept.contains("context")
+        return kept.contains("context") ? nil : (mapItem, executionInput)
     }
 
     mutating func query(_ s: JSONataShape) throws(Unsupported) -> Int32 {
