@@ -203,8 +203,9 @@ enum TOutcome {
     /// A result (a constant node), which goes on through ResultSelector, ResultPath, OutputPath.
     case result(Int32)
     /// An error a Catcher takes: its `{Error, Cause}` object (a constant node) through the
-    /// Catcher's ResultPath, then the Catcher's Next.
-    case caught(errorOutput: Int32, resultPath: TResultPath, next: Int32)
+    /// Catcher's ResultPath (a JSONata Catcher's Output, `output`), then the Catcher's Next;
+    /// `assign`: the Catcher's Assign, in place of the state's.
+    case caught(errorOutput: Int32, resultPath: TResultPath, next: Int32, output: Int32, assign: Span)
     /// An error nothing takes (`TapeCode.errors`): the execution fails with it.
     case failed(Int32)
 }

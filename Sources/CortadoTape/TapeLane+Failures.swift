@@ -13,7 +13,9 @@ extension TapeLane {
         case .result(let result):
             if recordsValues { trailResults.base[entry] = result }
             return (try finish(raw, result, s.resultSelector, s.resultPath, s.output, assigns[pc], entry: entry), s.next)
-        case .caught(let errorOutput, let resultPath, let next):
+        case .caught(let errorOutput, let resultPath, let next, _, let assign):
+            // A JSONPath Catcher's Assign reads the error output as `$`.
+            if anyAssign { try self.assign(assign, errorOutput, entry: entry) }
             return (try applyResultPath(raw, errorOutput, resultPath), next)
         case .failed:
             return (failedLine, -1)
@@ -39,13 +41,25 @@ extension TapeLane {
         if s.retries >= 0 {
             switch try outcome(ofRetries: s.retries) {
             case .result(let r): result = r
-            // (A Catcher with Output or Assign is not taken: the error output is the output.)
-            case .caught(let errorOutput, _, let next): return (errorOutput, next)
+            case .caught(let errorOutput, _, let next, let output, let assign):
+                return (try caughtJSONata(input, errorOutput, output, assign, entry: entry), next)
             case .failed: return (failedLine, -1)
             }
         }
         if recordsValues { trailResults.base[entry] = result }
         return (try finishJSONata(input, result, s.output, pc: pc, entry: entry), s.next)
+    }
+
+    /// A JSONata Catcher's end: its Output (or none: the error output) and Assign, both
+    /// reading `$states.input` and `$states.errorOutput` with the old variables, as the
+    /// interpreter's (`Interpreter+Retry`).
+    func caughtJSONata(_ input: Int32, _ errorOutput: Int32, _ output: Int32, _ assign: Span, entry: Int) throws(Bail) -> Int32 {
+        stateErrorOutput = errorOutput
+        defer { stateErrorOutput = -1 }
+        // (Output first: the Assign stores its values at once. Either failing hands the line back.)
+        let out = output == none ? errorOutput : try evaluate(output, input, -1, 0)
+        if anyAssign { try self.assign(assign, input, entry: entry) }
+        return out
     }
 
     /// The end of a JSONata state with a result (Task, Parallel): Output (or none: the

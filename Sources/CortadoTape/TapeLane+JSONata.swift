@@ -85,15 +85,16 @@ extension TapeLane {
         let vars = code.jsonataVariables
         let n = generalScopeNodes
         if let s = generalScope,
-           !readingStates || (n[0] == input && n[1] == stateResult),
-           !readingItem || (n[2] == selectorItem && n[3] == Int32(truncatingIfNeeded: selectorIndex)),
-           !readingInput || n[4] == 1,
-           vars.indices.allSatisfy({ n[5 + $0] == variables[Int(vars[$0].slot)] }) {
+           !readingStates || (n[0] == input && n[1] == stateResult && n[2] == stateErrorOutput),
+           !readingItem || (n[3] == selectorItem && n[4] == Int32(truncatingIfNeeded: selectorIndex)),
+           !readingInput || n[5] == 1,
+           vars.indices.allSatisfy({ n[6 + $0] == variables[Int(vars[$0].slot)] }) {
             return s
         }
         generalScopeNodes.truncate(to: 0)
         generalScopeNodes.append(readingStates ? input : -1)
         generalScopeNodes.append(readingStates ? stateResult : -1)
+        generalScopeNodes.append(readingStates ? stateErrorOutput : -1)
         generalScopeNodes.append(readingItem ? selectorItem : -1)
         generalScopeNodes.append(Int32(truncatingIfNeeded: selectorIndex))
         generalScopeNodes.append(readingInput ? 1 : 0)
@@ -132,6 +133,7 @@ extension TapeLane {
         return JSONataScope(
             input: .null, inputValue: inputValue,
             result: readingStates && stateResult >= 0 ? try t.materialize(stateResult) : nil,
+            errorOutput: readingStates && stateErrorOutput >= 0 ? try t.materialize(stateErrorOutput) : nil,
             variables: named, context: { context })
     }
 

@@ -54,6 +54,8 @@ public final class TapeLane {
     var savedVariables = UnsafeVec<Int32>(capacity: 16)
     /// A JSONata Task's result while its Output and Assign are built (`$states.result`; -1 otherwise).
     var stateResult: Int32 = -1
+    /// A JSONata Catcher's error output while its Output and Assign are built (`$states.errorOutput`).
+    var stateErrorOutput: Int32 = -1
     /// The Map item and its index while a JSONata ItemSelector is built (`$states.context.Map.Item`; -1 otherwise).
     var selectorItem: Int32 = -1
     var selectorIndex = 0

@@ -91,9 +91,9 @@ extension TapeCompiler {
             }
             if let k = p.catcher(for: e) {
                 let c = p.catchers[k]
-                guard c.assign == nil, c.output == nil else { throw Unsupported("Catch with Assign or Output in state '\(name)'") }
                 return (.caught(errorOutput: constant(ErrorOutput.object(e)), resultPath: try resultPath(c.resultPath),
-                                next: Int32(c.next)), waitMs, attempts(code))
+                                next: Int32(c.next), output: try jsonataTemplate(c.output), assign: try assign(c.assign)),
+                        waitMs, attempts(code))
             }
             return (.failed(index), waitMs, attempts(code))
         }
@@ -140,7 +140,7 @@ extension TapeCompiler {
         func attemptsWait(_ retries: Int32) -> Bool {
             guard retries >= 0 else { return false }
             let r = code.retries[Int(retries)]
-            if case .caught(_, _, let next) = r.outcome { todo.append(next) }
+            if case .caught(_, _, let next, _, _) = r.outcome { todo.append(next) }
             return r.waitMs > 0
         }
         while let pc = todo.popLast() {

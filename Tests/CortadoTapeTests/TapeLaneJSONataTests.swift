@@ -126,6 +126,43 @@ import Testing
         #expect(e.name == ErrorName("Other"))
     }
 
+    /// A Catcher's Output and Assign run on the lane as the interpreter runs them: a JSONata
+    /// Catcher's read `$states.errorOutput` and `$states.input` with the old variables (Output
+    /// defaulting to the error output), a JSONPath Catcher's Assign reads the error output as
+    /// `$`; the state's own Assign does not run.
+    @Test func catchersWithOutputAndAssign() throws {
+        let jsonata = try Lane.program(#"""
+            {"QueryLanguage":"JSONata","StartAt":"Init","States":{
+             "Init":{"Type":"Pass","Assign":{"tries":1},"Next":"Call"},
+             "Call":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Arguments":{"FunctionName":"f"},
+               "Assign":{"ok":true},
+               "Catch":[{"ErrorEquals":["Boom"],"Next":"After",
+                 "Assign":{"err":"{% $states.errorOutput.Error %}","tries":"{% $tries + 1 %}"},
+                 "Output":{"why":"{% $states.errorOutput.Cause %}","id":"{% $states.input.id %}","t":"{% $tries %}"}},
+                        {"ErrorEquals":["States.ALL"],"Next":"After"}],"Next":"After"},
+             "After":{"Type":"Pass","Output":{"in":"{% $states.input %}","err":"{% $err %}","tries":"{% $tries %}"},"End":true}}}
+            """#)
+        for (error, expected) in [("Boom", #"{"in":{"why":"bad","id":7,"t":1},"err":"Boom","tries":2}"#),
+                                  ("Other", nil)] {
+            let backend = TapeLaneTests.ScriptedTasks(script: ["Call": [.failure(ASLError(ErrorName(error), "bad"))]])
+            let lane = try TapeLaneTests.failingLane(jsonata, backend).get()
+            // (`$err` is unset after the second Catcher: the general engine words that error.)
+            #expect(Lane.run(lane, #"{"id":7}"#) == expected)
+            for line in [#"{"id":7}"#, #"{"id":"x"}"#, "{}"] { Lane.agree(jsonata, lane, line, backend: backend) }
+        }
+        let jsonPath = try Lane.program(#"""
+            {"StartAt":"Call","States":{
+             "Call":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},
+               "Assign":{"ok":true},
+               "Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.error","Assign":{"err.$":"$.Error"},"Next":"After"}],"Next":"After"},
+             "After":{"Type":"Pass","Parameters":{"all.$":"$","err.$":"$err"},"End":true}}}
+            """#)
+        let backend = TapeLaneTests.ScriptedTasks(script: ["Call": [.failure(ASLError(ErrorName("Boom"), "bad"))]])
+        let lane = try TapeLaneTests.failingLane(jsonPath, backend).get()
+        #expect(Lane.run(lane, #"{"id":7}"#) == #"{"all":{"id":7,"error":{"Error":"Boom","Cause":"bad"}},"err":"Boom"}"#)
+        for line in [#"{"id":7}"#, #"{"id":7,"error":1}"#, "{}"] { Lane.agree(jsonPath, lane, line, backend: backend) }
+    }
+
     /// A JSONata Parallel on the lane: Arguments are each branch's input, branches run on a
     /// copy of the variables, Output and Assign read `$states.result`; a failed branch is
     /// caught with its error output as the state's output.
