@@ -255,7 +255,8 @@ enum TState {
     case choice(TChoice)
     case succeed(input: TFilter, output: TFilter)
     /// A Wait of constant Seconds on a virtual clock, or of none: nothing to wait for but its paths.
-    case wait(input: TFilter, output: TFilter, seconds: Int32, next: Int32)
+    /// `secondsPath`: a SecondsPath's value (`TapeCode.values`; -1: constant `seconds`).
+    case wait(input: TFilter, output: TFilter, seconds: Int32, secondsPath: Int32, next: Int32)
     case map(TMap)
     case parallel(TParallel)
     case task(TTask)

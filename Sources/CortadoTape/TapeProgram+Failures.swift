@@ -150,8 +150,8 @@ extension TapeCompiler {
             case .choice(let s):
                 todo.append(s.defaultNext)
                 for k in 0..<Int(s.choices.count) { todo.append(code.choices[Int(s.choices.start) + k].next) }
-            case .wait(_, _, let seconds, let next):
-                if seconds > 0 { return true }
+            case .wait(_, _, let seconds, let secondsPath, let next):
+                if seconds > 0 || secondsPath >= 0 { return true }
                 todo.append(next)
             case .task(let t):
                 todo.append(t.next)

@@ -122,9 +122,15 @@ struct TapeCompiler {
             // A constant Seconds is at most 99999999 (checked with the definition), far below
             // the longest delay AWS accepts; the lane adds up a line's waits against its time
             // limit. `"Seconds": 0` waits for nothing on any clock.
+            // A SecondsPath on a virtual clock: its value read from the effective input.
+            if virtualClock, case .secondsPath(let p) = s.duration {
+                code.values.append(try value(p, item: false))
+                return .wait(input: try filter(h.inputPath), output: try filter(h.outputPath), seconds: 0,
+                             secondsPath: Int32(code.values.count - 1), next: next)
+            }
             guard case .seconds(let seconds) = s.duration, virtualClock || seconds == 0, let n = Int32(exactly: seconds)
-            else { throw Unsupported("Wait state '\(h.name)' on a real clock, or with a path or timestamp") }
-            return .wait(input: try filter(h.inputPath), output: try filter(h.outputPath), seconds: n, next: next)
+            else { throw Unsupported("Wait state '\(h.name)' on a real clock, or with a timestamp") }
+            return .wait(input: try filter(h.inputPath), output: try filter(h.outputPath), seconds: n, secondsPath: -1, next: next)
         case .task(let s):
             guard let (result, retries) = try taskAttempts(h.name, s) else { return .bail }
             let p = s.processing

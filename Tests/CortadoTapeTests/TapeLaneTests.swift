@@ -191,9 +191,23 @@ struct LaneTestError: Error, CustomStringConvertible {
         let zeroLane = try Lane.lane(zero)
         #expect(Lane.run(zeroLane, #"{"a":1}"#) == #"{"a":1}"#)
         #expect(Lane.agree(zero, zeroLane, #"{"a":1}"#))
-        // Durations read from the input and timestamps need the general engine.
-        for d in [#"{"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.s","End":true}}}"#,
-                  #"{"StartAt":"W","States":{"W":{"Type":"Wait","Timestamp":"2030-01-01T00:00:00Z","End":true}}}"#] {
+        // A SecondsPath is read from the effective input: a plain non-negative integer waits on
+        // the virtual clock; anything else is the general engine's to refuse in AWS's words.
+        let path = try Lane.program(#"{"StartAt":"W","States":{"W":{"Type":"Wait","InputPath":"$.w","SecondsPath":"$.s","Next":"P"},"P":{"Type":"Pass","End":true}}}"#)
+        let pathLane = try Lane.lane(path, clock: .virtual(hostLimitSeconds: 300))
+        #expect(Lane.run(pathLane, #"{"w":{"s":20}}"#) == #"{"s":20}"#)
+        #expect(Lane.run(pathLane, #"{"w":{"s":0,"x":[1]}}"#) == #"{"s":0,"x":[1]}"#)
+        for line in [#"{"w":{"s":20}}"#, #"{"w":{"s":0}}"#] { #expect(Lane.agree(path, pathLane, line)) }
+        for handed in [#"{"w":{"s":"3"}}"#, #"{"w":{"s":-1}}"#, #"{"w":{"s":1.5}}"#, #"{"w":{}}"#, #"{"s":1}"#,
+                       #"{"w":{"s":1e2}}"#, #"{"w":{"s":301}}"#, #"{"w":{"s":2147483648}}"#] {
+            #expect(Lane.run(pathLane, handed) == nil, "\(handed)")
+            #expect(Lane.general(path, handed)?.status != .succeeded || handed.contains("1e2") || handed.contains("301"), "\(handed)")
+        }
+        guard case .failure = TapeLane.make(path, payloadLimit: ExecutionOptions.payloadLimit) else {
+            Issue.record("a SecondsPath on a real clock went to the lane"); return
+        }
+        // Timestamps need the general engine.
+        for d in [#"{"StartAt":"W","States":{"W":{"Type":"Wait","Timestamp":"2030-01-01T00:00:00Z","End":true}}}"#] {
             guard case .failure = TapeLane.make(try Lane.program(d), payloadLimit: ExecutionOptions.payloadLimit,
                                                 clock: .virtual(hostLimitSeconds: nil)) else {
                 Issue.record("went to the lane: \(d)"); continue
