@@ -262,6 +262,9 @@ enum TState {
     case task(TTask)
     /// A JSONata Pass: its Output template (or none: the input), then `next`.
     case jsonataPass(output: Int32, next: Int32)
+    /// A JSONata Wait on a virtual clock (or of 0 seconds): constant `seconds`, or the
+    /// template of its Seconds expression; then Output (a template, or none) and Assign as a Pass.
+    case jsonataWait(seconds: Int32, expression: Int32, output: Int32, next: Int32)
     case jsonataTask(TJSONataTask)
     case jsonataParallel(TJSONataParallel)
     case jsonataMap(TJSONataMap)

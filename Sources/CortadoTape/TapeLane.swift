@@ -390,6 +390,14 @@ public final class TapeLane {
             case .parallel(let s):
                 (value, next) = try parallel(s, value, pc: pc, entry: entry)
                 if value == failedLine { return value }
+            case .jsonataWait(let seconds, let expression, let output, let n):
+                var s = Int(seconds)
+                if expression != none { s = try waitSeconds(try evaluate(expression, value, -1, 0)) }
+                if s > 0 { try wait(s * 1000) }
+                let input = value
+                if output != none { value = try evaluate(output, input, -1, 0) }
+                if anyAssign { try assign(assigns[pc], input, entry: entry) }
+                next = n
             case .jsonataPass(let output, let n):
                 // Output and Assign both read the old variables.
                 let input = value

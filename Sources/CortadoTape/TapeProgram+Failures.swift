@@ -160,6 +160,9 @@ extension TapeCompiler {
                 todo.append(t.next)
                 if attemptsWait(t.retries) { return true }
             case .jsonataPass(_, let next): todo.append(next)
+            case .jsonataWait(let seconds, let expression, _, let next):
+                if seconds > 0 || expression != none { return true }
+                todo.append(next)
             case .map, .parallel, .jsonataParallel, .jsonataMap: return true
             case .succeed, .fail, .bail: break
             }

@@ -42,10 +42,10 @@ enum TQuery {
 }
 
 extension TapeCompiler {
-    /// A JSONata state: Pass (Output, Assign), Choice (Conditions, Assign), Succeed, Fail (of
-    /// literal Error and Cause), a mocked Task, an inline Map (an ItemSelector without
-    /// context) and a Parallel (Arguments, Output, Assign); no Choice or rule Output, and
-    /// every expression with a shape the lane runs.
+    /// A JSONata state: Pass (Output, Assign), Choice (Conditions, Assign), Wait (on a virtual
+    /// clock, or of 0 seconds), Succeed, Fail (of literal Error and Cause), a mocked Task, an
+    /// inline Map and a Parallel (Arguments, Output, Assign); no Choice or rule Output, and
+    /// of the context object only the Map item in an ItemSelector and the execution's input.
     mutating func jsonataState(_ pc: Int, next: Int32) throws(Unsupported) -> TState {
         let h = program.headers[pc]
         switch program.code[pc] {
@@ -63,6 +63,17 @@ extension TapeCompiler {
             let span = Span(start: Int32(code.choices.count), count: Int32(pairs.count))
             for p in pairs { code.choices.append((rule: p.0, next: p.1)); code.choiceAssigns.append(p.2) }
             return .choice(TChoice(input: .identity, choices: span, defaultNext: s.defaultNext.map { Int32($0) } ?? -1, output: .identity))
+        case .wait(let s):
+            // As a JSONPath Wait: constant Seconds (or an expression's) on a virtual clock, or 0.
+            switch s.duration {
+            case .seconds(let seconds) where virtualClock || seconds == 0:
+                guard let n = Int32(exactly: seconds) else { throw Unsupported("JSONata Wait state '\(h.name)'") }
+                return .jsonataWait(seconds: n, expression: none, output: try jsonataTemplate(h.output), next: next)
+            case .secondsExpression(let e) where virtualClock:
+                return .jsonataWait(seconds: 0, expression: try jsonataTemplate(e), output: try jsonataTemplate(h.output), next: next)
+            default:
+                throw Unsupported("JSONata Wait state '\(h.name)' on a real clock, or with a timestamp")
+            }
         case .succeed:
             guard h.output == nil else { throw Unsupported("JSONata Succeed with Output") }
             return .succeed(input: .identity, output: .identity)

@@ -126,6 +126,30 @@ import Testing
         #expect(e.name == ErrorName("Other"))
     }
 
+    /// A JSONata Wait on a virtual clock: constant Seconds or an expression's (a plain
+    /// non-negative integer; anything else is the general engine's to refuse), then Output and
+    /// Assign as a Pass's.
+    @Test func jsonataWaitsOnAVirtualClock() throws {
+        let p = try Lane.program(#"""
+            {"QueryLanguage":"JSONata","StartAt":"Hold","States":{
+             "Hold":{"Type":"Wait","Seconds":"{% $states.input.delay * 2 %}","Assign":{"held":"{% $states.input.delay %}"},
+               "Output":{"id":"{% $states.input.id %}"},"Next":"Again"},
+             "Again":{"Type":"Wait","Seconds":5,"Next":"Done"},
+             "Done":{"Type":"Pass","Output":{"id":"{% $states.input.id %}","held":"{% $held %}"},"End":true}}}
+            """#)
+        let lane = try Lane.lane(p, clock: .virtual(hostLimitSeconds: 300))
+        #expect(Lane.run(lane, #"{"id":"a","delay":10}"#) == #"{"id":"a","held":10}"#)
+        for line in [#"{"id":"a","delay":10}"#, #"{"id":"b","delay":0}"#] { #expect(Lane.agree(p, lane, line), "\(line)") }
+        for handed in [#"{"id":"a","delay":1.25}"#, #"{"id":"a","delay":-1}"#, #"{"id":"a","delay":"x"}"#, #"{"id":"a"}"#,
+                       #"{"id":"a","delay":200}"#] {
+            #expect(Lane.run(lane, handed) == nil, "\(handed)")
+        }
+        #expect(Lane.general(p, #"{"id":"a","delay":1.25}"#)?.error?.name == .queryEvaluationError)
+        guard case .failure = TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit) else {
+            Issue.record("a JSONata Wait on a real clock went to the lane"); return
+        }
+    }
+
     /// A Catcher's Output and Assign run on the lane as the interpreter runs them: a JSONata
     /// Catcher's read `$states.errorOutput` and `$states.input` with the old variables (Output
     /// defaulting to the error output), a JSONPath Catcher's Assign reads the error output as
