@@ -100,12 +100,17 @@ extension BatchRunner {
             // FATAL only a line with a failure on the way has events to log (and a logged
             // program with Map or Parallel states takes no failures on the lane).
             let logsEveryState = sink?.level == .all
+            let o = ExecutionOptions(executionName: "", stateMachineName: stateMachineName, backend: backend)
             if !lane {
                 runMetrics.laneUnused(because: "--engine general")
             } else {
                 switch TapeLane.make(program, payloadLimit: ExecutionOptions.payloadLimit, clock: laneClock,
                                      taskResults: { backend.constantOutcome(stateName: $0, resource: $1, attempt: $2) },
-                                     executionNamePrefix: executionNamePrefix, logsEveryState: logsEveryState,
+                                     executionNamePrefix: executionNamePrefix,
+                                     constants: TapeLane.ExecutionConstants(
+                                        executionArnPrefix: o.executionArn, stateMachineArn: o.stateMachineArn,
+                                        stateMachineName: stateMachineName, roleArn: o.roleArn),
+                                     logsEveryState: logsEveryState,
                                      handlesFailures: true, logged: sink != nil) {
                 case .success(let l):
                     l.timeStates = true
@@ -116,7 +121,6 @@ extension BatchRunner {
                 }
             }
             self.lane = made
-            let o = ExecutionOptions(executionName: "", stateMachineName: stateMachineName, backend: backend)
             stateMachineArn = o.stateMachineArn
             executionArnPrefix = o.executionArn
             lineArnPrefix = o.executionArn + executionNamePrefix

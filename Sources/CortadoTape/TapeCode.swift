@@ -24,6 +24,8 @@ enum TValue {
     case executionName
     /// `$$.Execution.Input` and a path from it: the line's own value.
     case executionInput(Span)
+    /// `$$.Execution.Id`: the run's ARN prefix, the name prefix and the line's number.
+    case executionId
     /// A workflow variable and a path from its value (`TapeCode.variableReads`; kept aside,
     /// so a value stays as small as it was).
     case variable(Int32)

@@ -61,15 +61,21 @@ extension TapeLane {
         case .executionInput(let s):
             return try path(lineValue, s)
         case .executionName:
-            if executionNameNode < 0 {
-                let t = tape, start = t.scratch.count
-                executionNamePrefix.withUnsafeBufferPointer { t.scratch.append($0) }
-                var digits = String(lineNumber)
-                digits.withUTF8 { t.scratch.append($0) }
-                executionNameNode = t.newText(from: start, plain: true)
-            }
+            if executionNameNode < 0 { executionNameNode = lineText(executionNamePrefix) }
             return executionNameNode
+        case .executionId:
+            if executionIdNode < 0 { executionIdNode = lineText(executionIdPrefix) }
+            return executionIdNode
         }
+    }
+
+    /// A text node of `prefix` (no byte of it needs an escape) and the line's number.
+    func lineText(_ prefix: [UInt8]) -> Int32 {
+        let t = tape, start = t.scratch.count
+        prefix.withUnsafeBufferPointer { t.scratch.append($0) }
+        var digits = String(lineNumber)
+        digits.withUTF8 { t.scratch.append($0) }
+        return t.newText(from: start, plain: true)
     }
 
     /// ResultPath: the result replaces the input, is dropped, or is written at a reference

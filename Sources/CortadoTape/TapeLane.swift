@@ -179,8 +179,26 @@ public final class TapeLane {
     /// `$$.Execution.Name` of the next line: `executionNamePrefix` then this number.
     public var lineNumber = 0
     let executionNamePrefix: [UInt8]
-    /// This line's execution-name node, made when first read (-1: not yet).
+    /// `$$.Execution.Id` of a line: this, then `lineNumber` (empty: not known).
+    let executionIdPrefix: [UInt8]
+    /// This line's execution-name and -id nodes, made when first read (-1: not yet).
     var executionNameNode: Int32 = -1
+    var executionIdNode: Int32 = -1
+
+    /// What the context object holds that is the same for every line of a run (the
+    /// general engine's `ExecutionOptions` for it): `$$.Execution.Id` is `executionArnPrefix`,
+    /// the name prefix and the line's number; `$$.StateMachine.Id`, `.Name` and
+    /// `$$.Execution.RoleArn` are constants.
+    public struct ExecutionConstants: Sendable {
+        public var executionArnPrefix: String
+        public var stateMachineArn: String
+        public var stateMachineName: String
+        public var roleArn: String
+        public init(executionArnPrefix: String, stateMachineArn: String, stateMachineName: String, roleArn: String) {
+            self.executionArnPrefix = executionArnPrefix; self.stateMachineArn = stateMachineArn
+            self.stateMachineName = stateMachineName; self.roleArn = roleArn
+        }
+    }
 
     /// The lane for `program`, or why it cannot run on the lane.
     /// - Parameters:
@@ -189,6 +207,8 @@ public final class TapeLane {
     ///     Task does).
     ///   - executionNamePrefix: executions are named this prefix and `lineNumber` (nil: a
     ///     program that reads `$$.Execution.Name` stays on the general engine).
+    ///   - constants: the run's ARNs, names and role (nil: a program that reads them stays
+    ///     on the general engine).
     ///   - logsEveryState: the host logs every state's events (level ALL) from `trail` and
     ///     `trailValues`, so the lane takes only programs whose Map and Parallel children run
     ///     one after another in the general engine too (none waits or starts children).
@@ -200,7 +220,7 @@ public final class TapeLane {
     ///     `taskAttempts`; `LinearRunLog`), at any level, and that record is of states run
     ///     one after another: a program with a Map or Parallel state then takes no failures.
     public static func make(_ program: Program, payloadLimit: Int, clock: Clock = .real, taskResults: TaskResults? = nil,
-                            executionNamePrefix: String? = nil, logsEveryState: Bool = false,
+                            executionNamePrefix: String? = nil, constants: ExecutionConstants? = nil, logsEveryState: Bool = false,
                             handlesFailures: Bool = false, logged: Bool = false) -> Result<TapeLane, Unsupported> {
         let tape = Tape()
         var budget = 0
@@ -210,6 +230,8 @@ public final class TapeLane {
         }
         // (A prefix that needs escapes in JSON would need measuring: not taken.)
         let prefix = executionNamePrefix.map { Array($0.utf8) }.flatMap { $0.contains(where: JSONWriter.needsEscape) ? nil : $0 }
+        let idPrefix = constants.flatMap { k in prefix.map { Array(k.executionArnPrefix.utf8) + $0 } }
+            .flatMap { $0.contains(where: JSONWriter.needsEscape) ? nil : $0 }
         let logged = logged || logsEveryState
         let hasChildren = program.code.contains {
             switch $0 {
@@ -219,6 +241,7 @@ public final class TapeLane {
         }
         var c = TapeCompiler(program: program, tape: tape, payloadLimit: payloadLimit, virtualClock: budget > 0,
                              taskResults: taskResults, namesExecutions: prefix != nil,
+                             constants: idPrefix != nil ? constants : nil,
                              handlesFailures: handlesFailures && !(logged && hasChildren))
         do throws(Unsupported) {
             let code = try c.compile()
@@ -240,16 +263,18 @@ public final class TapeLane {
                 }
             }
             return .success(TapeLane(tape: tape, code: code, start: program.main.start, payloadLimit: payloadLimit,
-                                     waitBudgetMs: budget, executionNamePrefix: prefix ?? []))
+                                     waitBudgetMs: budget, executionNamePrefix: prefix ?? [], executionIdPrefix: idPrefix ?? []))
         } catch {
             return .failure(error)
         }
     }
 
-    init(tape: Tape, code: TapeCode, start: Int32, payloadLimit: Int, waitBudgetMs: Int, executionNamePrefix: [UInt8]) {
+    init(tape: Tape, code: TapeCode, start: Int32, payloadLimit: Int, waitBudgetMs: Int, executionNamePrefix: [UInt8],
+         executionIdPrefix: [UInt8]) {
         // `tape` already holds the constants the compiler added.
         self.tape = tape; self.code = code; self.start = start; self.payloadLimit = payloadLimit; self.waitBudgetMs = waitBudgetMs
         self.executionNamePrefix = executionNamePrefix
+        self.executionIdPrefix = executionIdPrefix
         states = Pool(code.states); steps = Pool(code.steps); keys = Pool(code.keys)
         templates = Pool(code.templates); members = Pool(code.members); items = Pool(code.items)
         values = Pool(code.values); rules = Pool(code.rules); ruleKids = Pool(code.ruleKids)
@@ -314,6 +339,7 @@ public final class TapeLane {
         sawFailure = false
         waitedMs = 0
         executionNameNode = -1
+        executionIdNode = -1
         guard let root = t.parseLine(line) else { throw Bail() }
         lineValue = root
         let result = try runMachine(start, root)

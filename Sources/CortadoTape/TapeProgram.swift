@@ -29,14 +29,18 @@ struct TapeCompiler {
     let taskResults: TapeLane.TaskResults?
     /// The lane can name the execution (`$$.Execution.Name`).
     let namesExecutions: Bool
+    /// The run's ARNs, names and role (`$$.Execution.Id`, `$$.StateMachine`, `$$.Execution.RoleArn`).
+    let runConstants: TapeLane.ExecutionConstants?
     /// Lines may end FAILED on the lane (Fail states, Tasks whose attempts end in an error);
     /// otherwise reaching either hands the line back.
     let handlesFailures: Bool
 
     init(program: Program, tape: Tape, payloadLimit: Int, virtualClock: Bool,
-         taskResults: TapeLane.TaskResults? = nil, namesExecutions: Bool = false, handlesFailures: Bool = false) {
+         taskResults: TapeLane.TaskResults? = nil, namesExecutions: Bool = false, constants: TapeLane.ExecutionConstants? = nil,
+         handlesFailures: Bool = false) {
         self.program = program; self.tape = tape; self.payloadLimit = payloadLimit; self.virtualClock = virtualClock
-        self.taskResults = taskResults; self.namesExecutions = namesExecutions; self.handlesFailures = handlesFailures
+        self.taskResults = taskResults; self.namesExecutions = namesExecutions; self.runConstants = constants
+        self.handlesFailures = handlesFailures
     }
 
     mutating func compile() throws(Unsupported) -> TapeCode {
@@ -226,6 +230,15 @@ struct TapeCompiler {
         if let plain = p.plainSteps, plain == [.name("State"), .name("Name")] { return .constant(constant(.string(stateName))) }
         if namesExecutions, let plain = p.plainSteps, plain == [.name("Execution"), .name("Name")] { return .executionName }
         if Self.readsExecutionInput(p) { return .executionInput(try steps(p, dropping: 2)) }
+        if let k = runConstants, let plain = p.plainSteps, plain.count == 2 {
+            switch (plain[0], plain[1]) {
+            case (.name("Execution"), .name("Id")): return .executionId
+            case (.name("Execution"), .name("RoleArn")): return .constant(constant(.string(k.roleArn)))
+            case (.name("StateMachine"), .name("Id")): return .constant(constant(.string(k.stateMachineArn)))
+            case (.name("StateMachine"), .name("Name")): return .constant(constant(.string(k.stateMachineName)))
+            default: break
+            }
+        }
         guard item, let plain = p.plainSteps, plain.count >= 3, plain[0] == .name("Map"), plain[1] == .name("Item")
         else { throw Unsupported("context path \(p.source)") }
         if plain[2] == .name("Index"), plain.count == 3 { return .itemIndex }

@@ -303,6 +303,29 @@ struct LaneTestError: Error, CustomStringConvertible {
         }
     }
 
+    /// The run's constants of the context object: `$$.Execution.Id` (the ARN prefix, the
+    /// name prefix and the line's number), `$$.StateMachine.Id` and `.Name`,
+    /// `$$.Execution.RoleArn`, as the general engine's options give them; without them
+    /// (a host that gives none) such a program stays general.
+    @Test func theRunsContextConstants() throws {
+        let p = try Lane.program(#"""
+            {"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"id.$":"$$.Execution.Id","sm.$":"$$.StateMachine.Id",
+              "smn.$":"$$.StateMachine.Name","role.$":"$$.Execution.RoleArn",
+              "msg.$":"States.Format('{} of {}', $.s, $$.Execution.Id)"},"End":true}}}
+            """#)
+        let o = ExecutionOptions(executionName: "", stateMachineName: "sm", backend: HandlerRegistry())
+        let constants = TapeLane.ExecutionConstants(executionArnPrefix: o.executionArn, stateMachineArn: o.stateMachineArn,
+                                                    stateMachineName: "sm", roleArn: o.roleArn)
+        let lane = try #require(try? TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, executionNamePrefix: "line-",
+                                                   constants: constants).get())
+        lane.lineNumber = 1
+        #expect(Lane.agree(p, lane, #"{"s":"x"}"#))
+        #expect(Lane.run(lane, #"{"s":"x"}"#)?.contains(#""id":"\#(o.executionArn)line-1""#) == true)
+        guard case .failure = TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, executionNamePrefix: "line-") else {
+            Issue.record("$$.Execution.Id went to a lane that does not know the run's ARN"); return
+        }
+    }
+
     @Test func mockedTasksGiveTheGeneralEnginesBytes() throws {
         let p = try Lane.program("""
             {"StartAt":"Validate","States":{
