@@ -52,6 +52,12 @@ public final class JSONataValue: @unchecked Sendable {
 
     init(value: JV) { self.value = value }
 
+    /// A document a host holds in its own form, converted node by node with no JSON value
+    /// in between; the same evaluator values `init(_ json:)` makes of the same document.
+    public convenience init<D: JSONataDocument>(_ document: D, _ root: D.Node) throws(D.Failure) {
+        self.init(value: try JV.convert(document, root))
+    }
+
     /// An object of values already converted, shared rather than converted again (a state's
     /// `$states` whose input many scopes read).
     public static func object(_ members: [(String, JSONataValue)]) -> JSONataValue {
@@ -59,6 +65,21 @@ public final class JSONataValue: @unchecked Sendable {
         for (k, v) in members { o[k] = v.value }
         return JSONataValue(value: .object(o))
     }
+}
+
+/// A document in a host's own form (the tape lane's nodes), read one node at a time.
+public protocol JSONataDocument {
+    associatedtype Node
+    associatedtype Failure: Error
+    func node(_ n: Node) throws(Failure) -> JSONataNode<Node>
+}
+
+/// One node of a `JSONataDocument`: a scalar, or a container's children (object members in
+/// order, with unique keys).
+public enum JSONataNode<Node> {
+    case null, bool(Bool), number(Double), string(String)
+    case array([Node])
+    case object([(key: String, value: Node)])
 }
 
 /// A compiled JSONata expression. Compile once, evaluate many times from any thread.

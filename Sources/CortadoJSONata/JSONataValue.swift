@@ -165,6 +165,31 @@ extension JV {
         }
     }
 
+    /// `init(json:)` of a host's document (`JSONataDocument`): the same values, objects built
+    /// the same way.
+    static func convert<D: JSONataDocument>(_ d: D, _ n: D.Node) throws(D.Failure) -> JV {
+        switch try d.node(n) {
+        case .null: return .null
+        case .bool(let b): return .bool(b)
+        case .number(let x): return .number(x)
+        case .string(let s): return .string(s)
+        case .array(let xs):
+            var items: [JV] = []
+            items.reserveCapacity(xs.count)
+            for x in xs { items.append(try convert(d, x)) }
+            return .array(JArr(items))
+        case .object(let ms):
+            let r = JObj(capacity: ms.count)
+            if ms.count <= 12 {
+                for m in ms { r[m.key] = try convert(d, m.value) }
+            } else {
+                for m in ms { r.appendUnchecked(m.key, try convert(d, m.value)) }
+                r.finishBuilding()
+            }
+            return .object(r)
+        }
+    }
+
     /// Converts to JSON the way JSON.stringify does: functions become absent (nil) inside
     /// objects, `null` inside arrays; non-finite numbers become null.
     func toJSON() -> JSON? {

@@ -125,7 +125,8 @@ extension TapeLane {
             if let g = generalInput, g.node == input {
                 inputValue = g.value
             } else {
-                let v = JSONataValue(try t.materialize(input))
+                try t.checkKeysDeep(input)  // (as `materialize` does: a repeated key is the general engine's)
+                let v = try JSONataValue(TapeDocument(tape: t), input)
                 generalInput = (input, v)
                 inputValue = v
             }
@@ -273,5 +274,45 @@ extension TapeLane {
             return false
         }
         return k == b.count && significant <= 15
+    }
+}
+
+/// The tape's nodes as the evaluator's document (`JSONataValue(_:_:)`): converted with no
+/// JSON value in between, numbers read as `ChoiceRule.compare` reads them (as the JSON
+/// parser does), an escaped string decoded by the JSON parser itself.
+struct TapeDocument: JSONataDocument {
+    let tape: Tape
+
+    func node(_ i: Int32) throws(Bail) -> JSONataNode<Int32> {
+        let t = tape
+        let n = t.nodes[Int(i)]
+        switch n.kind {
+        case .null: return .null
+        case .yes: return .bool(true)
+        case .no: return .bool(false)
+        case .number: return .number(TapeLane.double(t, n))
+        case .string, .text: return .string(try string(i))
+        case .array, .builtArray:
+            var items: [Int32] = []
+            items.reserveCapacity(Int(n.count))
+            try t.forEachElement(i) { (x) throws(Bail) in items.append(x) }
+            return .array(items)
+        case .object, .builtObject:
+            var members: [(key: String, value: Int32)] = []
+            members.reserveCapacity(Int(n.count))
+            try t.forEachMember(i) { (k, v) throws(Bail) in members.append((try string(k), v)) }
+            return .object(members)
+        }
+    }
+
+    func string(_ i: Int32) throws(Bail) -> String {
+        let t = tape
+        let n = t.nodes[Int(i)]
+        if n.kind == .string && n.escaped {
+            let bytes = UnsafeBufferPointer(start: t.base(n.src) + Int(n.start), count: Int(n.end - n.start))
+            guard case .string(let s)? = try? JSON.parse(bytes) else { throw Bail() }
+            return s
+        }
+        return String(decoding: try t.stringContent(i), as: UTF8.self)
     }
 }

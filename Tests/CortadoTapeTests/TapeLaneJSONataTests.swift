@@ -126,6 +126,26 @@ import Testing
         #expect(e.name == ErrorName("Other"))
     }
 
+    /// The tape's nodes are converted for the evaluator with no JSON in between
+    /// (`TapeDocument`): the evaluator sees the values the JSON parser gives (numbers,
+    /// escaped strings, key order with integer-like keys, objects of more than 12 members).
+    @Test func theEvaluatorSeesTheParsersValues() throws {
+        let p = try Lane.program(#"""
+            {"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":{
+              "s":"{% $string($states.input) %}","k":"{% $keys($states.input) %}","n":"{% $states.input.* %}"},"End":true}}}
+            """#)
+        let lane = try Lane.lane(p)
+        var wide = (0..<14).map { #""k\#($0)":\#($0)"# }
+        wide.append(#""2":"two""#); wide.append(#""10":"ten""#)
+        for line in [#"{"a":1.50,"b":1e3,"c":-0,"d":12345678901234567890,"e":0.1}"#,
+                     #"{"t":"tab\there","q":"quote\"d","u":"\u00e9\ud83d\ude00","plain":"é"}"#,
+                     #"{"2":"b","1":"a","x":{"10":1,"9":2},"arr":[[],{},null,true,false]}"#,
+                     "{" + wide.joined(separator: ",") + "}"] {
+            if Lane.run(lane, line) != nil { #expect(Lane.agree(p, lane, line), "\(line)") }
+        }
+        #expect(Lane.run(lane, #"{"a":1.50,"b":1e3,"c":-0,"d":12345678901234567890,"e":0.1}"#) != nil)
+    }
+
     /// A JSONata Wait on a virtual clock: constant Seconds or an expression's (a plain
     /// non-negative integer; anything else is the general engine's to refuse), then Output and
     /// Assign as a Pass's.
