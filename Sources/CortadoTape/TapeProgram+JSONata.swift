@@ -140,8 +140,8 @@ extension TapeCompiler {
     }
 
     /// A field's expression: its shape's query where it has one the lane runs, else the
-    /// evaluator's (`TQuery.general`). The context object stays the general engine's (its
-    /// times and ids are the execution's).
+    /// evaluator's (`TQuery.general`). Of the context object only what `contextRead` allows
+    /// (the rest holds the execution's times and ids: the general engine's).
     mutating func query(_ slot: JSONataSlot) throws(Unsupported) -> Int32 {
         if let shape = slot.expression.shape, let q = try? query(shape) { return q }
         var readsMapItem = false, readsExecutionInput = false
