@@ -54,7 +54,7 @@ public final class JSONataValue: @unchecked Sendable {
 
     /// A document a host holds in its own form, converted node by node with no JSON value
     /// in between; the same evaluator values `init(_ json:)` makes of the same document.
-    public convenience init<D: JSONataDocument>(_ document: D, _ root: D.Node) throws(D.Failure) {
+    public convenience init(_ document: some JSONataDocument, _ root: Int32) throws {
         self.init(value: try JV.convert(document, root))
     }
 
@@ -67,19 +67,19 @@ public final class JSONataValue: @unchecked Sendable {
     }
 }
 
-/// A document in a host's own form (the tape lane's nodes), read one node at a time.
+/// A document in a host's own form (the tape lane's nodes), read one node at a time by the
+/// host's handle for it. (Not generic over the handle: a conversion across modules would
+/// go through the runtime's generic metadata for every member.)
 public protocol JSONataDocument {
-    associatedtype Node
-    associatedtype Failure: Error
-    func node(_ n: Node) throws(Failure) -> JSONataNode<Node>
+    func node(_ n: Int32) throws -> JSONataNode
 }
 
 /// One node of a `JSONataDocument`: a scalar, or a container's children (object members in
-/// order, with unique keys).
-public enum JSONataNode<Node> {
+/// order, with unique keys: `keys[k]` names `values[k]`).
+public enum JSONataNode {
     case null, bool(Bool), number(Double), string(String)
-    case array([Node])
-    case object([(key: String, value: Node)])
+    case array([Int32])
+    case object(keys: [String], values: [Int32])
 }
 
 /// A compiled JSONata expression. Compile once, evaluate many times from any thread.

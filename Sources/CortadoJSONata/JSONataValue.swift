@@ -167,7 +167,7 @@ extension JV {
 
     /// `init(json:)` of a host's document (`JSONataDocument`): the same values, objects built
     /// the same way.
-    static func convert<D: JSONataDocument>(_ d: D, _ n: D.Node) throws(D.Failure) -> JV {
+    static func convert(_ d: some JSONataDocument, _ n: Int32) throws -> JV {
         switch try d.node(n) {
         case .null: return .null
         case .bool(let b): return .bool(b)
@@ -178,12 +178,12 @@ extension JV {
             items.reserveCapacity(xs.count)
             for x in xs { items.append(try convert(d, x)) }
             return .array(JArr(items))
-        case .object(let ms):
-            let r = JObj(capacity: ms.count)
-            if ms.count <= 12 {
-                for m in ms { r[m.key] = try convert(d, m.value) }
+        case .object(let keys, let values):
+            let r = JObj(capacity: keys.count)
+            if keys.count <= 12 {
+                for k in keys.indices { r[keys[k]] = try convert(d, values[k]) }
             } else {
-                for m in ms { r.appendUnchecked(m.key, try convert(d, m.value)) }
+                for k in keys.indices { r.appendUnchecked(keys[k], try convert(d, values[k])) }
                 r.finishBuilding()
             }
             return .object(r)

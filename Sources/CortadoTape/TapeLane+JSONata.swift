@@ -126,7 +126,8 @@ extension TapeLane {
                 inputValue = g.value
             } else {
                 try t.checkKeysDeep(input)  // (as `materialize` does: a repeated key is the general engine's)
-                let v = try JSONataValue(TapeDocument(tape: t), input)
+                let v: JSONataValue
+                do { v = try JSONataValue(TapeDocument(tape: t), input) } catch { throw Bail() }
                 generalInput = (input, v)
                 inputValue = v
             }
@@ -283,7 +284,7 @@ extension TapeLane {
 struct TapeDocument: JSONataDocument {
     let tape: Tape
 
-    func node(_ i: Int32) throws(Bail) -> JSONataNode<Int32> {
+    func node(_ i: Int32) throws -> JSONataNode {
         let t = tape
         let n = t.nodes[Int(i)]
         switch n.kind {
@@ -298,10 +299,10 @@ struct TapeDocument: JSONataDocument {
             try t.forEachElement(i) { (x) throws(Bail) in items.append(x) }
             return .array(items)
         case .object, .builtObject:
-            var members: [(key: String, value: Int32)] = []
-            members.reserveCapacity(Int(n.count))
-            try t.forEachMember(i) { (k, v) throws(Bail) in members.append((try string(k), v)) }
-            return .object(members)
+            var keys: [String] = [], values: [Int32] = []
+            keys.reserveCapacity(Int(n.count)); values.reserveCapacity(Int(n.count))
+            try t.forEachMember(i) { (k, v) throws(Bail) in keys.append(try string(k)); values.append(v) }
+            return .object(keys: keys, values: values)
         }
     }
 
