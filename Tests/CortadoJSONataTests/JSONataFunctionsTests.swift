@@ -90,3 +90,31 @@ import Testing
         #expect(results.allSatisfy { $0 == 40 })
     }
 }
+
+/// `$round`'s decimal shift: the fast path (one exact multiplication or division) gives what
+/// editing the exponent of the JS text and parsing it gives, wherever it answers.
+@Suite struct ShiftDecimalTests {
+    @Test func theFastPathAgreesWithTheTextPath() {
+        var rng = SystemRandomNumberGenerator()
+        var answered = 0
+        var values: [Double] = [0.1, 1.005, 2.675, 1124.5599999999999, -8.345, 123456.789, 0.000123, 9007199254740991, 1e-7, 4.35,
+                                1.0000000000000002, 99999999999999.99, -0.5, 12345678901234567]
+        for _ in 0..<3000 {
+            let cents = Double(Int.random(in: -10_000_000...10_000_000, using: &rng)) / 100
+            values.append(cents)
+            values.append(Double.random(in: -1e6...1e6, using: &rng))
+            values.append(Double(Int.random(in: -999_999...999_999, using: &rng)) / 1000 * 3)
+        }
+        for x in values {
+            for p in -4...6 {
+                let s = formatJSNumber(x)
+                guard let fast = Builtins.shiftDecimalFast(s, p) else { continue }
+                answered += 1
+                let slow = Builtins.shiftDecimalByText(s, p, x)
+                #expect(fast == slow || (fast == 0 && slow == 0), "\(x) shifted by \(p): \(fast) vs \(slow)")
+            }
+        }
+        #expect(answered > 20_000, "the fast path answered only \(answered)")
+        #expect(Builtins.shiftDecimalFast("1.5e+21", 2) == nil)
+    }
+}
