@@ -179,13 +179,10 @@ extension JV {
             for x in xs { items.append(try convert(d, x)) }
             return .array(JArr(items))
         case .object(let keys, let values):
+            // (A document's keys are unique: no lookup before each insert.)
             let r = JObj(capacity: keys.count)
-            if keys.count <= 12 {
-                for k in keys.indices { r[keys[k]] = try convert(d, values[k]) }
-            } else {
-                for k in keys.indices { r.appendUnchecked(keys[k], try convert(d, values[k])) }
-                r.finishBuilding()
-            }
+            for k in keys.indices { r.appendUnchecked(keys[k], try convert(d, values[k])) }
+            r.finishBuilding()
             return .object(r)
         }
     }
