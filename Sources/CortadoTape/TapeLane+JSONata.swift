@@ -114,20 +114,18 @@ extension TapeLane {
     /// A scope of `$states` (when read), the variables such expressions read and `context`.
     func makeScope(readingStates: Bool, _ input: Int32, context: JSON) throws(Bail) -> JSONataScope {
         let t = tape
-        var named: [String: JSON] = [:]
+        var named: [String: JSONataValue] = [:]
         for (name, slot) in code.jsonataVariables {
             let v = variables[Int(slot)]
             // (A variable not set is left out, as the general engine leaves it out.)
-            if v >= 0 { named[name] = try t.materialize(v) }
+            if v >= 0 { named[name] = try evaluatorValue(v) }
         }
         var inputValue: JSONataValue? = nil
         if readingStates {
             if let g = generalInput, g.node == input {
                 inputValue = g.value
             } else {
-                try t.checkKeysDeep(input)  // (as `materialize` does: a repeated key is the general engine's)
-                let v: JSONataValue
-                do { v = try JSONataValue(TapeDocument(tape: t), input) } catch { throw Bail() }
+                let v = try evaluatorValue(input)
                 generalInput = (input, v)
                 inputValue = v
             }
@@ -136,7 +134,13 @@ extension TapeLane {
             input: .null, inputValue: inputValue,
             result: readingStates && stateResult >= 0 ? try t.materialize(stateResult) : nil,
             errorOutput: readingStates && stateErrorOutput >= 0 ? try t.materialize(stateErrorOutput) : nil,
-            variables: named, context: { context })
+            variables: [:], variableValues: named, context: { context })
+    }
+
+    /// Node `v` as the evaluator's value, straight from the tape (`TapeDocument`).
+    func evaluatorValue(_ v: Int32) throws(Bail) -> JSONataValue {
+        try tape.checkKeysDeep(v)  // (as `materialize` does: a repeated key is the general engine's)
+        do { return try JSONataValue(TapeDocument(tape: tape), v) } catch { throw Bail() }
     }
 
     /// What `$states.input`, `$states.result` (a Task's, while its Output and Assign are

@@ -170,21 +170,24 @@ public final class JSONataScope {
     let result: JSON?
     let errorOutput: JSON?
     let variables: [String: JSON]
+    /// The variables already converted for the evaluator (a host that holds them in its own
+    /// form converts them straight); nil: `variables`, converted when the scope is first used.
+    let variableValues: [String: JSONataValue]?
     let context: () -> JSON
     private var built: JSONataEnvironment?
     private var hasStates = false, hasContext = false
 
     public init(input: JSON, inputValue: JSONataValue? = nil, result: JSON? = nil, errorOutput: JSON? = nil,
-                variables: [String: JSON], context: @escaping () -> JSON) {
+                variables: [String: JSON], variableValues: [String: JSONataValue]? = nil, context: @escaping () -> JSON) {
         self.input = input; self.inputValue = inputValue; self.result = result; self.errorOutput = errorOutput
-        self.variables = variables; self.context = context
+        self.variables = variables; self.variableValues = variableValues; self.context = context
     }
 
     /// The evaluation environment, built at the first expression and again only when a later
     /// one reads `$states` (or its context) and the first did not.
     func environment(states: Bool, context needsContext: Bool) -> JSONataEnvironment {
         if let e = built, !states || (hasStates && (hasContext || !needsContext)) { return e }
-        var b = variables.mapValues { JSONataValue($0) }
+        var b = variableValues ?? variables.mapValues { JSONataValue($0) }
         if states || hasStates {
             var s: [(String, JSONataValue)] = [("input", inputValue ?? JSONataValue(input))]
             if needsContext || hasContext { s.append(("context", JSONataValue(context()))); hasContext = true }
