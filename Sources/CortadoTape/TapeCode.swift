@@ -243,13 +243,17 @@ struct TParallel {
 /// re-runs the state (a Retrier that takes the error hands the line back).
 struct TChildFailure {
     let processing: ResultProcessing
-    /// The Catchers' ResultPath and Next, in order.
+    /// The Catchers' ResultPath (or Output), Assign and Next, in order.
     var catches: Span
 }
 
 struct TCatch {
     var resultPath: TResultPath
     var next: Int32
+    /// A JSONata Catcher's Output (a template, or none) and either language's Assign.
+    var output: Int32 = -1
+    var assign: Span = .empty
+    var jsonata = false
 }
 
 enum TState {

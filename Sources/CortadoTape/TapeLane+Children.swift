@@ -11,14 +11,14 @@ extension TapeLane {
     func map(_ s: TMap, _ raw: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
         let eff = try filter(raw, s.input)
         let results = try iterations(try filter(eff, s.items), eff, s.selector, s.processor, entry: entry)
-        if results == failedLine { return try childFailed(pc, raw) }
+        if results == failedLine { return try childFailed(pc, raw, entry: entry) }
         return (try finish(raw, results, s.resultSelector, s.resultPath, s.output, assigns[pc], entry: entry), s.next)
     }
 
     func jsonataMap(_ s: TJSONataMap, _ input: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
         let list = s.items == none ? input : try evaluate(s.items, input, -1, 0)
         let results = try iterations(list, input, s.selector, s.processor, entry: entry)
-        if results == failedLine { return try childFailed(pc, input) }
+        if results == failedLine { return try childFailed(pc, input, entry: entry) }
         return (try finishJSONata(input, results, s.output, pc: pc, entry: entry), s.next)
     }
 
@@ -59,14 +59,14 @@ extension TapeLane {
         var eff = try filter(raw, s.input)
         if s.parameters != none { eff = try evaluate(s.parameters, eff, -1, 0) }
         let results = try branches(s.branches, eff)
-        if results == failedLine { return try childFailed(pc, raw) }
+        if results == failedLine { return try childFailed(pc, raw, entry: entry) }
         return (try finish(raw, results, s.resultSelector, s.resultPath, s.output, assigns[pc], entry: entry), s.next)
     }
 
     func jsonataParallel(_ s: TJSONataParallel, _ input: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
         let eff = s.arguments == none ? input : try evaluate(s.arguments, input, -1, 0)
         let results = try branches(s.branches, eff)
-        if results == failedLine { return try childFailed(pc, input) }
+        if results == failedLine { return try childFailed(pc, input, entry: entry) }
         return (try finishJSONata(input, results, s.output, pc: pc, entry: entry), s.next)
     }
 

@@ -78,7 +78,8 @@ extension TapeLane {
     /// state; with none, the line fails with it.
     /// - Throws: `Bail` where the general engine must decide (`TapeCode.onFailure` -1, or a Retrier
     ///   takes the error and would run the state again).
-    func childFailed(_ pc: Int32, _ raw: Int32) throws(Bail) -> (Int32, Int32) {
+    /// `raw`: the state's input; `entry`: its trail entry (for a Catcher's Assign).
+    func childFailed(_ pc: Int32, _ raw: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
         let onFailure = code.onFailure[Int(pc)]
         guard onFailure >= 0 else { throw Bail() }
         let rule = code.childFailures[Int(onFailure)]
@@ -87,6 +88,10 @@ extension TapeLane {
         guard rule.processing.retry(e, counts: &counts) == nil else { throw Bail() }
         guard let k = rule.processing.catcher(for: e) else { return (failedLine, -1) }
         let c = code.catches[Int(rule.catches.start) + k]
-        return (try applyResultPath(raw, code.errorOutputs[Int(failure)], c.resultPath), c.next)
+        let errorOutput = code.errorOutputs[Int(failure)]
+        // As a Task's Catcher (`retried`, `jsonataTask`): the interpreter handles both alike.
+        if c.jsonata { return (try caughtJSONata(raw, errorOutput, c.output, c.assign, entry: entry), c.next) }
+        if anyAssign { try assign(c.assign, errorOutput, entry: entry) }
+        return (try applyResultPath(raw, errorOutput, c.resultPath), c.next)
     }
 }

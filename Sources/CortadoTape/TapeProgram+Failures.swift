@@ -105,24 +105,27 @@ extension TapeCompiler {
     mutating func compileChildFailures() {
         for e in code.errors { code.errorOutputs.append(constant(ErrorOutput.object(e))) }
         for pc in code.states.indices {
+            stateName = program.headers[pc].name  // (`$$.State.Name` in a Catcher's Assign)
             switch program.code[pc] {
             case .map(let s) where s.toleratedFailureCount == nil && s.toleratedFailurePercentage == nil
                                    && !waits(from: Int32(s.processor.start)):
-                code.onFailure[pc] = childFailure(s.processing)
+                code.onFailure[pc] = childFailure(s.processing, jsonata: program.headers[pc].language == .jsonata)
             case .parallel(let s) where !s.branches.contains(where: { waits(from: Int32($0.start)) }):
-                code.onFailure[pc] = childFailure(s.processing)
+                code.onFailure[pc] = childFailure(s.processing, jsonata: program.headers[pc].language == .jsonata)
             default:
                 break
             }
         }
     }
 
-    /// The Catchers compiled, or -1 when one cannot run here (Assign, Output, a context path).
-    mutating func childFailure(_ p: ResultProcessing) -> Int32 {
+    /// The Catchers compiled, or -1 when one cannot run here (an Output, Assign or path the
+    /// lane does not take).
+    mutating func childFailure(_ p: ResultProcessing, jsonata: Bool) -> Int32 {
         var compiled: [TCatch] = []
         for c in p.catchers {
-            guard c.assign == nil, c.output == nil, let target = try? resultPath(c.resultPath) else { return -1 }
-            compiled.append(TCatch(resultPath: target, next: Int32(c.next)))
+            guard let target = try? resultPath(c.resultPath), let output = try? jsonataTemplate(c.output),
+                  let assign = try? assign(c.assign) else { return -1 }
+            compiled.append(TCatch(resultPath: target, next: Int32(c.next), output: output, assign: assign, jsonata: jsonata))
         }
         let span = Span(start: Int32(code.catches.count), count: Int32(compiled.count))
         code.catches.append(contentsOf: compiled)

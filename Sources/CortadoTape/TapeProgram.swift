@@ -48,6 +48,10 @@ struct TapeCompiler {
         code.falseNode = constant(.bool(false))
         code.assigns = Array(repeating: .empty, count: program.code.count)
         for pc in program.code.indices { code.states.append(try state(pc)) }
+        code.onFailure = Array(repeating: -1, count: code.states.count)
+        // (A logged program with Map or Parallel states takes no failures: `TapeLane.make`.)
+        if handlesFailures { compileChildFailures() }
+        // Every variable is named by now (a Catcher's Assign among the last).
         // The evaluator is handed only the variables an expression reads: a variable named
         // as a built-in function would be bound in the function's place otherwise.
         if !code.jsonataCalls.isEmpty, variableSlots.keys.contains(where: JSONataExpression.isBuiltinFunction) {
@@ -55,9 +59,6 @@ struct TapeCompiler {
         }
         code.variableNames = Array(repeating: -1, count: variableSlots.count)
         for (name, slot) in variableSlots { code.variableNames[Int(slot)] = constant(.string(name)) }
-        code.onFailure = Array(repeating: -1, count: code.states.count)
-        // (A logged program with Map or Parallel states takes no failures: `TapeLane.make`.)
-        if handlesFailures { compileChildFailures() }
         return code
     }
 

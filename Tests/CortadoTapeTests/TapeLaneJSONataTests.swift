@@ -207,6 +207,36 @@ import Testing
         for line in [#"{"id":7}"#, #"{"id":7,"error":1}"#, "{}"] { Lane.agree(jsonPath, lane, line, backend: backend) }
     }
 
+    /// A Map's or Parallel's Catcher with Output or Assign takes a failed iteration or branch
+    /// on the lane as it takes a Task's failure (the interpreter handles both alike).
+    @Test func childCatchersWithOutputAndAssign() throws {
+        let jsonata = try Lane.program(#"""
+            {"QueryLanguage":"JSONata","StartAt":"Both","States":{
+             "Both":{"Type":"Parallel","Branches":[
+                {"StartAt":"A","States":{"A":{"Type":"Pass","Output":"{% $states.input.x %}","End":true}}},
+                {"StartAt":"B","States":{"B":{"Type":"Fail","Error":"Broke","Cause":"no"}}}],
+               "Catch":[{"ErrorEquals":["States.ALL"],"Next":"After","Assign":{"err":"{% $states.errorOutput.Error %}"},
+                         "Output":{"why":"{% $states.errorOutput.Cause %}","x":"{% $states.input.x %}"}}],"Next":"After"},
+             "After":{"Type":"Pass","Output":{"in":"{% $states.input %}","err":"{% $err %}"},"End":true}}}
+            """#)
+        let backend = TapeLaneTests.ScriptedTasks(script: [:])
+        let lane = try TapeLaneTests.failingLane(jsonata, backend).get()
+        #expect(Lane.run(lane, #"{"x":3}"#) == #"{"in":{"why":"no","x":3},"err":"Broke"}"#)
+        for line in [#"{"x":3}"#, #"{"x":"s"}"#, "{}"] { Lane.agree(jsonata, lane, line) }
+        let jsonPath = try Lane.program(#"""
+            {"StartAt":"Each","States":{
+             "Each":{"Type":"Map","ItemProcessor":{"StartAt":"C","States":{"C":{"Type":"Choice",
+                 "Choices":[{"Variable":"$","NumericGreaterThan":2,"Next":"Bad"}],"Default":"Ok"},
+                 "Ok":{"Type":"Pass","End":true},"Bad":{"Type":"Fail","Error":"TooBig","Cause":"big"}}},
+               "Catch":[{"ErrorEquals":["TooBig"],"ResultPath":"$.error","Assign":{"failed.$":"$.Error","at.$":"$$.State.Name"},"Next":"After"}],
+               "ResultPath":"$.done","InputPath":"$.items","Next":"After"},
+             "After":{"Type":"Pass","Parameters":{"all.$":"$","failed.$":"$failed","at.$":"$at"},"End":true}}}
+            """#)
+        let mapLane = try TapeLaneTests.failingLane(jsonPath, backend).get()
+        #expect(Lane.run(mapLane, #"{"items":[1,5]}"#) == #"{"all":{"items":[1,5],"error":{"Error":"TooBig","Cause":"big"}},"failed":"TooBig","at":"Each"}"#)
+        for line in [#"{"items":[1,5]}"#, #"{"items":[1,2]}"#, #"{"items":[9]}"#] { Lane.agree(jsonPath, mapLane, line) }
+    }
+
     /// A JSONata Parallel on the lane: Arguments are each branch's input, branches run on a
     /// copy of the variables, Output and Assign read `$states.result`; a failed branch is
     /// caught with its error output as the state's output.
