@@ -274,9 +274,10 @@ extension Execution {
             join.startEventID = emit(.mapStateStarted, f) { .mapStarted(length: items.count) }
             var inputs: [(pc: Int, input: JSON, slot: Int)] = []
             inputs.reserveCapacity(items.count)
-            // A JSONata selector's `$states.input` is the same for every item: converted once.
+            // A JSONata selector's `$states.input` is the same for every item: converted once
+            // (and not at all when no expression of it reads `$states`).
             var effValue: JSONataValue? = nil
-            if case .jsonata? = s.itemSelector, !items.isEmpty { effValue = JSONataValue(eff) }
+            if case .jsonata(let sel)? = s.itemSelector, sel.readsStates, !items.isEmpty { effValue = JSONataValue(eff) }
             for (i, item) in items.enumerated() {
                 let childInput = try s.itemSelector.map { (sel) throws(ASLError) in try selectItem(sel, i, item, eff, f, effValue: effValue) } ?? item
                 inputs.append((Int(s.processor.start), childInput, i))

@@ -31,39 +31,7 @@ extension TapeLane {
     }
 
     static func double(_ literal: UnsafeBufferPointer<UInt8>) -> Double {
-        fastDouble(literal) ?? JSONNumber(literal: String(decoding: literal, as: UTF8.self)).double
-    }
-
-    static let powersOfTen: [Double] = (0...22).map { k in (0..<k).reduce(1.0) { x, _ in x * 10 } }
-
-    /// `-?digits(.digits)?` with at most 15 digits in all: the digits as an integer are exact
-    /// in a double, and so is 10^k for k <= 22, so one division rounds exactly as strtod
-    /// does (Clinger's fast path). nil for anything else.
-    static func fastDouble(_ b: UnsafeBufferPointer<UInt8>) -> Double? {
-        var k = 0
-        var negative = false
-        if k < b.count, b[k] == UInt8(ascii: "-") { negative = true; k += 1 }
-        var mantissa: UInt64 = 0
-        var digits = 0
-        var fraction = -1
-        while k < b.count {
-            let c = b[k]
-            if c == UInt8(ascii: ".") {
-                guard fraction < 0 else { return nil }
-                fraction = 0
-            } else if c >= 0x30 && c <= 0x39 {
-                mantissa = mantissa &* 10 &+ UInt64(c &- 0x30)
-                digits += 1
-                if fraction >= 0 { fraction += 1 }
-            } else {
-                return nil  // exponent
-            }
-            k += 1
-        }
-        guard digits > 0, digits <= 15 else { return nil }
-        var v = Double(mantissa)
-        if fraction > 0 { v /= powersOfTen[fraction] }
-        return negative ? -v : v
+        JSONNumber.fastPathDouble(literal) ?? JSONNumber(literal: String(decoding: literal, as: UTF8.self)).double
     }
 }
 

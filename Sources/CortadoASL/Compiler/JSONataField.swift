@@ -127,6 +127,16 @@ public indirect enum JSONataTemplate: Sendable {
         return i
     }
 
+    /// Some expression of it mentions `$states` (only then does a scope convert the input).
+    public var readsStates: Bool {
+        switch self {
+        case .literal: return false
+        case .expression(let slot): return slot.readsStates
+        case .object(let members): return members.contains { $0.value.readsStates }
+        case .array(let items): return items.contains { $0.readsStates }
+        }
+    }
+
     /// The field's name (for causes about a literal).
     var fieldName: String {
         switch self {
