@@ -58,11 +58,14 @@ import Testing
         let report = LoadRunner(config: config, target: target, inputs: .lines([["a": 1]]), stateNames: names).run()
         #expect(report.executions == 40 && report.errors == 0)
         #expect((report.series.map(\.inFlight).max() ?? 0) > 1)
-        // (Deadlines are whole milliseconds, so a wait may end up to half a millisecond early.)
-        #expect(report.latency.p50 >= 199.5 && report.latency.max >= 199.5)
+        // They waited for their task (not ended at once). The bound is loose on purpose: a
+        // deadline is a whole wall-clock millisecond, the timer waits on the wall clock and the
+        // times are read on the monotonic one, and a shared machine's wall clock is slewed;
+        // CI once read a median 200 ms wait as 199.1 ms.
+        #expect(report.latency.p50 >= 190 && report.latency.max >= 190, "p50 \(report.latency.p50)")
         let call = report.states.first { $0.name == "Call" }
         #expect(call?.entered == 40)
-        #expect((call?.visit.p50 ?? 0) >= 199.5 && call?.visit.count == 40)
+        #expect((call?.visit.p50 ?? 0) >= 190 && call?.visit.count == 40, "visit p50 \(call?.visit.p50 ?? 0)")
         #expect(target.engineText?.contains("general for every execution") == true)
     }
 
@@ -76,8 +79,9 @@ import Testing
         let report = LoadRunner(config: config, target: target, inputs: .lines([[:]]), stateNames: names).run()
         #expect(report.executions == 3)
         #expect(report.queueWait.count == 2)
-        // The third was due at 20 ms and could start only after two 100 ms tasks.
-        // (Deadlines are whole milliseconds, so a wait may end up to half a millisecond early.)
-        #expect(report.latency.max >= 279.5, "max \(report.latency.max)")
+        // The third was due at 20 ms and could start only after two 100 ms tasks: about 280 ms,
+        // where without the cap it would be about 100. (Loose, as above: three wall-clock
+        // deadlines in a row each may end a little early; CI once read 279.09.)
+        #expect(report.latency.max >= 270, "max \(report.latency.max)")
     }
 }
