@@ -404,9 +404,7 @@ extension Execution {
         case .expression(let e): return try e.evaluateInteger(scope(f, input: input))
         case .path(let p):
             let j = try read(p, input, f)
-            // NOTE: AWS reads the value's text as an integer: "1" counts as 1 (recorded from a variable).
-            if case .string(let text) = j, let i = Int(text) { return i }
-            guard case .number(let n) = j, let i = n.int, n.isIntegerLiteral || n.double == n.double.rounded() else {
+            guard let i = MapLimits.integer(j) else {
                 let shown = j.stringValue ?? j.serialized
                 throw ASLError.runtime(
                     "The \(field) field refers to value \"\(shown)\" which is not a valid integer: \(p.source)")

@@ -28,8 +28,8 @@ extension Execution {
     func toleratedFailures(_ s: MapState, _ eff: JSON, _ f: Frame) throws(ASLError) -> (count: Int?, percentage: Double?) {
         var count: Int? = nil, percentage: Double? = nil
         if let t = s.toleratedFailureCount {
-            let n = try mapInt(t, eff, f, field: "ToleratedFailureCountPath")
-            guard n >= 0 else { throw ASLError.runtime("ToleratedFailureCount cannot be negative.") }
+            let n = try mapInt(t, eff, f, field: MapLimits.Field.toleratedFailureCount.pathName)
+            if let cause = MapLimits.rangeCause(.toleratedFailureCount, Double(n)) { throw ASLError.runtime(cause) }
             count = n
         }
         if let t = s.toleratedFailurePercentage {
@@ -38,20 +38,16 @@ extension Execution {
             case .constant(let c): p = c
             case .path(let path):
                 let v = try read(path, eff, f)
-                // NOTE: AWS reads the value's text as a number: "1" counts as 1 (recorded), "NoNumber" and {} fail.
-                if case .number(let n) = v {
-                    p = n.double
-                } else if case .string(let text) = v, let d = Double(text), d.isFinite {
-                    p = d
-                } else {
+                guard let d = MapLimits.percentage(v) else {
                     throw ASLError.runtime(
                         "The ToleratedFailurePercentagePath field refers to value \"\(v.stringValue ?? v.serialized)\" which is not a valid float: \(path.source)")
                 }
+                p = d
             case .expression(let e):
                 guard case .number(let n) = try e.evaluate(scope(f, input: eff), expecting: "number") else { p = 0; break }
                 p = n.double
             }
-            guard p >= 0, p <= 100 else { throw ASLError.runtime("ToleratedFailurePercentage must be between 0 and 100.") }
+            if let cause = MapLimits.rangeCause(.toleratedFailurePercentage, p) { throw ASLError.runtime(cause) }
             percentage = p
         }
         return (count, percentage)

@@ -187,6 +187,8 @@ struct TJSONataMap {
     var processor: Int32
     var output: Int32
     var next: Int32
+    /// Limits read at run time (`TapeCode.mapLimits`).
+    var limits: Span
 }
 
 /// A Task whose first attempt failed: how its attempts went.
@@ -221,6 +223,18 @@ struct TMap {
     var resultPath: TResultPath
     var output: TFilter
     var next: Int32
+    /// Limits read at run time (`TapeCode.mapLimits`).
+    var limits: Span
+}
+
+/// A Map's MaxConcurrency or tolerated failure read from the input or computed: checked as
+/// the interpreter reads it (`MapLimits`), its value not otherwise used (the lane runs items
+/// one after another, and a failed item of a Map that tolerates failures hands the line back).
+struct TMapLimit {
+    var field: MapLimits.Field
+    /// A JSONata template (`jsonata`) or a JSONPath value (`TapeCode.values`).
+    var value: Int32
+    var jsonata: Bool
 }
 
 /// Branches run one after another on the same input node (the lane never changes a node
@@ -316,6 +330,7 @@ final class TapeCode {
     var attemptErrors: [Int32] = []
     var retries: [TRetries] = []
     var childFailures: [TChildFailure] = []
+    var mapLimits: [TMapLimit] = []
     /// By pc: what a Map's failed iteration or a Parallel's failed branch does (an index
     /// of `childFailures`; -1: hands the line back). Kept aside, as `TTask.retries` is.
     var onFailure: [Int32] = []

@@ -10,13 +10,16 @@ extension TapeLane {
     /// `entry`: the Map's trail entry, whose item count is recorded with its values.
     func map(_ s: TMap, _ raw: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
         let eff = try filter(raw, s.input)
-        let results = try iterations(try filter(eff, s.items), eff, s.selector, s.processor, entry: entry)
+        let list = try filter(eff, s.items)
+        if s.limits.count > 0 { try checkMapLimits(s.limits, eff, entry: entry) }
+        let results = try iterations(list, eff, s.selector, s.processor, entry: entry)
         if results == failedLine { return try childFailed(pc, raw, entry: entry) }
         return (try finish(raw, results, s.resultSelector, s.resultPath, s.output, assigns[pc], entry: entry), s.next)
     }
 
     func jsonataMap(_ s: TJSONataMap, _ input: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
         let list = s.items == none ? input : try evaluate(s.items, input, -1, 0)
+        if s.limits.count > 0 { try checkMapLimits(s.limits, input, entry: entry) }
         let results = try iterations(list, input, s.selector, s.processor, entry: entry)
         if results == failedLine { return try childFailed(pc, input, entry: entry) }
         return (try finishJSONata(input, results, s.output, pc: pc, entry: entry), s.next)

@@ -116,9 +116,16 @@ public final class TapeLane {
     /// -1 when it assigned none. Valid until the next `run`.
     public func assignedVariables(_ k: Int) -> Int32 { k < trailAssigned.count ? trailAssigned[k] : -1 }
 
-    /// How many items trail entry `k`, a Map state, ran (when `recordsValues`). Valid until
+    /// The MaxConcurrency each Map entry of the trail whose limit is read at run time ran
+    /// with (few: searched).
+    var trailMapLimits: [(entry: Int, limit: Int)] = []
+
+    /// How many items trail entry `k`, a Map state, ran, and with what MaxConcurrency when
+    /// it was read at run time (nil: the definition's) (when `recordsValues`). Valid until
     /// the next `run`.
-    public func iterations(_ k: Int) -> Int { Int(trailIterations[k]) }
+    public func iterations(_ k: Int) -> (count: Int, maxConcurrency: Int?) {
+        (Int(trailIterations[k]), trailMapLimits.isEmpty ? nil : trailMapLimits.last { $0.entry == k }?.limit)
+    }
 
     /// Appends value `v`'s JSON (a value of the last line run) to `buffer`.
     public func write(_ v: Int32, into buffer: inout UnsafeVec<UInt8>) {
@@ -331,6 +338,7 @@ public final class TapeLane {
         trailParameters.truncate(to: 0)
         trailResults.truncate(to: 0)
         trailIterations.truncate(to: 0)
+        if !trailMapLimits.isEmpty { trailMapLimits.removeAll(keepingCapacity: true) }
         trailAssigned.truncate(to: 0)
         if variableCount > 0 { variables.initialize(repeating: -1, count: variableCount) }
         generalScope = nil

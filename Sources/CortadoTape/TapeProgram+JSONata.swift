@@ -87,9 +87,8 @@ extension TapeCompiler {
                 result: result, output: try jsonataTemplate(h.output),
                 next: next, retries: retries))
         case .map(let s):
-            guard s.run == nil, Self.isConstant(s.maxConcurrency), Self.isConstant(s.toleratedFailureCount),
-                  Self.isConstant(s.toleratedFailurePercentage)
-            else { throw Unsupported("JSONata Map '\(h.name)': distributed, or limits read from the input") }
+            guard s.run == nil else { throw Unsupported("JSONata Distributed Map '\(h.name)'") }
+            let limits = try mapLimits(s)
             var selector = none
             if let sel = s.itemSelector {
                 guard case .jsonata(let t) = sel else { throw Unsupported("JSONata Map '\(h.name)' with a JSONPath ItemSelector") }
@@ -100,7 +99,7 @@ extension TapeCompiler {
             return .jsonataMap(TJSONataMap(
                 items: try jsonataTemplate(s.items), selector: selector,
                 processor: Int32(s.processor.start), output: try jsonataTemplate(h.output),
-                next: next))
+                next: next, limits: limits))
         case .parallel(let s):
             let branches = Span(start: Int32(code.items.count), count: Int32(s.branches.count))
             code.items.append(contentsOf: s.branches.map { Int32($0.start) })

@@ -102,16 +102,15 @@ struct TapeCompiler {
                 itemSelector = t
             }
             // Retry, Catch and tolerated failures only act on a failure, which hands the line
-            // back anyway; values read from the input could fail, so they stay general.
-            guard Self.isConstant(s.maxConcurrency), Self.isConstant(s.toleratedFailureCount),
-                  Self.isConstant(s.toleratedFailurePercentage)
-            else { throw Unsupported("Map with MaxConcurrency or tolerated failures read from the input") }
+            // back anyway; limits read from the input are checked (TapeLane+MapLimits).
+            let limits = try mapLimits(s)
             return .map(TMap(
                 input: try filter(h.inputPath), items: try filter(s.itemsPath),
                 selector: try template(itemSelector, item: true),
                 processor: Int32(s.processor.start),
                 resultSelector: try template(p.resultSelector, item: false),
-                resultPath: try resultPath(p.resultPath), output: try filter(h.outputPath), next: next))
+                resultPath: try resultPath(p.resultPath), output: try filter(h.outputPath), next: next,
+                limits: limits))
         case .parallel(let s):
             // (Retry and Catch only act on a failure, which hands the line back.)
             let p = s.processing

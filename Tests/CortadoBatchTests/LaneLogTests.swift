@@ -97,4 +97,25 @@ import Testing
         #expect(!fast.onLane)
         #expect(fast.lines == (try Self.logs(waits, HandlerRegistry(), "{}", level: .all, data: true, lane: false, f)).lines)
     }
+
+    /// A MaxConcurrency read from the line (or computed in JSONata) orders the iterations'
+    /// events as a constant one does: the lane logs the limit it read.
+    @Test func aMaxConcurrencyReadAtRunTimeOrdersTheIterations() throws {
+        let f = BatchFixture()
+        let processor = #""ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}}"#
+        let jsonPath = try Compiler.compile(try JSON.parse(#"{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.xs","MaxConcurrencyPath":"$.c",\#(processor),"End":true}}}"#)).get()
+        let jsonata = try Compiler.compile(try JSON.parse(#"{"QueryLanguage":"JSONata","StartAt":"M","States":{"M":{"Type":"Map","Items":"{% $states.input.xs %}","MaxConcurrency":"{% $states.input.c %}",\#(processor),"End":true}}}"#)).get()
+        var onLane = 0
+        for p in [jsonPath, jsonata] {
+            for c in [0, 1, 2, 5] {
+                let line = #"{"xs":[1,2,3],"c":\#(c)}"#
+                let general = try Self.logs(p, HandlerRegistry(), line, level: .all, data: false, lane: false, f)
+                let fast = try Self.logs(p, HandlerRegistry(), line, level: .all, data: false, lane: true, f)
+                #expect(fast.lines == general.lines, "MaxConcurrency \(c)")
+                #expect(fast.lines.filter { $0.contains("MapIterationStarted") }.count == 3)
+                if fast.onLane { onLane += 1 }
+            }
+        }
+        #expect(onLane == 8)
+    }
 }

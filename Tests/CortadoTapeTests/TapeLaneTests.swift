@@ -750,7 +750,6 @@ struct LaneTestError: Error, CustomStringConvertible {
             #"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"End":true}}}"#,
             #"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"id.$":"$$.Execution.Id"},"End":true}}}"#,
             #"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"u.$":"$..a"},"End":true}}}"#,
-            #"{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrencyPath":"$.n","ItemProcessor":{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}},"End":true}}}"#,
             #"{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}],"ResultSelector":{"n.$":"$$.State.EnteredTime"},"End":true}}}"#,
         ] {
             let p = try Lane.program(d)

@@ -118,7 +118,7 @@ public indirect enum JSONataTemplate: Sendable {
     /// An integer field (Seconds, TimeoutSeconds, MaxConcurrency, ToleratedFailureCount).
     public func evaluateInteger(_ scope: JSONataScope) throws(ASLError) -> Int {
         let v = try evaluate(scope, expecting: "number")
-        guard case .number(let n) = v, let i = n.int, n.double == n.double.rounded() else {
+        guard let i = MapLimits.expressionInteger(v) else {
             if case .expression(let slot) = self {
                 throw slot.failure("returned an unexpected result type. Expected 'integer', but was 'number' for value: \(v.serialized)")
             }

@@ -29,8 +29,9 @@ public final class LinearRunLog {
     let tasks: [TaskState?]
     /// By pc: a state that ends its machine (Succeed, Fail, End), so a child's run ends there.
     let ends: [Bool]
-    /// By pc: a Map's MaxConcurrency (0: all at once), a Parallel's branch count; nil for others.
-    let children: [(isMap: Bool, limit: Int, branches: Int)?]
+    /// By pc: a Map's MaxConcurrency (0: all at once; nil: read at run time), a Parallel's
+    /// branch count; nil for others.
+    let children: [(isMap: Bool, limit: Int?, branches: Int)?]
     let roleArn: String
     let region: String
 
@@ -52,7 +53,7 @@ public final class LinearRunLog {
         children = program.code.map { code in
             switch code {
             case .map(let s):
-                guard case .constant(let limit) = s.maxConcurrency else { return nil }
+                guard case .constant(let limit) = s.maxConcurrency else { return (true, nil, 0) }
                 return (true, limit, 0)
             case .parallel(let s): return (false, 0, s.branches.count)
             default: return nil
@@ -71,7 +72,8 @@ public final class LinearRunLog {
     ///     result, as the host names values (only read for execution data).
     ///   - taskAttempts: state `k`'s attempts, when it is a Task: the errors of those that
     ///     failed, in order, and whether a result came after them.
-    ///   - iterations: how many items state `k`, a Map, ran.
+    ///   - iterations: how many items state `k`, a Map, ran, and the MaxConcurrency it ran
+    ///     with when that was read at run time.
     ///   - assigned: the workflow variables state `k` assigned (nil: none).
     ///   - input, output: the execution's input and output values.
     ///   - failure: the error the execution failed with in its last state (no output then).
@@ -79,7 +81,7 @@ public final class LinearRunLog {
     public func record(into sink: CloudWatchLogSink, executionArn: String, timestamp: Int64,
                        states: UnsafeBufferPointer<Int32>,
                        values: (Int) -> (input: Int32, output: Int32, parameters: Int32, result: Int32),
-                       taskAttempts: (Int) -> (failed: [ASLError], succeeded: Bool), iterations: (Int) -> Int,
+                       taskAttempts: (Int) -> (failed: [ASLError], succeeded: Bool), iterations: (Int) -> (count: Int, maxConcurrency: Int?),
                        assigned: (Int) -> JSONObject? = { _ in nil },
                        input: Int32, output: Int32, failure: ASLError?, text: (Int32) -> LogText) {
         let data = sink.formatter.includeExecutionData
@@ -123,15 +125,16 @@ public final class LinearRunLog {
                         event(task.succeededEvent, previous: id) { task.succeededDetails(value(v.result)) }
                     }
                 } else if let c = children[pc] {
-                    let started = c.isMap ? event(.mapStateStarted, previous: id) { .mapStarted(length: iterations(at)) }
+                    let run = c.isMap ? iterations(at) : (count: c.branches, maxConcurrency: nil)
+                    let n = run.count
+                    let started = c.isMap ? event(.mapStateStarted, previous: id) { .mapStarted(length: n) }
                         : event(.parallelStateStarted, previous: id) { EventDetails() }
-                    let n = c.isMap ? iterations(at) : c.branches
                     var launches: [Int] = []
                     func launch() {
                         let index = launches.count
                         launches.append(event(.mapIterationStarted, previous: started) { .mapIteration(h.name, index: index) })
                     }
-                    if c.isMap { for _ in 0..<Execution.launchedAtStart(limit: c.limit, count: n) { launch() } }
+                    if c.isMap { for _ in 0..<Execution.launchedAtStart(limit: c.limit ?? run.maxConcurrency ?? 0, count: n) { launch() } }
                     var end = started
                     for i in 0..<n {
                         guard let childEnd = machine(&k, previous: c.isMap ? launches[i] : started) else { return nil }

@@ -1,0 +1,51 @@
+import CortadoASL
+import CortadoJSON
+
+// A Map's MaxConcurrency and tolerated failures read from the input (Path forms) or computed
+// (JSONata): the lane runs items one after another and hands a failed item of a tolerating
+// Map back, so it only needs to know the values are ones the interpreter accepts. It reads
+// them by AWS's rules (MapLimits) and hands anything else back for the interpreter to word.
+extension TapeCompiler {
+    /// The Map's limits that are not constants, in `TapeCode.mapLimits`, in the order the
+    /// interpreter reads them.
+    mutating func mapLimits(_ s: MapState) throws(Unsupported) -> Span {
+        let start = Int32(code.mapLimits.count)
+        try mapLimit(s.maxConcurrency, .maxConcurrency)
+        try mapLimit(s.toleratedFailureCount, .toleratedFailureCount)
+        try mapLimit(s.toleratedFailurePercentage, .toleratedFailurePercentage)
+        return Span(start: start, count: Int32(code.mapLimits.count) - start)
+    }
+
+    private mutating func mapLimit<T>(_ v: DynamicValue<T>?, _ field: MapLimits.Field) throws(Unsupported) {
+        switch v {
+        case nil, .constant?: return
+        case .path(let p)?:
+            code.values.append(try value(p, item: false))
+            code.mapLimits.append(TMapLimit(field: field, value: Int32(code.values.count - 1), jsonata: false))
+        case .expression(let t)?:
+            code.mapLimits.append(TMapLimit(field: field, value: try jsonataTemplate(t), jsonata: true))
+        }
+    }
+}
+
+extension TapeLane {
+    /// Reads each of the Map's limits from `input` (its effective input); hands the line
+    /// back when the interpreter would fail on one. The MaxConcurrency read is kept for the
+    /// log (the order of its iterations' events follows it). `entry`: the Map's trail entry.
+    func checkMapLimits(_ limits: Span, _ input: Int32, entry: Int) throws(Bail) {
+        for k in 0..<limits.count {
+            let l = code.mapLimits[Int(limits.start + k)]
+            let node = l.jsonata ? try evaluate(l.value, input, -1, 0) : try read(values[l.value], input, -1, 0)
+            guard node >= 0, let j = json(node) else { throw Bail() }
+            let read: Double?
+            switch (l.field, l.jsonata) {
+            case (.toleratedFailurePercentage, false): read = MapLimits.percentage(j)
+            case (.toleratedFailurePercentage, true): read = j.numberValue?.double
+            case (_, false): read = MapLimits.integer(j).map(Double.init)
+            case (_, true): read = MapLimits.expressionInteger(j).map(Double.init)
+            }
+            guard let v = read, MapLimits.rangeCause(l.field, v) == nil else { throw Bail() }
+            if l.field == .maxConcurrency && recordsValues { trailMapLimits.append((entry, Int(v))) }
+        }
+    }
+}

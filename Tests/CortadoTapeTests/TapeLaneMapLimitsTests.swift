@@ -1,0 +1,59 @@
+import CortadoASL
+import CortadoRuntime
+@testable import CortadoTape
+import Testing
+
+/// A Map's MaxConcurrency and tolerated failures read from the input or computed: the lane
+/// keeps a line whose values the interpreter accepts (they change nothing it can see) and
+/// hands back any other, for the interpreter to fail in AWS's words.
+@Suite struct TapeLaneMapLimitsTests {
+    static let processor = #""ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#
+
+    @Test func pathForms() throws {
+        let d = try Lane.program(#"{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.xs","MaxConcurrencyPath":"$.c","#
+            + #""ToleratedFailureCountPath":"$.n","ToleratedFailurePercentagePath":"$.p","# + Self.processor + #","End":true}}}"#)
+        let lane = try Lane.lane(d)
+        // AWS reads a number's text: "2" and "1.5" count.
+        for line in [#"{"xs":[1,2],"c":1,"n":0,"p":10}"#, #"{"xs":[1],"c":"2","n":"3","p":"1.5"}"#,
+                     #"{"xs":[],"c":0,"n":1.0,"p":100}"#, #"{"xs":[1],"c":-1,"n":5,"p":0}"#] {
+            #expect(Lane.run(lane, line) != nil, "\(line)")
+            #expect(Lane.agree(d, lane, line))
+        }
+        for handed in [#"{"xs":[1],"c":1.5,"n":0,"p":1}"#, #"{"xs":[1],"c":"x","n":0,"p":1}"#, #"{"xs":[1],"c":1,"n":-1,"p":1}"#,
+                       #"{"xs":[1],"c":1,"n":0,"p":100.1}"#, #"{"xs":[1],"c":1,"n":0,"p":-1}"#, #"{"xs":[1],"c":1,"n":0}"#,
+                       #"{"xs":[1],"c":1,"n":0,"p":"NoNumber"}"#, #"{"xs":[1],"c":{},"n":0,"p":1}"#] {
+            #expect(Lane.run(lane, handed) == nil, "\(handed)")
+            let r = Lane.general(d, handed)
+            #expect(r?.status == .failed && r?.error?.name == .runtime, "\(handed)")
+        }
+    }
+
+    @Test func jsonataForms() throws {
+        let d = try Lane.program(#"{"QueryLanguage":"JSONata","StartAt":"M","States":{"M":{"Type":"Map","Items":"{% $states.input.xs %}","#
+            + #""MaxConcurrency":"{% $states.input.c %}","ToleratedFailureCount":"{% $states.input.n %}","#
+            + #""ToleratedFailurePercentage":"{% $v := $states.input.p %}","# + Self.processor + #","End":true}}}"#)
+        let lane = try Lane.lane(d)
+        for line in [#"{"xs":[1,2],"c":1,"n":0,"p":10}"#, #"{"xs":[1],"c":2,"n":3,"p":1.5}"#] {
+            #expect(Lane.run(lane, line) != nil, "\(line)")
+            #expect(Lane.agree(d, lane, line))
+        }
+        // A JSONata value must be a number (a string is not read as one) and an integer where one is asked.
+        for handed in [#"{"xs":[1],"c":1.5,"n":0,"p":1}"#, #"{"xs":[1],"c":"2","n":0,"p":1}"#, #"{"xs":[1],"c":1,"n":-1,"p":1}"#,
+                       #"{"xs":[1],"c":1,"n":0,"p":101}"#, #"{"xs":[1],"c":1,"n":0,"p":"1"}"#] {
+            #expect(Lane.run(lane, handed) == nil, "\(handed)")
+            #expect(Lane.general(d, handed)?.status == .failed, "\(handed)")
+        }
+    }
+
+    /// The rules the interpreter and the lane share.
+    @Test func valuesAreReadAsAWSReadsThem() {
+        #expect(MapLimits.integer("12") == 12 && MapLimits.integer(3.0) == 3 && MapLimits.integer(3.5) == nil)
+        #expect(MapLimits.integer("3.0") == nil && MapLimits.integer(true) == nil)
+        #expect(MapLimits.percentage("1.5") == 1.5 && MapLimits.percentage("NoNumber") == nil && MapLimits.percentage([:]) == nil)
+        #expect(MapLimits.expressionInteger("2") == nil && MapLimits.expressionInteger(2) == 2)
+        #expect(MapLimits.rangeCause(.toleratedFailureCount, -1) == "ToleratedFailureCount cannot be negative.")
+        #expect(MapLimits.rangeCause(.toleratedFailurePercentage, 100) == nil)
+        #expect(MapLimits.rangeCause(.toleratedFailurePercentage, 100.5) == "ToleratedFailurePercentage must be between 0 and 100.")
+        #expect(MapLimits.rangeCause(.maxConcurrency, -3) == nil)
+    }
+}
