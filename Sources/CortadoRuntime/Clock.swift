@@ -12,11 +12,7 @@ public enum ClockMode: String, Sendable, CaseIterable {
 }
 
 /// Current wall-clock time in milliseconds since the epoch.
-public func wallClockMilliseconds() -> Int64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_REALTIME, &ts)
-    return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
-}
+@inline(__always) public func wallClockMilliseconds() -> Int64 { Timestamp.nowMilliseconds() }
 
 /// A min-heap of timers, keyed by deadline then insertion order (stable for equal deadlines).
 public struct TimerHeap<Element> {

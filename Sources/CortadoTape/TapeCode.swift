@@ -227,6 +227,14 @@ struct TMap {
     var limits: Span
 }
 
+/// The instant a Wait waits for: a constant Timestamp (epoch ms), a TimestampPath's value
+/// (`TapeCode.values`) or a JSONata Timestamp expression's (a template).
+enum TWaitTarget {
+    case constant(Int64)
+    case path(Int32)
+    case expression(Int32)
+}
+
 /// A Map's MaxConcurrency or tolerated failure read from the input or computed: checked as
 /// the interpreter reads it (`MapLimits`), its value not otherwise used (the lane runs items
 /// one after another, and a failed item of a Map that tolerates failures hands the line back).
@@ -276,15 +284,17 @@ enum TState {
     case succeed(input: TFilter, output: TFilter)
     /// A Wait of constant Seconds on a virtual clock, or of none: nothing to wait for but its paths.
     /// `secondsPath`: a SecondsPath's value (`TapeCode.values`; -1: constant `seconds`).
-    case wait(input: TFilter, output: TFilter, seconds: Int32, secondsPath: Int32, next: Int32)
+    /// `until`: a Timestamp or TimestampPath (`TapeCode.waitTargets`; -1: none).
+    case wait(input: TFilter, output: TFilter, seconds: Int32, secondsPath: Int32, until: Int32, next: Int32)
     case map(TMap)
     case parallel(TParallel)
     case task(TTask)
     /// A JSONata Pass: its Output template (or none: the input), then `next`.
     case jsonataPass(output: Int32, next: Int32)
     /// A JSONata Wait on a virtual clock (or of 0 seconds): constant `seconds`, or the
-    /// template of its Seconds expression; then Output (a template, or none) and Assign as a Pass.
-    case jsonataWait(seconds: Int32, expression: Int32, output: Int32, next: Int32)
+    /// template of its Seconds expression, or a Timestamp (`until`, in `TapeCode.waitTargets`;
+    /// -1: none); then Output (a template, or none) and Assign as a Pass.
+    case jsonataWait(seconds: Int32, expression: Int32, until: Int32, output: Int32, next: Int32)
     case jsonataTask(TJSONataTask)
     case jsonataParallel(TJSONataParallel)
     case jsonataMap(TJSONataMap)
@@ -331,6 +341,7 @@ final class TapeCode {
     var retries: [TRetries] = []
     var childFailures: [TChildFailure] = []
     var mapLimits: [TMapLimit] = []
+    var waitTargets: [TWaitTarget] = []
     /// By pc: what a Map's failed iteration or a Parallel's failed branch does (an index
     /// of `childFailures`; -1: hands the line back). Kept aside, as `TTask.retries` is.
     var onFailure: [Int32] = []

@@ -1,3 +1,5 @@
+import CortadoASL
+
 // Waiting on the lane: on a virtual clock a Wait (or a Retry back-off) changes nothing the
 // lane can see but the time the line has used, which is held to its time limit.
 extension TapeLane {
@@ -24,5 +26,65 @@ extension TapeLane {
             s = s * 10 + Int(c - 0x30)
         }
         return s
+    }
+}
+
+// Waiting for a timestamp: the line's time is when it started plus what it has waited. A
+// timestamp more than `timestampMarginMs` past needs no wait on any clock; any other waits on
+// the virtual clock, held that margin clear of the line's time limit and of the longest
+// delay AWS accepts, so that the general engine, starting the line a moment later, could
+// not decide otherwise. (Its branches wait side by side where the lane's add up: the lane's
+// time is never behind it.)
+extension TapeCompiler {
+    /// A Wait's Timestamp, TimestampPath or JSONata Timestamp expression, in
+    /// `TapeCode.waitTargets`; nil for a Wait of seconds. A constant that is not a timestamp
+    /// stays general (it fails there in AWS's words).
+    mutating func waitTarget(_ d: WaitDuration) throws(Unsupported) -> Int32? {
+        let target: TWaitTarget
+        switch d {
+        case .timestamp(let text):
+            guard let t = Timestamp.parse(text) else { throw Unsupported("Wait with an invalid Timestamp") }
+            target = .constant(t.milliseconds)
+        case .timestampPath(let p):
+            code.values.append(try value(p, item: false))
+            target = .path(Int32(code.values.count - 1))
+        case .timestampExpression(let e):
+            target = .expression(try jsonataTemplate(e))
+        default: return nil
+        }
+        code.waitTargets.append(target)
+        return Int32(code.waitTargets.count - 1)
+    }
+}
+
+extension TapeLane {
+    static let timestampMarginMs: Int64 = 1000
+    /// The longest delay AWS accepts (2^31 - 1 seconds), in milliseconds.
+    static let longestDelayMs: Int64 = 2_147_483_647 * 1000
+
+    /// Waits (on the virtual clock) until the instant of `target`, read from `input`;
+    /// hands the line back where the general engine might decide otherwise (see above) or
+    /// the value is not a timestamp (the general engine words that).
+    func waitUntil(_ target: Int32, _ input: Int32) throws(Bail) {
+        let until: Int64
+        switch code.waitTargets[Int(target)] {
+        case .constant(let ms): until = ms
+        case .path(let v): until = try timestamp(try read(values[v], input, -1, 0))
+        case .expression(let e): until = try timestamp(try evaluate(e, input, -1, 0))
+        }
+        if lineStartMs == 0 { lineStartMs = Timestamp.nowMilliseconds() }
+        let now = lineStartMs + Int64(waitedMs)
+        if until <= now - Self.timestampMarginMs { return }
+        let ms = max(0, until - now)
+        guard ms + Self.timestampMarginMs < Int64(waitBudgetMs) - Int64(waitedMs),
+              ms < Self.longestDelayMs - Self.timestampMarginMs
+        else { throw Bail() }
+        try wait(Int(ms))
+    }
+
+    /// A string node's instant (epoch ms).
+    private func timestamp(_ v: Int32) throws(Bail) -> Int64 {
+        guard v >= 0, case .string(let text)? = json(v), let t = Timestamp.parse(text) else { throw Bail() }
+        return t.milliseconds
     }
 }

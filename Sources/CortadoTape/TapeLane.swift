@@ -153,6 +153,8 @@ public final class TapeLane {
     /// wait side by side, the lane's add up).
     let waitBudgetMs: Int
     var waitedMs = 0
+    /// When the line started (epoch ms), read at its first Wait for a timestamp (0: not yet).
+    var lineStartMs: Int64 = 0
 
     /// The host's backend asked for a Task's outcome: (state name, resource, attempt) -> the
     /// result or error it gives that attempt (the state's RetryCount) at once, whatever the
@@ -346,6 +348,7 @@ public final class TapeLane {
         stepCount = 0
         sawFailure = false
         waitedMs = 0
+        lineStartMs = 0
         executionNameNode = -1
         executionIdNode = -1
         guard let root = t.parseLine(line) else { throw Bail() }
@@ -411,10 +414,11 @@ public final class TapeLane {
                 let out = try filter(try filter(value, input), output)
                 if recordsValues { trailOutputs.base[entry] = out }
                 return out
-            case .wait(let input, let output, let seconds, let secondsPath, let n):
+            case .wait(let input, let output, let seconds, let secondsPath, let until, let n):
                 if seconds > 0 { try wait(Int(seconds) * 1000) }
                 let eff = try filter(value, input)
                 if secondsPath >= 0 { try wait(try waitSeconds(try read(values[secondsPath], eff, -1, 0)) * 1000) }
+                if until >= 0 { try waitUntil(until, eff) }
                 if anyAssign { try assign(assigns[pc], eff, entry: entry) }
                 value = try filter(eff, output)
                 next = n
@@ -424,10 +428,11 @@ public final class TapeLane {
             case .parallel(let s):
                 (value, next) = try parallel(s, value, pc: pc, entry: entry)
                 if value == failedLine { return value }
-            case .jsonataWait(let seconds, let expression, let output, let n):
+            case .jsonataWait(let seconds, let expression, let until, let output, let n):
                 var s = Int(seconds)
                 if expression != none { s = try waitSeconds(try evaluate(expression, value, -1, 0)) }
                 if s > 0 { try wait(s * 1000) }
+                if until >= 0 { try waitUntil(until, value) }
                 let input = value
                 if output != none { value = try evaluate(output, input, -1, 0) }
                 if anyAssign { try assign(assigns[pc], input, entry: entry) }

@@ -153,8 +153,8 @@ extension TapeCompiler {
             case .choice(let s):
                 todo.append(s.defaultNext)
                 for k in 0..<Int(s.choices.count) { todo.append(code.choices[Int(s.choices.start) + k].next) }
-            case .wait(_, _, let seconds, let secondsPath, let next):
-                if seconds > 0 || secondsPath >= 0 { return true }
+            case .wait(_, _, let seconds, let secondsPath, let until, let next):
+                if seconds > 0 || secondsPath >= 0 || until >= 0 { return true }
                 todo.append(next)
             case .task(let t):
                 todo.append(t.next)
@@ -163,8 +163,8 @@ extension TapeCompiler {
                 todo.append(t.next)
                 if attemptsWait(t.retries) { return true }
             case .jsonataPass(_, let next): todo.append(next)
-            case .jsonataWait(let seconds, let expression, _, let next):
-                if seconds > 0 || expression != none { return true }
+            case .jsonataWait(let seconds, let expression, let until, _, let next):
+                if seconds > 0 || expression != none || until >= 0 { return true }
                 todo.append(next)
             case .map, .parallel, .jsonataParallel, .jsonataMap: return true
             case .succeed, .fail, .bail: break

@@ -68,9 +68,12 @@ extension TapeCompiler {
             switch s.duration {
             case .seconds(let seconds) where virtualClock || seconds == 0:
                 guard let n = Int32(exactly: seconds) else { throw Unsupported("JSONata Wait state '\(h.name)'") }
-                return .jsonataWait(seconds: n, expression: none, output: try jsonataTemplate(h.output), next: next)
+                return .jsonataWait(seconds: n, expression: none, until: -1, output: try jsonataTemplate(h.output), next: next)
             case .secondsExpression(let e) where virtualClock:
-                return .jsonataWait(seconds: 0, expression: try jsonataTemplate(e), output: try jsonataTemplate(h.output), next: next)
+                return .jsonataWait(seconds: 0, expression: try jsonataTemplate(e), until: -1, output: try jsonataTemplate(h.output), next: next)
+            case .timestamp, .timestampExpression:
+                guard let until = try waitTarget(s.duration) else { throw Unsupported("JSONata Wait state '\(h.name)'") }
+                return .jsonataWait(seconds: 0, expression: none, until: until, output: try jsonataTemplate(h.output), next: next)
             default:
                 throw Unsupported("JSONata Wait state '\(h.name)' on a real clock, or with a timestamp")
             }

@@ -130,11 +130,16 @@ struct TapeCompiler {
             if virtualClock, case .secondsPath(let p) = s.duration {
                 code.values.append(try value(p, item: false))
                 return .wait(input: try filter(h.inputPath), output: try filter(h.outputPath), seconds: 0,
-                             secondsPath: Int32(code.values.count - 1), next: next)
+                             secondsPath: Int32(code.values.count - 1), until: -1, next: next)
+            }
+            // A Timestamp or TimestampPath: on any clock (TapeLane+Wait).
+            if let until = try waitTarget(s.duration) {
+                return .wait(input: try filter(h.inputPath), output: try filter(h.outputPath), seconds: 0, secondsPath: -1,
+                             until: until, next: next)
             }
             guard case .seconds(let seconds) = s.duration, virtualClock || seconds == 0, let n = Int32(exactly: seconds)
             else { throw Unsupported("Wait state '\(h.name)' on a real clock, or with a timestamp") }
-            return .wait(input: try filter(h.inputPath), output: try filter(h.outputPath), seconds: n, secondsPath: -1, next: next)
+            return .wait(input: try filter(h.inputPath), output: try filter(h.outputPath), seconds: n, secondsPath: -1, until: -1, next: next)
         case .task(let s):
             guard let (result, retries) = try taskAttempts(h.name, s) else { return .bail }
             let p = s.processing

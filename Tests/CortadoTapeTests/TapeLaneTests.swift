@@ -206,13 +206,7 @@ struct LaneTestError: Error, CustomStringConvertible {
         guard case .failure = TapeLane.make(path, payloadLimit: ExecutionOptions.payloadLimit) else {
             Issue.record("a SecondsPath on a real clock went to the lane"); return
         }
-        // Timestamps need the general engine.
-        for d in [#"{"StartAt":"W","States":{"W":{"Type":"Wait","Timestamp":"2030-01-01T00:00:00Z","End":true}}}"#] {
-            guard case .failure = TapeLane.make(try Lane.program(d), payloadLimit: ExecutionOptions.payloadLimit,
-                                                clock: .virtual(hostLimitSeconds: nil)) else {
-                Issue.record("went to the lane: \(d)"); continue
-            }
-        }
+        // (Timestamps: TapeLaneWaitTests.)
         // Waits that reach the time limit (the host's or TimeoutSeconds) hand the line back,
         // so the general engine ends it TIMED_OUT; under it, the lane keeps it.
         let timed = try Lane.program(#"{"StartAt":"W","TimeoutSeconds":5,"States":{"W":{"Type":"Wait","Seconds":3,"Next":"V"},"V":{"Type":"Wait","Seconds":2,"End":true}}}"#)

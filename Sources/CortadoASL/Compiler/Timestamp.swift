@@ -1,4 +1,7 @@
 import CortadoPath
+#if canImport(Glibc)
+import Glibc
+#endif
 /// An instant parsed from an ISO-8601 extended offset date-time
 /// (`2016-03-14T01:59:00Z`, `2016-03-14T01:59:00.123+01:00`), as ASL timestamps are.
 public struct Timestamp: Sendable, Hashable, Comparable {
@@ -14,6 +17,13 @@ public struct Timestamp: Sendable, Hashable, Comparable {
 
     /// Milliseconds since the epoch.
     public var milliseconds: Int64 { seconds * 1000 + Int64(nanos / 1_000_000) }
+
+    /// The wall clock's time, in milliseconds since the epoch (`wallClockMilliseconds`).
+    public static func nowMilliseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
 
     public init(milliseconds ms: Int64) {
         var s = ms / 1000, r = ms % 1000
