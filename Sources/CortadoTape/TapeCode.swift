@@ -26,6 +26,10 @@ enum TValue {
     case executionInput(Span)
     /// `$$.Execution.Id`: the run's ARN prefix, the name prefix and the line's number.
     case executionId
+    /// `$$.Execution.StartTime` and `$$.State.EnteredTime`: the line's start, and that plus
+    /// what it has waited (TapeLane+Times).
+    case executionStartTime
+    case stateEnteredTime
     /// A workflow variable and a path from its value (`TapeCode.variableReads`; kept aside,
     /// so a value stays as small as it was).
     case variable(Int32)
@@ -342,6 +346,8 @@ final class TapeCode {
     var childFailures: [TChildFailure] = []
     var mapLimits: [TMapLimit] = []
     var waitTargets: [TWaitTarget] = []
+    /// Some state reads `$$.State.EnteredTime`.
+    var readsEnteredTime = false
     /// By pc: what a Map's failed iteration or a Parallel's failed branch does (an index
     /// of `childFailures`; -1: hands the line back). Kept aside, as `TTask.retries` is.
     var onFailure: [Int32] = []

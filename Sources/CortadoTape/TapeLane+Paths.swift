@@ -66,6 +66,8 @@ extension TapeLane {
         case .executionId:
             if executionIdNode < 0 { executionIdNode = lineText(executionIdPrefix) }
             return executionIdNode
+        case .executionStartTime: return startTimeNode()
+        case .stateEnteredTime: return enteredTimeNode()
         }
     }
 

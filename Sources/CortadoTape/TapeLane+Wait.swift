@@ -72,8 +72,7 @@ extension TapeLane {
         case .path(let v): until = try timestamp(try read(values[v], input, -1, 0))
         case .expression(let e): until = try timestamp(try evaluate(e, input, -1, 0))
         }
-        if lineStartMs == 0 { lineStartMs = Timestamp.nowMilliseconds() }
-        let now = lineStartMs + Int64(waitedMs)
+        let now = lineStart() + Int64(waitedMs)
         if until <= now - Self.timestampMarginMs { return }
         let ms = max(0, until - now)
         guard ms + Self.timestampMarginMs < Int64(waitBudgetMs) - Int64(waitedMs),

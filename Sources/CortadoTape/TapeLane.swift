@@ -193,6 +193,9 @@ public final class TapeLane {
     /// This line's execution-name and -id nodes, made when first read (-1: not yet).
     var executionNameNode: Int32 = -1
     var executionIdNode: Int32 = -1
+    /// This line's `$$.Execution.StartTime` node and its last `$$.State.EnteredTime` node
+    /// with the time it shows (-1: not made yet).
+    var times: (start: Int32, entered: Int32, enteredMs: Int64) = (-1, -1, 0)
 
     /// What the context object holds that is the same for every line of a run (the
     /// general engine's `ExecutionOptions` for it): `$$.Execution.Id` is `executionArnPrefix`,
@@ -254,22 +257,13 @@ public final class TapeLane {
                              handlesFailures: handlesFailures && !(logged && hasChildren))
         do throws(Unsupported) {
             let code = try c.compile()
-            if logsEveryState {
-                // A host writes the events from the trail as the interpreter orders them,
-                // which is the lane's order only where children run one after another.
-                for (pc, st) in code.states.enumerated() {
-                    let starts: [Int32]
-                    switch st {
-                    case .map(let m): starts = [m.processor]
-                    case .jsonataMap(let m): starts = [m.processor]
-                    case .parallel(let p): starts = (0..<Int(p.branches.count)).map { code.items[Int(p.branches.start) + $0] }
-                    case .jsonataParallel(let p): starts = (0..<Int(p.branches.count)).map { code.items[Int(p.branches.start) + $0] }
-                    default: continue
-                    }
-                    if starts.contains(where: { c.waits(from: $0) }) {
-                        throw Unsupported("execution logs of every state with a \(program.headers[pc].type) state ('\(program.headers[pc].name)') whose children wait or start children")
-                    }
-                }
+            // A host writes the events from the trail as the interpreter orders them, which
+            // is the lane's order only where children run one after another; and the lane's
+            // time is the interpreter's only where children do not wait side by side.
+            if logsEveryState || code.readsEnteredTime, let pc = c.firstWithWaitingChildren(code) {
+                let h = program.headers[pc]
+                throw Unsupported((logsEveryState ? "execution logs of every state" : "$$.State.EnteredTime")
+                                  + " with a \(h.type) state ('\(h.name)') whose children wait or start children")
             }
             return .success(TapeLane(tape: tape, code: code, start: program.main.start, payloadLimit: payloadLimit,
                                      waitBudgetMs: budget, executionNamePrefix: prefix ?? [], executionIdPrefix: idPrefix ?? []))
@@ -351,6 +345,7 @@ public final class TapeLane {
         lineStartMs = 0
         executionNameNode = -1
         executionIdNode = -1
+        times = (-1, -1, 0)
         guard let root = t.parseLine(line) else { throw Bail() }
         lineValue = root
         let result = try runMachine(start, root)

@@ -172,4 +172,20 @@ extension TapeCompiler {
         }
         return false
     }
+
+    /// The first Map or Parallel state whose children may wait or start children of their own.
+    func firstWithWaitingChildren(_ code: TapeCode) -> Int? {
+        for (pc, st) in code.states.enumerated() {
+            let starts: [Int32]
+            switch st {
+            case .map(let m): starts = [m.processor]
+            case .jsonataMap(let m): starts = [m.processor]
+            case .parallel(let p): starts = (0..<Int(p.branches.count)).map { code.items[Int(p.branches.start) + $0] }
+            case .jsonataParallel(let p): starts = (0..<Int(p.branches.count)).map { code.items[Int(p.branches.start) + $0] }
+            default: continue
+            }
+            if starts.contains(where: { waits(from: $0) }) { return pc }
+        }
+        return nil
+    }
 }

@@ -235,6 +235,7 @@ struct TapeCompiler {
         if let plain = p.plainSteps, plain == [.name("State"), .name("Name")] { return .constant(constant(.string(stateName))) }
         if namesExecutions, let plain = p.plainSteps, plain == [.name("Execution"), .name("Name")] { return .executionName }
         if Self.readsExecutionInput(p) { return .executionInput(try steps(p, dropping: 2)) }
+        if let time = timeValue(p) { return time }
         if let k = runConstants, let plain = p.plainSteps, plain.count == 2 {
             switch (plain[0], plain[1]) {
             case (.name("Execution"), .name("Id")): return .executionId

@@ -744,7 +744,7 @@ struct LaneTestError: Error, CustomStringConvertible {
             #"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"End":true}}}"#,
             #"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"id.$":"$$.Execution.Id"},"End":true}}}"#,
             #"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"u.$":"$..a"},"End":true}}}"#,
-            #"{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}],"ResultSelector":{"n.$":"$$.State.EnteredTime"},"End":true}}}"#,
+            #"{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}],"ResultSelector":{"n.$":"$$.State.RetryCount"},"End":true}}}"#,
         ] {
             let p = try Lane.program(d)
             guard case .failure = TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit) else {

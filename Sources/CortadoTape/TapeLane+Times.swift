@@ -1,0 +1,51 @@
+import CortadoASL
+import CortadoPath
+
+// The context object's times on the lane: `$$.Execution.StartTime` is when the line started
+// (`lineStartMs`, read when first needed) and `$$.State.EnteredTime` that plus what the
+// line has waited, formatted as the interpreter formats them (`Timestamp.iso8601`). On the
+// virtual clock that is the interpreter's time exactly where no Map or Parallel child waits
+// (the interpreter's children wait side by side, the lane's add up), so a program with
+// such children reads EnteredTime on the general engine. On a real clock the lane never
+// waits, and a state's time is the line's start: the line runs within microseconds.
+extension TapeCompiler {
+    /// `$$.Execution.StartTime` or `$$.State.EnteredTime`; nil for another path.
+    mutating func timeValue(_ p: JSONPath) -> TValue? {
+        guard let plain = p.plainSteps, plain.count == 2 else { return nil }
+        switch (plain[0], plain[1]) {
+        case (.name("Execution"), .name("StartTime")): return .executionStartTime
+        case (.name("State"), .name("EnteredTime")):
+            code.readsEnteredTime = true
+            return .stateEnteredTime
+        default: return nil
+        }
+    }
+}
+
+extension TapeLane {
+    /// When the line started (epoch ms), read the first time it is needed.
+    @inline(__always)
+    func lineStart() -> Int64 {
+        if lineStartMs == 0 { lineStartMs = Timestamp.nowMilliseconds() }
+        return lineStartMs
+    }
+
+    func startTimeNode() -> Int32 {
+        if times.start < 0 { times.start = timeText(lineStart()) }
+        return times.start
+    }
+
+    func enteredTimeNode() -> Int32 {
+        let ms = lineStart() + Int64(waitedMs)
+        if times.entered < 0 || times.enteredMs != ms { times = (times.start, timeText(ms), ms) }
+        return times.entered
+    }
+
+    /// A text node of instant `ms` in ISO 8601 (no byte of it needs an escape).
+    private func timeText(_ ms: Int64) -> Int32 {
+        let t = tape, start = t.scratch.count
+        var text = Timestamp(milliseconds: ms).iso8601
+        text.withUTF8 { t.scratch.append($0) }
+        return t.newText(from: start, plain: true)
+    }
+}
