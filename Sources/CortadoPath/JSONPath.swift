@@ -15,11 +15,12 @@ public struct JSONPathMiss: Error, Sendable, Equatable, CustomStringConvertible 
     public var description: String { message }
 }
 
-/// One step of a path made only of names, indices and wildcards (`JSONPath.plainSteps`).
+/// One step of a path made only of names, indices, wildcards and slices (`JSONPath.plainSteps`).
 public enum PlainPathStep: Sendable, Equatable {
     case name(String)
     case index(Int)
     case wildcard
+    case slice(from: Int?, to: Int?)
 }
 
 /// A compiled JSONPath in AWS's dialect (Jayway JsonPath semantics). Parsed once into
@@ -132,8 +133,8 @@ public struct JSONPath: Sendable, CustomStringConvertible {
         if case .name = segments[i] { return true } else { return false }
     }
 
-    /// The path as plain steps, when it has only names, integer indices and `[*]`/`.*`
-    /// wildcards (nil for anything else): what the batch tape lane evaluates itself.
+    /// The path as plain steps, when it has only names, integer indices, `[*]`/`.*`
+    /// wildcards and slices (nil for anything else): what the batch tape lane evaluates itself.
     public var plainSteps: [PlainPathStep]? {
         var out: [PlainPathStep] = []
         out.reserveCapacity(segments.count)
@@ -142,6 +143,7 @@ public struct JSONPath: Sendable, CustomStringConvertible {
             case .name(let n, _): out.append(.name(n))
             case .index(let k): out.append(.index(k))
             case .wildcard: out.append(.wildcard)
+            case .slice(let from, let to): out.append(.slice(from: from, to: to))
             default: return nil
             }
         }

@@ -186,31 +186,9 @@ struct JSONPathEvaluator {
         try walk(i + 1, a[e], end: end)
     }
 
-    /// Jayway's slice: `[from:]` and `[:to]` normalize negative bounds; `[from:to]` does not,
-    /// and visits raw positions from..<to, a negative position counting from the end.
+    /// Jayway's slice (`JSONPathSlice`).
     mutating func walkSlice(_ from: Int?, _ to: Int?, _ a: [JSON], _ i: Int, end: Int) throws(EvalMiss) {
-        let len = a.count
-        guard len > 0 else { return }
-        switch (from, to) {
-        case (let f?, nil):
-            let start = max(0, f < 0 ? len + f : f)
-            if start >= len { return }
-            for k in start..<len { try walk(i + 1, a[k], end: end) }
-        case (nil, let t?):
-            let stop = min(len, t < 0 ? len + t : t)
-            if stop <= 0 { return }
-            for k in 0..<stop { try walk(i + 1, a[k], end: end) }
-        case (let f?, let t?):
-            let stop = min(len, t)
-            if f >= stop { return }
-            // Negative raw positions first (those that land inside the array), then the rest.
-            let negLo = max(f, -len), negHi = min(stop, 0)
-            if negLo < negHi { for k in negLo..<negHi { try walk(i + 1, a[len + k], end: end) } }
-            let posLo = max(f, 0)
-            if posLo < stop { for k in posLo..<stop { try walk(i + 1, a[k], end: end) } }
-        case (nil, nil):
-            return
-        }
+        try JSONPathSlice.forEachPosition(from, to, count: a.count) { (k) throws(EvalMiss) in try walk(i + 1, a[k], end: end) }
     }
 
     /// Jayway's deep scan: at every object/array (pre-order), apply segment `pt` when the

@@ -1,4 +1,4 @@
-/// Path selection over plain steps (names, integer indices, one `[*]`): the one walk that
+/// Path selection over plain steps (names, integer indices, one `[*]` or slice): the one walk that
 /// both engines run. The interpreter walks JSON values with it (`JSONPath.select` of a
 /// reference path, `JSONPath.assign`), the batch lane walks a line's tape with it; paths
 /// with slices, filters, unions or `..` go to `JSONPathEvaluator`, which only the
@@ -10,6 +10,8 @@ public enum PlainStepKind: Sendable {
     case name
     case index(Int)
     case wildcard
+    /// `[from:to]`, `[from:]`, `[:to]`: the elements `JSONPathSlice` lists.
+    case slice(from: Int?, to: Int?)
 }
 
 /// What one step found in a node.
@@ -68,23 +70,63 @@ public enum PathSelection {
             case .missing:
                 return .missing(step: i)
             case .wrongKind:
-                if case .wildcard = t.kind(ofStep: i) { return try collect(t, node, i, to) }
-                return .wrongKind(step: i, node: node)
+                switch t.kind(ofStep: i) {
+                case .wildcard: return try collect(t, node, i, to)
+                case .slice(let a, let b): return try collect(t, node, i, to, slice: (a, b))
+                default: return .wrongKind(step: i, node: node)
+                }
             }
             i += 1
         }
         return .found(node)
     }
-    /// A wildcard at step `i`: the rest of the path from each element, as a new array.
+    /// A wildcard (or a slice) at step `i`: the rest of the path from each element (each
+    /// the slice lists), as a new array.
     @inlinable
-    static func collect<T: PathTree>(_ t: T, _ node: T.Node, _ i: Int, _ to: Int) throws(T.Failure) -> PathWalk<T.Node> {
+    static func collect<T: PathTree>(_ t: T, _ node: T.Node, _ i: Int, _ to: Int,
+                                     slice: (from: Int?, to: Int?)? = nil) throws(T.Failure) -> PathWalk<T.Node> {
         guard let count = t.wildcardCount(node) else { return .indefinite(step: i) }
-        let out = t.newArray(count: count)
-        for k in 0..<count {
-            guard case .found(let x) = try select(t, t.element(node, at: k), i + 1, to) else { return .indefinite(step: i) }
+        var positions: [Int] = []
+        if let s = slice { JSONPathSlice.forEachPosition(s.from, s.to, count: count) { positions.append($0) } }
+        let n = slice == nil ? count : positions.count
+        let out = t.newArray(count: n)
+        for k in 0..<n {
+            let e = t.element(node, at: slice == nil ? k : positions[k])
+            guard case .found(let x) = try select(t, e, i + 1, to) else { return .indefinite(step: i) }
             t.setElement(out, k, x)
         }
         t.seal(out)
         return .found(out)
+    }
+}
+
+/// Jayway's slice of an array of `count` elements: `[from:]` and `[:to]` normalize negative
+/// bounds; `[from:to]` does not, and visits raw positions from..<to, a negative position
+/// counting from the end (those that land inside the array first, then the rest). Both
+/// engines' walks list a slice's elements here.
+public enum JSONPathSlice {
+    @inlinable
+    public static func forEachPosition<E: Error>(_ from: Int?, _ to: Int?, count len: Int,
+                                                 _ body: (Int) throws(E) -> Void) throws(E) {
+        guard len > 0 else { return }
+        switch (from, to) {
+        case (let f?, nil):
+            let start = max(0, f < 0 ? len + f : f)
+            if start >= len { return }
+            for k in start..<len { try body(k) }
+        case (nil, let t?):
+            let stop = min(len, t < 0 ? len + t : t)
+            if stop <= 0 { return }
+            for k in 0..<stop { try body(k) }
+        case (let f?, let t?):
+            let stop = min(len, t)
+            if f >= stop { return }
+            let negLo = max(f, -len), negHi = min(stop, 0)
+            if negLo < negHi { for k in negLo..<negHi { try body(len + k) } }
+            let posLo = max(f, 0)
+            if posLo < stop { for k in posLo..<stop { try body(k) } }
+        case (nil, nil):
+            return
+        }
     }
 }

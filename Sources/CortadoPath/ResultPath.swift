@@ -67,7 +67,7 @@ public enum ResultPath {
             if last { child = value } else { conflict = try set(t, &child, i + 1, to, value) }
             try t.putElement(&node, k, child)
             return conflict
-        case .wildcard:
+        case .wildcard, .slice:
             return i  // not in a reference path
         }
     }

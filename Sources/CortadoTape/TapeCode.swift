@@ -46,6 +46,9 @@ enum TStep {
     case name(Int32)
     case index(Int)
     case wildcard
+    /// `[from:to]`, a bound `TStep.noBound` when absent.
+    case slice(Int32, Int32)
+    static let noBound = Int32.min
 }
 
 enum TTemplate {

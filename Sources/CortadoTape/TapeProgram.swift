@@ -217,6 +217,13 @@ struct TapeCompiler {
             case .name(let n): out.append(.name(key(n)))
             case .index(let k): out.append(.index(k))
             case .wildcard: out.append(.wildcard); wildcards += 1
+            case .slice(let a, let b):
+                func bound(_ x: Int?) throws(Unsupported) -> Int32 {
+                    guard let x else { return TStep.noBound }
+                    guard let v = Int32(exactly: x), v != TStep.noBound else { throw Unsupported("path \(p.source)") }
+                    return v
+                }
+                out.append(.slice(try bound(a), try bound(b))); wildcards += 1
             }
         }
         guard wildcards <= 1 else { throw Unsupported("path \(p.source)") }

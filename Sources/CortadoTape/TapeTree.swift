@@ -18,6 +18,8 @@ struct TapeTree: ResultPathTree {
         case .name: return .name
         case .index(let k): return .index(k)
         case .wildcard: return .wildcard
+        case .slice(let a, let b):
+            return .slice(from: a == TStep.noBound ? nil : Int(a), to: b == TStep.noBound ? nil : Int(b))
         }
     }
 
@@ -33,7 +35,7 @@ struct TapeTree: ResultPathTree {
         switch steps[i] {
         case .name(let k): v = try tape.member(node, keys + Int(k), hints + i)
         case .index(let k): v = tape.element(node, k)
-        case .wildcard: return .wrongKind
+        case .wildcard, .slice: return .wrongKind
         }
         return v >= 0 ? .found(v) : (v == -1 ? .missing : .wrongKind)
     }
