@@ -194,8 +194,8 @@ public final class Execution {
         if let i = options.inspection { root.variables = i.variables }
         root.lastEventID = HistoryEvent.firstStatePrevious
         if (options.inputByteCount ?? Int.max) > options.maxPayloadBytes, input.serializedByteCount > options.maxPayloadBytes {
-            finish(.failed, output: nil, error: ASLError(.dataLimitExceeded,
-                "The state/task 'ExecutionStarted' returned a result with a size exceeding the maximum number of bytes service limit."))
+            // (AWS names the execution's start event where a state's name would be.)
+            finish(.failed, output: nil, error: Execution.outputLimitError(state: "ExecutionStarted"))
         } else {
             rootFrame = root
         }

@@ -57,18 +57,6 @@ extension Execution {
         finish(.succeeded, output: output, error: nil)
     }
 
-    /// How an execution whose final output is over the payload limit fails.
-    public static func outputLimitError(_ program: Program) -> ASLError {
-        outputLimitError(state: program.headers[0].name)
-    }
-
-    /// How output over the payload limit fails, naming `state` (the machine's first, for an
-    /// execution's final output; the tested one, for TestState's).
-    static func outputLimitError(state: String) -> ASLError {
-        ASLError(.dataLimitExceeded,
-            "The state/task '\(state)' returned a result with a size exceeding the maximum number of bytes service limit.")
-    }
-
     func frameFailed(_ f: Frame, _ e: ASLError) {
         guard let join = f.join else {
             finish(.failed, output: nil, error: e); return

@@ -16,8 +16,7 @@ extension Execution {
         switch outcome {
         case .success(let out):
             if out.serializedByteCount > options.maxPayloadBytes {
-                return .fail(ASLError(.dataLimitExceeded,
-                    "The state/task '\(h.name)' returned a result with a size exceeding the maximum number of bytes service limit."))
+                return .fail(Execution.outputLimitError(state: h.name))
             }
             emit(s.succeededEvent, f) { s.succeededDetails(.json(out)) }
             inspect("result", out)

@@ -113,8 +113,7 @@ extension Execution {
             let result = s.result ?? eff
             inspect("afterResultSelector", result)
             if s.resultByteCount > options.maxPayloadBytes {
-                return .fail(ASLError(.dataLimitExceeded,
-                    "The state/task '\(h.name)' returned a result with a size exceeding the maximum number of bytes service limit."))
+                return .fail(Execution.outputLimitError(state: h.name))
             }
             let values = try assignments(h.assign, f, jsonPathInput: result, scope: scope(f, input: f.input))
             return try exit(f, h, result: result, s.processing.resultPath, assigned: values)
