@@ -89,7 +89,7 @@ let package = Package(
         .target(name: "CortadoTestSupport", dependencies: ["CortadoJSON", "CortadoASL", "CortadoRuntime", "CortadoTasks"], path: "Tests/Support"),
         .testTarget(name: "CortadoJSONTests", dependencies: ["CortadoJSON", "CortadoTestSupport"]),
         .testTarget(name: "CortadoPathTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoTestSupport"]),
-        .testTarget(name: "CortadoASLTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoTestSupport"]),
+        .testTarget(name: "CortadoASLTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoJSONata", "CortadoTestSupport"]),
         .testTarget(name: "CortadoRuntimeTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime"]),
         .testTarget(name: "CortadoBatchTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoBatch", "CortadoTape", "CortadoTestSupport"]),
         .testTarget(name: "CortadoTapeTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoJSONata", "CortadoRuntime", "CortadoTape", "CortadoTasks", "CCortadoScan",

@@ -72,6 +72,9 @@ public final class JSONataValue: @unchecked Sendable {
 /// go through the runtime's generic metadata for every member.)
 public protocol JSONataDocument {
     func node(_ n: Int32) throws -> JSONataNode
+    /// Node `n`'s members that `projection` names (an object's, in its order), its elements
+    /// (an array's), or neither (`members(_:of:)` has a default through `node`).
+    func members(_ n: Int32, of projection: JSONataProjection) throws -> JSONataMembers
 }
 
 /// One node of a `JSONataDocument`: a scalar, or a container's children (object members in

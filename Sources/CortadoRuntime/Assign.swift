@@ -19,8 +19,10 @@ extension Execution {
     /// The JSONata view of frame `f`'s current state.
     func scope(_ f: Frame, input: JSON, inputValue: JSONataValue? = nil, result: JSON? = nil, errorOutput: JSON? = nil,
                mapItem: (index: Int, value: JSON)? = nil) -> JSONataScope {
-        JSONataScope(input: input, inputValue: inputValue, result: result, errorOutput: errorOutput, variables: f.variables,
-                     context: { [unowned self] in self.context(f, mapItem: mapItem) })
+        let reads = program.inputReads[f.pc]
+        return JSONataScope(input: input, inputValue: inputValue, inputCovers: reads, reads: reads, result: result,
+                            errorOutput: errorOutput, variables: f.variables,
+                            context: { [unowned self] in self.context(f, mapItem: mapItem) })
     }
 
     /// The values an Assign gives, computed with the variables as they are.

@@ -276,7 +276,9 @@ extension Execution {
             // A JSONata selector's `$states.input` is the same for every item: converted once
             // (and not at all when no expression of it reads `$states`).
             var effValue: JSONataValue? = nil
-            if case .jsonata(let sel)? = s.itemSelector, sel.readsStates, !items.isEmpty { effValue = JSONataValue(eff) }
+            if case .jsonata(let sel)? = s.itemSelector, sel.readsStates, !items.isEmpty {
+                effValue = JSONataValue(eff, projection: program.inputReads[f.pc])
+            }
             for (i, item) in items.enumerated() {
                 let childInput = try s.itemSelector.map { (sel) throws(ASLError) in try selectItem(sel, i, item, eff, f, effValue: effValue) } ?? item
                 inputs.append((Int(s.processor.start), childInput, i))

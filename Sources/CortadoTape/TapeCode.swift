@@ -1,5 +1,6 @@
 import CortadoASL
 import CortadoJSON
+import CortadoJSONata
 import CortadoPath
 
 // The tape lane's compiled form, made by `TapeCompiler` and run by `TapeLane`: plain values
@@ -348,6 +349,8 @@ final class TapeCode {
     var retries: [TRetries] = []
     var childFailures: [TChildFailure] = []
     var mapLimits: [TMapLimit] = []
+    /// `Program.inputReads`.
+    var inputReads: [JSONataProjection] = []
     var waitTargets: [TWaitTarget] = []
     /// Some state reads `$$.State.EnteredTime`.
     var readsEnteredTime = false

@@ -6,6 +6,7 @@ import Darwin
 import CortadoASL
 import CortadoJSON
 import CortadoJSONata
+import CortadoPath
 
 /// JSONata expressions of the few shapes `TapeCompiler.query` takes, run over the tape, and
 /// any other (but the context object's) run by the evaluator on materialized values.
@@ -73,7 +74,7 @@ extension TapeLane {
         let value: JSON
         do {
             value = try call.slot.evaluate(try scope(readingStates: call.readsStates, readingItem: call.readsMapItem,
-                                                     readingInput: call.readsExecutionInput, input))
+                                                     readingInput: call.readsExecutionInput, state: call.statePC, input))
         } catch { throw Bail() }
         return try tape.adopt(value)
     }
@@ -81,11 +82,11 @@ extension TapeLane {
     /// The evaluator's scope, made again only when what it holds changed: the expressions of
     /// one state step (of one Map item, for an ItemSelector) share one, as the interpreter's
     /// do, and its values are materialized and converted for the evaluator once.
-    func scope(readingStates: Bool, readingItem: Bool, readingInput: Bool, _ input: Int32) throws(Bail) -> JSONataScope {
+    func scope(readingStates: Bool, readingItem: Bool, readingInput: Bool, state: Int32, _ input: Int32) throws(Bail) -> JSONataScope {
         let vars = code.jsonataVariables
         let n = generalScopeNodes
         if let s = generalScope,
-           !readingStates || (n[0] == input && n[1] == stateResult && n[2] == stateErrorOutput),
+           !readingStates || (n[0] == input && n[1] == stateResult && n[2] == stateErrorOutput && n[6 + vars.count] == state),
            !readingItem || (n[3] == selectorItem && n[4] == Int32(truncatingIfNeeded: selectorIndex)),
            !readingInput || n[5] == 1,
            vars.indices.allSatisfy({ n[6 + $0] == variables[Int(vars[$0].slot)] }) {
@@ -99,6 +100,7 @@ extension TapeLane {
         generalScopeNodes.append(Int32(truncatingIfNeeded: selectorIndex))
         generalScopeNodes.append(readingInput ? 1 : 0)
         for (_, slot) in vars { generalScopeNodes.append(variables[Int(slot)]) }
+        generalScopeNodes.append(state)
         // What the expressions read of the context object (`TJSONataCall`): the Map item,
         // the execution's input.
         var context = JSONObject()
@@ -106,13 +108,14 @@ extension TapeLane {
         if readingItem {
             context["Map"] = ["Item": ["Index": .number(JSONNumber(selectorIndex)), "Value": try tape.materialize(selectorItem)]]
         }
-        let s = try makeScope(readingStates: readingStates, input, context: .object(context))
+        let s = try makeScope(readingStates: readingStates, input, reads: code.inputReads[Int(state)], context: .object(context))
         generalScope = s
         return s
     }
 
-    /// A scope of `$states` (when read), the variables such expressions read and `context`.
-    func makeScope(readingStates: Bool, _ input: Int32, context: JSON) throws(Bail) -> JSONataScope {
+    /// A scope of `$states` (when read: `input` converted as far as `reads`), the variables
+    /// such expressions read and `context`.
+    func makeScope(readingStates: Bool, _ input: Int32, reads: JSONataProjection, context: JSON) throws(Bail) -> JSONataScope {
         let t = tape
         var named: [String: JSONataValue] = [:]
         for (name, slot) in code.jsonataVariables {
@@ -122,25 +125,34 @@ extension TapeLane {
         }
         var inputValue: JSONataValue? = nil
         if readingStates {
-            if let g = generalInput, g.node == input {
+            if let g = generalInput, g.node == input, reads.isCovered(by: g.covers) {
                 inputValue = g.value
             } else {
-                let v = try evaluatorValue(input)
-                generalInput = (input, v)
+                let v = try evaluatorValue(input, reads)
+                generalInput = (input, reads, v)
                 inputValue = v
             }
         }
+        // (Should an expression read more than its state's `reads`, the scope converts more.)
         return JSONataScope(
-            input: .null, inputValue: inputValue,
+            input: .null, inputValue: inputValue, inputCovers: reads,
+            convertInput: { [unowned self] (p) throws(ASLError) in
+                do throws(Bail) { return try self.evaluatorValue(input, p) } catch { throw ASLError.runtime("not converted") }
+            },
+            reads: reads,
             result: readingStates && stateResult >= 0 ? try t.materialize(stateResult) : nil,
             errorOutput: readingStates && stateErrorOutput >= 0 ? try t.materialize(stateErrorOutput) : nil,
             variables: [:], variableValues: named, context: { context })
     }
 
-    /// Node `v` as the evaluator's value, straight from the tape (`TapeDocument`).
-    func evaluatorValue(_ v: Int32) throws(Bail) -> JSONataValue {
+    /// Node `v` as the evaluator's value, straight from the tape (`TapeDocument`), as far
+    /// as `projection` reads it.
+    func evaluatorValue(_ v: Int32, _ projection: JSONataProjection = .everything) throws(Bail) -> JSONataValue {
         try tape.checkKeysDeep(v)  // (as `materialize` does: a repeated key is the general engine's)
-        do { return try JSONataValue(TapeDocument(tape: tape), v) } catch { throw Bail() }
+        do {
+            if projection.all { return try JSONataValue(TapeDocument(tape: tape), v) }
+            return try JSONataValue(TapeDocument(tape: tape), v, projection: projection)
+        } catch { throw Bail() }
     }
 
     /// What `$states.input`, `$states.result` (a Task's, while its Output and Assign are
@@ -307,6 +319,38 @@ struct TapeDocument: JSONataDocument {
             keys.reserveCapacity(Int(n.count)); values.reserveCapacity(Int(n.count))
             try t.forEachMember(i) { (k, v) throws(Bail) in keys.append(try string(k)); values.append(v) }
             return .object(keys: keys, values: values)
+        }
+    }
+
+    /// The members a projection names, found by comparing key bytes: only they become Strings.
+    func members(_ i: Int32, of projection: JSONataProjection) throws -> JSONataMembers {
+        let t = tape
+        switch t.nodes[Int(i)].kind {
+        case .object, .builtObject:
+            let wanted = projection.memberList
+            var out: [(String, Int32, JSONataProjection)] = []
+            out.reserveCapacity(wanted.count)
+            try t.forEachMember(i) { (k, v) throws(Bail) in
+                let kn = t.nodes[Int(k)]
+                if kn.kind == .string && kn.escaped {
+                    let s = try string(k)
+                    if let w = wanted.first(where: { $0.name == s }) { out.append((w.name, v, w.projection)) }
+                    return
+                }
+                let bytes = try t.stringContent(k)
+                for w in wanted where w.utf8.count == bytes.count
+                    && (bytes.isEmpty || w.utf8.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 })) {
+                    out.append((w.name, v, w.projection))
+                    return
+                }
+            }
+            return .object(out)
+        case .array, .builtArray:
+            var items: [Int32] = []
+            try t.forEachElement(i) { (x) throws(Bail) in items.append(x) }
+            return .array(items)
+        default:
+            return .scalar
         }
     }
 

@@ -65,7 +65,7 @@ public final class TapeLane {
     var generalScopeNodes = UnsafeVec<Int32>(capacity: 8)
     /// The last `$states.input` node converted for the evaluator, and its value (the scopes
     /// of a Map's items share their input).
-    var generalInput: (node: Int32, value: JSONataValue)?
+    var generalInput: (node: Int32, covers: JSONataProjection, value: JSONataValue)?
     /// An Assign's values while they are built.
     var assigned = UnsafeVec<Int32>(capacity: 8)
     let start: Int32

@@ -106,6 +106,7 @@ extension TapeCompiler {
         for e in code.errors { code.errorOutputs.append(constant(ErrorOutput.object(e))) }
         for pc in code.states.indices {
             stateName = program.headers[pc].name  // (`$$.State.Name` in a Catcher's Assign)
+            statePC = Int32(pc)
             switch program.code[pc] {
             case .map(let s) where s.toleratedFailureCount == nil && s.toleratedFailurePercentage == nil
                                    && !waits(from: Int32(s.processor.start)):

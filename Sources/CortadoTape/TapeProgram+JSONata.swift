@@ -12,6 +12,9 @@ struct TJSONataCall {
     /// `$states.context.Map.Item`, and `$states.context.Execution.Input`.
     let readsMapItem: Bool
     let readsExecutionInput: Bool
+    /// Its state's pc: the scope converts `$states.input` as far as that state's
+    /// expressions read it (`Program.inputReads`).
+    let statePC: Int32
 }
 
 /// A JSONata expression over the tape: a `JSONataShape` compiled, in `TapeCode.queries`.
@@ -160,7 +163,7 @@ extension TapeCompiler {
             if !code.jsonataVariables.contains(where: { $0.slot == s }) { code.jsonataVariables.append((name, s)) }
         }
         code.jsonataCalls.append(TJSONataCall(slot: slot, readsStates: readsStates, readsMapItem: readsMapItem,
-                                              readsExecutionInput: readsExecutionInput))
+                                              readsExecutionInput: readsExecutionInput, statePC: statePC))
         code.queries.append(.general(Int32(code.jsonataCalls.count - 1)))
         return Int32(code.queries.count - 1)
     }

@@ -25,6 +25,8 @@ struct TapeCompiler {
     var inItemSelector = false
     /// The state being compiled, whose name `$$.State.Name` is.
     var stateName = ""
+    /// The pc of the state being compiled (its `Program.inputReads` go with its expressions).
+    var statePC: Int32 = 0
     /// A Task's constant result from the host's backend (`TapeLane.TaskResults`).
     let taskResults: TapeLane.TaskResults?
     /// The lane can name the execution (`$$.Execution.Name`).
@@ -47,6 +49,7 @@ struct TapeCompiler {
         code.trueNode = constant(.bool(true))
         code.falseNode = constant(.bool(false))
         code.assigns = Array(repeating: .empty, count: program.code.count)
+        code.inputReads = program.inputReads
         for pc in program.code.indices { code.states.append(try state(pc)) }
         code.onFailure = Array(repeating: -1, count: code.states.count)
         // (A logged program with Map or Parallel states takes no failures: `TapeLane.make`.)
@@ -66,6 +69,7 @@ struct TapeCompiler {
         let h = program.headers[pc]
         let next = h.next.map { Int32($0) } ?? -1
         stateName = h.name
+        statePC = Int32(pc)
         // (Succeed and Fail states have no Assign; a Choice's is its Default's.)
         code.assigns[pc] = try assign(h.assign)
         if h.language == .jsonata { return try jsonataState(pc, next: next) }

@@ -1,11 +1,16 @@
 import CortadoJSON
 import CortadoPath
+import CortadoJSONata
 
 /// Compiles a definition into a `Program`. Every path, template, intrinsic call and
 /// Choice rule is parsed here, once; transitions become pcs.
 public struct Compiler {
     var code: [Instruction?] = []
     var headers: [StateHeader?] = []
+    /// By pc: what the state's JSONata expressions read of `$states.input`
+    /// (`Program.inputReads`); `stateInputReads` gathers the state being compiled's.
+    var inputReads: [JSONataProjection?] = []
+    var stateInputReads = JSONataProjection.nothing
     var diagnostics: [Diagnostic] = []
     /// The machine's QueryLanguage (states may override it).
     var machineLanguage = QueryLanguage.jsonPath
@@ -27,7 +32,8 @@ public struct Compiler {
         if let t = top["TimeoutSeconds"]?.numberValue?.int { timeout = t }
         guard c.diagnostics.isEmpty, let main else { return .failure(c.diagnostics) }
         let code = c.code.map { $0! }, headers = c.headers.map { $0! }
-        return .success(Program(code: code, headers: headers, main: main, timeoutSeconds: timeout))
+        return .success(Program(code: code, headers: headers, main: main, timeoutSeconds: timeout,
+                                inputReads: c.inputReads.map { $0 ?? .everything }))
     }
 
     mutating func error(_ message: String, at pointer: String, code: Diagnostic.Code = .schemaValidationFailed) {
@@ -51,7 +57,7 @@ public struct Compiler {
         var pcs: [String: PC] = [:]
         for s in states.members {
             pcs[s.key] = PC(code.count)
-            code.append(nil); headers.append(nil)
+            code.append(nil); headers.append(nil); inputReads.append(nil)
         }
         guard let start = pcs[startAt] else {
             error("Missing 'Next' target: \(startAt)", at: pointer + "/StartAt", code: .missingTransitionTarget)
@@ -76,6 +82,10 @@ public struct Compiler {
     // MARK: - States
 
     mutating func compileState(name: String, _ s: JSONObject, pc: Int, pcs: [String: PC], pointer: String) {
+        // (A Map's or Parallel's children are states of their own, compiled in between.)
+        let enclosing = stateInputReads
+        stateInputReads = .nothing
+        defer { stateInputReads = enclosing }
         let type = s["Type"]?.stringValue ?? ""
         let language = s["QueryLanguage"].flatMap { $0.stringValue.flatMap(QueryLanguage.init) } ?? machineLanguage
         jsonata = language == .jsonata
@@ -180,6 +190,7 @@ public struct Compiler {
             error("Unknown state type '\(type)'", at: pointer + "/Type"); return
         }
         code[pc] = instruction
+        inputReads[pc] = jsonata ? stateInputReads : .everything
     }
 
     // MARK: - Pieces
@@ -282,7 +293,11 @@ public struct Compiler {
     /// or when the state is in JSONPath mode.
     mutating func query(_ v: JSON?, field: String, at pointer: String) -> JSONataTemplate? {
         guard jsonata, let v else { return nil }
-        do { return try JSONataTemplate.compile(v, field: field) } catch {
+        do {
+            let t = try JSONataTemplate.compile(v, field: field)
+            stateInputReads = stateInputReads.union(t.inputReads)
+            return t
+        } catch {
             self.error(error.message, at: pointer + "/" + field); return nil
         }
     }
@@ -298,7 +313,11 @@ public struct Compiler {
     mutating func assign(_ v: JSON?, at pointer: String) -> FieldTemplate? {
         guard let v else { return nil }
         if jsonata {
-            do { return .jsonata(try JSONataTemplate.compile(v, field: "Assign")) } catch {
+            do {
+                let t = try JSONataTemplate.compile(v, field: "Assign")
+                stateInputReads = stateInputReads.union(t.inputReads)
+                return .jsonata(t)
+            } catch {
                 self.error(error.message, at: pointer); return nil
             }
         }

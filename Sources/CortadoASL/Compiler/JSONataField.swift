@@ -17,6 +17,8 @@ public struct JSONataSlot: Sendable {
     /// The text mentions `$states` / `context`: only then are they built for it.
     public let readsStates: Bool
     public let readsContext: Bool
+    /// What it reads of `$states.input` (`JSONataProjection`).
+    public let inputReads: JSONataProjection
 }
 
 /// A JSONata-mode field value (`Arguments`, `Output`, `Assign`, `Items`, `Condition`, ...):
@@ -41,9 +43,11 @@ public indirect enum JSONataTemplate: Sendable {
             let source = body.trimmingWhitespace()
             do {
                 let e = try JSONataExpression(body, options: .stepFunctions)
+                let readsStates = body.contains("$states")
                 return .expression(JSONataSlot(
                     expression: e, source: source, field: field,
-                    readsStates: body.contains("$states"), readsContext: readsContext(body)))
+                    readsStates: readsStates, readsContext: readsContext(body),
+                    inputReads: readsStates ? e.projection(ofMember: "input", of: "states") : .nothing))
             } catch {
                 throw PathSyntaxError("The JSONata expression '\(source)' specified for the field '\(field)' is not valid: \(error.code): \(error.message)")
             }
@@ -127,6 +131,16 @@ public indirect enum JSONataTemplate: Sendable {
         return i
     }
 
+    /// What its expressions read of `$states.input`, together.
+    public var inputReads: JSONataProjection {
+        switch self {
+        case .literal: return .nothing
+        case .expression(let slot): return slot.inputReads
+        case .object(let members): return members.reduce(.nothing) { $0.union($1.value.inputReads) }
+        case .array(let items): return items.reduce(.nothing) { $0.union($1.inputReads) }
+        }
+    }
+
     /// Some expression of it mentions `$states` (only then does a scope convert the input).
     public var readsStates: Bool {
         switch self {
@@ -156,8 +170,9 @@ extension JSONataSlot {
     /// - Throws: States.QueryEvaluationError with AWS's causes (see `JSONataTemplate.evaluate`).
     public func evaluate(_ scope: JSONataScope) throws(ASLError) -> JSON {
         let outcome: JSONataOutcome
+        let environment = try scope.environment(states: readsStates, context: readsContext, input: inputReads)
         do {
-            outcome = try expression.outcome(in: scope.environment(states: readsStates, context: readsContext))
+            outcome = try expression.outcome(in: environment)
         } catch {
             throw failure("threw an error during evaluation. \(error.code): \(error.message)")
         }
@@ -175,8 +190,16 @@ extension JSONataSlot {
 public final class JSONataScope {
     let input: JSON
     /// `input` already converted for the evaluator (a host that builds many scopes over one
-    /// input converts it once); nil: converted when an expression first reads `$states`.
+    /// input converts it once), as far as `inputCovers` says; nil: converted when an
+    /// expression first reads `$states`.
     let inputValue: JSONataValue?
+    let inputCovers: JSONataProjection
+    /// Converts the input as far as a projection reads (a host holding it in its own form);
+    /// nil: `input` is converted.
+    let convertInput: ((JSONataProjection) throws(ASLError) -> JSONataValue)?
+    /// What the state's expressions read of the input together (`Program.inputReads`): it is
+    /// converted that far, once.
+    let reads: JSONataProjection
     let result: JSON?
     let errorOutput: JSON?
     let variables: [String: JSON]
@@ -186,20 +209,39 @@ public final class JSONataScope {
     let context: () -> JSON
     private var built: JSONataEnvironment?
     private var hasStates = false, hasContext = false
+    /// How far the built environment's `$states.input` is converted.
+    private var converted = JSONataProjection.nothing
 
-    public init(input: JSON, inputValue: JSONataValue? = nil, result: JSON? = nil, errorOutput: JSON? = nil,
+    public init(input: JSON, inputValue: JSONataValue? = nil, inputCovers: JSONataProjection = .everything,
+                convertInput: ((JSONataProjection) throws(ASLError) -> JSONataValue)? = nil,
+                reads: JSONataProjection = .everything, result: JSON? = nil, errorOutput: JSON? = nil,
                 variables: [String: JSON], variableValues: [String: JSONataValue]? = nil, context: @escaping () -> JSON) {
-        self.input = input; self.inputValue = inputValue; self.result = result; self.errorOutput = errorOutput
+        self.input = input; self.inputValue = inputValue; self.inputCovers = inputCovers; self.convertInput = convertInput
+        self.reads = reads; self.result = result; self.errorOutput = errorOutput
         self.variables = variables; self.variableValues = variableValues; self.context = context
     }
 
     /// The evaluation environment, built at the first expression and again only when a later
-    /// one reads `$states` (or its context) and the first did not.
-    func environment(states: Bool, context needsContext: Bool) -> JSONataEnvironment {
-        if let e = built, !states || (hasStates && (hasContext || !needsContext)) { return e }
+    /// one reads `$states` (or its context, or more of the input than is converted) and the
+    /// first did not.
+    /// - Parameter needed: what the expression reads of `$states.input`.
+    func environment(states: Bool, context needsContext: Bool, input needed: JSONataProjection) throws(ASLError) -> JSONataEnvironment {
+        if let e = built, !states || (hasStates && (hasContext || !needsContext) && needed.isCovered(by: converted)) { return e }
         var b = variableValues ?? variables.mapValues { JSONataValue($0) }
         if states || hasStates {
-            var s: [(String, JSONataValue)] = [("input", inputValue ?? JSONataValue(input))]
+            // (An expression reading more than the state's `reads` would be a gap in what the
+            // compiler gathered: it is converted as far as it reads, never less.)
+            let want = needed.isCovered(by: reads) ? reads : reads.union(needed).union(converted)
+            let value: JSONataValue
+            if let v = inputValue, want.isCovered(by: inputCovers) {
+                value = v
+            } else if let c = convertInput {
+                value = try c(want)
+            } else {
+                value = want.all ? JSONataValue(input) : JSONataValue(input, projection: want)
+            }
+            converted = want
+            var s: [(String, JSONataValue)] = [("input", value)]
             if needsContext || hasContext { s.append(("context", JSONataValue(context()))); hasContext = true }
             if let result { s.append(("result", JSONataValue(result))) }
             if let errorOutput { s.append(("errorOutput", JSONataValue(errorOutput))) }

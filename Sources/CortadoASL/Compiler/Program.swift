@@ -1,5 +1,6 @@
 import CortadoJSON
 import CortadoPath
+import CortadoJSONata
 
 /// Index of an instruction in `Program.code`. Transitions are indices, never names.
 public typealias PC = Int32
@@ -253,8 +254,12 @@ public final class Program: Sendable {
     public let main: SubMachine
     /// Top-level `TimeoutSeconds`, if any.
     public let timeoutSeconds: Int?
+    /// Indexed by pc: what the state's JSONata expressions read of `$states.input`, all of
+    /// them together (they share one conversion of it); everything for a JSONPath state.
+    public let inputReads: [JSONataProjection]
 
-    init(code: [Instruction], headers: [StateHeader], main: SubMachine, timeoutSeconds: Int?) {
+    init(code: [Instruction], headers: [StateHeader], main: SubMachine, timeoutSeconds: Int?, inputReads: [JSONataProjection]) {
         self.code = code; self.headers = headers; self.main = main; self.timeoutSeconds = timeoutSeconds
+        self.inputReads = inputReads
     }
 }
