@@ -444,6 +444,21 @@ def main():
             rep.check("sqs:sendMessage.waitForTaskToken (cortado serve --aws): the token reaches the queue, SendTaskSuccess finishes it",
                       token is not None and waiting == "RUNNING" and final is not None and final["status"] == "SUCCEEDED"
                       and json.loads(final.get("output", "null")) == {"approved": True}, f"token {bool(token)}, {waiting}, {final and final['status']}")
+
+            # TestState of a Task without a mock calls the integration, as AWS does.
+            from botocore.config import Config
+            ts = boto3.client("stepfunctions", endpoint_url=f"http://127.0.0.1:{sport}", region_name="us-east-1",
+                              aws_access_key_id="x", aws_secret_access_key="x", config=Config(inject_host_prefix=False))
+            ddb.put_item(TableName="items", Item={"id": {"S": "ts1"}, "n": {"N": "7"}})
+            r = ts.test_state(definition=json.dumps({"Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
+                              "Parameters": {"TableName": "items", "Key": {"id": {"S.$": "$.id"}}},
+                              "ResultSelector": {"n.$": "$.Item.n.N"}, "End": True}),
+                              roleArn="arn:aws:iam::111111111111:role/x", input=json.dumps({"id": "ts1"}), inspectionLevel="DEBUG")
+            data = r.get("inspectionData") or {}
+            rep.check("TestState of a dynamodb:getItem Task without a mock calls moto (cortado serve --aws)",
+                      r.get("status") == "SUCCEEDED" and json.loads(r.get("output", "null")) == {"n": "7"}
+                      and json.loads(data.get("result", "{}")).get("Item") == {"id": {"S": "ts1"}, "n": {"N": "7"}},
+                      json.dumps(r)[:400])
         finally:
             srv.terminate()
             srv.wait(timeout=10)

@@ -37,6 +37,9 @@ struct Serve: ParsableCommand {
             the state machine's name, --worker, --lambda-endpoint). A `.waitForTaskToken`
             task that nothing routes waits for SendTaskSuccess/SendTaskFailure; its token
             is in the TaskScheduled event of GetExecutionHistory (parameters), as in AWS.
+            TestState of a Task without a mock calls those backends too, as AWS calls
+            the service (with --aws, the AWS integration); activity, .sync and
+            .waitForTaskToken tasks need a mock, as in AWS.
 
             With --data-dir, machines, executions and accepted task answers are journaled:
             after a crash or kill -9 the restarted server resumes the waiting executions

@@ -39,8 +39,10 @@ extension Execution {
             }
             if case .raise(let e) = control { control = handle(e, in: f) }
             if let i = options.inspection {
-                // TestState: the one state is done. Its output is held to the payload limit,
-                // as an execution's final output is.
+                // TestState: a Task calling its backend (no mock) waits for the answer, as
+                // an execution's does; then the one state is done.
+                if case .park = control, f.resume == .taskWait { return }
+                // Its output is held to the payload limit, as an execution's final output is.
                 switch control {
                 case .next(_, let out), .end(let out):
                     if out.serializedByteCount > options.maxPayloadBytes {

@@ -128,7 +128,8 @@ public final class StatesService: @unchecked Sendable {
             let r = try APIRequest(bytes: body, allowed: [
                 "definition", "roleArn", "input", "inspectionLevel", "revealSecrets", "variables", "stateName",
                 "mock", "context", "stateConfiguration"])
-            return try TestStateRunner(account: options.account, region: options.region).run(r.fields)
+            // A Task without a mock calls what executions call (no machine's mock config).
+            return try TestStateRunner(account: options.account, region: options.region, backend: options.backend("")).run(r.fields)
         default:
             throw APIError.unknownOperation(action)
         }

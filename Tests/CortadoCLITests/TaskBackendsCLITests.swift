@@ -1,3 +1,4 @@
+import CortadoJSON
 import Foundation
 import Testing
 
@@ -72,5 +73,25 @@ import Testing
         #expect(status == 0)
         #expect(out.split(separator: "\n").map(String.init) ==
                 (1...40).map { #"{"line":\#($0),"status":"SUCCEEDED","output":{"status":200,"sent":{"value":\#($0)}}}"# })
+    }
+
+    /// `cortado test-state` of a Task without a mock calls the backends given, as AWS calls
+    /// the service; with none it asks for a mock.
+    @Test func testStateCallsTheWorker() throws {
+        let req = CortadoBinary.temp("ts-worker.json", #"""
+            {"definition":"{\"Type\":\"Task\",\"Resource\":\"arn:aws:lambda:us-east-1:123456789012:function:double\",\"ResultPath\":\"$.r\",\"End\":true}",
+             "input":"{\"value\":21}","roleArn":"arn:aws:iam::123456789012:role/x","inspectionLevel":"DEBUG"}
+            """#)
+        let worker = "python3 " + CortadoBinary.packageRoot + "/examples/workers/example_worker.py"
+        guard let (status, out) = CortadoBinary.run(["test-state", req, "--worker", worker]) else {
+            Issue.record("the cortado binary is not built"); return
+        }
+        #expect(status == 0, "\(out)")
+        let r = try JSON.parse(out)
+        #expect(r["status"] == "SUCCEEDED", "\(out)")
+        #expect(try JSON.parse(r["output"]?.stringValue ?? "") == ["value": 21, "r": ["value": 42]])
+        #expect(try JSON.parse(r["inspectionData"]?["result"]?.stringValue ?? "") == ["value": 42])
+        guard let (refused, msg) = CortadoBinary.run(["test-state", req]) else { return }
+        #expect(refused == 1 && msg.contains("ValidationException") && msg.contains("give a mock"), "\(msg)")
     }
 }

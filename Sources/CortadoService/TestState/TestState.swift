@@ -7,15 +7,18 @@ import CortadoRuntime
 /// with an optional mocked task result, and reports status, output, error/cause, nextState
 /// and — at DEBUG/TRACE — inspectionData, as AWS's TestState API does.
 ///
-/// Nothing is called and nothing waits: a Task, Map or Parallel takes its result or error
-/// from `mock`, Retry and Catch are decided from `stateConfiguration.retrierRetryCount`
-/// (RETRIABLE, CAUGHT_ERROR or FAILED), and a Wait state returns at once.
+/// A Task, Map or Parallel takes its result or error from `mock`; a Task without one is
+/// called on `backend` (the one the host's executions use), as AWS calls the service. Retry
+/// and Catch are decided from `stateConfiguration.retrierRetryCount` (RETRIABLE,
+/// CAUGHT_ERROR or FAILED), and a Wait state returns at once.
 public struct TestStateRunner: Sendable {
     public var account: String
     public var region: String
+    /// What a Task without a mock calls; nil: such a request is refused.
+    public var backend: (any TaskBackend)?
 
-    public init(account: String = ExecutionOptions.defaultAccount, region: String = "us-east-1") {
-        self.account = account; self.region = region
+    public init(account: String = ExecutionOptions.defaultAccount, region: String = "us-east-1", backend: (any TaskBackend)? = nil) {
+        self.account = account; self.region = region; self.backend = backend
     }
 
     /// `request` is the action's JSON body (fields as in the AWS API reference:
@@ -29,7 +32,7 @@ public struct TestStateRunner: Sendable {
             throw .invalidArn("Invalid Arn: 'Resource type not valid in this context: \(arn)'")
         }
         let target = try TestTarget.resolve(definitionText: req.definitionText, stateName: req.stateName)
-        let mockResult = try TestStateChecks.mock(req, target)
+        let mockResult = try TestStateChecks.mock(req, target, callsTasks: backend != nil)
         try TestStateChecks.configuration(req.configuration, target)
 
         let input = try Self.parseInput(req.inputText)
@@ -62,8 +65,11 @@ public struct TestStateRunner: Sendable {
             }
         }
 
-        var options = ExecutionOptions(executionName: "test-state", stateMachineName: "test-state", clock: .virtual,
-                                       backend: MockedTask(outcome: mocked))
+        // A Task without a mock calls the backend, on the real clock (its TimeoutSeconds must
+        // not jump ahead of the answer).
+        let calls = req.mock == nil && target.type == "Task"
+        var options = ExecutionOptions(executionName: "test-state", stateMachineName: "test-state", clock: calls ? .real : .virtual,
+                                       backend: calls ? backend! : MockedTask(outcome: mocked))
         options.account = account
         options.region = region
         options.executionTimeoutSeconds = nil

@@ -6,8 +6,10 @@ enum TestStateChecks {
     static let mockable: Set<String> = ["Task", "Map", "Parallel"]
 
     /// Checks the mock against the state and returns the mocked result, parsed.
+    /// `callsTasks`: a Task without a mock is run on the host's task backend, as AWS calls
+    /// the service (else the request is refused).
     /// - Throws: `ValidationException` or `InvalidDefinition`, with AWS's messages.
-    static func mock(_ req: TestStateRequest, _ target: TestTarget) throws(APIError) -> JSON? {
+    static func mock(_ req: TestStateRequest, _ target: TestTarget, callsTasks: Bool) throws(APIError) -> JSON? {
         guard let mock = req.mock else {
             // NOTE: AWS checks this before whether the state needs a mock (recorded).
             if req.configuration.mapIterationFailureCount != nil {
@@ -19,8 +21,15 @@ enum TestStateChecks {
             }
             if target.type == "Task" {
                 guard req.roleArn != nil else { throw .validation("RoleArn must be specified when testing a Task state") }
-                // NOTE: AWS would call the service with the role; Cortado calls nothing.
-                throw .validation("Cortado's TestState does not call AWS services: give a mock (result or errorOutput) to test a Task state")
+                // AWS tests an activity, a `.sync` or a `.waitForTaskToken` task only with a
+                // mock (API reference); its exact words were not recorded.
+                let resource = target.state["Resource"]?.stringValue ?? ""
+                if resource.hasSuffix(".waitForTaskToken") || resource.contains(".sync") || resource.contains(":activity:") {
+                    throw .validation("TestState supports activity, .sync and .waitForTaskToken Task states only when a mock is specified")
+                }
+                guard callsTasks else {
+                    throw .validation("This TestState has no task backend to call: give a mock (result or errorOutput), or start cortado serve with the backends its executions use (--aws, --tasks, --lambda-endpoint, --worker)")
+                }
             }
             // The API reference: context "may only be specified if a mock is specified in the same request".
             if req.contextText != nil { throw .validation("A context may only be specified when a mock is specified.") }
