@@ -352,8 +352,12 @@ final class TapeCode {
     /// `Program.inputReads`.
     var inputReads: [JSONataProjection] = []
     var waitTargets: [TWaitTarget] = []
-    /// Some state reads `$$.State.EnteredTime`.
+    /// Some state reads `$$.State.EnteredTime` (or the whole context object).
     var readsEnteredTime = false
+    /// The run's constants, when an expression reads the whole context object; and the
+    /// states' names (`$$.State.Name`).
+    var contextConstants: TapeLane.ExecutionConstants?
+    var stateNames: [String] = []
     /// By pc: what a Map's failed iteration or a Parallel's failed branch does (an index
     /// of `childFailures`; -1: hands the line back). Kept aside, as `TTask.retries` is.
     var onFailure: [Int32] = []

@@ -74,7 +74,8 @@ extension TapeLane {
         let value: JSON
         do {
             value = try call.slot.evaluate(try scope(readingStates: call.readsStates, readingItem: call.readsMapItem,
-                                                     readingInput: call.readsExecutionInput, state: call.statePC, input))
+                                                     readingInput: call.readsExecutionInput, readingContext: call.readsContext,
+                                                     state: call.statePC, input))
         } catch { throw Bail() }
         return try tape.adopt(value)
     }
@@ -82,13 +83,16 @@ extension TapeLane {
     /// The evaluator's scope, made again only when what it holds changed: the expressions of
     /// one state step (of one Map item, for an ItemSelector) share one, as the interpreter's
     /// do, and its values are materialized and converted for the evaluator once.
-    func scope(readingStates: Bool, readingItem: Bool, readingInput: Bool, state: Int32, _ input: Int32) throws(Bail) -> JSONataScope {
+    func scope(readingStates: Bool, readingItem: Bool, readingInput: Bool, readingContext: Bool = false,
+               state: Int32, _ input: Int32) throws(Bail) -> JSONataScope {
         let vars = code.jsonataVariables
         let n = generalScopeNodes
+        // (The whole context holds the state's name and entered time: its state and the time waited.)
         if let s = generalScope,
            !readingStates || (n[0] == input && n[1] == stateResult && n[2] == stateErrorOutput && n[6 + vars.count] == state),
            !readingItem || (n[3] == selectorItem && n[4] == Int32(truncatingIfNeeded: selectorIndex)),
-           !readingInput || n[5] == 1,
+           !readingInput || n[5] & 1 != 0,
+           !readingContext || (n[5] & 2 != 0 && n[7 + vars.count] == Int32(truncatingIfNeeded: waitedMs)),
            vars.indices.allSatisfy({ n[6 + $0] == variables[Int(vars[$0].slot)] }) {
             return s
         }
@@ -98,13 +102,18 @@ extension TapeLane {
         generalScopeNodes.append(readingStates ? stateErrorOutput : -1)
         generalScopeNodes.append(readingItem ? selectorItem : -1)
         generalScopeNodes.append(Int32(truncatingIfNeeded: selectorIndex))
-        generalScopeNodes.append(readingInput ? 1 : 0)
+        generalScopeNodes.append((readingInput ? 1 : 0) | (readingContext ? 2 : 0))
         for (_, slot) in vars { generalScopeNodes.append(variables[Int(slot)]) }
         generalScopeNodes.append(state)
+        generalScopeNodes.append(Int32(truncatingIfNeeded: waitedMs))
         // What the expressions read of the context object (`TJSONataCall`): the Map item,
-        // the execution's input.
+        // the execution's input, or all of it.
         var context = JSONObject()
-        if readingInput { context["Execution"] = ["Input": try tape.materialize(lineValue)] }
+        if readingContext {
+            context = try contextObject(state: state)
+        } else if readingInput {
+            context["Execution"] = ["Input": try tape.materialize(lineValue)]
+        }
         if readingItem {
             context["Map"] = ["Item": ["Index": .number(JSONNumber(selectorIndex)), "Value": try tape.materialize(selectorItem)]]
         }

@@ -1,4 +1,5 @@
 import CortadoASL
+import CortadoJSON
 import CortadoPath
 
 // The context object's times on the lane: `$$.Execution.StartTime` is when the line started
@@ -47,5 +48,25 @@ extension TapeLane {
         var text = Timestamp(milliseconds: ms).iso8601
         text.withUTF8 { t.scratch.append($0) }
         return t.newText(from: start, plain: true)
+    }
+}
+
+extension TapeLane {
+    /// The context object the interpreter builds for state `state` (`Execution.contextBase`):
+    /// Execution (Id, Input, StartTime, Name, RoleArn, and RedriveCount unless Express),
+    /// State (EnteredTime, Name), StateMachine (Id, Name). A Map item is the caller's.
+    func contextObject(state: Int32) throws(Bail) -> JSONObject {
+        guard let k = code.contextConstants else { throw Bail() }
+        let id = try tape.materialize(try read(.executionId, -1, -1, 0))
+        var execution: JSONObject = [
+            "Id": id, "Input": try tape.materialize(lineValue), "StartTime": try tape.materialize(startTimeNode()),
+            "Name": try tape.materialize(try read(.executionName, -1, -1, 0)), "RoleArn": .string(k.roleArn),
+        ]
+        if !k.executionArnPrefix.contains(":express:") { execution["RedriveCount"] = 0 }
+        var o = JSONObject()
+        o.members.append(("Execution", .object(execution)))
+        o.members.append(("State", ["EnteredTime": try tape.materialize(enteredTimeNode()), "Name": .string(code.stateNames[Int(state)])]))
+        o.members.append(("StateMachine", ["Id": .string(k.stateMachineArn), "Name": .string(k.stateMachineName)]))
+        return o
     }
 }

@@ -12,6 +12,8 @@ struct TJSONataCall {
     /// `$states.context.Map.Item`, and `$states.context.Execution.Input`.
     let readsMapItem: Bool
     let readsExecutionInput: Bool
+    /// It reads more of the context object: it is given all of it (`TapeLane.contextObject`).
+    let readsContext: Bool
     /// Its state's pc: the scope converts `$states.input` as far as that state's
     /// expressions read it (`Program.inputReads`).
     let statePC: Int32
@@ -149,12 +151,22 @@ extension TapeCompiler {
     /// (the rest holds the execution's times and ids: the general engine's).
     mutating func query(_ slot: JSONataSlot) throws(Unsupported) -> Int32 {
         if let shape = slot.expression.shape, let q = try? query(shape) { return q }
-        var readsMapItem = false, readsExecutionInput = false
+        var readsMapItem = false, readsExecutionInput = false, readsContext = false
         if slot.readsContext {
-            guard let read = Self.contextRead(slot.source), !read.mapItem || inItemSelector else {
-                throw Unsupported("JSONata $states.context")
+            if let read = Self.contextRead(slot.source), !read.mapItem || inItemSelector {
+                (readsMapItem, readsExecutionInput) = (read.mapItem, read.executionInput)
+            } else {
+                // The whole context object, as the interpreter builds it (TapeLane+Times): the
+                // run's constants, the line's name and times. Not a Task's: its RetryCount
+                // changes with each attempt, which the lane does not evaluate again.
+                var isTask = false
+                if case .task = program.code[Int(statePC)] { isTask = true }
+                guard let k = runConstants, namesExecutions, !isTask else { throw Unsupported("JSONata $states.context") }
+                readsContext = true
+                readsMapItem = inItemSelector
+                code.readsEnteredTime = true
+                code.contextConstants = k
             }
-            (readsMapItem, readsExecutionInput) = (read.mapItem, read.executionInput)
         }
         var readsStates = false
         for name in slot.expression.freeVariables.sorted() {
@@ -163,7 +175,8 @@ extension TapeCompiler {
             if !code.jsonataVariables.contains(where: { $0.slot == s }) { code.jsonataVariables.append((name, s)) }
         }
         code.jsonataCalls.append(TJSONataCall(slot: slot, readsStates: readsStates, readsMapItem: readsMapItem,
-                                              readsExecutionInput: readsExecutionInput, statePC: statePC))
+                                              readsExecutionInput: readsExecutionInput, readsContext: readsContext,
+                                              statePC: statePC))
         code.queries.append(.general(Int32(code.jsonataCalls.count - 1)))
         return Int32(code.queries.count - 1)
     }

@@ -50,6 +50,7 @@ struct TapeCompiler {
         code.falseNode = constant(.bool(false))
         code.assigns = Array(repeating: .empty, count: program.code.count)
         code.inputReads = program.inputReads
+        code.stateNames = program.headers.map(\.name)
         for pc in program.code.indices { code.states.append(try state(pc)) }
         code.onFailure = Array(repeating: -1, count: code.states.count)
         // (A logged program with Map or Parallel states takes no failures: `TapeLane.make`.)

@@ -60,4 +60,46 @@ import Testing
             """#)
         #expect(Lane.run(try Lane.lane(s, clock: .virtual(hostLimitSeconds: 300)), "{}") != nil)
     }
+
+    /// A JSONata expression reading more of `$states.context` is given the whole context
+    /// object, as the interpreter builds it (run constants, the line's name, its times);
+    /// not in a Task state (its RetryCount changes per attempt), nor without the constants.
+    @Test func jsonataReadsTheWholeContext() throws {
+        let p = try Lane.program(#"""
+            {"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":{
+              "name":"{% $states.context.Execution.Name %}","id":"{% $states.context.Execution.Id %}",
+              "keys":"{% $keys($states.context) %}","exec":"{% $keys($states.context.Execution) %}",
+              "state":"{% $states.context.State.Name %}","sm":"{% $states.context.StateMachine.Name %}",
+              "role":"{% $states.context.Execution.RoleArn %}","redrive":"{% $states.context.Execution.RedriveCount %}",
+              "same":"{% $states.context.State.EnteredTime = $states.context.Execution.StartTime %}",
+              "in":"{% $states.context.Execution.Input.a %}","xs":"{% $states.input.xs %}"},"Next":"M"},
+              "M":{"Type":"Map","Items":"{% $states.input.xs %}","ItemSelector":{"v":"{% $states.context.Map.Item.Value %}",
+                "at":"{% $states.context.State.Name %}","k":"{% $keys($states.context) %}"},
+                "ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},"Output":{"p":"{% $states.input %}","m":"{% $states.result %}"},"End":true}}}
+            """#)
+        let o = ExecutionOptions(executionName: "", stateMachineName: "sm", backend: HandlerRegistry())
+        let constants = TapeLane.ExecutionConstants(executionArnPrefix: o.executionArn, stateMachineArn: o.stateMachineArn,
+                                                    stateMachineName: "sm", roleArn: o.roleArn)
+        let lane = try #require(try? TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, executionNamePrefix: "line-",
+                                                   constants: constants).get())
+        lane.lineNumber = 1
+        // (Its output holds no time, only whether two are equal: the engines agree byte for byte.)
+        #expect(Lane.agree(p, lane, #"{"a":5,"xs":[1,2]}"#))
+        let out = try #require(Lane.run(lane, #"{"a":5,"xs":[1,2]}"#))
+        #expect(out.contains(#""keys":["Execution","State","StateMachine"]"#) && out.contains(#""same":true"#), "\(out)")
+        #expect(out.contains(#""exec":["Id","Input","StartTime","Name","RoleArn","RedriveCount"]"#), "\(out)")
+        // Without the run's constants, or in a Task state, it stays general.
+        guard case .failure = TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, executionNamePrefix: "line-") else {
+            Issue.record("$states.context went to a lane that does not know the run's ARN"); return
+        }
+        let task = try Lane.program(#"""
+            {"QueryLanguage":"JSONata","StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+              "Arguments":{"FunctionName":"f","Payload":"{% $states.context.State %}"},"End":true}}}
+            """#)
+        guard case .failure = TapeLane.make(task, payloadLimit: ExecutionOptions.payloadLimit,
+                                            taskResults: { _, _, _ in .success(["ok": true]) },
+                                            executionNamePrefix: "line-", constants: constants) else {
+            Issue.record("a Task reading its context went to the lane"); return
+        }
+    }
 }
