@@ -31,9 +31,21 @@ enum TValue {
     /// what it has waited (TapeLane+Times).
     case executionStartTime
     case stateEnteredTime
+    /// Another `$$` path: walked from the whole context object (`TapeCode.contextPaths`).
+    case context(Int32)
     /// A workflow variable and a path from its value (`TapeCode.variableReads`; kept aside,
     /// so a value stays as small as it was).
     case variable(Int32)
+}
+
+/// What a value reads of the context object: nothing, the line's input
+/// (`$$.Execution.Input`), or the whole object the interpreter builds for state `state`
+/// (with the Map item, in an ItemSelector: `item`).
+struct TContextRead {
+    enum Kind: UInt8 { case none, executionInput, whole }
+    var kind: Kind
+    var state: Int32 = -1
+    var item = false
 }
 
 /// A path from a workflow variable's value: the variable's slot and the path's steps.
@@ -334,8 +346,11 @@ final class TapeCode {
     var calls: [IntrinsicCall] = []
     /// Each call's workflow variables (by name and slot), which it is handed materialized.
     var callVariables: [[(name: String, slot: Int32)]] = []
-    /// By call: it reads `$$.Execution.Input` (handed a context object of only that).
-    var callReadsInput: [Bool] = []
+    /// By call: what it reads of `$$` (handed a context object of only the line's input,
+    /// or the whole object).
+    var callContext: [TContextRead] = []
+    /// `$$` paths read from the whole context object.
+    var contextPaths: [(steps: Span, read: TContextRead)] = []
     var queries: [TQuery] = []
     var jsonataCalls: [TJSONataCall] = []
     /// The workflow variables any of `jsonataCalls` reads, by name and slot.

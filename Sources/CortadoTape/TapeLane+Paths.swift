@@ -68,6 +68,9 @@ extension TapeLane {
             return executionIdNode
         case .executionStartTime: return startTimeNode()
         case .stateEnteredTime: return enteredTimeNode()
+        case .context(let k):
+            let c = code.contextPaths[Int(k)]
+            return try path(try tape.adopt(try contextJSON(c.read)), c.steps)
         }
     }
 

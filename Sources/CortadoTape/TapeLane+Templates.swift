@@ -61,9 +61,8 @@ extension TapeLane {
             for (name, slot) in code.callVariables[Int(call)] where variables[Int(slot)] >= 0 {
                 named[name] = try t.materialize(variables[Int(slot)])
             }
-            // Of `$$` only the execution's input is read (`TapeCode.callReadsInput`).
-            var context: JSON = .null
-            if code.callReadsInput[Int(call)] { context = ["Execution": ["Input": try t.materialize(lineValue)]] }
+            // `$$` as the call reads it (`TapeCode.callContext`).
+            let context = try contextJSON(code.callContext[Int(call)])
             let result: JSON
             do { result = try code.calls[Int(call)].evaluate(input: json, variables: named, context: { context }) } catch { throw Bail() }
             return try t.adopt(result)

@@ -10,6 +10,18 @@ import CortadoPath
 // such children reads EnteredTime on the general engine. On a real clock the lane never
 // waits, and a state's time is the line's start: the line runs within microseconds.
 extension TapeCompiler {
+    /// A read of the whole context object in the state being compiled (`item`: in its
+    /// ItemSelector), or nil where the lane cannot build it as the interpreter does: without
+    /// the run's constants, or in a Task state (its RetryCount changes with each attempt,
+    /// which the lane does not evaluate again).
+    mutating func wholeContext(item: Bool) -> TContextRead? {
+        if case .task = program.code[Int(statePC)] { return nil }
+        guard let k = runConstants, namesExecutions else { return nil }
+        code.readsEnteredTime = true
+        code.contextConstants = k
+        return TContextRead(kind: .whole, state: statePC, item: item)
+    }
+
     /// `$$.Execution.StartTime` or `$$.State.EnteredTime`; nil for another path.
     mutating func timeValue(_ p: JSONPath) -> TValue? {
         guard let plain = p.plainSteps, plain.count == 2 else { return nil }
@@ -52,6 +64,21 @@ extension TapeLane {
 }
 
 extension TapeLane {
+    /// The context object `read` reads, as JSON (nil for none).
+    func contextJSON(_ read: TContextRead) throws(Bail) -> JSON {
+        switch read.kind {
+        case .none: return .null
+        case .executionInput: return ["Execution": ["Input": try tape.materialize(lineValue)]]
+        case .whole:
+            var o = try contextObject(state: read.state)
+            if read.item {
+                guard selectorItem >= 0 else { throw Bail() }
+                o.members.append(("Map", ["Item": ["Index": .number(JSONNumber(selectorIndex)), "Value": try tape.materialize(selectorItem)]]))
+            }
+            return .object(o)
+        }
+    }
+
     /// The context object the interpreter builds for state `state` (`Execution.contextBase`):
     /// Execution (Id, Input, StartTime, Name, RoleArn, and RedriveCount unless Express),
     /// State (EnteredTime, Name), StateMachine (Id, Name). A Map item is the caller's.

@@ -159,13 +159,9 @@ extension TapeCompiler {
                 // The whole context object, as the interpreter builds it (TapeLane+Times): the
                 // run's constants, the line's name and times. Not a Task's: its RetryCount
                 // changes with each attempt, which the lane does not evaluate again.
-                var isTask = false
-                if case .task = program.code[Int(statePC)] { isTask = true }
-                guard let k = runConstants, namesExecutions, !isTask else { throw Unsupported("JSONata $states.context") }
+                guard wholeContext(item: inItemSelector) != nil else { throw Unsupported("JSONata $states.context") }
                 readsContext = true
                 readsMapItem = inItemSelector
-                code.readsEnteredTime = true
-                code.contextConstants = k
             }
         }
         var readsStates = false

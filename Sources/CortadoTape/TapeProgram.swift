@@ -257,8 +257,11 @@ struct TapeCompiler {
             default: break
             }
         }
-        guard item, let plain = p.plainSteps, plain.count >= 3, plain[0] == .name("Map"), plain[1] == .name("Item")
-        else { throw Unsupported("context path \(p.source)") }
+        guard item, let plain = p.plainSteps, plain.count >= 3, plain[0] == .name("Map"), plain[1] == .name("Item") else {
+            guard let whole = wholeContext(item: item) else { throw Unsupported("context path \(p.source)") }
+            code.contextPaths.append((try steps(p), whole))
+            return .context(Int32(code.contextPaths.count - 1))
+        }
         if plain[2] == .name("Index"), plain.count == 3 { return .itemIndex }
         guard plain[2] == .name("Value") else { throw Unsupported("context path \(p.source)") }
         return .itemValue(try steps(p, dropping: 3))
@@ -367,10 +370,14 @@ struct TapeCompiler {
             default: break
             }
         }
-        guard !TapeCompiler.readsContext(call, besidesExecutionInput: true) else { throw Unsupported("\(call.function) reading $$") }
+        var context = TContextRead(kind: TapeCompiler.readsContext(call) ? .executionInput : .none)
+        if TapeCompiler.readsContext(call, besidesExecutionInput: true) {
+            guard let whole = wholeContext(item: item) else { throw Unsupported("\(call.function) reading $$") }
+            context = whole
+        }
         code.calls.append(call)
         code.callVariables.append(variables(in: call))
-        code.callReadsInput.append(TapeCompiler.readsContext(call))
+        code.callContext.append(context)
         return .general(Int32(code.calls.count - 1))
     }
 

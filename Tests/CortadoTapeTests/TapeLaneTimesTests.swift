@@ -102,4 +102,30 @@ import Testing
             Issue.record("a Task reading its context went to the lane"); return
         }
     }
+
+    /// `$$` paths other than the ones the lane reads directly, and intrinsics reading `$$`,
+    /// walk the whole context object, as the interpreter builds it.
+    @Test func jsonPathReadsTheWholeContext() throws {
+        let p = try Lane.program(#"""
+            {"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"all.$":"$$","state.$":"$$.State",
+              "exec.$":"States.JsonToString($$.Execution)","n.$":"States.StringToJson(States.JsonToString($$.StateMachine))"},"Next":"M"},
+              "M":{"Type":"Map","ItemsPath":"$.all.Execution.Input.xs","ItemSelector":{"ctx.$":"$$.Map","s.$":"$$.State"},
+                "ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},"ResultPath":"$.m","End":true}}}
+            """#)
+        let o = ExecutionOptions(executionName: "", stateMachineName: "sm", backend: HandlerRegistry())
+        let constants = TapeLane.ExecutionConstants(executionArnPrefix: o.executionArn, stateMachineArn: o.stateMachineArn,
+                                                    stateMachineName: "sm", roleArn: o.roleArn)
+        let lane = try #require(try? TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, executionNamePrefix: "line-",
+                                                   constants: constants).get())
+        lane.lineNumber = 1
+        let line = #"{"xs":[1,2]}"#
+        let fast = try JSON.parse(try #require(Lane.run(lane, line)))
+        let slow = try #require(Lane.general(p, line)?.output)
+        // The two engines started the line at (nearly) the same time: the times are masked.
+        let times = try Regex(#"\d{4}-\d\d-\d\dT[0-9:.]+Z"#)
+        #expect(fast.serialized.replacing(times, with: "T") == slow.serialized.replacing(times, with: "T"))
+        #expect(fast["all"]?["State"]?["Name"] == "P" && fast["all"]?["Execution"]?["Name"] == "line-1")
+        #expect(fast["m"]?.arrayValue?.first?["ctx"] == ["Item": ["Index": 0, "Value": 1]])
+        #expect(fast["m"]?.arrayValue?.first?["s"]?["Name"] == "M" && fast["n"] == ["Id": .string(o.stateMachineArn), "Name": "sm"])
+    }
 }
