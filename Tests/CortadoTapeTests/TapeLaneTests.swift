@@ -26,6 +26,21 @@ enum Lane {
         }
     }
 
+    /// A lane that knows the run's constants of the context object as the general engine's
+    /// options give them (`general` runs line 1 as `line-1`), and those options.
+    static func withConstants(_ p: Program) throws -> (TapeLane, ExecutionOptions) {
+        let o = ExecutionOptions(executionName: "", stateMachineName: "sm", backend: HandlerRegistry())
+        let lane = try TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, executionNamePrefix: "line-",
+                                     constants: constants(o)).get()
+        lane.lineNumber = 1
+        return (lane, o)
+    }
+
+    static func constants(_ o: ExecutionOptions) -> TapeLane.ExecutionConstants {
+        TapeLane.ExecutionConstants(executionArnPrefix: o.executionArn, stateMachineArn: o.stateMachineArn,
+                                    stateMachineName: o.stateMachineName, roleArn: o.roleArn)
+    }
+
     /// The lane's output for a line, or nil when it handed the line back.
     static func run(_ lane: TapeLane, _ line: String) -> String? {
         let bytes = Array(line.utf8)
@@ -307,12 +322,7 @@ struct LaneTestError: Error, CustomStringConvertible {
               "smn.$":"$$.StateMachine.Name","role.$":"$$.Execution.RoleArn",
               "msg.$":"States.Format('{} of {}', $.s, $$.Execution.Id)"},"End":true}}}
             """#)
-        let o = ExecutionOptions(executionName: "", stateMachineName: "sm", backend: HandlerRegistry())
-        let constants = TapeLane.ExecutionConstants(executionArnPrefix: o.executionArn, stateMachineArn: o.stateMachineArn,
-                                                    stateMachineName: "sm", roleArn: o.roleArn)
-        let lane = try #require(try? TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, executionNamePrefix: "line-",
-                                                   constants: constants).get())
-        lane.lineNumber = 1
+        let (lane, o) = try Lane.withConstants(p)
         #expect(Lane.agree(p, lane, #"{"s":"x"}"#))
         #expect(Lane.run(lane, #"{"s":"x"}"#)?.contains(#""id":"\#(o.executionArn)line-1""#) == true)
         guard case .failure = TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, executionNamePrefix: "line-") else {

@@ -77,12 +77,7 @@ import Testing
                 "at":"{% $states.context.State.Name %}","k":"{% $keys($states.context) %}"},
                 "ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},"Output":{"p":"{% $states.input %}","m":"{% $states.result %}"},"End":true}}}
             """#)
-        let o = ExecutionOptions(executionName: "", stateMachineName: "sm", backend: HandlerRegistry())
-        let constants = TapeLane.ExecutionConstants(executionArnPrefix: o.executionArn, stateMachineArn: o.stateMachineArn,
-                                                    stateMachineName: "sm", roleArn: o.roleArn)
-        let lane = try #require(try? TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, executionNamePrefix: "line-",
-                                                   constants: constants).get())
-        lane.lineNumber = 1
+        let (lane, o) = try Lane.withConstants(p)
         // (Its output holds no time, only whether two are equal: the engines agree byte for byte.)
         #expect(Lane.agree(p, lane, #"{"a":5,"xs":[1,2]}"#))
         let out = try #require(Lane.run(lane, #"{"a":5,"xs":[1,2]}"#))
@@ -98,7 +93,7 @@ import Testing
             """#)
         guard case .failure = TapeLane.make(task, payloadLimit: ExecutionOptions.payloadLimit,
                                             taskResults: { _, _, _ in .success(["ok": true]) },
-                                            executionNamePrefix: "line-", constants: constants) else {
+                                            executionNamePrefix: "line-", constants: Lane.constants(o)) else {
             Issue.record("a Task reading its context went to the lane"); return
         }
     }
@@ -112,12 +107,7 @@ import Testing
               "M":{"Type":"Map","ItemsPath":"$.all.Execution.Input.xs","ItemSelector":{"ctx.$":"$$.Map","s.$":"$$.State"},
                 "ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},"ResultPath":"$.m","End":true}}}
             """#)
-        let o = ExecutionOptions(executionName: "", stateMachineName: "sm", backend: HandlerRegistry())
-        let constants = TapeLane.ExecutionConstants(executionArnPrefix: o.executionArn, stateMachineArn: o.stateMachineArn,
-                                                    stateMachineName: "sm", roleArn: o.roleArn)
-        let lane = try #require(try? TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, executionNamePrefix: "line-",
-                                                   constants: constants).get())
-        lane.lineNumber = 1
+        let (lane, o) = try Lane.withConstants(p)
         let line = #"{"xs":[1,2]}"#
         let fast = try JSON.parse(try #require(Lane.run(lane, line)))
         let slow = try #require(Lane.general(p, line)?.output)
