@@ -82,7 +82,7 @@ extension Execution {
         case .expression(let e): return try e.evaluateInteger(scope(f, input: input))
         case .path(let p):
             let j = try read(p, input, f)
-            guard case .number(let n) = j, let i = n.int, i > 0 else {
+            guard let i = TaskSeconds.pathValue(j) else {
                 throw ASLError.runtime("The \(field) field refers to value \"\(j.stringValue ?? j.serialized)\" which is not a valid positive integer: \(p.source)")
             }
             return i

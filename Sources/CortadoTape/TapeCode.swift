@@ -259,7 +259,8 @@ enum TWaitTarget {
 /// the interpreter reads it (`MapLimits`), its value not otherwise used (the lane runs items
 /// one after another, and a failed item of a Map that tolerates failures hands the line back).
 struct TMapLimit {
-    var field: MapLimits.Field
+    /// A Map's field; nil: a Task's TimeoutSeconds or HeartbeatSeconds (`TaskSeconds`).
+    var field: MapLimits.Field?
     /// A JSONata template (`jsonata`) or a JSONPath value (`TapeCode.values`).
     var value: Int32
     var jsonata: Bool
@@ -364,6 +365,9 @@ final class TapeCode {
     var retries: [TRetries] = []
     var childFailures: [TChildFailure] = []
     var mapLimits: [TMapLimit] = []
+    /// By pc: a Task's TimeoutSeconds and HeartbeatSeconds read from its input or computed
+    /// (in `mapLimits`). Kept aside, as `TTask.retries` is.
+    var taskLimits: [Span] = []
     /// `Program.inputReads`.
     var inputReads: [JSONataProjection] = []
     var waitTargets: [TWaitTarget] = []

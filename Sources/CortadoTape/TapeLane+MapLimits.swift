@@ -16,7 +16,15 @@ extension TapeCompiler {
         return Span(start: start, count: Int32(code.mapLimits.count) - start)
     }
 
-    private mutating func mapLimit<T>(_ v: DynamicValue<T>?, _ field: MapLimits.Field) throws(Unsupported) {
+    /// A Task's TimeoutSeconds and HeartbeatSeconds that are not constants, in `TapeCode.mapLimits`.
+    mutating func taskLimits(_ s: TaskState) throws(Unsupported) -> Span {
+        let start = Int32(code.mapLimits.count)
+        try mapLimit(s.timeoutSeconds, nil)
+        try mapLimit(s.heartbeatSeconds, nil)
+        return Span(start: start, count: Int32(code.mapLimits.count) - start)
+    }
+
+    private mutating func mapLimit<T>(_ v: DynamicValue<T>?, _ field: MapLimits.Field?) throws(Unsupported) {
         switch v {
         case nil, .constant?: return
         case .path(let p)?:
@@ -37,15 +45,20 @@ extension TapeLane {
             let l = code.mapLimits[Int(limits.start + k)]
             let node = l.jsonata ? try evaluate(l.value, input, -1, 0) : try read(values[l.value], input, -1, 0)
             guard node >= 0, let j = json(node) else { throw Bail() }
+            guard let field = l.field else {
+                // A Task's seconds.
+                guard (l.jsonata ? MapLimits.expressionInteger(j) : TaskSeconds.pathValue(j)) != nil else { throw Bail() }
+                continue
+            }
             let read: Double?
-            switch (l.field, l.jsonata) {
+            switch (field, l.jsonata) {
             case (.toleratedFailurePercentage, false): read = MapLimits.percentage(j)
             case (.toleratedFailurePercentage, true): read = j.numberValue?.double
             case (_, false): read = MapLimits.integer(j).map(Double.init)
             case (_, true): read = MapLimits.expressionInteger(j).map(Double.init)
             }
-            guard let v = read, MapLimits.rangeCause(l.field, v) == nil else { throw Bail() }
-            if l.field == .maxConcurrency && recordsValues { trailMapLimits.append((entry, Int(v))) }
+            guard let v = read, MapLimits.rangeCause(field, v) == nil else { throw Bail() }
+            if field == .maxConcurrency && recordsValues { trailMapLimits.append((entry, Int(v))) }
         }
     }
 }

@@ -38,10 +38,12 @@ extension TapeCompiler {
     /// A Task's attempts compiled: the first attempt's result (a constant node), or, when it
     /// failed, its attempts (`TapeCode.retries`); nil when reaching the state hands the line back.
     mutating func taskAttempts(_ name: String, _ s: TaskState) throws(Unsupported) -> (result: Int32, retries: Int32)? {
-        // Token and .sync tasks, credentials and timeouts read from the input need the
-        // general engine; so does a backend that must really be called.
-        guard !s.waitsForToken, !s.runsSync, s.credentials == nil, Self.isConstant(s.timeoutSeconds), Self.isConstant(s.heartbeatSeconds)
-        else { throw Unsupported("Task state '\(name)' with a token, .sync, credentials or timeouts read from the input") }
+        // Token and .sync tasks and credentials need the general engine; so does a backend
+        // that must really be called. Timeouts read from the input are checked as the
+        // interpreter reads them (a constant answer never times out).
+        guard !s.waitsForToken, !s.runsSync, s.credentials == nil
+        else { throw Unsupported("Task state '\(name)' with a token, .sync or credentials") }
+        code.taskLimits[Int(statePC)] = try taskLimits(s)
         guard let (outcome, waitMs, attempts) = try taskOutcome(name, s) else { return nil }
         if case .result(let r) = outcome, attempts.count == 0 { return (r, none) }
         code.retries.append(TRetries(outcome: outcome, waitMs: waitMs, failedAttempts: attempts))

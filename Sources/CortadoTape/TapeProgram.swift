@@ -49,6 +49,7 @@ struct TapeCompiler {
         code.trueNode = constant(.bool(true))
         code.falseNode = constant(.bool(false))
         code.assigns = Array(repeating: .empty, count: program.code.count)
+        code.taskLimits = Array(repeating: .empty, count: program.code.count)
         code.inputReads = program.inputReads
         code.stateNames = program.headers.map(\.name)
         for pc in program.code.indices { code.states.append(try state(pc)) }

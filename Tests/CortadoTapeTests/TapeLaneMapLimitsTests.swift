@@ -56,4 +56,25 @@ import Testing
         #expect(MapLimits.rangeCause(.toleratedFailurePercentage, 100.5) == "ToleratedFailurePercentage must be between 0 and 100.")
         #expect(MapLimits.rangeCause(.maxConcurrency, -3) == nil)
     }
+
+    /// A mocked Task's TimeoutSecondsPath and HeartbeatSecondsPath (its answer never times
+    /// out): kept when the interpreter accepts the values (`TaskSeconds`), else handed back.
+    @Test func taskSecondsReadFromTheInput() throws {
+        let d = try Lane.program(#"""
+            {"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+              "Parameters":{"FunctionName":"f"},"TimeoutSecondsPath":"$.t","HeartbeatSecondsPath":"$.h","ResultPath":"$.r","End":true}}}
+            """#)
+        let tasks = HandlerRegistry()
+        tasks.register("arn:aws:states:::lambda:invoke") { _ in .success(["ok": true]) }
+        let lane = try #require(try? TapeLane.make(d, payloadLimit: ExecutionOptions.payloadLimit,
+                                                   taskResults: { _, _, _ in .success(["ok": true]) }).get())
+        for line in [#"{"t":10,"h":5}"#, #"{"t":1,"h":1}"#] {
+            #expect(Lane.run(lane, line) != nil, "\(line)")
+            #expect(Lane.agree(d, lane, line, backend: tasks))
+        }
+        for handed in [#"{"t":0,"h":5}"#, #"{"t":10,"h":-1}"#, #"{"t":"10","h":5}"#, #"{"t":1.5,"h":5}"#, #"{"h":5}"#] {
+            #expect(Lane.run(lane, handed) == nil, "\(handed)")
+            #expect(Lane.general(d, handed, backend: tasks)?.status == .failed, "\(handed)")
+        }
+    }
 }

@@ -51,3 +51,13 @@ public enum MapLimits {
         }
     }
 }
+
+/// How a Task's TimeoutSecondsPath and HeartbeatSecondsPath values are read (the JSONata
+/// forms as `MapLimits.expressionInteger`), for the interpreter and the tape lane.
+public enum TaskSeconds {
+    /// A positive integer number (its text is not read).
+    public static func pathValue(_ j: JSON) -> Int? {
+        guard case .number(let n) = j, let i = n.int, i > 0 else { return nil }
+        return i
+    }
+}
