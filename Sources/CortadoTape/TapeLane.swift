@@ -48,6 +48,8 @@ public final class TapeLane {
     let variableCount: Int
     /// Some state assigns variables (states check this before they look for an Assign).
     let anyAssign: Bool
+    /// Some Task reads its TimeoutSeconds or HeartbeatSeconds at run time (`TapeCode.taskLimits`).
+    let anyTaskLimits: Bool
     /// The line's workflow variables, a node per slot (-1: not set).
     let variables: UnsafeMutablePointer<Int32>
     /// Outer variables while a Map iteration or Parallel branch runs on its copy.
@@ -286,6 +288,7 @@ public final class TapeLane {
         variableReads = Pool(code.variableReads); variableCount = code.variableNames.count
         variables = .allocate(capacity: max(variableCount, 1))
         anyAssign = !code.assignments.isEmpty
+        anyTaskLimits = code.taskLimits.contains { $0.count > 0 }
         stepHints = .allocate(capacity: max(code.steps.count, 1))
         stepHints.initialize(repeating: 0, count: max(code.steps.count, 1))
         tree = TapeTree(tape: tape, steps: steps.base, keys: keys.base, hints: stepHints)
@@ -440,7 +443,7 @@ public final class TapeLane {
                 next = n
             case .task(let s):
                 let eff = try filter(value, s.input)
-                if code.taskLimits[Int(pc)].count > 0 { try checkMapLimits(code.taskLimits[Int(pc)], eff, entry: entry) }
+                if anyTaskLimits, code.taskLimits[Int(pc)].count > 0 { try checkMapLimits(code.taskLimits[Int(pc)], eff, entry: entry) }
                 // The backend's answer does not depend on its input; the Parameters are still
                 // built, for the errors they raise (the general engine words them).
                 var parameters = eff
