@@ -207,7 +207,7 @@ struct TJSONataMap {
     var processor: Int32
     var output: Int32
     var next: Int32
-    /// Limits read at run time (`TapeCode.mapLimits`).
+    /// Limits read at run time (`TapeCode.limits`).
     var limits: Span
 }
 
@@ -243,7 +243,7 @@ struct TMap {
     var resultPath: TResultPath
     var output: TFilter
     var next: Int32
-    /// Limits read at run time (`TapeCode.mapLimits`).
+    /// Limits read at run time (`TapeCode.limits`).
     var limits: Span
 }
 
@@ -255,10 +255,10 @@ enum TWaitTarget {
     case expression(Int32)
 }
 
-/// A Map's MaxConcurrency or tolerated failure read from the input or computed: checked as
-/// the interpreter reads it (`MapLimits`), its value not otherwise used (the lane runs items
-/// one after another, and a failed item of a Map that tolerates failures hands the line back).
-struct TMapLimit {
+/// A Map's MaxConcurrency or tolerated failure, or a mocked Task's TimeoutSeconds or
+/// HeartbeatSeconds, read from the input or computed: checked as the interpreter reads it
+/// (`MapLimits`, `TaskSeconds`), its value not otherwise used (TapeLane+Limits).
+struct TLimit {
     /// A Map's field; nil: a Task's TimeoutSeconds or HeartbeatSeconds (`TaskSeconds`).
     var field: MapLimits.Field?
     /// A JSONata template (`jsonata`) or a JSONPath value (`TapeCode.values`).
@@ -364,9 +364,9 @@ final class TapeCode {
     var attemptErrors: [Int32] = []
     var retries: [TRetries] = []
     var childFailures: [TChildFailure] = []
-    var mapLimits: [TMapLimit] = []
+    var limits: [TLimit] = []
     /// By pc: a Task's TimeoutSeconds and HeartbeatSeconds read from its input or computed
-    /// (in `mapLimits`). Kept aside, as `TTask.retries` is.
+    /// (in `limits`). Kept aside, as `TTask.retries` is.
     var taskLimits: [Span] = []
     /// `Program.inputReads`.
     var inputReads: [JSONataProjection] = []

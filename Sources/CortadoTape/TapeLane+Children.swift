@@ -11,7 +11,7 @@ extension TapeLane {
     func map(_ s: TMap, _ raw: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
         let eff = try filter(raw, s.input)
         let list = try filter(eff, s.items)
-        if s.limits.count > 0 { try checkMapLimits(s.limits, eff, entry: entry) }
+        if s.limits.count > 0 { try checkLimits(s.limits, eff, entry: entry) }
         let results = try iterations(list, eff, s.selector, s.processor, entry: entry)
         if results == failedLine { return try childFailed(pc, raw, entry: entry) }
         return (try finish(raw, results, s.resultSelector, s.resultPath, s.output, assigns[pc], entry: entry), s.next)
@@ -19,7 +19,7 @@ extension TapeLane {
 
     func jsonataMap(_ s: TJSONataMap, _ input: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
         let list = s.items == none ? input : try evaluate(s.items, input, -1, 0)
-        if s.limits.count > 0 { try checkMapLimits(s.limits, input, entry: entry) }
+        if s.limits.count > 0 { try checkLimits(s.limits, input, entry: entry) }
         let results = try iterations(list, input, s.selector, s.processor, entry: entry)
         if results == failedLine { return try childFailed(pc, input, entry: entry) }
         return (try finishJSONata(input, results, s.output, pc: pc, entry: entry), s.next)

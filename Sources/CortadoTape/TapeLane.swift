@@ -443,7 +443,7 @@ public final class TapeLane {
                 next = n
             case .task(let s):
                 let eff = try filter(value, s.input)
-                if anyTaskLimits, code.taskLimits[Int(pc)].count > 0 { try checkMapLimits(code.taskLimits[Int(pc)], eff, entry: entry) }
+                if anyTaskLimits, code.taskLimits[Int(pc)].count > 0 { try checkLimits(code.taskLimits[Int(pc)], eff, entry: entry) }
                 // The backend's answer does not depend on its input; the Parameters are still
                 // built, for the errors they raise (the general engine words them).
                 var parameters = eff

@@ -108,7 +108,7 @@ struct TapeCompiler {
                 itemSelector = t
             }
             // Retry, Catch and tolerated failures only act on a failure, which hands the line
-            // back anyway; limits read from the input are checked (TapeLane+MapLimits).
+            // back anyway; limits read from the input are checked (TapeLane+Limits).
             let limits = try mapLimits(s)
             return .map(TMap(
                 input: try filter(h.inputPath), items: try filter(s.itemsPath),

@@ -6,7 +6,7 @@ import Testing
 /// A Map's MaxConcurrency and tolerated failures read from the input or computed: the lane
 /// keeps a line whose values the interpreter accepts (they change nothing it can see) and
 /// hands back any other, for the interpreter to fail in AWS's words.
-@Suite struct TapeLaneMapLimitsTests {
+@Suite struct TapeLaneLimitsTests {
     static let processor = #""ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#
 
     @Test func pathForms() throws {

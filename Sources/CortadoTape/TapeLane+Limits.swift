@@ -1,0 +1,66 @@
+import CortadoASL
+import CortadoJSON
+
+// Limits read at run time, from the input (Path forms) or computed (JSONata): a Map's
+// MaxConcurrency and tolerated failures, a mocked Task's TimeoutSeconds and HeartbeatSeconds.
+// The lane runs items one after another and hands a failed item of a tolerating Map back, and
+// a constant answer never times out, so it only needs to know the values are ones the
+// interpreter accepts. It reads them by AWS's rules (MapLimits, TaskSeconds) and hands
+// anything else back for the interpreter to word.
+extension TapeCompiler {
+    /// The Map's limits that are not constants, in `TapeCode.limits`, in the order the
+    /// interpreter reads them.
+    mutating func mapLimits(_ s: MapState) throws(Unsupported) -> Span {
+        let start = Int32(code.limits.count)
+        try limit(s.maxConcurrency, .maxConcurrency)
+        try limit(s.toleratedFailureCount, .toleratedFailureCount)
+        try limit(s.toleratedFailurePercentage, .toleratedFailurePercentage)
+        return Span(start: start, count: Int32(code.limits.count) - start)
+    }
+
+    /// A Task's TimeoutSeconds and HeartbeatSeconds that are not constants, in `TapeCode.limits`.
+    mutating func taskLimits(_ s: TaskState) throws(Unsupported) -> Span {
+        let start = Int32(code.limits.count)
+        try limit(s.timeoutSeconds, nil)
+        try limit(s.heartbeatSeconds, nil)
+        return Span(start: start, count: Int32(code.limits.count) - start)
+    }
+
+    private mutating func limit<T>(_ v: DynamicValue<T>?, _ field: MapLimits.Field?) throws(Unsupported) {
+        switch v {
+        case nil, .constant?: return
+        case .path(let p)?:
+            code.values.append(try value(p, item: false))
+            code.limits.append(TLimit(field: field, value: Int32(code.values.count - 1), jsonata: false))
+        case .expression(let t)?:
+            code.limits.append(TLimit(field: field, value: try jsonataTemplate(t), jsonata: true))
+        }
+    }
+}
+
+extension TapeLane {
+    /// Reads each limit from `input` (the state's effective input); hands the line back when
+    /// the interpreter would fail on one. A Map's MaxConcurrency read is kept for the log
+    /// (the order of its iterations' events follows it). `entry`: the state's trail entry.
+    func checkLimits(_ limits: Span, _ input: Int32, entry: Int) throws(Bail) {
+        for k in 0..<limits.count {
+            let l = code.limits[Int(limits.start + k)]
+            let node = l.jsonata ? try evaluate(l.value, input, -1, 0) : try read(values[l.value], input, -1, 0)
+            guard node >= 0, let j = json(node) else { throw Bail() }
+            guard let field = l.field else {
+                // A Task's seconds.
+                guard (l.jsonata ? MapLimits.expressionInteger(j) : TaskSeconds.pathValue(j)) != nil else { throw Bail() }
+                continue
+            }
+            let read: Double?
+            switch (field, l.jsonata) {
+            case (.toleratedFailurePercentage, false): read = MapLimits.percentage(j)
+            case (.toleratedFailurePercentage, true): read = j.numberValue?.double
+            case (_, false): read = MapLimits.integer(j).map(Double.init)
+            case (_, true): read = MapLimits.expressionInteger(j).map(Double.init)
+            }
+            guard let v = read, MapLimits.rangeCause(field, v) == nil else { throw Bail() }
+            if field == .maxConcurrency && recordsValues { trailMapLimits.append((entry, Int(v))) }
+        }
+    }
+}
