@@ -97,6 +97,8 @@ enum TFilter {
     case identity
     case empty
     case path(Span)
+    /// A `$$` or `$name` path: read as a value is (`TapeCode.values`).
+    case value(Int32)
 }
 
 enum TResultPath {

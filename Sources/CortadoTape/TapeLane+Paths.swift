@@ -16,6 +16,10 @@ extension TapeLane {
             let r = try path(v, span)
             guard r >= 0 else { throw Bail() }
             return r
+        case .value(let k):
+            let r = try read(values[k], v, -1, 0)
+            guard r >= 0 else { throw Bail() }
+            return r
         }
     }
 

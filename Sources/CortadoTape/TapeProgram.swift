@@ -273,7 +273,10 @@ struct TapeCompiler {
         case .identity: return .identity
         case .empty: return .empty
         case .path(let p):
-            guard !p.isContextPath else { throw Unsupported("context path \(p.source)") }
+            if p.isContextPath || p.variable != nil {
+                code.values.append(try value(p, item: false))
+                return .value(Int32(code.values.count - 1))
+            }
             return .path(try steps(p))
         }
     }

@@ -118,4 +118,17 @@ import Testing
         #expect(fast["m"]?.arrayValue?.first?["ctx"] == ["Item": ["Index": 0, "Value": 1]])
         #expect(fast["m"]?.arrayValue?.first?["s"]?["Name"] == "M" && fast["n"] == ["Id": .string(o.stateMachineArn), "Name": "sm"])
     }
+
+    /// `$$` paths as InputPath and OutputPath read the context as a Parameters' paths do.
+    @Test func contextPathsAsInputAndOutputPaths() throws {
+        let p = try Lane.program(#"""
+            {"StartAt":"A","States":{"A":{"Type":"Pass","InputPath":"$$.Execution.Input","Parameters":{"n.$":"$.n"},"Next":"B"},
+              "B":{"Type":"Pass","InputPath":"$$","Parameters":{"name.$":"$.Execution.Name","state.$":"$.State.Name"},"Next":"C"},
+              "C":{"Type":"Pass","OutputPath":"$$.Execution.Input.n","End":true}}}
+            """#)
+        let (lane, _) = try Lane.withConstants(p)
+        #expect(Lane.agree(p, lane, #"{"n":7}"#))
+        #expect(Lane.run(lane, #"{"n":7}"#) == "7")
+        #expect(Lane.run(lane, #"{"m":7}"#) == nil)
+    }
 }

@@ -126,4 +126,19 @@ import Testing
             }
         }
     }
+
+    /// A variable as InputPath, ItemsPath or OutputPath is read as any `$name` path is.
+    @Test func variablesAsInputAndItemsPaths() throws {
+        let d = #"""
+        {"StartAt":"A","States":{
+         "A":{"Type":"Pass","Assign":{"list.$":"$.xs","cfg.$":"$.cfg"},"Next":"M"},
+         "M":{"Type":"Map","ItemsPath":"$list","ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},
+              "ResultPath":"$.m","Next":"B"},
+         "B":{"Type":"Pass","InputPath":"$cfg","Parameters":{"c.$":"$"},"OutputPath":"$cfg.k","End":true}}}
+        """#
+        let lines = [#"{"xs":[1,2],"cfg":{"k":"v"}}"#, #"{"xs":[],"cfg":{"k":[1]}}"#, #"{"xs":[3],"cfg":{}}"#, #"{"xs":{},"cfg":{"k":1}}"#]
+        #expect(try Self.agree(d, lines) == 2)
+        let lane = try Lane.lane(try Lane.program(d))
+        #expect(Lane.run(lane, lines[0]) == #""v""#)
+    }
 }
