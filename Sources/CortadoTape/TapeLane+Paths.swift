@@ -16,11 +16,16 @@ extension TapeLane {
             let r = try path(v, span)
             guard r >= 0 else { throw Bail() }
             return r
-        case .value(let k):
-            let r = try read(values[k], v, -1, 0)
-            guard r >= 0 else { throw Bail() }
-            return r
+        case .value(let k): return try filterValue(v, k)
         }
+    }
+
+    /// A `$$` or `$name` filter (rare: out of line, so the filters of every state stay small).
+    @inline(never)
+    func filterValue(_ v: Int32, _ k: Int32) throws(Bail) -> Int32 {
+        let r = try read(values[k], v, -1, 0)
+        guard r >= 0 else { throw Bail() }
+        return r
     }
 
     /// The value path `span` selects from `root` (`PathSelection`); -1 when a definite path
