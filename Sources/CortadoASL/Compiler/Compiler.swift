@@ -139,8 +139,8 @@ public struct Compiler {
                 resource: resource, processing: processing(s, pcs, pointer),
                 timeoutSeconds: dynamicInt(s, "TimeoutSeconds", pointer),
                 heartbeatSeconds: dynamicInt(s, "HeartbeatSeconds", pointer), credentials: s["Credentials"],
-                waitsForToken: resource.hasSuffix(".waitForTaskToken"),
-                runsSync: resource.hasSuffix(".sync") || resource.hasSuffix(".sync:2"),
+                waitsForToken: TaskState.isTokenResource(resource),
+                runsSync: TaskState.isSyncResource(resource),
                 invokesLambdaFunction: TaskState.isLambdaFunctionArn(resource)))
         case "Parallel":
             var branches: [SubMachine] = []

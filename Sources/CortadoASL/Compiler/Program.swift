@@ -135,6 +135,17 @@ public final class TaskState: Sendable {
         resource.utf8Field(after: 2, of: UInt8(ascii: ":"), startsWith: "lambda:")
     }
 
+    /// A `.waitForTaskToken` resource (`waitsForToken`).
+    public static func isTokenResource(_ resource: String) -> Bool { resource.hasSuffix(".waitForTaskToken") }
+
+    /// A `.sync` or `.sync:2` resource (`runsSync`).
+    public static func isSyncResource(_ resource: String) -> Bool { resource.hasSuffix(".sync") || resource.hasSuffix(".sync:2") }
+
+    /// An activity ARN (`arn:aws:states:<region>:<account>:activity:<name>`).
+    public static func isActivityArn(_ resource: String) -> Bool {
+        resource.utf8Field(after: 5, of: UInt8(ascii: ":"), startsWith: "activity:")
+    }
+
     public init(resource: String, processing: ResultProcessing, timeoutSeconds: DynamicValue<Int>?,
                 heartbeatSeconds: DynamicValue<Int>?, credentials: JSON?, waitsForToken: Bool,
                 runsSync: Bool, invokesLambdaFunction: Bool) {

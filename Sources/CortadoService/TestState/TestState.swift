@@ -39,7 +39,7 @@ public struct TestStateRunner: Sendable {
         let context: JSON
         if let text = req.contextText {
             let resource = target.state["Resource"]?.stringValue ?? ""
-            let withToken = target.type == "Task" && (resource.hasSuffix(".waitForTaskToken") || resource.contains(".sync"))
+            let withToken = target.type == "Task" && (TaskState.isTokenResource(resource) || TaskState.isSyncResource(resource))
             context = try TestStateContext.parse(text, taskWithToken: withToken)
         } else {
             context = TestStateContext.make(

@@ -1,3 +1,4 @@
+import CortadoASL
 import CortadoJSON
 
 /// The request checks AWS makes once it knows which state is tested: which states take a
@@ -24,7 +25,7 @@ enum TestStateChecks {
                 // AWS tests an activity, a `.sync` or a `.waitForTaskToken` task only with a
                 // mock (API reference); its exact words were not recorded.
                 let resource = target.state["Resource"]?.stringValue ?? ""
-                if resource.hasSuffix(".waitForTaskToken") || resource.contains(".sync") || resource.contains(":activity:") {
+                if TaskState.isTokenResource(resource) || TaskState.isSyncResource(resource) || TaskState.isActivityArn(resource) {
                     throw .validation("TestState supports activity, .sync and .waitForTaskToken Task states only when a mock is specified")
                 }
                 guard callsTasks else {
