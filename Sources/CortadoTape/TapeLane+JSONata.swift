@@ -114,9 +114,7 @@ extension TapeLane {
         } else if readingInput {
             context["Execution"] = ["Input": try tape.materialize(lineValue)]
         }
-        if readingItem {
-            context["Map"] = ["Item": ["Index": .number(JSONNumber(selectorIndex)), "Value": try tape.materialize(selectorItem)]]
-        }
+        if readingItem { context["Map"] = try mapItemContext() }
         let s = try makeScope(readingStates: readingStates, input, reads: code.inputReads[Int(state)], context: .object(context))
         generalScope = s
         return s
@@ -354,11 +352,8 @@ struct TapeDocument: JSONataDocument {
                 }
             }
             return .object(out)
-        case .array, .builtArray:
-            var items: [Int32] = []
-            try t.forEachElement(i) { (x) throws(Bail) in items.append(x) }
-            return .array(items)
         default:
+            if case .array(let items) = try node(i) { return .array(items) }
             return .scalar
         }
     }

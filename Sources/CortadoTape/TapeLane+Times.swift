@@ -71,12 +71,15 @@ extension TapeLane {
         case .executionInput: return ["Execution": ["Input": try tape.materialize(lineValue)]]
         case .whole:
             var o = try contextObject(state: read.state)
-            if read.item {
-                guard selectorItem >= 0 else { throw Bail() }
-                o.members.append(("Map", ["Item": ["Index": .number(JSONNumber(selectorIndex)), "Value": try tape.materialize(selectorItem)]]))
-            }
+            if read.item { o.members.append(("Map", try mapItemContext())) }
             return .object(o)
         }
+    }
+
+    /// `$$.Map` in an ItemSelector: the item being selected and its index.
+    func mapItemContext() throws(Bail) -> JSON {
+        guard selectorItem >= 0 else { throw Bail() }
+        return ["Item": ["Index": .number(JSONNumber(selectorIndex)), "Value": try tape.materialize(selectorItem)]]
     }
 
     /// The context object the interpreter builds for state `state` (`Execution.contextBase`):

@@ -80,7 +80,7 @@ extension TapeCompiler {
                 guard let until = try waitTarget(s.duration) else { throw Unsupported("JSONata Wait state '\(h.name)'") }
                 return .jsonataWait(seconds: 0, expression: none, until: until, output: try jsonataTemplate(h.output), next: next)
             default:
-                throw Unsupported("JSONata Wait state '\(h.name)' on a real clock, or with a timestamp")
+                throw Unsupported("JSONata Wait state '\(h.name)' of seconds on a real clock")
             }
         case .succeed:
             guard h.output == nil else { throw Unsupported("JSONata Succeed with Output") }

@@ -144,7 +144,7 @@ struct TapeCompiler {
                              until: until, next: next)
             }
             guard case .seconds(let seconds) = s.duration, virtualClock || seconds == 0, let n = Int32(exactly: seconds)
-            else { throw Unsupported("Wait state '\(h.name)' on a real clock, or with a timestamp") }
+            else { throw Unsupported("Wait state '\(h.name)' of seconds on a real clock") }
             return .wait(input: try filter(h.inputPath), output: try filter(h.outputPath), seconds: n, secondsPath: -1, until: -1, next: next)
         case .task(let s):
             guard let (result, retries) = try taskAttempts(h.name, s) else { return .bail }
