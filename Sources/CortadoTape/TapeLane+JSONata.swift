@@ -156,10 +156,7 @@ extension TapeLane {
     /// as `projection` reads it.
     func evaluatorValue(_ v: Int32, _ projection: JSONataProjection = .everything) throws(Bail) -> JSONataValue {
         try tape.checkKeysDeep(v)  // (as `materialize` does: a repeated key is the general engine's)
-        do {
-            if projection.all { return try JSONataValue(TapeDocument(tape: tape), v) }
-            return try JSONataValue(TapeDocument(tape: tape), v, projection: projection)
-        } catch { throw Bail() }
+        do { return try JSONataValue(TapeDocument(tape: tape), v, projection: projection) } catch { throw Bail() }
     }
 
     /// What `$states.input`, `$states.result` (a Task's, while its Output and Assign are

@@ -238,7 +238,7 @@ public final class JSONataScope {
             } else if let c = convertInput {
                 value = try c(want)
             } else {
-                value = want.all ? JSONataValue(input) : JSONataValue(input, projection: want)
+                value = JSONataValue(input, projection: want)
             }
             converted = want
             var s: [(String, JSONataValue)] = [("input", value)]
