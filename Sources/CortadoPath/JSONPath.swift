@@ -108,9 +108,21 @@ public struct JSONPath: Sendable, CustomStringConvertible {
     /// Indefinite paths always succeed.
     public func select(_ root: JSON) -> Result<JSON, JSONPathMiss> {
         if isSimple { return selectSimple(root) }
-        var ev = JSONPathEvaluator(segments: segments, firstIndefinite: firstIndefinite, root: root)
+        var ev = JSONPathEvaluator(OwnedJSONDocument(), segments: segments, firstIndefinite: firstIndefinite, root: root)
         return ev.run(root, isDefinite: isDefinite).mapError { miss in
             JSONPathMiss(miss.message(segments: segments, normalized: normalized))
+        }
+    }
+
+    /// Jayway's selection over any document (the batch lane's tape), from segment `from` at
+    /// `start`; `root` is what `$` means in filters. The same rules as `select`.
+    /// - Returns: the selected node; for an indefinite path, a new array of all matches;
+    ///   nil when a definite path selects nothing (`select` words why).
+    public func select<D: JSONPathDocument>(in doc: D, _ start: D.Node, root: D.Node, from: Int = 0) -> D.Node? {
+        var ev = JSONPathEvaluator(doc, segments: segments, firstIndefinite: firstIndefinite, root: root)
+        switch ev.run(start, isDefinite: isDefinite, from: from) {
+        case .success(let v): return v
+        case .failure: return nil
         }
     }
 

@@ -49,39 +49,44 @@ enum EvalMiss: Error {
     }
 }
 
-/// Walks compiled segments over a document, collecting matches in Jayway's order.
-struct JSONPathEvaluator {
+/// Walks compiled segments over a document, collecting matches in Jayway's order: the one
+/// implementation of Jayway's rules for paths that are not plain (filters, `..`, unions,
+/// wildcards over objects), for both engines (`JSONPathDocument`).
+struct JSONPathEvaluator<D: JSONPathDocument> {
+    let doc: D
     let segments: [JSONPathSegment]
     let firstIndefinite: Int
     /// The document root (`$` inside filters).
-    let root: JSON
-    var out: [JSON] = []
+    let root: D.Node
+    var out: [D.Node] = []
 
-    init(segments: [JSONPathSegment], firstIndefinite: Int, root: JSON) {
+    init(_ doc: D, segments: [JSONPathSegment], firstIndefinite: Int, root: D.Node) {
+        self.doc = doc
         self.segments = segments
         self.firstIndefinite = firstIndefinite
         self.root = root
     }
 
-    /// Evaluates from `start`. Definite: the single match or a miss. Indefinite: all matches,
-    /// `[]` when the definite prefix fails; a final `length()` yields one number.
-    mutating func run(_ start: JSON, isDefinite: Bool) -> Result<JSON, EvalMiss> {
-        switch collect(start) {
+    /// Evaluates from segment `from` at `start`. Definite: the single match or a miss.
+    /// Indefinite: all matches, `[]` when the definite prefix fails; a final `length()`
+    /// yields one number.
+    mutating func run(_ start: D.Node, isDefinite: Bool, from: Int = 0) -> Result<D.Node, EvalMiss> {
+        switch collect(start, from: from) {
         case .failure(let m):
-            if !isDefinite { return .success(.array([])) }
-            if hasIndefiniteLength { return .success(.number(JSONNumber(0))) }
+            if !isDefinite { return .success(doc.array([])) }
+            if hasIndefiniteLength { return .success(doc.node(.number(JSONNumber(0)))) }
             return .failure(m)
         case .success:
             break
         }
         if hasIndefiniteLength {
-            return .success(.number(JSONNumber(out.count)))
+            return .success(doc.node(.number(JSONNumber(out.count))))
         }
         if isDefinite {
             guard let v = out.first else { return .failure(.noResult) }
             return .success(v)
         }
-        return .success(.array(out))
+        return .success(doc.array(out))
     }
 
     /// A trailing `length()` after an indefinite prefix counts the prefix's matches.
@@ -91,11 +96,11 @@ struct JSONPathEvaluator {
     }
 
     /// Collects matches into `out`; fails only when the definite prefix fails.
-    mutating func collect(_ start: JSON) -> Result<Void, EvalMiss> {
+    mutating func collect(_ start: D.Node, from: Int = 0) -> Result<Void, EvalMiss> {
         out.removeAll(keepingCapacity: true)
         let end = hasIndefiniteLength ? segments.count - 1 : segments.count
         do {
-            try walk(0, start, end: end)
+            try walk(from, start, end: end)
         } catch {
             out.removeAll()
             return .failure(error)
@@ -105,131 +110,127 @@ struct JSONPathEvaluator {
 
     @inline(__always) func upstreamDefinite(_ i: Int) -> Bool { i <= firstIndefinite }
 
-    mutating func walk(_ i: Int, _ node: JSON, end: Int) throws(EvalMiss) {
+    mutating func walk(_ i: Int, _ node: D.Node, end: Int) throws(EvalMiss) {
         if i == end { out.append(node); return }
         let isLeaf = i == end - 1
+        let shape = doc.shape(node)
         switch segments[i] {
         case .name(let name, _):
-            guard case .object(let o) = node else {
-                if upstreamDefinite(i) { throw .notObject(i, node) }
+            guard case .object = shape else {
+                if upstreamDefinite(i) { throw .notObject(i, doc.json(node)) }
                 return
             }
-            if let v = o[name] {
+            if let v = doc.member(node, named: name) {
                 try walk(i + 1, v, end: end)
             } else if !isLeaf && upstreamDefinite(i) {
                 throw .missingProperty(i)
             }
         case .names(let names, _):
-            guard case .object(let o) = node else {
-                if upstreamDefinite(i) { throw .notObject(i, node) }
+            guard case .object = shape else {
+                if upstreamDefinite(i) { throw .notObject(i, doc.json(node)) }
                 return
             }
             if isLeaf {
-                var merged = JSONObject()
-                for n in names { if let v = o[n] { merged[n] = v } }
-                out.append(.object(merged))
+                out.append(doc.object(node, names: names))
             } else {
-                for n in names { if let v = o[n] { try walk(i + 1, v, end: end) } }
+                for n in names { if let v = doc.member(node, named: n) { try walk(i + 1, v, end: end) } }
             }
         case .index(let k):
-            guard case .array(let a) = node else {
-                if upstreamDefinite(i) { throw .notArray(i, node) }
+            guard case .array(let count) = shape else {
+                if upstreamDefinite(i) { throw .notArray(i, doc.json(node)) }
                 return
             }
-            try walkIndex(k, a, i, end: end)
+            try walkIndex(k, node, count, i, end: end)
         case .indices(let ks):
-            guard case .array(let a) = node else {
-                if upstreamDefinite(i) { throw .notArray(i, node) }
+            guard case .array(let count) = shape else {
+                if upstreamDefinite(i) { throw .notArray(i, doc.json(node)) }
                 return
             }
-            for k in ks { try walkIndex(k, a, i, end: end) }
+            for k in ks { try walkIndex(k, node, count, i, end: end) }
         case .slice(let from, let to):
-            guard case .array(let a) = node else {
-                if upstreamDefinite(i) { throw .notArray(i, node) }
+            guard case .array(let count) = shape else {
+                if upstreamDefinite(i) { throw .notArray(i, doc.json(node)) }
                 return
             }
-            try walkSlice(from, to, a, i, end: end)
+            // Jayway's slice (`JSONPathSlice`).
+            try JSONPathSlice.forEachPosition(from, to, count: count) { (k) throws(EvalMiss) in
+                try walk(i + 1, doc.element(node, at: k), end: end)
+            }
         case .wildcard:
-            switch node {
-            case .object(let o): for m in o.members { try walk(i + 1, m.value, end: end) }
-            case .array(let a): for e in a { try walk(i + 1, e, end: end) }
-            default: return
+            switch shape {
+            case .object(let count): for k in 0..<count { try walk(i + 1, doc.member(node, at: k), end: end) }
+            case .array(let count): for k in 0..<count { try walk(i + 1, doc.element(node, at: k), end: end) }
+            case .scalar: return
             }
         case .scan:
             try scan(i + 1, node, end: end)
         case .filter(let f):
-            switch node {
+            switch shape {
             case .object:
-                if f.accept(node, root: root) { try walk(i + 1, node, end: end) }
-            case .array(let a):
-                for e in a where f.accept(e, root: root) { try walk(i + 1, e, end: end) }
-            default:
-                if upstreamDefinite(i) { throw .filterOnPrimitive(i, node) }
+                if f.accept(doc, node, root: root) { try walk(i + 1, node, end: end) }
+            case .array(let count):
+                for k in 0..<count {
+                    let e = doc.element(node, at: k)
+                    if f.accept(doc, e, root: root) { try walk(i + 1, e, end: end) }
+                }
+            case .scalar:
+                if upstreamDefinite(i) { throw .filterOnPrimitive(i, doc.json(node)) }
             }
         case .length:
-            out.append(Self.length(of: node))
-        }
-    }
-
-    static func length(of v: JSON) -> JSON {
-        switch v {
-        case .array(let a): return .number(JSONNumber(a.count))
-        case .object(let o): return .number(JSONNumber(o.count))
-        default: return .null
+            switch shape {
+            case .array(let count), .object(let count): out.append(doc.node(.number(JSONNumber(count))))
+            case .scalar: out.append(doc.node(.null))
+            }
         }
     }
 
     @inline(__always)
-    mutating func walkIndex(_ k: Int, _ a: [JSON], _ i: Int, end: Int) throws(EvalMiss) {
-        let e = k < 0 ? a.count + k : k
-        guard e >= 0 && e < a.count else { return }
-        try walk(i + 1, a[e], end: end)
-    }
-
-    /// Jayway's slice (`JSONPathSlice`).
-    mutating func walkSlice(_ from: Int?, _ to: Int?, _ a: [JSON], _ i: Int, end: Int) throws(EvalMiss) {
-        try JSONPathSlice.forEachPosition(from, to, count: a.count) { (k) throws(EvalMiss) in try walk(i + 1, a[k], end: end) }
+    mutating func walkIndex(_ k: Int, _ array: D.Node, _ count: Int, _ i: Int, end: Int) throws(EvalMiss) {
+        let e = k < 0 ? count + k : k
+        guard e >= 0 && e < count else { return }
+        try walk(i + 1, doc.element(array, at: e), end: end)
     }
 
     /// Jayway's deep scan: at every object/array (pre-order), apply segment `pt` when the
     /// node can take it, then descend into the children.
-    mutating func scan(_ pt: Int, _ node: JSON, end: Int) throws(EvalMiss) {
-        switch node {
-        case .object(let o):
+    mutating func scan(_ pt: Int, _ node: D.Node, end: Int) throws(EvalMiss) {
+        switch doc.shape(node) {
+        case .object(let count):
             if scanMatches(pt, node, end: end) { try walk(pt, node, end: end) }
-            for m in o.members { try scan(pt, m.value, end: end) }
-        case .array(let a):
+            for k in 0..<count { try scan(pt, doc.member(node, at: k), end: end) }
+        case .array(let count):
             if scanMatches(pt, node, end: end) {
                 if pt == end - 1 {
                     try walk(pt, node, end: end)
                 } else {
                     // Jayway quirk: a matching array hands its elements to the step after `pt`.
-                    for e in a { try walk(pt + 1, e, end: end) }
+                    for k in 0..<count { try walk(pt + 1, doc.element(node, at: k), end: end) }
                 }
             }
-            for e in a { try scan(pt, e, end: end) }
-        default:
+            for k in 0..<count { try scan(pt, doc.element(node, at: k), end: end) }
+        case .scalar:
             return
         }
     }
 
-    func scanMatches(_ pt: Int, _ node: JSON, end: Int) -> Bool {
+    func scanMatches(_ pt: Int, _ node: D.Node, end: Int) -> Bool {
         guard pt < end else { return false }
+        let shape = doc.shape(node)
         switch segments[pt] {
         case .name(let n, _):
-            guard case .object(let o) = node else { return false }
-            return o[n] != nil
+            guard case .object = shape else { return false }
+            return doc.member(node, named: n) != nil
         case .names(let ns, _):
-            guard case .object(let o) = node else { return false }
+            guard case .object = shape else { return false }
             if pt != end - 1 { return true }
-            return ns.allSatisfy { o[$0] != nil }
+            return ns.allSatisfy { doc.member(node, named: $0) != nil }
         case .index, .indices, .slice:
-            if case .array = node { return true }
+            if case .array = shape { return true }
             return false
         case .wildcard:
             return true
         case .filter(let f):
-            return f.accept(node, root: root)
+            return f.accept(doc, node, root: root)
         case .scan, .length:
             return false
         }
@@ -239,29 +240,29 @@ struct JSONPathEvaluator {
 // MARK: - Filter evaluation
 
 extension JSONPathFilter {
-    func accept(_ item: JSON, root: JSON) -> Bool { expr.test(item, root: root) }
+    func accept<D: JSONPathDocument>(_ doc: D, _ item: D.Node, root: D.Node) -> Bool { expr.test(doc, item, root: root) }
 }
 
 extension FilterPath {
     /// The operand value: definite paths give the value or `.undefined`; indefinite paths
     /// give the array of matches, or `.undefined` when their definite prefix fails.
-    func value(_ item: JSON, root: JSON) -> FilterValue {
+    func value<D: JSONPathDocument>(_ doc: D, _ item: D.Node, root: D.Node) -> FilterValue {
         let base = fromRoot ? root : item
-        var ev = JSONPathEvaluator(segments: path.segments, firstIndefinite: path.firstIndefinite, root: root)
+        var ev = JSONPathEvaluator(doc, segments: path.segments, firstIndefinite: path.firstIndefinite, root: root)
         if path.isDefinite {
             switch ev.run(base, isDefinite: true) {
-            case .success(let v): return FilterValue(v)
+            case .success(let v): return FilterValue(doc.json(v))
             case .failure: return .undefined
             }
         }
         switch ev.collect(base) {
         case .failure: return .undefined
-        case .success: return .json(.array(ev.out))
+        case .success: return .json(.array(ev.out.map { doc.json($0) }))
         }
     }
 
-    func exists(_ item: JSON, root: JSON) -> Bool {
-        switch value(item, root: root) {
+    func exists<D: JSONPathDocument>(_ doc: D, _ item: D.Node, root: D.Node) -> Bool {
+        switch value(doc, item, root: root) {
         case .undefined: return false
         case .json(.array(let a)) where !path.isDefinite: return !a.isEmpty
         default: return true
@@ -270,22 +271,22 @@ extension FilterPath {
 }
 
 extension FilterExpr {
-    func test(_ item: JSON, root: JSON) -> Bool {
+    func test<D: JSONPathDocument>(_ doc: D, _ item: D.Node, root: D.Node) -> Bool {
         switch self {
-        case .and(let a, let b): return a.test(item, root: root) && b.test(item, root: root)
-        case .or(let a, let b): return a.test(item, root: root) || b.test(item, root: root)
-        case .exists(let p, let expected): return p.exists(item, root: root) == expected
+        case .and(let a, let b): return a.test(doc, item, root: root) && b.test(doc, item, root: root)
+        case .or(let a, let b): return a.test(doc, item, root: root) || b.test(doc, item, root: root)
+        case .exists(let p, let expected): return p.exists(doc, item, root: root) == expected
         case .compare(let l, let op, let r):
-            return op.apply(l.value(item, root: root), r.value(item, root: root))
+            return op.apply(l.value(doc, item, root: root), r.value(doc, item, root: root))
         }
     }
 }
 
 extension FilterOperand {
-    func value(_ item: JSON, root: JSON) -> FilterValue {
+    func value<D: JSONPathDocument>(_ doc: D, _ item: D.Node, root: D.Node) -> FilterValue {
         switch self {
         case .value(let v): return v
-        case .path(let p): return p.value(item, root: root)
+        case .path(let p): return p.value(doc, item, root: root)
         }
     }
 }

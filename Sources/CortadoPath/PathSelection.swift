@@ -1,8 +1,9 @@
 /// Path selection over plain steps (names, integer indices, one `[*]` or slice): the one walk that
-/// both engines run. The interpreter walks JSON values with it (`JSONPath.select` of a
-/// reference path, `JSONPath.assign`), the batch lane walks a line's tape with it; paths
-/// with slices, filters, unions or `..` go to `JSONPathEvaluator`, which only the
-/// interpreter runs. What a miss means is the caller's business: the interpreter words
+/// both engines run for them. The interpreter walks JSON values with it (`JSONPath.select` of a
+/// reference path, `JSONPath.assign`), the batch lane walks a line's tape with it. Jayway's
+/// other rules (filters, unions, `..`, wildcards over objects or past elements without the
+/// rest of the path) are `JSONPathEvaluator`'s, which both engines run over their documents
+/// (`JSONPathDocument`). What a miss means is the caller's business: the interpreter words
 /// Jayway's reason from `PathWalk.miss`, the lane hands the line to the interpreter.
 
 /// The kind of one plain step.
@@ -51,8 +52,8 @@ public enum PathWalk<Node> {
     /// Step `step` found no such member or index.
     case missing(step: Int)
     /// The wildcard at `step` met a non-array, or an element without the rest of the path:
-    /// Jayway's indefinite rules (iterate an object's values, skip such elements) decide,
-    /// and only `JSONPathEvaluator` has them.
+    /// Jayway's indefinite rules (iterate an object's values, skip such elements) decide:
+    /// `JSONPathEvaluator`'s.
     case indefinite(step: Int)
 }
 

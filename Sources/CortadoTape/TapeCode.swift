@@ -61,6 +61,9 @@ enum TStep {
     case wildcard
     /// `[from:to]`, a bound `TStep.noBound` when absent.
     case slice(Int32, Int32)
+    /// A path that is not plain, alone in its span: `JSONPathEvaluator` selects it
+    /// (`TapeCode.evaluated`). Never walked by `PathSelection`.
+    case evaluate(Int32)
     static let noBound = Int32.min
 }
 
@@ -338,6 +341,11 @@ public struct Unsupported: Error, CustomStringConvertible {
 final class TapeCode {
     var states: [TState] = []
     var steps: [TStep] = []
+    /// Paths `JSONPathEvaluator` selects: those of `TStep.evaluate`, and plain ones with a
+    /// wildcard or slice the plain walk may find indefinite (`indefinite`, by span start).
+    /// `from`: the segments a value read skips (`$$.Execution.Input`).
+    var evaluated: [(path: JSONPath, from: Int)] = []
+    var indefinite: [Int32: Int32] = [:]
     var keys: [Key] = []
     var templates: [TTemplate] = []
     var members: [TMember] = []

@@ -29,8 +29,9 @@ extension TapeLane {
     }
 
     /// The value path `span` selects from `root` (`PathSelection`); -1 when a definite path
-    /// selects nothing. A wildcard the walk cannot settle (an element without the rest of
-    /// the path, a non-array) is Jayway's indefinite business: the general engine's.
+    /// selects nothing. A path that is not plain, and a wildcard the plain walk cannot
+    /// settle (an element without the rest of the path, a non-array), are Jayway's
+    /// indefinite business: `JSONPathEvaluator`'s, the interpreter's rules.
     /// A path of one name (most of them) is the member read `TapeTree.follow` makes,
     /// taken here: a call to the walk kept this out of line (+3% instructions a line).
     @inline(__always)
@@ -43,11 +44,29 @@ extension TapeLane {
 
     @inline(never)
     func select(_ root: Int32, _ span: Span) throws(Bail) -> Int32 {
+        if span.count == 1, case .evaluate(let k) = steps[Int(span.start)] { return try evaluated(Int(k), root) }
         switch try PathSelection.select(tree, root, Int(span.start), Int(span.start &+ span.count)) {
         case .found(let v): return v
-        case .missing, .wrongKind: return -1
-        case .indefinite: throw Bail()
+        case .missing, .wrongKind:
+            // (A path with a wildcard is indefinite: where its prefix selects nothing, Jayway
+            // gives `[]`, which IsPresent finds present.)
+            guard let k = code.indefinite[span.start] else { return -1 }
+            return try evaluated(Int(k), root)
+        case .indefinite:
+            guard let k = code.indefinite[span.start] else { throw Bail() }
+            return try evaluated(Int(k), root)
         }
+    }
+
+    /// Path `k` of `TapeCode.evaluated` from `root` (also what `$` means in its filters);
+    /// -1 when a definite path selects nothing.
+    func evaluated(_ k: Int, _ root: Int32) throws(Bail) -> Int32 {
+        let e = code.evaluated[k]
+        try tape.checkKeysDeep(root)
+        let doc = TapePathDocument(tape)
+        let r = e.path.select(in: doc, root, root: root, from: e.from)
+        if doc.failed { throw Bail() }
+        return r ?? -1
     }
 
     /// Reads a value; `item` is the Map item's node (-1 outside an ItemSelector).

@@ -213,26 +213,45 @@ struct TapeCompiler {
         return span
     }
 
-    /// A path's steps (after its variable, with `allowingVariable`).
+    /// A path's steps (after its variable, with `allowingVariable`). Plain paths (names,
+    /// indices, one wildcard or slice) are walked by `PathSelection`; others are one
+    /// `.evaluate` step, for `JSONPathEvaluator`. (A `$$.Execution.Input` path (`dropping`)
+    /// must be plain: a filter's `$` would be the context object there.)
     mutating func steps(_ p: JSONPath, dropping: Int = 0, allowingVariable: Bool = false) throws(Unsupported) -> Span {
-        guard allowingVariable || p.variable == nil, let plain = p.plainSteps else { throw Unsupported("path \(p.source)") }
+        guard allowingVariable || p.variable == nil else { throw Unsupported("path \(p.source)") }
         var out: [TStep] = []
         var wildcards = 0
+        for s in p.plainSteps ?? [] {
+            switch s {
+            case .wildcard, .slice: wildcards += 1
+            default: break
+            }
+        }
+        guard let plain = p.plainSteps, wildcards <= 1 else {
+            guard dropping == 0 else { throw Unsupported("path \(p.source)") }
+            code.evaluated.append((p, 0))
+            let span = Span(start: Int32(code.steps.count), count: 1)
+            code.steps.append(.evaluate(Int32(code.evaluated.count - 1)))
+            return span
+        }
         for s in plain.dropFirst(dropping) {
             switch s {
             case .name(let n): out.append(.name(key(n)))
             case .index(let k): out.append(.index(k))
-            case .wildcard: out.append(.wildcard); wildcards += 1
+            case .wildcard: out.append(.wildcard)
             case .slice(let a, let b):
                 func bound(_ x: Int?) throws(Unsupported) -> Int32 {
                     guard let x else { return TStep.noBound }
                     guard let v = Int32(exactly: x), v != TStep.noBound else { throw Unsupported("path \(p.source)") }
                     return v
                 }
-                out.append(.slice(try bound(a), try bound(b))); wildcards += 1
+                out.append(.slice(try bound(a), try bound(b)))
             }
         }
-        guard wildcards <= 1 else { throw Unsupported("path \(p.source)") }
+        if wildcards > 0 {
+            code.evaluated.append((p, dropping))
+            code.indefinite[Int32(code.steps.count)] = Int32(code.evaluated.count - 1)
+        }
         let span = Span(start: Int32(code.steps.count), count: Int32(out.count))
         code.steps.append(contentsOf: out)
         return span

@@ -20,6 +20,7 @@ struct TapeTree: ResultPathTree {
         case .wildcard: return .wildcard
         case .slice(let a, let b):
             return .slice(from: a == TStep.noBound ? nil : Int(a), to: b == TStep.noBound ? nil : Int(b))
+        case .evaluate: return .name  // (never walked: `TapeLane.select` evaluates it)
         }
     }
 
@@ -35,7 +36,7 @@ struct TapeTree: ResultPathTree {
         switch steps[i] {
         case .name(let k): v = try tape.member(node, keys + Int(k), hints + i)
         case .index(let k): v = tape.element(node, k)
-        case .wildcard, .slice: return .wrongKind
+        case .wildcard, .slice, .evaluate: return .wrongKind
         }
         return v >= 0 ? .found(v) : (v == -1 ? .missing : .wrongKind)
     }

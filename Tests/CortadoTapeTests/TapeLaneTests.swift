@@ -753,7 +753,7 @@ struct LaneTestError: Error, CustomStringConvertible {
             #"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:f","End":true}}}"#,
             #"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"End":true}}}"#,
             #"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"id.$":"$$.Execution.Id"},"End":true}}}"#,
-            #"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"u.$":"$..a"},"End":true}}}"#,
+            #"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"u.$":"$$.Execution.Input..a"},"End":true}}}"#,
             #"{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}],"ResultSelector":{"n.$":"$$.State.RetryCount"},"End":true}}}"#,
         ] {
             let p = try Lane.program(d)
