@@ -114,10 +114,11 @@ final class ScriptedBackend: TaskBackend, @unchecked Sendable {
     /// them. (The step's clock was read before the call; a stall of more than the heartbeat
     /// timed out a task whose heartbeats came in time.)
     /// (As in `heartbeatsKeepALongTaskAlive`, this asserts the answer only when the heartbeats
-    /// really came in time: CI, running the suite on a loaded machine, once saw a gap of over
-    /// a second, where a HeartbeatTimeout is the right answer.)
+    /// really came in time and the task ended well inside its TimeoutSeconds: CI, running the
+    /// suite on a loaded machine, once saw a gap of over a second, where a HeartbeatTimeout is
+    /// the right answer, and three gaps of 700 ms add up to a States.Timeout.)
     @Test func deadlinesCountFromTheTasksStart() throws {
-        let maxGapMs = Mutex<Int64>(0)
+        let maxGapMs = Mutex<Int64>(0), totalMs = Mutex<Int64>(0)
         let backend = ScriptedBackend { r in
             let c = r.completion
             usleepMs(1200)  // slow to accept: the stall
@@ -131,6 +132,7 @@ final class ScriptedBackend: TaskBackend, @unchecked Sendable {
                     last = t
                     c.heartbeat()
                 }
+                totalMs.withLock { $0 = wallClockMilliseconds() - started }
                 c.complete(.success(["alive": true]))
             }
             return .pending
@@ -139,10 +141,10 @@ final class ScriptedBackend: TaskBackend, @unchecked Sendable {
         var o = ExecutionOptions(executionName: "e", stateMachineName: "sm", clock: .real, backend: backend)
         o.startTime = nil
         let r = Execution(program: p, input: [:], options: o).runToCompletion()
-        if maxGapMs.withLock({ $0 }) < 800 {
+        if maxGapMs.withLock({ $0 }) < 800 && totalMs.withLock({ $0 }) < 1500 {
             #expect(r.output == ["alive": true], "\(String(describing: r.errorName))")
         } else {
-            #expect(r.errorName == "States.HeartbeatTimeout" || r.output == ["alive": true])
+            #expect(r.errorName == "States.HeartbeatTimeout" || r.errorName == "States.Timeout" || r.output == ["alive": true])
         }
     }
 
