@@ -95,6 +95,8 @@ final class Tape {
     var constants = UnsafeVec<UInt8>(capacity: 256)
     /// The output of the current line.
     var out = UnsafeVec<UInt8>(capacity: 1024)
+    /// A line written again with canonical escapes (`parseCanonicalLine`), while it runs.
+    var canonical = UnsafeVec<UInt8>(capacity: 0)
     /// Nodes [0, constantCount) are the constants; they survive `reset`.
     var constantCount = 0
     /// The current line.
@@ -107,7 +109,7 @@ final class Tape {
     var frames = UnsafeVec<TapeParser.Frame>(capacity: 32)
 
     deinit {
-        nodes.free(); links.free(); scratch.free(); constants.free(); out.free(); entryStack.free(); frames.free()
+        nodes.free(); links.free(); scratch.free(); constants.free(); out.free(); canonical.free(); entryStack.free(); frames.free()
     }
 
     func reset() {
@@ -154,12 +156,15 @@ final class Tape {
     /// very deep; duplicate keys are refused when their object is first read): the general
     /// engine then gives the line its exact result.
     /// (`compact: false` skips the compact parse, for tests that hold the two parsers together.)
-    func parseLine(_ bytes: UnsafeBufferPointer<UInt8>, compact: Bool = true) -> Int32? {
+    /// (`escapes`: a line the general engine's writer wrote, whose strings keep their
+    /// canonical escapes: `TapeLane.canonicalLine`.)
+    func parseLine(_ bytes: UnsafeBufferPointer<UInt8>, compact: Bool = true, escapes: Bool = false) -> Int32? {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return nil }
         lineBase = base
         lineCount = bytes.count
         var p = TapeParser(tape: self, base: base, from: 0, to: bytes.count, src: .line)
-        p.compact = compact
+        p.compact = compact && !escapes
+        p.lineEscapes = escapes
         let root = p.parseDocument()
         lineCompact = p.whitespace == 0
         return root
@@ -299,8 +304,20 @@ final class Tape {
             }
             return true
         }
+        if n.kind == .string { return escapedKeyEquals(i, name) }
         let c = try stringContent(i)
         return c.count == Int(key.count) && (c.isEmpty || memcmp(c.baseAddress!, key.bytes, c.count) == 0)
+    }
+
+    /// A key with escape sequences (a line's, written again with canonical escapes, or a
+    /// constant's): its decoded text against the name's bytes.
+    @inline(never)
+    func escapedKeyEquals(_ i: Int32, _ name: UnsafePointer<Key>) -> Bool {
+        let n = nodes[Int(i)]
+        let raw = UnsafeBufferPointer(start: base(n.src) + Int(n.start), count: Int(n.end - n.start))
+        guard case .string(var s)? = try? JSON.parse(buffer: raw) else { return false }
+        let key = name.pointee
+        return s.withUTF8 { $0.count == Int(key.count) && ($0.isEmpty || memcmp($0.baseAddress!, key.bytes, $0.count) == 0) }
     }
 
     /// Appends the characters of a string or a text node (no quotes) to `scratch`, to build

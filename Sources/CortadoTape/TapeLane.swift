@@ -349,7 +349,7 @@ public final class TapeLane {
         executionNameNode = -1
         executionIdNode = -1
         times = (-1, -1, 0)
-        guard let root = t.parseLine(line) else { throw Bail() }
+        guard let root = t.parseLine(line) ?? t.parseCanonicalLine(line) else { throw Bail() }
         lineValue = root
         let result = try runMachine(start, root)
         resultValue = result

@@ -19,6 +19,9 @@ struct TapeParser {
     var whitespace = 0
     /// A line is tried with `parseCompact` first.
     var compact = true
+    /// A line's strings may have escape sequences: only a line the general engine's
+    /// writer wrote again (`TapeLane.canonicalLine`), whose escapes are its canonical ones.
+    var lineEscapes = false
     static let maxDepth = Int(CORTADO_COMPACT_MAX_DEPTH)
 
     init(tape: Tape, base: UnsafePointer<UInt8>, from: Int, to: Int, src: Source) {
@@ -190,7 +193,7 @@ struct TapeParser {
         /// Scans a string at `i` (its opening quote) and adds its node.
         @inline(__always) func string() -> Bool {
             let start = i
-            guard let (stop, escaped, ascii) = TapeParser.scanString(p, i &+ 1, end, allowEscapes: src != .line) else { return false }
+            guard let (stop, escaped, ascii) = TapeParser.scanString(p, i &+ 1, end, allowEscapes: src != .line || lineEscapes) else { return false }
             if !ascii, cortado_utf8_valid(p + start + 1, stop &- start &- 1) == 0 { return false }
             i = stop &+ 1
             node(.string, start, escaped: escaped)

@@ -607,11 +607,11 @@ struct LaneTestError: Error, CustomStringConvertible {
         #expect(Lane.agree(p, lane, line))
     }
 
+    /// (Lines with escape sequences stay: `TapeLaneEscapesTests`.)
     @Test func linesItIsNotSureOfGoBack() throws {
         let p = try Lane.program(#"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#)
         let lane = try Lane.lane(p)
         for line in [
-            #"{"a":"x\ny"}"#,  // escape: decoded text would be re-encoded
             #"{"a":1,"a":2}"#,  // duplicate keys: the last one wins in the general parser
             #"{"a":01}"#, #"{"a":1.}"#, #"{"a":-}"#, #"{"a":1e}"#,  // not JSON numbers
             "{\"a\":\"\u{01}\"}",  // control character
@@ -703,10 +703,11 @@ struct LaneTestError: Error, CustomStringConvertible {
         let p = try Lane.program(#"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"a.$":"$.a"},"End":true}}}"#)
         let lane = try Lane.lane(p)
         #expect(Lane.run(lane, #"{"a":1,"b":{"c":[1,{"d":2}]}}"#) == #"{"a":1}"#)
-        for bad in [#"{"a":1,"b":{"c":[1,{"d":02}]}}"#,
-                    #"{"a":1,"b":{"c":[1,{"d":"\u0041"}]}}"#, #"{"a":1,"b":{"c":[1,{"d":2}]]}"#] {
+        for bad in [#"{"a":1,"b":{"c":[1,{"d":02}]}}"#, #"{"a":1,"b":{"c":[1,{"d":2}]]}"#] {
             #expect(Lane.run(lane, bad) == nil, "\(bad)")
         }
+        // (An escape is no longer one: the line is written again, `TapeLaneEscapesTests`.)
+        #expect(Lane.agree(p, lane, #"{"a":1,"b":{"c":[1,{"d":"\u0041"}]}}"#))
         // A repeated key in an object never read changes nothing (the general engine keeps
         // the last one and drops it with the rest): the lane keeps the line.
         let repeated = #"{"a":1,"b":{"c":[1,{"d":2,"d":3}]}}"#

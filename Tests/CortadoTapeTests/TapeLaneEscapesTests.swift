@@ -1,0 +1,62 @@
+import CortadoASL
+import CortadoRuntime
+@testable import CortadoTape
+import Testing
+
+/// Lines whose strings have escape sequences run on the lane: written again as the general
+/// engine writes them (`Tape.parseCanonicalLine`), their strings copied verbatim and decoded
+/// where compared. Every line here must stay on the lane and give the general engine's bytes.
+@Suite struct TapeLaneEscapesTests {
+    static let lines = [
+        #"{"a":"x\ny","b":1}"#,
+        #"{"a":"say \"hi\"","b":[1,"\t",{"c":"\\"}]}"#,
+        #"{"a":"caf\u00e9","b":"http:\/\/example.com\/x"}"#,
+        #"{"a":"\ud83d\ude00 smile","b":"\u0001\u001f"}"#,
+        #"{"a":"plain","b":"\/"}"#,
+        #"{"k\"ey":"v","a":"w","b":2}"#,
+        #"{"a":"\u0041BC","b":"abc"}"#,
+        "{ \"a\" : \"x\\ty\" , \"b\" : [ \"\\u00e9\" ] }",
+    ]
+
+    @Test func escapedStringsGiveTheGeneralEnginesBytes() throws {
+        for definition in [
+            #"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#,
+            #"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"a.$":"$.a","all.$":"$","n":"\u00e9"},"ResultPath":"$.copy","End":true}}}"#,
+            #"{"StartAt":"P","States":{"P":{"Type":"Pass","InputPath":"$.b","OutputPath":"$","End":true}}}"#,
+            #"{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.a","StringEquals":"x\ny","Next":"Y"},{"Variable":"$.a","StringMatches":"caf*","Next":"Y"},{"Variable":"$.a","StringGreaterThan":"b","Next":"Y"}],"Default":"N"},"Y":{"Type":"Pass","Result":"y","End":true},"N":{"Type":"Pass","Result":"n","End":true}}}"#,
+            #"{"StartAt":"P","States":{"P":{"Type":"Pass","Assign":{"v.$":"$.a"},"Next":"Q"},"Q":{"Type":"Pass","Parameters":{"v.$":"$v"},"End":true}}}"#,
+            #"{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"{% {'a': $states.input.a, 'len': $length($states.input.a), 'up': $uppercase($states.input.a)} %}","End":true}}}"#,
+            #"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"f.$":"$.b[?(@.c)]","g.$":"$..c"},"End":true}}}"#,
+        ] {
+            let p = try Lane.program(definition)
+            let lane = try Lane.lane(p)
+            for line in Self.lines {
+                #expect(Lane.agree(p, lane, line, "\(definition)"), "handed back: \(line) \(definition)")
+            }
+        }
+    }
+
+    @Test func theOutputIsTheWritersText() throws {
+        let p = try Lane.program(#"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#)
+        let lane = try Lane.lane(p)
+        #expect(Lane.run(lane, #"{"a":"caf\u00e9 \/ \"q\" \u0001"}"#) == "{\"a\":\"café / \\\"q\\\" \\u0001\"}")
+    }
+
+    /// A repeated key spelled two ways is one key to the general engine's parser (the last
+    /// value wins): the line the lane runs is that parser's.
+    @Test func keysSpelledTwoWaysAreOneKey() throws {
+        let p = try Lane.program(#"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"a.$":"$.a"},"End":true}}}"#)
+        let lane = try Lane.lane(p)
+        let line = #"{"a":1,"\u0061":2}"#
+        #expect(Lane.agree(p, lane, line))
+        #expect(Lane.run(lane, line) == #"{"a":2}"#)
+    }
+
+    @Test func invalidEscapesStillGoBack() throws {
+        let p = try Lane.program(#"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#)
+        let lane = try Lane.lane(p)
+        for line in [#"{"a":"\x"}"#, #"{"a":"\u12"}"#, #"{"a":"\"}"#, #"{"a":"x\"#] {
+            #expect(Lane.run(lane, line) == nil, "\(line)")
+        }
+    }
+}
