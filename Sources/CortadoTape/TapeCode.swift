@@ -161,6 +161,10 @@ struct TChoice {
     var choices: Span
     var defaultNext: Int32
     var output: TFilter
+    /// A JSONata Choice with an Output (its own or a rule's): where its outputs start in
+    /// `TapeCode.choiceOutputs` (one template or `none` per rule, then the default's); -1
+    /// for none.
+    var outputs: Int32 = -1
 }
 
 /// A Task whose backend answers every attempt with a constant (a mock's Return or Throw):
@@ -395,6 +399,8 @@ final class TapeCode {
     var assigns: [Span] = []
     /// By choice (parallel to `choices`): the rule's Assign.
     var choiceAssigns: [Span] = []
+    /// JSONata Choice outputs (`TChoice.outputs`).
+    var choiceOutputs: [Int32] = []
     var assignments: [TAssignment] = []
     var variableReads: [TVariableRead] = []
     /// Each workflow variable's name (a constant string node), by slot.

@@ -405,8 +405,12 @@ public final class TapeLane {
                     if try matches(c.rule, eff) { target = c.next; matched = Int(s.choices.start) + k; break }
                 }
                 guard target >= 0 else { throw Bail() }  // States.NoChoiceMatched
-                if anyAssign { try assign(matched >= 0 ? choiceAssigns[matched] : assigns[pc], eff, entry: entry) }
-                value = try filter(eff, s.output)
+                if s.outputs >= 0 {
+                    value = try choiceOutput(s, matched, eff, pc: pc, entry: entry)
+                } else {
+                    if anyAssign { try assign(matched >= 0 ? choiceAssigns[matched] : assigns[pc], eff, entry: entry) }
+                    value = try filter(eff, s.output)
+                }
                 next = target
             case .succeed(let input, let output):
                 let out = try filter(try filter(value, input), output)

@@ -57,17 +57,31 @@ extension TapeCompiler {
         case .pass:
             return .jsonataPass(output: try jsonataTemplate(h.output), next: next)
         case .choice(let s):
-            guard h.output == nil else { throw Unsupported("JSONata Choice with Output") }
             var pairs: [(Int32, Int32, Span)] = []
+            // A rule's Output, else the state's (the default's), as the interpreter's `choiceJSONata`.
+            let stateOutput = try jsonataTemplate(h.output)
+            var outputs: [Int32] = []
             for c in s.choices {
-                guard let condition = c.condition, c.output == nil else { throw Unsupported("JSONata Choice rule with Output") }
-                guard case .expression(let slot) = condition else { throw Unsupported("JSONata Condition") }
-                code.rules.append(.query(try query(slot)))
+                guard let condition = c.condition else { throw Unsupported("JSONata Choice rule without a Condition") }
+                switch condition {
+                case .expression(let slot): code.rules.append(.query(try query(slot)))
+                case .literal(let j):
+                    // (Not a boolean: the evaluator's error, on the general engine.)
+                    code.queries.append(.constant(constant(j)))
+                    code.rules.append(.query(Int32(code.queries.count - 1)))
+                default: throw Unsupported("JSONata Condition")
+                }
                 pairs.append((Int32(code.rules.count - 1), Int32(c.next), try assign(c.assign)))
+                outputs.append(c.output == nil ? stateOutput : try jsonataTemplate(c.output))
             }
             let span = Span(start: Int32(code.choices.count), count: Int32(pairs.count))
             for p in pairs { code.choices.append((rule: p.0, next: p.1)); code.choiceAssigns.append(p.2) }
-            return .choice(TChoice(input: .identity, choices: span, defaultNext: s.defaultNext.map { Int32($0) } ?? -1, output: .identity))
+            var choice = TChoice(input: .identity, choices: span, defaultNext: s.defaultNext.map { Int32($0) } ?? -1, output: .identity)
+            if stateOutput != none || outputs.contains(where: { $0 != none }) {
+                choice.outputs = Int32(code.choiceOutputs.count)
+                code.choiceOutputs.append(contentsOf: outputs + [stateOutput])
+            }
+            return .choice(choice)
         case .wait(let s):
             // As a JSONPath Wait: constant Seconds (or an expression's) on a virtual clock, or 0.
             switch s.duration {
@@ -83,7 +97,8 @@ extension TapeCompiler {
                 throw Unsupported("JSONata Wait state '\(h.name)' of seconds on a real clock")
             }
         case .succeed:
-            guard h.output == nil else { throw Unsupported("JSONata Succeed with Output") }
+            // Output reads `$states.input`, as a Pass's does; the machine ends here.
+            if h.output != nil { return .jsonataPass(output: try jsonataTemplate(h.output), next: -1) }
             return .succeed(input: .identity, output: .identity)
         case .fail(let s):
             return fail(s)
