@@ -76,6 +76,8 @@ extension BatchRunner {
         let observer: (any LineObserver)?
         /// Writes the events of the lines the lane runs, when every state is logged.
         let runLog: LinearRunLog?
+        /// Counts them, to word an error a lane's state raised (`LinearRunLog.qualified`).
+        let eventLog: LinearRunLog?
         /// The JSON text of the value last logged (`logLaneRun`).
         var logText = UnsafeVec<UInt8>(capacity: 1024)
         var logTextValue: Int32 = -1
@@ -124,7 +126,8 @@ extension BatchRunner {
             stateMachineArn = o.stateMachineArn
             executionArnPrefix = o.executionArn
             lineArnPrefix = o.executionArn + executionNamePrefix
-            runLog = made != nil && sink != nil ? LinearRunLog(program: program, options: o) : nil
+            eventLog = made != nil ? LinearRunLog(program: program, options: o) : nil
+            runLog = sink != nil ? eventLog : nil
             metrics = WorkerMetrics(stateCount: program.code.count, recordsVisits: observer != nil); self.sink = sink
         }
     }
@@ -258,7 +261,11 @@ extension BatchRunner {
             ctx.laneTimingScale = 16
             lane.timeStates = ctx.laneLines % 16 == 0
         }
-        let failure = succeeded ? nil : lane.lastFailure
+        var failure = succeeded ? nil : lane.lastFailure
+        if lane.failedOnEntry, let e = failure, let log = ctx.eventLog {
+            // An error the line's last state raised: in AWS's words, with that state's event.
+            failure = log.qualified(e, states: lane.trail, taskAttempts: { lane.taskAttempts($0) }, iterations: { lane.iterations($0) })
+        }
         if let log = ctx.runLog, let sink = ctx.sink, sink.level == .all || lane.sawFailure {
             logLaneRun(lane, log, sink, line: b.lineNumbers[slot], failure: failure, ctx)
         }
@@ -283,7 +290,7 @@ extension BatchRunner {
                        guard o >= 0, case .object(let vars)? = lane.json(o) else { return nil }
                        return vars
                    },
-                   input: lane.lineValue, output: lane.resultValue, failure: failure) { v in
+                   input: lane.lineValue, output: lane.resultValue, failure: failure, failedOnEntry: lane.failedOnEntry) { v in
             if v != ctx.logTextValue {
                 ctx.logText.truncate(to: 0)
                 lane.write(v, into: &ctx.logText)

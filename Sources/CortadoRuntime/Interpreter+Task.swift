@@ -81,11 +81,7 @@ extension Execution {
         case .constant(let n): return n
         case .expression(let e): return try e.evaluateInteger(scope(f, input: input))
         case .path(let p):
-            let j = try read(p, input, f)
-            guard let i = TaskSeconds.pathValue(j) else {
-                throw ASLError.runtime("The \(field) field refers to value \"\(j.stringValue ?? j.serialized)\" which is not a valid positive integer: \(p.source)")
-            }
-            return i
+            return try TaskSeconds.pathValue(try read(p, input, f), name: field, path: p.source).get()
         }
     }
 }

@@ -2,12 +2,6 @@ import CortadoASL
 import CortadoJSON
 import CortadoPath
 
-/// The Wait state's rules: how long it waits, and the delays AWS refuses.
-enum WaitDelay {
-    /// The longest delay AWS accepts, in seconds (2^31 - 1).
-    static let maxDelaySeconds: Int64 = 2_147_483_647
-}
-
 extension Execution {
     /// When a Wait state ends (epoch ms), from Seconds, Timestamp, SecondsPath or TimestampPath.
     /// - Throws: `States.Runtime` with AWS's causes for a path that selects nothing or a value
@@ -42,30 +36,15 @@ extension Execution {
             }
             return ts.milliseconds
         case .secondsPath(let p):
-            let v = try waitValue(p, "SecondsPath", input, f)
-            guard case .number(let n) = v, n.isIntegerLiteral, let s = n.int else {
-                throw ASLError.runtime("The SecondsPath parameter cannot be parsed as a long value: \(p.source) == \(v.stringValue ?? v.serialized)")
-            }
-            guard s >= 0 else {
-                throw ASLError.runtime("The SecondsPath parameter references a negative value: \(p.source) == \(s)")
-            }
-            return now + Int64(min(s, 1 << 40)) * 1000  // (beyond the longest delay: refused by the caller)
+            // (Beyond the longest delay: refused by the caller.)
+            return now + (try WaitDelay.seconds(fromPath: try waitValue(p, input, f), path: p.source).get()) * 1000
         case .timestampPath(let p):
-            let v = try waitValue(p, "TimestampPath", input, f)
-            guard let text = v.stringValue, let ts = Timestamp.parse(text) else {
-                throw ASLError.runtime(
-                    "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: \(p.source) == \(v.stringValue ?? v.serialized)")
-            }
-            return ts.milliseconds
+            return try WaitDelay.instant(fromPath: try waitValue(p, input, f), path: p.source).get()
         }
     }
 
-    /// What a Wait's SecondsPath or TimestampPath selects; a path that selects nothing is
-    /// AWS's recorded cause for SecondsPath (TimestampPath's by the same rule).
-    func waitValue(_ p: JSONPath, _ field: String, _ input: JSON, _ f: Frame) throws(ASLError) -> JSON {
-        guard let v = p.evaluate(try PathMiss.root(p, input: input, variables: f.variables, context: { self.context(f) })) else {
-            throw ASLError.runtime("The \(field) parameter does not reference an input value: \(p.source)")
-        }
-        return v
+    /// What a Wait's SecondsPath or TimestampPath selects (nil: nothing; `WaitDelay` words it).
+    func waitValue(_ p: JSONPath, _ input: JSON, _ f: Frame) throws(ASLError) -> JSON? {
+        p.evaluate(try PathMiss.root(p, input: input, variables: f.variables, context: { self.context(f) }))
     }
 }

@@ -80,10 +80,16 @@ extension Execution {
         let error: ErrorName = e.name == .queryEvaluationError ? .queryEvaluationError : .runtime
         // NOTE: TestState's causes carry no such prefix (AWS's recordings): there is no event id.
         if options.inspection != nil { return ASLError(error, e.cause, location: e.location) }
-        let name = program.headers[f.pc].name
-        return ASLError(error,
-            "An error occurred while executing the state '\(name)' (entered at the event id #\(f.enteredEventID)). \(e.cause ?? "")",
-            location: e.location)
+        return Execution.qualified(ASLError(error, e.cause, location: e.location), state: program.headers[f.pc].name,
+                                   enteredEventID: f.enteredEventID)
+    }
+
+    /// `e`, raised while processing state `state` (entered at event `enteredEventID`), in
+    /// AWS's words: its cause after the state's name and event (the tape lane's host words
+    /// the errors the lane raises with it too).
+    public static func qualified(_ e: ASLError, state: String, enteredEventID: Int) -> ASLError {
+        ASLError(e.name, "An error occurred while executing the state '\(state)' (entered at the event id #\(enteredEventID)). \(e.cause ?? "")",
+                 location: e.location)
     }
 
     // MARK: - One state
@@ -406,13 +412,7 @@ extension Execution {
         case .constant(let n): return n
         case .expression(let e): return try e.evaluateInteger(scope(f, input: input))
         case .path(let p):
-            let j = try read(p, input, f)
-            guard let i = MapLimits.integer(j) else {
-                let shown = j.stringValue ?? j.serialized
-                throw ASLError.runtime(
-                    "The \(field) field refers to value \"\(shown)\" which is not a valid integer: \(p.source)")
-            }
-            return i
+            return try MapLimits.integer(try read(p, input, f), name: field, path: p.source).get()
         }
     }
 }

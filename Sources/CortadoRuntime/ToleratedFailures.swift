@@ -37,12 +37,7 @@ extension Execution {
             switch t {
             case .constant(let c): p = c
             case .path(let path):
-                let v = try read(path, eff, f)
-                guard let d = MapLimits.percentage(v) else {
-                    throw ASLError.runtime(
-                        "The ToleratedFailurePercentagePath field refers to value \"\(v.stringValue ?? v.serialized)\" which is not a valid float: \(path.source)")
-                }
-                p = d
+                p = try MapLimits.percentage(try read(path, eff, f), path: path.source).get()
             case .expression(let e):
                 guard case .number(let n) = try e.evaluate(scope(f, input: eff), expecting: "number") else { p = 0; break }
                 p = n.double

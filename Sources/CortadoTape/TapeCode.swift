@@ -270,6 +270,9 @@ enum TWaitTarget {
 struct TLimit {
     /// A Map's field; nil: a Task's TimeoutSeconds or HeartbeatSeconds (`TaskSeconds`).
     var field: MapLimits.Field?
+    /// The Path form's name and path text, as AWS's causes quote them ("" for JSONata).
+    var name: String
+    var path: String
     /// A JSONata template (`jsonata`) or a JSONPath value (`TapeCode.values`).
     var value: Int32
     var jsonata: Bool
@@ -385,6 +388,11 @@ final class TapeCode {
     /// `Program.inputReads`.
     var inputReads: [JSONataProjection] = []
     var waitTargets: [TWaitTarget] = []
+    /// The text of the paths a state's rule quotes in its errors (`TapeLane+RuntimeErrors`),
+    /// by their `values` entry.
+    var pathSources: [Int32: String] = [:]
+    /// Lines may fail with errors their states raise (`TapeLane.make`'s `handlesFailures`).
+    var takesFailures = false
     /// Some state reads `$$.State.EnteredTime` (or the whole context object).
     var readsEnteredTime = false
     /// The run's constants, when an expression reads the whole context object; and the

@@ -11,6 +11,8 @@ extension TapeLane {
     func map(_ s: TMap, _ raw: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
         let eff = try filter(raw, s.input)
         let list = try filter(eff, s.items)
+        // (The items first, then the limits, as the interpreter reads them.)
+        guard tree.isArray(list) else { throw Bail() }
         if s.limits.count > 0 { try checkLimits(s.limits, eff, entry: entry) }
         let results = try iterations(list, eff, s.selector, s.processor, entry: entry)
         if results == failedLine { return try childFailed(pc, raw, entry: entry) }
@@ -19,6 +21,7 @@ extension TapeLane {
 
     func jsonataMap(_ s: TJSONataMap, _ input: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
         let list = s.items == none ? input : try evaluate(s.items, input, -1, 0)
+        guard tree.isArray(list) else { throw Bail() }
         if s.limits.count > 0 { try checkLimits(s.limits, input, entry: entry) }
         let results = try iterations(list, input, s.selector, s.processor, entry: entry)
         if results == failedLine { return try childFailed(pc, input, entry: entry) }

@@ -21,46 +21,56 @@ extension TapeCompiler {
     /// A Task's TimeoutSeconds and HeartbeatSeconds that are not constants, in `TapeCode.limits`.
     mutating func taskLimits(_ s: TaskState) throws(Unsupported) -> Span {
         let start = Int32(code.limits.count)
-        try limit(s.timeoutSeconds, nil)
-        try limit(s.heartbeatSeconds, nil)
+        try limit(s.timeoutSeconds, nil, name: "TimeoutSecondsPath")
+        try limit(s.heartbeatSeconds, nil, name: "HeartbeatSecondsPath")
         return Span(start: start, count: Int32(code.limits.count) - start)
     }
 
-    private mutating func limit<T>(_ v: DynamicValue<T>?, _ field: MapLimits.Field?) throws(Unsupported) {
+    private mutating func limit<T>(_ v: DynamicValue<T>?, _ field: MapLimits.Field?, name: String? = nil) throws(Unsupported) {
         switch v {
         case nil, .constant?: return
         case .path(let p)?:
             code.values.append(try value(p, item: false))
-            code.limits.append(TLimit(field: field, value: Int32(code.values.count - 1), jsonata: false))
+            code.limits.append(TLimit(field: field, name: name ?? field?.pathName ?? "", path: p.source,
+                                      value: Int32(code.values.count - 1), jsonata: false))
         case .expression(let t)?:
-            code.limits.append(TLimit(field: field, value: try jsonataTemplate(t), jsonata: true))
+            code.limits.append(TLimit(field: field, name: "", path: "", value: try jsonataTemplate(t), jsonata: true))
         }
     }
 }
 
 extension TapeLane {
-    /// Reads each limit from `input` (the state's effective input); hands the line back when
-    /// the interpreter would fail on one. A Map's MaxConcurrency read is kept for the log
-    /// (the order of its iterations' events follows it). `entry`: the state's trail entry.
+    /// Reads each limit from `input` (the state's effective input) by AWS's rules (`MapLimits`,
+    /// `TaskSeconds`, the interpreter's); a value they refuse fails the state in their words
+    /// (`runtimeError`). What the interpreter words itself (a path that selects nothing, an
+    /// expression's error) goes back. A Map's MaxConcurrency read is kept for the log (the
+    /// order of its iterations' events follows it). `entry`: the state's trail entry.
     func checkLimits(_ limits: Span, _ input: Int32, entry: Int) throws(Bail) {
         for k in 0..<limits.count {
             let l = code.limits[Int(limits.start + k)]
             let node = l.jsonata ? try evaluate(l.value, input, -1, 0) : try read(values[l.value], input, -1, 0)
             guard node >= 0, let j = json(node) else { throw Bail() }
-            guard let field = l.field else {
+            let read: Double
+            switch (l.field, l.jsonata) {
+            case (nil, false):
                 // A Task's seconds.
-                guard (l.jsonata ? MapLimits.expressionInteger(j) : TaskSeconds.pathValue(j)) != nil else { throw Bail() }
+                if case .failure(let e) = TaskSeconds.pathValue(j, name: l.name, path: l.path) { throw runtimeError(e) }
                 continue
+            case (nil, true):
+                guard MapLimits.expressionInteger(j) != nil else { throw Bail() }
+                continue
+            case (let field?, false):
+                switch MapLimits.pathValue(field, j, path: l.path) {
+                case .success(let v): read = v
+                case .failure(let e): throw runtimeError(e)
+                }
+            case (let field?, true):
+                guard let v = field == .toleratedFailurePercentage ? j.numberValue?.double : MapLimits.expressionInteger(j).map(Double.init)
+                else { throw Bail() }
+                if let cause = MapLimits.rangeCause(field, v) { throw runtimeError(.runtime(cause)) }
+                read = v
             }
-            let read: Double?
-            switch (field, l.jsonata) {
-            case (.toleratedFailurePercentage, false): read = MapLimits.percentage(j)
-            case (.toleratedFailurePercentage, true): read = j.numberValue?.double
-            case (_, false): read = MapLimits.integer(j).map(Double.init)
-            case (_, true): read = MapLimits.expressionInteger(j).map(Double.init)
-            }
-            guard let v = read, MapLimits.rangeCause(field, v) == nil else { throw Bail() }
-            if field == .maxConcurrency && recordsValues { trailMapLimits.append((entry, Int(v))) }
+            if l.field == .maxConcurrency && recordsValues { trailMapLimits.append((entry, Int(read))) }
         }
     }
 }

@@ -37,6 +37,8 @@ extension TapeLane {
     /// stays inside it.
     @inline(__always)
     func runChild(_ first: Int32, _ input: Int32) throws(Bail) -> Int32 {
+        childDepth += 1
+        defer { childDepth -= 1 }
         let n = variableCount
         guard n > 0 else { return try runMachine(first, input) }
         let mark = savedVariables.count

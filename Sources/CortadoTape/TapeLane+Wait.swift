@@ -11,18 +11,31 @@ extension TapeLane {
         guard waitedMs < waitBudgetMs else { throw Bail() }
     }
 
-    /// A SecondsPath's (or a JSONata Seconds expression's) value as seconds: a plain
-    /// non-negative integer literal of at most nine digits; anything else (missing,
-    /// negative, fractional, a string, an exponent) is the general engine's to refuse in
-    /// AWS's words.
+    /// A JSONata Seconds expression's value as seconds (`plainSeconds`); anything else is
+    /// the evaluator's error.
     func waitSeconds(_ v: Int32) throws(Bail) -> Int {
-        guard v >= 0 else { throw Bail() }
+        guard let s = plainSeconds(v) else { throw Bail() }
+        return s
+    }
+
+    /// SecondsPath (`TapeCode.values` entry `k`)'s value from `input` as seconds
+    /// (`plainSeconds`); a value AWS refuses fails the state in AWS's words (`WaitDelay`).
+    func secondsPathValue(_ k: Int32, _ input: Int32) throws(Bail) -> Int {
+        let v = try read(values[k], input, -1, 0)
+        guard let s = plainSeconds(v) else { throw pathValueError(k, v, WaitDelay.seconds(fromPath:path:)) }
+        return s
+    }
+
+    /// A plain non-negative integer literal of at most nine digits, or nil (missing,
+    /// negative, fractional, a string, an exponent).
+    func plainSeconds(_ v: Int32) -> Int? {
+        guard v >= 0 else { return nil }
         let t = tape
         let n = t.nodes[Int(v)]
-        guard n.kind == .number, n.end - n.start <= 9 else { throw Bail() }
+        guard n.kind == .number, n.end - n.start <= 9 else { return nil }
         var s = 0
         for c in UnsafeBufferPointer(start: t.base(n.src) + Int(n.start), count: Int(n.end - n.start)) {
-            guard c >= 0x30 && c <= 0x39 else { throw Bail() }
+            guard c >= 0x30 && c <= 0x39 else { return nil }
             s = s * 10 + Int(c - 0x30)
         }
         return s
@@ -47,6 +60,7 @@ extension TapeCompiler {
             target = .constant(t.milliseconds)
         case .timestampPath(let p):
             code.values.append(try value(p, item: false))
+            code.pathSources[Int32(code.values.count - 1)] = p.source
             target = .path(Int32(code.values.count - 1))
         case .timestampExpression(let e):
             target = .expression(try jsonataTemplate(e))
@@ -69,8 +83,13 @@ extension TapeLane {
         let until: Int64
         switch code.waitTargets[Int(target)] {
         case .constant(let ms): until = ms
-        case .path(let v): until = try timestamp(try read(values[v], input, -1, 0))
-        case .expression(let e): until = try timestamp(try evaluate(e, input, -1, 0))
+        case .path(let v):
+            let node = try read(values[v], input, -1, 0)
+            guard let ms = timestampMs(node) else { throw pathValueError(v, node, WaitDelay.instant(fromPath:path:)) }
+            until = ms
+        case .expression(let e):
+            guard let ms = timestampMs(try evaluate(e, input, -1, 0)) else { throw Bail() }
+            until = ms
         }
         let now = lineStart() + Int64(waitedMs)
         if until <= now - Self.timestampMarginMs { return }
@@ -81,9 +100,9 @@ extension TapeLane {
         try wait(Int(ms))
     }
 
-    /// A string node's instant (epoch ms).
-    private func timestamp(_ v: Int32) throws(Bail) -> Int64 {
-        guard v >= 0, case .string(let text)? = json(v), let t = Timestamp.parse(text) else { throw Bail() }
+    /// A string node's instant (epoch ms); nil for anything else.
+    private func timestampMs(_ v: Int32) -> Int64? {
+        guard v >= 0, case .string(let text)? = json(v), let t = Timestamp.parse(text) else { return nil }
         return t.milliseconds
     }
 }

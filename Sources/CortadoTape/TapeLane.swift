@@ -106,35 +106,10 @@ public final class TapeLane {
     /// The line's own value and its result, when `recordsValues`.
     public private(set) var lineValue: Int32 = -1
     public private(set) var resultValue: Int32 = -1
-    /// Each state of `trail`: the value it was entered with and the one it left with, and a
-    /// Task state's effective parameters and result (-1 for other states); write them with
-    /// `write(_:into:)`. Valid until the next `run`.
-    public func trailValues(_ k: Int) -> (input: Int32, output: Int32, parameters: Int32, result: Int32) {
-        // (A line that failed has no output (-1) for its last state.)
-        (trailInputs[k], trailOutputs[k], trailParameters[k], trailResults[k])
-    }
-
-    /// The object of the workflow variables trail entry `k` assigned (names and values), or
-    /// -1 when it assigned none. Valid until the next `run`.
-    public func assignedVariables(_ k: Int) -> Int32 { k < trailAssigned.count ? trailAssigned[k] : -1 }
-
     /// The MaxConcurrency each Map entry of the trail whose limit is read at run time ran
     /// with (few: searched).
     var trailMapLimits: [(entry: Int, limit: Int)] = []
 
-    /// How many items trail entry `k`, a Map state, ran, and with what MaxConcurrency when
-    /// it was read at run time (nil: the definition's) (when `recordsValues`). Valid until
-    /// the next `run`.
-    public func iterations(_ k: Int) -> (count: Int, maxConcurrency: Int?) {
-        (Int(trailIterations[k]), trailMapLimits.isEmpty ? nil : trailMapLimits.last { $0.entry == k }?.limit)
-    }
-
-    /// Appends value `v`'s JSON (a value of the last line run) to `buffer`.
-    public func write(_ v: Int32, into buffer: inout UnsafeVec<UInt8>) {
-        swap(&tape.out, &buffer)
-        tape.write(v)
-        swap(&tape.out, &buffer)
-    }
     /// Bound on states per line, so a loop of Pass and Choice states cannot spin forever
     /// here (the general engine applies the execution timeout). A 256 KiB line holds at
     /// most ~130,000 Map items, so no finite workload comes near it.
@@ -167,26 +142,13 @@ public final class TapeLane {
     var failure: Int32 = -1
     /// The line last run failed, or a Task of it failed an attempt (it has error events to log).
     public internal(set) var sawFailure = false
-    /// Trail entry `k`'s attempts, when it is a Task: the errors of those that failed, in
-    /// order, and whether a result came after them (no: a Catcher took the last error, or
-    /// it failed the line). Valid until the next `run`.
-    public func taskAttempts(_ k: Int) -> (failed: [ASLError], succeeded: Bool) {
-        let index: Int32
-        switch states[trailStates[k]] {
-        case .task(let s): index = s.retries
-        case .jsonataTask(let s): index = s.retries
-        default: index = -1
-        }
-        guard index >= 0 else { return ([], true) }
-        let r = retries[index]
-        var succeeded = false
-        if case .result = r.outcome { succeeded = true }
-        let failed = (0..<Int(r.failedAttempts.count)).map {
-            code.errors[Int(code.attemptErrors[Int(r.failedAttempts.start) + $0])]
-        }
-        return (failed, succeeded)
-    }
-
+    /// A States.Runtime error a top-level state raised itself (`runtimeError`), and whether
+    /// the line failed with it (`lastFailure`): its last state raised it when entered, before
+    /// it did its work; the host words it with that state's event (`LinearRunLog.qualified`).
+    var raised: ASLError?
+    public private(set) var failedOnEntry = false
+    /// How deep in Map iterations and Parallel branches the lane runs (0: the top machine).
+    var childDepth = 0
     /// `$$.Execution.Name` of the next line: `executionNamePrefix` then this number.
     public var lineNumber = 0
     let executionNamePrefix: [UInt8]
@@ -325,7 +287,7 @@ public final class TapeLane {
     }
 
     /// The error the line last run failed with (when `run` returned false).
-    public var lastFailure: ASLError { code.errors[Int(failure)] }
+    public var lastFailure: ASLError { failedOnEntry ? raised ?? ASLError(.runtime, nil) : code.errors[Int(failure)] }
 
     func execute(_ line: UnsafeBufferPointer<UInt8>) throws(Bail) -> Int32 {
         let t = tape
@@ -344,6 +306,9 @@ public final class TapeLane {
         generalInput = nil
         stepCount = 0
         sawFailure = false
+        raised = nil
+        failedOnEntry = false
+        childDepth = 0
         waitedMs = 0
         lineStartMs = 0
         executionNameNode = -1
@@ -351,7 +316,17 @@ public final class TapeLane {
         times = (-1, -1, 0)
         guard let root = t.parseLine(line) ?? t.parseCanonicalLine(line) else { throw Bail() }
         lineValue = root
-        let result = try runMachine(start, root)
+        let result: Int32
+        do {
+            result = try runMachine(start, root)
+        } catch {
+            // A top-level state raised a States.Runtime error: the line fails with it.
+            guard raised != nil else { throw error }
+            failedOnEntry = true
+            sawFailure = true
+            resultValue = failedLine
+            return failedLine
+        }
         resultValue = result
         if result == failedLine { return result }
         guard Int(t.nodes[Int(result)].size) <= payloadLimit else { throw Bail() }
@@ -419,7 +394,7 @@ public final class TapeLane {
             case .wait(let input, let output, let seconds, let secondsPath, let until, let n):
                 if seconds > 0 { try wait(Int(seconds) * 1000) }
                 let eff = try filter(value, input)
-                if secondsPath >= 0 { try wait(try waitSeconds(try read(values[secondsPath], eff, -1, 0)) * 1000) }
+                if secondsPath >= 0 { try wait(try secondsPathValue(secondsPath, eff) * 1000) }
                 if until >= 0 { try waitUntil(until, eff) }
                 if anyAssign { try assign(assigns[pc], eff, entry: entry) }
                 value = try filter(eff, output)
@@ -447,11 +422,12 @@ public final class TapeLane {
                 next = n
             case .task(let s):
                 let eff = try filter(value, s.input)
-                if anyTaskLimits, code.taskLimits[Int(pc)].count > 0 { try checkLimits(code.taskLimits[Int(pc)], eff, entry: entry) }
                 // The backend's answer does not depend on its input; the Parameters are still
-                // built, for the errors they raise (the general engine words them).
+                // built, for the errors they raise (the general engine words them). Then the
+                // limits read from the input, as the interpreter reads them.
                 var parameters = eff
                 if s.parameters != none { parameters = try evaluate(s.parameters, eff, -1, 0) }
+                if anyTaskLimits, code.taskLimits[Int(pc)].count > 0 { try checkLimits(code.taskLimits[Int(pc)], eff, entry: entry) }
                 if recordsValues { trailParameters.base[entry] = parameters }
                 if s.retries < 0 {
                     if recordsValues { trailResults.base[entry] = s.result }

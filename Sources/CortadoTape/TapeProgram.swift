@@ -54,6 +54,7 @@ struct TapeCompiler {
         code.stateNames = program.headers.map(\.name)
         for pc in program.code.indices { code.states.append(try state(pc)) }
         code.onFailure = Array(repeating: -1, count: code.states.count)
+        code.takesFailures = handlesFailures
         // (A logged program with Map or Parallel states takes no failures: `TapeLane.make`.)
         if handlesFailures { compileChildFailures() }
         // Every variable is named by now (a Catcher's Assign among the last).
@@ -135,6 +136,7 @@ struct TapeCompiler {
             // A SecondsPath on a virtual clock: its value read from the effective input.
             if virtualClock, case .secondsPath(let p) = s.duration {
                 code.values.append(try value(p, item: false))
+                code.pathSources[Int32(code.values.count - 1)] = p.source
                 return .wait(input: try filter(h.inputPath), output: try filter(h.outputPath), seconds: 0,
                              secondsPath: Int32(code.values.count - 1), until: -1, next: next)
             }

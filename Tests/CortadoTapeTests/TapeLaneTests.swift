@@ -57,14 +57,20 @@ enum Lane {
         return Execution(program: p, input: input, options: o).runToCompletion()
     }
 
-    /// The lane's output for a line, or the error its execution failed with; nil when it
-    /// handed the line back.
-    static func outcome(_ lane: TapeLane, _ line: String) -> Result<String, ASLError>? {
+    /// The lane's output for a line, or the error its execution failed with (one its last
+    /// state raised worded as the batch runner words it, with `p`); nil when it handed the
+    /// line back.
+    static func outcome(_ lane: TapeLane, _ line: String, _ p: Program? = nil) -> Result<String, ASLError>? {
         var out = UnsafeVec<UInt8>(capacity: 256)
         defer { out.free() }
         return Array(line.utf8).withUnsafeBufferPointer { b -> Result<String, ASLError>? in
             do {
-                if try !lane.run(line: b, appendingTo: &out) { return .failure(lane.lastFailure) }
+                if try !lane.run(line: b, appendingTo: &out) {
+                    guard lane.failedOnEntry, let p else { return .failure(lane.lastFailure) }
+                    let log = LinearRunLog(program: p, options: ExecutionOptions(executionName: "", stateMachineName: "", backend: HandlerRegistry()))
+                    return .failure(log.qualified(lane.lastFailure, states: lane.trail, taskAttempts: { lane.taskAttempts($0) },
+                                                  iterations: { lane.iterations($0) }))
+                }
                 return .success(String(decoding: out.buffer, as: UTF8.self))
             } catch {
                 return nil
@@ -78,7 +84,7 @@ enum Lane {
     @discardableResult
     static func agree(_ p: Program, _ lane: TapeLane, _ line: String, _ comment: Comment? = nil,
                       backend: any TaskBackend = HandlerRegistry()) -> Bool {
-        guard let fast = outcome(lane, line) else { return false }
+        guard let fast = outcome(lane, line, p) else { return false }
         let slow = general(p, line, backend: backend)
         switch fast {
         case .success(let out):
@@ -1055,7 +1061,7 @@ struct LaneTestError: Error, CustomStringConvertible {
                     #expect(got == expected, "\(relative)")
                 }
                 // A failure the lane kept is the one AWS recorded.
-                if case .failure(let e)? = Lane.outcome(lane, line) {
+                if case .failure(let e)? = Lane.outcome(lane, line, p) {
                     failedKept += 1
                     if c["placeholders"]?.boolValue != true, c["cause_is_json"]?.boolValue != true {
                         #expect(c["expected"]?["status"] == "FAILED", "\(relative)")

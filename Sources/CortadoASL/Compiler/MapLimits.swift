@@ -1,4 +1,5 @@
 import CortadoJSON
+import CortadoPath
 
 /// How a Map's MaxConcurrency, ToleratedFailureCount and ToleratedFailurePercentage are
 /// read when they come from the input (the Path forms) or from a JSONata expression:
@@ -34,6 +35,35 @@ public enum MapLimits {
         return nil
     }
 
+    /// A Path form's integer (MaxConcurrencyPath, ToleratedFailureCountPath, a Distributed
+    /// Map's MaxItemsPath and batch paths), or AWS's cause, which names the field (`name`)
+    /// and the path.
+    public static func integer(_ j: JSON, name: String, path: String) -> Result<Int, ASLError> {
+        guard let i = integer(j) else {
+            return .failure(.runtime("The \(name) field refers to value \"\(j.stringValue ?? j.serialized)\" which is not a valid integer: \(path)"))
+        }
+        return .success(i)
+    }
+
+    /// ToleratedFailurePercentagePath's value, or AWS's cause.
+    public static func percentage(_ j: JSON, path: String) -> Result<Double, ASLError> {
+        guard let d = percentage(j) else {
+            return .failure(.runtime(
+                "The ToleratedFailurePercentagePath field refers to value \"\(j.stringValue ?? j.serialized)\" which is not a valid float: \(path)"))
+        }
+        return .success(d)
+    }
+
+    /// A Path form's value for `field`, read as the interpreter reads it (`integer`,
+    /// `percentage`), then held to its range (`rangeCause`): what the tape lane checks.
+    public static func pathValue(_ field: Field, _ j: JSON, path: String) -> Result<Double, ASLError> {
+        let read: Result<Double, ASLError> = field == .toleratedFailurePercentage
+            ? percentage(j, path: path) : integer(j, name: field.pathName, path: path).map(Double.init)
+        guard case .success(let v) = read else { return read }
+        if let cause = rangeCause(field, v) { return .failure(.runtime(cause)) }
+        return .success(v)
+    }
+
     /// A JSONata expression's value for an integer field: a number with no fraction.
     public static func expressionInteger(_ j: JSON) -> Int? {
         guard case .number(let n) = j, let i = n.int, n.double == n.double.rounded() else { return nil }
@@ -59,5 +89,13 @@ public enum TaskSeconds {
     public static func pathValue(_ j: JSON) -> Int? {
         guard case .number(let n) = j, let i = n.int, i > 0 else { return nil }
         return i
+    }
+
+    /// A Path form's value, or AWS's cause naming the field (`name`) and the path.
+    public static func pathValue(_ j: JSON, name: String, path: String) -> Result<Int, ASLError> {
+        guard let i = pathValue(j) else {
+            return .failure(.runtime("The \(name) field refers to value \"\(j.stringValue ?? j.serialized)\" which is not a valid positive integer: \(path)"))
+        }
+        return .success(i)
     }
 }

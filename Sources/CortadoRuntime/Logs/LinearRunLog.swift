@@ -77,21 +77,26 @@ public final class LinearRunLog {
     ///   - assigned: the workflow variables state `k` assigned (nil: none).
     ///   - input, output: the execution's input and output values.
     ///   - failure: the error the execution failed with in its last state (no output then).
+    ///   - failedOnEntry: the last state raised `failure` itself, before it did its work (an
+    ///     error the engine raises, `Execution.qualified`): no task or child events then.
     ///   - text: a value's JSON text, valid until the next call.
-    public func record(into sink: CloudWatchLogSink, executionArn: String, timestamp: Int64,
+    /// - Returns: the id of the last state's entered event.
+    @discardableResult
+    public func record(into sink: CloudWatchLogSink?, executionArn: String, timestamp: Int64,
                        states: UnsafeBufferPointer<Int32>,
                        values: (Int) -> (input: Int32, output: Int32, parameters: Int32, result: Int32),
                        taskAttempts: (Int) -> (failed: [ASLError], succeeded: Bool), iterations: (Int) -> (count: Int, maxConcurrency: Int?),
                        assigned: (Int) -> JSONObject? = { _ in nil },
-                       input: Int32, output: Int32, failure: ASLError?, text: (Int32) -> LogText) {
-        let data = sink.formatter.includeExecutionData
+                       input: Int32, output: Int32, failure: ASLError?, failedOnEntry: Bool = false,
+                       text: (Int32) -> LogText) -> Int {
+        let data = sink?.formatter.includeExecutionData ?? false
         // Execution data only when it is logged: making a value's text costs a copy.
         func value(_ v: Int32) -> LogValue? { data ? .text(text(v)) : nil }
-        var id = 0
+        var id = 0, lastEntered = 0
         @discardableResult
         func event(_ type: EventType, previous: Int, _ details: () -> EventDetails) -> Int {
             id += 1
-            guard sink.wants(type) else { return id }
+            guard let sink, sink.wants(type) else { return id }
             sink.record(HistoryEvent(id: id, previousEventID: previous, type: type, timestamp: timestamp, details: details()),
                         executionArn: executionArn, region: region)
             return id
@@ -107,8 +112,12 @@ public final class LinearRunLog {
                 let h = headers[pc]
                 let last = k == states.count - 1
                 let at = k
-                event(entered[pc], previous: previous) { h.enteredDetails(value(v.input)) }
+                lastEntered = event(entered[pc], previous: previous) { h.enteredDetails(value(v.input)) }
                 k += 1
+                if last, failedOnEntry, let failure {
+                    event(.executionFailed, previous: id) { Execution.errorDetails(failure) }
+                    return nil
+                }
                 // A Catcher's Next goes on where an End would have ended the machine.
                 var caught = false
                 if let task = tasks[pc] {
@@ -159,7 +168,20 @@ public final class LinearRunLog {
 
         event(.executionStarted, previous: 0) { .executionStarted(value(input), roleArn: roleArn) }
         var k = 0
-        guard machine(&k, previous: HistoryEvent.firstStatePrevious) != nil else { return }
+        guard machine(&k, previous: HistoryEvent.firstStatePrevious) != nil else { return lastEntered }
         event(.executionSucceeded, previous: id) { .executionSucceeded(value(output)) }
+        return lastEntered
+    }
+
+    /// `e`, which the last of `states` raised when it was entered, in AWS's words
+    /// (`Execution.qualified`), with the id its entered event has in this run's history.
+    public func qualified(_ e: ASLError, states: UnsafeBufferPointer<Int32>,
+                          taskAttempts: (Int) -> (failed: [ASLError], succeeded: Bool),
+                          iterations: (Int) -> (count: Int, maxConcurrency: Int?)) -> ASLError {
+        let id = record(into: nil, executionArn: "", timestamp: 0, states: states,
+                        values: { _ in (-1, -1, -1, -1) }, taskAttempts: taskAttempts, iterations: iterations,
+                        input: -1, output: -1, failure: e, failedOnEntry: true) { _ in LogText(UnsafeBufferPointer(start: nil, count: 0)) }
+        guard let last = states.last else { return e }
+        return Execution.qualified(e, state: headers[Int(last)].name, enteredEventID: id)
     }
 }

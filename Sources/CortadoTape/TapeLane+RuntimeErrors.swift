@@ -1,0 +1,49 @@
+import CortadoASL
+import CortadoJSON
+import CortadoPath
+
+// States.Runtime errors a state raises itself on the lane: a value it read breaks one of
+// AWS's rules (a Wait's SecondsPath or TimestampPath, a Map's or a Task's limits read from
+// the input). The rule that words the error is the one the interpreter calls (`WaitDelay`,
+// `MapLimits`, `TaskSeconds`); no Retry or Catch takes such an error, so one a top-level
+// state raises fails the line here, and the host words it with the state's entered event
+// (`LinearRunLog.qualified`). Anywhere else (a Map's iteration, a Parallel's branch: how a
+// child's error reaches its state is the interpreter's business), or on a lane that takes
+// no failures, the line goes back.
+extension TapeLane {
+    /// The `Bail` that carries `e` out of the machine (`execute` ends the line with it) when
+    /// the lane may fail the line with it.
+    func runtimeError(_ e: ASLError) -> Bail {
+        guard childDepth == 0, code.takesFailures, e.name == .runtime else { return Bail() }
+        // The host counts the events before the state's (the trail's last) from the trail;
+        // a Map's or a Parallel's children's are recorded only with the values.
+        if !recordsValues {
+            for k in 0..<(trailStates.count - 1) {
+                switch states[trailStates[k]] {
+                case .map, .parallel, .jsonataMap, .jsonataParallel: return Bail()
+                default: continue
+                }
+            }
+        }
+        raised = e
+        return Bail()
+    }
+
+    /// The error a path's value (`TapeCode.values` entry `k`, read as `node`; -1: it
+    /// selected nothing) raises by `rule`, which the lane's own reading refused. A value the
+    /// rule takes after all (one the lane does not read itself), a variable or context path
+    /// that selected nothing (the interpreter words those), goes back.
+    func pathValueError<T>(_ k: Int32, _ node: Int32, _ rule: (JSON?, String) -> Result<T, ASLError>) -> Bail {
+        guard let source = code.pathSources[k] else { return Bail() }
+        let value: JSON?
+        if node >= 0 {
+            guard let j = json(node) else { return Bail() }
+            value = j
+        } else {
+            guard case .input = values[k] else { return Bail() }
+            value = nil
+        }
+        guard case .failure(let e) = rule(value, source) else { return Bail() }
+        return runtimeError(e)
+    }
+}

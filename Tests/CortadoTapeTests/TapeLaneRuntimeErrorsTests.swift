@@ -1,0 +1,86 @@
+import CortadoASL
+import CortadoJSON
+import CortadoPath
+import CortadoRuntime
+@testable import CortadoTape
+import Testing
+
+/// States.Runtime errors a top-level state raises itself (a Wait's SecondsPath or
+/// TimestampPath, a Map's or a mocked Task's limits read from the input) fail the line on the
+/// lane, in the words of the rule the interpreter calls, qualified with the state's entered
+/// event as the batch runner does (`LinearRunLog.qualified`): the general engine's error and
+/// cause, event id included.
+@Suite struct TapeLaneRuntimeErrorsTests {
+    static let tasks = TapeLaneTests.ConstantTasks(results: ["T": try! JSON.parse(#"{"ok":1}"#)])
+
+    static func lane(_ p: Program, recordsValues: Bool = false) throws -> TapeLane {
+        let b = tasks
+        let lane = try TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, clock: .virtual(hostLimitSeconds: 300),
+                                     taskResults: { b.constantOutcome(stateName: $0, resource: $1, attempt: $2) },
+                                     executionNamePrefix: "line-", handlesFailures: true).get()
+        lane.lineNumber = 1
+        lane.recordsValues = recordsValues
+        return lane
+    }
+
+    /// Some states first (a Pass, a mocked Task with its events), then the one that fails.
+    static func definition(_ failing: String) -> String {
+        #"{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"T"},"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:t","ResultPath":"$.t","Next":"S"},"S":\#(failing)}}"#
+    }
+
+    @Test func topLevelStatesFailOnTheLane() throws {
+        let map = #"{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},"#
+        let cases: [(state: String, lines: [String])] = [
+            (#"{"Type":"Wait","SecondsPath":"$.s","End":true}"#, [#"{"s":-1}"#, #"{"s":1.5}"#, #"{"s":"5"}"#, #"{"x":1}"#, #"{"s":null}"#]),
+            (#"{"Type":"Wait","TimestampPath":"$.ts","End":true}"#, [#"{"ts":"2016-12-05T21:29:29"}"#, #"{"ts":"nope"}"#, #"{"ts":5}"#, #"{"x":1}"#]),
+            (map + #""MaxConcurrencyPath":"$.m","End":true}"#, [#"{"items":[1],"m":"x"}"#, #"{"items":[1],"m":1.5}"#, #"{"items":[1],"m":{}}"#]),
+            (map + #""ToleratedFailureCountPath":"$.c","End":true}"#, [#"{"items":[1],"c":-1}"#, #"{"items":[1],"c":"no"}"#]),
+            (map + #""ToleratedFailurePercentagePath":"$.p","End":true}"#, [#"{"items":[1],"p":100.1}"#, #"{"items":[1],"p":-1}"#, #"{"items":[1],"p":"x"}"#]),
+            (#"{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:t","TimeoutSecondsPath":"$.to","End":true}"#, [#"{"to":0}"#, #"{"to":"x"}"#, #"{"to":2.5}"#]),
+        ]
+        for c in cases {
+            let p = try Lane.program(Self.definition(c.state.replacingOccurrences(of: "function:t", with: "function:t2")))
+            // (The failing Task is mocked as "S"'s: the same constant answer.)
+            let b = TapeLaneTests.ConstantTasks(results: ["T": try JSON.parse(#"{"ok":1}"#), "S": try JSON.parse(#"{"ok":2}"#)])
+            let lane = try TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, clock: .virtual(hostLimitSeconds: 300),
+                                         taskResults: { b.constantOutcome(stateName: $0, resource: $1, attempt: $2) },
+                                         executionNamePrefix: "line-", handlesFailures: true).get()
+            lane.lineNumber = 1
+            for line in c.lines {
+                guard case .failure(let e)? = Lane.outcome(lane, line, p) else {
+                    Issue.record("not failed on the lane: \(line) \(c.state)"); continue
+                }
+                #expect(e.name == .runtime, "\(line)")
+                #expect(e.cause?.hasPrefix("An error occurred while executing the state 'S' (entered at the event id #9). ") == true,
+                        "\(e.cause ?? "") \(line)")
+                #expect(Lane.agree(p, lane, line, "\(c.state)", backend: b))
+            }
+        }
+    }
+
+    @Test func errorsInChildrenGoBack() throws {
+        // In a Map's iteration: how the error reaches the Map is the interpreter's business.
+        let p = try Lane.program(#"{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.s","End":true}}},"End":true}}}"#)
+        let lane = try Self.lane(p)
+        #expect(Lane.outcome(lane, #"{"items":[{"s":1},{"s":-1}]}"#, p) == nil)
+        #expect(Lane.outcome(lane, #"{"items":[{"s":1},{"s":2}]}"#, p) != nil)
+    }
+
+    @Test func afterChildrenOnlyWithTheirRecord() throws {
+        let p = try Lane.program(#"{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":1,"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},"ResultPath":"$.r","Next":"W"},"W":{"Type":"Wait","SecondsPath":"$.s","End":true}}}"#)
+        let line = #"{"items":[1,2,3],"s":-1}"#
+        // The host counts the iterations' events from the lane's record of them.
+        #expect(Lane.outcome(try Self.lane(p), line, p) == nil)
+        let recording = try Self.lane(p, recordsValues: true)
+        guard case .failure(let e)? = Lane.outcome(recording, line, p) else { Issue.record("not failed on the lane"); return }
+        #expect(e.cause?.contains("(entered at the event id #18)") == true, "\(e.cause ?? "")")
+        #expect(Lane.agree(p, recording, line))
+    }
+
+    @Test func aLaneThatTakesNoFailuresHandsThemBack() throws {
+        let p = try Lane.program(#"{"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.s","End":true}}}"#)
+        let lane = try TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, clock: .virtual(hostLimitSeconds: 300)).get()
+        #expect(Lane.outcome(lane, #"{"s":-1}"#, p) == nil)
+        #expect(Lane.outcome(lane, #"{"s":1}"#, p) != nil)
+    }
+}
