@@ -9,6 +9,15 @@ public enum PathMiss {
         .runtime("The JSONPath '\(p.source)' specified for the field '\(field)' could not be found in the input '\(input.serialized)'")
     }
 
+    /// What a path that must match (InputPath, OutputPath, ItemsPath, a `*Path` field)
+    /// selects from `root`, or AWS's cause with Jayway's reason when it selects nothing.
+    public static func select(_ p: JSONPath, _ root: JSON) -> Result<JSON, ASLError> {
+        switch p.select(root) {
+        case .success(let v): return .success(v)
+        case .failure(let miss): return .failure(.runtime("Invalid path '\(p.source)' : \(miss.message)"))
+        }
+    }
+
     /// The root a path reads: a workflow variable (`$name...`), the context object (`$$`) or the input.
     /// - Throws: States.Runtime naming the variable when no state assigned it.
     // NOTE: AWS rejects a reference to a variable no state assigns when the definition is

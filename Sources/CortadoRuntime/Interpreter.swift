@@ -364,10 +364,7 @@ extension Execution {
 
     /// Reads a path that must match, with Jayway's reason in AWS's cause when it does not.
     static func pick(_ p: JSONPath, _ root: JSON) throws(ASLError) -> JSON {
-        switch p.select(root) {
-        case .success(let v): return v
-        case .failure(let miss): throw ASLError.runtime("Invalid path '\(p.source)' : \(miss.message)")
-        }
+        try PathMiss.select(p, root).get()
     }
 
     func failField(_ field: FailField, field name: String, _ f: Frame) throws(ASLError) -> String? {
@@ -386,11 +383,7 @@ extension Execution {
             if h.language == .jsonata {
                 throw ASLError(.queryEvaluationError, "Map state input must be an array but was: \(value.serialized)")
             }
-            // NOTE: AWS's words for ItemsPath (recorded by TestState), with a context path
-            // shown without its first `$`.
-            var path = "$"
-            if case .path(let p) = s.itemsPath { path = p.source.hasPrefix("$$") ? String(p.source.dropFirst()) : p.source }
-            throw ASLError.runtime("Reference path \"\(path)\" must point to array.")
+            throw s.itemsNotAnArray
         }
         return items
     }

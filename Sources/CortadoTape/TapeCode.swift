@@ -77,8 +77,10 @@ enum TTemplate {
     case arrayLength(TValue)
     /// `States.Format` with a literal template: pieces are keys (`TapeCode.keys`), one more
     /// than the values (`TapeCode.values`).
-    /// `plain`: no byte of the pieces needs an escape in JSON.
-    case format(pieces: Span, args: Span, plain: Bool)
+    /// `plain`: no byte of the pieces needs an escape in JSON. `general`: the call as the
+    /// general code runs it (`TapeCode.calls`; -1: none), for values other than strings,
+    /// which print as Java prints them.
+    case format(pieces: Span, args: Span, plain: Bool, general: Int32)
     /// A JSONata expression (`TapeCode.queries`).
     case query(Int32)
     /// `States.JsonMerge(a, b, false)`: templates of the two objects (paths or nested calls).
@@ -393,6 +395,12 @@ final class TapeCode {
     var pathSources: [Int32: String] = [:]
     /// Lines may fail with errors their states raise (`TapeLane.make`'s `handlesFailures`).
     var takesFailures = false
+    /// The paths of the templates' path values (by template index) and of the path filters
+    /// (by their span's start), and a JSONPath Map's error for items that are no array (by
+    /// pc): what the interpreter words an error with (`TapeLane+RuntimeErrors`).
+    var templatePaths: [Int32: (path: JSONPath, field: String)] = [:]
+    var filterPaths: [Int32: JSONPath] = [:]
+    var itemsNotAnArray: [Int32: ASLError] = [:]
     /// Some state reads `$$.State.EnteredTime` (or the whole context object).
     var readsEnteredTime = false
     /// The run's constants, when an expression reads the whole context object; and the

@@ -12,9 +12,11 @@ extension TapeLane {
         let eff = try filter(raw, s.input)
         let list = try filter(eff, s.items)
         // (The items first, then the limits, as the interpreter reads them.)
-        guard tree.isArray(list) else { throw Bail() }
+        guard tree.isArray(list) else { throw code.itemsNotAnArray[pc].map { runtimeError($0) } ?? Bail() }
         if s.limits.count > 0 { try checkLimits(s.limits, eff, entry: entry) }
+        workMark = entry
         let results = try iterations(list, eff, s.selector, s.processor, entry: entry)
+        workMark = trailStates.count - 1
         if results == failedLine { return try childFailed(pc, raw, entry: entry) }
         return (try finish(raw, results, s.resultSelector, s.resultPath, s.output, assigns[pc], entry: entry), s.next)
     }
@@ -23,7 +25,9 @@ extension TapeLane {
         let list = s.items == none ? input : try evaluate(s.items, input, -1, 0)
         guard tree.isArray(list) else { throw Bail() }
         if s.limits.count > 0 { try checkLimits(s.limits, input, entry: entry) }
+        workMark = entry
         let results = try iterations(list, input, s.selector, s.processor, entry: entry)
+        workMark = trailStates.count - 1
         if results == failedLine { return try childFailed(pc, input, entry: entry) }
         return (try finishJSONata(input, results, s.output, pc: pc, entry: entry), s.next)
     }
@@ -64,14 +68,18 @@ extension TapeLane {
     func parallel(_ s: TParallel, _ raw: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
         var eff = try filter(raw, s.input)
         if s.parameters != none { eff = try evaluate(s.parameters, eff, -1, 0) }
+        workMark = entry
         let results = try branches(s.branches, eff)
+        workMark = trailStates.count - 1
         if results == failedLine { return try childFailed(pc, raw, entry: entry) }
         return (try finish(raw, results, s.resultSelector, s.resultPath, s.output, assigns[pc], entry: entry), s.next)
     }
 
     func jsonataParallel(_ s: TJSONataParallel, _ input: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
         let eff = s.arguments == none ? input : try evaluate(s.arguments, input, -1, 0)
+        workMark = entry
         let results = try branches(s.branches, eff)
+        workMark = trailStates.count - 1
         if results == failedLine { return try childFailed(pc, input, entry: entry) }
         return (try finishJSONata(input, results, s.output, pc: pc, entry: entry), s.next)
     }

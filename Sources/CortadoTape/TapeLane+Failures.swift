@@ -37,6 +37,7 @@ extension TapeLane {
     func jsonataTask(_ s: TJSONataTask, _ input: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
         let arguments = s.arguments == none ? input : try evaluate(s.arguments, input, -1, 0)
         if anyTaskLimits, code.taskLimits[Int(pc)].count > 0 { try checkLimits(code.taskLimits[Int(pc)], input, entry: entry) }
+        workMark = entry
         if recordsValues { trailParameters.base[entry] = arguments }
         var result = s.result
         if s.retries >= 0 {

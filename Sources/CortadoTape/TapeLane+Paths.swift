@@ -14,7 +14,7 @@ extension TapeLane {
             return o
         case .path(let span):
             let r = try path(v, span)
-            guard r >= 0 else { throw Bail() }
+            guard r >= 0 else { throw filterMiss(span, v) }
             return r
         case .value(let k): return try filterValue(v, k)
         }

@@ -14,7 +14,9 @@ extension TapeLane {
     /// The `Bail` that carries `e` out of the machine (`execute` ends the line with it) when
     /// the lane may fail the line with it.
     func runtimeError(_ e: ASLError) -> Bail {
-        guard childDepth == 0, code.takesFailures, e.name == .runtime else { return Bail() }
+        // (After a state's work began, the interpreter writes events before the error the
+        // lane does not: `workMark`.)
+        guard childDepth == 0, code.takesFailures, e.name == .runtime, trailStates.count - 1 > workMark else { return Bail() }
         // The host counts the events before the state's (the trail's last) from the trail;
         // a Map's or a Parallel's children's are recorded only with the values.
         if !recordsValues {
@@ -45,5 +47,27 @@ extension TapeLane {
         }
         guard case .failure(let e) = rule(value, source) else { return Bail() }
         return runtimeError(e)
+    }
+
+    /// A path filter (InputPath, OutputPath, ItemsPath; steps `span`) that selected nothing
+    /// from `root`: the interpreter's error (`PathMiss.select`, Jayway's reason).
+    @inline(never)
+    func filterMiss(_ span: Span, _ root: Int32) -> Bail {
+        guard let p = code.filterPaths[span.start], let j = json(root),
+              case .failure(let e) = PathMiss.select(p, j) else { return Bail() }
+        return runtimeError(e)
+    }
+
+    /// A template's path value (template `index`, reading `v`) that selected nothing from
+    /// the template's `input`: the interpreter's error (`PathMiss.inField`). A variable's path
+    /// goes back (an unset variable is worded otherwise).
+    @inline(never)
+    func templateMiss(_ index: Int32, _ v: TValue, _ input: Int32) -> Bail {
+        switch v {
+        case .input, .itemValue, .executionInput: break
+        default: return Bail()
+        }
+        guard let m = code.templatePaths[index], let j = json(input) else { return Bail() }
+        return runtimeError(PathMiss.inField(m.path, field: m.field, input: j))
     }
 }

@@ -22,7 +22,7 @@ extension TapeLane {
             return try evaluate(index, input, item, itemIndex)
         case .value(let v):
             let r = try read(v, input, item, itemIndex)
-            guard r >= 0 else { throw Bail() }
+            guard r >= 0 else { throw templateMiss(index, v, input) }
             return r
         case .arrayLength(let v):
             let r = try read(v, input, item, itemIndex)
@@ -30,20 +30,24 @@ extension TapeLane {
             let kind = t.nodes[Int(r)].kind
             guard kind == .array || kind == .builtArray else { throw Bail() }
             return t.newInteger(Int(t.nodes[Int(r)].count))
-        case .format(let pieces, let args, var plain):
+        case .format(let pieces, let args, var plain, let general):
             // Resolve every value first (reading may build nodes, links and scratch text).
             formatArgs.truncate(to: 0)
+            var strings = true
             for k in 0..<Int(args.count) {
                 let r = try read(values[Int(args.start) + k], input, item, itemIndex)
                 guard r >= 0 else { throw Bail() }
+                let n = t.nodes[Int(r)]
+                if !((n.kind == .string && !n.escaped) || n.kind == .text) { strings = false }
                 formatArgs.append(r)
             }
+            // Values other than strings print as Java does: the general code's business.
+            if !strings && general >= 0 { return try generalCall(general, input) }
             let startByte = t.scratch.count
             for k in 0..<Int(pieces.count) {
                 let piece = keys[Int(pieces.start) + k]
                 t.scratch.append(piece.bytes, Int(piece.count))
                 guard k < Int(args.count) else { break }
-                // Values other than strings print as Java does: the general engine's business.
                 if !(try t.appendText(of: formatArgs[k])) { plain = false }
             }
             return t.newText(from: startByte, plain: plain)
@@ -55,18 +59,26 @@ extension TapeLane {
             let x = try evaluate(a, input, item, itemIndex)
             return try t.mergeShallow(x, try evaluate(b, input, item, itemIndex))
         case .general(let call):
-            let json = try t.materialize(input)
-            // The variables it reads, as JSON (one not set is left out: its error is the call's).
-            var named: [String: JSON] = [:]
-            for (name, slot) in code.callVariables[Int(call)] where variables[Int(slot)] >= 0 {
-                named[name] = try t.materialize(variables[Int(slot)])
-            }
-            // `$$` as the call reads it (`TapeCode.callContext`).
-            let context = try contextJSON(code.callContext[Int(call)])
-            let result: JSON
-            do { result = try code.calls[Int(call)].evaluate(input: json, variables: named, context: { context }) } catch { throw Bail() }
-            return try t.adopt(result)
+            return try generalCall(call, input)
         }
+    }
+
+    /// Intrinsic call `call` (`TapeCode.calls`) as the general code runs it, on `input`
+    /// and the variables it reads, materialized; its failure goes back (its error is the
+    /// general engine's to raise, and Retry and Catch may take it).
+    func generalCall(_ call: Int32, _ input: Int32) throws(Bail) -> Int32 {
+        let t = tape
+        let json = try t.materialize(input)
+        // The variables it reads, as JSON (one not set is left out: its error is the call's).
+        var named: [String: JSON] = [:]
+        for (name, slot) in code.callVariables[Int(call)] where variables[Int(slot)] >= 0 {
+            named[name] = try t.materialize(variables[Int(slot)])
+        }
+        // `$$` as the call reads it (`TapeCode.callContext`).
+        let context = try contextJSON(code.callContext[Int(call)])
+        let result: JSON
+        do { result = try code.calls[Int(call)].evaluate(input: json, variables: named, context: { context }) } catch { throw Bail() }
+        return try t.adopt(result)
     }
 }
 
@@ -108,11 +120,11 @@ struct TapeTemplateWalk: PayloadTemplateWalk {
         // Most members read a path of the input or the Map item: followed here, not in a call.
         case .value(.input(let span)):
             let r = try lane.path(input, span)
-            guard r >= 0 else { throw Bail() }
+            guard r >= 0 else { throw lane.templateMiss(t, .input(span), input) }
             return .value(r)
         case .value(.itemValue(let span)) where item >= 0:
             let r = try lane.path(item, span)
-            guard r >= 0 else { throw Bail() }
+            guard r >= 0 else { throw lane.templateMiss(t, .itemValue(span), input) }
             return .value(r)
         case .value(.itemIndex) where item >= 0:
             return .value(lane.tape.newInteger(itemIndex))

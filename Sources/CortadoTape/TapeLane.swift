@@ -149,6 +149,10 @@ public final class TapeLane {
     public private(set) var failedOnEntry = false
     /// How deep in Map iterations and Parallel branches the lane runs (0: the top machine).
     var childDepth = 0
+    /// The trail entry of the last top-level state that started its work (a Task's call, a
+    /// Map's or Parallel's children) or came back from its children: an error after that
+    /// follows events the lane does not write as the interpreter would (-1: none).
+    var workMark = -1
     /// `$$.Execution.Name` of the next line: `executionNamePrefix` then this number.
     public var lineNumber = 0
     let executionNamePrefix: [UInt8]
@@ -309,6 +313,7 @@ public final class TapeLane {
         raised = nil
         failedOnEntry = false
         childDepth = 0
+        workMark = -1
         waitedMs = 0
         lineStartMs = 0
         executionNameNode = -1
@@ -428,6 +433,7 @@ public final class TapeLane {
                 var parameters = eff
                 if s.parameters != none { parameters = try evaluate(s.parameters, eff, -1, 0) }
                 if anyTaskLimits, code.taskLimits[Int(pc)].count > 0 { try checkLimits(code.taskLimits[Int(pc)], eff, entry: entry) }
+                workMark = entry
                 if recordsValues { trailParameters.base[entry] = parameters }
                 if s.retries < 0 {
                     if recordsValues { trailResults.base[entry] = s.result }

@@ -111,6 +111,7 @@ struct TapeCompiler {
             // Retry, Catch and tolerated failures only act on a failure, which hands the line
             // back anyway; limits read from the input are checked (TapeLane+Limits).
             let limits = try mapLimits(s)
+            code.itemsNotAnArray[Int32(pc)] = s.itemsNotAnArray
             return .map(TMap(
                 input: try filter(h.inputPath), items: try filter(s.itemsPath),
                 selector: try template(itemSelector, item: true),
@@ -298,7 +299,9 @@ struct TapeCompiler {
                 code.values.append(try value(p, item: false))
                 return .value(Int32(code.values.count - 1))
             }
-            return .path(try steps(p))
+            let span = try steps(p)
+            code.filterPaths[span.start] = p
+            return .path(span)
         }
     }
 
@@ -354,7 +357,9 @@ struct TapeCompiler {
             var kids: [Int32] = []
             for x in xs { kids.append(try template(x, item: item)) }
             compiled = arrayTemplate(kids)
-        case .path(let p, _): compiled = .value(try value(p, item: item))
+        case .path(let p, let field):
+            compiled = .value(try value(p, item: item))
+            code.templatePaths[Int32(code.templates.count)] = (p, field)
         case .intrinsic(let call, _): compiled = try intrinsic(call, item: item)
         }
         code.templates.append(compiled)
@@ -385,7 +390,9 @@ struct TapeCompiler {
                     let argSpan = Span(start: Int32(code.values.count), count: Int32(args.count))
                     code.values.append(contentsOf: args)
                     let plain = !pieces.contains { $0.utf8.contains(where: JSONWriter.needsEscape) }
-                    return .format(pieces: pieceSpan, args: argSpan, plain: plain)
+                    // (A call that reads `$$` stays as it is: what it reads is the lane's.)
+                    let general = TapeCompiler.readsContext(call) ? -1 : generalCall(call, context: TContextRead(kind: .none))
+                    return .format(pieces: pieceSpan, args: argSpan, plain: plain, general: general)
                 }
             case .jsonMerge:
                 if case .literal(.bool(false)) = call.arguments[2],
@@ -400,10 +407,15 @@ struct TapeCompiler {
             guard let whole = wholeContext(item: item) else { throw Unsupported("\(call.function) reading $$") }
             context = whole
         }
+        return .general(generalCall(call, context: context))
+    }
+
+    /// `call` as the general code runs it, in `TapeCode.calls`.
+    mutating func generalCall(_ call: IntrinsicCall, context: TContextRead) -> Int32 {
         code.calls.append(call)
         code.callVariables.append(variables(in: call))
         code.callContext.append(context)
-        return .general(Int32(code.calls.count - 1))
+        return Int32(code.calls.count - 1)
     }
 
     /// A JsonMerge argument as a template: a path or a nested call (a literal is never an

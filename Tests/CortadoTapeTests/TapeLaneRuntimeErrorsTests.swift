@@ -83,4 +83,54 @@ import Testing
         #expect(Lane.outcome(lane, #"{"s":-1}"#, p) == nil)
         #expect(Lane.outcome(lane, #"{"s":1}"#, p) != nil)
     }
+
+    /// A path that selects nothing where it must match: InputPath, OutputPath, ItemsPath
+    /// (Jayway's reason, `PathMiss.select`), a template's path (`PathMiss.inField`), and a
+    /// JSONPath Map's items that are no array. Before a Task's call or a Map's or Parallel's
+    /// children they fail the line on the lane; after them (ResultSelector, OutputPath) the
+    /// interpreter writes events the lane does not: the line goes back.
+    @Test func pathsThatSelectNothing() throws {
+        let task = #""Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:t""#
+        let map = #""Type":"Map","ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}}"#
+        let onLane: [(state: String, line: String)] = [
+            (#"{"Type":"Pass","InputPath":"$.a.b","End":true}"#, #"{"a":1}"#),
+            (#"{"Type":"Pass","InputPath":"$.a.b","End":true}"#, #"{"x":1}"#),
+            (#"{"Type":"Pass","Parameters":{"v.$":"$.missing"},"End":true}"#, #"{"a":1}"#),
+            (#"{"Type":"Pass","Parameters":{"o":{"v.$":"$.a[3]"}},"End":true}"#, #"{"a":[1]}"#),
+            (#"{"Type":"Pass","OutputPath":"$.z","End":true}"#, #"{"a":1}"#),
+            (#"{"Type":"Choice","InputPath":"$.q","Choices":[{"Variable":"$.a","IsPresent":true,"Next":"A"}],"Default":"A"}"#, #"{"a":1}"#),
+            ("{\(task),\"Parameters\":{\"p.$\":\"$.nope\"},\"End\":true}", #"{"a":1}"#),
+            ("{\(map),\"ItemsPath\":\"$.items\",\"End\":true}", #"{"items":{"a":1}}"#),
+            ("{\(map),\"ItemsPath\":\"$.items\",\"End\":true}", #"{"x":1}"#),
+            ("{\(map),\"ItemsPath\":\"$.items\",\"End\":true}", #"{"items":"s"}"#),
+            (#"{"Type":"Parallel","Parameters":{"p.$":"$.nope"},"Branches":[{"StartAt":"B","States":{"B":{"Type":"Pass","End":true}}}],"End":true}"#, #"{"a":1}"#),
+        ]
+        let b = TapeLaneTests.ConstantTasks(results: ["T": try JSON.parse(#"{"ok":1}"#), "S": try JSON.parse(#"{"ok":2}"#)])
+        func lane(_ p: Program) throws -> TapeLane {
+            let lane = try TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, clock: .virtual(hostLimitSeconds: 300),
+                                         taskResults: { b.constantOutcome(stateName: $0, resource: $1, attempt: $2) },
+                                         executionNamePrefix: "line-", handlesFailures: true).get()
+            lane.lineNumber = 1
+            return lane
+        }
+        for c in onLane {
+            let p = try Lane.program(Self.definition(c.state))
+            let l = try lane(p)
+            guard case .failure(let e)? = Lane.outcome(l, c.line, p) else {
+                Issue.record("not failed on the lane: \(c.line) \(c.state)"); continue
+            }
+            #expect(e.name == .runtime && e.cause?.contains("(entered at the event id #9). ") == true, "\(e)")
+            #expect(Lane.agree(p, l, c.line, "\(c.state)", backend: b))
+        }
+        // After the work: the interpreter's events come first.
+        for c in [
+            ("{\(task),\"ResultSelector\":{\"v.$\":\"$.missing\"},\"End\":true}", #"{"a":1}"#),
+            ("{\(task),\"OutputPath\":\"$.missing\",\"End\":true}", #"{"a":1}"#),
+            ("{\(map),\"ItemsPath\":\"$.items\",\"ResultSelector\":{\"v.$\":\"$.missing\"},\"End\":true}", #"{"items":[1]}"#),
+        ] {
+            let p = try Lane.program(Self.definition(c.0))
+            #expect(Lane.outcome(try lane(p), c.1, p) == nil, "\(c.0)")
+            #expect(Lane.general(p, c.1, backend: b)?.status == .failed)
+        }
+    }
 }

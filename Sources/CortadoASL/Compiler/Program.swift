@@ -241,6 +241,14 @@ public final class MapState: Sendable {
         self.distributed = distributed
         self.run = run
     }
+
+    /// What a JSONPath Map whose ItemsPath selects no array fails with: AWS's words
+    /// (recorded by TestState), with a context path shown without its first `$`.
+    public var itemsNotAnArray: ASLError {
+        var path = "$"
+        if case .path(let p) = itemsPath { path = p.source.hasPrefix("$$") ? String(p.source.dropFirst()) : p.source }
+        return .runtime("Reference path \"\(path)\" must point to array.")
+    }
 }
 
 /// One compiled state.
