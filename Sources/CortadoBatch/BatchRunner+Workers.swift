@@ -262,7 +262,7 @@ extension BatchRunner {
             lane.timeStates = ctx.laneLines % 16 == 0
         }
         var failure = succeeded ? nil : lane.lastFailure
-        if lane.failedOnEntry, let e = failure, let log = ctx.eventLog {
+        if let e = failure, lane.failedOnEntry, let log = ctx.eventLog {
             // An error the line's last state raised: in AWS's words, with that state's event.
             failure = log.qualified(e, states: lane.trail, taskAttempts: { lane.taskAttempts($0) }, iterations: { lane.iterations($0) })
         }

@@ -324,8 +324,15 @@ final class Tape {
     /// a text from it; any other kind, or a string with escapes, hands the line over (it
     /// prints the general engine's way). Returns false when the text has a byte to escape.
     func appendText(of i: Int32) throws(Bail) -> Bool {
+        guard let plain = appendTextOfString(i) else { throw Bail() }
+        return plain
+    }
+
+    /// `appendText`, or nil (nothing appended) for any other kind or a string with escapes.
+    @inline(__always)
+    func appendTextOfString(_ i: Int32) -> Bool? {
         let n = nodes[Int(i)]
-        guard (n.kind == .string && !n.escaped) || n.kind == .text else { throw Bail() }
+        guard (n.kind == .string && !n.escaped) || n.kind == .text else { return nil }
         if n.src == .scratch {
             scratch.appendOwn(from: Int(n.start) + (n.kind == .text ? 0 : 1), to: Int(n.end) - (n.kind == .text ? 0 : 1))
         } else {

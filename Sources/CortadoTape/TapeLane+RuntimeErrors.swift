@@ -58,11 +58,12 @@ extension TapeLane {
         return runtimeError(e)
     }
 
-    /// A template's path value (template `index`, reading `v`) that selected nothing from
-    /// the template's `input`: the interpreter's error (`PathMiss.inField`). A variable's path
-    /// goes back (an unset variable is worded otherwise).
+    /// A template's path value (template `index`) that selected nothing from the template's
+    /// `input`: the interpreter's error (`PathMiss.inField`). A variable's path goes back (an
+    /// unset variable is worded otherwise).
     @inline(never)
-    func templateMiss(_ index: Int32, _ v: TValue, _ input: Int32) -> Bail {
+    func templateMiss(_ index: Int32, _ input: Int32) -> Bail {
+        guard case .value(let v) = templates[index] else { return Bail() }
         switch v {
         case .input, .itemValue, .executionInput: break
         default: return Bail()

@@ -22,7 +22,7 @@ extension TapeLane {
             return try evaluate(index, input, item, itemIndex)
         case .value(let v):
             let r = try read(v, input, item, itemIndex)
-            guard r >= 0 else { throw templateMiss(index, v, input) }
+            guard r >= 0 else { throw templateMiss(index, input) }
             return r
         case .arrayLength(let v):
             let r = try read(v, input, item, itemIndex)
@@ -33,22 +33,23 @@ extension TapeLane {
         case .format(let pieces, let args, var plain, let general):
             // Resolve every value first (reading may build nodes, links and scratch text).
             formatArgs.truncate(to: 0)
-            var strings = true
             for k in 0..<Int(args.count) {
                 let r = try read(values[Int(args.start) + k], input, item, itemIndex)
                 guard r >= 0 else { throw Bail() }
-                let n = t.nodes[Int(r)]
-                if !((n.kind == .string && !n.escaped) || n.kind == .text) { strings = false }
                 formatArgs.append(r)
             }
-            // Values other than strings print as Java does: the general code's business.
-            if !strings && general >= 0 { return try generalCall(general, input) }
             let startByte = t.scratch.count
             for k in 0..<Int(pieces.count) {
                 let piece = keys[Int(pieces.start) + k]
                 t.scratch.append(piece.bytes, Int(piece.count))
                 guard k < Int(args.count) else { break }
-                if !(try t.appendText(of: formatArgs[k])) { plain = false }
+                guard let textPlain = t.appendTextOfString(formatArgs[k]) else {
+                    // Values other than strings print as Java does: the general code's business.
+                    guard general >= 0 else { throw Bail() }
+                    t.scratch.truncate(to: startByte)
+                    return try generalCall(general, input)
+                }
+                if !textPlain { plain = false }
             }
             return t.newText(from: startByte, plain: plain)
         case .query(let q):
@@ -120,11 +121,11 @@ struct TapeTemplateWalk: PayloadTemplateWalk {
         // Most members read a path of the input or the Map item: followed here, not in a call.
         case .value(.input(let span)):
             let r = try lane.path(input, span)
-            guard r >= 0 else { throw lane.templateMiss(t, .input(span), input) }
+            guard r >= 0 else { throw lane.templateMiss(t, input) }
             return .value(r)
         case .value(.itemValue(let span)) where item >= 0:
             let r = try lane.path(item, span)
-            guard r >= 0 else { throw lane.templateMiss(t, .itemValue(span), input) }
+            guard r >= 0 else { throw lane.templateMiss(t, input) }
             return .value(r)
         case .value(.itemIndex) where item >= 0:
             return .value(lane.tape.newInteger(itemIndex))

@@ -310,9 +310,9 @@ public final class TapeLane {
         generalInput = nil
         stepCount = 0
         sawFailure = false
-        raised = nil
+        // (`childDepth` is back to 0 after every line: `runChild` counts down as it leaves.)
+        if raised != nil { raised = nil }
         failedOnEntry = false
-        childDepth = 0
         workMark = -1
         waitedMs = 0
         lineStartMs = 0
