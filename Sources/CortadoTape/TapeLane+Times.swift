@@ -12,10 +12,10 @@ import CortadoPath
 extension TapeCompiler {
     /// A read of the whole context object in the state being compiled (`item`: in its
     /// ItemSelector), or nil where the lane cannot build it as the interpreter does: without
-    /// the run's constants, or in a Task state (its RetryCount changes with each attempt,
-    /// which the lane does not evaluate again).
+    /// the run's constants, or in a Task state with a Retrier (its RetryCount changes with
+    /// each attempt, which the lane does not evaluate again; a Task without one reads 0).
     mutating func wholeContext(item: Bool) -> TContextRead? {
-        if case .task = program.code[Int(statePC)] { return nil }
+        if case .task(let t) = program.code[Int(statePC)], !t.processing.retry.isEmpty { return nil }
         guard let k = runConstants, namesExecutions else { return nil }
         code.readsEnteredTime = true
         code.contextConstants = k
@@ -84,7 +84,8 @@ extension TapeLane {
 
     /// The context object the interpreter builds for state `state` (`Execution.contextBase`):
     /// Execution (Id, Input, StartTime, Name, RoleArn, and RedriveCount unless Express),
-    /// State (EnteredTime, Name), StateMachine (Id, Name). A Map item is the caller's.
+    /// State (EnteredTime, Name, and a Task's RetryCount), StateMachine (Id, Name). A Map
+    /// item is the caller's.
     func contextObject(state: Int32) throws(Bail) -> JSONObject {
         guard let k = code.contextConstants else { throw Bail() }
         let id = try tape.materialize(try read(.executionId, -1, -1, 0))
@@ -95,7 +96,12 @@ extension TapeLane {
         if !k.executionArnPrefix.contains(":express:") { execution["RedriveCount"] = 0 }
         var o = JSONObject()
         o.members.append(("Execution", .object(execution)))
-        o.members.append(("State", ["EnteredTime": try tape.materialize(enteredTimeNode()), "Name": .string(code.stateNames[Int(state)])]))
+        var s: JSONObject = ["EnteredTime": try tape.materialize(enteredTimeNode()), "Name": .string(code.stateNames[Int(state)])]
+        switch states[state] {
+        case .task, .jsonataTask: s["RetryCount"] = 0  // (one attempt: `wholeContext`)
+        default: break
+        }
+        o.members.append(("State", .object(s)))
         o.members.append(("StateMachine", ["Id": .string(k.stateMachineArn), "Name": .string(k.stateMachineName)]))
         return o
     }

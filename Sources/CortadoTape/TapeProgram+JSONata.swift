@@ -172,8 +172,8 @@ extension TapeCompiler {
                 (readsMapItem, readsExecutionInput) = (read.mapItem, read.executionInput)
             } else {
                 // The whole context object, as the interpreter builds it (TapeLane+Times): the
-                // run's constants, the line's name and times. Not a Task's: its RetryCount
-                // changes with each attempt, which the lane does not evaluate again.
+                // run's constants, the line's name and times. Not a retried Task's: its
+                // RetryCount changes with each attempt, which the lane does not evaluate again.
                 guard wholeContext(item: inItemSelector) != nil else { throw Unsupported("JSONata $states.context") }
                 readsContext = true
                 readsMapItem = inItemSelector

@@ -63,7 +63,8 @@ import Testing
 
     /// A JSONata expression reading more of `$states.context` is given the whole context
     /// object, as the interpreter builds it (run constants, the line's name, its times);
-    /// not in a Task state (its RetryCount changes per attempt), nor without the constants.
+    /// not in a Task state with a Retrier (its RetryCount changes per attempt), nor without
+    /// the constants.
     @Test func jsonataReadsTheWholeContext() throws {
         let p = try Lane.program(#"""
             {"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":{
@@ -87,14 +88,32 @@ import Testing
         guard case .failure = TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, executionNamePrefix: "line-") else {
             Issue.record("$states.context went to a lane that does not know the run's ARN"); return
         }
-        let task = try Lane.program(#"""
+        // A Task with a Retrier reads another RetryCount on each attempt: general. One without
+        // reads RetryCount 0, as its one attempt does in the interpreter: on the lane.
+        let retried = try Lane.program(#"""
             {"QueryLanguage":"JSONata","StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
-              "Arguments":{"FunctionName":"f","Payload":"{% $states.context.State %}"},"End":true}}}
+              "Arguments":{"FunctionName":"f","Payload":"{% $states.context.State %}"},
+              "Retry":[{"ErrorEquals":["States.ALL"]}],"End":true}}}
             """#)
-        guard case .failure = TapeLane.make(task, payloadLimit: ExecutionOptions.payloadLimit,
+        guard case .failure = TapeLane.make(retried, payloadLimit: ExecutionOptions.payloadLimit,
                                             taskResults: { _, _, _ in .success(["ok": true]) },
                                             executionNamePrefix: "line-", constants: Lane.constants(o)) else {
-            Issue.record("a Task reading its context went to the lane"); return
+            Issue.record("a retried Task reading its context went to the lane"); return
+        }
+        for definition in [
+            #"{"QueryLanguage":"JSONata","StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Arguments":{"FunctionName":"f","Payload":"{% $states.context.State.RetryCount %}"},"Output":{"r":"{% $states.result %}","c":"{% $keys($states.context.State) %}","n":"{% $states.context.State.RetryCount %}"},"End":true}}}"#,
+            #"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f","Payload.$":"$$.State.RetryCount"},"ResultSelector":{"r.$":"$","n.$":"$$.State.RetryCount","s.$":"States.JsonToString($$.State.Name)"},"End":true}}}"#,
+        ] {
+            let task = try Lane.program(definition)
+            let backend = TapeLaneTests.ConstantTasks(results: ["T": ["ok": true]])
+            let made = TapeLane.make(task, payloadLimit: ExecutionOptions.payloadLimit,
+                                     taskResults: { backend.constantOutcome(stateName: $0, resource: $1, attempt: $2) },
+                                     executionNamePrefix: "line-", constants: Lane.constants(o))
+            guard case .success(let taskLane) = made else { Issue.record("not on the lane: \(made)"); continue }
+            taskLane.lineNumber = 1
+            let out = try #require(Lane.run(taskLane, "{}"))
+            #expect(out.contains(#""n":0"#), "\(out)")
+            #expect(Lane.agree(task, taskLane, "{}", backend: backend))
         }
     }
 
