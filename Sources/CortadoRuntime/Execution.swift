@@ -156,7 +156,7 @@ public final class Execution {
     /// Every Map/Parallel join created, so `finish` can break their reference cycles.
     var openJoins: [Join] = []
     lazy var executionContext: JSON = buildExecutionContext()
-    lazy var stateMachineContext: JSON = ["Id": .string(options.stateMachineArn), "Name": .string(options.stateMachineName)]
+    lazy var stateMachineContext: JSON = ContextObject.stateMachine(id: options.stateMachineArn, name: options.stateMachineName)
     /// The last `$$.State.EnteredTime` formatted: states of one execution (a Map's items)
     /// mostly enter in the same millisecond.
     var enteredTimeText: (ms: Int64, text: String) = (.min, "")
@@ -400,15 +400,8 @@ public final class Execution {
     // MARK: - Context object
 
     func buildExecutionContext() -> JSON {
-        var o: JSONObject = [
-            "Id": .string(executionArn), "Input": input,
-            "StartTime": .string(Timestamp(milliseconds: startTime).iso8601),
-            "Name": .string(options.executionName), "RoleArn": .string(options.roleArn),
-        ]
-        // NOTE: an Express execution (its ARN says `:express:`) cannot be redriven, and AWS's
-        // recording of one shows no RedriveCount.
-        if !executionArn.utf8Contains(":express:") { o["RedriveCount"] = 0 }
-        return .object(o)
+        ContextObject.execution(id: executionArn, input: input, startTime: Timestamp(milliseconds: startTime).iso8601,
+                                name: options.executionName, roleArn: options.roleArn)
     }
 
     /// The `$$` object for `f`'s current state; built only when a `$$` path is evaluated.
@@ -439,15 +432,10 @@ public final class Execution {
         if enteredTimeText.ms != f.enteredTime {
             enteredTimeText = (f.enteredTime, Timestamp(milliseconds: f.enteredTime).iso8601)
         }
-        var state: JSONObject = ["EnteredTime": .string(enteredTimeText.text),
-                                 "Name": .string(header.name)]
-        if case .task = program.code[f.pc] { state["RetryCount"] = .number(JSONNumber(f.retryCount)) }
-        var o = JSONObject()
-        o.members.reserveCapacity(5)
-        o.members.append(("Execution", executionContext))
-        o.members.append(("State", .object(state)))
-        o.members.append(("StateMachine", stateMachineContext))
-        if let token = f.taskToken { o.members.append(("Task", ["Token": .string(token)])) }
+        var retryCount: Int? = nil
+        if case .task = program.code[f.pc] { retryCount = f.retryCount }
+        let o = ContextObject.object(execution: executionContext, stateName: header.name, enteredTime: enteredTimeText.text,
+                                     retryCount: retryCount, stateMachine: stateMachineContext, taskToken: f.taskToken)
         contextCache = (f.pc, f.enteredTime, f.retryCount, f.taskToken, o)
         return o
     }

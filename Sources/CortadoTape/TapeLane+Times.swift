@@ -82,27 +82,24 @@ extension TapeLane {
         return ["Item": ["Index": .number(JSONNumber(selectorIndex)), "Value": try tape.materialize(selectorItem)]]
     }
 
-    /// The context object the interpreter builds for state `state` (`Execution.contextBase`):
-    /// Execution (Id, Input, StartTime, Name, RoleArn, and RedriveCount unless Express),
-    /// State (EnteredTime, Name, and a Task's RetryCount), StateMachine (Id, Name). A Map
-    /// item is the caller's.
+    /// The context object for state `state`, shaped by `ContextObject` as the interpreter's
+    /// (`Execution.contextBase`), of the line's values: its ARN, input, name and times, the
+    /// run's constants. A Map item is the caller's.
     func contextObject(state: Int32) throws(Bail) -> JSONObject {
-        guard let k = code.contextConstants else { throw Bail() }
-        let id = try tape.materialize(try read(.executionId, -1, -1, 0))
-        var execution: JSONObject = [
-            "Id": id, "Input": try tape.materialize(lineValue), "StartTime": try tape.materialize(startTimeNode()),
-            "Name": try tape.materialize(try read(.executionName, -1, -1, 0)), "RoleArn": .string(k.roleArn),
-        ]
-        if !k.executionArnPrefix.contains(":express:") { execution["RedriveCount"] = 0 }
-        var o = JSONObject()
-        o.members.append(("Execution", .object(execution)))
-        var s: JSONObject = ["EnteredTime": try tape.materialize(enteredTimeNode()), "Name": .string(code.stateNames[Int(state)])]
+        guard let k = code.contextConstants,
+              case .string(let id) = try tape.materialize(try read(.executionId, -1, -1, 0)),
+              case .string(let start) = try tape.materialize(startTimeNode()),
+              case .string(let name) = try tape.materialize(try read(.executionName, -1, -1, 0)),
+              case .string(let entered) = try tape.materialize(enteredTimeNode()) else { throw Bail() }
+        let execution = ContextObject.execution(id: id, input: try tape.materialize(lineValue), startTime: start, name: name,
+                                                roleArn: k.roleArn)
+        var retryCount: Int? = nil
         switch states[state] {
-        case .task, .jsonataTask: s["RetryCount"] = 0  // (one attempt: `wholeContext`)
+        case .task, .jsonataTask: retryCount = 0  // (one attempt: `wholeContext`)
         default: break
         }
-        o.members.append(("State", .object(s)))
-        o.members.append(("StateMachine", ["Id": .string(k.stateMachineArn), "Name": .string(k.stateMachineName)]))
-        return o
+        return ContextObject.object(execution: execution, stateName: code.stateNames[Int(state)], enteredTime: entered,
+                                    retryCount: retryCount, stateMachine: ContextObject.stateMachine(id: k.stateMachineArn, name: k.stateMachineName),
+                                    taskToken: nil)
     }
 }

@@ -150,4 +150,20 @@ import Testing
         #expect(Lane.run(lane, #"{"n":7}"#) == "7")
         #expect(Lane.run(lane, #"{"m":7}"#) == nil)
     }
+
+    /// The context object's shape is one rule (`ContextObject`) for both engines. Bug: the
+    /// lane left RedriveCount out by its run's ARN prefix, the interpreter by the execution's
+    /// whole ARN; a name with `:express:` in it made them differ.
+    @Test func theContextObjectIsShapedOnce() throws {
+        let p = try Lane.program(#"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"e.$":"$$.Execution"},"End":true}}}"#)
+        let o = ExecutionOptions(executionName: "", stateMachineName: "sm", backend: HandlerRegistry())
+        let lane = try TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, executionNamePrefix: "x:express:",
+                                     constants: Lane.constants(o)).get()
+        lane.lineNumber = 1
+        let fast = try JSON.parse(try #require(Lane.run(lane, "{}")))
+        let g = ExecutionOptions(executionName: "x:express:1", stateMachineName: "sm", clock: .virtual, backend: HandlerRegistry())
+        let slow = try #require(Execution(program: p, input: [:], options: g).runToCompletion().output)
+        #expect(fast["e"]?["RedriveCount"] == nil && slow["e"]?["RedriveCount"] == nil, "\(fast) \(slow)")
+        #expect(fast["e"]?["Name"] == "x:express:1" && fast["e"]?["Id"] == slow["e"]?["Id"])
+    }
 }
