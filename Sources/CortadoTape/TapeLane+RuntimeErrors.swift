@@ -4,8 +4,10 @@ import CortadoPath
 
 // States.Runtime errors a state raises itself on the lane: a value it read breaks one of
 // AWS's rules (a Wait's SecondsPath or TimestampPath, a Map's or a Task's limits read from
-// the input). The rule that words the error is the one the interpreter calls (`WaitDelay`,
-// `MapLimits`, `TaskSeconds`); no Retry or Catch takes such an error, so one a top-level
+// the input, a Map's items that are no array), or a path that must match selects nothing
+// (InputPath, OutputPath, ItemsPath, a template's path). The rule that words the error is
+// the one the interpreter calls (`WaitDelay`, `MapLimits`, `TaskSeconds`, `PathMiss`,
+// `MapState.itemsNotAnArray`); no Retry or Catch takes such an error, so one a top-level
 // state raises fails the line here, and the host words it with the state's entered event
 // (`LinearRunLog.qualified`). Anywhere else (a Map's iteration, a Parallel's branch: how a
 // child's error reaches its state is the interpreter's business), or on a lane that takes
