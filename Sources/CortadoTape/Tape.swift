@@ -304,20 +304,24 @@ final class Tape {
             }
             return true
         }
-        if n.kind == .string { return escapedKeyEquals(i, name) }
+        if n.kind == .string { return keySpells(i, UnsafeBufferPointer(start: key.bytes, count: Int(key.count))) ?? false }
         let c = try stringContent(i)
         return c.count == Int(key.count) && (c.isEmpty || memcmp(c.baseAddress!, key.bytes, c.count) == 0)
     }
 
-    /// A key with escape sequences (a line's, written again with canonical escapes, or a
-    /// constant's): its decoded text against the name's bytes.
+    /// Whether key node `i` spells `want`: its bytes, or for a string with escape sequences
+    /// (a line's, written again with canonical escapes, or a constant's) its decoded text;
+    /// nil when `i` is neither a string nor a text, or does not decode.
     @inline(never)
-    func escapedKeyEquals(_ i: Int32, _ name: UnsafePointer<Key>) -> Bool {
+    func keySpells(_ i: Int32, _ want: UnsafeBufferPointer<UInt8>) -> Bool? {
         let n = nodes[Int(i)]
+        guard n.kind == .string && n.escaped else {
+            guard let c = try? stringContent(i) else { return nil }
+            return c.elementsEqual(want)
+        }
         let raw = UnsafeBufferPointer(start: base(n.src) + Int(n.start), count: Int(n.end - n.start))
-        guard case .string(var s)? = try? JSON.parse(buffer: raw) else { return false }
-        let key = name.pointee
-        return s.withUTF8 { $0.count == Int(key.count) && ($0.isEmpty || memcmp($0.baseAddress!, key.bytes, $0.count) == 0) }
+        guard case .string(var s)? = try? JSON.parse(buffer: raw) else { return nil }
+        return s.withUTF8 { $0.elementsEqual(want) }
     }
 
     /// Appends the characters of a string or a text node (no quotes) to `scratch`, to build
@@ -343,8 +347,8 @@ final class Tape {
     }
 
     /// Whether two key nodes spell the same name. Interned constants are one node per text;
-    /// other keys are compared by their bytes (a line's keys have no escapes; a constant's
-    /// or scratch key with escapes hands the line over).
+    /// other keys are compared by their bytes (a key with escapes, of a line, a constant or
+    /// scratch, hands the line over).
     func keyNodesEqual(_ a: Int32, _ b: Int32) throws(Bail) -> Bool {
         if a == b { return true }
         if nodes[Int(a)].interned && nodes[Int(b)].interned { return false }

@@ -84,7 +84,7 @@ struct TapeSubject: ChoiceSubject {
         let b = bytes
         if node.kind == .text { return body(b) }  // built text: no quotes, no escapes
         if !node.escaped { return body(UnsafeBufferPointer(start: b.baseAddress! + 1, count: b.count - 2)) }
-        // A string with escape sequences (a constant's): its decoded text.
+        // A string with escape sequences (a constant's, or a line's written again): its decoded text.
         guard case .string(var s)? = try? JSON.parse(buffer: b) else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
         return s.withUTF8(body)
     }

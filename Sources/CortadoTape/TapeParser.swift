@@ -335,7 +335,8 @@ struct TapeParser {
             if c == UInt8(ascii: "\"") { return (i, escaped, ascii) }
             if c < 0x20 { return nil }
             if c == UInt8(ascii: "\\") {
-                // Only text Cortado serialized itself (constants, scratch) keeps escapes.
+                // Only text Cortado serialized itself (constants, scratch, a line written
+                // again by `Tape.parseCanonicalLine`) keeps escapes.
                 guard allowEscapes, i &+ 1 < end else { return nil }
                 escaped = true
                 i &+= 2

@@ -37,14 +37,8 @@ final class TapePathDocument: JSONPathDocument {
     }
 
     func keyEquals(_ key: Int32, _ want: UnsafeBufferPointer<UInt8>) -> Bool {
-        let kn = tape.nodes[Int(key)]
-        if kn.kind == .string && kn.escaped {
-            // (Only a constant's or a built key has escapes: decoded to compare.)
-            guard let s = try? TapeDocument(tape: tape).string(key) else { failed = true; return false }
-            return s.utf8.elementsEqual(want)
-        }
-        guard let bytes = try? tape.stringContent(key) else { failed = true; return false }
-        return bytes.elementsEqual(want)
+        guard let spells = tape.keySpells(key, want) else { failed = true; return false }
+        return spells
     }
 
     func member(_ n: Int32, named name: String) -> Int32? { entry(n, named: name)?.value }
