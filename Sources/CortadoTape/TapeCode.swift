@@ -231,6 +231,11 @@ struct TRetries {
     /// The errors of the attempts that failed, in order (`TapeCode.attemptErrors`): the
     /// last is the one caught or failing the line, unless a result came after them.
     var failedAttempts: Span
+    /// `$$.State.RetryCount` of the attempt that gave the outcome (the retries before it).
+    var retryCount: Int
+    /// The Parameters (a JSONata Task's Arguments) read the context object: each attempt
+    /// builds them again with its own RetryCount, for the errors they raise.
+    var argumentsPerAttempt = false
 }
 
 /// How a Task's attempts end.

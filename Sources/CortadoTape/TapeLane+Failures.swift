@@ -8,8 +8,9 @@ extension TapeLane {
     /// The Task `s`, whose first attempt failed: waits out its Retry back-off, then takes its
     /// outcome (a later attempt's result, a Catcher's output, or the line's failure).
     /// - Returns: the state's output and next state, or `failedLine`.
-    func retried(_ s: TTask, _ raw: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
-        switch try outcome(ofRetries: s.retries) {
+    func retried(_ s: TTask, _ raw: Int32, _ effective: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
+        defer { (taskRetryCount, taskBackoffMs) = (0, 0) }
+        switch try outcome(ofRetries: s.retries, arguments: s.parameters, effective) {
         case .result(let result):
             if recordsValues { trailResults.base[entry] = result }
             return (try finish(raw, result, s.resultSelector, s.resultPath, s.output, assigns[pc], entry: entry), s.next)
@@ -23,10 +24,21 @@ extension TapeLane {
     }
 
     /// Waits out the Retry back-off of Task attempts `index` (`TapeCode.retries`) and gives
-    /// their outcome; a failed one is the line's `failure`.
-    func outcome(ofRetries index: Int32) throws(Bail) -> TOutcome {
+    /// their outcome; a failed one is the line's `failure`. Template `arguments` (the
+    /// Parameters or Arguments, of `input`) is built again for each later attempt when it
+    /// reads the context object (their errors: the general engine's). Until the caller
+    /// resets them, `$$.State.RetryCount` is the outcome's attempt's and the state's entered
+    /// time is before the back-off.
+    func outcome(ofRetries index: Int32, arguments: Int32, _ input: Int32) throws(Bail) -> TOutcome {
         let r = retries[index]
+        if r.argumentsPerAttempt, arguments != none, r.retryCount > 0 {
+            for attempt in 1...r.retryCount {
+                taskRetryCount = attempt
+                _ = try evaluate(arguments, input, -1, 0)
+            }
+        }
         if r.waitMs > 0 { try wait(r.waitMs) }
+        (taskRetryCount, taskBackoffMs) = (r.retryCount, r.waitMs)
         sawFailure = true
         if case .failed(let e) = r.outcome { failure = e }
         return r.outcome
@@ -40,8 +52,9 @@ extension TapeLane {
         workMark = entry
         if recordsValues { trailParameters.base[entry] = arguments }
         var result = s.result
+        defer { (taskRetryCount, taskBackoffMs) = (0, 0) }
         if s.retries >= 0 {
-            switch try outcome(ofRetries: s.retries) {
+            switch try outcome(ofRetries: s.retries, arguments: s.arguments, input) {
             case .result(let r): result = r
             case .caught(let errorOutput, _, let next, let output, let assign):
                 return (try caughtJSONata(input, errorOutput, output, assign, entry: entry), next)

@@ -12,11 +12,10 @@ import CortadoPath
 extension TapeCompiler {
     /// A read of the whole context object in the state being compiled (`item`: in its
     /// ItemSelector), or nil where the lane cannot build it as the interpreter does: without
-    /// the run's constants, or in a Task state with a Retrier (its RetryCount changes with
-    /// each attempt, which the lane does not evaluate again; a Task without one reads 0).
+    /// the run's constants. (A Task's RetryCount is the lane's `taskRetryCount`.)
     mutating func wholeContext(item: Bool) -> TContextRead? {
-        if case .task(let t) = program.code[Int(statePC)], !t.processing.retry.isEmpty { return nil }
         guard let k = runConstants, namesExecutions else { return nil }
+        readsWholeContext = true
         code.readsEnteredTime = true
         code.contextConstants = k
         return TContextRead(kind: .whole, state: statePC, item: item)
@@ -49,7 +48,8 @@ extension TapeLane {
     }
 
     func enteredTimeNode() -> Int32 {
-        let ms = lineStart() + Int64(waitedMs)
+        // (A retried Task entered before its back-off.)
+        let ms = lineStart() + Int64(waitedMs - taskBackoffMs)
         if times.entered < 0 || times.enteredMs != ms { times = (times.start, timeText(ms), ms) }
         return times.entered
     }
@@ -95,7 +95,7 @@ extension TapeLane {
                                                 roleArn: k.roleArn)
         var retryCount: Int? = nil
         switch states[state] {
-        case .task, .jsonataTask: retryCount = 0  // (one attempt: `wholeContext`)
+        case .task, .jsonataTask: retryCount = taskRetryCount
         default: break
         }
         return ContextObject.object(execution: execution, stateName: code.stateNames[Int(state)], enteredTime: entered,

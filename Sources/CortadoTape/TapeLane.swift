@@ -58,6 +58,10 @@ public final class TapeLane {
     var stateResult: Int32 = -1
     /// A JSONata Catcher's error output while its Output and Assign are built (`$states.errorOutput`).
     var stateErrorOutput: Int32 = -1
+    /// `$$.State.RetryCount` and the Retry back-off waited while a retried Task's attempts
+    /// and outcome are built (0 otherwise: `retried`).
+    var taskRetryCount = 0
+    var taskBackoffMs = 0
     /// The Map item and its index while a JSONata ItemSelector is built (`$states.context.Map.Item`; -1 otherwise).
     var selectorItem: Int32 = -1
     var selectorIndex = 0
@@ -222,7 +226,7 @@ public final class TapeLane {
         var c = TapeCompiler(program: program, tape: tape, payloadLimit: payloadLimit, virtualClock: budget > 0,
                              taskResults: taskResults, namesExecutions: prefix != nil,
                              constants: idPrefix != nil ? constants : nil,
-                             handlesFailures: handlesFailures && !(logged && hasChildren))
+                             handlesFailures: handlesFailures && !(logged && hasChildren), logged: logged)
         do throws(Unsupported) {
             let code = try c.compile()
             // A host writes the events from the trail as the interpreter orders them, which
@@ -440,7 +444,7 @@ public final class TapeLane {
                     value = try finish(value, s.result, s.resultSelector, s.resultPath, s.output, assigns[pc], entry: entry)
                     next = s.next
                 } else {
-                    (value, next) = try retried(s, value, pc: pc, entry: entry)
+                    (value, next) = try retried(s, value, eff, pc: pc, entry: entry)
                     if value == failedLine { return value }
                 }
             case .jsonataTask(let s):

@@ -46,8 +46,20 @@ extension TapeCompiler {
         code.taskLimits[Int(statePC)] = try taskLimits(s)
         guard let (outcome, waitMs, attempts) = try taskOutcome(name, s) else { return nil }
         if case .result(let r) = outcome, attempts.count == 0 { return (r, none) }
-        code.retries.append(TRetries(outcome: outcome, waitMs: waitMs, failedAttempts: attempts))
+        var retryCount = Int(attempts.count)
+        if case .result = outcome {} else { retryCount -= 1 }
+        code.retries.append(TRetries(outcome: outcome, waitMs: waitMs, failedAttempts: attempts, retryCount: retryCount))
         return (none, Int32(code.retries.count - 1))
+    }
+
+    /// A Task's attempts (`retries`, -1: one attempt) whose Parameters or Arguments, just
+    /// compiled, read the whole context object: each attempt builds them again with its own
+    /// RetryCount (`TRetries.argumentsPerAttempt`). A logged program writes one value for
+    /// every attempt's TaskScheduled event: such a Task keeps it on the general engine.
+    mutating func argumentsReadContext(_ retries: Int32, _ name: String) throws(Unsupported) {
+        guard retries >= 0, readsWholeContext else { return }
+        guard !logged else { throw Unsupported("Task state '\(name)' retried, whose Parameters read $$, in a logged run") }
+        code.retries[Int(retries)].argumentsPerAttempt = true
     }
 
     /// The outcome of Task `name`'s attempts, played ahead: each attempt's constant answer

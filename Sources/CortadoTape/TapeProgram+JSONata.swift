@@ -105,8 +105,11 @@ extension TapeCompiler {
         case .task(let s):
             // Arguments and Output read `$states.input`, Output and Assign `$states.result`.
             guard let (result, retries) = try taskAttempts(h.name, s) else { return .bail }
+            readsWholeContext = false
+            let arguments = try jsonataTemplate(s.processing.arguments)
+            try argumentsReadContext(retries, h.name)
             return .jsonataTask(TJSONataTask(
-                arguments: try jsonataTemplate(s.processing.arguments),
+                arguments: arguments,
                 result: result, output: try jsonataTemplate(h.output),
                 next: next, retries: retries))
         case .map(let s):

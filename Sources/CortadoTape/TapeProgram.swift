@@ -36,13 +36,18 @@ struct TapeCompiler {
     /// Lines may end FAILED on the lane (Fail states, Tasks whose attempts end in an error);
     /// otherwise reaching either hands the line back.
     let handlesFailures: Bool
+    /// The host writes each line's events from the lane's record (`TapeLane.make`).
+    let logged: Bool
+    /// A template compiled since this was last cleared reads the whole context object
+    /// (`wholeContext`).
+    var readsWholeContext = false
 
     init(program: Program, tape: Tape, payloadLimit: Int, virtualClock: Bool,
          taskResults: TapeLane.TaskResults? = nil, namesExecutions: Bool = false, constants: TapeLane.ExecutionConstants? = nil,
-         handlesFailures: Bool = false) {
+         handlesFailures: Bool = false, logged: Bool = false) {
         self.program = program; self.tape = tape; self.payloadLimit = payloadLimit; self.virtualClock = virtualClock
         self.taskResults = taskResults; self.namesExecutions = namesExecutions; self.runConstants = constants
-        self.handlesFailures = handlesFailures
+        self.handlesFailures = handlesFailures; self.logged = logged
     }
 
     mutating func compile() throws(Unsupported) -> TapeCode {
@@ -152,9 +157,12 @@ struct TapeCompiler {
         case .task(let s):
             guard let (result, retries) = try taskAttempts(h.name, s) else { return .bail }
             let p = s.processing
+            readsWholeContext = false
+            let parameters = try template(p.parameters, item: false)
+            try argumentsReadContext(retries, h.name)
             return .task(TTask(
                 input: try filter(h.inputPath),
-                parameters: try template(p.parameters, item: false),
+                parameters: parameters,
                 result: result,
                 resultSelector: try template(p.resultSelector, item: false),
                 resultPath: try resultPath(p.resultPath), output: try filter(h.outputPath), next: next,

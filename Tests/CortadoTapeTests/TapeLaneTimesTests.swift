@@ -1,5 +1,6 @@
 import CortadoASL
 import CortadoJSON
+import CortadoPath
 import CortadoRuntime
 @testable import CortadoTape
 import Testing
@@ -63,8 +64,7 @@ import Testing
 
     /// A JSONata expression reading more of `$states.context` is given the whole context
     /// object, as the interpreter builds it (run constants, the line's name, its times);
-    /// not in a Task state with a Retrier (its RetryCount changes per attempt), nor without
-    /// the constants.
+    /// not without the constants.
     @Test func jsonataReadsTheWholeContext() throws {
         let p = try Lane.program(#"""
             {"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":{
@@ -88,18 +88,8 @@ import Testing
         guard case .failure = TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, executionNamePrefix: "line-") else {
             Issue.record("$states.context went to a lane that does not know the run's ARN"); return
         }
-        // A Task with a Retrier reads another RetryCount on each attempt: general. One without
-        // reads RetryCount 0, as its one attempt does in the interpreter: on the lane.
-        let retried = try Lane.program(#"""
-            {"QueryLanguage":"JSONata","StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
-              "Arguments":{"FunctionName":"f","Payload":"{% $states.context.State %}"},
-              "Retry":[{"ErrorEquals":["States.ALL"]}],"End":true}}}
-            """#)
-        guard case .failure = TapeLane.make(retried, payloadLimit: ExecutionOptions.payloadLimit,
-                                            taskResults: { _, _, _ in .success(["ok": true]) },
-                                            executionNamePrefix: "line-", constants: Lane.constants(o)) else {
-            Issue.record("a retried Task reading its context went to the lane"); return
-        }
+        // A Task without a Retrier reads RetryCount 0, as its one attempt does in the
+        // interpreter (a retried one: `retriedTasksReadEachAttemptsRetryCount`).
         for definition in [
             #"{"QueryLanguage":"JSONata","StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Arguments":{"FunctionName":"f","Payload":"{% $states.context.State.RetryCount %}"},"Output":{"r":"{% $states.result %}","c":"{% $keys($states.context.State) %}","n":"{% $states.context.State.RetryCount %}"},"End":true}}}"#,
             #"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f","Payload.$":"$$.State.RetryCount"},"ResultSelector":{"r.$":"$","n.$":"$$.State.RetryCount","s.$":"States.JsonToString($$.State.Name)"},"End":true}}}"#,
@@ -115,6 +105,72 @@ import Testing
             #expect(out.contains(#""n":0"#), "\(out)")
             #expect(Lane.agree(task, taskLane, "{}", backend: backend))
         }
+    }
+
+    /// A Task with a Retrier reads `$$` on the lane: each attempt builds its Parameters
+    /// (Arguments) with its own RetryCount, ResultSelector, Output and a Catcher read the
+    /// last attempt's, and the state's EnteredTime is before its back-off (the next state's
+    /// after it), as in the interpreter. A logged run writes one Parameters value for every
+    /// attempt: such a Task stays general there.
+    @Test func retriedTasksReadEachAttemptsRetryCount() throws {
+        let jsonata = try Lane.program(#"""
+            {"QueryLanguage":"JSONata","StartAt":"T","States":{
+              "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+                "Arguments":{"FunctionName":"f","Payload":"{% $states.context.State.RetryCount %}"},
+                "Retry":[{"ErrorEquals":["Transient"],"IntervalSeconds":3,"MaxAttempts":3}],
+                "Catch":[{"ErrorEquals":["States.ALL"],"Output":{"caught":"{% $states.errorOutput.Error %}",
+                  "n":"{% $states.context.State.RetryCount %}"},"Next":"After"}],
+                "Output":{"r":"{% $states.result %}","n":"{% $states.context.State.RetryCount %}",
+                  "same":"{% $states.context.State.EnteredTime = $states.context.Execution.StartTime %}"},"Next":"After"},
+              "After":{"Type":"Pass","Output":{"was":"{% $states.input %}",
+                "later":"{% $toMillis($states.context.State.EnteredTime) - $toMillis($states.context.Execution.StartTime) %}"},"End":true}}}
+            """#)
+        let jsonPath = try Lane.program(#"""
+            {"StartAt":"T","States":{
+              "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+                "Parameters":{"FunctionName":"f","Payload.$":"States.ArrayGetItem($.xs, $$.State.RetryCount)"},
+                "Retry":[{"ErrorEquals":["Transient"],"IntervalSeconds":3,"MaxAttempts":3}],
+                "Catch":[{"ErrorEquals":["States.ALL"],"Assign":{"n.$":"$$.State.RetryCount"},"ResultPath":"$.error","Next":"After"}],
+                "ResultSelector":{"r.$":"$","n.$":"$$.State.RetryCount","t.$":"$$.State.EnteredTime"},"ResultPath":"$.t",
+                "Assign":{"n.$":"$$.State.RetryCount"},"Next":"After"},
+              "After":{"Type":"Pass","Parameters":{"was.$":"$","n.$":"$n","t.$":"$$.State.EnteredTime"},"End":true}}}
+            """#)
+        let ok: Result<JSON, ASLError> = .success(["ok": true])
+        let transient: Result<JSON, ASLError> = .failure(ASLError(ErrorName("Transient"), "busy"))
+        let bad: Result<JSON, ASLError> = .failure(ASLError(ErrorName("Bad"), "no"))
+        let o = ExecutionOptions(executionName: "", stateMachineName: "sm", backend: HandlerRegistry())
+        var kept = 0
+        for (p, lines) in [(jsonata, ["{}"]), (jsonPath, [#"{"xs":[1,2,3]}"#, #"{"xs":[1]}"#])] {
+            for script in [[ok], [transient, ok], [transient, transient, ok], [transient, bad], [transient]] {
+                let backend = TapeLaneTests.ScriptedTasks(script: ["T": script])
+                let made = TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, clock: .virtual(hostLimitSeconds: nil),
+                                         taskResults: { backend.constantOutcome(stateName: $0, resource: $1, attempt: $2) },
+                                         executionNamePrefix: "line-", constants: Lane.constants(o), handlesFailures: true)
+                guard case .success(let lane) = made else { Issue.record("not on the lane: \(made)"); continue }
+                for line in lines {
+                    lane.lineNumber = 1
+                    if Lane.agree(p, lane, line, "\(script)", backend: backend) { kept += 1 }
+                }
+            }
+            // Logged, the attempts' Parameters would be written as one value: general.
+            let backend = TapeLaneTests.ScriptedTasks(script: ["T": [transient, ok]])
+            guard case .failure = TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, clock: .virtual(hostLimitSeconds: nil),
+                                                taskResults: { backend.constantOutcome(stateName: $0, resource: $1, attempt: $2) },
+                                                executionNamePrefix: "line-", constants: Lane.constants(o), handlesFailures: true,
+                                                logged: true) else {
+                Issue.record("a logged retried Task reading $$ in its Parameters went to the lane"); continue
+            }
+        }
+        // (An attempt that reads past `xs` hands its line back, for the general engine to word
+        // the error: [1]'s second, [1,2,3]'s fourth.)
+        #expect(kept == 10, "\(kept)")
+        // What they read, on the lane.
+        let backend = TapeLaneTests.ScriptedTasks(script: ["T": [transient, transient, ok]])
+        let lane = try TapeLane.make(jsonata, payloadLimit: ExecutionOptions.payloadLimit, clock: .virtual(hostLimitSeconds: nil),
+                                     taskResults: { backend.constantOutcome(stateName: $0, resource: $1, attempt: $2) },
+                                     executionNamePrefix: "line-", constants: Lane.constants(o), handlesFailures: true).get()
+        lane.lineNumber = 1
+        #expect(Lane.run(lane, "{}") == #"{"was":{"r":{"ok":true},"n":2,"same":true},"later":9000}"#)
     }
 
     /// `$$` paths other than the ones the lane reads directly, and intrinsics reading `$$`,
