@@ -238,6 +238,16 @@ struct TRetries {
     var argumentsPerAttempt = false
 }
 
+/// A Fail state's ErrorPath/CausePath (a path or an intrinsic) or JSONata Error/Cause
+/// expression: the interpreter's rule (`FailField.text`) reads them from the state's input.
+struct TFailFields {
+    var error: FailField
+    var cause: FailField
+    var jsonata: Bool
+    /// The whole context object, when a field reads `$$` (`wholeContext`).
+    var context: TContextRead?
+}
+
 /// How a Task's attempts end.
 enum TOutcome {
     /// A result (a constant node), which goes on through ResultSelector, ResultPath, OutputPath.
@@ -340,6 +350,8 @@ enum TState {
     case jsonataMap(TJSONataMap)
     /// A Fail state of constant Error and Cause (`TapeCode.errors`): the execution fails.
     case fail(Int32)
+    /// A Fail state whose Error or Cause is read when it runs (`TapeCode.failFields`).
+    case failFields(Int32)
     /// Reaching it hands the line to the general engine (a Fail or a failing Task on a lane
     /// that does not take failures, a Pass over the size limit).
     case bail
@@ -426,6 +438,7 @@ final class TapeCode {
     var variableReads: [TVariableRead] = []
     /// Each workflow variable's name (a constant string node), by slot.
     var variableNames: [Int32] = []
+    var failFields: [TFailFields] = []
     /// Constant `true` and `false` nodes (JSONata comparisons give them).
     var trueNode: Int32 = -1
     var falseNode: Int32 = -1

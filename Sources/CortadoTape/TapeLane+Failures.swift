@@ -44,6 +44,45 @@ extension TapeLane {
         return r.outcome
     }
 
+    /// A Fail state whose Error or Cause it reads (`TFailFields`), at the top of the machine
+    /// (in a child the line goes back: its state's Catchers would need the error's output):
+    /// the interpreter's rule (`FailField.text`) on the state's input, variables and context
+    /// object. A States.Runtime error reading them fails the line on entry, as the
+    /// interpreter's does (`stateError`; the host words it with the state's event).
+    /// - Returns: `failedLine`, the error being `failedWith`.
+    func failReading(_ k: Int32, _ input: Int32, pc: Int32) throws(Bail) -> Int32 {
+        guard childDepth == 0, code.takesFailures, let j = json(input) else { throw Bail() }
+        let f = code.failFields[Int(k)]
+        var variables: [String: JSON] = [:]
+        for slot in 0..<variableCount where self.variables[slot] >= 0 {
+            guard case .string(let name)? = json(code.variableNames[slot]), let v = json(self.variables[slot]) else { throw Bail() }
+            variables[name] = v
+        }
+        let context = try f.context.map { r throws(Bail) in try contextJSON(r) } ?? .null
+        let scope = f.jsonata ? try scope(readingStates: true, readingItem: false, readingInput: false,
+                                          readingContext: f.context != nil, state: pc, input) : nil
+        func text(_ field: FailField, _ name: String) throws(ASLError) -> String? {
+            try field.text(field: name, input: j,
+                           root: { (p) throws(ASLError) in try PathMiss.root(p, input: j, variables: variables, context: { context }) },
+                           variables: variables, context: { context }, scope: scope)
+        }
+        do throws(ASLError) {
+            let error = try text(f.error, f.jsonata ? "Error" : "ErrorPath")
+            let cause = try text(f.cause, f.jsonata ? "Cause" : "CausePath")
+            failedWith = ASLError(error.map(ErrorName.init), cause)
+        } catch {
+            // A States.Runtime error as the interpreter qualifies it (`Execution.qualify`).
+            // (The interpreter logs an EvaluationFailed event before a QueryEvaluationError,
+            // which the lane's record does not: such a line goes back.)
+            switch error.name {
+            case .runtime?, .intrinsicFailure?: throw stateError(ASLError(.runtime, error.cause, location: error.location))
+            default: throw Bail()
+            }
+        }
+        sawFailure = true
+        return failedLine
+    }
+
     /// A JSONata Task (`TJSONataTask`).
     /// - Returns: the state's output and next state, or `failedLine`.
     func jsonataTask(_ s: TJSONataTask, _ input: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {

@@ -16,9 +16,16 @@ extension TapeLane {
     /// The `Bail` that carries `e` out of the machine (`execute` ends the line with it) when
     /// the lane may fail the line with it.
     func runtimeError(_ e: ASLError) -> Bail {
+        guard e.name == .runtime else { return Bail() }
+        return stateError(e)
+    }
+
+    /// The `Bail` that carries error `e` (a States.Runtime error, or another no Catcher of
+    /// the state can take: a Fail state's) out of the machine, as `runtimeError`.
+    func stateError(_ e: ASLError) -> Bail {
         // (After a state's work began, the interpreter writes events before the error the
         // lane does not: `workMark`.)
-        guard childDepth == 0, code.takesFailures, e.name == .runtime, trailStates.count - 1 > workMark else { return Bail() }
+        guard childDepth == 0, code.takesFailures, trailStates.count - 1 > workMark else { return Bail() }
         // The host counts the events before the state's (the trail's last) from the trail;
         // a Map's or a Parallel's children's are recorded only with the values.
         if !recordsValues {

@@ -142,8 +142,10 @@ public final class TapeLane {
     /// input (a mock's Return or Throw), or nil.
     public typealias TaskResults = (_ stateName: String, _ resource: String, _ attempt: Int) -> Result<JSON, ASLError>?
 
-    /// The error of the line last run, when it failed.
+    /// The error of the line last run, when it failed: `TapeCode.errors` entry `failure`,
+    /// or `failedWith` (a Fail state's that it read from its input).
     var failure: Int32 = -1
+    var failedWith: ASLError?
     /// The line last run failed, or a Task of it failed an attempt (it has error events to log).
     public internal(set) var sawFailure = false
     /// A States.Runtime error a top-level state raised itself (`runtimeError`), and whether
@@ -295,7 +297,9 @@ public final class TapeLane {
     }
 
     /// The error the line last run failed with (when `run` returned false).
-    public var lastFailure: ASLError { failedOnEntry ? raised ?? ASLError(.runtime, nil) : code.errors[Int(failure)] }
+    public var lastFailure: ASLError {
+        failedOnEntry ? raised ?? ASLError(.runtime, nil) : failedWith ?? code.errors[Int(failure)]
+    }
 
     func execute(_ line: UnsafeBufferPointer<UInt8>) throws(Bail) -> Int32 {
         let t = tape
@@ -316,6 +320,7 @@ public final class TapeLane {
         sawFailure = false
         // (`childDepth` is back to 0 after every line: `runChild` counts down as it leaves.)
         if raised != nil { raised = nil }
+        if failedWith != nil { failedWith = nil }
         failedOnEntry = false
         workMark = -1
         waitedMs = 0
@@ -460,6 +465,8 @@ public final class TapeLane {
                 sawFailure = true
                 failure = e
                 return failedLine
+            case .failFields(let k):
+                return try failReading(k, value, pc: pc)
             case .bail:
                 throw Bail()
             }

@@ -11,9 +11,9 @@ extension TapeCompiler {
     /// longer stays the general engine's.
     static let maxAttemptsPlayed = 1_000
 
-    /// A Fail state of literal (or absent) Error and Cause (in a JSONata state: plain
-    /// strings); paths, intrinsics and expressions read the input, so the general engine
-    /// takes those lines.
+    /// A Fail state: of literal (or absent) Error and Cause (in a JSONata state: plain
+    /// strings) a constant error; paths, intrinsics and expressions are read when it runs
+    /// (`TFailFields`).
     mutating func fail(_ s: FailState) -> TState {
         guard handlesFailures else { return .bail }
         func literal(_ f: FailField) -> String?? {
@@ -26,8 +26,34 @@ extension TapeCompiler {
             default: return nil
             }
         }
-        guard let error = literal(s.error), let cause = literal(s.cause) else { return .bail }
+        guard let error = literal(s.error), let cause = literal(s.cause) else { return failFields(s) }
         return .fail(failure(ASLError(error.map(ErrorName.init), cause)))
+    }
+
+    /// A Fail state whose Error or Cause is read when it runs: the variables its JSONata
+    /// expressions read are given to the evaluator; one reading `$$` needs the whole context
+    /// object (without the run's constants, reaching the state hands the line back).
+    mutating func failFields(_ s: FailState) -> TState {
+        var readsContext = false, jsonata = false
+        for f in [s.error, s.cause] {
+            switch f {
+            case .none, .literal: break
+            case .path(let p): readsContext = readsContext || p.isContextPath
+            case .intrinsic(let c): readsContext = readsContext || Self.readsContext(c)
+            case .expression(let t):
+                jsonata = true
+                guard case .expression(let slot) = t else { continue }
+                readsContext = readsContext || slot.readsContext
+                registerVariables(slot.expression)
+            }
+        }
+        var context: TContextRead? = nil
+        if readsContext {
+            guard let whole = wholeContext(item: false) else { return .bail }
+            context = whole
+        }
+        code.failFields.append(TFailFields(error: s.error, cause: s.cause, jsonata: jsonata, context: context))
+        return .failFields(Int32(code.failFields.count - 1))
     }
 
     mutating func failure(_ e: ASLError) -> Int32 {
@@ -182,7 +208,7 @@ extension TapeCompiler {
                 if seconds > 0 || expression != none || until >= 0 { return true }
                 todo.append(next)
             case .map, .parallel, .jsonataParallel, .jsonataMap: return true
-            case .succeed, .fail, .bail: break
+            case .succeed, .fail, .failFields, .bail: break
             }
         }
         return false

@@ -182,17 +182,25 @@ extension TapeCompiler {
                 readsMapItem = inItemSelector
             }
         }
-        var readsStates = false
-        for name in slot.expression.freeVariables.sorted() {
-            if name == "states" { readsStates = true; continue }
-            let s = self.slot(named: name)
-            if !code.jsonataVariables.contains(where: { $0.slot == s }) { code.jsonataVariables.append((name, s)) }
-        }
+        let readsStates = registerVariables(slot.expression)
         code.jsonataCalls.append(TJSONataCall(slot: slot, readsStates: readsStates, readsMapItem: readsMapItem,
                                               readsExecutionInput: readsExecutionInput, readsContext: readsContext,
                                               statePC: statePC))
         code.queries.append(.general(Int32(code.jsonataCalls.count - 1)))
         return Int32(code.queries.count - 1)
+    }
+
+    /// Gives the evaluator the workflow variables `e` reads (`TapeCode.jsonataVariables`).
+    /// - Returns: whether it reads `$states`.
+    @discardableResult
+    mutating func registerVariables(_ e: JSONataExpression) -> Bool {
+        var readsStates = false
+        for name in e.freeVariables.sorted() {
+            if name == "states" { readsStates = true; continue }
+            let s = self.slot(named: name)
+            if !code.jsonataVariables.contains(where: { $0.slot == s }) { code.jsonataVariables.append((name, s)) }
+        }
+        return readsStates
     }
 
     /// What `source` reads of the context object when every `context` in it is

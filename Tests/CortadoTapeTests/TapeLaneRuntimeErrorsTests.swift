@@ -133,4 +133,56 @@ import Testing
             #expect(Lane.general(p, c.1, backend: b)?.status == .failed)
         }
     }
+    /// A Fail state's ErrorPath/CausePath (paths of the input, variables or `$$`, intrinsics)
+    /// and JSONata Error/Cause expressions are read on the lane by the interpreter's rule
+    /// (`FailField.text`): the line fails with what they give, or, when reading them fails,
+    /// with the interpreter's qualified error. In a Map iteration the line goes back.
+    @Test func failStatesReadTheirErrorAndCause() throws {
+        let o = ExecutionOptions(executionName: "", stateMachineName: "sm", backend: HandlerRegistry())
+        let b = TapeLaneTests.ConstantTasks(results: ["T": try JSON.parse(#"{"ok":1}"#)])
+        func lane(_ p: Program) throws -> TapeLane {
+            let lane = try TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, clock: .virtual(hostLimitSeconds: 300),
+                                         taskResults: { b.constantOutcome(stateName: $0, resource: $1, attempt: $2) },
+                                         executionNamePrefix: "line-", constants: Lane.constants(o), handlesFailures: true).get()
+            lane.lineNumber = 1
+            return lane
+        }
+        let cases: [(state: String, line: String, want: ASLError?)] = [
+            (#"{"Type":"Fail","ErrorPath":"$.e","CausePath":"$.c"}"#, #"{"e":"Oops","c":"why"}"#, ASLError(ErrorName("Oops"), "why")),
+            (#"{"Type":"Fail","ErrorPath":"$.e","Cause":"fixed"}"#, #"{"e":"E2"}"#, ASLError(ErrorName("E2"), "fixed")),
+            (#"{"Type":"Fail","ErrorPath":"$.e"}"#, #"{"e":1}"#, nil),
+            (#"{"Type":"Fail","CausePath":"$.c"}"#, #"{"x":1}"#, nil),
+            (#"{"Type":"Fail","Error":"F","CausePath":"States.Format('n={}', $.n)"}"#, #"{"n":3}"#, ASLError(ErrorName("F"), "n=3")),
+            (#"{"Type":"Fail","Error":"F","CausePath":"States.ArrayGetItem($.xs, 5)"}"#, #"{"xs":[1]}"#, nil),
+            (#"{"Type":"Fail","ErrorPath":"$$.State.Name","CausePath":"$$.Execution.Name"}"#, #"{}"#, ASLError(ErrorName("S"), "line-1")),
+            (#"{"Type":"Fail","QueryLanguage":"JSONata","Error":"{% $states.input.e %}","Cause":"{% 'n=' & $string($states.input.n) %}"}"#,
+             #"{"e":"J","n":2}"#, ASLError(ErrorName("J"), "n=2")),
+        ]
+        for c in cases {
+            let p = try Lane.program(Self.definition(c.state))
+            let l = try lane(p)
+            guard case .failure(let e)? = Lane.outcome(l, c.line, p) else {
+                Issue.record("not failed on the lane: \(c.line) \(c.state)"); continue
+            }
+            if let want = c.want {
+                #expect(e == want && !l.failedOnEntry, "\(e)")
+            } else {
+                #expect(l.failedOnEntry && e.cause?.contains("(entered at the event id #9). ") == true, "\(e)")
+            }
+            #expect(Lane.agree(p, l, c.line, "\(c.state)", backend: b))
+        }
+        // A variable, as the interpreter's Fail reads it.
+        let v = try Lane.program(#"{"StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"why.$":"$.c"},"Next":"S"},"S":{"Type":"Fail","Error":"V","CausePath":"$why"}}}"#)
+        let vl = try lane(v)
+        #expect(Lane.outcome(vl, #"{"c":"held"}"#, v) == .failure(ASLError(ErrorName("V"), "held")))
+        #expect(Lane.agree(v, vl, #"{"c":"held"}"#))
+        // An expression that gives no string: the interpreter logs an EvaluationFailed event
+        // first, which the lane's record does not hold; the line goes back.
+        let j = try Lane.program(Self.definition(#"{"Type":"Fail","QueryLanguage":"JSONata","Error":"{% $states.input.n %}"}"#))
+        #expect(Lane.outcome(try lane(j), #"{"n":2}"#, j) == nil)
+        #expect(Lane.general(j, #"{"n":2}"#, backend: b)?.error?.name == .queryEvaluationError)
+        // In a Map iteration: its state's Catchers would take it (the general engine's).
+        let m = try Lane.program(#"{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"F","States":{"F":{"Type":"Fail","ErrorPath":"$.e"}}},"End":true}}}"#)
+        #expect(Lane.outcome(try lane(m), #"[{"e":"X"}]"#, m) == nil)
+    }
 }

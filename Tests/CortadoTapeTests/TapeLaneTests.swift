@@ -471,17 +471,19 @@ struct LaneTestError: Error, CustomStringConvertible {
         #expect(Lane.outcome(failLane, #"{"ok":false}"#) == .failure(ASLError(ErrorName("Nope"), "not ok")))
         #expect(Lane.agree(fail, failLane, #"{"ok":false}"#))
         #expect(Lane.agree(fail, failLane, #"{"ok":true}"#))
-        // A JSONata Fail state's plain strings are literals too; an expression reads the input.
+        // A JSONata Fail state's plain strings are literals too; an expression, like an
+        // ErrorPath, is read from the input when the state runs (`failStatesReadTheirErrorAndCause`).
         let jsonataFail = try Lane.program(#"{"QueryLanguage":"JSONata","StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Condition":"{% $states.input.ok %}","Next":"Y"}],"Default":"F"},"Y":{"Type":"Succeed"},"F":{"Type":"Fail","Error":"Nope","Cause":"not ok"}}}"#)
         let jsonataLane = try #require(try? Self.failingLane(jsonataFail, ScriptedTasks(script: [:])).get())
         #expect(Lane.outcome(jsonataLane, #"{"ok":false}"#) == .failure(ASLError(ErrorName("Nope"), "not ok")))
         #expect(Lane.agree(jsonataFail, jsonataLane, #"{"ok":false}"#))
         let jsonataExpression = try Lane.program(#"{"QueryLanguage":"JSONata","StartAt":"F","States":{"F":{"Type":"Fail","Error":"{% $states.input.e %}"}}}"#)
         let expressionLane = try #require(try? Self.failingLane(jsonataExpression, ScriptedTasks(script: [:])).get())
-        #expect(Lane.outcome(expressionLane, #"{"e":"E"}"#) == nil)
+        #expect(Lane.outcome(expressionLane, #"{"e":"E"}"#) == .failure(ASLError(ErrorName("E"), nil)))
         let failPath = try Lane.program(#"{"StartAt":"F","States":{"F":{"Type":"Fail","ErrorPath":"$.e","Cause":"c"}}}"#)
         let pathLane = try #require(try? Self.failingLane(failPath, ScriptedTasks(script: [:])).get())
-        #expect(Lane.outcome(pathLane, #"{"e":"E"}"#) == nil)
+        #expect(Lane.outcome(pathLane, #"{"e":"E"}"#) == .failure(ASLError(ErrorName("E"), "c")))
+        #expect(Lane.agree(failPath, pathLane, #"{"e":"E"}"#))
     }
 
     /// What stays the general engine's: a Retry that waits on a real clock, waits past the
