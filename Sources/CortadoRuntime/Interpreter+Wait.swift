@@ -25,11 +25,7 @@ extension Execution {
             return now + Int64(min(s, 1 << 40)) * 1000
         case .timestampExpression(let e):
             guard case .string(let t) = try e.evaluate(scope(f, input: input), expecting: "string") else { return now }
-            guard let ts = Timestamp.parse(t) else {
-                throw ASLError(.queryEvaluationError,
-                    "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: \(t)")
-            }
-            return ts.milliseconds
+            return try WaitDelay.instant(fromExpression: t).get()
         case .timestamp(let t):
             guard let ts = Timestamp.parse(t) else {
                 throw ASLError.runtime("The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: \(t)")

@@ -28,12 +28,7 @@ extension Execution {
                 if e.name == .queryEvaluationError {
                     // AWS records the failed evaluation before the state fails.
                     let state = program.headers[f.pc].name
-                    emit(.evaluationFailed, f) {
-                        var d = Execution.errorDetails(e)
-                        d.name = state
-                        d.location = e.location
-                        return d
-                    }
+                    emit(.evaluationFailed, f) { Execution.evaluationFailedDetails(e, state: state) }
                 }
                 control = e.name == .runtime ? .fail(e) : .raise(e)
             }
@@ -72,6 +67,15 @@ extension Execution {
                 frameFailed(f, e); return
             }
         }
+    }
+
+    /// The EvaluationFailed event AWS records before a state fails with a QueryEvaluationError
+    /// (`e`, qualified), which the tape lane's record writes too (`LinearRunLog`).
+    static func evaluationFailedDetails(_ e: ASLError, state: String) -> EventDetails {
+        var d = Execution.errorDetails(e)
+        d.name = state
+        d.location = e.location
+        return d
     }
 
     /// Adds AWS's state prefix to errors the engine raises while processing a state.
@@ -376,14 +380,11 @@ extension Execution {
     /// A Map's items from its input: `Items` (JSONata) or ItemsPath, which must give an array.
     func mapItems(_ s: MapState, _ h: StateHeader, _ eff: JSON, _ f: Frame) throws(ASLError) -> [JSON] {
         let value: JSON
-        if let t = s.items { value = try t.evaluate(scope(f, input: eff), expecting: "array") } else {
+        if let t = s.items { value = try t.evaluate(scope(f, input: eff)) } else {
             value = try select(eff, s.itemsPath, f)
         }
         guard case .array(let items) = value else {
-            if h.language == .jsonata {
-                throw ASLError(.queryEvaluationError, "Map state input must be an array but was: \(value.serialized)")
-            }
-            throw s.itemsNotAnArray
+            throw h.language == .jsonata ? s.jsonataItemsNotAnArray(value) : s.itemsNotAnArray
         }
         return items
     }

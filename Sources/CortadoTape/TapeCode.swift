@@ -418,6 +418,8 @@ final class TapeCode {
     var templatePaths: [Int32: (path: JSONPath, field: String)] = [:]
     var filterPaths: [Int32: JSONPath] = [:]
     var itemsNotAnArray: [Int32: ASLError] = [:]
+    /// JSONata Maps by pc, for the error of items that are no array (`MapState.jsonataItemsNotAnArray`).
+    var jsonataMaps: [Int32: MapState] = [:]
     /// Some state reads `$$.State.EnteredTime` (or the whole context object).
     var readsEnteredTime = false
     /// The run's constants, when an expression reads the whole context object; and the
@@ -439,6 +441,9 @@ final class TapeCode {
     /// Each workflow variable's name (a constant string node), by slot.
     var variableNames: [Int32] = []
     var failFields: [TFailFields] = []
+    /// By pc: no Retrier or Catcher of the state takes a States.QueryEvaluationError (a
+    /// state without Retry and Catch, or whose ErrorEquals name neither it nor States.ALL).
+    var evaluationErrorsFail: [Bool] = []
     /// Constant `true` and `false` nodes (JSONata comparisons give them).
     var trueNode: Int32 = -1
     var falseNode: Int32 = -1

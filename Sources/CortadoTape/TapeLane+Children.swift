@@ -23,7 +23,10 @@ extension TapeLane {
 
     func jsonataMap(_ s: TJSONataMap, _ input: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
         let list = s.items == none ? input : try evaluate(s.items, input, -1, 0)
-        guard tree.isArray(list) else { throw Bail() }
+        guard tree.isArray(list) else {
+            guard let m = code.jsonataMaps[pc], let v = json(list) else { throw Bail() }
+            throw evaluationError(m.jsonataItemsNotAnArray(v), pc: pc)
+        }
         if s.limits.count > 0 { try checkLimits(s.limits, input, entry: entry) }
         workMark = entry
         let results = try iterations(list, input, s.selector, s.processor, entry: entry)

@@ -47,8 +47,8 @@ extension TapeLane {
     /// A Fail state whose Error or Cause it reads (`TFailFields`), at the top of the machine
     /// (in a child the line goes back: its state's Catchers would need the error's output):
     /// the interpreter's rule (`FailField.text`) on the state's input, variables and context
-    /// object. A States.Runtime error reading them fails the line on entry, as the
-    /// interpreter's does (`stateError`; the host words it with the state's event).
+    /// object. An error reading them fails the line on entry, as the interpreter's does
+    /// (`stateError`, `evaluationError`; the host words it with the state's event).
     /// - Returns: `failedLine`, the error being `failedWith`.
     func failReading(_ k: Int32, _ input: Int32, pc: Int32) throws(Bail) -> Int32 {
         guard childDepth == 0, code.takesFailures, let j = json(input) else { throw Bail() }
@@ -71,12 +71,10 @@ extension TapeLane {
             let cause = try text(f.cause, f.jsonata ? "Cause" : "CausePath")
             failedWith = ASLError(error.map(ErrorName.init), cause)
         } catch {
-            // A States.Runtime error as the interpreter qualifies it (`Execution.qualify`).
-            // (The interpreter logs an EvaluationFailed event before a QueryEvaluationError,
-            // which the lane's record does not: such a line goes back.)
+            // As the interpreter qualifies them (`Execution.qualify`); others go back.
             switch error.name {
             case .runtime?, .intrinsicFailure?: throw stateError(ASLError(.runtime, error.cause, location: error.location))
-            default: throw Bail()
+            default: throw evaluationError(error, pc: pc)
             }
         }
         sawFailure = true

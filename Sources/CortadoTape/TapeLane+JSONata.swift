@@ -72,11 +72,13 @@ extension TapeLane {
     func evaluate(_ call: TJSONataCall, _ input: Int32) throws(Bail) -> Int32 {
         if call.readsMapItem, selectorItem < 0 { throw Bail() }
         let value: JSON
-        do {
-            value = try call.slot.evaluate(try scope(readingStates: call.readsStates, readingItem: call.readsMapItem,
-                                                     readingInput: call.readsExecutionInput, readingContext: call.readsContext,
-                                                     state: call.statePC, input))
-        } catch { throw Bail() }
+        let s = try scope(readingStates: call.readsStates, readingItem: call.readsMapItem,
+                          readingInput: call.readsExecutionInput, readingContext: call.readsContext, state: call.statePC, input)
+        do throws(ASLError) {
+            value = try call.slot.evaluate(s)
+        } catch {
+            throw evaluationError(error, pc: call.statePC)
+        }
         return try tape.adopt(value)
     }
 

@@ -20,8 +20,16 @@ extension TapeLane {
         return stateError(e)
     }
 
+    /// A States.QueryEvaluationError a JSONata expression of state `pc` raised, as
+    /// `runtimeError`: where no Retrier or Catcher of the state takes it, it fails the line
+    /// (the host logs the EvaluationFailed event AWS records first: `LinearRunLog`).
+    func evaluationError(_ e: ASLError, pc: Int32) -> Bail {
+        guard e.name == .queryEvaluationError, code.evaluationErrorsFail[Int(pc)] else { return Bail() }
+        return stateError(e)
+    }
+
     /// The `Bail` that carries error `e` (a States.Runtime error, or another no Catcher of
-    /// the state can take: a Fail state's) out of the machine, as `runtimeError`.
+    /// the state can take) out of the machine, as `runtimeError`.
     func stateError(_ e: ASLError) -> Bail {
         // (After a state's work began, the interpreter writes events before the error the
         // lane does not: `workMark`.)

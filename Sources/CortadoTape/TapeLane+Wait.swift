@@ -79,7 +79,7 @@ extension TapeLane {
     /// Waits (on the virtual clock) until the instant of `target`, read from `input`;
     /// hands the line back where the general engine might decide otherwise (see above) or
     /// the value is not a timestamp (the general engine words that).
-    func waitUntil(_ target: Int32, _ input: Int32) throws(Bail) {
+    func waitUntil(_ target: Int32, _ input: Int32, pc: Int32) throws(Bail) {
         let until: Int64
         switch code.waitTargets[Int(target)] {
         case .constant(let ms): until = ms
@@ -88,7 +88,13 @@ extension TapeLane {
             guard let ms = timestampMs(node) else { throw pathValueError(v, node, WaitDelay.instant(fromPath:path:)) }
             until = ms
         case .expression(let e):
-            guard let ms = timestampMs(try evaluate(e, input, -1, 0)) else { throw Bail() }
+            let node = try evaluate(e, input, -1, 0)
+            guard let ms = timestampMs(node) else {
+                // A string that is no timestamp: AWS's words (another value: the evaluator's).
+                guard case .string(let text)? = json(node), case .failure(let e) = WaitDelay.instant(fromExpression: text)
+                else { throw Bail() }
+                throw evaluationError(e, pc: pc)
+            }
             until = ms
         }
         let now = lineStart() + Int64(waitedMs)

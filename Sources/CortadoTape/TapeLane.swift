@@ -409,7 +409,7 @@ public final class TapeLane {
                 if seconds > 0 { try wait(Int(seconds) * 1000) }
                 let eff = try filter(value, input)
                 if secondsPath >= 0 { try wait(try secondsPathValue(secondsPath, eff) * 1000) }
-                if until >= 0 { try waitUntil(until, eff) }
+                if until >= 0 { try waitUntil(until, eff, pc: pc) }
                 if anyAssign { try assign(assigns[pc], eff, entry: entry) }
                 value = try filter(eff, output)
                 next = n
@@ -423,7 +423,7 @@ public final class TapeLane {
                 var s = Int(seconds)
                 if expression != none { s = try waitSeconds(try evaluate(expression, value, -1, 0)) }
                 if s > 0 { try wait(s * 1000) }
-                if until >= 0 { try waitUntil(until, value) }
+                if until >= 0 { try waitUntil(until, value, pc: pc) }
                 let input = value
                 if output != none { value = try evaluate(output, input, -1, 0) }
                 if anyAssign { try assign(assigns[pc], input, entry: entry) }

@@ -114,6 +114,7 @@ extension TapeCompiler {
                 next: next, retries: retries))
         case .map(let s):
             guard s.run == nil else { throw Unsupported("JSONata Distributed Map '\(h.name)'") }
+            code.jsonataMaps[Int32(pc)] = s
             let limits = try mapLimits(s)
             var selector = none
             if let sel = s.itemSelector {

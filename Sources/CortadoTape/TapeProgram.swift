@@ -57,6 +57,17 @@ struct TapeCompiler {
         code.taskLimits = Array(repeating: .empty, count: program.code.count)
         code.inputReads = program.inputReads
         code.stateNames = program.headers.map(\.name)
+        let evaluationError = ASLError(.queryEvaluationError, nil)
+        code.evaluationErrorsFail = program.code.map { state in
+            let processing: ResultProcessing
+            switch state {
+            case .task(let s): processing = s.processing
+            case .map(let s): processing = s.processing
+            case .parallel(let s): processing = s.processing
+            default: return true
+            }
+            return processing.retrier(for: evaluationError) == nil && processing.catcher(for: evaluationError) == nil
+        }
         for pc in program.code.indices { code.states.append(try state(pc)) }
         code.onFailure = Array(repeating: -1, count: code.states.count)
         code.takesFailures = handlesFailures

@@ -61,6 +61,36 @@ import Testing
         #expect(failedOnLane > 20)
     }
 
+    /// Lines that fail on the lane with an error a state raised when entered log the
+    /// interpreter's events: a Fail state's ErrorPath/CausePath and JSONata Error/Cause, and a
+    /// JSONata expression's QueryEvaluationError, after which AWS records an EvaluationFailed
+    /// event before the execution fails.
+    @Test func failuresReadOnEntryLogTheInterpretersEvents() throws {
+        let f = BatchFixture()
+        let p = try Compiler.compile(try JSON.parse(#"""
+            {"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Assign":{"why":"{% $states.input.c %}"},"Next":"C"},
+              "C":{"Type":"Choice","Choices":[{"Condition":"{% $states.input.k = 'f' %}","Next":"F"},{"Condition":"{% $states.input.k = 'w' %}","Next":"W"},
+                {"Condition":"{% $states.input.k = 'x' %}","Next":"X"}],"Default":"J"},
+              "F":{"Type":"Fail","QueryLanguage":"JSONPath","ErrorPath":"$.e","CausePath":"States.Format('{} in {}', $why, $$.State.Name)"},
+              "J":{"Type":"Fail","Error":"{% $states.input.e %}","Cause":"{% $why %}"},
+              "W":{"Type":"Wait","Timestamp":"{% $states.input.ts %}","End":true},
+              "X":{"Type":"Pass","Output":{"n":"{% $number($states.input.v) %}"},"End":true}}}
+            """#)).get()
+        var onLane = 0
+        for line in [#"{"k":"f","e":"Oops","c":"why"}"#, #"{"k":"f","e":1,"c":"x"}"#, #"{"k":"f","c":"x"}"#,
+                     #"{"k":"j","e":"JE","c":"jc"}"#, #"{"k":"j","e":5,"c":"jc"}"#,
+                     #"{"k":"w","ts":"nope","c":""}"#, #"{"k":"x","v":"abc","c":""}"#] {
+            for (level, data) in [(LogLevel.all, true), (.error, false)] {
+                let general = try Self.logs(p, HandlerRegistry(), line, level: level, data: data, lane: false, f)
+                let fast = try Self.logs(p, HandlerRegistry(), line, level: level, data: data, lane: true, f)
+                #expect(fast.lines == general.lines, "\(line) \(level)")
+                #expect(general.lines.contains { $0.contains("ExecutionFailed") }, "\(line)")
+                if fast.onLane { onLane += 1 }
+            }
+        }
+        #expect(onLane == 14)
+    }
+
     /// Map and Parallel children's events come as the interpreter orders them: a Map's
     /// iterations launched as its MaxConcurrency lets them (all at once, or one as each
     /// ends), each child's states in turn; an empty Map has none.

@@ -176,13 +176,42 @@ import Testing
         let vl = try lane(v)
         #expect(Lane.outcome(vl, #"{"c":"held"}"#, v) == .failure(ASLError(ErrorName("V"), "held")))
         #expect(Lane.agree(v, vl, #"{"c":"held"}"#))
-        // An expression that gives no string: the interpreter logs an EvaluationFailed event
-        // first, which the lane's record does not hold; the line goes back.
+        // An expression that gives no string: a QueryEvaluationError (`evaluationErrors...`).
         let j = try Lane.program(Self.definition(#"{"Type":"Fail","QueryLanguage":"JSONata","Error":"{% $states.input.n %}"}"#))
-        #expect(Lane.outcome(try lane(j), #"{"n":2}"#, j) == nil)
-        #expect(Lane.general(j, #"{"n":2}"#, backend: b)?.error?.name == .queryEvaluationError)
+        let jl = try lane(j)
+        #expect(Lane.outcome(jl, #"{"n":2}"#, j).map { (try? $0.get()) == nil } == true)
+        #expect(Lane.agree(j, jl, #"{"n":2}"#, backend: b))
         // In a Map iteration: its state's Catchers would take it (the general engine's).
         let m = try Lane.program(#"{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"F","States":{"F":{"Type":"Fail","ErrorPath":"$.e"}}},"End":true}}}"#)
         #expect(Lane.outcome(try lane(m), #"[{"e":"X"}]"#, m) == nil)
+    }
+    /// A JSONata expression's States.QueryEvaluationError (an evaluation that throws, a
+    /// Map's Items that are no array, a Wait's Timestamp that is none) fails the line on the
+    /// lane with the interpreter's words where no Retrier or Catcher of the state takes it;
+    /// where one does, the line goes back.
+    @Test func evaluationErrorsFailTheLineWhereNothingCatchesThem() throws {
+        let b = TapeLaneTests.ConstantTasks(results: ["T": try JSON.parse(#"{"ok":1}"#)])
+        let processor = #""ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}}"#
+        let failing: [(state: String, line: String)] = [
+            (#"{"Type":"Pass","QueryLanguage":"JSONata","Output":{"n":"{% $number($states.input.v) %}"},"End":true}"#, #"{"v":"abc"}"#),
+            (#"{"Type":"Map","QueryLanguage":"JSONata","Items":"{% $states.input.xs %}",\#(processor),"End":true}"#, #"{"xs":5}"#),
+            (#"{"Type":"Map","QueryLanguage":"JSONata",\#(processor),"End":true}"#, #"{"xs":5}"#),
+            (#"{"Type":"Wait","QueryLanguage":"JSONata","Timestamp":"{% $states.input.ts %}","End":true}"#, #"{"ts":"2016-13-01T00:00:00Z"}"#),
+            (#"{"Type":"Map","QueryLanguage":"JSONata","Items":"{% $states.input.xs %}",\#(processor),"Catch":[{"ErrorEquals":["States.Timeout"],"Next":"A"}],"End":true}"#, #"{"xs":"s"}"#),
+        ]
+        for c in failing {
+            let p = try Lane.program(Self.definition(c.state))
+            let l = try Self.lane(p)
+            guard case .failure(let e)? = Lane.outcome(l, c.line, p) else { Issue.record("not failed on the lane: \(c.state)"); continue }
+            #expect(e.name == .queryEvaluationError && e.cause?.hasPrefix("An error occurred while executing the state 'S' (entered at the event id #9). ") == true, "\(e)")
+            #expect(Lane.agree(p, l, c.line, "\(c.state)", backend: b))
+        }
+        // States.ALL, States.TaskFailed (AWS's wildcard for all but States.Timeout) or the
+        // error's name in a Retrier or Catcher: the general engine's.
+        for handler in [#""Catch":[{"ErrorEquals":["States.ALL"],"Next":"A"}]"#, #""Catch":[{"ErrorEquals":["States.TaskFailed"],"Next":"A"}]"#,
+                        #""Retry":[{"ErrorEquals":["States.QueryEvaluationError"]}]"#] {
+            let p = try Lane.program(Self.definition(#"{"Type":"Map","QueryLanguage":"JSONata","Items":"{% $states.input.xs %}",\#(processor),\#(handler),"End":true}"#))
+            #expect(Lane.outcome(try Self.lane(p), #"{"xs":5}"#, p) == nil, "\(handler)")
+        }
     }
 }

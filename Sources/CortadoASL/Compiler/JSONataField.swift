@@ -109,7 +109,11 @@ public indirect enum JSONataTemplate: Sendable {
     /// Builds a value that must have one JSON type (`array` for Items, `boolean` for Condition, ...).
     /// - Throws: AWS's "returned an unexpected result type" cause when an expression gives another.
     public func evaluate(_ scope: JSONataScope, expecting type: String) throws(ASLError) -> JSON {
-        let v = try evaluate(scope)
+        try checked(try evaluate(scope), expecting: type)
+    }
+
+    /// `v`, the field's value, when it is of JSON type `type`; else AWS's error.
+    public func checked(_ v: JSON, expecting type: String) throws(ASLError) -> JSON {
         guard v.typeName == type else {
             guard case .expression(let slot) = self else {
                 throw ASLError(.queryEvaluationError, "The field '\(fieldName)' must be of type '\(type)', but was '\(v.typeName)' for value: \(v.serialized)")

@@ -249,6 +249,15 @@ public final class MapState: Sendable {
         if case .path(let p) = itemsPath { path = p.source.hasPrefix("$$") ? String(p.source.dropFirst()) : p.source }
         return .runtime("Reference path \"\(path)\" must point to array.")
     }
+
+    /// What a JSONata Map whose items (`value`: what Items gave, or the state's input)
+    /// are no array fails with: AWS's words.
+    public func jsonataItemsNotAnArray(_ value: JSON) -> ASLError {
+        if let t = items {
+            do throws(ASLError) { _ = try t.checked(value, expecting: "array") } catch { return error }
+        }
+        return ASLError(.queryEvaluationError, "Map state input must be an array but was: \(value.serialized)")
+    }
 }
 
 /// One compiled state.

@@ -18,6 +18,15 @@ public enum WaitDelay {
         return .success(Int64(min(s, 1 << 40)))
     }
 
+    /// A JSONata Wait's Timestamp expression's text as epoch milliseconds, or AWS's cause.
+    public static func instant(fromExpression text: String) -> Result<Int64, ASLError> {
+        guard let ts = Timestamp.parse(text) else {
+            return .failure(ASLError(.queryEvaluationError,
+                "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: \(text)"))
+        }
+        return .success(ts.milliseconds)
+    }
+
     /// What a TimestampPath selected (nil: nothing) as epoch milliseconds, or AWS's cause.
     /// (A path that selects nothing words as SecondsPath's, the recorded one.)
     public static func instant(fromPath v: JSON?, path: String) -> Result<Int64, ASLError> {

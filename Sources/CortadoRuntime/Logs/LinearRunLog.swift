@@ -115,6 +115,9 @@ public final class LinearRunLog {
                 lastEntered = event(entered[pc], previous: previous) { h.enteredDetails(value(v.input)) }
                 k += 1
                 if last, failedOnEntry, let failure {
+                    if failure.name == .queryEvaluationError {
+                        event(.evaluationFailed, previous: id) { Execution.evaluationFailedDetails(failure, state: h.name) }
+                    }
                     event(.executionFailed, previous: id) { Execution.errorDetails(failure) }
                     return nil
                 }
