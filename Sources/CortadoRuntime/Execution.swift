@@ -150,6 +150,12 @@ public final class Execution {
     var started = false
     var result: ExecutionResult?
     var deadline: Int64?
+    /// State steps left before `run` looks at the real clock, and when it first did
+    /// (monotonic ns; 0: not yet): a machine that loops without waiting never returns to
+    /// `advance`, where the deadline is checked (`loopedPastTheTimeLimit`).
+    var stepsBeforeClockCheck = Execution.stepsBetweenClockChecks
+    var loopingSince: UInt64 = 0
+    static let stepsBetweenClockChecks = 4096
     /// Per-state counters for metrics; nil keeps none and reads no clock. A worker sets its
     /// own before each `advance`, since a parked execution may resume on another worker.
     public var stateStats: StateStats?
@@ -333,6 +339,21 @@ public final class Execution {
             }
             runQueue.removeAll(keepingCapacity: true)
         }
+    }
+
+    /// Whether a machine that has run `stepsBetweenClockChecks` steps without waiting is past
+    /// its time limit: on a real clock its deadline; on a virtual one, where computing takes
+    /// no time, the limit in real time since it began looping (it would never end otherwise,
+    /// where AWS ends an Express execution after five minutes).
+    func loopedPastTheTimeLimit() -> Bool {
+        guard let deadline else { return false }
+        if options.clock == .real {
+            now = max(now, wallClockMilliseconds())
+            return now >= deadline
+        }
+        let t = monotonicNanoseconds()
+        if loopingSince == 0 { loopingSince = t; return false }
+        return Int64(t &- loopingSince) / 1_000_000 >= deadline - startTime
     }
 
     /// Runs to the end on this thread, sleeping while every frame waits (for `cortado exec`).

@@ -18,6 +18,14 @@ extension Execution {
     /// Runs `f` until it parks or ends.
     func run(_ f: Frame) {
         while result == nil, !f.cancelled {
+            stepsBeforeClockCheck -= 1
+            if stepsBeforeClockCheck <= 0 {
+                stepsBeforeClockCheck = Execution.stepsBetweenClockChecks
+                if loopedPastTheTimeLimit() {
+                    finish(.timedOut, output: nil, error: ASLError(.timeout, "Execution timed out."))
+                    return
+                }
+            }
             var control: Control
             do throws(ASLError) {
                 control = try step(f)

@@ -93,6 +93,22 @@ import Testing
         #expect(Execution(program: p, input: [:], options: o).runToCompletion().status == .succeeded)
     }
 
+    /// A machine that loops through states without waiting ends at its time limit on either
+    /// clock (it never returned to the deadline check, and hung: `cortado exec` never ended);
+    /// on the virtual clock, where computing takes no time, the limit counts in real time.
+    @Test func aLoopWithoutWaitsEndsAtTheTimeLimit() throws {
+        let p = try Harness.program(#"""
+            {"TimeoutSeconds":1,"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},
+             "B":{"Type":"Choice","Choices":[{"Variable":"$.stop","IsPresent":true,"Next":"E"}],"Default":"A"},"E":{"Type":"Succeed"}}}
+            """#)
+        for clock in [ClockMode.virtual, .real] {
+            let o = ExecutionOptions(executionName: "e", stateMachineName: "sm", clock: clock, backend: HandlerRegistry())
+            let r = Execution(program: p, input: [:], options: o).runToCompletion()
+            #expect(r.status == .timedOut, "\(clock)")
+            #expect(r.error == ASLError(.timeout, "Execution timed out."))
+        }
+    }
+
     /// AWS's recording of an Express execution: an `...:express:...` Id and no RedriveCount.
     @Test func expressContextHasNoRedriveCount() throws {
         let p = try Harness.program(#"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"e.$":"$$.Execution"},"End":true}}}"#)
