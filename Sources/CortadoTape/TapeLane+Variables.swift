@@ -15,6 +15,26 @@ extension TapeLane {
 
     @inline(never)
     func assignAll(_ span: Span, _ input: Int32, entry: Int) throws(Bail) {
+        storeAll(span, try buildAll(span, input), entry: entry)
+    }
+
+    /// `assign` in two halves, for a JSONPath state whose OutputPath reads the variables as
+    /// they were (AWS's order, the interpreter's `exit`): the values built first (their
+    /// errors come first), kept aside (-1: no Assign), then stored once the output is made.
+    @inline(__always)
+    func assignValues(_ span: Span, _ input: Int32) throws(Bail) -> Int {
+        guard span.count > 0 else { return -1 }
+        return try buildAll(span, input)
+    }
+
+    @inline(__always)
+    func storeAssigned(_ span: Span, _ mark: Int, entry: Int) {
+        if mark >= 0 { storeAll(span, mark, entry: entry) }
+    }
+
+    /// Builds Assign `span`'s values onto `assigned`; returns where they start.
+    @inline(never)
+    func buildAll(_ span: Span, _ input: Int32) throws(Bail) -> Int {
         let mark = assigned.count
         var total = 0
         for k in Int(span.start)..<Int(span.start &+ span.count) {
@@ -23,6 +43,11 @@ extension TapeLane {
             guard total <= payloadLimit else { throw Bail() }
             assigned.append(v)
         }
+        return mark
+    }
+
+    @inline(never)
+    func storeAll(_ span: Span, _ mark: Int, entry: Int) {
         for k in 0..<Int(span.count) {
             variables[Int(assignments[Int(span.start) &+ k].slot)] = assigned[mark &+ k]
         }

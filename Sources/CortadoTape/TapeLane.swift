@@ -313,6 +313,7 @@ public final class TapeLane {
         trailIterations.truncate(to: 0)
         if !trailMapLimits.isEmpty { trailMapLimits.removeAll(keepingCapacity: true) }
         trailAssigned.truncate(to: 0)
+        assigned.truncate(to: 0)  // (values a line that went back left built and not stored)
         if variableCount > 0 { variables.initialize(repeating: -1, count: variableCount) }
         generalScope = nil
         generalInput = nil
@@ -382,8 +383,9 @@ public final class TapeLane {
                 var result = eff
                 if s.parameters != none { result = try evaluate(s.parameters, eff, -1, 0) }
                 if s.result != none { result = s.result }
-                if anyAssign { try assign(assigns[pc], result, entry: entry) }
+                let mark = anyAssign ? try assignValues(assigns[pc], result) : -1
                 value = try filter(try applyResultPath(value, result, s.resultPath), s.output)
+                if mark >= 0 { storeAssigned(assigns[pc], mark, entry: entry) }
                 next = s.next
             case .choice(let s):
                 let eff = try filter(value, s.input)
@@ -397,8 +399,10 @@ public final class TapeLane {
                 if s.outputs >= 0 {
                     value = try choiceOutput(s, matched, eff, pc: pc, entry: entry)
                 } else {
-                    if anyAssign { try assign(matched >= 0 ? choiceAssigns[matched] : assigns[pc], eff, entry: entry) }
+                    let span = matched >= 0 ? choiceAssigns[matched] : assigns[pc]
+                    let mark = anyAssign ? try assignValues(span, eff) : -1
                     value = try filter(eff, s.output)
+                    if mark >= 0 { storeAssigned(span, mark, entry: entry) }
                 }
                 next = target
             case .succeed(let input, let output):
@@ -410,8 +414,9 @@ public final class TapeLane {
                 let eff = try filter(value, input)
                 if secondsPath >= 0 { try wait(try secondsPathValue(secondsPath, eff) * 1000) }
                 if until >= 0 { try waitUntil(until, eff, pc: pc) }
-                if anyAssign { try assign(assigns[pc], eff, entry: entry) }
+                let mark = anyAssign ? try assignValues(assigns[pc], eff) : -1
                 value = try filter(eff, output)
+                if mark >= 0 { storeAssigned(assigns[pc], mark, entry: entry) }
                 next = n
             case .map(let s):
                 (value, next) = try map(s, value, pc: pc, entry: entry)
@@ -478,14 +483,16 @@ public final class TapeLane {
 
     /// The end of a Map or Parallel with its array of results, or of a Task with its result:
     /// ResultSelector, the state's Assign (`assignment`, of trail entry `entry`), ResultPath,
-    /// OutputPath.
+    /// OutputPath (which reads the variables as they were: the Assign stores after it).
     @inline(__always)
     func finish(_ raw: Int32, _ results: Int32, _ selector: Int32, _ resultPath: TResultPath, _ output: TFilter,
                 _ assignment: Span, entry: Int) throws(Bail) -> Int32 {
         var result = results
         if selector != none { result = try evaluate(selector, results, -1, 0) }
-        if anyAssign { try assign(assignment, result, entry: entry) }
-        return try filter(try applyResultPath(raw, result, resultPath), output)
+        let mark = anyAssign ? try assignValues(assignment, result) : -1
+        let out = try filter(try applyResultPath(raw, result, resultPath), output)
+        if mark >= 0 { storeAssigned(assignment, mark, entry: entry) }
+        return out
     }
 }
 

@@ -141,4 +141,25 @@ import Testing
         let lane = try Lane.lane(try Lane.program(d))
         #expect(Lane.run(lane, lines[0]) == #""v""#)
     }
+
+    /// A state's OutputPath reads the variables as they were before its own Assign (AWS's
+    /// recorded evaluation order: the values are built first, stored after the output):
+    /// Pass, Choice, Wait, and a Task's result (the lane had stored them first).
+    @Test func outputPathReadsTheVariablesBeforeTheStatesAssign() throws {
+        let d = #"""
+        {"StartAt":"S0","States":{
+         "S0":{"Type":"Pass","Result":{"q":"why"},"Assign":{"answer":42},"Next":"S1"},
+         "S1":{"Type":"Pass","InputPath":"$answer","ResultPath":"$.a","OutputPath":"$answer","Assign":{"answer":"new"},"Next":"C"},
+         "C":{"Type":"Choice","Choices":[{"Variable":"$answer","StringEquals":"new","Next":"W"}],"Default":"W",
+              "OutputPath":"$answer","Assign":{"answer":"from choice"}},
+         "W":{"Type":"Wait","Seconds":0,"OutputPath":"$answer","Assign":{"answer":"from wait"},"Next":"T"},
+         "T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:t","OutputPath":"$answer","Assign":{"answer":"from task"},"Next":"L"},
+         "L":{"Type":"Pass","Parameters":{"before.$":"$","now.$":"$answer"},"End":true}}}
+        """#
+        let p = try Lane.program(d)
+        let b = TapeLaneTests.ConstantTasks(results: ["T": ["ok": true]])
+        let lane = try TapeLane.make(p, payloadLimit: Self.limit, taskResults: { b.constantOutcome(stateName: $0, resource: $1, attempt: $2) }).get()
+        #expect(Lane.run(lane, "{}") == #"{"before":"from wait","now":"from task"}"#)
+        #expect(Lane.agree(p, lane, "{}", backend: b))
+    }
 }
