@@ -111,7 +111,7 @@ extension BatchRunner {
                                      executionNamePrefix: executionNamePrefix,
                                      constants: TapeLane.ExecutionConstants(
                                         executionArnPrefix: o.executionArn, stateMachineArn: o.stateMachineArn,
-                                        stateMachineName: stateMachineName, roleArn: o.roleArn),
+                                        stateMachineName: stateMachineName, roleArn: o.roleArn, redriveCount: o.redriveCount),
                                      logsEveryState: logsEveryState,
                                      handlesFailures: true, logged: sink != nil) {
                 case .success(let l):

@@ -53,6 +53,9 @@ public struct ExecutionOptions: Sendable {
     /// starts from Express's five minutes (`ExpressLimits.executionSeconds`); `cortado exec`
     /// and `run` lift it with `--no-time-limit`, and the API lifts it for STANDARD machines.
     public var executionTimeoutSeconds: Int? = ExpressLimits.executionSeconds
+    /// `$$.Execution.RedriveCount`; nil for a synchronous Express execution, whose context
+    /// AWS records without it (`ContextObject.execution`).
+    public var redriveCount: Int? = 0
     /// Issues `$$.Task.Token` for `.waitForTaskToken` tasks (the server's token table); nil
     /// gives each such task a random token nobody else knows (only a mock can answer it).
     public var taskTokens: (any TaskTokenIssuer)?
@@ -422,7 +425,7 @@ public final class Execution {
 
     func buildExecutionContext() -> JSON {
         ContextObject.execution(id: executionArn, input: input, startTime: Timestamp(milliseconds: startTime).iso8601,
-                                name: options.executionName, roleArn: options.roleArn)
+                                name: options.executionName, roleArn: options.roleArn, redriveCount: options.redriveCount)
     }
 
     /// The `$$` object for `f`'s current state; built only when a `$$` path is evaluated.

@@ -343,12 +343,13 @@ public final class StatesService: @unchecked Sendable {
         }
         if let existing { return (existing, false) }
         if m.type == "STANDARD" { journal?.append(record.startJournalJSON) }
-        launch(record, machine: m)
+        launch(record, machine: m, synchronous: sync)
         return (record, true)
     }
 
     /// Creates the engine object for `record` and starts it on the host.
-    func launch(_ record: ExecutionRecord, machine m: MachineRecord, parked: DispatchGroup? = nil) {
+    /// `synchronous`: StartSyncExecution's (its context object has no RedriveCount).
+    func launch(_ record: ExecutionRecord, machine m: MachineRecord, parked: DispatchGroup? = nil, synchronous: Bool = false) {
         var o = ExecutionOptions(executionName: record.name, stateMachineName: m.name, clock: .real, backend: m.backend)
         o.region = options.region
         o.account = options.account
@@ -356,6 +357,7 @@ public final class StatesService: @unchecked Sendable {
         o.startTime = record.startMs
         o.taskTokens = tokens
         o.customExecutionArn = record.arn
+        if synchronous, m.type == "EXPRESS" { o.redriveCount = nil }
         o.executionTimeoutSeconds = m.type == "EXPRESS" ? options.expressTimeoutSeconds : nil
         o.objectStore = options.objectStore
         let e = Execution(program: m.program, input: record.input, options: o)

@@ -92,7 +92,7 @@ extension TapeLane {
               case .string(let name) = try tape.materialize(try read(.executionName, -1, -1, 0)),
               case .string(let entered) = try tape.materialize(enteredTimeNode()) else { throw Bail() }
         let execution = ContextObject.execution(id: id, input: try tape.materialize(lineValue), startTime: start, name: name,
-                                                roleArn: k.roleArn)
+                                                roleArn: k.roleArn, redriveCount: k.redriveCount)
         var retryCount: Int? = nil
         switch states[state] {
         case .task, .jsonataTask: retryCount = taskRetryCount

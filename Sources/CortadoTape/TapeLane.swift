@@ -180,9 +180,12 @@ public final class TapeLane {
         public var stateMachineArn: String
         public var stateMachineName: String
         public var roleArn: String
-        public init(executionArnPrefix: String, stateMachineArn: String, stateMachineName: String, roleArn: String) {
+        /// `$$.Execution.RedriveCount` (nil: none; the host's `ExecutionOptions.redriveCount`).
+        public var redriveCount: Int?
+        public init(executionArnPrefix: String, stateMachineArn: String, stateMachineName: String, roleArn: String,
+                    redriveCount: Int?) {
             self.executionArnPrefix = executionArnPrefix; self.stateMachineArn = stateMachineArn
-            self.stateMachineName = stateMachineName; self.roleArn = roleArn
+            self.stateMachineName = stateMachineName; self.roleArn = roleArn; self.redriveCount = redriveCount
         }
     }
 

@@ -109,15 +109,21 @@ import Testing
         }
     }
 
-    /// AWS's recording of an Express execution: an `...:express:...` Id and no RedriveCount.
-    @Test func expressContextHasNoRedriveCount() throws {
+    /// AWS's recordings of Express executions: an `...:express:...` Id; RedriveCount 0 for
+    /// an asynchronous one (StartExecution), as for STANDARD, and none for a synchronous one
+    /// (StartSyncExecution). The host says which (`redriveCount`), not the ARN. Bug: every
+    /// `:express:` ARN had lost RedriveCount.
+    @Test func redriveCountFollowsHowTheExecutionStarted() throws {
         let p = try Harness.program(#"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"e.$":"$$.Execution"},"End":true}}}"#)
         var o = ExecutionOptions(executionName: "e", stateMachineName: "sm", clock: .virtual, backend: HandlerRegistry())
         #expect(Execution(program: p, input: [:], options: o).runToCompletion().output?["e"]?["RedriveCount"] == 0)
         o.customExecutionArn = "arn:aws:states:us-east-1:111111111111:express:sm:e:0d8c7c3c-6b7e-4b1e-9a55-2f4f5b1c3a11"
-        let express = Execution(program: p, input: [:], options: o).runToCompletion().output?["e"]
-        #expect(express?["RedriveCount"] == nil)
-        #expect(express?["Id"]?.stringValue == o.customExecutionArn)
+        let async = Execution(program: p, input: [:], options: o).runToCompletion().output?["e"]
+        #expect(async?["RedriveCount"] == 0)
+        #expect(async?["Id"]?.stringValue == o.customExecutionArn)
+        o.redriveCount = nil
+        let sync = Execution(program: p, input: [:], options: o).runToCompletion().output?["e"]
+        #expect(sync?["RedriveCount"] == nil && sync?["Name"] == "e")
     }
 
     @Test func failWithoutErrorIsNull() throws {

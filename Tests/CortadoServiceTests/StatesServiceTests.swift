@@ -389,6 +389,11 @@ let approval = #"""
         #expect(r["status"] == "SUCCEEDED")
         #expect(r["output"]?.stringValue.flatMap { try? JSON.parse($0) } == ["doubled": 42])
         #expect(r["executionArn"]?.stringValue?.contains(":express:sync:") == true)
+        // AWS's recording: a synchronous Express execution's `$$.Execution` has no RedriveCount.
+        let context = await api.create("ctx", #"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"e.$":"$$.Execution"},"End":true}}}"#, type: "EXPRESS")
+        let c = await api.call("StartSyncExecution", ["stateMachineArn": .string(context)])
+        let e = c["output"]?.stringValue.flatMap { try? JSON.parse($0) }?["e"]
+        #expect(e?["RedriveCount"] == nil && e?["Id"]?.stringValue?.contains(":express:ctx:") == true, "\(String(describing: e))")
         let failing = await api.create("fails", #"{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E","Cause":"C"}}}"#, type: "EXPRESS")
         let f = await api.call("StartSyncExecution", ["stateMachineArn": .string(failing)])
         #expect(f["status"] == "FAILED")

@@ -38,7 +38,7 @@ enum Lane {
 
     static func constants(_ o: ExecutionOptions) -> TapeLane.ExecutionConstants {
         TapeLane.ExecutionConstants(executionArnPrefix: o.executionArn, stateMachineArn: o.stateMachineArn,
-                                    stateMachineName: o.stateMachineName, roleArn: o.roleArn)
+                                    stateMachineName: o.stateMachineName, roleArn: o.roleArn, redriveCount: o.redriveCount)
     }
 
     /// The lane's output for a line, or nil when it handed the line back.

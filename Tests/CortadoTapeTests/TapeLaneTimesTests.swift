@@ -208,9 +208,9 @@ import Testing
         #expect(Lane.run(lane, #"{"m":7}"#) == nil)
     }
 
-    /// The context object's shape is one rule (`ContextObject`) for both engines. Bug: the
-    /// lane left RedriveCount out by its run's ARN prefix, the interpreter by the execution's
-    /// whole ARN; a name with `:express:` in it made them differ.
+    /// The context object's shape is one rule (`ContextObject`) for both engines, with the
+    /// host's RedriveCount (not read off an ARN: a name with `:express:` in it had made the
+    /// engines differ).
     @Test func theContextObjectIsShapedOnce() throws {
         let p = try Lane.program(#"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"e.$":"$$.Execution"},"End":true}}}"#)
         let o = ExecutionOptions(executionName: "", stateMachineName: "sm", backend: HandlerRegistry())
@@ -220,7 +220,15 @@ import Testing
         let fast = try JSON.parse(try #require(Lane.run(lane, "{}")))
         let g = ExecutionOptions(executionName: "x:express:1", stateMachineName: "sm", clock: .virtual, backend: HandlerRegistry())
         let slow = try #require(Execution(program: p, input: [:], options: g).runToCompletion().output)
-        #expect(fast["e"]?["RedriveCount"] == nil && slow["e"]?["RedriveCount"] == nil, "\(fast) \(slow)")
+        #expect(fast["e"]?["RedriveCount"] == 0 && slow["e"]?["RedriveCount"] == 0, "\(fast) \(slow)")
         #expect(fast["e"]?["Name"] == "x:express:1" && fast["e"]?["Id"] == slow["e"]?["Id"])
+        // A host that starts executions synchronously (no RedriveCount) tells both engines.
+        var constants = Lane.constants(o)
+        constants.redriveCount = nil
+        let syncLane = try TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, executionNamePrefix: "line-",
+                                         constants: constants).get()
+        syncLane.lineNumber = 1
+        let out = try JSON.parse(try #require(Lane.run(syncLane, "{}")))
+        #expect(out["e"]?["RedriveCount"] == nil && out["e"]?["Name"] == "line-1")
     }
 }

@@ -4,13 +4,15 @@ import CortadoJSON
 /// their order, written once for the interpreter (`Execution.contextBase`) and the tape lane
 /// (`TapeLane.contextObject`), which fill in their own values.
 public enum ContextObject {
-    /// `$$.Execution`. An Express execution (its ARN says `:express:`) cannot be redriven,
-    /// and AWS's recording of one shows no RedriveCount.
-    public static func execution(id: String, input: JSON, startTime: String, name: String, roleArn: String) -> JSON {
+    /// `$$.Execution`. `redriveCount` nil leaves RedriveCount out: AWS records none for a
+    /// synchronous Express execution (StartSyncExecution), and 0 for an asynchronous one
+    /// (StartExecution of an EXPRESS machine) as for a STANDARD one (`ExecutionOptions.redriveCount`).
+    public static func execution(id: String, input: JSON, startTime: String, name: String, roleArn: String,
+                                 redriveCount: Int?) -> JSON {
         var o: JSONObject = [
             "Id": .string(id), "Input": input, "StartTime": .string(startTime), "Name": .string(name), "RoleArn": .string(roleArn),
         ]
-        if !id.utf8Contains(":express:") { o["RedriveCount"] = 0 }
+        if let redriveCount { o["RedriveCount"] = .number(JSONNumber(redriveCount)) }
         return .object(o)
     }
 
