@@ -441,6 +441,10 @@ final class TapeCode {
     /// Each workflow variable's name (a constant string node), by slot.
     var variableNames: [Int32] = []
     var failFields: [TFailFields] = []
+    /// By query (`queries`): a field's whole expression the lane runs itself, for the
+    /// evaluator to run where the lane cannot decide it (undefined, whose error is the
+    /// evaluator's to word; a variable not set; a value it does not take).
+    var evaluatorCalls: [Int32: TJSONataCall] = [:]
     /// By pc: no Retrier or Catcher of the state takes a States.QueryEvaluationError (a
     /// state without Retry and Catch, or whose ErrorEquals name neither it nor States.ALL).
     var evaluationErrorsFail: [Bool] = []

@@ -65,6 +65,27 @@ extension TapeLane {
         }
     }
 
+    /// A field's whole expression (query `q`): the lane's value, or where the lane cannot
+    /// decide it (`bail`) or finds it undefined, the evaluator's (`evaluateInstead`).
+    /// (Kept out of line: the template walk is every state's hot path.)
+    /// `evaluateInstead`: query `q`, which the lane could not decide (`bail`) or found
+    /// undefined, run by the evaluator, for its value or AWS's error (a
+    /// QueryEvaluationError fails the line where the state's Retry and Catch do not take
+    /// it: `evaluationError`); without its call the line goes back.
+    @inline(never)
+    func fieldQuery(_ q: Int32, _ input: Int32) throws(Bail) -> Int32 {
+        let r: Int32
+        do { r = try query(q, input) } catch { return try evaluateInstead(q, input, error) }
+        guard r >= 0 else { return try evaluateInstead(q, input, Bail()) }
+        return r
+    }
+
+    @inline(never)
+    func evaluateInstead(_ q: Int32, _ input: Int32, _ bail: Bail) throws(Bail) -> Int32 {
+        guard let call = code.evaluatorCalls[q] else { throw bail }
+        return try evaluate(call, input)
+    }
+
     /// An expression the evaluator runs: `$states` (the state's input, and its result while
     /// a Task's Output or Assign is built) and the variables such expressions read, as JSON;
     /// its value back on the tape. Any error it raises hands the line over (the general
@@ -152,8 +173,10 @@ extension TapeLane {
                 do throws(Bail) { return try self.evaluatorValue(input, p) } catch { throw ASLError.runtime("not converted") }
             },
             reads: reads,
-            result: readingStates && stateResult >= 0 ? try t.materialize(stateResult) : nil,
-            errorOutput: readingStates && stateErrorOutput >= 0 ? try t.materialize(stateErrorOutput) : nil,
+            // (`JSON?` spelled out: JSON is ExpressibleByNilLiteral, and `cond ? json : nil`
+            // made `.some(.null)`, binding `$states.result` and `.errorOutput` in every state.)
+            result: readingStates && stateResult >= 0 ? JSON?.some(try t.materialize(stateResult)) : JSON?.none,
+            errorOutput: readingStates && stateErrorOutput >= 0 ? JSON?.some(try t.materialize(stateErrorOutput)) : JSON?.none,
             variables: [:], variableValues: named, context: { context })
     }
 

@@ -53,9 +53,7 @@ extension TapeLane {
             }
             return t.newText(from: startByte, plain: plain)
         case .query(let q):
-            let r = try query(q, input)
-            guard r >= 0 else { throw Bail() }  // undefined: the evaluator's error
-            return r
+            return try fieldQuery(q, input)
         case .jsonMerge(let a, let b):
             let x = try evaluate(a, input, item, itemIndex)
             return try t.mergeShallow(x, try evaluate(b, input, item, itemIndex))

@@ -169,15 +169,21 @@ extension TapeCompiler {
     /// evaluator's (`TQuery.general`). Of the context object only what `contextRead` allows
     /// (the rest holds the execution's times and ids: the general engine's).
     mutating func query(_ slot: JSONataSlot) throws(Unsupported) -> Int32 {
-        if let shape = slot.expression.shape, let q = try? query(shape) { return q }
+        if let shape = slot.expression.shape, let q = try? query(shape) {
+            // Where the lane cannot decide it (undefined: AWS's error), the evaluator runs it.
+            if !slot.readsContext {
+                code.evaluatorCalls[q] = TJSONataCall(slot: slot, readsStates: registerVariables(slot.expression), readsMapItem: false,
+                                                      readsExecutionInput: false, readsContext: false, statePC: statePC)
+            }
+            return q
+        }
         var readsMapItem = false, readsExecutionInput = false, readsContext = false
         if slot.readsContext {
             if let read = Self.contextRead(slot.source), !read.mapItem || inItemSelector {
                 (readsMapItem, readsExecutionInput) = (read.mapItem, read.executionInput)
             } else {
                 // The whole context object, as the interpreter builds it (TapeLane+Times): the
-                // run's constants, the line's name and times. Not a retried Task's: its
-                // RetryCount changes with each attempt, which the lane does not evaluate again.
+                // run's constants, the line's name and times, a Task's RetryCount.
                 guard wholeContext(item: inItemSelector) != nil else { throw Unsupported("JSONata $states.context") }
                 readsContext = true
                 readsMapItem = inItemSelector

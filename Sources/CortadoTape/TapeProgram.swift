@@ -76,8 +76,9 @@ struct TapeCompiler {
         // Every variable is named by now (a Catcher's Assign among the last).
         // The evaluator is handed only the variables an expression reads: a variable named
         // as a built-in function would be bound in the function's place otherwise.
-        if !code.jsonataCalls.isEmpty, variableSlots.keys.contains(where: JSONataExpression.isBuiltinFunction) {
-            throw Unsupported("a workflow variable named as a JSONata function")
+        if variableSlots.keys.contains(where: JSONataExpression.isBuiltinFunction) {
+            guard code.jsonataCalls.isEmpty else { throw Unsupported("a workflow variable named as a JSONata function") }
+            code.evaluatorCalls = [:]  // (what the lane cannot decide then goes back)
         }
         code.variableNames = Array(repeating: -1, count: variableSlots.count)
         for (name, slot) in variableSlots { code.variableNames[Int(slot)] = constant(.string(name)) }

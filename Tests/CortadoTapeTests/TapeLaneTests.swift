@@ -19,8 +19,8 @@ enum Lane {
         }
     }
 
-    static func lane(_ p: Program, clock: TapeLane.Clock = .real) throws -> TapeLane {
-        switch TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, clock: clock) {
+    static func lane(_ p: Program, clock: TapeLane.Clock = .real, handlesFailures: Bool = false) throws -> TapeLane {
+        switch TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, clock: clock, handlesFailures: handlesFailures) {
         case .success(let l): return l
         case .failure(let u): throw LaneTestError("unsupported: \(u)")
         }
