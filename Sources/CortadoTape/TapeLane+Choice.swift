@@ -30,11 +30,27 @@ extension TapeLane {
         return out
     }
 
-    /// A node a Choice rule read; a path that selected nothing (-1) hands the line over.
-    @inline(__always)
-    func present(_ n: Int32) throws(Bail) -> Int32 {
-        guard n >= 0 else { throw Bail() }
-        return n
+    /// A JSONata Condition (query `q`): its boolean, the evaluator's where the lane cannot
+    /// decide it (`fieldQuery`); any other value is AWS's error (`JSONataTemplate.checked`,
+    /// as the interpreter's `choiceJSONata`), which fails the line (a Choice has no Catch).
+    func condition(_ q: Int32, _ input: Int32) throws(Bail) -> Bool {
+        let r = try fieldQuery(q, input)
+        switch tape.nodes[Int(r)].kind {
+        case .yes: return true
+        case .no: return false
+        default:
+            guard let call = code.evaluatorCalls[q] ?? generalCall(q), let v = json(r) else { throw Bail() }
+            do throws(ASLError) { _ = try JSONataTemplate.expression(call.slot).checked(v, expecting: "boolean") } catch {
+                throw evaluationError(error, pc: call.statePC)
+            }
+            throw Bail()
+        }
+    }
+
+    /// The evaluator's call of query `q` when the lane runs none of it itself.
+    func generalCall(_ q: Int32) -> TJSONataCall? {
+        guard case .general(let k) = queries[q] else { return nil }
+        return code.jsonataCalls[Int(k)]
     }
 
     /// A number's value exactly as `JSONNumber.double` reads its literal.
@@ -106,13 +122,7 @@ struct TapeChoiceWalk: ChoiceRuleWalk {
         case .comparePaths(let v, let op, let operand):
             return .paths(subject(try lane.read(v, input, -1, 0)), op, subject(try lane.read(operand, input, -1, 0)))
         case .query(let q):
-            // A Condition that gives no boolean is the evaluator's error.
-            let r = try lane.present(lane.query(q, input))
-            switch lane.tape.nodes[Int(r)].kind {
-            case .yes: return .decided(true)
-            case .no: return .decided(false)
-            default: throw Bail()
-            }
+            return .decided(try lane.condition(q, input))
         }
     }
 

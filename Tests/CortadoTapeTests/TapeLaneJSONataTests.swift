@@ -100,6 +100,16 @@ import Testing
         let condLane = try Lane.lane(cond)
         #expect(Lane.agree(cond, condLane, #"{"flag":true}"#))
         #expect(Lane.run(condLane, #"{"flag":"yes"}"#) == nil)
+        // On a lane that takes failures: a Condition that gives no boolean, or nothing, fails
+        // the line with the interpreter's QueryEvaluationError; one the lane cannot decide
+        // itself (an array on the path) the evaluator decides.
+        let condFailing = try Lane.lane(cond, handlesFailures: true)
+        for line in [#"{"flag":"yes"}"#, #"{}"#, #"{"flag":[true]}"#, #"{"flag":false}"#] {
+            #expect(Lane.outcome(condFailing, line, cond) != nil, "\(line)")
+            #expect(Lane.agree(cond, condFailing, line), "\(line)")
+        }
+        guard case .failure(let notBoolean)? = Lane.outcome(condFailing, #"{"flag":"yes"}"#, cond) else { Issue.record("kept"); return }
+        #expect(notBoolean.name == .queryEvaluationError && notBoolean.cause?.contains("Expected 'boolean'") == true, "\(notBoolean)")
         #expect(Lane.run(condLane, #"{}"#) == nil)
     }
 
