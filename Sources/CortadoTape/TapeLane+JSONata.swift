@@ -66,12 +66,8 @@ extension TapeLane {
     }
 
     /// A field's whole expression (query `q`): the lane's value, or where the lane cannot
-    /// decide it (`bail`) or finds it undefined, the evaluator's (`evaluateInstead`).
+    /// decide it or finds it undefined, the evaluator's (`evaluateInstead`).
     /// (Kept out of line: the template walk is every state's hot path.)
-    /// `evaluateInstead`: query `q`, which the lane could not decide (`bail`) or found
-    /// undefined, run by the evaluator, for its value or AWS's error (a
-    /// QueryEvaluationError fails the line where the state's Retry and Catch do not take
-    /// it: `evaluationError`); without its call the line goes back.
     @inline(never)
     func fieldQuery(_ q: Int32, _ input: Int32) throws(Bail) -> Int32 {
         let r: Int32
@@ -80,6 +76,10 @@ extension TapeLane {
         return r
     }
 
+    /// Query `q`, which the lane could not decide (`bail`) or found undefined, run by the
+    /// evaluator: its value, or AWS's error (a QueryEvaluationError fails the line where
+    /// the state's Retry and Catch do not take it: `evaluationError`); without the query's
+    /// call the line goes back.
     @inline(never)
     func evaluateInstead(_ q: Int32, _ input: Int32, _ bail: Bail) throws(Bail) -> Int32 {
         guard let call = code.evaluatorCalls[q] else { throw bail }
@@ -88,8 +88,8 @@ extension TapeLane {
 
     /// An expression the evaluator runs: `$states` (the state's input, and its result while
     /// a Task's Output or Assign is built) and the variables such expressions read, as JSON;
-    /// its value back on the tape. Any error it raises hands the line over (the general
-    /// engine words it).
+    /// its value back on the tape. A QueryEvaluationError no Retrier or Catcher of the state
+    /// takes fails the line (`evaluationError`); any other error hands the line over.
     func evaluate(_ call: TJSONataCall, _ input: Int32) throws(Bail) -> Int32 {
         if call.readsMapItem, selectorItem < 0 { throw Bail() }
         let value: JSON
