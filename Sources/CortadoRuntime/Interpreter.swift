@@ -146,9 +146,8 @@ extension Execution {
 
         case .fail(let s):
             if h.language != .jsonata { inspect("afterInputPath", f.input) }
-            let error = try failField(s.error, field: h.language == .jsonata ? "Error" : "ErrorPath", f)
-            let cause = try failField(s.cause, field: h.language == .jsonata ? "Cause" : "CausePath", f)
-            return .fail(ASLError(error.map(ErrorName.init), cause))
+            return .fail(try s.failure(jsonata: h.language == .jsonata, input: f.input, variables: f.variables,
+                                       context: { self.context(f) }, scope: self.scope(f, input: f.input)))
 
         case .choice(let s):
             if h.language == .jsonata { return try choiceJSONata(f, h, s) }
@@ -377,12 +376,6 @@ extension Execution {
     /// Reads a path that must match, with Jayway's reason in AWS's cause when it does not.
     static func pick(_ p: JSONPath, _ root: JSON) throws(ASLError) -> JSON {
         try PathMiss.select(p, root).get()
-    }
-
-    func failField(_ field: FailField, field name: String, _ f: Frame) throws(ASLError) -> String? {
-        try field.text(field: name, input: f.input,
-                       root: { (p) throws(ASLError) in try PathMiss.root(p, input: f.input, variables: f.variables, context: { self.context(f) }) },
-                       variables: f.variables, context: { self.context(f) }, scope: self.scope(f, input: f.input))
     }
 
     /// A Map's items from its input: `Items` (JSONata) or ItemsPath, which must give an array.

@@ -231,18 +231,22 @@ struct TRetries {
     /// The errors of the attempts that failed, in order (`TapeCode.attemptErrors`): the
     /// last is the one caught or failing the line, unless a result came after them.
     var failedAttempts: Span
-    /// `$$.State.RetryCount` of the attempt that gave the outcome (the retries before it).
-    var retryCount: Int
     /// The Parameters (a JSONata Task's Arguments) read the context object: each attempt
     /// builds them again with its own RetryCount, for the errors they raise.
     var argumentsPerAttempt = false
+
+    /// `$$.State.RetryCount` of the attempt that gave the outcome: the retries before it
+    /// (every failed attempt was retried but a caught or failing last one).
+    var retryCount: Int {
+        if case .result = outcome { return Int(failedAttempts.count) }
+        return Int(failedAttempts.count) - 1
+    }
 }
 
 /// A Fail state's ErrorPath/CausePath (a path or an intrinsic) or JSONata Error/Cause
-/// expression: the interpreter's rule (`FailField.text`) reads them from the state's input.
+/// expression: the interpreter's rule (`FailState.failure`) reads them from the state's input.
 struct TFailFields {
-    var error: FailField
-    var cause: FailField
+    var state: FailState
     var jsonata: Bool
     /// The whole context object, when a field reads `$$` (`wholeContext`).
     var context: TContextRead?

@@ -39,7 +39,7 @@ extension TapeLane {
         case .yes: return true
         case .no: return false
         default:
-            guard let call = code.evaluatorCalls[q] ?? generalCall(q), let v = json(r) else { throw Bail() }
+            guard let call = evaluatorCall(q), let v = json(r) else { throw Bail() }
             do throws(ASLError) { _ = try JSONataTemplate.expression(call.slot).checked(v, expecting: "boolean") } catch {
                 throw evaluationError(error, pc: call.statePC)
             }
@@ -47,8 +47,10 @@ extension TapeLane {
         }
     }
 
-    /// The evaluator's call of query `q` when the lane runs none of it itself.
-    func generalCall(_ q: Int32) -> TJSONataCall? {
+    /// The evaluator's call of query `q`: the one it runs where the lane cannot decide the
+    /// query, or, for a query the lane runs none of, the query's own.
+    func evaluatorCall(_ q: Int32) -> TJSONataCall? {
+        if let call = code.evaluatorCalls[q] { return call }
         guard case .general(let k) = queries[q] else { return nil }
         return code.jsonataCalls[Int(k)]
     }

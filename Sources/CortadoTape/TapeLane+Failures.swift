@@ -46,7 +46,7 @@ extension TapeLane {
 
     /// A Fail state whose Error or Cause it reads (`TFailFields`), at the top of the machine
     /// (in a child the line goes back: its state's Catchers would need the error's output):
-    /// the interpreter's rule (`FailField.text`) on the state's input, variables and context
+    /// the interpreter's rule (`FailState.failure`) on the state's input, variables and context
     /// object. An error reading them fails the line on entry, as the interpreter's does
     /// (`stateError`, `evaluationError`; the host words it with the state's event).
     /// - Returns: `failedLine`, the error being `failedWith`.
@@ -61,15 +61,8 @@ extension TapeLane {
         let context = try f.context.map { r throws(Bail) in try contextJSON(r) } ?? .null
         let scope = f.jsonata ? try scope(readingStates: true, readingItem: false, readingInput: false,
                                           readingContext: f.context != nil, state: pc, input) : nil
-        func text(_ field: FailField, _ name: String) throws(ASLError) -> String? {
-            try field.text(field: name, input: j,
-                           root: { (p) throws(ASLError) in try PathMiss.root(p, input: j, variables: variables, context: { context }) },
-                           variables: variables, context: { context }, scope: scope)
-        }
         do throws(ASLError) {
-            let error = try text(f.error, f.jsonata ? "Error" : "ErrorPath")
-            let cause = try text(f.cause, f.jsonata ? "Cause" : "CausePath")
-            failedWith = ASLError(error.map(ErrorName.init), cause)
+            failedWith = try f.state.failure(jsonata: f.jsonata, input: j, variables: variables, context: { context }, scope: scope)
         } catch {
             // As the interpreter qualifies them (`Execution.qualify`); others go back.
             switch error.name {

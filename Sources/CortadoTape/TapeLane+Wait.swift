@@ -91,9 +91,9 @@ extension TapeLane {
             let node = try evaluate(e, input, -1, 0)
             guard let ms = timestampMs(node) else {
                 // A string that is no timestamp: AWS's words (another value: the evaluator's).
-                guard case .string(let text)? = json(node), case .failure(let e) = WaitDelay.instant(fromExpression: text)
+                guard case .string(let text)? = json(node), case .failure(let error) = WaitDelay.instant(fromExpression: text)
                 else { throw Bail() }
-                throw evaluationError(e, pc: pc)
+                throw evaluationError(error, pc: pc)
             }
             until = ms
         }

@@ -34,14 +34,13 @@ extension TapeCompiler {
     /// expressions read are given to the evaluator; one reading `$$` needs the whole context
     /// object (without the run's constants, reaching the state hands the line back).
     mutating func failFields(_ s: FailState) -> TState {
-        var readsContext = false, jsonata = false
+        var readsContext = false
         for f in [s.error, s.cause] {
             switch f {
             case .none, .literal: break
             case .path(let p): readsContext = readsContext || p.isContextPath
             case .intrinsic(let c): readsContext = readsContext || Self.readsContext(c)
             case .expression(let t):
-                jsonata = true
                 guard case .expression(let slot) = t else { continue }
                 readsContext = readsContext || slot.readsContext
                 registerVariables(slot.expression)
@@ -52,7 +51,7 @@ extension TapeCompiler {
             guard let whole = wholeContext(item: false) else { return .bail }
             context = whole
         }
-        code.failFields.append(TFailFields(error: s.error, cause: s.cause, jsonata: jsonata, context: context))
+        code.failFields.append(TFailFields(state: s, jsonata: program.headers[Int(statePC)].language == .jsonata, context: context))
         return .failFields(Int32(code.failFields.count - 1))
     }
 
@@ -72,9 +71,7 @@ extension TapeCompiler {
         code.taskLimits[Int(statePC)] = try taskLimits(s)
         guard let (outcome, waitMs, attempts) = try taskOutcome(name, s) else { return nil }
         if case .result(let r) = outcome, attempts.count == 0 { return (r, none) }
-        var retryCount = Int(attempts.count)
-        if case .result = outcome {} else { retryCount -= 1 }
-        code.retries.append(TRetries(outcome: outcome, waitMs: waitMs, failedAttempts: attempts, retryCount: retryCount))
+        code.retries.append(TRetries(outcome: outcome, waitMs: waitMs, failedAttempts: attempts))
         return (none, Int32(code.retries.count - 1))
     }
 

@@ -72,3 +72,20 @@ public enum FailField: Sendable {
         return s
     }
 }
+
+extension FailState {
+    /// The error a Fail state ends the execution with: its Error and Cause read by
+    /// `FailField.text` from the state's `input`, the `variables` and the `context` object,
+    /// the fields named as the state's query language names them (`jsonata`: Error and
+    /// Cause; else ErrorPath and CausePath). The one rule the interpreter and the lane call.
+    public func failure(jsonata: Bool, input: JSON, variables: [String: JSON], context: () -> JSON,
+                        scope: @autoclosure () -> JSONataScope?) throws(ASLError) -> ASLError {
+        func text(_ field: FailField, _ name: String) throws(ASLError) -> String? {
+            try field.text(field: name, input: input,
+                           root: { (p) throws(ASLError) in try PathMiss.root(p, input: input, variables: variables, context: context) },
+                           variables: variables, context: context, scope: scope())
+        }
+        let error = try text(self.error, jsonata ? "Error" : "ErrorPath")
+        return ASLError(error.map(ErrorName.init), try text(cause, jsonata ? "Cause" : "CausePath"))
+    }
+}
