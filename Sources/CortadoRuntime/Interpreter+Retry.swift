@@ -31,7 +31,7 @@ extension Execution {
             if processing.retry[i].fullJitter { delay = Double.random(in: 0...delay) }
             f.resume = .retry
             f.parkSeq &+= 1
-            timers.push((f, f.parkSeq), at: now + Int64((delay * 1000).rounded()))
+            timers.push((f, f.parkSeq), at: now + Int64(Retrier.milliseconds(delay)))
             return .park
         }
         let h = program.headers[f.pc]

@@ -3,36 +3,49 @@ import CortadoJSON
 import CortadoPath
 
 // Map and Parallel on the lane: children run one after another over the same tape, their
-// outputs form the state's result; a failed child goes to the state's Catchers.
+// outputs form the state's result; a failed child goes to the state's Retriers (the state
+// runs again, from its input, after the back-off) and Catchers.
 extension TapeLane {
     /// - Returns: the state's output and next state, or `failedLine` when an iteration
     ///   failed and no Catcher took it.
     /// `entry`: the Map's trail entry, whose item count is recorded with its values.
     func map(_ s: TMap, _ raw: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
-        let eff = try filter(raw, s.input)
-        let list = try filter(eff, s.items)
-        // (The items first, then the limits, as the interpreter reads them.)
-        guard tree.isArray(list) else { throw code.itemsNotAnArray[pc].map { runtimeError($0) } ?? Bail() }
-        if s.limits.count > 0 { try checkLimits(s.limits, eff, entry: entry) }
-        workMark = entry
-        let results = try iterations(list, eff, s.selector, s.processor, entry: entry)
-        workMark = trailStates.count - 1
-        if results == failedLine { return try childFailed(pc, raw, entry: entry) }
-        return (try finish(raw, results, s.resultSelector, s.resultPath, s.output, assigns[pc], entry: entry), s.next)
+        var retries: [Int] = []
+        while true {
+            let eff = try filter(raw, s.input)
+            let list = try filter(eff, s.items)
+            // (The items first, then the limits, as the interpreter reads them.)
+            guard tree.isArray(list) else { throw code.itemsNotAnArray[pc].map { runtimeError($0) } ?? Bail() }
+            if s.limits.count > 0 { try checkLimits(s.limits, eff, entry: entry) }
+            workMark = entry
+            let results = try iterations(list, eff, s.selector, s.processor, entry: entry)
+            workMark = trailStates.count - 1
+            if results == failedLine {
+                if let end = try childFailed(pc, raw, entry: entry, retries: &retries) { return end }
+                continue
+            }
+            return (try finish(raw, results, s.resultSelector, s.resultPath, s.output, assigns[pc], entry: entry), s.next)
+        }
     }
 
     func jsonataMap(_ s: TJSONataMap, _ input: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
-        let list = s.items == none ? input : try evaluate(s.items, input, -1, 0)
-        guard tree.isArray(list) else {
-            guard let m = code.jsonataMaps[pc], let v = json(list) else { throw Bail() }
-            throw evaluationError(m.jsonataItemsNotAnArray(v), pc: pc)
+        var retries: [Int] = []
+        while true {
+            let list = s.items == none ? input : try evaluate(s.items, input, -1, 0)
+            guard tree.isArray(list) else {
+                guard let m = code.jsonataMaps[pc], let v = json(list) else { throw Bail() }
+                throw evaluationError(m.jsonataItemsNotAnArray(v), pc: pc)
+            }
+            if s.limits.count > 0 { try checkLimits(s.limits, input, entry: entry) }
+            workMark = entry
+            let results = try iterations(list, input, s.selector, s.processor, entry: entry)
+            workMark = trailStates.count - 1
+            if results == failedLine {
+                if let end = try childFailed(pc, input, entry: entry, retries: &retries) { return end }
+                continue
+            }
+            return (try finishJSONata(input, results, s.output, pc: pc, entry: entry), s.next)
         }
-        if s.limits.count > 0 { try checkLimits(s.limits, input, entry: entry) }
-        workMark = entry
-        let results = try iterations(list, input, s.selector, s.processor, entry: entry)
-        workMark = trailStates.count - 1
-        if results == failedLine { return try childFailed(pc, input, entry: entry) }
-        return (try finishJSONata(input, results, s.output, pc: pc, entry: entry), s.next)
     }
 
     /// Runs the processor on each item of `list` (which must be an array), through the
@@ -69,22 +82,34 @@ extension TapeLane {
     }
 
     func parallel(_ s: TParallel, _ raw: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
-        var eff = try filter(raw, s.input)
-        if s.parameters != none { eff = try evaluate(s.parameters, eff, -1, 0) }
-        workMark = entry
-        let results = try branches(s.branches, eff)
-        workMark = trailStates.count - 1
-        if results == failedLine { return try childFailed(pc, raw, entry: entry) }
-        return (try finish(raw, results, s.resultSelector, s.resultPath, s.output, assigns[pc], entry: entry), s.next)
+        var retries: [Int] = []
+        while true {
+            var eff = try filter(raw, s.input)
+            if s.parameters != none { eff = try evaluate(s.parameters, eff, -1, 0) }
+            workMark = entry
+            let results = try branches(s.branches, eff)
+            workMark = trailStates.count - 1
+            if results == failedLine {
+                if let end = try childFailed(pc, raw, entry: entry, retries: &retries) { return end }
+                continue
+            }
+            return (try finish(raw, results, s.resultSelector, s.resultPath, s.output, assigns[pc], entry: entry), s.next)
+        }
     }
 
     func jsonataParallel(_ s: TJSONataParallel, _ input: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
-        let eff = s.arguments == none ? input : try evaluate(s.arguments, input, -1, 0)
-        workMark = entry
-        let results = try branches(s.branches, eff)
-        workMark = trailStates.count - 1
-        if results == failedLine { return try childFailed(pc, input, entry: entry) }
-        return (try finishJSONata(input, results, s.output, pc: pc, entry: entry), s.next)
+        var retries: [Int] = []
+        while true {
+            let eff = s.arguments == none ? input : try evaluate(s.arguments, input, -1, 0)
+            workMark = entry
+            let results = try branches(s.branches, eff)
+            workMark = trailStates.count - 1
+            if results == failedLine {
+                if let end = try childFailed(pc, input, entry: entry, retries: &retries) { return end }
+                continue
+            }
+            return (try finishJSONata(input, results, s.output, pc: pc, entry: entry), s.next)
+        }
     }
 
     /// Runs each branch (first pcs in `items`) on `input`, one after another; returns the

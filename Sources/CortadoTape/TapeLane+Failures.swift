@@ -118,19 +118,28 @@ extension TapeLane {
         return out
     }
 
-    /// A Map iteration or a Parallel branch failed with `failure`: the state's Catcher that
-    /// takes it, by the interpreter's rules (`TChildFailure`), gives the output and next
-    /// state; with none, the line fails with it.
-    /// - Throws: `Bail` where the general engine must decide (`TapeCode.onFailure` -1, or a Retrier
-    ///   takes the error and would run the state again).
+    /// A Map iteration or a Parallel branch failed with `failure`: by the interpreter's rules
+    /// (`TChildFailure`, `Execution.handle`), a Retrier that takes it has the state run again
+    /// after its back-off (waited here); else the Catcher that takes it gives the output and
+    /// next state; with none, the line fails with it.
+    /// - Returns: nil when the state runs again (`retries`: each Retrier's retries so far in
+    ///   this state entry), else its output and next state, or `failedLine`.
+    /// - Throws: `Bail` where the general engine must decide (`TapeCode.onFailure` -1; a retry
+    ///   in a child, where the general engine runs the siblings during the back-off; one in a
+    ///   logged run, which records each attempt's events; one with jitter; one where the
+    ///   program reads `$$.State.EnteredTime`, which stays the first attempt's for the state
+    ///   while its children's moves on).
     /// `raw`: the state's input; `entry`: its trail entry (for a Catcher's Assign).
-    func childFailed(_ pc: Int32, _ raw: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
+    func childFailed(_ pc: Int32, _ raw: Int32, entry: Int, retries: inout [Int]) throws(Bail) -> (Int32, Int32)? {
         let onFailure = code.onFailure[Int(pc)]
         guard onFailure >= 0 else { throw Bail() }
         let rule = code.childFailures[Int(onFailure)]
         let e = code.errors[Int(failure)]
-        var counts: [Int] = []
-        guard rule.processing.retry(e, counts: &counts) == nil else { throw Bail() }
+        if let (i, seconds) = rule.processing.retry(e, counts: &retries) {
+            guard childDepth == 0, !recordsValues, !rule.processing.retry[i].fullJitter, !code.readsEnteredTime else { throw Bail() }
+            try wait(Retrier.milliseconds(seconds))
+            return nil
+        }
         guard let k = rule.processing.catcher(for: e) else { return (failedLine, -1) }
         let c = code.catches[Int(rule.catches.start) + k]
         let errorOutput = code.errorOutputs[Int(failure)]

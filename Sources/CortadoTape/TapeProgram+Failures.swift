@@ -122,8 +122,7 @@ extension TapeCompiler {
             failed.append(index)
             if let (_, seconds) = p.retry(e, counts: &counts) {
                 guard virtualClock else { throw Unsupported("Task state '\(name)' retries after a wait, on a real clock") }
-                let ms = (seconds * 1000).rounded()
-                waitMs = ms < Double(Int.max / 2) ? min(waitMs &+ Int(ms), Int.max / 2) : Int.max / 2
+                waitMs = min(waitMs &+ Retrier.milliseconds(seconds), Int.max / 2)
                 continue
             }
             if let k = p.catcher(for: e) {

@@ -508,9 +508,10 @@ struct LaneTestError: Error, CustomStringConvertible {
     }
 
     /// A failed Parallel branch or Map iteration is caught on the lane by the state's
-    /// Catchers, or fails the line, as in the general engine; a Retrier that takes it,
-    /// tolerated failures, or children that wait (the general engine then interleaves them)
-    /// leave the line to the general engine.
+    /// Catchers, or fails the line, as in the general engine; a Retrier that takes it on a
+    /// real clock, tolerated failures, or children that wait (the general engine then
+    /// interleaves them) leave the line to the general engine. (Retried on a virtual clock:
+    /// `TapeLaneChildrenTests`.)
     @Test func failedBranchesAndIterationsAreCaughtOnTheLane() throws {
         let failing = #"{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.bad","BooleanEquals":true,"Next":"F"}],"Default":"S"},"F":{"Type":"Fail","Error":"E1","Cause":"c1"},"S":{"Type":"Succeed"}}}"#
         func program(_ extra: String, map: String = "", branch: String = "") throws -> Program {
@@ -539,14 +540,15 @@ struct LaneTestError: Error, CustomStringConvertible {
         let uncaughtLane = try #require(try? Self.failingLane(uncaught, ScriptedTasks(script: [:])).get())
         #expect(Lane.outcome(uncaughtLane, #"{"bad":true,"items":[]}"#) == .failure(ASLError(ErrorName("E1"), "c1")))
         #expect(Lane.agree(uncaught, uncaughtLane, #"{"bad":true,"items":[]}"#))
-        // Left to the general engine: a Retrier that takes it, tolerated failures, a branch that waits.
-        for (q, line) in [
-            (try program(#""Retry":[{"ErrorEquals":["E1"],"MaxAttempts":1}],"#), #"{"bad":true,"items":[]}"#),
-            (try program("", map: #""ToleratedFailureCount":1,"#), #"{"bad":false,"items":[{"bad":true}]}"#),
+        // Left to the general engine: a Retrier that takes it on a real clock, tolerated
+        // failures, a branch that waits.
+        for (q, line, clock) in [
+            (try program(#""Retry":[{"ErrorEquals":["E1"],"MaxAttempts":1}],"#), #"{"bad":true,"items":[]}"#, TapeLane.Clock.real),
+            (try program("", map: #""ToleratedFailureCount":1,"#), #"{"bad":false,"items":[{"bad":true}]}"#, .virtual(hostLimitSeconds: nil)),
             (try program(#""Catch":[{"ErrorEquals":["E1"],"Next":"Caught"}],"#, branch: #","Next":"W"},"W":{"Type":"Wait","Seconds":1"#),
-             #"{"bad":true,"items":[]}"#),
+             #"{"bad":true,"items":[]}"#, .virtual(hostLimitSeconds: nil)),
         ] {
-            let l = try #require(try? Self.failingLane(q, ScriptedTasks(script: [:])).get())
+            let l = try #require(try? Self.failingLane(q, ScriptedTasks(script: [:]), clock: clock).get())
             #expect(Lane.outcome(l, line) == nil, "\(line)")
             #expect(Lane.general(q, line) != nil)
         }

@@ -15,6 +15,14 @@ extension Retrier {
         let delay = intervalSeconds * pow(backoffRate, Double(retries))
         return maxDelaySeconds.map { min(delay, $0) } ?? delay
     }
+
+    /// A delay in whole milliseconds, as executions wait it; one that does not fit (a
+    /// BackoffRate raised to many retries overflows to infinity) is clamped far beyond any
+    /// execution's time limit.
+    public static func milliseconds(_ seconds: Double) -> Int {
+        let ms = (seconds * 1000).rounded()
+        return ms < Double(Int.max / 2) ? max(0, Int(ms)) : Int.max / 2
+    }
 }
 
 extension ResultProcessing {

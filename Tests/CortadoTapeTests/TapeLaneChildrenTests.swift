@@ -1,0 +1,100 @@
+import CortadoASL
+import CortadoJSON
+import CortadoRuntime
+@testable import CortadoTape
+import CortadoTestSupport
+import Testing
+
+/// Map and Parallel states whose children fail (`TapeLane+Children`, `childFailed`).
+@Suite struct TapeLaneChildrenTests {
+    /// A Parallel (JSONPath or JSONata) and a Map whose child fails unless the line says
+    /// otherwise, with the Retry list `retry`, a Catcher of E2 and the machine's TimeoutSeconds.
+    static func definition(retry: String, timeout: Int?, jsonata: Bool) -> String {
+        let failing = #"{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.bad","IsPresent":true,"Next":"F"}],"Default":"S"},"F":{"Type":"Fail","Error":"E1","Cause":"c1"},"S":{"Type":"Succeed"}}}"#
+        let failing2 = failing.replacingOccurrences(of: #""E1","Cause":"c1""#, with: #""E2","Cause":"c2""#)
+        let limit = timeout.map { #""TimeoutSeconds":\#($0),"# } ?? ""
+        let parallel = jsonata
+            ? #""P":{"Type":"Parallel","QueryLanguage":"JSONata","Branches":[\#(failing),\#(failing2)],"Output":"{% $states.input %}","#
+            : #""P":{"Type":"Parallel","Branches":[\#(failing),\#(failing2)],"ResultPath":"$.p","#
+        let caught = jsonata ? #""Output":"{% $states.input %}""# : #""ResultPath":"$.caught""#
+        return """
+            {\(limit)"StartAt":"P","States":{
+              \(parallel)"Retry":[\(retry)],"Catch":[{"ErrorEquals":["E2"],\(caught),"Next":"M"}],"Next":"M"},
+              "M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":\(failing),"Retry":[\(retry)],"ResultPath":"$.m","End":true}}}
+            """
+    }
+
+    /// Lines the two states fail on: the Parallel (first branch, second, neither) and the Map.
+    static let lines = [#"{"bad":1,"items":[]}"#, #"{"items":[{"bad":1}]}"#, #"{"items":[{},{}]}"#]
+
+    /// A Retrier that takes a failed child's error runs the state again after its back-off, on
+    /// the lane as in the general engine (the virtual clock adds the back-off to the time the
+    /// line has used, so a machine's TimeoutSeconds cuts the retries short alike), then its
+    /// Catchers or the line's failure take the error. (Before: such a line went back.)
+    @Test func retriedChildrenRunOnTheLane() throws {
+        var rng = SplitMix64(seed: 26)
+        var kept = 0, failed = 0, timedOut = 0
+        for round in 0..<120 {
+            let retry = (0..<Int.random(in: 1...3, using: &rng)).map { _ -> String in
+                let names = [["E1"], ["E2"], ["States.ALL"], ["E1", "E2"], ["Other"]][Int.random(in: 0...4, using: &rng)]
+                let delay = Bool.random(using: &rng) ? #","MaxDelaySeconds":4"# : ""
+                return #"{"ErrorEquals":\#(names.debugDescription),"IntervalSeconds":\#(Int.random(in: 1...5, using: &rng)),"MaxAttempts":\#(Int.random(in: 0...3, using: &rng)),"BackoffRate":\#([1, 1.5, 3][Int.random(in: 0...2, using: &rng)])\#(delay)}"#
+            }
+            // (States.ALL must be alone and last.)
+            let list = retry.sorted { !$0.contains("States.ALL") && $1.contains("States.ALL") }
+            guard list.filter({ $0.contains("States.ALL") }).count <= 1 else { continue }
+            let timeout: Int? = Bool.random(using: &rng) ? Int.random(in: 2...20, using: &rng) : nil
+            let definition = Self.definition(retry: list.joined(separator: ","), timeout: timeout, jsonata: Bool.random(using: &rng))
+            let p = try Lane.program(definition)
+            let lane = try #require(try? TapeLaneTests.failingLane(p, TapeLaneTests.ScriptedTasks(script: [:])).get(), "\(definition)")
+            for line in Self.lines {
+                guard let outcome = Lane.outcome(lane, line, p) else {
+                    // Only a time limit reached sends a line back.
+                    let general = Lane.general(p, line)
+                    #expect(general?.status == .timedOut, "round \(round): \(line) went back; \(definition)")
+                    if general?.status == .timedOut { timedOut += 1 }
+                    continue
+                }
+                #expect(Lane.agree(p, lane, line, "round \(round): \(definition)"))
+                kept += 1
+                if case .failure = outcome { failed += 1 }
+            }
+        }
+        #expect(kept > 150 && failed > 50 && timedOut > 5, "kept \(kept), failed \(failed), timed out \(timedOut)")
+    }
+
+    /// The line's time goes on by each back-off: a state after the retried one reads it.
+    @Test func theBackOffIsWaited() throws {
+        let p = try Lane.program("""
+            {"StartAt":"P","States":{
+              "P":{"Type":"Parallel","Branches":[{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E"}}}],
+                "Retry":[{"ErrorEquals":["E"],"IntervalSeconds":3,"MaxAttempts":2,"BackoffRate":2}],
+                "Catch":[{"ErrorEquals":["E"],"Next":"W"}],"End":true},
+              "W":{"Type":"Wait","Seconds":1,"End":true}}}
+            """)
+        // 3 + 6 seconds of back-off, then 1 of Wait: within 11 seconds, not within 9.
+        for (timeout, kept) in [(11, true), (9, false)] {
+            let lane = try #require(try? TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit,
+                                                       clock: .virtual(hostLimitSeconds: timeout), handlesFailures: true).get())
+            #expect((Lane.outcome(lane, "{}") != nil) == kept, "\(timeout)")
+        }
+    }
+
+    /// What stays the general engine's: a Retrier with jitter (its back-off is random), and
+    /// a program reading `$$.State.EnteredTime` (the retried state's stays its first
+    /// attempt's while its children's moves on).
+    @Test func jitterAndEnteredTimeGoBack() throws {
+        for (retrier, extra) in [
+            (#"{"ErrorEquals":["E"],"JitterStrategy":"FULL"}"#, ""),
+            (#"{"ErrorEquals":["E"]}"#, #","ResultSelector":{"t.$":"$$.State.EnteredTime"}"#),
+        ] {
+            let p = try Lane.program("""
+                {"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E"}}}],
+                  "Retry":[\(retrier)]\(extra),"End":true}}}
+                """)
+            let lane = try #require(try? TapeLaneTests.failingLane(p, TapeLaneTests.ScriptedTasks(script: [:])).get())
+            #expect(Lane.outcome(lane, "{}") == nil, "\(retrier)")
+            #expect(Lane.general(p, "{}")?.status == .failed)
+        }
+    }
+}
