@@ -262,6 +262,21 @@ final class Flaky: TaskBackend, @unchecked Sendable {
         #expect(r.output?["t"] == "2023-11-14T22:14:30.000Z")
     }
 
+    /// A BackoffRate raised to many retries grows past any clock: each back-off is at most a
+    /// year (`Retrier.milliseconds`). Before, the second retry here trapped on an overflow.
+    @Test func hugeBackoffsDoNotOverflowTheClock() throws {
+        let r = try Harness.run("""
+            {"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E"}}}],
+              "Retry":[{"ErrorEquals":["E"],"IntervalSeconds":99999999,"MaxAttempts":5,"BackoffRate":99999999}],
+              "Catch":[{"ErrorEquals":["E"],"Next":"T"}],"End":true},
+             "T":{"Type":"Pass","Parameters":{"t.$":"$$.State.EnteredTime"},"End":true}}}
+            """)
+        // Five back-offs of a year each (no AWS execution lives longer than one).
+        #expect(r.output?["t"] == "2028-11-17T22:13:20.000Z")
+        #expect(Retrier.milliseconds(.infinity) == 31_622_400_000)
+        #expect(Retrier.milliseconds(1.0006) == 1001)
+    }
+
     @Test func unknownResourceFailsClearly() throws {
         let r = try Harness.run(#"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:x","End":true}}}"#)
         #expect(r.status == .failed)

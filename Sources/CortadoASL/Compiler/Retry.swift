@@ -16,13 +16,17 @@ extension Retrier {
         return maxDelaySeconds.map { min(delay, $0) } ?? delay
     }
 
-    /// A delay in whole milliseconds, as executions wait it; one that does not fit (a
-    /// BackoffRate raised to many retries overflows to infinity) is clamped far beyond any
-    /// execution's time limit.
+    /// A delay in whole milliseconds, as executions wait it, at most a year (the longest
+    /// MaxDelaySeconds AWS accepts, and the longest any AWS execution lives): a BackoffRate
+    /// raised to many retries grows past any clock (to infinity), and each back-off moves an
+    /// execution's clock on.
     public static func milliseconds(_ seconds: Double) -> Int {
         let ms = (seconds * 1000).rounded()
-        return ms < Double(Int.max / 2) ? max(0, Int(ms)) : Int.max / 2
+        return ms < Double(longestDelaySeconds) * 1000 ? max(0, Int(ms)) : longestDelaySeconds * 1000
     }
+
+    public static let longestDelaySeconds = 31_622_400
+
 }
 
 extension ResultProcessing {
