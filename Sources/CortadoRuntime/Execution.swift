@@ -186,7 +186,7 @@ public final class Execution {
         self.now = t
         self.startTime = t
         if let limit = program.executionTimeLimit(host: options.executionTimeoutSeconds) {
-            deadline = t + Int64(limit) * 1000
+            deadline = instant(t, plusSeconds: limit)
         }
         if let body = options.eventSink { eventSink = ClosureEventSink(body) }
     }
@@ -269,7 +269,7 @@ public final class Execution {
             switch event {
             case .heartbeat:
                 if let hb = f.heartbeatSeconds {
-                    f.heartbeatAt = arrived + Int64(hb) * 1000
+                    f.heartbeatAt = instant(arrived, plusSeconds: hb)
                     timers.push((f, f.parkSeq), at: f.heartbeatAt!)
                 }
             case .outcome(.delivered):

@@ -17,7 +17,7 @@ extension Execution {
             // TestState: only whether the error is retriable, and after how long.
             if let i = processing.retrier(for: e) {
                 let r = processing.retry[i]
-                let attempt = probe.retrierRetryCount ?? 0
+                let attempt = probe.retrierRetryCount
                 probe.errorDetail("retryIndex", i)
                 if attempt < r.maxAttempts {
                     probe.errorDetail("retryBackoffIntervalSeconds", Execution.inspectedBackoff(r, retries: attempt))

@@ -17,12 +17,12 @@ extension Execution {
 
     private func waitTarget(_ d: WaitDuration, _ input: JSON, _ f: Frame) throws(ASLError) -> Int64 {
         switch d {
-        case .seconds(let s): return now + Int64(s) * 1000
+        case .seconds(let s): return instant(now, plusSeconds: s)
         case .secondsExpression(let e):
             let s = try e.evaluateInteger(scope(f, input: input))
             // NOTE: the cause for a negative Seconds expression was not recorded; it follows SecondsPath's.
             guard s >= 0 else { throw ASLError(.queryEvaluationError, "The Seconds field references a negative value: \(s)") }
-            return now + Int64(min(s, 1 << 40)) * 1000
+            return instant(now, plusSeconds: s)
         case .timestampExpression(let e):
             guard case .string(let t) = try e.evaluate(scope(f, input: input), expecting: "string") else { return now }
             return try WaitDelay.instant(fromExpression: t).get()
@@ -33,7 +33,7 @@ extension Execution {
             return ts.milliseconds
         case .secondsPath(let p):
             // (Beyond the longest delay: refused by the caller.)
-            return now + (try WaitDelay.seconds(fromPath: try waitValue(p, input, f), path: p.source).get()) * 1000
+            return instant(now, plusSeconds: Int(try WaitDelay.seconds(fromPath: try waitValue(p, input, f), path: p.source).get()))
         case .timestampPath(let p):
             return try WaitDelay.instant(fromPath: try waitValue(p, input, f), path: p.source).get()
         }

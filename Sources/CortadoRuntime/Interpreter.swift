@@ -244,9 +244,9 @@ extension Execution {
                 if options.clock == .real { now = max(now, wallClockMilliseconds()) }
                 f.resume = .taskWait
                 f.parkSeq &+= 1
-                f.taskTimeoutAt = timeout.map { now + Int64($0) * 1000 }
+                f.taskTimeoutAt = timeout.map { instant(now, plusSeconds: $0) }
                 f.heartbeatSeconds = heartbeat
-                f.heartbeatAt = heartbeat.map { now + Int64($0) * 1000 }
+                f.heartbeatAt = heartbeat.map { instant(now, plusSeconds: $0) }
                 f.taskResult = nil
                 f.delayed = nil
                 if case .after(let seconds, let o) = outcome {

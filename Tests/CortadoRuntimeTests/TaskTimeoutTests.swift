@@ -53,6 +53,22 @@ final class ScriptedBackend: TaskBackend, @unchecked Sendable {
         #expect(try Harness.run(def, input: #"{"limit":"x"}"#, backend: slow).errorName == "States.Runtime")
     }
 
+    /// A TimeoutSecondsPath or HeartbeatSecondsPath value may be any positive integer, and
+    /// a host's time limit any number of seconds: the clock saturates (`instant`) instead of
+    /// overflowing. Before, each of these trapped.
+    @Test func hugeTimeoutsDoNotOverflowTheClock() throws {
+        let slow = ScriptedBackend { _ in .after(seconds: 50, .success(["ok": true])) }
+        let def = Self.task(#""TimeoutSecondsPath":"$.limit","HeartbeatSecondsPath":"$.limit""#)
+        let r = try Harness.run(def, input: #"{"limit":9223372036854775807}"#, backend: slow)
+        #expect(r.output == ["ok": true])
+        var o = ExecutionOptions(executionName: "e", stateMachineName: "sm", clock: .virtual, backend: slow)
+        o.executionTimeoutSeconds = Int.max
+        #expect(Execution(program: try Harness.program(Self.task(#""TimeoutSeconds":60"#)), input: [:], options: o)
+            .runToCompletion().output == ["ok": true])
+        #expect(instant(0, plusSeconds: Int.max) == 1_099_511_627_776_000)
+        #expect(instant(5, plusSeconds: Int.min) == 5)
+    }
+
     @Test func missingHeartbeatsTimeOut() throws {
         let slow = ScriptedBackend { _ in .after(seconds: 100, .success([:])) }
         let r = try Harness.run(Self.task(#""HeartbeatSeconds":30,"TimeoutSeconds":300"#), backend: slow)
