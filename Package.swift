@@ -91,7 +91,7 @@ let package = Package(
         .testTarget(name: "CortadoPathTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoTestSupport"]),
         .testTarget(name: "CortadoASLTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoJSONata", "CortadoTestSupport"]),
         .testTarget(name: "CortadoRuntimeTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime"]),
-        .testTarget(name: "CortadoBatchTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoBatch", "CortadoTape", "CortadoTestSupport"]),
+        .testTarget(name: "CortadoBatchTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoBatch", "CortadoTape", "CortadoTasks", "CortadoTestSupport"]),
         .testTarget(name: "CortadoTapeTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoJSONata", "CortadoRuntime", "CortadoTape", "CortadoTasks", "CCortadoScan",
                                                            "CortadoTestSupport"]),
         .testTarget(name: "CortadoTasksTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoTasks"]),

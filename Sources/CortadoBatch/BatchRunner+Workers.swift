@@ -262,7 +262,7 @@ extension BatchRunner {
             lane.timeStates = ctx.laneLines % 16 == 0
         }
         var failure = succeeded ? nil : lane.lastFailure
-        if let e = failure, lane.failedOnEntry, let log = ctx.eventLog {
+        if let e = failure, lane.failedByState, let log = ctx.eventLog {
             // An error the line's last state raised: in AWS's words, with that state's event.
             failure = log.qualified(e, states: lane.trail, taskAttempts: { lane.taskAttempts($0) }, iterations: { lane.iterations($0) })
         }
@@ -290,7 +290,8 @@ extension BatchRunner {
                        guard o >= 0, case .object(let vars)? = lane.json(o) else { return nil }
                        return vars
                    },
-                   input: lane.lineValue, output: lane.resultValue, failure: failure, failedOnEntry: lane.failedOnEntry) { v in
+                   input: lane.lineValue, output: lane.resultValue, failure: failure, raised: lane.failedByState,
+                   failedOnEntry: lane.failedOnEntry) { v in
             if v != ctx.logTextValue {
                 ctx.logText.truncate(to: 0)
                 lane.write(v, into: &ctx.logText)

@@ -31,9 +31,18 @@ extension TapeLane {
     /// The `Bail` that carries error `e` (a States.Runtime error, or another no Catcher of
     /// the state can take) out of the machine, as `runtimeError`.
     func stateError(_ e: ASLError) -> Bail {
-        // (After a state's work began, the interpreter writes events before the error the
-        // lane does not: `workMark`.)
-        guard childDepth == 0, code.takesFailures, trailStates.count - 1 > workMark else { return Bail() }
+        // After a state's work began (`workMark`), the interpreter writes events before the
+        // error: a Task's calls (the host writes them from the trail), a Map's or Parallel's
+        // children (the trail's last entry is a child's then: not taken).
+        guard childDepth == 0, code.takesFailures else { return Bail() }
+        let last = trailStates.count - 1
+        if last <= workMark {
+            guard last == workMark else { return Bail() }
+            switch states[trailStates[last]] {
+            case .task, .jsonataTask: break
+            default: return Bail()
+            }
+        }
         // The host counts the events before the state's (the trail's last) from the trail;
         // a Map's or a Parallel's children's are recorded only with the values.
         if !recordsValues {
@@ -45,6 +54,7 @@ extension TapeLane {
             }
         }
         raised = e
+        raisedAfterWork = last <= workMark
         return Bail()
     }
 

@@ -149,9 +149,12 @@ public final class TapeLane {
     /// The line last run failed, or a Task of it failed an attempt (it has error events to log).
     public internal(set) var sawFailure = false
     /// A States.Runtime error a top-level state raised itself (`runtimeError`), and whether
-    /// the line failed with it (`lastFailure`): its last state raised it when entered, before
-    /// it did its work; the host words it with that state's event (`LinearRunLog.qualified`).
+    /// the line failed with it (`lastFailure`): its last state raised it; the host words it
+    /// with that state's event (`LinearRunLog.qualified`). `failedOnEntry`: before its work
+    /// (no task events to log); else a Task raised it after its call (`raisedAfterWork`).
     var raised: ASLError?
+    var raisedAfterWork = false
+    public private(set) var failedByState = false
     public private(set) var failedOnEntry = false
     /// How deep in Map iterations and Parallel branches the lane runs (0: the top machine).
     var childDepth = 0
@@ -241,7 +244,7 @@ public final class TapeLane {
 
     /// The error the line last run failed with (when `run` returned false).
     public var lastFailure: ASLError {
-        failedOnEntry ? raised ?? ASLError(.runtime, nil) : failedWith ?? code.errors[Int(failure)]
+        failedByState ? raised ?? ASLError(.runtime, nil) : failedWith ?? code.errors[Int(failure)]
     }
 
     func execute(_ line: UnsafeBufferPointer<UInt8>) throws(Bail) -> Int32 {
@@ -265,6 +268,7 @@ public final class TapeLane {
         // (`childDepth` is back to 0 after every line: `runChild` counts down as it leaves.)
         if raised != nil { raised = nil }
         if failedWith != nil { failedWith = nil }
+        failedByState = false
         failedOnEntry = false
         workMark = -1
         waitedMs = 0
@@ -280,7 +284,8 @@ public final class TapeLane {
         } catch {
             // A top-level state raised a States.Runtime error: the line fails with it.
             guard raised != nil else { throw error }
-            failedOnEntry = true
+            failedByState = true
+            failedOnEntry = !raisedAfterWork
             sawFailure = true
             resultValue = failedLine
             return failedLine

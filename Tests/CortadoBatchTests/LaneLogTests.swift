@@ -3,6 +3,7 @@ import CortadoASL
 import CortadoJSON
 import CortadoRuntime
 import CortadoTape
+import CortadoTasks
 import CortadoTestSupport
 import Foundation
 import Testing
@@ -89,6 +90,38 @@ import Testing
             }
         }
         #expect(onLane == 14)
+    }
+
+    /// Lines that fail after a Task's call, with an error the state raised (a path of its
+    /// ResultSelector or OutputPath selecting nothing, a JSONata Output's QueryEvaluationError)
+    /// log the call's events (each attempt's, for a retried Task), then the failure, as the
+    /// interpreter does.
+    @Test func failuresAfterATasksCallLogTheInterpretersEvents() throws {
+        let f = BatchFixture()
+        let mocks = try JSON.parse(#"""
+            {"StateMachines":{"sm":{"TestCases":{"tc":{"T":"ok","R":"flaky"}}}},
+             "MockedResponses":{"ok":{"0":{"Return":{"v":1}}},"flaky":{"0":{"Throw":{"Error":"E","Cause":"c"}},"1":{"Return":{"v":2}}}}}
+            """#)
+        let backend = try MockBackend(config: mocks, stateMachine: "sm", testCase: "tc")
+        let p = try Compiler.compile(try JSON.parse(#"""
+            {"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.k","StringEquals":"r","Next":"R"},
+                {"Variable":"$.k","StringEquals":"j","Next":"J"}],"Default":"T"},
+              "T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:t","ResultSelector":{"v.$":"$.v","w.$":"$.w"},"End":true},
+              "R":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"Retry":[{"ErrorEquals":["E"]}],
+                "OutputPath":"$.missing","End":true},
+              "J":{"Type":"Task","QueryLanguage":"JSONata","Resource":"arn:aws:lambda:us-east-1:1:function:t","Output":"{% $number($states.input.x) %}","End":true}}}
+            """#)).get()
+        var onLane = 0
+        for line in [#"{"k":"t"}"#, #"{"k":"r"}"#, #"{"k":"j","x":"abc"}"#] {
+            for (level, data) in [(LogLevel.all, true), (.all, false), (.error, false)] {
+                let general = try Self.logs(p, backend, line, level: level, data: data, lane: false, f)
+                let fast = try Self.logs(p, backend, line, level: level, data: data, lane: true, f)
+                #expect(fast.lines == general.lines, "\(line) \(level)")
+                #expect(general.lines.contains { $0.contains("ExecutionFailed") }, "\(line)")
+                if fast.onLane { onLane += 1 }
+            }
+        }
+        #expect(onLane == 9)
     }
 
     /// Map and Parallel children's events come as the interpreter orders them: a Map's

@@ -86,9 +86,10 @@ import Testing
 
     /// A path that selects nothing where it must match: InputPath, OutputPath, ItemsPath
     /// (Jayway's reason, `PathMiss.select`), a template's path (`PathMiss.inField`), and a
-    /// JSONPath Map's items that are no array. Before a Task's call or a Map's or Parallel's
-    /// children they fail the line on the lane; after them (ResultSelector, OutputPath) the
-    /// interpreter writes events the lane does not: the line goes back.
+    /// JSONPath Map's items that are no array. They fail the line on the lane before a Task's
+    /// call or a Map's or Parallel's children, and after a Task's call (ResultSelector,
+    /// OutputPath: the host logs the call's events first, as the interpreter does; before,
+    /// such a line went back); after a Map's or Parallel's children the line goes back.
     @Test func pathsThatSelectNothing() throws {
         let task = #""Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:t""#
         let map = #""Type":"Map","ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}}"#
@@ -104,6 +105,10 @@ import Testing
             ("{\(map),\"ItemsPath\":\"$.items\",\"End\":true}", #"{"x":1}"#),
             ("{\(map),\"ItemsPath\":\"$.items\",\"End\":true}", #"{"items":"s"}"#),
             (#"{"Type":"Parallel","Parameters":{"p.$":"$.nope"},"Branches":[{"StartAt":"B","States":{"B":{"Type":"Pass","End":true}}}],"End":true}"#, #"{"a":1}"#),
+            ("{\(task),\"ResultSelector\":{\"v.$\":\"$.missing\"},\"End\":true}", #"{"a":1}"#),
+            ("{\(task),\"OutputPath\":\"$.missing\",\"End\":true}", #"{"a":1}"#),
+            // (A Catcher of States.Runtime does not take it: AWS's recording `catch_states_runtime`.)
+            ("{\(task),\"OutputPath\":\"$.missing\",\"Catch\":[{\"ErrorEquals\":[\"States.Runtime\"],\"Next\":\"A\"}],\"End\":true}", #"{"a":1}"#),
         ]
         let b = TapeLaneTests.ConstantTasks(results: ["T": try JSON.parse(#"{"ok":1}"#), "S": try JSON.parse(#"{"ok":2}"#)])
         func lane(_ p: Program) throws -> TapeLane {
@@ -122,10 +127,15 @@ import Testing
             #expect(e.name == .runtime && e.cause?.contains("(entered at the event id #9). ") == true, "\(e)")
             #expect(Lane.agree(p, l, c.line, "\(c.state)", backend: b))
         }
-        // After the work: the interpreter's events come first.
+        // A JSONata Task's Output after its call: a QueryEvaluationError, as the interpreter's.
+        let jsonataTask = #"{"Type":"Task","QueryLanguage":"JSONata","Resource":"arn:aws:lambda:us-east-1:1:function:t","Output":{"n":"{% $number($states.input.v) %}"},"End":true}"#
+        let jp = try Lane.program(Self.definition(jsonataTask))
+        let jl = try lane(jp)
+        guard case .failure(let je)? = Lane.outcome(jl, #"{"v":"abc"}"#, jp) else { Issue.record("not failed on the lane"); return }
+        #expect(je.name == .queryEvaluationError && je.cause?.contains("(entered at the event id #9). ") == true, "\(je)")
+        #expect(Lane.agree(jp, jl, #"{"v":"abc"}"#, backend: b))
+        // After a Map's children: the interpreter's events come first.
         for c in [
-            ("{\(task),\"ResultSelector\":{\"v.$\":\"$.missing\"},\"End\":true}", #"{"a":1}"#),
-            ("{\(task),\"OutputPath\":\"$.missing\",\"End\":true}", #"{"a":1}"#),
             ("{\(map),\"ItemsPath\":\"$.items\",\"ResultSelector\":{\"v.$\":\"$.missing\"},\"End\":true}", #"{"items":[1]}"#),
         ] {
             let p = try Lane.program(Self.definition(c.0))

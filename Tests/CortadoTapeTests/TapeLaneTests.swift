@@ -66,7 +66,7 @@ enum Lane {
         return Array(line.utf8).withUnsafeBufferPointer { b -> Result<String, ASLError>? in
             do {
                 if try !lane.run(line: b, appendingTo: &out) {
-                    guard lane.failedOnEntry, let p else { return .failure(lane.lastFailure) }
+                    guard lane.failedByState, let p else { return .failure(lane.lastFailure) }
                     let log = LinearRunLog(program: p, options: ExecutionOptions(executionName: "", stateMachineName: "", backend: HandlerRegistry()))
                     return .failure(log.qualified(lane.lastFailure, states: lane.trail, taskAttempts: { lane.taskAttempts($0) },
                                                   iterations: { lane.iterations($0) }))

@@ -77,8 +77,10 @@ public final class LinearRunLog {
     ///   - assigned: the workflow variables state `k` assigned (nil: none).
     ///   - input, output: the execution's input and output values.
     ///   - failure: the error the execution failed with in its last state (no output then).
-    ///   - failedOnEntry: the last state raised `failure` itself, before it did its work (an
-    ///     error the engine raises, `Execution.qualified`): no task or child events then.
+    ///   - raised: the last state raised `failure` itself (an error the engine raises,
+    ///     `Execution.qualified`), after its work (a Task's calls) unless `failedOnEntry`.
+    ///   - failedOnEntry: the last state raised `failure` itself, before it did its work:
+    ///     no task or child events then.
     ///   - text: a value's JSON text, valid until the next call.
     /// - Returns: the id of the last state's entered event.
     @discardableResult
@@ -87,7 +89,7 @@ public final class LinearRunLog {
                        values: (Int) -> (input: Int32, output: Int32, parameters: Int32, result: Int32),
                        taskAttempts: (Int) -> (failed: [ASLError], succeeded: Bool), iterations: (Int) -> (count: Int, maxConcurrency: Int?),
                        assigned: (Int) -> JSONObject? = { _ in nil },
-                       input: Int32, output: Int32, failure: ASLError?, failedOnEntry: Bool = false,
+                       input: Int32, output: Int32, failure: ASLError?, raised: Bool = false, failedOnEntry: Bool = false,
                        text: (Int32) -> LogText) -> Int {
         let data = sink?.formatter.includeExecutionData ?? false
         // Execution data only when it is logged: making a value's text costs a copy.
@@ -114,11 +116,15 @@ public final class LinearRunLog {
                 let at = k
                 lastEntered = event(entered[pc], previous: previous) { h.enteredDetails(value(v.input)) }
                 k += 1
-                if last, failedOnEntry, let failure {
-                    if failure.name == .queryEvaluationError {
+                // An error the engine raised: AWS records a failed evaluation before the state fails.
+                func failed(_ failure: ASLError) {
+                    if (raised || failedOnEntry) && failure.name == .queryEvaluationError {
                         event(.evaluationFailed, previous: id) { Execution.evaluationFailedDetails(failure, state: h.name) }
                     }
                     event(.executionFailed, previous: id) { Execution.errorDetails(failure) }
+                }
+                if last, failedOnEntry, let failure {
+                    failed(failure)
                     return nil
                 }
                 // A Catcher's Next goes on where an End would have ended the machine.
@@ -159,7 +165,7 @@ public final class LinearRunLog {
                     event(c.isMap ? .mapStateSucceeded : .parallelStateSucceeded, previous: end) { EventDetails() }
                 }
                 if last, let failure {
-                    event(.executionFailed, previous: id) { Execution.errorDetails(failure) }
+                    failed(failure)
                     return nil
                 }
                 event(exited[pc], previous: id) { h.exitedDetails(value(v.output), assigned: assigned(at)) }
