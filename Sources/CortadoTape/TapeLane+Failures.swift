@@ -40,18 +40,19 @@ extension TapeLane {
         if r.waitMs > 0 { try wait(r.waitMs) }
         (taskRetryCount, taskBackoffMs) = (r.retryCount, r.waitMs)
         sawFailure = true
-        if case .failed(let e) = r.outcome { failure = e }
+        if case .failed(let e) = r.outcome { failed(e) }
         return r.outcome
     }
 
-    /// A Fail state whose Error or Cause it reads (`TFailFields`), at the top of the machine
-    /// (in a child the line goes back: its state's Catchers would need the error's output):
-    /// the interpreter's rule (`FailState.failure`) on the state's input, variables and context
-    /// object. An error reading them fails the line on entry, as the interpreter's does
-    /// (`stateError`, `evaluationError`; the host words it with the state's event).
+    /// A Fail state whose Error or Cause it reads (`TFailFields`): the interpreter's rule
+    /// (`FailState.failure`) on the state's input, variables and context object. In a Map
+    /// iteration or Parallel branch its state's Retriers and Catchers take the error
+    /// (`childFailed`). An error reading them fails the line on entry, as the interpreter's
+    /// does (`stateError`, `evaluationError`; the host words it with the state's event; in a
+    /// child the line goes back).
     /// - Returns: `failedLine`, the error being `failedWith`.
     func failReading(_ k: Int32, _ input: Int32, pc: Int32) throws(Bail) -> Int32 {
-        guard childDepth == 0, code.takesFailures, let j = json(input) else { throw Bail() }
+        guard code.takesFailures, let j = json(input) else { throw Bail() }
         let f = code.failFields[Int(k)]
         var variables: [String: JSON] = [:]
         for slot in 0..<variableCount where self.variables[slot] >= 0 {
@@ -72,6 +73,13 @@ extension TapeLane {
         }
         sawFailure = true
         return failedLine
+    }
+
+    /// The line (or the child running) fails with constant error `e` (`TapeCode.errors`).
+    @inline(__always)
+    func failed(_ e: Int32) {
+        failure = e
+        if failedWith != nil { failedWith = nil }
     }
 
     /// A JSONata Task (`TJSONataTask`).
@@ -134,7 +142,7 @@ extension TapeLane {
         let onFailure = code.onFailure[Int(pc)]
         guard onFailure >= 0 else { throw Bail() }
         let rule = code.childFailures[Int(onFailure)]
-        let e = code.errors[Int(failure)]
+        let e = failedWith ?? code.errors[Int(failure)]
         if let (i, seconds) = rule.processing.retry(e, counts: &retries) {
             guard childDepth == 0, !recordsValues, !rule.processing.retry[i].fullJitter, !code.readsEnteredTime else { throw Bail() }
             try wait(Retrier.milliseconds(seconds))
@@ -142,7 +150,8 @@ extension TapeLane {
         }
         guard let k = rule.processing.catcher(for: e) else { return (failedLine, -1) }
         let c = code.catches[Int(rule.catches.start) + k]
-        let errorOutput = code.errorOutputs[Int(failure)]
+        // (An error read when the child failed has its output made here.)
+        let errorOutput = failedWith == nil ? code.errorOutputs[Int(failure)] : try tape.adopt(ErrorOutput.object(e))
         // As a Task's Catcher (`retried`, `jsonataTask`): the interpreter handles both alike.
         if c.jsonata { return (try caughtJSONata(raw, errorOutput, c.output, c.assign, entry: entry), c.next) }
         if anyAssign { try assign(c.assign, errorOutput, entry: entry) }

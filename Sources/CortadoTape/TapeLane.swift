@@ -416,7 +416,7 @@ public final class TapeLane {
                 if value == failedLine { return value }
             case .fail(let e):
                 sawFailure = true
-                failure = e
+                failed(e)
                 return failedLine
             case .failFields(let k):
                 return try failReading(k, value, pc: pc)

@@ -1,5 +1,6 @@
 import CortadoASL
 import CortadoJSON
+import CortadoPath
 import CortadoRuntime
 @testable import CortadoTape
 import CortadoTestSupport
@@ -96,5 +97,41 @@ import Testing
             #expect(Lane.outcome(lane, "{}") == nil, "\(retrier)")
             #expect(Lane.general(p, "{}")?.status == .failed)
         }
+    }
+
+    /// A Fail state in a Map iteration or a Parallel branch that reads its Error or Cause
+    /// (paths, JSONata) fails its child on the lane with what it read: the state's Retriers
+    /// and Catchers take that error as the interpreter's do (the Catcher's error output is
+    /// made of it), or the line fails with it. (Before: such a line went back.)
+    @Test func errorsReadInChildrenReachTheirStatesCatchers() throws {
+        let p = try Lane.program("""
+            {"StartAt":"M","States":{
+              "M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{"StartAt":"C","States":{
+                  "C":{"Type":"Choice","Choices":[{"Variable":"$.e","IsPresent":true,"Next":"F"}],"Default":"S"},
+                  "F":{"Type":"Fail","ErrorPath":"$.e","CausePath":"States.Format('item {}', $.n)"},"S":{"Type":"Succeed"}}},
+                "Retry":[{"ErrorEquals":["Again"],"MaxAttempts":2}],
+                "Catch":[{"ErrorEquals":["Caught"],"ResultPath":"$.error","Next":"P"}],"ResultPath":"$.m","Next":"P"},
+              "P":{"Type":"Parallel","Branches":[
+                  {"StartAt":"J","States":{"J":{"Type":"Fail","QueryLanguage":"JSONata","Error":"{% $states.input.pe ? $states.input.pe : 'None' %}","Cause":"{% 'from ' & $count($states.input.items) %}"}}}],
+                "Catch":[{"ErrorEquals":["PCaught"],"ResultPath":"$.perror","Next":"D"}],"Next":"D"},
+              "D":{"Type":"Succeed"}}}
+            """)
+        let o = ExecutionOptions(executionName: "", stateMachineName: "sm", backend: HandlerRegistry())
+        let lane = try TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, clock: .virtual(hostLimitSeconds: nil),
+                                     executionNamePrefix: "line-", constants: Lane.constants(o), handlesFailures: true).get()
+        lane.lineNumber = 1
+        let cases: [(line: String, want: String?)] = [
+            (#"{"items":[{"n":1},{"n":2,"e":"Caught"}],"pe":"PCaught"}"#,
+             #"{"items":[{"n":1},{"n":2,"e":"Caught"}],"pe":"PCaught","error":{"Error":"Caught","Cause":"item 2"},"perror":{"Error":"PCaught","Cause":"from 2"}}"#),
+            (#"{"items":[{"n":3,"e":"Again"}],"pe":"PCaught"}"#, nil),
+            (#"{"items":[{"n":4,"e":"Other"}]}"#, nil),
+            (#"{"items":[],"pe":"Mine"}"#, nil),
+        ]
+        for c in cases {
+            let outcome = try #require(Lane.outcome(lane, c.line, p), "\(c.line) went back")
+            if let want = c.want { #expect(outcome == .success(want), "\(c.line)") }
+            #expect(Lane.agree(p, lane, c.line))
+        }
+        #expect(Lane.outcome(lane, #"{"items":[{"n":4,"e":"Other"}]}"#, p) == .failure(ASLError(ErrorName("Other"), "item 4")))
     }
 }

@@ -191,9 +191,13 @@ import Testing
         let jl = try lane(j)
         #expect(Lane.outcome(jl, #"{"n":2}"#, j).map { (try? $0.get()) == nil } == true)
         #expect(Lane.agree(j, jl, #"{"n":2}"#, backend: b))
-        // In a Map iteration: its state's Catchers would take it (the general engine's).
+        // In a Map iteration: the Map fails with it (its Catchers: `TapeLaneChildrenTests`).
         let m = try Lane.program(#"{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"F","States":{"F":{"Type":"Fail","ErrorPath":"$.e"}}},"End":true}}}"#)
-        #expect(Lane.outcome(try lane(m), #"[{"e":"X"}]"#, m) == nil)
+        let ml = try lane(m)
+        #expect(Lane.outcome(ml, #"[{"e":"X"}]"#, m) == .failure(ASLError(ErrorName("X"), nil)))
+        #expect(Lane.agree(m, ml, #"[{"e":"X"}]"#))
+        // Reading it fails in the iteration: the general engine words that.
+        #expect(Lane.outcome(ml, #"[{"e":1}]"#, m) == nil)
     }
     /// A JSONata expression's States.QueryEvaluationError (an evaluation that throws, a
     /// Map's Items that are no array, a Wait's Timestamp that is none) fails the line on the
