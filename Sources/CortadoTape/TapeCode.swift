@@ -220,6 +220,8 @@ struct TJSONataMap {
     var next: Int32
     /// Limits read at run time (`TapeCode.limits`).
     var limits: Span
+    /// It has a ToleratedFailureCount or ToleratedFailurePercentage (`TapeCode.tolerances`).
+    var tolerates: Bool
 }
 
 /// A Task whose first attempt failed: how its attempts went.
@@ -275,6 +277,8 @@ struct TMap {
     var next: Int32
     /// Limits read at run time (`TapeCode.limits`).
     var limits: Span
+    /// It has a ToleratedFailureCount or ToleratedFailurePercentage (`TapeCode.tolerances`).
+    var tolerates: Bool
 }
 
 /// The instant a Wait waits for: a constant Timestamp (epoch ms), a TimestampPath's value
@@ -283,6 +287,15 @@ enum TWaitTarget {
     case constant(Int64)
     case path(Int32)
     case expression(Int32)
+}
+
+/// A Map's tolerated failures as the lane counts them (`ToleratedFailures`): its constant
+/// count and percentage (the Path and JSONata forms are read with its limits, `checkLimits`)
+/// and the error it fails with past them (`TapeCode.errors`).
+struct TTolerance {
+    var count: Int?
+    var percentage: Double?
+    var exceeded: Int32
 }
 
 /// A Map's MaxConcurrency or tolerated failure, or a mocked Task's TimeoutSeconds or
@@ -422,6 +435,10 @@ final class TapeCode {
     var templatePaths: [Int32: (path: JSONPath, field: String)] = [:]
     var filterPaths: [Int32: JSONPath] = [:]
     var itemsNotAnArray: [Int32: ASLError] = [:]
+    /// By a tolerating Map's pc, its tolerance, where the lane counts its failed iterations
+    /// (none of them waits: `TapeCompiler.compileChildFailures`); a failed iteration of any
+    /// other tolerating Map hands the line back.
+    var tolerances: [Int32: TTolerance] = [:]
     /// JSONata Maps by pc, for the error of items that are no array (`MapState.jsonataItemsNotAnArray`).
     var jsonataMaps: [Int32: MapState] = [:]
     /// Some state reads `$$.State.EnteredTime` (or the whole context object).

@@ -16,9 +16,10 @@ extension TapeLane {
             let list = try filter(eff, s.items)
             // (The items first, then the limits, as the interpreter reads them.)
             guard tree.isArray(list) else { throw code.itemsNotAnArray[pc].map { runtimeError($0) } ?? Bail() }
-            if s.limits.count > 0 { try checkLimits(s.limits, eff, entry: entry) }
+            let read = try s.limits.count > 0 ? checkLimits(s.limits, eff, entry: entry) : (nil, nil)
+            let tolerance = s.tolerates ? tolerance(pc, read) : nil
             workMark = entry
-            let results = try iterations(list, eff, s.selector, s.processor, entry: entry)
+            let results = try iterations(list, eff, s.selector, s.processor, tolerance, entry: entry)
             workMark = trailStates.count - 1
             if results == failedLine {
                 if let end = try childFailed(pc, raw, entry: entry, retries: &retries) { return end }
@@ -36,9 +37,10 @@ extension TapeLane {
                 guard let m = code.jsonataMaps[pc], let v = json(list) else { throw Bail() }
                 throw evaluationError(m.jsonataItemsNotAnArray(v), pc: pc)
             }
-            if s.limits.count > 0 { try checkLimits(s.limits, input, entry: entry) }
+            let read = try s.limits.count > 0 ? checkLimits(s.limits, input, entry: entry) : (nil, nil)
+            let tolerance = s.tolerates ? tolerance(pc, read) : nil
             workMark = entry
-            let results = try iterations(list, input, s.selector, s.processor, entry: entry)
+            let results = try iterations(list, input, s.selector, s.processor, tolerance, entry: entry)
             workMark = trailStates.count - 1
             if results == failedLine {
                 if let end = try childFailed(pc, input, entry: entry, retries: &retries) { return end }
@@ -48,11 +50,22 @@ extension TapeLane {
         }
     }
 
+    /// The tolerance of the Map at `pc` (which has one): its constants, or the values its
+    /// Path or JSONata forms `read`; nil where the lane does not count its failures.
+    func tolerance(_ pc: Int32, _ read: (count: Int?, percentage: Double?)) -> TTolerance? {
+        guard var t = code.tolerances[pc] else { return nil }
+        if let n = read.count { t.count = n }
+        if let p = read.percentage { t.percentage = p }
+        return t
+    }
+
     /// Runs the processor on each item of `list` (which must be an array), through the
     /// selector (read with `eff`, the Map's input); returns the array of their outputs, or
-    /// `failedLine` when one failed. `entry`: the Map's trail entry, whose item count is
-    /// recorded with its values.
-    func iterations(_ list: Int32, _ eff: Int32, _ selector: Int32, _ processor: Int32, entry: Int) throws(Bail) -> Int32 {
+    /// `failedLine` when one failed (with `tolerance`: when the failures exceed it; the error
+    /// output of each failed item tolerated takes its place, as `ToleratedFailures` has it).
+    /// `entry`: the Map's trail entry, whose item count is recorded with its values.
+    func iterations(_ list: Int32, _ eff: Int32, _ selector: Int32, _ processor: Int32, _ tolerance: TTolerance?,
+                    entry: Int) throws(Bail) -> Int32 {
         let t = tape
         let kind = t.nodes[Int(list)].kind
         guard kind == .array || kind == .builtArray else { throw Bail() }
@@ -61,22 +74,33 @@ extension TapeLane {
         let at = Int(t.nodes[Int(results)].first)
         var k = 0
         var size = 2 &+ max(0, Int(t.nodes[Int(list)].count) &- 1)
-        var failed = false
+        var stopped = false
+        var failures = 0
         try t.forEachElement(list) { (item) throws(Bail) in
-            if failed { return }
+            if stopped { return }
             var input = item
             if selector != none {
                 selectorItem = item; selectorIndex = k
                 defer { selectorItem = -1 }
                 input = try evaluate(selector, eff, item, k)
             }
-            let r = try runChild(processor, input)
-            if r == failedLine { failed = true; return }
+            var r = try runChild(processor, input)
+            if r == failedLine {
+                guard let tolerance else { stopped = true; return }
+                failures += 1
+                if ToleratedFailures.exceeds(failures: failures, of: Int(t.nodes[Int(results)].count),
+                                             count: tolerance.count, percentage: tolerance.percentage) {
+                    failed(tolerance.exceeded)
+                    stopped = true
+                    return
+                }
+                r = try failureOutput()
+            }
             t.links[at + k] = r
             size &+= Int(t.nodes[Int(r)].size)
             k += 1
         }
-        if failed { return failedLine }
+        if stopped { return failedLine }
         t.nodes[Int(results)].size = Int32(clamping: size)
         return results
     }

@@ -82,6 +82,13 @@ extension TapeLane {
         if failedWith != nil { failedWith = nil }
     }
 
+    /// The error output (`ErrorOutput`) of the failure of the line or child that just failed;
+    /// an error read when it failed (`failedWith`) has its output made here.
+    func failureOutput() throws(Bail) -> Int32 {
+        guard let e = failedWith else { return code.errorOutputs[Int(failure)] }
+        return try tape.adopt(ErrorOutput.object(e))
+    }
+
     /// A JSONata Task (`TJSONataTask`).
     /// - Returns: the state's output and next state, or `failedLine`.
     func jsonataTask(_ s: TJSONataTask, _ input: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
@@ -150,8 +157,7 @@ extension TapeLane {
         }
         guard let k = rule.processing.catcher(for: e) else { return (failedLine, -1) }
         let c = code.catches[Int(rule.catches.start) + k]
-        // (An error read when the child failed has its output made here.)
-        let errorOutput = failedWith == nil ? code.errorOutputs[Int(failure)] : try tape.adopt(ErrorOutput.object(e))
+        let errorOutput = try failureOutput()
         // As a Task's Catcher (`retried`, `jsonataTask`): the interpreter handles both alike.
         if c.jsonata { return (try caughtJSONata(raw, errorOutput, c.output, c.assign, entry: entry), c.next) }
         if anyAssign { try assign(c.assign, errorOutput, entry: entry) }

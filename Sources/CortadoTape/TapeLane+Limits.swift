@@ -3,10 +3,9 @@ import CortadoJSON
 
 // Limits read at run time, from the input (Path forms) or computed (JSONata): a Map's
 // MaxConcurrency and tolerated failures, a mocked Task's TimeoutSeconds and HeartbeatSeconds.
-// The lane runs items one after another and hands a failed item of a tolerating Map back, and
-// a constant answer never times out, so it only needs to know the values are ones the
-// interpreter accepts. It reads them by AWS's rules (MapLimits, TaskSeconds) and hands
-// anything else back for the interpreter to word.
+// The lane runs items one after another, and a constant answer never times out, so of these
+// it uses only a Map's tolerated failures; it reads every one by AWS's rules (MapLimits,
+// TaskSeconds) and hands anything else back for the interpreter to word.
 extension TapeCompiler {
     /// The Map's limits that are not constants, in `TapeCode.limits`, in the order the
     /// interpreter reads them.
@@ -45,7 +44,10 @@ extension TapeLane {
     /// (`runtimeError`). What the interpreter words itself (a path that selects nothing, an
     /// expression's error) goes back. A Map's MaxConcurrency read is kept for the log (the
     /// order of its iterations' events follows it). `entry`: the state's trail entry.
-    func checkLimits(_ limits: Span, _ input: Int32, entry: Int) throws(Bail) {
+    /// - Returns: the tolerated failure count and percentage read (nil: not read here).
+    @discardableResult
+    func checkLimits(_ limits: Span, _ input: Int32, entry: Int) throws(Bail) -> (count: Int?, percentage: Double?) {
+        var tolerated: (count: Int?, percentage: Double?) = (nil, nil)
         for k in 0..<limits.count {
             let l = code.limits[Int(limits.start + k)]
             let node = l.jsonata ? try evaluate(l.value, input, -1, 0) : try read(values[l.value], input, -1, 0)
@@ -70,7 +72,18 @@ extension TapeLane {
                 if let cause = MapLimits.rangeCause(field, v) { throw runtimeError(.runtime(cause)) }
                 read = v
             }
-            if l.field == .maxConcurrency && recordsValues { trailMapLimits.append((entry, Int(read))) }
+            switch l.field {
+            case .maxConcurrency?: if recordsValues { trailMapLimits.append((entry, Self.whole(read))) }
+            case .toleratedFailureCount?: tolerated.count = Self.whole(read)
+            case .toleratedFailurePercentage?: tolerated.percentage = read
+            case nil: break
+            }
         }
+        return tolerated
+    }
+
+    /// An integer read as a Double (`MapLimits`), back as an Int (saturating: 2^63 has no Int).
+    static func whole(_ d: Double) -> Int {
+        d >= 0x1p63 ? .max : d < -0x1p63 ? .min : Int(d)
     }
 }

@@ -139,13 +139,22 @@ extension TapeCompiler {
     /// Gives each Map and Parallel whose failed children the lane may take its
     /// `TChildFailure`, once every state is compiled (children sit after their parent).
     mutating func compileChildFailures() {
+        // A tolerating Map's failed iteration: its error output takes the item's place, or the
+        // Map fails past the tolerance. Counted in the lane's order, which is the
+        // interpreter's where no iteration waits (then no other runs meanwhile).
+        for pc in code.states.indices {
+            guard case .map(let s) = program.code[pc], s.toleratesFailures, !waits(from: Int32(s.processor.start)) else { continue }
+            var count: Int? = nil, percentage: Double? = nil
+            if case .constant(let n)? = s.toleratedFailureCount { count = n }
+            if case .constant(let p)? = s.toleratedFailurePercentage { percentage = p }
+            code.tolerances[Int32(pc)] = TTolerance(count: count, percentage: percentage, exceeded: failure(ToleratedFailures.exceeded))
+        }
         for e in code.errors { code.errorOutputs.append(constant(ErrorOutput.object(e))) }
         for pc in code.states.indices {
             stateName = program.headers[pc].name  // (`$$.State.Name` in a Catcher's Assign)
             statePC = Int32(pc)
             switch program.code[pc] {
-            case .map(let s) where s.toleratedFailureCount == nil && s.toleratedFailurePercentage == nil
-                                   && !waits(from: Int32(s.processor.start)):
+            case .map(let s) where !waits(from: Int32(s.processor.start)):
                 code.onFailure[pc] = childFailure(s.processing, jsonata: program.headers[pc].language == .jsonata)
             case .parallel(let s) where !s.branches.contains(where: { waits(from: Int32($0.start)) }):
                 code.onFailure[pc] = childFailure(s.processing, jsonata: program.headers[pc].language == .jsonata)

@@ -126,7 +126,7 @@ extension TapeCompiler {
             return .jsonataMap(TJSONataMap(
                 items: try jsonataTemplate(s.items), selector: selector,
                 processor: Int32(s.processor.start), output: try jsonataTemplate(h.output),
-                next: next, limits: limits))
+                next: next, limits: limits, tolerates: s.toleratesFailures))
         case .parallel(let s):
             let branches = Span(start: Int32(code.items.count), count: Int32(s.branches.count))
             code.items.append(contentsOf: s.branches.map { Int32($0.start) })

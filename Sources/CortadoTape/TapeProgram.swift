@@ -125,8 +125,8 @@ struct TapeCompiler {
                 guard case .jsonPath(let t) = sel else { throw Unsupported("JSONata ItemSelector") }
                 itemSelector = t
             }
-            // Retry, Catch and tolerated failures only act on a failure, which hands the line
-            // back anyway; limits read from the input are checked (TapeLane+Limits).
+            // (Its Retry, Catch and tolerated failures: `compileChildFailures`; limits read
+            // from the input are checked, TapeLane+Limits.)
             let limits = try mapLimits(s)
             code.itemsNotAnArray[Int32(pc)] = s.itemsNotAnArray
             return .map(TMap(
@@ -135,7 +135,7 @@ struct TapeCompiler {
                 processor: Int32(s.processor.start),
                 resultSelector: try template(p.resultSelector, item: false),
                 resultPath: try resultPath(p.resultPath), output: try filter(h.outputPath), next: next,
-                limits: limits))
+                limits: limits, tolerates: s.toleratesFailures))
         case .parallel(let s):
             // (Retry and Catch only act on a failure, which hands the line back.)
             let p = s.processing

@@ -134,4 +134,71 @@ import Testing
         }
         #expect(Lane.outcome(lane, #"{"items":[{"n":4,"e":"Other"}]}"#, p) == .failure(ASLError(ErrorName("Other"), "item 4")))
     }
+
+    /// A Map with tolerated failures (a count, a percentage, both; constants, Path forms,
+    /// JSONata) counts its failed iterations on the lane: each one tolerated leaves its error
+    /// output in its item's place, and past the tolerance the Map fails with
+    /// States.ExceedToleratedFailureThreshold, which its Retriers and Catchers take, as in
+    /// the general engine. (Before: a failed iteration of such a Map sent the line back.)
+    @Test func toleratedFailuresAreCountedOnTheLane() throws {
+        let child = #"{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.bad","IsPresent":true,"Next":"F"}],"Default":"S"},"F":{"Type":"Fail","ErrorPath":"$.bad","Cause":"failed"},"S":{"Type":"Pass","Result":"ok","End":true}}}"#
+        let jsonataChild = #"{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Condition":"{% $exists($states.input.bad) %}","Next":"F"}],"Default":"S"},"F":{"Type":"Fail","Error":"{% $states.input.bad %}","Cause":"failed"},"S":{"Type":"Pass","Output":"ok","End":true}}}"#
+        let tolerances = [
+            #""ToleratedFailureCount":1"#, #""ToleratedFailureCount":0"#, #""ToleratedFailurePercentage":50"#,
+            #""ToleratedFailureCount":1,"ToleratedFailurePercentage":30"#, #""ToleratedFailureCountPath":"$.n""#,
+            #""ToleratedFailurePercentagePath":"$.pct""#, #""ToleratedFailureCountPath":"$.n","ToleratedFailurePercentage":60"#,
+        ]
+        let jsonataTolerances = [
+            #""ToleratedFailureCount":"{% $states.input.n %}""#, #""ToleratedFailurePercentage":"{% $states.input.pct %}""#,
+            #""ToleratedFailureCount":2"#,
+        ]
+        let handlers = [
+            "", #","Catch":[{"ErrorEquals":["States.ExceedToleratedFailureThreshold"],"ResultPath":"$.caught","Next":"D"}]"#,
+            #","Retry":[{"ErrorEquals":["States.ALL"],"MaxAttempts":1}],"Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.caught","Next":"D"}]"#,
+        ]
+        let lines = [
+            #"{"items":[{},{"bad":"E1"},{}],"n":1,"pct":40}"#, #"{"items":[{"bad":"E1"},{"bad":"E2"},{}],"n":1,"pct":70}"#,
+            #"{"items":[{},{}],"n":0,"pct":0}"#, #"{"items":[{"bad":"E3"}],"n":1,"pct":100}"#, #"{"items":[],"n":0,"pct":0}"#,
+            #"{"items":[{"bad":"A"},{"bad":"B"},{"bad":"C"},{}],"n":"2","pct":"50"}"#,
+        ]
+        var kept = 0, tolerated = 0, exceeded = 0
+        for jsonata in [false, true] {
+            for tolerance in jsonata ? jsonataTolerances : tolerances {
+                for handler in handlers {
+                    let map = jsonata
+                        ? #""M":{"Type":"Map","Items":"{% $states.input.items %}","ItemProcessor":\#(jsonataChild),\#(tolerance)\#(handler.replacingOccurrences(of: #","ResultPath":"$.caught""#, with: "")),"Output":{"m":"{% $states.result %}"},"Next":"D"}"#
+                        : #""M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":\#(child),\#(tolerance)\#(handler),"ResultPath":"$.m","Next":"D"}"#
+                    let language = jsonata ? #""QueryLanguage":"JSONata","# : ""
+                    let definition = #"{\#(language)"StartAt":"M","States":{\#(map),"D":{"Type":"Succeed"}}}"#
+                    let p = try Lane.program(definition)
+                    let lane = try #require(try? TapeLaneTests.failingLane(p, TapeLaneTests.ScriptedTasks(script: [:])).get(), "\(definition)")
+                    for line in lines {
+                        // (A JSONata tolerance of a string is the evaluator's error: it goes back.)
+                        let strings = line.contains(#""n":"2""#) && tolerance.contains("$states.input")
+                        #expect(Lane.agree(p, lane, line, "\(definition)") != (jsonata && strings), "\(line) \(definition)")
+                        kept += 1
+                        if case .success(let out)? = Lane.outcome(lane, line, p) {
+                            if out.contains(#""Cause":"failed""#) && out.contains("ok") { tolerated += 1 }
+                            if out.contains("ExceedToleratedFailureThreshold") { exceeded += 1 }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(kept == (tolerances.count + jsonataTolerances.count) * handlers.count * lines.count && tolerated > 20 && exceeded > 10, "kept \(kept), tolerated \(tolerated), exceeded \(exceeded)")
+        // The output in full: the failed item's place holds its error output.
+        let p = try Lane.program(#"{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":\#(child),"ToleratedFailureCount":1,"End":true}}}"#)
+        let lane = try TapeLaneTests.failingLane(p, TapeLaneTests.ScriptedTasks(script: [:])).get()
+        #expect(Lane.outcome(lane, #"{"items":[{},{"bad":"E1"}]}"#, p) == .success(#"["ok",{"Error":"E1","Cause":"failed"}]"#))
+        #expect(Lane.outcome(lane, #"{"items":[{"bad":"E1"},{"bad":"E2"}]}"#, p)
+                == .failure(ASLError(.exceedToleratedFailureThreshold, "The specified tolerated failure threshold was exceeded")))
+        // Iterations that wait run side by side in the general engine, which counts their
+        // failures in its order: such a Map's failed iteration goes back.
+        let waiting = try Lane.program(#"{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"Next":"F"},"F":{"Type":"Fail","Error":"E"}}},"ToleratedFailureCount":1,"End":true}}}"#)
+        let waitingLane = try TapeLaneTests.failingLane(waiting, TapeLaneTests.ScriptedTasks(script: [:])).get()
+        #expect(Lane.outcome(waitingLane, #"{"items":[{}]}"#, waiting) == nil)
+        #expect(Lane.general(waiting, #"{"items":[{}]}"#)?.output == JSON.array([.object(["Error": "E", "Cause": .null])]))
+        #expect(Lane.outcome(waitingLane, #"{"items":[]}"#, waiting) == .success("[]"))
+    }
 }
+

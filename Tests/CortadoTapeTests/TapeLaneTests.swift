@@ -509,17 +509,17 @@ struct LaneTestError: Error, CustomStringConvertible {
 
     /// A failed Parallel branch or Map iteration is caught on the lane by the state's
     /// Catchers, or fails the line, as in the general engine; a Retrier that takes it on a
-    /// real clock, tolerated failures, or children that wait (the general engine then
-    /// interleaves them) leave the line to the general engine. (Retried on a virtual clock:
+    /// real clock, or children that wait (the general engine then interleaves them) leave the
+    /// line to the general engine. (Retried on a virtual clock, tolerated failures:
     /// `TapeLaneChildrenTests`.)
     @Test func failedBranchesAndIterationsAreCaughtOnTheLane() throws {
         let failing = #"{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.bad","BooleanEquals":true,"Next":"F"}],"Default":"S"},"F":{"Type":"Fail","Error":"E1","Cause":"c1"},"S":{"Type":"Succeed"}}}"#
-        func program(_ extra: String, map: String = "", branch: String = "") throws -> Program {
+        func program(_ extra: String, branch: String = "") throws -> Program {
             try Lane.program("""
                 {"StartAt":"P","States":{
                   "P":{"Type":"Parallel","Branches":[{"StartAt":"A","States":{"A":{"Type":"Pass"\(branch),"End":true}}},\(failing)],
                     "ResultPath":"$.p",\(extra)"Next":"M"},
-                  "M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":\(failing),\(map)
+                  "M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":\(failing),
                     "Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.mapError","Next":"Caught"}],"End":true},
                   "Caught":{"Type":"Pass","End":true}}}
                 """)
@@ -540,11 +540,9 @@ struct LaneTestError: Error, CustomStringConvertible {
         let uncaughtLane = try #require(try? Self.failingLane(uncaught, ScriptedTasks(script: [:])).get())
         #expect(Lane.outcome(uncaughtLane, #"{"bad":true,"items":[]}"#) == .failure(ASLError(ErrorName("E1"), "c1")))
         #expect(Lane.agree(uncaught, uncaughtLane, #"{"bad":true,"items":[]}"#))
-        // Left to the general engine: a Retrier that takes it on a real clock, tolerated
-        // failures, a branch that waits.
+        // Left to the general engine: a Retrier that takes it on a real clock, a branch that waits.
         for (q, line, clock) in [
             (try program(#""Retry":[{"ErrorEquals":["E1"],"MaxAttempts":1}],"#), #"{"bad":true,"items":[]}"#, TapeLane.Clock.real),
-            (try program("", map: #""ToleratedFailureCount":1,"#), #"{"bad":false,"items":[{"bad":true}]}"#, .virtual(hostLimitSeconds: nil)),
             (try program(#""Catch":[{"ErrorEquals":["E1"],"Next":"Caught"}],"#, branch: #","Next":"W"},"W":{"Type":"Wait","Seconds":1"#),
              #"{"bad":true,"items":[]}"#, .virtual(hostLimitSeconds: nil)),
         ] {
