@@ -45,6 +45,20 @@ import Testing
         }
     }
 
+    /// Bug: a logged lane (which records each Map's MaxConcurrency) trapped converting the
+    /// value 2^63 - 1 back from the Double it is read as (2^63 has no Int); it now saturates.
+    @Test func theLargestIntegersDoNotTrap() throws {
+        let d = try Lane.program(#"{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.xs","MaxConcurrencyPath":"$.c","#
+            + #""ToleratedFailureCountPath":"$.n","# + Self.processor + #","End":true}}}"#)
+        let lane = try TapeLane.make(d, payloadLimit: ExecutionOptions.payloadLimit, logsEveryState: true).get()
+        lane.recordsValues = true
+        for line in [#"{"xs":[1],"c":"9223372036854775807","n":9223372036854775807}"#, #"{"xs":[1],"c":9223372036854775807,"n":0}"#] {
+            #expect(Lane.run(lane, line) == "[1]", "\(line)")
+            #expect(Lane.agree(d, lane, line))
+        }
+        #expect(TapeLane.whole(0x1p63) == .max && TapeLane.whole(-0x1p70) == .min && TapeLane.whole(-3) == -3)
+    }
+
     /// The rules the interpreter and the lane share.
     @Test func valuesAreReadAsAWSReadsThem() {
         #expect(MapLimits.integer("12") == 12 && MapLimits.integer(3.0) == 3 && MapLimits.integer(3.5) == nil)
