@@ -300,7 +300,7 @@ struct TTolerance {
 
 /// A Map's MaxConcurrency or tolerated failure, or a mocked Task's TimeoutSeconds or
 /// HeartbeatSeconds, read from the input or computed: checked as the interpreter reads it
-/// (`MapLimits`, `TaskSeconds`), its value not otherwise used (TapeLane+Limits).
+/// (`MapLimits`, `TaskSeconds`); of the values, only a tolerance's counts (TapeLane+Limits).
 struct TLimit {
     /// A Map's field; nil: a Task's TimeoutSeconds or HeartbeatSeconds (`TaskSeconds`).
     var field: MapLimits.Field?

@@ -137,7 +137,7 @@ struct TapeCompiler {
                 resultPath: try resultPath(p.resultPath), output: try filter(h.outputPath), next: next,
                 limits: limits, tolerates: s.toleratesFailures))
         case .parallel(let s):
-            // (Retry and Catch only act on a failure, which hands the line back.)
+            // (Its Retry and Catch: `compileChildFailures`.)
             let p = s.processing
             let branches = Span(start: Int32(code.items.count), count: Int32(s.branches.count))
             code.items.append(contentsOf: s.branches.map { Int32($0.start) })

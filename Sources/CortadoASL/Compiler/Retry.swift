@@ -25,8 +25,8 @@ extension Retrier {
         return ms < Double(longestDelaySeconds) * 1000 ? max(0, Int(ms)) : longestDelaySeconds * 1000
     }
 
+    /// A year (366 days) in seconds: the longest one back-off lasts (`milliseconds`).
     public static let longestDelaySeconds = 31_622_400
-
 }
 
 extension ResultProcessing {
