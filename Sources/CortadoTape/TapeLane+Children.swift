@@ -16,11 +16,7 @@ extension TapeLane {
             let list = try filter(eff, s.items)
             // (The items first, then the limits, as the interpreter reads them.)
             guard tree.isArray(list) else { throw code.itemsNotAnArray[pc].map { runtimeError($0) } ?? Bail() }
-            let read = try s.limits.count > 0 ? checkLimits(s.limits, eff, entry: entry) : (nil, nil)
-            let tolerance = s.tolerates ? tolerance(pc, read) : nil
-            workMark = entry
-            let results = try iterations(list, eff, s.selector, s.processor, tolerance, entry: entry)
-            workMark = trailStates.count - 1
+            let results = try items(list, eff, s.selector, s.processor, s.limits, tolerates: s.tolerates, pc: pc, entry: entry)
             if results == failedLine {
                 if let end = try childFailed(pc, raw, entry: entry, retries: &retries) { return end }
                 continue
@@ -37,17 +33,26 @@ extension TapeLane {
                 guard let m = code.jsonataMaps[pc], let v = json(list) else { throw Bail() }
                 throw evaluationError(m.jsonataItemsNotAnArray(v), pc: pc)
             }
-            let read = try s.limits.count > 0 ? checkLimits(s.limits, input, entry: entry) : (nil, nil)
-            let tolerance = s.tolerates ? tolerance(pc, read) : nil
-            workMark = entry
-            let results = try iterations(list, input, s.selector, s.processor, tolerance, entry: entry)
-            workMark = trailStates.count - 1
+            let results = try items(list, input, s.selector, s.processor, s.limits, tolerates: s.tolerates, pc: pc, entry: entry)
             if results == failedLine {
                 if let end = try childFailed(pc, input, entry: entry, retries: &retries) { return end }
                 continue
             }
             return (try finishJSONata(input, results, s.output, pc: pc, entry: entry), s.next)
         }
+    }
+
+    /// A Map's items (`list`, an array) after its limits are read from `eff` (its input;
+    /// `limits`, a tolerance where it `tolerates` failures): `iterations`, its children's
+    /// work (`workMark`).
+    func items(_ list: Int32, _ eff: Int32, _ selector: Int32, _ processor: Int32, _ limits: Span, tolerates: Bool,
+               pc: Int32, entry: Int) throws(Bail) -> Int32 {
+        let read = try limits.count > 0 ? checkLimits(limits, eff, entry: entry) : (nil, nil)
+        let tolerance = tolerates ? tolerance(pc, read) : nil
+        workMark = entry
+        let results = try iterations(list, eff, selector, processor, tolerance, entry: entry)
+        workMark = trailStates.count - 1
+        return results
     }
 
     /// The tolerance of the Map at `pc` (which has one): its constants, or the values its
