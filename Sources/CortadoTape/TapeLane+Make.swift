@@ -22,7 +22,8 @@ extension TapeLane {
     ///     state's Catchers take.
     ///   - logged: the host writes each line's events from the lane's record (`trail`,
     ///     `taskAttempts`; `LinearRunLog`), at any level, and that record is of states run
-    ///     one after another: a program with a Map or Parallel state then takes no failures.
+    ///     one after another: failures in Map iterations and Parallel branches (whose events
+    ///     the interpreter writes as it cancels their siblings) then stay general.
     public static func make(_ program: Program, payloadLimit: Int, clock: Clock = .real, taskResults: TaskResults? = nil,
                             executionNamePrefix: String? = nil, constants: ExecutionConstants? = nil, logsEveryState: Bool = false,
                             handlesFailures: Bool = false, logged: Bool = false) -> Result<TapeLane, Unsupported> {
@@ -36,17 +37,10 @@ extension TapeLane {
         let prefix = executionNamePrefix.map { Array($0.utf8) }.flatMap { $0.contains(where: JSONWriter.needsEscape) ? nil : $0 }
         let idPrefix = constants.flatMap { k in prefix.map { Array(k.executionArnPrefix.utf8) + $0 } }
             .flatMap { $0.contains(where: JSONWriter.needsEscape) ? nil : $0 }
-        let logged = logged || logsEveryState
-        let hasChildren = program.code.contains {
-            switch $0 {
-            case .map, .parallel: return true
-            default: return false
-            }
-        }
         var c = TapeCompiler(program: program, tape: tape, payloadLimit: payloadLimit, virtualClock: budget > 0,
                              taskResults: taskResults, namesExecutions: prefix != nil,
                              constants: idPrefix != nil ? constants : nil,
-                             handlesFailures: handlesFailures && !(logged && hasChildren), logged: logged)
+                             handlesFailures: handlesFailures, logged: logged || logsEveryState)
         do throws(Unsupported) {
             let code = try c.compile()
             // A host writes the events from the trail as the interpreter orders them, which

@@ -136,13 +136,31 @@ extension TapeCompiler {
         throw Unsupported("Task state '\(name)' retries more than \(Self.maxAttemptsPlayed) times")
     }
 
+    /// A logged program: the host writes a line's events from the lane's record, one state
+    /// after another, where the interpreter writes a failed child's events as it cancels its
+    /// siblings. So a Task in a Map iteration or a Parallel branch whose attempt fails keeps
+    /// the program general, and a failed child sends its line back (`compileChildFailures`
+    /// gives no Map or Parallel its `TChildFailure` then); failures of the top machine's
+    /// states stay on the lane.
+    func noFailuresInChildren() throws(Unsupported) {
+        for (pc, inChild) in program.inChildren().enumerated() where inChild {
+            switch code.states[pc] {
+            case .task(let t) where t.retries >= 0: break
+            case .jsonataTask(let t) where t.retries >= 0: break
+            default: continue
+            }
+            throw Unsupported("Task state '\(program.headers[pc].name)' in a Map or Parallel fails, in a logged run")
+        }
+    }
+
     /// Gives each Map and Parallel whose failed children the lane may take its
-    /// `TChildFailure`, once every state is compiled (children sit after their parent).
+    /// `TChildFailure`, once every state is compiled (children sit after their parent);
+    /// none in a logged program (`noFailuresInChildren`).
     mutating func compileChildFailures() {
         // A tolerating Map's failed iteration: its error output takes the item's place, or the
         // Map fails past the tolerance. Counted in the lane's order, which is the
         // interpreter's where no iteration waits (then no other runs meanwhile).
-        for pc in code.states.indices {
+        for pc in code.states.indices where !logged {
             guard case .map(let s) = program.code[pc], s.toleratesFailures, !waits(from: Int32(s.processor.start)) else { continue }
             var count: Int? = nil, percentage: Double? = nil
             if case .constant(let n)? = s.toleratedFailureCount { count = n }
@@ -150,7 +168,7 @@ extension TapeCompiler {
             code.tolerances[Int32(pc)] = TTolerance(count: count, percentage: percentage, exceeded: failure(ToleratedFailures.exceeded))
         }
         for e in code.errors { code.errorOutputs.append(constant(ErrorOutput.object(e))) }
-        for pc in code.states.indices {
+        for pc in code.states.indices where !logged {
             stateName = program.headers[pc].name  // (`$$.State.Name` in a Catcher's Assign)
             statePC = Int32(pc)
             switch program.code[pc] {

@@ -71,8 +71,10 @@ struct TapeCompiler {
         for pc in program.code.indices { code.states.append(try state(pc)) }
         code.onFailure = Array(repeating: -1, count: code.states.count)
         code.takesFailures = handlesFailures
-        // (A logged program with Map or Parallel states takes no failures: `TapeLane.make`.)
-        if handlesFailures { compileChildFailures() }
+        if handlesFailures {
+            if logged { try noFailuresInChildren() }
+            compileChildFailures()
+        }
         // Every variable is named by now (a Catcher's Assign among the last).
         // The evaluator is handed only the variables an expression reads: a variable named
         // as a built-in function would be bound in the function's place otherwise.

@@ -124,6 +124,59 @@ import Testing
         #expect(onLane == 9)
     }
 
+    /// A logged program with Map and Parallel states takes the failures of its top machine's
+    /// states on the lane (a Task's caught or final error, a Fail state, an error a state
+    /// raised after the children ran), logging the interpreter's events; a failed child
+    /// sends its line back, and a Task in a child whose attempt fails keeps the program
+    /// general. (Before: such a program took no failures at all on the lane.)
+    @Test func topLevelFailuresAfterChildrenLogTheInterpretersEvents() throws {
+        let f = BatchFixture()
+        let mocks = try JSON.parse(#"""
+            {"StateMachines":{"sm":{"TestCases":{"tc":{"T":"bad","I":"ok"}}}},
+             "MockedResponses":{"ok":{"0":{"Return":{"v":1}}},"bad":{"0":{"Throw":{"Error":"E","Cause":"c"}}}}}
+            """#)
+        let backend = try MockBackend(config: mocks, stateMachine: "sm", testCase: "tc")
+        let child = #"{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.bad","IsPresent":true,"Next":"F"}],"Default":"S"},"F":{"Type":"Fail","Error":"Child"},"S":{"Type":"Succeed"}}}"#
+        let p = try Compiler.compile(try JSON.parse(#"""
+            {"StartAt":"M","States":{
+              "M":{"Type":"Map","ItemsPath":"$.xs","ItemProcessor":\#(child),"ResultPath":"$.m","Next":"P"},
+              "P":{"Type":"Parallel","Branches":[\#(child)],"ResultPath":"$.p","Next":"K"},
+              "K":{"Type":"Choice","Choices":[{"Variable":"$.k","StringEquals":"t","Next":"T"},{"Variable":"$.k","StringEquals":"f","Next":"F"},
+                {"Variable":"$.k","StringEquals":"o","Next":"O"}],"Default":"D"},
+              "T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:t","Catch":[{"ErrorEquals":["E"],"ResultPath":"$.err","Next":"F"}],"End":true},
+              "F":{"Type":"Fail","ErrorPath":"$.k","Cause":"top"},
+              "O":{"Type":"Pass","OutputPath":"$.missing","End":true},
+              "D":{"Type":"Succeed"}}}
+            """#)).get()
+        var onLane = 0, compared = 0
+        for line in [#"{"xs":[{},{}],"k":"t"}"#, #"{"xs":[{}],"k":"f"}"#, #"{"xs":[],"k":"o"}"#, #"{"xs":[{}],"k":"d"}"#,
+                     #"{"xs":[{},{"bad":1}],"k":"d"}"#] {
+            for (level, data) in [(LogLevel.all, true), (.all, false), (.error, true), (.error, false)] {
+                let general = try Self.logs(p, backend, line, level: level, data: data, lane: false, f)
+                let fast = try Self.logs(p, backend, line, level: level, data: data, lane: true, f)
+                #expect(fast.lines == general.lines, "\(line) \(level)")
+                #expect(fast.onLane == !line.contains("bad"), "\(line) \(level)")
+                if fast.onLane { onLane += 1 }
+                compared += 1
+            }
+        }
+        #expect(onLane == 16 && compared == 20)
+        // A Task in an iteration whose attempt fails (caught there): the program stays general.
+        let inChild = try Compiler.compile(try JSON.parse(#"""
+            {"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.xs","ItemProcessor":{"StartAt":"T","States":{
+              "T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:t","Catch":[{"ErrorEquals":["States.ALL"],"Next":"S"}],"End":true},
+              "S":{"Type":"Succeed"}}},"End":true}}}
+            """#)).get()
+        let taskResults: TapeLane.TaskResults = { backend.constantOutcome(stateName: $0, resource: $1, attempt: $2) }
+        guard case .failure(let why) = TapeLane.make(inChild, payloadLimit: ExecutionOptions.payloadLimit, taskResults: taskResults,
+                                                      handlesFailures: true, logged: true) else {
+            Issue.record("a logged program whose child Task fails went to the lane"); return
+        }
+        #expect(why.description.contains("'T' in a Map or Parallel fails"))
+        #expect(throws: Never.self) { try TapeLane.make(inChild, payloadLimit: ExecutionOptions.payloadLimit, taskResults: taskResults,
+                                                         handlesFailures: true).get() }
+    }
+
     /// Map and Parallel children's events come as the interpreter orders them: a Map's
     /// iterations launched as its MaxConcurrency lets them (all at once, or one as each
     /// ends), each child's states in turn; an empty Map has none.
