@@ -161,20 +161,86 @@ import Testing
             }
         }
         #expect(onLane == 16 && compared == 20)
-        // A Task in an iteration whose attempt fails (caught there): the program stays general.
-        let inChild = try Compiler.compile(try JSON.parse(#"""
-            {"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.xs","ItemProcessor":{"StartAt":"T","States":{
-              "T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:t","Catch":[{"ErrorEquals":["States.ALL"],"Next":"S"}],"End":true},
-              "S":{"Type":"Succeed"}}},"End":true}}}
-            """#)).get()
-        let taskResults: TapeLane.TaskResults = { backend.constantOutcome(stateName: $0, resource: $1, attempt: $2) }
-        guard case .failure(let why) = TapeLane.make(inChild, payloadLimit: ExecutionOptions.payloadLimit, taskResults: taskResults,
-                                                      handlesFailures: true, logged: true) else {
-            Issue.record("a logged program whose child Task fails went to the lane"); return
+        // A Task in an iteration whose failed attempt is caught there, or retried at once, stays
+        // on the lane; one whose retry waits (the interpreter runs the siblings meanwhile)
+        // keeps the program general.
+        func inChild(_ handling: String) throws -> Program {
+            try Compiler.compile(try JSON.parse(#"""
+                {"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.xs","ItemProcessor":{"StartAt":"T","States":{
+                  "T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:t",\#(handling),"End":true},
+                  "S":{"Type":"Succeed"}}},"End":true}}}
+                """#)).get()
         }
-        #expect(why.description.contains("'T' in a Map or Parallel fails"))
-        #expect(throws: Never.self) { try TapeLane.make(inChild, payloadLimit: ExecutionOptions.payloadLimit, taskResults: taskResults,
-                                                         handlesFailures: true).get() }
+        let caught = try inChild(#""Catch":[{"ErrorEquals":["States.ALL"],"Next":"S"}]"#)
+        for (level, data) in [(LogLevel.all, true), (.error, false)] {
+            let general = try Self.logs(caught, backend, #"{"xs":[1,2]}"#, level: level, data: data, lane: false, f)
+            let fast = try Self.logs(caught, backend, #"{"xs":[1,2]}"#, level: level, data: data, lane: true, f)
+            #expect(fast.lines == general.lines && fast.onLane, "\(level)")
+            #expect(general.lines.contains { $0.contains("LambdaFunctionFailed") }, "\(level)")
+        }
+        let retried = try inChild(#""Retry":[{"ErrorEquals":["E"],"MaxAttempts":1}],"Catch":[{"ErrorEquals":["States.ALL"],"Next":"S"}]"#)
+        let taskResults: TapeLane.TaskResults = { backend.constantOutcome(stateName: $0, resource: $1, attempt: $2) }
+        guard case .failure(let why) = TapeLane.make(retried, payloadLimit: ExecutionOptions.payloadLimit, clock: .virtual(hostLimitSeconds: nil),
+                                                      taskResults: taskResults, handlesFailures: true, logged: true) else {
+            Issue.record("a logged program whose child Task retries after a wait went to the lane"); return
+        }
+        #expect(why.description.contains("'T' in a Map or Parallel fails, in a logged run with children that wait"))
+        #expect(throws: Never.self) {
+            try TapeLane.make(retried, payloadLimit: ExecutionOptions.payloadLimit, clock: .virtual(hostLimitSeconds: nil),
+                              taskResults: taskResults, handlesFailures: true).get()
+        }
+        // So does one caught at once beside a branch that waits (their events interleave).
+        let beside = try Compiler.compile(try JSON.parse(#"""
+            {"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[
+              {"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"End":true}}},
+              {"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:t",
+                "Catch":[{"ErrorEquals":["States.ALL"],"Next":"S"}],"End":true},"S":{"Type":"Succeed"}}}],"End":true}}}
+            """#)).get()
+        guard case .failure = TapeLane.make(beside, payloadLimit: ExecutionOptions.payloadLimit, clock: .virtual(hostLimitSeconds: nil),
+                                            taskResults: taskResults, handlesFailures: true, logged: true) else {
+            Issue.record("a logged program whose child Task fails beside a waiting branch went to the lane"); return
+        }
+        let general = try Self.logs(beside, backend, "{}", level: .error, data: false, lane: false, f)
+        let lane = try Self.logs(beside, backend, "{}", level: .error, data: false, lane: true, f)
+        #expect(general.lines == lane.lines && !lane.onLane)
+    }
+
+    /// Random Map and Parallel programs whose children's Tasks fail (caught in the child, or
+    /// failing it), with Fail states, MaxConcurrency and a top-level Catch: whatever the lane
+    /// keeps logs the interpreter's events, at level ALL and ERROR.
+    @Test func randomChildFailuresLogTheInterpretersEvents() throws {
+        let f = BatchFixture()
+        let mocks = try JSON.parse(#"""
+            {"StateMachines":{"sm":{"TestCases":{"tc":{"Bad":"bad","Good":"ok","Top":"bad"}}}},
+             "MockedResponses":{"ok":{"0":{"Return":{"v":1}}},"bad":{"0":{"Throw":{"Error":"E","Cause":"c"}}}}}
+            """#)
+        let backend = try MockBackend(config: mocks, stateMachine: "sm", testCase: "tc")
+        var rng = SplitMix64(seed: 27)
+        var onLane = 0, runs = 0
+        for round in 0..<30 {
+            let catchInChild = Bool.random(using: &rng) ? #","Catch":[{"ErrorEquals":["E"],"ResultPath":"$.e","Next":"Good"}]"# : ""
+            let child = #"{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.v","NumericEquals":1,"Next":"Bad"},{"Variable":"$.v","NumericEquals":2,"Next":"F"}],"Default":"Good"},"Bad":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"}\#(catchInChild),"Next":"Good"},"Good":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"g"},"ResultPath":"$.g","End":true},"F":{"Type":"Fail","Error":"Child"}}}"#
+            let parentCatch = Bool.random(using: &rng) ? #","Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.caught","Next":"Top"}]"# : ""
+            let state = Bool.random(using: &rng)
+                ? #""S":{"Type":"Map","ItemsPath":"$.xs","MaxConcurrency":\#(Int.random(in: 0...2, using: &rng)),"ItemSelector":{"v.$":"$$.Map.Item.Value"},"ItemProcessor":\#(child),"ResultPath":"$.m"\#(parentCatch),"Next":"Top"}"#
+                : #""S":{"Type":"Parallel","Branches":[\#(child),\#(child)],"Parameters":{"v.$":"$.xs[0]"},"ResultPath":"$.m"\#(parentCatch),"Next":"Top"}"#
+            let top = Bool.random(using: &rng) ? #","Catch":[{"ErrorEquals":["E"],"Next":"End"}]"# : ""
+            let p = try Compiler.compile(try JSON.parse(#"""
+                {"StartAt":"S","States":{\#(state),
+                  "Top":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"t"}\#(top),"End":true},
+                  "End":{"Type":"Succeed"}}}
+                """#)).get()
+            for line in [#"{"xs":[0,0]}"#, #"{"xs":[1,0]}"#, #"{"xs":[0,2]}"#, #"{"xs":[1]}"#] {
+                for (level, data) in [(LogLevel.all, true), (.error, false)] {
+                    let general = try Self.logs(p, backend, line, level: level, data: data, lane: false, f)
+                    let fast = try Self.logs(p, backend, line, level: level, data: data, lane: true, f)
+                    #expect(fast.lines == general.lines, "round \(round) \(line) \(level)")
+                    runs += 1
+                    if fast.onLane { onLane += 1 }
+                }
+            }
+        }
+        #expect(onLane > runs / 3, "\(onLane) of \(runs) on the lane")
     }
 
     /// Map and Parallel children's events come as the interpreter orders them: a Map's
