@@ -137,23 +137,20 @@ extension TapeCompiler {
     }
 
     /// A logged program: the host writes a line's events from the lane's record, one state
-    /// after another, where the interpreter writes a failed child's events as it cancels its
-    /// siblings, and those of children whose Retry back-off waits side by side. So a Task in a
-    /// Map iteration or a Parallel branch whose failed attempt waits for a retry keeps the
-    /// program general, and a failed child sends its line back (`compileChildFailures` gives
-    /// no Map or Parallel its `TChildFailure` then); failures of the top machine's states,
-    /// and a child's Task failures retried at once or caught in the child, stay on the lane.
-    /// (Where any children wait, their failures' events interleave: none may fail then.)
+    /// after another. The interpreter writes a failed child's events as it cancels its
+    /// siblings, so a failed child sends its line back (`compileChildFailures` gives no Map
+    /// or Parallel its `TChildFailure` then); and where children wait (a Wait, a Retry
+    /// back-off), it interleaves their events, so a Task in a child whose attempt fails keeps
+    /// the program general then. Failures of the top machine's states, and a child Task's
+    /// failure caught in the child where no children wait, stay on the lane.
     func noFailuresInChildren() throws(Unsupported) {
-        let waiting = firstWithWaitingChildren(code) != nil
+        guard firstWithWaitingChildren(code) != nil else { return }
         for (pc, inChild) in program.inChildren().enumerated() where inChild {
-            let retries: Int32
             switch code.states[pc] {
-            case .task(let t): retries = t.retries
-            case .jsonataTask(let t): retries = t.retries
+            case .task(let t) where t.retries >= 0: break
+            case .jsonataTask(let t) where t.retries >= 0: break
             default: continue
             }
-            guard retries >= 0, waiting || code.retries[Int(retries)].waitMs > 0 else { continue }
             throw Unsupported("Task state '\(program.headers[pc].name)' in a Map or Parallel fails, in a logged run with children that wait")
         }
     }
