@@ -18,16 +18,13 @@ extension TapeLane {
         try TapeChoiceWalk(lane: self, input: input).matches(index)
     }
 
-    /// The end of a JSONata Choice with an Output: the matched rule's Output (or the
-    /// state's; the default's is the state's), then the rule's (or the state's) Assign, both
-    /// reading `$states.input` and the old variables, as the interpreter's `choiceJSONata`.
-    /// (Output first: the Assign stores its values at once.)
+    /// The end of a JSONata Choice with an Output: the rule's (or the state's) Assign and the
+    /// matched rule's Output (or the state's; the default's is the state's), both reading
+    /// `$states.input` and the old variables, as the interpreter's `choiceJSONata`
+    /// (`jsonataEnd`).
     func choiceOutput(_ s: TChoice, _ matched: Int, _ input: Int32, pc: Int32, entry: Int) throws(Bail) -> Int32 {
         let k = matched >= 0 ? matched - Int(s.choices.start) : Int(s.choices.count)
-        let t = code.choiceOutputs[Int(s.outputs) + k]
-        let out = t == none ? input : try evaluate(t, input, -1, 0)
-        if anyAssign { try assign(matched >= 0 ? choiceAssigns[matched] : assigns[pc], input, entry: entry) }
-        return out
+        return try jsonataEnd(input, code.choiceOutputs[Int(s.outputs) + k], matched >= 0 ? choiceAssigns[matched] : assigns[pc], entry: entry)
     }
 
     /// A JSONata Condition (query `q`): its boolean, the evaluator's where the lane cannot

@@ -116,10 +116,22 @@ extension TapeLane {
     func caughtJSONata(_ input: Int32, _ errorOutput: Int32, _ output: Int32, _ assign: Span, entry: Int) throws(Bail) -> Int32 {
         stateErrorOutput = errorOutput
         defer { stateErrorOutput = -1 }
-        // (Output first: the Assign stores its values at once. Either failing hands the line back.)
-        let out = output == none ? errorOutput : try evaluate(output, input, -1, 0)
-        if anyAssign { try self.assign(assign, input, entry: entry) }
+        return try jsonataEnd(input, output, assign, result: errorOutput, entry: entry)
+    }
+
+    /// The end of a JSONata state: its Assign's values built (their errors come first), then
+    /// its Output (none: `result`, or the input where there is none), both with the old
+    /// variables, then the values stored: the interpreter's order (`finishJSONata`).
+    func jsonataEnd(_ input: Int32, _ output: Int32, _ assign: Span, result: Int32 = -1, entry: Int) throws(Bail) -> Int32 {
+        let mark = anyAssign ? try assignValues(assign, input) : -1
+        let out = output != none ? try evaluate(output, input, -1, 0) : result >= 0 ? result : input
+        if anyAssign { storeAssigned(assign, mark, entry: entry) }
         return out
+    }
+
+    /// `jsonataEnd` of a state's own Assign (`pc`'s) and Output.
+    func jsonataEnd(_ input: Int32, _ output: Int32, pc: Int32, entry: Int) throws(Bail) -> Int32 {
+        try jsonataEnd(input, output, assigns[pc], entry: entry)
     }
 
     /// The end of a JSONata state with a result (Task, Parallel): Output (or none: the
@@ -128,9 +140,7 @@ extension TapeLane {
     func finishJSONata(_ input: Int32, _ result: Int32, _ output: Int32, pc: Int32, entry: Int) throws(Bail) -> Int32 {
         stateResult = result
         defer { stateResult = -1 }
-        let out = output == none ? result : try evaluate(output, input, -1, 0)
-        if anyAssign { try assign(assigns[pc], input, entry: entry) }
-        return out
+        return try jsonataEnd(input, output, assigns[pc], result: result, entry: entry)
     }
 
     /// A Map iteration or a Parallel branch failed with `failure`: by the interpreter's rules

@@ -377,15 +377,10 @@ public final class TapeLane {
                 if expression != none { s = try waitSeconds(try evaluate(expression, value, -1, 0)) }
                 if s > 0 { try wait(s * 1000) }
                 if until >= 0 { try waitUntil(until, value, pc: pc) }
-                let input = value
-                if output != none { value = try evaluate(output, input, -1, 0) }
-                if anyAssign { try assign(assigns[pc], input, entry: entry) }
+                value = try jsonataEnd(value, output, pc: pc, entry: entry)
                 next = n
             case .jsonataPass(let output, let n):
-                // Output and Assign both read the old variables.
-                let input = value
-                if output != none { value = try evaluate(output, input, -1, 0) }
-                if anyAssign { try assign(assigns[pc], input, entry: entry) }
+                value = try jsonataEnd(value, output, pc: pc, entry: entry)
                 next = n
             case .task(let s):
                 let eff = try filter(value, s.input)

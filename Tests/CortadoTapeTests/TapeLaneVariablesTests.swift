@@ -162,4 +162,32 @@ import Testing
         #expect(Lane.run(lane, "{}") == #"{"before":"from wait","now":"from task"}"#)
         #expect(Lane.agree(p, lane, "{}", backend: b))
     }
+
+    /// Bug (found by `TapeLaneRandomProgramsTests`): a JSONata state whose Assign and Output
+    /// both fail failed on the lane with the Output's error, where the interpreter evaluates
+    /// the Assign first and fails with its error. Now the lane builds the Assign's values
+    /// first too (Pass, Wait, Choice, a Task's and a Catcher's end), storing them after the
+    /// Output, which still reads the old variables.
+    @Test func anAssignsErrorComesBeforeTheOutputs() throws {
+        let states = [
+            #""S":{"Type":"Pass","Output":{"o":"{% $states.input.nope %}"},"Assign":{"v":"{% $states.input.none %}"},"End":true}"#,
+            #""S":{"Type":"Wait","Seconds":0,"Output":{"o":"{% $states.input.nope %}"},"Assign":{"v":"{% $states.input.none %}"},"End":true}"#,
+            #""S":{"Type":"Choice","Choices":[{"Condition":"{% true %}","Output":{"o":"{% $states.input.nope %}"},"Assign":{"v":"{% $states.input.none %}"},"Next":"E"}],"Default":"E"},"E":{"Type":"Succeed"}"#,
+            #""S":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:t","Output":{"o":"{% $states.input.nope %}"},"Assign":{"v":"{% $states.input.none %}"},"End":true}"#,
+        ]
+        let b = TapeLaneTests.ConstantTasks(results: ["S": ["ok": true]])
+        for state in states {
+            let p = try Lane.program(#"{"QueryLanguage":"JSONata","StartAt":"S","States":{\#(state)}}"#)
+            let lane = try TapeLane.make(p, payloadLimit: Self.limit, taskResults: { b.constantOutcome(stateName: $0, resource: $1, attempt: $2) },
+                                         handlesFailures: true).get()
+            guard case .failure(let e)? = Lane.outcome(lane, "{}", p) else { Issue.record("not failed on the lane: \(state)"); continue }
+            #expect(e.cause?.contains("'Assign/v'") == true, "\(state): \(e)")
+            #expect(Lane.agree(p, lane, "{}", backend: b))
+        }
+        // The Output still reads the variables as they were.
+        let p = try Lane.program(#"{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"v":1},"Next":"S"},"S":{"Type":"Pass","Output":{"old":"{% $v %}"},"Assign":{"v":"{% $v + 1 %}"},"Next":"T"},"T":{"Type":"Pass","Output":{"before":"{% $states.input.old %}","now":"{% $v %}"},"End":true}}}"#)
+        let lane = try TapeLane.make(p, payloadLimit: Self.limit).get()
+        #expect(Lane.run(lane, "{}") == #"{"before":1,"now":2}"#)
+        #expect(Lane.agree(p, lane, "{}"))
+    }
 }
