@@ -20,11 +20,12 @@ import Testing
         mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &rng) < p }
 
         mutating func path() -> String {
-            pick(["$", "$.a", "$.b", "$.x.y", "$.c", "$.c[0]", "$.c[1].v", "$.c[*].v", "$.missing", "$.x", "$.d", "$.c[-1:]"])
+            pick(["$", "$.a", "$.b", "$.x.y", "$.c", "$.c[0]", "$.c[1].v", "$.c[*].v", "$.missing", "$.x", "$.d", "$.c[-1:]",
+                  "$.u", "$.c[?(@.v > 1)]", "$.c.length()", "$..v", "$['x']['y']", "$.c[0:2]", "$v", "$w.k"])
         }
 
         mutating func value() -> String {
-            switch Int.random(in: 0..<8, using: &rng) {
+            switch Int.random(in: 0..<10, using: &rng) {
             case 0: return #""v.$":"\#(path())""#
             case 1: return #""f.$":"States.Format('{} and {}', \#(pick(["$.a", "$.b", "$.d"])), \#(pick(["$.a", "$.b"])))""#
             case 2: return #""n.$":"States.ArrayLength(\#(pick(["$.c", "$.a", "$.c[*].v"])))""#
@@ -32,7 +33,9 @@ import Testing
             case 4: return #""k":\#(pick(["1", "\"s\"", "[1,2]", "{\"z\":null}", "true"]))"#
             case 5: return #""ctx.$":"\#(pick(["$$.State.Name", "$$.Execution.Input.a", "$$.State.RetryCount"]))""#
             case 6: return #""o":{\#(value())}"#
-            default: return #""j.$":"States.JsonMerge(\#(pick(["$.x", "$.c[0]"])), \#(pick(["$.x", "$"])), false)""#
+            case 7: return #""j.$":"States.JsonMerge(\#(pick(["$.x", "$.c[0]"])), \#(pick(["$.x", "$"])), false)""#
+            case 8: return #""s.$":"States.\#(pick(["JsonToString($.x)", "StringToJson($.b)", "Array($.a, $.b)", "ArrayContains($.c, $.c[0])", "ArrayUnique($.c[*].v)", "StringSplit($.b, 'y')", "Base64Encode($.b)", "Hash($.b, 'SHA-1')", "ArrayGetItem($.c, 0)", "ArrayRange(0, $.a, 1)", "ArrayPartition($.c, 1)", "MathAdd($.a, $.a)"]))""#
+            default: return #""u.$":"\#(pick(["$.u", "$.x.y", "$v"]))""#
             }
         }
 
@@ -87,7 +90,8 @@ import Testing
             switch Int.random(in: 0..<8, using: &rng) {
             case 0, 1:
                 let body = chance(0.5) ? #","Parameters":{\#(template())}"# : (chance(0.5) ? #","Result":{"r":1}"# : "")
-                return #""\#(name)":{"Type":"Pass"\#(body)\#(filters(true)),\#(to)}"#
+                let assign = chance(0.3) ? #","Assign":{"v.$":"\#(pick(["$.a", "$.b", "$.c[0]"]))","w":{"k.$":"\#(pick(["$.x", "$.d", "$.a"]))"}}"# : ""
+                return #""\#(name)":{"Type":"Pass"\#(body)\#(assign)\#(filters(true)),\#(to)}"#
             case 2:
                 return #""\#(name)":{"Type":"Choice","Choices":[\#(rule()),"Next":"\#(next)"}],"Default":"End"}"#
             case 3:
@@ -121,6 +125,7 @@ import Testing
             var fields = [#""a":\#(pick(["1", "3", "0", "-2", "7.5", "\"4\""]))"#, #""b":"\#(pick(["xy", "x", "zy", ""]))""#,
                           #""c":[\#(c.joined(separator: ","))]"#, #""x":{"y":"\#(pick(["p", "q"]))"}"#]
             if chance(0.5) { fields.append(#""d":\#(pick(["true", "false", "null"]))"#) }
+            if chance(0.4) { fields.append(#""u":\#(pick(["\"caf\\u00e9 \\\"q\\\"\"", "1e2", "-0", "123456789012345678901", "0.1", "\"\\n\"", "[]", "{}"]))"#) }
             return "{" + fields.joined(separator: ",") + "}"
         }
     }
