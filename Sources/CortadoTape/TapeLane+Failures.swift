@@ -122,6 +122,7 @@ extension TapeLane {
     /// The end of a JSONata state: its Assign's values built (their errors come first), then
     /// its Output (none: `result`, or the input where there is none), both with the old
     /// variables, then the values stored: the interpreter's order (`finishJSONata`).
+    @inline(__always)
     func jsonataEnd(_ input: Int32, _ output: Int32, _ assign: Span, result: Int32 = -1, entry: Int) throws(Bail) -> Int32 {
         let mark = anyAssign ? try assignValues(assign, input) : -1
         let out = output != none ? try evaluate(output, input, -1, 0) : result >= 0 ? result : input
@@ -130,6 +131,7 @@ extension TapeLane {
     }
 
     /// `jsonataEnd` of a state's own Assign (`pc`'s) and Output.
+    @inline(__always)
     func jsonataEnd(_ input: Int32, _ output: Int32, pc: Int32, entry: Int) throws(Bail) -> Int32 {
         try jsonataEnd(input, output, assigns[pc], entry: entry)
     }
