@@ -34,6 +34,31 @@ import Testing
         return (text.split(separator: "\n").map { maskingUUIDs(String($0).replacing(stamp, with: "")) }, s.metrics.laneExecutions == 1)
     }
 
+    /// `logs` of the general engine and of the lane, which must be the same lines.
+    static func both(_ p: Program, _ backend: any TaskBackend, _ line: String, level: LogLevel, data: Bool, _ f: BatchFixture,
+                     _ comment: Comment) throws -> (general: (lines: [String], onLane: Bool), fast: (lines: [String], onLane: Bool)) {
+        let general = try logs(p, backend, line, level: level, data: data, lane: false, f)
+        let fast = try logs(p, backend, line, level: level, data: data, lane: true, f)
+        #expect(fast.lines == general.lines, comment)
+        return (general, fast)
+    }
+
+    /// `both` for failing `lines` at each of `levels` (level, with execution data): the
+    /// general engine's logs must end with the execution's failure. Returns how many runs
+    /// were on the lane.
+    static func failing(_ p: Program, _ backend: any TaskBackend, _ lines: [String], levels: [(LogLevel, Bool)],
+                        _ f: BatchFixture) throws -> Int {
+        var onLane = 0
+        for line in lines {
+            for (level, data) in levels {
+                let (general, fast) = try both(p, backend, line, level: level, data: data, f, "\(line) \(level)")
+                #expect(general.lines.contains { $0.contains("ExecutionFailed") }, "\(line)")
+                if fast.onLane { onLane += 1 }
+            }
+        }
+        return onLane
+    }
+
     @Test func laneLogsAreTheInterpretersOwn() throws {
         guard let cases = RecordedCase.all() else { return }
         let f = BatchFixture()
@@ -47,9 +72,7 @@ import Testing
             else { continue }
             let line = c.input.serialized
             for (level, withData) in [(LogLevel.all, true), (.all, false), (.error, true), (.error, false), (.fatal, true)] {
-                let general = try Self.logs(p, backend, line, level: level, data: withData, lane: false, f)
-                let fast = try Self.logs(p, backend, line, level: level, data: withData, lane: true, f)
-                #expect(fast.lines == general.lines, "\(c.name) \(level) data \(withData)")
+                let (_, fast) = try Self.both(p, backend, line, level: level, data: withData, f, "\(c.name) \(level) data \(withData)")
                 compared += 1
                 if fast.onLane {
                     onLane += 1
@@ -77,18 +100,10 @@ import Testing
               "W":{"Type":"Wait","Timestamp":"{% $states.input.ts %}","End":true},
               "X":{"Type":"Pass","Output":{"n":"{% $number($states.input.v) %}"},"End":true}}}
             """#)).get()
-        var onLane = 0
-        for line in [#"{"k":"f","e":"Oops","c":"why"}"#, #"{"k":"f","e":1,"c":"x"}"#, #"{"k":"f","c":"x"}"#,
-                     #"{"k":"j","e":"JE","c":"jc"}"#, #"{"k":"j","e":5,"c":"jc"}"#,
-                     #"{"k":"w","ts":"nope","c":""}"#, #"{"k":"x","v":"abc","c":""}"#] {
-            for (level, data) in [(LogLevel.all, true), (.error, false)] {
-                let general = try Self.logs(p, HandlerRegistry(), line, level: level, data: data, lane: false, f)
-                let fast = try Self.logs(p, HandlerRegistry(), line, level: level, data: data, lane: true, f)
-                #expect(fast.lines == general.lines, "\(line) \(level)")
-                #expect(general.lines.contains { $0.contains("ExecutionFailed") }, "\(line)")
-                if fast.onLane { onLane += 1 }
-            }
-        }
+        let onLane = try Self.failing(p, HandlerRegistry(), [
+            #"{"k":"f","e":"Oops","c":"why"}"#, #"{"k":"f","e":1,"c":"x"}"#, #"{"k":"f","c":"x"}"#,
+            #"{"k":"j","e":"JE","c":"jc"}"#, #"{"k":"j","e":5,"c":"jc"}"#,
+            #"{"k":"w","ts":"nope","c":""}"#, #"{"k":"x","v":"abc","c":""}"#], levels: [(.all, true), (.error, false)], f)
         #expect(onLane == 14)
     }
 
@@ -111,16 +126,8 @@ import Testing
                 "OutputPath":"$.missing","End":true},
               "J":{"Type":"Task","QueryLanguage":"JSONata","Resource":"arn:aws:lambda:us-east-1:1:function:t","Output":"{% $number($states.input.x) %}","End":true}}}
             """#)).get()
-        var onLane = 0
-        for line in [#"{"k":"t"}"#, #"{"k":"r"}"#, #"{"k":"j","x":"abc"}"#] {
-            for (level, data) in [(LogLevel.all, true), (.all, false), (.error, false)] {
-                let general = try Self.logs(p, backend, line, level: level, data: data, lane: false, f)
-                let fast = try Self.logs(p, backend, line, level: level, data: data, lane: true, f)
-                #expect(fast.lines == general.lines, "\(line) \(level)")
-                #expect(general.lines.contains { $0.contains("ExecutionFailed") }, "\(line)")
-                if fast.onLane { onLane += 1 }
-            }
-        }
+        let onLane = try Self.failing(p, backend, [#"{"k":"t"}"#, #"{"k":"r"}"#, #"{"k":"j","x":"abc"}"#],
+                                      levels: [(.all, true), (.all, false), (.error, false)], f)
         #expect(onLane == 9)
     }
 
@@ -152,9 +159,7 @@ import Testing
         for line in [#"{"xs":[{},{}],"k":"t"}"#, #"{"xs":[{}],"k":"f"}"#, #"{"xs":[],"k":"o"}"#, #"{"xs":[{}],"k":"d"}"#,
                      #"{"xs":[{},{"bad":1}],"k":"d"}"#] {
             for (level, data) in [(LogLevel.all, true), (.all, false), (.error, true), (.error, false)] {
-                let general = try Self.logs(p, backend, line, level: level, data: data, lane: false, f)
-                let fast = try Self.logs(p, backend, line, level: level, data: data, lane: true, f)
-                #expect(fast.lines == general.lines, "\(line) \(level)")
+                let (_, fast) = try Self.both(p, backend, line, level: level, data: data, f, "\(line) \(level)")
                 #expect(fast.onLane == !line.contains("bad"), "\(line) \(level)")
                 if fast.onLane { onLane += 1 }
                 compared += 1
@@ -232,9 +237,7 @@ import Testing
                 """#)).get()
             for line in [#"{"xs":[0,0]}"#, #"{"xs":[1,0]}"#, #"{"xs":[0,2]}"#, #"{"xs":[1]}"#] {
                 for (level, data) in [(LogLevel.all, true), (.error, false)] {
-                    let general = try Self.logs(p, backend, line, level: level, data: data, lane: false, f)
-                    let fast = try Self.logs(p, backend, line, level: level, data: data, lane: true, f)
-                    #expect(fast.lines == general.lines, "round \(round) \(line) \(level)")
+                    let (_, fast) = try Self.both(p, backend, line, level: level, data: data, f, "round \(round) \(line) \(level)")
                     runs += 1
                     if fast.onLane { onLane += 1 }
                 }
@@ -264,9 +267,7 @@ import Testing
                 """)).get()
             for line in [#"{"xs":[1,2,3]}"#, #"{"xs":[]}"#, #"{"xs":[5]}"#] {
                 for (level, data) in [(LogLevel.all, true), (.all, false)] {
-                    let general = try Self.logs(p, HandlerRegistry(), line, level: level, data: data, lane: false, f)
-                    let fast = try Self.logs(p, HandlerRegistry(), line, level: level, data: data, lane: true, f)
-                    #expect(fast.lines == general.lines, "MaxConcurrency \(limit) \(line) data \(data)")
+                    let (_, fast) = try Self.both(p, HandlerRegistry(), line, level: level, data: data, f, "MaxConcurrency \(limit) \(line) data \(data)")
                     #expect(fast.lines.count > 8)
                     if fast.onLane { onLane += 1 }
                 }
@@ -291,9 +292,7 @@ import Testing
         for p in [jsonPath, jsonata] {
             for c in [0, 1, 2, 5] {
                 let line = #"{"xs":[1,2,3],"c":\#(c)}"#
-                let general = try Self.logs(p, HandlerRegistry(), line, level: .all, data: false, lane: false, f)
-                let fast = try Self.logs(p, HandlerRegistry(), line, level: .all, data: false, lane: true, f)
-                #expect(fast.lines == general.lines, "MaxConcurrency \(c)")
+                let (_, fast) = try Self.both(p, HandlerRegistry(), line, level: .all, data: false, f, "MaxConcurrency \(c)")
                 #expect(fast.lines.filter { $0.contains("MapIterationStarted") }.count == 3)
                 if fast.onLane { onLane += 1 }
             }
