@@ -136,9 +136,9 @@ extension TapeLane {
         try jsonataEnd(input, output, assigns[pc], entry: entry)
     }
 
-    /// The end of a JSONata state with a result (Task, Parallel): Output (or none: the
-    /// result) and Assign, which read `$states.input` and `$states.result` and both see the
-    /// old variables.
+    /// The end of a JSONata state with a result (Task, Map, Parallel): Assign and Output (or
+    /// none: the result), which read `$states.input` and `$states.result` and both see the
+    /// old variables (`jsonataEnd`).
     func finishJSONata(_ input: Int32, _ result: Int32, _ output: Int32, pc: Int32, entry: Int) throws(Bail) -> Int32 {
         stateResult = result
         defer { stateResult = -1 }
