@@ -86,7 +86,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "cortado", dependencies: ["CortadoCLICommands", "CJemalloc"]),
-        .target(name: "CortadoTestSupport", dependencies: ["CortadoJSON", "CortadoASL", "CortadoRuntime", "CortadoTasks"], path: "Tests/Support"),
+        .target(name: "CortadoTestSupport", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoRuntime", "CortadoTasks"], path: "Tests/Support"),
         .testTarget(name: "CortadoJSONTests", dependencies: ["CortadoJSON", "CortadoTestSupport"]),
         .testTarget(name: "CortadoPathTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoTestSupport"]),
         .testTarget(name: "CortadoASLTests", dependencies: ["CortadoJSON", "CortadoPath", "CortadoASL", "CortadoJSONata", "CortadoTestSupport"]),

@@ -408,19 +408,7 @@ struct LaneTestError: Error, CustomStringConvertible {
     }
 
     /// Answers each attempt of a state from a script (the last answer repeats), as a mock does.
-    struct ScriptedTasks: TaskBackend {
-        let script: [String: [Result<JSON, ASLError>]]
-        func constantOutcome(stateName: String, resource: String, attempt: Int) -> Result<JSON, ASLError>? {
-            script[stateName].map { $0[min(attempt, $0.count - 1)] }
-        }
-        func invoke(_ request: TaskRequest) -> TaskOutcome {
-            switch constantOutcome(stateName: request.stateName, resource: request.resource, attempt: request.attempt) {
-            case .success(let v)?: return .success(v)
-            case .failure(let e)?: return .failure(e)
-            case nil: return .failure(ASLError(ErrorName("Unscripted"), request.stateName))
-            }
-        }
-    }
+    typealias ScriptedTasks = CortadoTestSupport.ScriptedTasks
 
     static func failingLane(_ p: Program, _ backend: ScriptedTasks, clock: TapeLane.Clock = .virtual(hostLimitSeconds: nil),
                             handlesFailures: Bool = true) -> Result<TapeLane, Unsupported> {
