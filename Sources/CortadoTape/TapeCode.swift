@@ -441,6 +441,8 @@ final class TapeCode {
     var tolerances: [Int32: TTolerance] = [:]
     /// JSONata Maps by pc, for the error of items that are no array (`MapState.jsonataItemsNotAnArray`).
     var jsonataMaps: [Int32: MapState] = [:]
+    /// By pc: the state runs in a Map iteration or a Parallel branch (`Program.inChildren`).
+    var inChildren: [Bool] = []
     /// Some state reads `$$.State.EnteredTime` (or the whole context object).
     var readsEnteredTime = false
     /// The run's constants, when an expression reads the whole context object; and the

@@ -33,11 +33,11 @@ extension TapeLane {
     func stateError(_ e: ASLError) -> Bail {
         // After a state's work began (`workMark`), the interpreter writes events before the
         // error: a Task's calls (the host writes them from the trail), a Map's or Parallel's
-        // children (the trail's last entry is a child's then: not taken).
+        // children (the trail's last entry is a child's then, maybe a child's Task: not taken).
         guard childDepth == 0, code.takesFailures else { return Bail() }
         let last = trailStates.count - 1
         if last <= workMark {
-            guard last == workMark else { return Bail() }
+            guard last == workMark, !code.inChildren[Int(trailStates[last])] else { return Bail() }
             switch states[trailStates[last]] {
             case .task, .jsonataTask: break
             default: return Bail()

@@ -145,7 +145,7 @@ extension TapeCompiler {
     /// failure caught in the child where no children wait, stay on the lane.
     func noFailuresInChildren() throws(Unsupported) {
         guard firstWithWaitingChildren(code) != nil else { return }
-        for (pc, inChild) in program.inChildren().enumerated() where inChild {
+        for (pc, inChild) in code.inChildren.enumerated() where inChild {
             switch code.states[pc] {
             case .task(let t) where t.retries >= 0: break
             case .jsonataTask(let t) where t.retries >= 0: break

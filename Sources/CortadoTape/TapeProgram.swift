@@ -71,6 +71,7 @@ struct TapeCompiler {
         for pc in program.code.indices { code.states.append(try state(pc)) }
         code.onFailure = Array(repeating: -1, count: code.states.count)
         code.takesFailures = handlesFailures
+        code.inChildren = program.inChildren()
         if handlesFailures {
             if logged { try noFailuresInChildren() }
             compileChildFailures()

@@ -246,6 +246,51 @@ import Testing
         #expect(onLane > runs / 3, "\(onLane) of \(runs) on the lane")
     }
 
+    /// Bug (found by `randomProgramsLogTheInterpretersEvents`): in a logged run, a Map whose
+    /// iteration ended with a Task and whose OutputPath then selected nothing failed on the
+    /// lane with the error worded for the child's Task ("the state 'MiT' (entered at ...)")
+    /// and without the Map's closing events: the lane took the trail's last entry, a child's
+    /// Task, for a top-level Task whose call had just ended. Such an error now goes back.
+    @Test func anErrorAfterChildrenIsNotAChildTasks() throws {
+        let f = BatchFixture()
+        let backend = ScriptedTasks(script: ["MiT": [.success(["v": 1])]])
+        let p = try Compiler.compile(try JSON.parse(#"""
+            {"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.xs","ItemProcessor":{"StartAt":"MiT","States":{
+              "MiT":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"End":true}}},
+              "OutputPath":"$.r","End":true}}}
+            """#)).get()
+        for (level, data) in [(LogLevel.all, true), (.error, false)] {
+            let (general, fast) = try Self.both(p, backend, #"{"xs":[1]}"#, level: level, data: data, f, "\(level)")
+            #expect(general.lines.last?.contains("the state 'M' (entered at the event id #2)") == true, "\(general.lines.last ?? "")")
+            #expect(!fast.onLane)
+        }
+    }
+
+    /// The random programs of `TapeLaneRandomProgramsTests` (JSONPath and JSONata, with
+    /// mocked Tasks, Retry, Catch, Map and Parallel) log the interpreter's events on the lane,
+    /// at level ALL with execution data and at ERROR.
+    @Test func randomProgramsLogTheInterpretersEvents() throws {
+        let f = BatchFixture()
+        var g = RandomPrograms.Gen(rng: SplitMix64(seed: 2714))
+        var j = RandomPrograms.JSONataGen(g: RandomPrograms.Gen(rng: SplitMix64(seed: 2715)))
+        var runs = 0, onLane = 0
+        for round in 0..<120 {
+            let jsonata = round % 2 == 1
+            let definition = jsonata ? j.program() : g.program()
+            guard case .success(let p) = Compiler.compile(try JSON.parse(definition)) else { continue }
+            let backend = jsonata ? RandomPrograms.backend(&j.g) : RandomPrograms.backend(&g)
+            for _ in 0..<2 {
+                let line = jsonata ? j.g.input() : g.input()
+                for (level, data) in [(LogLevel.all, true), (.error, false)] {
+                    let (_, fast) = try Self.both(p, backend, line, level: level, data: data, f, "round \(round) \(line) \(level): \(definition)")
+                    runs += 1
+                    if fast.onLane { onLane += 1 }
+                }
+            }
+        }
+        #expect(onLane > runs / 3, "\(onLane) of \(runs) on the lane")
+    }
+
     /// Map and Parallel children's events come as the interpreter orders them: a Map's
     /// iterations launched as its MaxConcurrency lets them (all at once, or one as each
     /// ends), each child's states in turn; an empty Map has none.
