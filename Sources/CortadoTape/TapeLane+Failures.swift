@@ -116,7 +116,14 @@ extension TapeLane {
     func caughtJSONata(_ input: Int32, _ errorOutput: Int32, _ output: Int32, _ assign: Span, entry: Int) throws(Bail) -> Int32 {
         stateErrorOutput = errorOutput
         defer { stateErrorOutput = -1 }
-        return try jsonataEnd(input, output, assign, result: errorOutput, entry: entry)
+        do {
+            return try jsonataEnd(input, output, assign, result: errorOutput, entry: entry)
+        } catch {
+            // The interpreter fails the state with a Catcher's evaluation error without the
+            // EvaluationFailed event it writes for the state's own (`handle`): the line goes back.
+            raised = nil
+            throw error
+        }
     }
 
     /// The end of a JSONata state: its Assign's values built (their errors come first), then

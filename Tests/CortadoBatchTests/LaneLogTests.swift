@@ -1,6 +1,7 @@
 import CortadoASL
 @testable import CortadoBatch
 import CortadoJSON
+import CortadoPath
 import CortadoRuntime
 import CortadoTape
 import CortadoTasks
@@ -262,6 +263,24 @@ import Testing
         for (level, data) in [(LogLevel.all, true), (.error, false)] {
             let (general, fast) = try Self.both(p, backend, #"{"xs":[1]}"#, level: level, data: data, f, "\(level)")
             #expect(general.lines.last?.contains("the state 'M' (entered at the event id #2)") == true, "\(general.lines.last ?? "")")
+            #expect(!fast.onLane)
+        }
+    }
+
+    /// Bug (found by `randomProgramsLogTheInterpretersEvents`): a JSONata Catcher whose Assign
+    /// or Output failed to evaluate logged an EvaluationFailed event on the lane, which the
+    /// interpreter writes only for a state's own expressions. Such a line now goes back.
+    @Test func aCatchersEvaluationErrorLogsAsTheInterpreters() throws {
+        let f = BatchFixture()
+        let backend = ScriptedTasks(script: ["T": [.failure(ASLError(ErrorName("E"), "c"))]])
+        let p = try Compiler.compile(try JSON.parse(#"""
+            {"QueryLanguage":"JSONata","StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+              "Arguments":{"FunctionName":"f"},"Catch":[{"ErrorEquals":["E"],"Assign":{"v":"{% $number('x') %}"},"Next":"D"}],"End":true},
+              "D":{"Type":"Succeed"}}}
+            """#)).get()
+        for (level, data) in [(LogLevel.all, true), (.error, false)] {
+            let (general, fast) = try Self.both(p, backend, "{}", level: level, data: data, f, "\(level)")
+            #expect(general.lines.last?.contains("ExecutionFailed") == true && !general.lines.contains { $0.contains("EvaluationFailed") })
             #expect(!fast.onLane)
         }
     }
