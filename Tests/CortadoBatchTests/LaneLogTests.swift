@@ -253,36 +253,38 @@ import Testing
     /// and without the Map's closing events: the lane took the trail's last entry, a child's
     /// Task, for a top-level Task whose call had just ended. Such an error now goes back.
     @Test func anErrorAfterChildrenIsNotAChildTasks() throws {
-        let f = BatchFixture()
-        let backend = ScriptedTasks(script: ["MiT": [.success(["v": 1])]])
-        let p = try Compiler.compile(try JSON.parse(#"""
+        let logs = try Self.goesBack(#"""
             {"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.xs","ItemProcessor":{"StartAt":"MiT","States":{
               "MiT":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"End":true}}},
               "OutputPath":"$.r","End":true}}}
-            """#)).get()
+            """#, ScriptedTasks(script: ["MiT": [.success(["v": 1])]]), #"{"xs":[1]}"#)
+        #expect(logs.last?.contains("the state 'M' (entered at the event id #2)") == true, "\(logs.last ?? "")")
+    }
+
+    /// The logs of `line` at ALL and ERROR, which the lane must leave to the general engine;
+    /// returns the general engine's at ALL.
+    static func goesBack(_ definition: String, _ backend: ScriptedTasks, _ line: String) throws -> [String] {
+        let f = BatchFixture()
+        let p = try Compiler.compile(try JSON.parse(definition)).get()
+        var all: [String] = []
         for (level, data) in [(LogLevel.all, true), (.error, false)] {
-            let (general, fast) = try Self.both(p, backend, #"{"xs":[1]}"#, level: level, data: data, f, "\(level)")
-            #expect(general.lines.last?.contains("the state 'M' (entered at the event id #2)") == true, "\(general.lines.last ?? "")")
-            #expect(!fast.onLane)
+            let (general, fast) = try both(p, backend, line, level: level, data: data, f, "\(level)")
+            #expect(!fast.onLane, "\(level)")
+            if level == .all { all = general.lines }
         }
+        return all
     }
 
     /// Bug (found by `randomProgramsLogTheInterpretersEvents`): a JSONata Catcher whose Assign
     /// or Output failed to evaluate logged an EvaluationFailed event on the lane, which the
     /// interpreter writes only for a state's own expressions. Such a line now goes back.
     @Test func aCatchersEvaluationErrorLogsAsTheInterpreters() throws {
-        let f = BatchFixture()
-        let backend = ScriptedTasks(script: ["T": [.failure(ASLError(ErrorName("E"), "c"))]])
-        let p = try Compiler.compile(try JSON.parse(#"""
+        let logs = try Self.goesBack(#"""
             {"QueryLanguage":"JSONata","StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
               "Arguments":{"FunctionName":"f"},"Catch":[{"ErrorEquals":["E"],"Assign":{"v":"{% $number('x') %}"},"Next":"D"}],"End":true},
               "D":{"Type":"Succeed"}}}
-            """#)).get()
-        for (level, data) in [(LogLevel.all, true), (.error, false)] {
-            let (general, fast) = try Self.both(p, backend, "{}", level: level, data: data, f, "\(level)")
-            #expect(general.lines.last?.contains("ExecutionFailed") == true && !general.lines.contains { $0.contains("EvaluationFailed") })
-            #expect(!fast.onLane)
-        }
+            """#, ScriptedTasks(script: ["T": [.failure(ASLError(ErrorName("E"), "c"))]]), "{}")
+        #expect(logs.last?.contains("ExecutionFailed") == true && !logs.contains { $0.contains("EvaluationFailed") })
     }
 
     /// The random programs of `TapeLaneRandomProgramsTests` (JSONPath and JSONata, with
