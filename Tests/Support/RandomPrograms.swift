@@ -96,7 +96,11 @@ public enum RandomPrograms {
                 tasks.append(at + "Bad")
                 bad = #""\#(at)Bad":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"End":true}"#
             }
-            return #"{"StartAt":"\#(at)C","States":{"\#(at)C":{"Type":"Choice","Choices":[\#(rule()),"Next":"\#(at)Bad"}],"Default":"\#(at)P"},"\#(at)P":{"Type":"Pass","Parameters":{\#(template())},"End":true},\#(bad)}}"#
+            // Sometimes the Pass is a Map of its own (children of children).
+            let good = chance(0.2)
+                ? #""\#(at)P":{"Type":"Map","ItemsPath":"$.c","ItemProcessor":{"StartAt":"\#(at)N","States":{"\#(at)N":{"Type":"Pass","Parameters":{\#(template())},"End":true}}},"ResultPath":"$.inner","End":true}"#
+                : #""\#(at)P":{"Type":"Pass","Parameters":{\#(template())},"End":true}"#
+            return #"{"StartAt":"\#(at)C","States":{"\#(at)C":{"Type":"Choice","Choices":[\#(rule()),"Next":"\#(at)Bad"}],"Default":"\#(at)P"},\#(good),\#(bad)}}"#
         }
 
         mutating func state(_ name: String, next: String) -> String {
