@@ -49,15 +49,24 @@ import Testing
     /// were on the lane.
     static func failing(_ p: Program, _ backend: any TaskBackend, _ lines: [String], levels: [(LogLevel, Bool)],
                         _ f: BatchFixture) throws -> Int {
-        var onLane = 0
+        try compareAll(p, backend, lines, levels: levels, f, failing: true).onLane
+    }
+
+    /// `both` for each of `lines` at each of `levels` (level, with execution data); with
+    /// `failing`, the general engine's logs must end with the execution's failure. Returns
+    /// how many runs there were and how many were on the lane.
+    static func compareAll(_ p: Program, _ backend: any TaskBackend, _ lines: [String], levels: [(LogLevel, Bool)],
+                           _ f: BatchFixture, _ comment: String = "", failing: Bool = false) throws -> (runs: Int, onLane: Int) {
+        var runs = 0, onLane = 0
         for line in lines {
             for (level, data) in levels {
-                let (general, fast) = try both(p, backend, line, level: level, data: data, f, "\(line) \(level)")
-                #expect(general.lines.contains { $0.contains("ExecutionFailed") }, "\(line)")
+                let (general, fast) = try both(p, backend, line, level: level, data: data, f, "\(comment) \(line) \(level)")
+                if failing { #expect(general.lines.contains { $0.contains("ExecutionFailed") }, "\(line)") }
+                runs += 1
                 if fast.onLane { onLane += 1 }
             }
         }
-        return onLane
+        return (runs, onLane)
     }
 
     @Test func laneLogsAreTheInterpretersOwn() throws {
@@ -236,13 +245,10 @@ import Testing
                   "Top":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"t"}\#(top),"End":true},
                   "End":{"Type":"Succeed"}}}
                 """#)).get()
-            for line in [#"{"xs":[0,0]}"#, #"{"xs":[1,0]}"#, #"{"xs":[0,2]}"#, #"{"xs":[1]}"#] {
-                for (level, data) in [(LogLevel.all, true), (.error, false)] {
-                    let (_, fast) = try Self.both(p, backend, line, level: level, data: data, f, "round \(round) \(line) \(level)")
-                    runs += 1
-                    if fast.onLane { onLane += 1 }
-                }
-            }
+            let r = try Self.compareAll(p, backend, [#"{"xs":[0,0]}"#, #"{"xs":[1,0]}"#, #"{"xs":[0,2]}"#, #"{"xs":[1]}"#],
+                                        levels: [(.all, true), (.error, false)], f, "round \(round)")
+            runs += r.runs
+            onLane += r.onLane
         }
         #expect(onLane > runs / 3, "\(onLane) of \(runs) on the lane")
     }
@@ -300,14 +306,10 @@ import Testing
             let definition = jsonata ? j.program() : g.program()
             guard case .success(let p) = Compiler.compile(try JSON.parse(definition)) else { continue }
             let backend = jsonata ? RandomPrograms.backend(&j.g) : RandomPrograms.backend(&g)
-            for _ in 0..<2 {
-                let line = jsonata ? j.g.input() : g.input()
-                for (level, data) in [(LogLevel.all, true), (.error, false)] {
-                    let (_, fast) = try Self.both(p, backend, line, level: level, data: data, f, "round \(round) \(line) \(level): \(definition)")
-                    runs += 1
-                    if fast.onLane { onLane += 1 }
-                }
-            }
+            let lines = (0..<2).map { _ in jsonata ? j.g.input() : g.input() }
+            let r = try Self.compareAll(p, backend, lines, levels: [(.all, true), (.error, false)], f, "round \(round) \(definition)")
+            runs += r.runs
+            onLane += r.onLane
         }
         #expect(onLane > runs / 3, "\(onLane) of \(runs) on the lane")
     }
