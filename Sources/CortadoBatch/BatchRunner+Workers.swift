@@ -127,6 +127,7 @@ extension BatchRunner {
             executionArnPrefix = o.executionArn
             lineArnPrefix = o.executionArn + executionNamePrefix
             eventLog = made != nil ? LinearRunLog(program: program, options: o) : nil
+            if let lane = made { eventLog?.wordsErrors(of: lane) }
             runLog = sink != nil ? eventLog : nil
             metrics = WorkerMetrics(stateCount: program.code.count, recordsVisits: observer != nil); self.sink = sink
         }
@@ -262,9 +263,9 @@ extension BatchRunner {
             lane.timeStates = ctx.laneLines % 16 == 0
         }
         var failure = succeeded ? nil : lane.lastFailure
-        if let e = failure, lane.failedByState, let log = ctx.eventLog {
+        if let e = failure, lane.failedByState, let qualified = lane.qualifier {
             // An error the line's last state raised: in AWS's words, with that state's event.
-            failure = log.qualified(e, states: lane.trail, taskAttempts: { lane.taskAttempts($0) }, iterations: { lane.iterations($0) })
+            failure = qualified(e)
         }
         if let log = ctx.runLog, let sink = ctx.sink, sink.level == .all || lane.sawFailure {
             logLaneRun(lane, log, sink, line: b.lineNumbers[slot], failure: failure, ctx)

@@ -443,6 +443,10 @@ final class TapeCode {
     var jsonataMaps: [Int32: MapState] = [:]
     /// By pc: the state runs in a Map iteration or a Parallel branch (`Program.inChildren`).
     var inChildren: [Bool] = []
+    /// No Map's or Parallel's children wait or start children of their own
+    /// (`TapeCompiler.firstWithWaitingChildren`): the interpreter runs them one after
+    /// another, so the trail numbers their events as it does.
+    var childrenInOrder = false
     /// Some state reads `$$.State.EnteredTime` (or the whole context object).
     var readsEnteredTime = false
     /// The run's constants, when an expression reads the whole context object; and the

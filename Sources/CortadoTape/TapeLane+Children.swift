@@ -75,7 +75,7 @@ extension TapeLane {
         let kind = t.nodes[Int(list)].kind
         guard kind == .array || kind == .builtArray else { throw Bail() }
         let results = t.newArray(count: Int(t.nodes[Int(list)].count))
-        if recordsValues { trailIterations.base[entry] = t.nodes[Int(list)].count }
+        trailMapCounts.append((entry, t.nodes[Int(list)].count))
         let at = Int(t.nodes[Int(results)].first)
         var k = 0
         var size = 2 &+ max(0, Int(t.nodes[Int(list)].count) &- 1)
@@ -91,6 +91,7 @@ extension TapeLane {
             }
             var r = try runChild(processor, input)
             if r == failedLine {
+                childrenFailed = true
                 guard let tolerance else { stopped = true; return }
                 failures += 1
                 if ToleratedFailures.exceeds(failures: failures, of: Int(t.nodes[Int(results)].count),
@@ -151,7 +152,7 @@ extension TapeLane {
         var size = 2 &+ max(0, n &- 1)
         for k in 0..<n {
             let r = try runChild(items[Int(span.start) + k], input)
-            if r == failedLine { return failedLine }
+            if r == failedLine { childrenFailed = true; return failedLine }
             t.links[at + k] = r
             size &+= Int(t.nodes[Int(r)].size)
         }

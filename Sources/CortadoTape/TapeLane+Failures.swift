@@ -47,9 +47,8 @@ extension TapeLane {
     /// A Fail state whose Error or Cause it reads (`TFailFields`): the interpreter's rule
     /// (`FailState.failure`) on the state's input, variables and context object. In a Map
     /// iteration or Parallel branch its state's Retriers and Catchers take the error
-    /// (`childFailed`). An error reading them fails the line on entry, as the interpreter's
-    /// does (`stateError`, `evaluationError`; the host words it with the state's event; in a
-    /// child the line goes back).
+    /// (`childFailed`). An error reading them fails the state on entry, as the interpreter's
+    /// does (`stateError`, `evaluationError`, worded with the state's event).
     /// - Returns: `failedLine`, the error being `failedWith`.
     func failReading(_ k: Int32, _ input: Int32, pc: Int32) throws(Bail) -> Int32 {
         guard code.takesFailures, let j = json(input) else { throw Bail() }
@@ -122,6 +121,7 @@ extension TapeLane {
             // The interpreter fails the state with a Catcher's evaluation error without the
             // EvaluationFailed event it writes for the state's own (`handle`): the line goes back.
             raised = nil
+            childRaised = nil
             throw error
         }
     }

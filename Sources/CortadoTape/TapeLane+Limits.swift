@@ -73,7 +73,7 @@ extension TapeLane {
                 read = v
             }
             switch l.field {
-            case .maxConcurrency?: if recordsValues { trailMapLimits.append((entry, Self.whole(read))) }
+            case .maxConcurrency?: trailMapLimits.append((entry, Self.whole(read)))
             case .toleratedFailureCount?: tolerated.count = Self.whole(read)
             case .toleratedFailurePercentage?: tolerated.percentage = read
             case nil: break

@@ -7,11 +7,14 @@ import CortadoPath
 // the input, a Map's items that are no array), or a path that must match selects nothing
 // (InputPath, OutputPath, ItemsPath, a template's path). The rule that words the error is
 // the one the interpreter calls (`WaitDelay`, `MapLimits`, `TaskSeconds`, `PathMiss`,
-// `MapState.itemsNotAnArray`); no Retry or Catch takes such an error, so one a top-level
-// state raises fails the line here, and the host words it with the state's entered event
-// (`LinearRunLog.qualified`). Anywhere else (a Map's iteration, a Parallel's branch: how a
-// child's error reaches its state is the interpreter's business), or on a lane that takes
-// no failures, the line goes back.
+// `MapState.itemsNotAnArray`), and the error names the state and its entered event
+// (`LinearRunLog.qualified`, which numbers the events from the lane's trail). No Retry or
+// Catch of the state takes such an error: one a top-level state raises fails the line here
+// (the host words it); one a state in a Map iteration or Parallel branch raises fails that
+// child (worded at once, `childError`), and its Map or Parallel takes it as any failed
+// child's error. Where the trail does not number the events as the interpreter does (a
+// child failed before; children wait or start children, for an error inside one), or on a
+// lane that takes no failures, the line goes back.
 extension TapeLane {
     /// The `Bail` that carries `e` out of the machine (`execute` ends the line with it) when
     /// the lane may fail the line with it.
@@ -31,10 +34,13 @@ extension TapeLane {
     /// The `Bail` that carries error `e` (a States.Runtime error, or another no Catcher of
     /// the state can take) out of the machine, as `runtimeError`.
     func stateError(_ e: ASLError) -> Bail {
+        // After a failed child the interpreter writes events (cancellations, a retry's) that
+        // the trail does not number.
+        guard code.takesFailures, !childrenFailed else { return Bail() }
+        if childDepth > 0 { return childError(e) }
         // After a state's work began (`workMark`), the interpreter writes events before the
         // error: a Task's calls (the host writes them from the trail), a Map's or Parallel's
         // children (the trail's last entry is a child's then, maybe a child's Task: not taken).
-        guard childDepth == 0, code.takesFailures else { return Bail() }
         let last = trailStates.count - 1
         if last <= workMark {
             guard last == workMark, !code.inChildren[Int(trailStates[last])] else { return Bail() }
@@ -43,18 +49,19 @@ extension TapeLane {
             default: return Bail()
             }
         }
-        // The host counts the events before the state's (the trail's last) from the trail;
-        // a Map's or a Parallel's children's are recorded only with the values.
-        if !recordsValues {
-            for k in 0..<(trailStates.count - 1) {
-                switch states[trailStates[k]] {
-                case .map, .parallel, .jsonataMap, .jsonataParallel: return Bail()
-                default: continue
-                }
-            }
-        }
         raised = e
         raisedAfterWork = last <= workMark
+        return Bail()
+    }
+
+    /// Error `e`, which the state running in a Map iteration or Parallel branch (the trail's
+    /// last entry) raised: worded now with that state's entered event (the host's
+    /// `qualifier`), it fails the child (`childMachine`). The trail numbers that event as the
+    /// interpreter does only where children run one after another (`TapeCode.childrenInOrder`).
+    @inline(never)
+    func childError(_ e: ASLError) -> Bail {
+        guard code.childrenInOrder, let qualifier else { return Bail() }
+        childRaised = qualifier(e)
         return Bail()
     }
 

@@ -17,10 +17,10 @@ extension TapeLane {
     public func assignedVariables(_ k: Int) -> Int32 { k < trailAssigned.count ? trailAssigned[k] : -1 }
 
     /// How many items trail entry `k`, a Map state, ran, and with what MaxConcurrency when
-    /// it was read at run time (nil: the definition's) (when `recordsValues`). Valid until
-    /// the next `run`.
+    /// it was read at run time (nil: the definition's). Valid until the next `run`.
     public func iterations(_ k: Int) -> (count: Int, maxConcurrency: Int?) {
-        (Int(trailIterations[k]), trailMapLimits.isEmpty ? nil : trailMapLimits.last { $0.entry == k }?.limit)
+        (Int(trailMapCounts.last { $0.entry == k }?.count ?? 0),
+         trailMapLimits.isEmpty ? nil : trailMapLimits.last { $0.entry == k }?.limit)
     }
 
     /// Appends value `v`'s JSON (a value of the last line run) to `buffer`.

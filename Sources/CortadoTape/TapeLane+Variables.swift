@@ -65,13 +65,26 @@ extension TapeLane {
         childDepth += 1
         defer { childDepth -= 1 }
         let n = variableCount
-        guard n > 0 else { return try runMachine(first, input) }
+        guard n > 0 else { return try childMachine(first, input) }
         let mark = savedVariables.count
         for k in 0..<n { savedVariables.append(variables[k]) }
-        let r = try runMachine(first, input)
+        let r = try childMachine(first, input)
         variables.update(from: savedVariables.base + mark, count: n)
         savedVariables.truncate(to: mark)
         return r
+    }
+
+    /// A child's machine: an error one of its states raised (`childError`) fails the child
+    /// with it.
+    @inline(__always)
+    func childMachine(_ first: Int32, _ input: Int32) throws(Bail) -> Int32 {
+        do { return try runMachine(first, input) } catch {
+            guard let e = childRaised else { throw error }
+            childRaised = nil
+            failedWith = e
+            sawFailure = true
+            return failedLine
+        }
     }
 
     /// The object of the variables Assign `span` just gave (values from `assigned` at `mark`),

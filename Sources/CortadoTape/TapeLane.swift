@@ -95,23 +95,24 @@ public final class TapeLane {
     var trailClock = UnsafeVec<UInt64>(capacity: 16)
 
     /// Keep each state's input and output value of the next lines (`trailValues`, by trail
-    /// entry), and a Map's item count (`iterations`), for a host that logs them from the
-    /// trail (`LinearRunLog`; on a lane made with `logged` or `logsEveryState`).
+    /// entry), for a host that logs them from the trail (`LinearRunLog`; on a lane made with
+    /// `logged` or `logsEveryState`).
     public var recordsValues = false
     var trailInputs = UnsafeVec<Int32>(capacity: 16)
     var trailOutputs = UnsafeVec<Int32>(capacity: 16)
     /// A Task state's effective parameters and the result it took (-1 for other states).
     var trailParameters = UnsafeVec<Int32>(capacity: 16)
     var trailResults = UnsafeVec<Int32>(capacity: 16)
-    /// A Map state's item count (0 for other states).
-    var trailIterations = UnsafeVec<Int32>(capacity: 16)
     /// The object of the variables a state assigned (-1 for none).
     var trailAssigned = UnsafeVec<Int32>(capacity: 16)
     /// The line's own value and its result, when `recordsValues`.
     public private(set) var lineValue: Int32 = -1
     public private(set) var resultValue: Int32 = -1
-    /// The MaxConcurrency each Map entry of the trail whose limit is read at run time ran
-    /// with (few: searched).
+    /// The item count of each Map entry of the trail (the last for an entry run again), kept
+    /// whatever the logs, so that the host can number the events before an error
+    /// (`LinearRunLog.qualified`), and the MaxConcurrency each whose limit is read at run
+    /// time ran with (few: searched).
+    var trailMapCounts: [(entry: Int, count: Int32)] = []
     var trailMapLimits: [(entry: Int, limit: Int)] = []
 
     /// Bound on states per line, so a loop of Pass and Choice states cannot spin forever
@@ -156,6 +157,16 @@ public final class TapeLane {
     var raisedAfterWork = false
     public private(set) var failedByState = false
     public private(set) var failedOnEntry = false
+    /// An error a state in a Map iteration or Parallel branch raised, worded (`childError`),
+    /// on its way out of the child.
+    var childRaised: ASLError?
+    /// A Map iteration or Parallel branch of the line failed (its state's events then differ
+    /// from the trail's).
+    var childrenFailed = false
+    /// Words an error that the trail's last state raised (`LinearRunLog.qualified` of the
+    /// trail, with `taskAttempts` and `iterations`), for an error raised in a child, which
+    /// the line goes on with (nil: such an error sends the line back).
+    public var qualifier: ((ASLError) -> ASLError)?
     /// How deep in Map iterations and Parallel branches the lane runs (0: the top machine).
     var childDepth = 0
     /// The trail entry of the last top-level state that started its work (a Task's call, a
@@ -216,7 +227,7 @@ public final class TapeLane {
         states.free(); steps.free(); keys.free(); templates.free(); members.free(); items.free()
         values.free(); rules.free(); ruleKids.free(); choices.free(); queries.free(); retries.free()
         assigns.free(); choiceAssigns.free(); assignments.free(); variableReads.free(); variables.deallocate(); savedVariables.free(); assigned.free(); trailAssigned.free()
-        trailStates.free(); trailClock.free(); trailInputs.free(); trailOutputs.free(); trailParameters.free(); trailResults.free(); trailIterations.free(); formatArgs.free(); generalScopeNodes.free(); stepHints.deallocate()
+        trailStates.free(); trailClock.free(); trailInputs.free(); trailOutputs.free(); trailParameters.free(); trailResults.free(); formatArgs.free(); generalScopeNodes.free(); stepHints.deallocate()
     }
 
     /// Runs one line. On success returns the output's JSON, valid until the next `run`.
@@ -256,7 +267,7 @@ public final class TapeLane {
         trailOutputs.truncate(to: 0)
         trailParameters.truncate(to: 0)
         trailResults.truncate(to: 0)
-        trailIterations.truncate(to: 0)
+        if !trailMapCounts.isEmpty { trailMapCounts.removeAll(keepingCapacity: true) }
         if !trailMapLimits.isEmpty { trailMapLimits.removeAll(keepingCapacity: true) }
         trailAssigned.truncate(to: 0)
         assigned.truncate(to: 0)  // (values a line that went back left built and not stored)
@@ -268,6 +279,8 @@ public final class TapeLane {
         // (`childDepth` is back to 0 after every line: `runChild` counts down as it leaves.)
         if raised != nil { raised = nil }
         if failedWith != nil { failedWith = nil }
+        if childRaised != nil { childRaised = nil }
+        childrenFailed = false
         failedByState = false
         failedOnEntry = false
         workMark = -1
@@ -321,7 +334,6 @@ public final class TapeLane {
                 trailOutputs.append(-1)
                 trailParameters.append(-1)
                 trailResults.append(-1)
-                trailIterations.append(0)
                 trailAssigned.append(-1)
             }
             let next: Int32

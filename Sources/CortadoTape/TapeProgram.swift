@@ -72,6 +72,7 @@ struct TapeCompiler {
         code.onFailure = Array(repeating: -1, count: code.states.count)
         code.takesFailures = handlesFailures
         code.inChildren = program.inChildren()
+        code.childrenInOrder = firstWithWaitingChildren(code) == nil
         if handlesFailures {
             if logged { try noFailuresInChildren() }
             compileChildFailures()

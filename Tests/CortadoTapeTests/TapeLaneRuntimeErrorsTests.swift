@@ -58,23 +58,68 @@ import Testing
         }
     }
 
-    @Test func errorsInChildrenGoBack() throws {
-        // In a Map's iteration: how the error reaches the Map is the interpreter's business.
+    @Test func errorsInChildrenThatWaitGoBack() throws {
+        // Iterations that wait run side by side in the interpreter, which numbers their events
+        // otherwise than the lane's trail would.
         let p = try Lane.program(#"{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.s","End":true}}},"End":true}}}"#)
         let lane = try Self.lane(p)
         #expect(Lane.outcome(lane, #"{"items":[{"s":1},{"s":-1}]}"#, p) == nil)
         #expect(Lane.outcome(lane, #"{"items":[{"s":1},{"s":2}]}"#, p) != nil)
     }
 
-    @Test func afterChildrenOnlyWithTheirRecord() throws {
+    /// An error a state in a Map iteration or Parallel branch raises fails that child on the
+    /// lane, worded with the state's entered event as the interpreter numbers it; the Map or
+    /// Parallel takes it as any failed child's error (its Catchers, a Map's tolerance).
+    @Test func errorsInChildrenFailTheirChild() throws {
+        let cases: [(definition: String, line: String, eventID: Int?)] = [
+            // Iteration 3's Pass: all three started at once, then two of 3 events each.
+            (#"{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","InputPath":"$.a","End":true}}},"End":true}}}"#,
+             #"[{"a":1},{"a":2},{"b":3}]"#, 13),
+            // MaxConcurrency 1: each iteration starts when the one before it ended.
+            (#"{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":1,"ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","Next":"Q"},"Q":{"Type":"Pass","OutputPath":"$.a","End":true}}},"End":true}}}"#,
+             #"[{"a":1},{"b":2}]"#, 13),
+            // The second branch, after the first's two states.
+            (#"{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","End":true}}},{"StartAt":"C","States":{"C":{"Type":"Pass","Parameters":{"x.$":"$.nope"},"End":true}}}],"End":true}}}"#,
+             #"{"a":1}"#, 8),
+            // Caught by the Map's Catcher, or tolerated: the error output holds the cause.
+            (#"{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","InputPath":"$.a","End":true}}},"Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.err","Next":"D"}],"Next":"D"},"D":{"Type":"Pass","End":true}}}"#,
+             #"{"items":[{"b":1}]}"#, nil),
+            (#"{"StartAt":"M","States":{"M":{"Type":"Map","ToleratedFailureCount":1,"ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","InputPath":"$.a","End":true}}},"End":true}}}"#,
+             #"[{"a":1},{"b":2}]"#, nil),
+            // JSONata: a QueryEvaluationError.
+            (#"{"QueryLanguage":"JSONata","StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","Output":"{% $error('no') %}","End":true}}},"End":true}}}"#,
+             #"[1]"#, 5),
+        ]
+        for c in cases {
+            let p = try Lane.program(c.definition)
+            let lane = try Self.lane(p)
+            let fast = Lane.outcome(lane, c.line, p)
+            #expect(fast != nil, "went back: \(c.definition)")
+            if let id = c.eventID {
+                guard case .failure(let e)? = fast else { Issue.record("not failed on the lane: \(c.definition)"); continue }
+                #expect(e.cause?.contains("(entered at the event id #\(id))") == true, "\(e.cause ?? "")")
+            } else {
+                guard case .success(let out)? = fast else { Issue.record("failed on the lane: \(c.definition)"); continue }
+                #expect(out.contains("An error occurred while executing the state 'P'"), "\(out)")
+            }
+            #expect(Lane.agree(p, lane, c.line, "\(c.definition)"))
+        }
+        // After a failed child the interpreter writes events the trail does not number: a
+        // second error goes back.
+        let twice = try Lane.program(#"{"StartAt":"M","States":{"M":{"Type":"Map","ToleratedFailureCount":2,"ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","InputPath":"$.a","End":true}}},"End":true}}}"#)
+        #expect(Lane.outcome(try Self.lane(twice), #"[{"b":1},{"b":2}]"#, twice) == nil)
+    }
+
+    @Test func afterChildrenWithTheirCount() throws {
         let p = try Lane.program(#"{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":1,"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},"ResultPath":"$.r","Next":"W"},"W":{"Type":"Wait","SecondsPath":"$.s","End":true}}}"#)
         let line = #"{"items":[1,2,3],"s":-1}"#
-        // The host counts the iterations' events from the lane's record of them.
-        #expect(Lane.outcome(try Self.lane(p), line, p) == nil)
-        let recording = try Self.lane(p, recordsValues: true)
-        guard case .failure(let e)? = Lane.outcome(recording, line, p) else { Issue.record("not failed on the lane"); return }
-        #expect(e.cause?.contains("(entered at the event id #18)") == true, "\(e.cause ?? "")")
-        #expect(Lane.agree(p, recording, line))
+        // The host counts the iterations' events from the lane's count of them, whatever the logs.
+        for recordsValues in [false, true] {
+            let lane = try Self.lane(p, recordsValues: recordsValues)
+            guard case .failure(let e)? = Lane.outcome(lane, line, p) else { Issue.record("not failed on the lane"); return }
+            #expect(e.cause?.contains("(entered at the event id #18)") == true, "\(e.cause ?? "")")
+            #expect(Lane.agree(p, lane, line))
+        }
     }
 
     @Test func aLaneThatTakesNoFailuresHandsThemBack() throws {
@@ -196,8 +241,10 @@ import Testing
         let ml = try lane(m)
         #expect(Lane.outcome(ml, #"[{"e":"X"}]"#, m) == .failure(ASLError(ErrorName("X"), nil)))
         #expect(Lane.agree(m, ml, #"[{"e":"X"}]"#))
-        // Reading it fails in the iteration: the general engine words that.
-        #expect(Lane.outcome(ml, #"[{"e":1}]"#, m) == nil)
+        // Reading it fails in the iteration, with the Fail state's event (#5).
+        guard case .failure(let e)? = Lane.outcome(ml, #"[{"e":1}]"#, m) else { Issue.record("not failed on the lane"); return }
+        #expect(e.name == .runtime && e.cause?.contains("'F' (entered at the event id #5)") == true, "\(e)")
+        #expect(Lane.agree(m, ml, #"[{"e":1}]"#))
     }
     /// A JSONata expression's States.QueryEvaluationError (an evaluation that throws, a
     /// Map's Items that are no array, a Wait's Timestamp that is none) fails the line on the

@@ -57,19 +57,21 @@ enum Lane {
         return Execution(program: p, input: input, options: o).runToCompletion()
     }
 
-    /// The lane's output for a line, or the error its execution failed with (one its last
-    /// state raised worded as the batch runner words it, with `p`); nil when it handed the
-    /// line back.
+    /// The lane's output for a line, or the error its execution failed with (one a state
+    /// raised worded as the batch runner words it, with `p`); nil when it handed the line
+    /// back.
     static func outcome(_ lane: TapeLane, _ line: String, _ p: Program? = nil) -> Result<String, ASLError>? {
         var out = UnsafeVec<UInt8>(capacity: 256)
         defer { out.free() }
+        if let p, lane.qualifier == nil {
+            LinearRunLog(program: p, options: ExecutionOptions(executionName: "", stateMachineName: "", backend: HandlerRegistry()))
+                .wordsErrors(of: lane)
+        }
         return Array(line.utf8).withUnsafeBufferPointer { b -> Result<String, ASLError>? in
             do {
                 if try !lane.run(line: b, appendingTo: &out) {
-                    guard lane.failedByState, let p else { return .failure(lane.lastFailure) }
-                    let log = LinearRunLog(program: p, options: ExecutionOptions(executionName: "", stateMachineName: "", backend: HandlerRegistry()))
-                    return .failure(log.qualified(lane.lastFailure, states: lane.trail, taskAttempts: { lane.taskAttempts($0) },
-                                                  iterations: { lane.iterations($0) }))
+                    guard lane.failedByState, let qualified = lane.qualifier else { return .failure(lane.lastFailure) }
+                    return .failure(qualified(lane.lastFailure))
                 }
                 return .success(String(decoding: out.buffer, as: UTF8.self))
             } catch {

@@ -1,6 +1,7 @@
 import CortadoASL
 import CortadoPath
 import CortadoJSON
+import CortadoTape
 
 /// The history of an execution whose states ran one after another, written as the
 /// interpreter emits it (`Execution.start`, `step`, `handle`, `exit`, `startChildren`,
@@ -180,6 +181,14 @@ public final class LinearRunLog {
         guard machine(&k, previous: HistoryEvent.firstStatePrevious) != nil else { return lastEntered }
         event(.executionSucceeded, previous: id) { .executionSucceeded(value(output)) }
         return lastEntered
+    }
+
+    /// Has `lane` word the errors its states raise as `qualified` does, from its trail (its
+    /// `qualifier`: the batch runner's, the tests').
+    public func wordsErrors(of lane: TapeLane) {
+        lane.qualifier = { [unowned lane] e in
+            self.qualified(e, states: lane.trail, taskAttempts: { lane.taskAttempts($0) }, iterations: { lane.iterations($0) })
+        }
     }
 
     /// `e`, which the last of `states` raised when it was entered, in AWS's words
