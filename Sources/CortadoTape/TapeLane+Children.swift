@@ -75,7 +75,8 @@ extension TapeLane {
         let kind = t.nodes[Int(list)].kind
         guard kind == .array || kind == .builtArray else { throw Bail() }
         let results = t.newArray(count: Int(t.nodes[Int(list)].count))
-        trailMapCounts.append((entry, t.nodes[Int(list)].count))
+        trailMapCounts.append(Int32(truncatingIfNeeded: entry))
+        trailMapCounts.append(t.nodes[Int(list)].count)
         let at = Int(t.nodes[Int(results)].first)
         var k = 0
         var size = 2 &+ max(0, Int(t.nodes[Int(list)].count) &- 1)

@@ -19,8 +19,12 @@ extension TapeLane {
     /// How many items trail entry `k`, a Map state, ran, and with what MaxConcurrency when
     /// it was read at run time (nil: the definition's). Valid until the next `run`.
     public func iterations(_ k: Int) -> (count: Int, maxConcurrency: Int?) {
-        (Int(trailMapCounts.last { $0.entry == k }?.count ?? 0),
-         trailMapLimits.isEmpty ? nil : trailMapLimits.last { $0.entry == k }?.limit)
+        var count = 0
+        for i in stride(from: trailMapCounts.count - 2, through: 0, by: -2) where trailMapCounts[i] == Int32(truncatingIfNeeded: k) {
+            count = Int(trailMapCounts[i + 1])
+            break
+        }
+        return (count, trailMapLimits.isEmpty ? nil : trailMapLimits.last { $0.entry == k }?.limit)
     }
 
     /// Appends value `v`'s JSON (a value of the last line run) to `buffer`.

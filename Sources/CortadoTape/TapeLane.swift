@@ -112,7 +112,7 @@ public final class TapeLane {
     /// whatever the logs, so that the host can number the events before an error
     /// (`LinearRunLog.qualified`), and the MaxConcurrency each whose limit is read at run
     /// time ran with (few: searched).
-    var trailMapCounts: [(entry: Int, count: Int32)] = []
+    var trailMapCounts = UnsafeVec<Int32>(capacity: 8)  // (entry, count) pairs
     var trailMapLimits: [(entry: Int, limit: Int)] = []
 
     /// Bound on states per line, so a loop of Pass and Choice states cannot spin forever
@@ -227,7 +227,7 @@ public final class TapeLane {
         states.free(); steps.free(); keys.free(); templates.free(); members.free(); items.free()
         values.free(); rules.free(); ruleKids.free(); choices.free(); queries.free(); retries.free()
         assigns.free(); choiceAssigns.free(); assignments.free(); variableReads.free(); variables.deallocate(); savedVariables.free(); assigned.free(); trailAssigned.free()
-        trailStates.free(); trailClock.free(); trailInputs.free(); trailOutputs.free(); trailParameters.free(); trailResults.free(); formatArgs.free(); generalScopeNodes.free(); stepHints.deallocate()
+        trailStates.free(); trailClock.free(); trailInputs.free(); trailOutputs.free(); trailParameters.free(); trailResults.free(); trailMapCounts.free(); formatArgs.free(); generalScopeNodes.free(); stepHints.deallocate()
     }
 
     /// Runs one line. On success returns the output's JSON, valid until the next `run`.
@@ -267,7 +267,7 @@ public final class TapeLane {
         trailOutputs.truncate(to: 0)
         trailParameters.truncate(to: 0)
         trailResults.truncate(to: 0)
-        if !trailMapCounts.isEmpty { trailMapCounts.removeAll(keepingCapacity: true) }
+        trailMapCounts.truncate(to: 0)
         if !trailMapLimits.isEmpty { trailMapLimits.removeAll(keepingCapacity: true) }
         trailAssigned.truncate(to: 0)
         assigned.truncate(to: 0)  // (values a line that went back left built and not stored)
