@@ -92,15 +92,16 @@ extension TapeLane {
             }
             var r = try runChild(processor, input)
             if r == failedLine {
-                childrenFailed = true
-                guard let tolerance else { stopped = true; return }
+                guard let tolerance else { noteFailedChild(tolerated: false); stopped = true; return }
                 failures += 1
                 if ToleratedFailures.exceeds(failures: failures, of: Int(t.nodes[Int(results)].count),
                                              count: tolerance.count, percentage: tolerance.percentage) {
+                    noteFailedChild(tolerated: false)
                     failed(tolerance.exceeded)
                     stopped = true
                     return
                 }
+                noteFailedChild(tolerated: true)
                 r = try failureOutput()
             }
             t.links[at + k] = r
@@ -153,11 +154,40 @@ extension TapeLane {
         var size = 2 &+ max(0, n &- 1)
         for k in 0..<n {
             let r = try runChild(items[Int(span.start) + k], input)
-            if r == failedLine { childrenFailed = true; return failedLine }
+            if r == failedLine { noteFailedChild(tolerated: false); return failedLine }
             t.links[at + k] = r
             size &+= Int(t.nodes[Int(r)].size)
         }
         t.nodes[Int(results)].size = Int32(clamping: size)
         return results
     }
+
+    /// The Map iteration or Parallel branch that just ended failed (the trail's last entry is
+    /// the state it failed in), and its Map `tolerated` it: recorded for the line's log
+    /// (`FailedChild`; its state's Catcher marks it `caught`).
+    @inline(never)
+    func noteFailedChild(tolerated: Bool) {
+        childrenFailed = true
+        let raised = lastChildRaised
+        lastChildRaised = nil
+        guard recordsValues else { return }
+        failedChildren.append(FailedChild(entry: trailStates.count - 1, raised: raised,
+                                          afterWork: raised != nil && childRaisedAfterWork, tolerated: tolerated))
+    }
+}
+
+/// A Map iteration or Parallel branch that failed, as the host logs it (`LinearRunLog`).
+public struct FailedChild: Sendable {
+    /// The trail entry of the state it failed in.
+    public let entry: Int
+    /// The error that state raised itself (States.Runtime, States.QueryEvaluationError), if
+    /// it did (nil: a Fail state's error, a Task's).
+    public let raised: ASLError?
+    /// That error came after the state's Task call (its task events come first).
+    public let afterWork: Bool
+    /// Its Map tolerated the failure and went on.
+    public let tolerated: Bool
+    /// Else its state failed with it (or with States.ExceedToleratedFailureThreshold), and a
+    /// Catcher of the state took that error.
+    public internal(set) var caught = false
 }

@@ -175,6 +175,7 @@ extension TapeLane {
             return nil
         }
         guard let k = rule.processing.catcher(for: e) else { return (failedLine, -1) }
+        if recordsValues, !failedChildren.isEmpty { failedChildren[failedChildren.count - 1].caught = true }
         let c = code.catches[Int(rule.catches.start) + k]
         let errorOutput = try failureOutput()
         // As a Task's Catcher (`retried`, `jsonataTask`): the interpreter handles both alike.

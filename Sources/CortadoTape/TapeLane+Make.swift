@@ -21,9 +21,9 @@ extension TapeLane {
     ///     error, with their Retry and Catch, and failed Map or Parallel children their
     ///     state's Catchers take.
     ///   - logged: the host writes each line's events from the lane's record (`trail`,
-    ///     `taskAttempts`; `LinearRunLog`), at any level, and that record is of states run
-    ///     one after another: failures in Map iterations and Parallel branches (whose events
-    ///     the interpreter writes as it cancels their siblings) then stay general.
+    ///     `taskAttempts`, `failedChild`; `LinearRunLog`), at any level, and that record is
+    ///     of states run one after another: failures in Map iterations and Parallel branches
+    ///     stay general where children wait (the interpreter interleaves their events).
     public static func make(_ program: Program, payloadLimit: Int, clock: Clock = .real, taskResults: TaskResults? = nil,
                             executionNamePrefix: String? = nil, constants: ExecutionConstants? = nil, logsEveryState: Bool = false,
                             handlesFailures: Bool = false, logged: Bool = false) -> Result<TapeLane, Unsupported> {

@@ -62,6 +62,7 @@ extension TapeLane {
     func childError(_ e: ASLError) -> Bail {
         guard code.childrenInOrder, let qualifier else { return Bail() }
         childRaised = qualifier(e)
+        childRaisedAfterWork = workMark == trailStates.count - 1
         return Bail()
     }
 

@@ -27,6 +27,12 @@ extension TapeLane {
         return (count, trailMapLimits.isEmpty ? nil : trailMapLimits.last { $0.entry == k }?.limit)
     }
 
+    /// The Map iteration or Parallel branch that failed in trail entry `k`'s state, if one
+    /// did (when `recordsValues`). Valid until the next `run`.
+    public func failedChild(_ k: Int) -> FailedChild? {
+        failedChildren.isEmpty ? nil : failedChildren.last { $0.entry == k }
+    }
+
     /// Appends value `v`'s JSON (a value of the last line run) to `buffer`.
     public func write(_ v: Int32, into buffer: inout UnsafeVec<UInt8>) {
         swap(&tape.out, &buffer)

@@ -81,6 +81,7 @@ extension TapeLane {
         do { return try runMachine(first, input) } catch {
             guard let e = childRaised else { throw error }
             childRaised = nil
+            lastChildRaised = e
             failedWith = e
             sawFailure = true
             return failedLine

@@ -163,6 +163,13 @@ public final class TapeLane {
     /// A Map iteration or Parallel branch of the line failed (its state's events then differ
     /// from the trail's).
     var childrenFailed = false
+    /// Whether `childRaised` came after a child Task's call (`FailedChild.afterWork`).
+    var childRaisedAfterWork = false
+    /// The error the child that just failed raised itself (`childMachine`), till its Map or
+    /// Parallel records the failure (`noteFailedChild`).
+    var lastChildRaised: ASLError?
+    /// The failed children of the line last run, in order, when `recordsValues`.
+    var failedChildren: [FailedChild] = []
     /// Words an error that the trail's last state raised (`LinearRunLog.qualified` of the
     /// trail, with `taskAttempts` and `iterations`), for an error raised in a child, which
     /// the line goes on with (nil: such an error sends the line back).
@@ -280,6 +287,8 @@ public final class TapeLane {
         if raised != nil { raised = nil }
         if failedWith != nil { failedWith = nil }
         if childRaised != nil { childRaised = nil }
+        if lastChildRaised != nil { lastChildRaised = nil }
+        if !failedChildren.isEmpty { failedChildren.removeAll(keepingCapacity: true) }
         childrenFailed = false
         failedByState = false
         failedOnEntry = false

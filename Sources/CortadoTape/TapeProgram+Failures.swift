@@ -137,12 +137,11 @@ extension TapeCompiler {
     }
 
     /// A logged program: the host writes a line's events from the lane's record, one state
-    /// after another. The interpreter writes a failed child's events as it cancels its
-    /// siblings, so a failed child sends its line back (`compileChildFailures` gives no Map
-    /// or Parallel its `TChildFailure` then); and where children wait (a Wait, a Retry
-    /// back-off), it interleaves their events, so a Task in a child whose attempt fails keeps
-    /// the program general then. Failures of the top machine's states, and a child Task's
-    /// failure caught in the child where no children wait, stay on the lane.
+    /// after another. Where children wait (a Wait, a Retry back-off), the interpreter
+    /// interleaves their events, so a failed child sends its line back then
+    /// (`compileChildFailures` gives no Map or Parallel its `TChildFailure`), and a Task in a
+    /// child whose attempt fails keeps the program general. Where none waits, failed
+    /// children stay on the lane too.
     func noFailuresInChildren() throws(Unsupported) {
         guard firstWithWaitingChildren(code) != nil else { return }
         for (pc, inChild) in code.inChildren.enumerated() where inChild {
@@ -156,9 +155,11 @@ extension TapeCompiler {
     }
 
     /// Gives each Map and Parallel whose failed children the lane may take its
-    /// `TChildFailure`, once every state is compiled (children sit after their parent);
-    /// none in a logged program (`noFailuresInChildren`).
+    /// `TChildFailure`, once every state is compiled (children sit after their parent); in a
+    /// logged program only where all children run one after another, as the host's record
+    /// has them (`TapeCode.childrenInOrder`, `FailedChild`).
     mutating func compileChildFailures() {
+        let logged = self.logged && !code.childrenInOrder
         // A tolerating Map's failed iteration: its error output takes the item's place, or the
         // Map fails past the tolerance. Counted in the lane's order, which is the
         // interpreter's where no iteration waits (then no other runs meanwhile).

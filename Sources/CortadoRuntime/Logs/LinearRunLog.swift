@@ -14,12 +14,16 @@ import CortadoTape
 /// started and succeeded events, launched as its MaxConcurrency lets the interpreter), and
 /// its succeeded event; `<Type>StateExited` with its output (a Catcher's, for a caught
 /// Task); then `ExecutionSucceeded` with the output, or, after a Fail state's entered event
-/// or a Task's last failed attempt, `ExecutionFailed` with the error.
+/// or a Task's last failed attempt, `ExecutionFailed` with the error. A child that failed
+/// ends at its failing state (after an EvaluationFailed for an error that state raised),
+/// then `MapIterationFailed`; unless its Map tolerated it, the state's failed event follows
+/// (no events for the siblings cancelled), then its Catcher's exit or the execution's
+/// failure.
 ///
 /// For a host that ran the execution on its own values (the tape lane) and has each stage's
 /// JSON text. The interpreter runs a Map's or Parallel's children one after another only
 /// when none of them waits or starts children of its own, so a host logs only such runs
-/// this way (and no failure inside a child). Its lines go through the same formatter and
+/// this way. Its lines go through the same formatter and
 /// sink as the interpreter's; `LaneLogTests` holds them byte-equal (timestamps aside) to
 /// the interpreter's own for every recorded case the lane keeps. One per worker.
 public final class LinearRunLog {
@@ -76,6 +80,8 @@ public final class LinearRunLog {
     ///   - iterations: how many items state `k`, a Map, ran, and the MaxConcurrency it ran
     ///     with when that was read at run time.
     ///   - assigned: the workflow variables state `k` assigned (nil: none).
+    ///   - failedChild: the Map iteration or Parallel branch that failed in state `k`, if
+    ///     one did (`TapeLane.failedChild`).
     ///   - input, output: the execution's input and output values.
     ///   - failure: the error the execution failed with in its last state (no output then).
     ///   - raised: the last state raised `failure` itself (an error the engine raises,
@@ -89,7 +95,7 @@ public final class LinearRunLog {
                        states: UnsafeBufferPointer<Int32>,
                        values: (Int) -> (input: Int32, output: Int32, parameters: Int32, result: Int32),
                        taskAttempts: (Int) -> (failed: [ASLError], succeeded: Bool), iterations: (Int) -> (count: Int, maxConcurrency: Int?),
-                       assigned: (Int) -> JSONObject? = { _ in nil },
+                       assigned: (Int) -> JSONObject? = { _ in nil }, failedChild: (Int) -> FailedChild? = { _ in nil },
                        input: Int32, output: Int32, failure: ASLError?, raised: Bool = false, failedOnEntry: Bool = false,
                        text: (Int32) -> LogText) -> Int {
         let data = sink?.formatter.includeExecutionData ?? false
@@ -105,8 +111,12 @@ public final class LinearRunLog {
             return id
         }
 
-        /// Writes one machine's states from entry `k` until one ends it (or the trail does);
-        /// returns the id of its last event (nil when the execution failed in it).
+        /// The child whose machine the last `machine` call ended in failure.
+        var childFailure: FailedChild?
+
+        /// Writes one machine's states from entry `k` until one ends it (or the trail does,
+        /// or a child's fails: `childFailure`); returns the id of its last event (nil when the
+        /// execution failed in it).
         func machine(_ k: inout Int, previous first: Int) -> Int? {
             var previous = first
             while k < states.count {
@@ -118,16 +128,27 @@ public final class LinearRunLog {
                 lastEntered = event(entered[pc], previous: previous) { h.enteredDetails(value(v.input)) }
                 k += 1
                 // An error the engine raised: AWS records a failed evaluation before the state fails.
+                func evaluationFailed(_ failure: ASLError) {
+                    guard failure.name == .queryEvaluationError else { return }
+                    event(.evaluationFailed, previous: id) { Execution.evaluationFailedDetails(failure, state: h.name) }
+                }
                 func failed(_ failure: ASLError) {
-                    if (raised || failedOnEntry) && failure.name == .queryEvaluationError {
-                        event(.evaluationFailed, previous: id) { Execution.evaluationFailedDetails(failure, state: h.name) }
-                    }
+                    if raised || failedOnEntry { evaluationFailed(failure) }
                     event(.executionFailed, previous: id) { Execution.errorDetails(failure) }
                 }
                 if last, failedOnEntry, let failure {
                     failed(failure)
                     return nil
                 }
+                // A child that failed in this state: its machine ends here (a Task's calls first,
+                // unless the state raised its error before them).
+                let failedHere = failedChild(at)
+                func childFailed(_ c: FailedChild) -> Int {
+                    if let e = c.raised { evaluationFailed(e) }
+                    childFailure = c
+                    return id
+                }
+                if let c = failedHere, c.raised != nil, !c.afterWork { return childFailed(c) }
                 // A Catcher's Next goes on where an End would have ended the machine.
                 var caught = false
                 if let task = tasks[pc] {
@@ -155,16 +176,36 @@ public final class LinearRunLog {
                     }
                     if c.isMap { for _ in 0..<Execution.launchedAtStart(limit: c.limit ?? run.maxConcurrency ?? 0, count: n) { launch() } }
                     var end = started
+                    var stateFailure: FailedChild?
                     for i in 0..<n {
+                        childFailure = nil
                         guard let childEnd = machine(&k, previous: c.isMap ? launches[i] : started) else { return nil }
                         end = childEnd
                         if c.isMap {
-                            end = event(.mapIterationSucceeded, previous: childEnd) { .mapIteration(h.name, index: i) }
-                            if launches.count < n { launch() }
+                            end = event(childFailure == nil ? .mapIterationSucceeded : .mapIterationFailed, previous: childEnd) {
+                                .mapIteration(h.name, index: i)
+                            }
                         }
+                        if let f = childFailure, !f.tolerated {
+                            // The state fails with it; its siblings are cancelled without events.
+                            stateFailure = f
+                            break
+                        }
+                        if c.isMap, launches.count < n { launch() }
                     }
-                    event(c.isMap ? .mapStateSucceeded : .parallelStateSucceeded, previous: end) { EventDetails() }
+                    childFailure = nil
+                    if let f = stateFailure {
+                        event(c.isMap ? .mapStateFailed : .parallelStateFailed, previous: end) { EventDetails() }
+                        guard f.caught else {
+                            if let failure { event(.executionFailed, previous: id) { Execution.errorDetails(failure) } }
+                            return nil
+                        }
+                        caught = true
+                    } else {
+                        event(c.isMap ? .mapStateSucceeded : .parallelStateSucceeded, previous: end) { EventDetails() }
+                    }
                 }
+                if let c = failedHere { return childFailed(c) }
                 if last, let failure {
                     failed(failure)
                     return nil
