@@ -163,14 +163,13 @@ extension TapeLane {
     }
 
     /// The Map iteration or Parallel branch that just ended failed (the trail's last entry is
-    /// the state it failed in), and its Map `tolerated` it: recorded for the line's log
-    /// (`FailedChild`; its state's Catcher marks it `caught`).
+    /// the state it failed in), and its Map `tolerated` it: recorded for the line's log and
+    /// the numbering of later events (`FailedChild`; its state's Catcher marks it `caught`).
     @inline(never)
     func noteFailedChild(tolerated: Bool) {
         childrenFailed = true
         let raised = lastChildRaised
         lastChildRaised = nil
-        guard recordsValues else { return }
         failedChildren.append(FailedChild(entry: trailStates.count - 1, raised: raised,
                                           afterWork: raised != nil && childRaisedAfterWork, tolerated: tolerated))
     }

@@ -171,11 +171,12 @@ extension TapeLane {
         let e = failedWith ?? code.errors[Int(failure)]
         if let (i, seconds) = rule.processing.retry(e, counts: &retries) {
             guard childDepth == 0, !recordsValues, !rule.processing.retry[i].fullJitter, !code.readsEnteredTime else { throw Bail() }
+            childrenRetried = true
             try wait(Retrier.milliseconds(seconds))
             return nil
         }
         guard let k = rule.processing.catcher(for: e) else { return (failedLine, -1) }
-        if recordsValues, !failedChildren.isEmpty { failedChildren[failedChildren.count - 1].caught = true }
+        if !failedChildren.isEmpty { failedChildren[failedChildren.count - 1].caught = true }
         let c = code.catches[Int(rule.catches.start) + k]
         let errorOutput = try failureOutput()
         // As a Task's Catcher (`retried`, `jsonataTask`): the interpreter handles both alike.

@@ -13,8 +13,9 @@ import CortadoPath
 // (the host words it); one a state in a Map iteration or Parallel branch raises fails that
 // child (worded at once, `childError`), and its Map or Parallel takes it as any failed
 // child's error. Where the trail does not number the events as the interpreter does (a
-// child failed before; children wait or start children, for an error inside one), or on a
-// lane that takes no failures, the line goes back.
+// Map or Parallel ran again for a failed child; children wait or start children, for an
+// error inside one or after one failed), or on a lane that takes no failures, the line goes
+// back.
 extension TapeLane {
     /// The `Bail` that carries `e` out of the machine (`execute` ends the line with it) when
     /// the lane may fail the line with it.
@@ -34,9 +35,9 @@ extension TapeLane {
     /// The `Bail` that carries error `e` (a States.Runtime error, or another no Catcher of
     /// the state can take) out of the machine, as `runtimeError`.
     func stateError(_ e: ASLError) -> Bail {
-        // After a failed child the interpreter writes events (cancellations, a retry's) that
-        // the trail does not number.
-        guard code.takesFailures, !childrenFailed else { return Bail() }
+        // The trail numbers the events of failed children where children run one after
+        // another (elsewhere their siblings' events come between), but not a retry's.
+        guard code.takesFailures, !childrenRetried, !childrenFailed || code.childrenInOrder else { return Bail() }
         if childDepth > 0 { return childError(e) }
         // After a state's work began (`workMark`), the interpreter writes events before the
         // error: a Task's calls (the host writes them from the trail), a Map's or Parallel's

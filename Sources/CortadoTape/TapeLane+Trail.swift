@@ -28,7 +28,7 @@ extension TapeLane {
     }
 
     /// The Map iteration or Parallel branch that failed in trail entry `k`'s state, if one
-    /// did (when `recordsValues`). Valid until the next `run`.
+    /// did. Valid until the next `run`.
     public func failedChild(_ k: Int) -> FailedChild? {
         failedChildren.isEmpty ? nil : failedChildren.last { $0.entry == k }
     }

@@ -160,15 +160,17 @@ public final class TapeLane {
     /// An error a state in a Map iteration or Parallel branch raised, worded (`childError`),
     /// on its way out of the child.
     var childRaised: ASLError?
-    /// A Map iteration or Parallel branch of the line failed (its state's events then differ
-    /// from the trail's).
+    /// A Map iteration or Parallel branch of the line failed (`failedChildren` numbers its
+    /// events where children run one after another), and one's Map or Parallel ran again for
+    /// it (a retry, whose events the trail does not number).
     var childrenFailed = false
+    var childrenRetried = false
     /// Whether `childRaised` came after a child Task's call (`FailedChild.afterWork`).
     var childRaisedAfterWork = false
     /// The error the child that just failed raised itself (`childMachine`), till its Map or
     /// Parallel records the failure (`noteFailedChild`).
     var lastChildRaised: ASLError?
-    /// The failed children of the line last run, in order, when `recordsValues`.
+    /// The failed children of the line last run, in order.
     var failedChildren: [FailedChild] = []
     /// Words an error that the trail's last state raised (`LinearRunLog.qualified` of the
     /// trail, with `taskAttempts` and `iterations`), for an error raised in a child, which
@@ -290,6 +292,7 @@ public final class TapeLane {
         if lastChildRaised != nil { lastChildRaised = nil }
         if !failedChildren.isEmpty { failedChildren.removeAll(keepingCapacity: true) }
         childrenFailed = false
+        childrenRetried = false
         failedByState = false
         failedOnEntry = false
         workMark = -1

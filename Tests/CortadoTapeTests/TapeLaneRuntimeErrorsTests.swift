@@ -104,10 +104,16 @@ import Testing
             }
             #expect(Lane.agree(p, lane, c.line, "\(c.definition)"))
         }
-        // After a failed child the interpreter writes events the trail does not number: a
-        // second error goes back.
+        // A second error after a tolerated one: the trail numbers the failed child's events.
         let twice = try Lane.program(#"{"StartAt":"M","States":{"M":{"Type":"Map","ToleratedFailureCount":2,"ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","InputPath":"$.a","End":true}}},"End":true}}}"#)
-        #expect(Lane.outcome(try Self.lane(twice), #"[{"b":1},{"b":2}]"#, twice) == nil)
+        let twiceLane = try Self.lane(twice)
+        guard case .success(let out)? = Lane.outcome(twiceLane, #"[{"b":1},{"b":2}]"#, twice) else { Issue.record("not kept"); return }
+        #expect(out.contains("(entered at the event id #6)") && out.contains("(entered at the event id #8)"), "\(out)")
+        #expect(Lane.agree(twice, twiceLane, #"[{"b":1},{"b":2}]"#))
+        // After the Map ran again for a failed child, the trail does not number the events
+        // the interpreter wrote for the retry: the error goes back.
+        let retried = try Lane.program(#"{"StartAt":"M","States":{"M":{"Type":"Map","Retry":[{"ErrorEquals":["States.ALL"],"MaxAttempts":1}],"ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","InputPath":"$.a","End":true}}},"End":true}}}"#)
+        #expect(Lane.outcome(try Self.lane(retried), #"[{"b":1}]"#, retried) == nil)
     }
 
     @Test func afterChildrenWithTheirCount() throws {

@@ -228,7 +228,8 @@ public final class LinearRunLog {
     /// `qualifier`: the batch runner's, the tests').
     public func wordsErrors(of lane: TapeLane) {
         lane.qualifier = { [unowned lane] e in
-            self.qualified(e, states: lane.trail, taskAttempts: { lane.taskAttempts($0) }, iterations: { lane.iterations($0) })
+            self.qualified(e, states: lane.trail, taskAttempts: { lane.taskAttempts($0) }, iterations: { lane.iterations($0) },
+                           failedChild: { lane.failedChild($0) })
         }
     }
 
@@ -236,10 +237,11 @@ public final class LinearRunLog {
     /// (`Execution.qualified`), with the id its entered event has in this run's history.
     public func qualified(_ e: ASLError, states: UnsafeBufferPointer<Int32>,
                           taskAttempts: (Int) -> (failed: [ASLError], succeeded: Bool),
-                          iterations: (Int) -> (count: Int, maxConcurrency: Int?)) -> ASLError {
+                          iterations: (Int) -> (count: Int, maxConcurrency: Int?),
+                          failedChild: (Int) -> FailedChild? = { _ in nil }) -> ASLError {
         let id = record(into: nil, executionArn: "", timestamp: 0, states: states,
                         values: { _ in (-1, -1, -1, -1) }, taskAttempts: taskAttempts, iterations: iterations,
-                        input: -1, output: -1, failure: e, failedOnEntry: true) { _ in LogText(UnsafeBufferPointer(start: nil, count: 0)) }
+                        failedChild: failedChild, input: -1, output: -1, failure: e, failedOnEntry: true) { _ in LogText(UnsafeBufferPointer(start: nil, count: 0)) }
         guard let last = states.last else { return e }
         return Execution.qualified(e, state: headers[Int(last)].name, enteredEventID: id)
     }
