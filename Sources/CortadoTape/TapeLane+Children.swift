@@ -164,7 +164,8 @@ extension TapeLane {
 
     /// The Map iteration or Parallel branch that just ended failed (the trail's last entry is
     /// the state it failed in), and its Map `tolerated` it: recorded for the line's log and
-    /// the numbering of later events (`FailedChild`; its state's Catcher marks it `caught`).
+    /// the numbering of later events (`FailedChild`; its state's Retrier or Catcher marks it
+    /// `retried` or `caught`).
     @inline(never)
     func noteFailedChild(tolerated: Bool) {
         childrenFailed = true
@@ -187,6 +188,7 @@ public struct FailedChild: Sendable {
     /// Its Map tolerated the failure and went on.
     public let tolerated: Bool
     /// Else its state failed with it (or with States.ExceedToleratedFailureThreshold), and a
-    /// Catcher of the state took that error.
+    /// Retrier of the state took that error (the state ran again), or a Catcher did.
+    public internal(set) var retried = false
     public internal(set) var caught = false
 }

@@ -159,10 +159,9 @@ extension TapeLane {
     /// - Returns: nil when the state runs again (`retries`: each Retrier's retries so far in
     ///   this state entry), else its output and next state, or `failedLine`.
     /// - Throws: `Bail` where the general engine must decide (`TapeCode.onFailure` -1; a retry
-    ///   in a child, where the general engine runs the siblings during the back-off; one in a
-    ///   logged run, which records each attempt's events; one with jitter; one where the
-    ///   program reads `$$.State.EnteredTime`, which stays the first attempt's for the state
-    ///   while its children's moves on).
+    ///   in a child, where the general engine runs the siblings during the back-off; one with
+    ///   jitter; one where the program reads `$$.State.EnteredTime`, which stays the first
+    ///   attempt's for the state while its children's moves on).
     /// `raw`: the state's input; `entry`: its trail entry (for a Catcher's Assign).
     func childFailed(_ pc: Int32, _ raw: Int32, entry: Int, retries: inout [Int]) throws(Bail) -> (Int32, Int32)? {
         let onFailure = code.onFailure[Int(pc)]
@@ -170,8 +169,8 @@ extension TapeLane {
         let rule = code.childFailures[Int(onFailure)]
         let e = failedWith ?? code.errors[Int(failure)]
         if let (i, seconds) = rule.processing.retry(e, counts: &retries) {
-            guard childDepth == 0, !recordsValues, !rule.processing.retry[i].fullJitter, !code.readsEnteredTime else { throw Bail() }
-            childrenRetried = true
+            guard childDepth == 0, !rule.processing.retry[i].fullJitter, !code.readsEnteredTime else { throw Bail() }
+            if !failedChildren.isEmpty { failedChildren[failedChildren.count - 1].retried = true }
             try wait(Retrier.milliseconds(seconds))
             return nil
         }

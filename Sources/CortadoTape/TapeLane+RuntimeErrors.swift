@@ -12,10 +12,9 @@ import CortadoPath
 // Catch of the state takes such an error: one a top-level state raises fails the line here
 // (the host words it); one a state in a Map iteration or Parallel branch raises fails that
 // child (worded at once, `childError`), and its Map or Parallel takes it as any failed
-// child's error. Where the trail does not number the events as the interpreter does (a
-// Map or Parallel ran again for a failed child; children wait or start children, for an
-// error inside one or after one failed), or on a lane that takes no failures, the line goes
-// back.
+// child's error. Where the trail does not number the events as the interpreter does
+// (children wait or start children, for an error inside one or after one failed), or on a
+// lane that takes no failures, the line goes back.
 extension TapeLane {
     /// The `Bail` that carries `e` out of the machine (`execute` ends the line with it) when
     /// the lane may fail the line with it.
@@ -35,9 +34,9 @@ extension TapeLane {
     /// The `Bail` that carries error `e` (a States.Runtime error, or another no Catcher of
     /// the state can take) out of the machine, as `runtimeError`.
     func stateError(_ e: ASLError) -> Bail {
-        // The trail numbers the events of failed children where children run one after
-        // another (elsewhere their siblings' events come between), but not a retry's.
-        guard code.takesFailures, !childrenRetried, !childrenFailed || code.childrenInOrder else { return Bail() }
+        // The trail numbers the events of failed children (and of their state's retries)
+        // where children run one after another; elsewhere their siblings' events come between.
+        guard code.takesFailures, !childrenFailed || code.childrenInOrder else { return Bail() }
         if childDepth > 0 { return childError(e) }
         // After a state's work began (`workMark`), the interpreter writes events before the
         // error: a Task's calls (the host writes them from the trail), a Map's or Parallel's

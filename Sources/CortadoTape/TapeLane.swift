@@ -161,10 +161,8 @@ public final class TapeLane {
     /// on its way out of the child.
     var childRaised: ASLError?
     /// A Map iteration or Parallel branch of the line failed (`failedChildren` numbers its
-    /// events where children run one after another), and one's Map or Parallel ran again for
-    /// it (a retry, whose events the trail does not number).
+    /// events where children run one after another).
     var childrenFailed = false
-    var childrenRetried = false
     /// Whether `childRaised` came after a child Task's call (`FailedChild.afterWork`).
     var childRaisedAfterWork = false
     /// The error the child that just failed raised itself (`childMachine`), till its Map or
@@ -292,7 +290,6 @@ public final class TapeLane {
         if lastChildRaised != nil { lastChildRaised = nil }
         if !failedChildren.isEmpty { failedChildren.removeAll(keepingCapacity: true) }
         childrenFailed = false
-        childrenRetried = false
         failedByState = false
         failedOnEntry = false
         workMark = -1

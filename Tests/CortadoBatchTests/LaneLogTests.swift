@@ -256,8 +256,8 @@ import Testing
     /// A failed Map iteration or Parallel branch stays on the lane in a logged run where no
     /// children wait: its events (the child's states up to its failure, an EvaluationFailed
     /// for an error it raised, MapIterationFailed, then MapStateFailed or ParallelStateFailed
-    /// and the state's Catcher or the execution's failure; or, tolerated, the next
-    /// iteration) are the interpreter's.
+    /// and the state's Retrier (the state's started event again), its Catcher or the
+    /// execution's failure; or, tolerated, the next iteration) are the interpreter's.
     @Test func failedChildrenLogTheInterpretersEvents() throws {
         let f = BatchFixture()
         let backend = ScriptedTasks(script: ["T": [.failure(ASLError(ErrorName("E"), "c"))]])
@@ -275,6 +275,10 @@ import Testing
             map(raises), map(raises, catchAll), map(task), map(task, catchAll), map(jsonata), map(jsonata, catchAll),
             #"{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[\#(raises),\#(fails)],"Parameters":{"bad.$":"$.xs[0].bad"},"Next":"D"},"D":{"Type":"Pass","End":true}}}"#,
             #"{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[\#(task)],"Catch":[{"ErrorEquals":["E"],"Next":"D"}],"Next":"D"},"D":{"Type":"Pass","End":true}}}"#,
+            // Retried: the state runs again from its started event.
+            map(fails, #","Retry":[{"ErrorEquals":["Child"],"MaxAttempts":2,"IntervalSeconds":1}]"# + catchAll),
+            map(raises, #","MaxConcurrency":1,"Retry":[{"ErrorEquals":["States.ALL"],"MaxAttempts":1}]"#),
+            #"{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[\#(task),\#(fails)],"Retry":[{"ErrorEquals":["E"],"MaxAttempts":1}],"Next":"D"},"D":{"Type":"Pass","End":true}}}"#,
         ]
         let lines = [#"{"xs":[{"a":1},{"bad":1,"a":2},{"a":3}]}"#, #"{"xs":[{"bad":1},{"bad":2}]}"#, #"{"xs":[{"bad":1}]}"#]
         var runs = 0, onLane = 0

@@ -110,10 +110,12 @@ import Testing
         guard case .success(let out)? = Lane.outcome(twiceLane, #"[{"b":1},{"b":2}]"#, twice) else { Issue.record("not kept"); return }
         #expect(out.contains("(entered at the event id #6)") && out.contains("(entered at the event id #8)"), "\(out)")
         #expect(Lane.agree(twice, twiceLane, #"[{"b":1},{"b":2}]"#))
-        // After the Map ran again for a failed child, the trail does not number the events
-        // the interpreter wrote for the retry: the error goes back.
+        // After the Map ran again for a failed child: the retry's events are numbered too.
         let retried = try Lane.program(#"{"StartAt":"M","States":{"M":{"Type":"Map","Retry":[{"ErrorEquals":["States.ALL"],"MaxAttempts":1}],"ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","InputPath":"$.a","End":true}}},"End":true}}}"#)
-        #expect(Lane.outcome(try Self.lane(retried), #"[{"b":1}]"#, retried) == nil)
+        let retriedLane = try Self.lane(retried)
+        guard case .failure(let e)? = Lane.outcome(retriedLane, #"[{"b":1}]"#, retried) else { Issue.record("not failed on the lane"); return }
+        #expect(e.cause?.contains("(entered at the event id #10)") == true, "\(e)")
+        #expect(Lane.agree(retried, retriedLane, #"[{"b":1}]"#))
     }
 
     @Test func afterChildrenWithTheirCount() throws {

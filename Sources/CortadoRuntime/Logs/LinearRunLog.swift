@@ -17,8 +17,8 @@ import CortadoTape
 /// or a Task's last failed attempt, `ExecutionFailed` with the error. A child that failed
 /// ends at its failing state (after an EvaluationFailed for an error that state raised),
 /// then `MapIterationFailed`; unless its Map tolerated it, the state's failed event follows
-/// (no events for the siblings cancelled), then its Catcher's exit or the execution's
-/// failure.
+/// (no events for the siblings cancelled), then its Retrier's next run of the state (from
+/// its started event), its Catcher's exit or the execution's failure.
 ///
 /// For a host that ran the execution on its own values (the tape lane) and has each stage's
 /// JSON text. The interpreter runs a Map's or Parallel's children one after another only
@@ -167,42 +167,47 @@ public final class LinearRunLog {
                 } else if let c = children[pc] {
                     let run = c.isMap ? iterations(at) : (count: c.branches, maxConcurrency: nil)
                     let n = run.count
-                    let started = c.isMap ? event(.mapStateStarted, previous: id) { .mapStarted(length: n) }
-                        : event(.parallelStateStarted, previous: id) { EventDetails() }
-                    var launches: [Int] = []
-                    func launch() {
-                        let index = launches.count
-                        launches.append(event(.mapIterationStarted, previous: started) { .mapIteration(h.name, index: index) })
-                    }
-                    if c.isMap { for _ in 0..<Execution.launchedAtStart(limit: c.limit ?? run.maxConcurrency ?? 0, count: n) { launch() } }
-                    var end = started
-                    var stateFailure: FailedChild?
-                    for i in 0..<n {
-                        childFailure = nil
-                        guard let childEnd = machine(&k, previous: c.isMap ? launches[i] : started) else { return nil }
-                        end = childEnd
-                        if c.isMap {
-                            end = event(childFailure == nil ? .mapIterationSucceeded : .mapIterationFailed, previous: childEnd) {
-                                .mapIteration(h.name, index: i)
+                    // Each run of the state: again after a failed child its Retrier took.
+                    attempts: while true {
+                        let started = c.isMap ? event(.mapStateStarted, previous: id) { .mapStarted(length: n) }
+                            : event(.parallelStateStarted, previous: id) { EventDetails() }
+                        var launches: [Int] = []
+                        func launch() {
+                            let index = launches.count
+                            launches.append(event(.mapIterationStarted, previous: started) { .mapIteration(h.name, index: index) })
+                        }
+                        if c.isMap { for _ in 0..<Execution.launchedAtStart(limit: c.limit ?? run.maxConcurrency ?? 0, count: n) { launch() } }
+                        var end = started
+                        var stateFailure: FailedChild?
+                        for i in 0..<n {
+                            childFailure = nil
+                            guard let childEnd = machine(&k, previous: c.isMap ? launches[i] : started) else { return nil }
+                            end = childEnd
+                            if c.isMap {
+                                end = event(childFailure == nil ? .mapIterationSucceeded : .mapIterationFailed, previous: childEnd) {
+                                    .mapIteration(h.name, index: i)
+                                }
                             }
+                            if let f = childFailure, !f.tolerated {
+                                // The state fails with it; its siblings are cancelled without events.
+                                stateFailure = f
+                                break
+                            }
+                            if c.isMap, launches.count < n { launch() }
                         }
-                        if let f = childFailure, !f.tolerated {
-                            // The state fails with it; its siblings are cancelled without events.
-                            stateFailure = f
-                            break
+                        childFailure = nil
+                        guard let f = stateFailure else {
+                            event(c.isMap ? .mapStateSucceeded : .parallelStateSucceeded, previous: end) { EventDetails() }
+                            break attempts
                         }
-                        if c.isMap, launches.count < n { launch() }
-                    }
-                    childFailure = nil
-                    if let f = stateFailure {
                         event(c.isMap ? .mapStateFailed : .parallelStateFailed, previous: end) { EventDetails() }
+                        if f.retried { continue attempts }
                         guard f.caught else {
                             if let failure { event(.executionFailed, previous: id) { Execution.errorDetails(failure) } }
                             return nil
                         }
                         caught = true
-                    } else {
-                        event(c.isMap ? .mapStateSucceeded : .parallelStateSucceeded, previous: end) { EventDetails() }
+                        break attempts
                     }
                 }
                 if let c = failedHere { return childFailed(c) }
