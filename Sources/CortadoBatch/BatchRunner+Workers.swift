@@ -291,7 +291,7 @@ extension BatchRunner {
                        guard o >= 0, case .object(let vars)? = lane.json(o) else { return nil }
                        return vars
                    },
-                   failedChild: { lane.failedChild($0) },
+                   failedChild: { lane.failedChild($0) }, attemptParameters: { lane.attemptParameters($0, $1) },
                    input: lane.lineValue, output: lane.resultValue, failure: failure, raised: lane.failedByState,
                    failedOnEntry: lane.failedOnEntry) { v in
             if v != ctx.logTextValue {

@@ -10,7 +10,7 @@ extension TapeLane {
     /// - Returns: the state's output and next state, or `failedLine`.
     func retried(_ s: TTask, _ raw: Int32, _ effective: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
         defer { (taskRetryCount, taskBackoffMs) = (0, 0) }
-        switch try outcome(ofRetries: s.retries, arguments: s.parameters, effective) {
+        switch try outcome(ofRetries: s.retries, arguments: s.parameters, effective, entry: entry) {
         case .result(let result):
             if recordsValues { trailResults.base[entry] = result }
             return (try finish(raw, result, s.resultSelector, s.resultPath, s.output, assigns[pc], entry: entry), s.next)
@@ -29,12 +29,17 @@ extension TapeLane {
     /// reads the context object (their errors: the general engine's). Until the caller
     /// resets them, `$$.State.RetryCount` is the outcome's attempt's and the state's entered
     /// time is before the back-off.
-    func outcome(ofRetries index: Int32, arguments: Int32, _ input: Int32) throws(Bail) -> TOutcome {
+    /// Each later attempt's are recorded for the log (`trailAttemptParameters`, by `entry`).
+    func outcome(ofRetries index: Int32, arguments: Int32, _ input: Int32, entry: Int) throws(Bail) -> TOutcome {
         let r = retries[index]
         if r.argumentsPerAttempt, arguments != none, r.retryCount > 0 {
             for attempt in 1...r.retryCount {
                 taskRetryCount = attempt
-                _ = try evaluate(arguments, input, -1, 0)
+                let v = try evaluate(arguments, input, -1, 0)
+                if recordsValues {
+                    trailAttemptParameters.append(Int32(truncatingIfNeeded: entry))
+                    trailAttemptParameters.append(v)
+                }
             }
         }
         if r.waitMs > 0 { try wait(r.waitMs) }
@@ -98,7 +103,7 @@ extension TapeLane {
         var result = s.result
         defer { (taskRetryCount, taskBackoffMs) = (0, 0) }
         if s.retries >= 0 {
-            switch try outcome(ofRetries: s.retries, arguments: s.arguments, input) {
+            switch try outcome(ofRetries: s.retries, arguments: s.arguments, input, entry: entry) {
             case .result(let r): result = r
             case .caught(let errorOutput, _, let next, let output, let assign):
                 return (try caughtJSONata(input, errorOutput, output, assign, entry: entry), next)

@@ -27,6 +27,18 @@ extension TapeLane {
         return (count, trailMapLimits.isEmpty ? nil : trailMapLimits.last { $0.entry == k }?.limit)
     }
 
+    /// The Parameters (or Arguments) of attempt `attempt` (from 1) of trail entry `k`, a
+    /// Task, where they differ from the first's (they read the context object's RetryCount);
+    /// nil: the first's. Valid until the next `run`.
+    public func attemptParameters(_ k: Int, _ attempt: Int) -> Int32? {
+        var seen = 0
+        for i in stride(from: 0, to: trailAttemptParameters.count, by: 2) where trailAttemptParameters[i] == Int32(truncatingIfNeeded: k) {
+            seen += 1
+            if seen == attempt { return trailAttemptParameters[i + 1] }
+        }
+        return nil
+    }
+
     /// The Map iteration or Parallel branch that failed in trail entry `k`'s state, if one
     /// did. Valid until the next `run`.
     public func failedChild(_ k: Int) -> FailedChild? {

@@ -114,6 +114,9 @@ public final class TapeLane {
     /// time ran with (few: searched).
     var trailMapCounts = UnsafeVec<Int32>(capacity: 8)  // (entry, count) pairs
     var trailMapLimits: [(entry: Int, limit: Int)] = []
+    /// A retried Task's later attempts' Parameters (or Arguments), where they read the
+    /// context object: (entry, value) pairs in attempt order, when `recordsValues`.
+    var trailAttemptParameters = UnsafeVec<Int32>(capacity: 8)
 
     /// Bound on states per line, so a loop of Pass and Choice states cannot spin forever
     /// here (the general engine applies the execution timeout). A 256 KiB line holds at
@@ -234,7 +237,7 @@ public final class TapeLane {
         states.free(); steps.free(); keys.free(); templates.free(); members.free(); items.free()
         values.free(); rules.free(); ruleKids.free(); choices.free(); queries.free(); retries.free()
         assigns.free(); choiceAssigns.free(); assignments.free(); variableReads.free(); variables.deallocate(); savedVariables.free(); assigned.free(); trailAssigned.free()
-        trailStates.free(); trailClock.free(); trailInputs.free(); trailOutputs.free(); trailParameters.free(); trailResults.free(); trailMapCounts.free(); formatArgs.free(); generalScopeNodes.free(); stepHints.deallocate()
+        trailStates.free(); trailClock.free(); trailInputs.free(); trailOutputs.free(); trailParameters.free(); trailResults.free(); trailMapCounts.free(); trailAttemptParameters.free(); formatArgs.free(); generalScopeNodes.free(); stepHints.deallocate()
     }
 
     /// Runs one line. On success returns the output's JSON, valid until the next `run`.
@@ -275,6 +278,7 @@ public final class TapeLane {
         trailParameters.truncate(to: 0)
         trailResults.truncate(to: 0)
         trailMapCounts.truncate(to: 0)
+        trailAttemptParameters.truncate(to: 0)
         if !trailMapLimits.isEmpty { trailMapLimits.removeAll(keepingCapacity: true) }
         trailAssigned.truncate(to: 0)
         assigned.truncate(to: 0)  // (values a line that went back left built and not stored)

@@ -77,11 +77,10 @@ extension TapeCompiler {
 
     /// A Task's attempts (`retries`, -1: one attempt) whose Parameters or Arguments, just
     /// compiled, read the whole context object: each attempt builds them again with its own
-    /// RetryCount (`TRetries.argumentsPerAttempt`). A logged program writes one value for
-    /// every attempt's TaskScheduled event: such a Task keeps it on the general engine.
-    mutating func argumentsReadContext(_ retries: Int32, _ name: String) throws(Unsupported) {
+    /// RetryCount (`TRetries.argumentsPerAttempt`), and a logged run writes each attempt's
+    /// in its TaskScheduled event (`TapeLane.attemptParameters`).
+    mutating func argumentsReadContext(_ retries: Int32) {
         guard retries >= 0, readsWholeContext else { return }
-        guard !logged else { throw Unsupported("Task state '\(name)' retried, whose Parameters read $$, in a logged run") }
         code.retries[Int(retries)].argumentsPerAttempt = true
     }
 

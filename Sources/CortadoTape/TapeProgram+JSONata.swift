@@ -107,7 +107,7 @@ extension TapeCompiler {
             guard let (result, retries) = try taskAttempts(h.name, s) else { return .bail }
             readsWholeContext = false
             let arguments = try jsonataTemplate(s.processing.arguments)
-            try argumentsReadContext(retries, h.name)
+            argumentsReadContext(retries)
             return .jsonataTask(TJSONataTask(
                 arguments: arguments,
                 result: result, output: try jsonataTemplate(h.output),

@@ -175,7 +175,7 @@ struct TapeCompiler {
             let p = s.processing
             readsWholeContext = false
             let parameters = try template(p.parameters, item: false)
-            try argumentsReadContext(retries, h.name)
+            argumentsReadContext(retries)
             return .task(TTask(
                 input: try filter(h.inputPath),
                 parameters: parameters,

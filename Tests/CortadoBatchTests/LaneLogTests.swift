@@ -291,6 +291,31 @@ import Testing
         #expect(onLane == runs, "\(onLane) of \(runs) on the lane")
     }
 
+    /// A retried Task whose Parameters (Arguments) read its attempt's `$$.State.RetryCount`
+    /// stays on the lane in a logged run: each attempt's TaskScheduled event holds that
+    /// attempt's, as the interpreter's does. (Before, such a Task kept its program general.)
+    @Test func retriedTasksLogEachAttemptsParameters() throws {
+        let f = BatchFixture()
+        let programs = [
+            #"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f","Payload":{"n.$":"$$.State.RetryCount","x.$":"$.x"}},"Retry":[{"ErrorEquals":["Transient"],"IntervalSeconds":1,"MaxAttempts":3}],"Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.e","Next":"D"}],"Next":"D"},"D":{"Type":"Pass","End":true}}}"#,
+            #"{"QueryLanguage":"JSONata","StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Arguments":{"FunctionName":"f","Payload":"{% $states.context.State.RetryCount %}"},"Retry":[{"ErrorEquals":["Transient"],"IntervalSeconds":1,"MaxAttempts":3}],"End":true}}}"#,
+        ]
+        let ok: Result<JSON, ASLError> = .success(["ok": true])
+        let transient: Result<JSON, ASLError> = .failure(ASLError(ErrorName("Transient"), "busy"))
+        let bad: Result<JSON, ASLError> = .failure(ASLError(ErrorName("Bad"), "no"))
+        var runs = 0, onLane = 0
+        for d in programs {
+            let p = try Compiler.compile(try JSON.parse(d)).get()
+            for script in [[ok], [transient, ok], [transient, transient, ok], [transient, bad]] {
+                let r = try Self.compareAll(p, ScriptedTasks(script: ["T": script]), [#"{"x":1}"#],
+                                            levels: [(.all, true), (.error, true)], f, d)
+                runs += r.runs
+                onLane += r.onLane
+            }
+        }
+        #expect(onLane == runs, "\(onLane) of \(runs) on the lane")
+    }
+
     /// Bug (found by `randomProgramsLogTheInterpretersEvents`): in a logged run, a Map whose
     /// iteration ended with a Task and whose OutputPath then selected nothing failed on the
     /// lane with the error worded for the child's Task ("the state 'MiT' (entered at ...)")

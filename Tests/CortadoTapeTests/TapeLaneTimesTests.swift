@@ -111,8 +111,7 @@ import Testing
     /// (Arguments) with its own RetryCount, ResultSelector, Output and a Catcher read the
     /// last attempt's, and the state's EnteredTime is before its back-off (the next state's
     /// after it), as in the interpreter (the JSONata case compares the times; the engines'
-    /// clocks start apart). A logged run writes one Parameters value for every
-    /// attempt: such a Task stays general there.
+    /// clocks start apart). (Their logs: `LaneLogTests.retriedTasksLogEachAttemptsParameters`.)
     @Test func retriedTasksReadEachAttemptsRetryCount() throws {
         let jsonata = try Lane.program(#"""
             {"QueryLanguage":"JSONata","StartAt":"T","States":{
@@ -152,14 +151,6 @@ import Testing
                     lane.lineNumber = 1
                     if Lane.agree(p, lane, line, "\(script)", backend: backend) { kept += 1 }
                 }
-            }
-            // Logged, the attempts' Parameters would be written as one value: general.
-            let backend = TapeLaneTests.ScriptedTasks(script: ["T": [transient, ok]])
-            guard case .failure = TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, clock: .virtual(hostLimitSeconds: nil),
-                                                taskResults: { backend.constantOutcome(stateName: $0, resource: $1, attempt: $2) },
-                                                executionNamePrefix: "line-", constants: Lane.constants(o), handlesFailures: true,
-                                                logged: true) else {
-                Issue.record("a logged retried Task reading $$ in its Parameters went to the lane"); continue
             }
         }
         // (An attempt that reads past `xs` hands its line back, for the general engine to word

@@ -82,6 +82,8 @@ public final class LinearRunLog {
     ///   - assigned: the workflow variables state `k` assigned (nil: none).
     ///   - failedChild: the Map iteration or Parallel branch that failed in state `k`, if
     ///     one did (`TapeLane.failedChild`).
+    ///   - attemptParameters: state `k`'s parameters for attempt `a` (from 1), a Task's
+    ///     retry, where they differ from the first's (`TapeLane.attemptParameters`).
     ///   - input, output: the execution's input and output values.
     ///   - failure: the error the execution failed with in its last state (no output then).
     ///   - raised: the last state raised `failure` itself (an error the engine raises,
@@ -96,6 +98,7 @@ public final class LinearRunLog {
                        values: (Int) -> (input: Int32, output: Int32, parameters: Int32, result: Int32),
                        taskAttempts: (Int) -> (failed: [ASLError], succeeded: Bool), iterations: (Int) -> (count: Int, maxConcurrency: Int?),
                        assigned: (Int) -> JSONObject? = { _ in nil }, failedChild: (Int) -> FailedChild? = { _ in nil },
+                       attemptParameters: (Int, Int) -> Int32? = { _, _ in nil },
                        input: Int32, output: Int32, failure: ASLError?, raised: Bool = false, failedOnEntry: Bool = false,
                        text: (Int32) -> LogText) -> Int {
         let data = sink?.formatter.includeExecutionData ?? false
@@ -154,13 +157,17 @@ public final class LinearRunLog {
                 if let task = tasks[pc] {
                     let attempts = taskAttempts(at)
                     caught = !attempts.succeeded
-                    for e in attempts.failed {
-                        event(task.scheduledEvent, previous: id) { task.scheduledDetails(value(v.parameters)) }
+                    // Each attempt's parameters (they differ where they read its RetryCount).
+                    func parameters(_ attempt: Int) -> LogValue? {
+                        value(attempt == 0 ? v.parameters : attemptParameters(at, attempt) ?? v.parameters)
+                    }
+                    for (attempt, e) in attempts.failed.enumerated() {
+                        event(task.scheduledEvent, previous: id) { task.scheduledDetails(parameters(attempt)) }
                         event(task.startedEvent, previous: id) { task.startedDetails() }
                         event(task.failedEvent(e), previous: id) { task.failedDetails(e) }
                     }
                     if attempts.succeeded {
-                        event(task.scheduledEvent, previous: id) { task.scheduledDetails(value(v.parameters)) }
+                        event(task.scheduledEvent, previous: id) { task.scheduledDetails(parameters(attempts.failed.count)) }
                         event(task.startedEvent, previous: id) { task.startedDetails() }
                         event(task.succeededEvent, previous: id) { task.succeededDetails(value(v.result)) }
                     }
