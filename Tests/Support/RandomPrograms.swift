@@ -81,7 +81,10 @@ public enum RandomPrograms {
                 out += #","Retry":[{"ErrorEquals":["\#(pick(names))"],"IntervalSeconds":\#(Int.random(in: 1...3, using: &rng)),"MaxAttempts":\#(Int.random(in: 0...2, using: &rng))}]"#
             }
             if chance(0.5) {
-                out += #","Catch":[{"ErrorEquals":["\#(pick(names))"],"ResultPath":"\#(pick(["$.err", "$"]))","Next":"End"}]"#
+                // A Catcher's Assign reads the error output as `$` (a path that selects nothing
+                // fails the state with States.Runtime).
+                let assign = chance(0.3) ? #","Assign":{"caught.$":"\#(pick(["$.Error", "$.Cause", "$.missing"]))"}"# : ""
+                out += #","Catch":[{"ErrorEquals":["\#(pick(names))"],"ResultPath":"\#(pick(["$.err", "$"]))"\#(assign),"Next":"End"}]"#
             }
             return out
         }
