@@ -11,7 +11,7 @@ import Testing
 /// event as the batch runner does (`LinearRunLog.qualified`): the general engine's error and
 /// cause, event id included.
 @Suite struct TapeLaneRuntimeErrorsTests {
-    static let tasks = TapeLaneTests.ConstantTasks(results: ["T": try! JSON.parse(#"{"ok":1}"#)])
+    static let tasks = TapeLaneTests.constantTasks(["T": try! JSON.parse(#"{"ok":1}"#)])
 
     static func lane(_ p: Program, recordsValues: Bool = false) throws -> TapeLane {
         let b = tasks
@@ -41,7 +41,7 @@ import Testing
         for c in cases {
             let p = try Lane.program(Self.definition(c.state.replacingOccurrences(of: "function:t", with: "function:t2")))
             // (The failing Task is mocked as "S"'s: the same constant answer.)
-            let b = TapeLaneTests.ConstantTasks(results: ["T": try JSON.parse(#"{"ok":1}"#), "S": try JSON.parse(#"{"ok":2}"#)])
+            let b = TapeLaneTests.constantTasks(["T": try JSON.parse(#"{"ok":1}"#), "S": try JSON.parse(#"{"ok":2}"#)])
             let lane = try TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, clock: .virtual(hostLimitSeconds: 300),
                                          taskResults: { b.constantOutcome(stateName: $0, resource: $1, attempt: $2) },
                                          executionNamePrefix: "line-", handlesFailures: true).get()
@@ -163,7 +163,7 @@ import Testing
             // (A Catcher of States.Runtime does not take it: AWS's recording `catch_states_runtime`.)
             ("{\(task),\"OutputPath\":\"$.missing\",\"Catch\":[{\"ErrorEquals\":[\"States.Runtime\"],\"Next\":\"A\"}],\"End\":true}", #"{"a":1}"#),
         ]
-        let b = TapeLaneTests.ConstantTasks(results: ["T": try JSON.parse(#"{"ok":1}"#), "S": try JSON.parse(#"{"ok":2}"#)])
+        let b = TapeLaneTests.constantTasks(["T": try JSON.parse(#"{"ok":1}"#), "S": try JSON.parse(#"{"ok":2}"#)])
         func lane(_ p: Program) throws -> TapeLane {
             let lane = try TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, clock: .virtual(hostLimitSeconds: 300),
                                          taskResults: { b.constantOutcome(stateName: $0, resource: $1, attempt: $2) },
@@ -202,7 +202,7 @@ import Testing
     /// with the interpreter's qualified error. In a Map iteration the line goes back.
     @Test func failStatesReadTheirErrorAndCause() throws {
         let o = ExecutionOptions(executionName: "", stateMachineName: "sm", backend: HandlerRegistry())
-        let b = TapeLaneTests.ConstantTasks(results: ["T": try JSON.parse(#"{"ok":1}"#)])
+        let b = TapeLaneTests.constantTasks(["T": try JSON.parse(#"{"ok":1}"#)])
         func lane(_ p: Program) throws -> TapeLane {
             let lane = try TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, clock: .virtual(hostLimitSeconds: 300),
                                          taskResults: { b.constantOutcome(stateName: $0, resource: $1, attempt: $2) },
@@ -259,7 +259,7 @@ import Testing
     /// lane with the interpreter's words where no Retrier or Catcher of the state takes it;
     /// where one does, the line goes back.
     @Test func evaluationErrorsFailTheLineWhereNothingCatchesThem() throws {
-        let b = TapeLaneTests.ConstantTasks(results: ["T": try JSON.parse(#"{"ok":1}"#)])
+        let b = TapeLaneTests.constantTasks(["T": try JSON.parse(#"{"ok":1}"#)])
         let processor = #""ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}}"#
         let failing: [(state: String, line: String)] = [
             (#"{"Type":"Pass","QueryLanguage":"JSONata","Output":{"n":"{% $number($states.input.v) %}"},"End":true}"#, #"{"v":"abc"}"#),

@@ -279,14 +279,9 @@ struct LaneTestError: Error, CustomStringConvertible {
     }
 
     /// Answers every task of a state with one constant, as a mock's Return does.
-    struct ConstantTasks: TaskBackend {
-        let results: [String: JSON]
-        func invoke(_ request: TaskRequest) -> TaskOutcome {
-            results[request.stateName].map { .success($0) } ?? .failure(ASLError(ErrorName("Unmocked"), request.stateName))
-        }
-        func constantOutcome(stateName: String, resource: String, attempt: Int) -> Result<JSON, ASLError>? {
-            results[stateName].map { .success($0) }
-        }
+    /// A backend whose Tasks (by state name) answer every attempt with a constant result.
+    static func constantTasks(_ results: [String: JSON]) -> ScriptedTasks {
+        ScriptedTasks(script: results.mapValues { [.success($0)] })
     }
 
     /// A Task whose backend answers with a constant runs on the lane: Parameters built (and
@@ -350,7 +345,7 @@ struct LaneTestError: Error, CustomStringConvertible {
                 "ResultPath":"$.shipment","OutputPath":"$.shipment","End":true},
               "Failed":{"Type":"Fail","Error":"E"}}}
             """)
-        let backend = ConstantTasks(results: [
+        let backend = Self.constantTasks([
             "Validate": try JSON.parse(#"{"StatusCode":200,"Payload":{"valid":true,"score":0.97}}"#),
             "Ship": try JSON.parse(#"{"trackingNumber":"TRK-1"}"#)])
         let made = TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit,

@@ -95,7 +95,7 @@ import Testing
             #"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f","Payload.$":"$$.State.RetryCount"},"ResultSelector":{"r.$":"$","n.$":"$$.State.RetryCount","s.$":"States.JsonToString($$.State.Name)"},"End":true}}}"#,
         ] {
             let task = try Lane.program(definition)
-            let backend = TapeLaneTests.ConstantTasks(results: ["T": ["ok": true]])
+            let backend = TapeLaneTests.constantTasks(["T": ["ok": true]])
             let made = TapeLane.make(task, payloadLimit: ExecutionOptions.payloadLimit,
                                      taskResults: { backend.constantOutcome(stateName: $0, resource: $1, attempt: $2) },
                                      executionNamePrefix: "line-", constants: Lane.constants(o))

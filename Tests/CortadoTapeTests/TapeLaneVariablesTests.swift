@@ -157,7 +157,7 @@ import Testing
          "L":{"Type":"Pass","Parameters":{"before.$":"$","now.$":"$answer"},"End":true}}}
         """#
         let p = try Lane.program(d)
-        let b = TapeLaneTests.ConstantTasks(results: ["T": ["ok": true]])
+        let b = TapeLaneTests.constantTasks(["T": ["ok": true]])
         let lane = try TapeLane.make(p, payloadLimit: Self.limit, taskResults: { b.constantOutcome(stateName: $0, resource: $1, attempt: $2) }).get()
         #expect(Lane.run(lane, "{}") == #"{"before":"from wait","now":"from task"}"#)
         #expect(Lane.agree(p, lane, "{}", backend: b))
@@ -175,7 +175,7 @@ import Testing
             #""S":{"Type":"Choice","Choices":[{"Condition":"{% true %}","Output":{"o":"{% $states.input.nope %}"},"Assign":{"v":"{% $states.input.none %}"},"Next":"E"}],"Default":"E"},"E":{"Type":"Succeed"}"#,
             #""S":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:t","Output":{"o":"{% $states.input.nope %}"},"Assign":{"v":"{% $states.input.none %}"},"End":true}"#,
         ]
-        let b = TapeLaneTests.ConstantTasks(results: ["S": ["ok": true]])
+        let b = TapeLaneTests.constantTasks(["S": ["ok": true]])
         for state in states {
             let p = try Lane.program(#"{"QueryLanguage":"JSONata","StartAt":"S","States":{\#(state)}}"#)
             let lane = try TapeLane.make(p, payloadLimit: Self.limit, taskResults: { b.constantOutcome(stateName: $0, resource: $1, attempt: $2) },
