@@ -98,9 +98,9 @@ extension BatchRunner {
             var made: TapeLane? = nil
             // A line's events are written from the lane's record of it (`LinearRunLog`):
             // every line's at level ALL (the lane then takes Map and Parallel states only
-            // where the interpreter runs their children one after another); at ERROR and
-            // FATAL only a line with a failure on the way has events to log (and a logged
-            // program with Map or Parallel states takes no failures on the lane).
+            // where their children do not wait); at ERROR and FATAL only a line with a
+            // failure on the way has events to log (and failed children stay on the lane only
+            // where children run one after another).
             let logsEveryState = sink?.level == .all
             let o = ExecutionOptions(executionName: "", stateMachineName: stateMachineName, backend: backend)
             if !lane {

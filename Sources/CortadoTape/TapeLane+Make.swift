@@ -14,16 +14,16 @@ extension TapeLane {
     ///   - constants: the run's ARNs, names and role (nil: a program that reads them stays
     ///     on the general engine).
     ///   - logsEveryState: the host logs every state's events (level ALL) from `trail` and
-    ///     `trailValues`, so the lane takes only programs whose Map and Parallel children run
-    ///     one after another in the general engine too (none waits or starts children).
+    ///     `trailValues` in the interpreter's order, so the lane takes only programs whose
+    ///     Map and Parallel children do not wait (the interpreter orders those by time).
     ///   - handlesFailures: lines may end FAILED here (`run(line:appendingTo:)` returns
     ///     false, the error is `lastFailure`): Fail states and Tasks whose attempts end in an
     ///     error, with their Retry and Catch, and failed Map or Parallel children their
     ///     state's Catchers take.
     ///   - logged: the host writes each line's events from the lane's record (`trail`,
-    ///     `taskAttempts`, `failedChild`; `LinearRunLog`), at any level, and that record is
-    ///     of states run one after another: failures in Map iterations and Parallel branches
-    ///     stay general where children wait (the interpreter interleaves their events).
+    ///     `taskAttempts`, `failedChild`; `LinearRunLog`), at any level: failures in Map
+    ///     iterations and Parallel branches stay general where children wait or start
+    ///     children (the interpreter cancels siblings that have run part of their way).
     public static func make(_ program: Program, payloadLimit: Int, clock: Clock = .real, taskResults: TaskResults? = nil,
                             executionNamePrefix: String? = nil, constants: ExecutionConstants? = nil, logsEveryState: Bool = false,
                             handlesFailures: Bool = false, logged: Bool = false) -> Result<TapeLane, Unsupported> {
@@ -43,13 +43,16 @@ extension TapeLane {
                              handlesFailures: handlesFailures, logged: logged || logsEveryState)
         do throws(Unsupported) {
             let code = try c.compile()
-            // A host writes the events from the trail as the interpreter orders them, which
-            // is the lane's order only where children run one after another; and the lane's
-            // time is the interpreter's only where children do not wait side by side.
-            if logsEveryState || code.readsEnteredTime, let pc = c.firstWithWaitingChildren(code) {
+            // A host writes the events from the trail in the interpreter's order, which it
+            // can follow where no children wait (`LinearRunLog`); and the lane's time is the
+            // interpreter's only where children neither wait nor start children side by side.
+            if logsEveryState, let pc = c.firstWithWaitingChildren(code, startingChildren: false) {
                 let h = program.headers[pc]
-                throw Unsupported((logsEveryState ? "execution logs of every state" : "$$.State.EnteredTime")
-                                  + " with a \(h.type) state ('\(h.name)') whose children wait or start children")
+                throw Unsupported("execution logs of every state with a \(h.type) state ('\(h.name)') whose children wait")
+            }
+            if code.readsEnteredTime, let pc = c.firstWithWaitingChildren(code) {
+                let h = program.headers[pc]
+                throw Unsupported("$$.State.EnteredTime with a \(h.type) state ('\(h.name)') whose children wait or start children")
             }
             return .success(TapeLane(tape: tape, code: code, start: program.main.start, payloadLimit: payloadLimit,
                                      waitBudgetMs: budget, executionNamePrefix: prefix ?? [], executionIdPrefix: idPrefix ?? []))

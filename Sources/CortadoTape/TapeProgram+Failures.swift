@@ -142,7 +142,7 @@ extension TapeCompiler {
     /// child whose attempt fails keeps the program general. Where none waits, failed
     /// children stay on the lane too.
     func noFailuresInChildren() throws(Unsupported) {
-        guard firstWithWaitingChildren(code) != nil else { return }
+        guard firstWithWaitingChildren(code, startingChildren: false) != nil else { return }
         for (pc, inChild) in code.inChildren.enumerated() where inChild {
             switch code.states[pc] {
             case .task(let t) where t.retries >= 0: break
@@ -203,7 +203,9 @@ extension TapeCompiler {
     /// Seconds, a Task's Retry back-off) or starts children of its own (Map, Parallel): the
     /// general engine then runs its siblings meanwhile, and which failure comes first is
     /// its scheduling's, not the lane's order.
-    func waits(from start: Int32) -> Bool {
+    /// With `startingChildren` false, a Map or Parallel counts only where its own children
+    /// wait: the interpreter then runs them in an order its host can follow (`LinearRunLog`).
+    func waits(from start: Int32, startingChildren: Bool = true) -> Bool {
         var seen = Set<Int32>(), todo = [start]
         // A Task's attempts: whether they wait (Retry back-off), and a Catcher's Next.
         func attemptsWait(_ retries: Int32) -> Bool {
@@ -232,15 +234,29 @@ extension TapeCompiler {
             case .jsonataWait(let seconds, let expression, let until, _, let next):
                 if seconds > 0 || expression != none || until >= 0 { return true }
                 todo.append(next)
-            case .map, .parallel, .jsonataParallel, .jsonataMap: return true
+            case .map(let m):
+                if startingChildren { return true }
+                todo.append(m.processor); todo.append(m.next)
+            case .jsonataMap(let m):
+                if startingChildren { return true }
+                todo.append(m.processor); todo.append(m.next)
+            case .parallel(let p):
+                if startingChildren { return true }
+                for k in 0..<Int(p.branches.count) { todo.append(code.items[Int(p.branches.start) + k]) }
+                todo.append(p.next)
+            case .jsonataParallel(let p):
+                if startingChildren { return true }
+                for k in 0..<Int(p.branches.count) { todo.append(code.items[Int(p.branches.start) + k]) }
+                todo.append(p.next)
             case .succeed, .fail, .failFields, .bail: break
             }
         }
         return false
     }
 
-    /// The first Map or Parallel state whose children may wait or start children of their own.
-    func firstWithWaitingChildren(_ code: TapeCode) -> Int? {
+    /// The first Map or Parallel state whose children may wait or (unless not
+    /// `startingChildren`) start children of their own.
+    func firstWithWaitingChildren(_ code: TapeCode, startingChildren: Bool = true) -> Int? {
         for (pc, st) in code.states.enumerated() {
             let starts: [Int32]
             switch st {
@@ -250,7 +266,7 @@ extension TapeCompiler {
             case .jsonataParallel(let p): starts = (0..<Int(p.branches.count)).map { code.items[Int(p.branches.start) + $0] }
             default: continue
             }
-            if starts.contains(where: { waits(from: $0) }) { return pc }
+            if starts.contains(where: { waits(from: $0, startingChildren: startingChildren) }) { return pc }
         }
         return nil
     }

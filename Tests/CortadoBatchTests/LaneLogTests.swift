@@ -291,6 +291,35 @@ import Testing
         #expect(onLane == runs, "\(onLane) of \(runs) on the lane")
     }
 
+    /// Children that start children of their own (a Map in a Map's iteration, a Parallel in
+    /// a branch) stay on the lane in a logged run where none waits: their events come in
+    /// the interpreter's order, frame after frame first come first served (an inner Map's
+    /// iterations queue behind the outer iterations already waiting), not the lane's.
+    @Test func nestedChildrenLogInTheInterpretersOrder() throws {
+        let f = BatchFixture()
+        let backend = ScriptedTasks(script: ["T": [.failure(ASLError(ErrorName("E"), "c"))], "U": [.success(["u": 1])]])
+        let leaf = #"{"StartAt":"L","States":{"L":{"Type":"Pass","Next":"T"},"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"Catch":[{"ErrorEquals":["E"],"ResultPath":"$.e","Next":"U"}],"Next":"U"},"U":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"g"},"End":true}}}"#
+        func inner(_ limit: Int) -> String {
+            #"{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"In"},"In":{"Type":"Map","ItemsPath":"$.ys","MaxConcurrency":\#(limit),"ItemProcessor":\#(leaf),"Next":"Z"},"Z":{"Type":"Pass","End":true}}}"#
+        }
+        var definitions: [String] = []
+        for outer in [0, 1, 2] {
+            for limit in [0, 1] {
+                definitions.append(#"{"StartAt":"Out","States":{"Out":{"Type":"Map","ItemsPath":"$.xs","MaxConcurrency":\#(outer),"ItemProcessor":\#(inner(limit)),"ResultPath":"$.r","Next":"D"},"D":{"Type":"Pass","End":true}}}"#)
+            }
+        }
+        definitions.append(#"{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[\#(inner(0)),{"StartAt":"Q","States":{"Q":{"Type":"Parallel","Branches":[\#(leaf),\#(leaf)],"End":true}}}],"End":true}}}"#)
+        let lines = [#"{"xs":[{"ys":[{"v":1},{"v":2}]},{"ys":[]},{"ys":[{"v":3}]}],"ys":[{"v":4},{"v":5}]}"#, #"{"xs":[],"ys":[{"v":1}]}"#]
+        var runs = 0, onLane = 0
+        for d in definitions {
+            let p = try Compiler.compile(try JSON.parse(d)).get()
+            let r = try Self.compareAll(p, backend, lines, levels: [(.all, true), (.error, true)], f, d)
+            runs += r.runs
+            onLane += r.onLane
+        }
+        #expect(onLane == runs, "\(onLane) of \(runs) on the lane")
+    }
+
     /// A retried Task whose Parameters (Arguments) read its attempt's `$$.State.RetryCount`
     /// stays on the lane in a logged run: each attempt's TaskScheduled event holds that
     /// attempt's, as the interpreter's does. (Before, such a Task kept its program general.)

@@ -3,9 +3,9 @@ import CortadoPath
 import CortadoJSON
 import CortadoTape
 
-/// The history of an execution whose states ran one after another, written as the
-/// interpreter emits it (`Execution.start`, `step`, `handle`, `exit`, `startChildren`,
-/// `finish`): `ExecutionStarted` (following event 0) with the input and role; each state's
+/// The history of an execution the tape lane ran, written as the interpreter emits it
+/// (`Execution.start`, `step`, `handle`, `exit`, `startChildren`, `finish`):
+/// `ExecutionStarted` (following event 0) with the input and role; each state's
 /// `<Type>StateEntered` with its input (the first following event 0, as AWS's do), for a
 /// Task each attempt's scheduled, started and failed events, then the succeeded one
 /// (`LambdaFunction...` for a Lambda function ARN, with the effective parameters as
@@ -21,11 +21,13 @@ import CortadoTape
 /// its started event), its Catcher's exit or the execution's failure.
 ///
 /// For a host that ran the execution on its own values (the tape lane) and has each stage's
-/// JSON text. The interpreter runs a Map's or Parallel's children one after another only
-/// when none of them waits or starts children of its own, so a host logs only such runs
-/// this way. Its lines go through the same formatter and
-/// sink as the interpreter's; `LaneLogTests` holds them byte-equal (timestamps aside) to
-/// the interpreter's own for every recorded case the lane keeps. One per worker.
+/// JSON text. The lane runs children depth first; the interpreter runs its frames first
+/// come, first served, each until it ends or starts children, and `record` replays that
+/// order from the lane's trail. It cannot where children wait (the interpreter orders those
+/// by time), so a host logs only runs whose children do not wait this way. Its lines go
+/// through the same formatter and sink as the interpreter's; `LaneLogTests` holds them
+/// byte-equal (timestamps aside) to the interpreter's own for every recorded case the lane
+/// keeps, and for random programs. One per worker.
 public final class LinearRunLog {
     let entered: [EventType]
     let exited: [EventType]
@@ -71,8 +73,8 @@ public final class LinearRunLog {
     /// Records the run into `sink` (the events its level admits), each event's details made
     /// by the functions the interpreter uses (`StateEvents.swift`).
     /// - Parameters:
-    ///   - states: the pcs of the states run, in order (a Map's or Parallel's children right
-    ///     after it, one child after another).
+    ///   - states: the pcs of the states run, in the lane's order (a Map's or Parallel's
+    ///     children right after it, one child after another, depth first).
     ///   - values: state `k`'s input and output value, and a Task's effective parameters and
     ///     result, as the host names values (only read for execution data).
     ///   - taskAttempts: state `k`'s attempts, when it is a Task: the errors of those that
@@ -113,126 +115,224 @@ public final class LinearRunLog {
                         executionArn: executionArn, region: region)
             return id
         }
+        /// An event of frame `f`'s thread, following its last (`Execution.emit(_:_:_:)`).
+        @discardableResult
+        func event(_ type: EventType, _ f: ReplayFrame, _ details: () -> EventDetails) -> Int {
+            f.last = event(type, previous: f.last, details)
+            return f.last
+        }
 
-        /// The child whose machine the last `machine` call ended in failure.
-        var childFailure: FailedChild?
-
-        /// Writes one machine's states from entry `k` until one ends it (or the trail does,
-        /// or a child's fails: `childFailure`); returns the id of its last event (nil when the
-        /// execution failed in it).
-        func machine(_ k: inout Int, previous first: Int) -> Int? {
-            var previous = first
+        /// The trail from entry `k` on as one machine's run: its states until one ends it (or
+        /// the trail ends, or the execution or the machine fails), each Map's or Parallel's
+        /// children's runs taken after it.
+        func parse(_ k: inout Int) -> ReplayMachine {
+            let m = ReplayMachine()
+            func ends(_ step: ReplayStep, _ end: ReplayMachine.End) -> ReplayMachine {
+                m.steps.append(step)
+                m.end = end
+                return m
+            }
             while k < states.count {
                 let pc = Int(states[k])
-                let v = data ? values(k) : (input: -1, output: -1, parameters: -1, result: -1)
-                let h = headers[pc]
-                let last = k == states.count - 1
                 let at = k
-                lastEntered = event(entered[pc], previous: previous) { h.enteredDetails(value(v.input)) }
                 k += 1
-                // An error the engine raised: AWS records a failed evaluation before the state fails.
-                func evaluationFailed(_ failure: ASLError) {
-                    guard failure.name == .queryEvaluationError else { return }
-                    event(.evaluationFailed, previous: id) { Execution.evaluationFailedDetails(failure, state: h.name) }
-                }
-                func failed(_ failure: ASLError) {
-                    if raised || failedOnEntry { evaluationFailed(failure) }
-                    event(.executionFailed, previous: id) { Execution.errorDetails(failure) }
-                }
-                if last, failedOnEntry, let failure {
-                    failed(failure)
-                    return nil
-                }
-                // A child that failed in this state: its machine ends here (a Task's calls first,
-                // unless the state raised its error before them).
+                let last = at == states.count - 1
+                var step = ReplayStep(at: at)
+                if last, failedOnEntry, failure != nil { return ends(step, .executionFailed) }
+                // A child that failed in this state: its machine ends here (a Task's calls
+                // first, unless the state raised its error before them).
                 let failedHere = failedChild(at)
-                func childFailed(_ c: FailedChild) -> Int {
-                    if let e = c.raised { evaluationFailed(e) }
-                    childFailure = c
-                    return id
-                }
-                if let c = failedHere, c.raised != nil, !c.afterWork { return childFailed(c) }
-                // A Catcher's Next goes on where an End would have ended the machine.
-                var caught = false
-                if let task = tasks[pc] {
-                    let attempts = taskAttempts(at)
-                    caught = !attempts.succeeded
-                    // Each attempt's parameters (they differ where they read its RetryCount).
-                    func parameters(_ attempt: Int) -> LogValue? {
-                        value(attempt == 0 ? v.parameters : attemptParameters(at, attempt) ?? v.parameters)
-                    }
-                    for (attempt, e) in attempts.failed.enumerated() {
-                        event(task.scheduledEvent, previous: id) { task.scheduledDetails(parameters(attempt)) }
-                        event(task.startedEvent, previous: id) { task.startedDetails() }
-                        event(task.failedEvent(e), previous: id) { task.failedDetails(e) }
-                    }
-                    if attempts.succeeded {
-                        event(task.scheduledEvent, previous: id) { task.scheduledDetails(parameters(attempts.failed.count)) }
-                        event(task.startedEvent, previous: id) { task.startedDetails() }
-                        event(task.succeededEvent, previous: id) { task.succeededDetails(value(v.result)) }
-                    }
+                if let c = failedHere, c.raised != nil, !c.afterWork { return ends(step, .childFailed(c)) }
+                if tasks[pc] != nil {
+                    // A Catcher's Next goes on where an End would have ended the machine.
+                    step.caught = !taskAttempts(at).succeeded
                 } else if let c = children[pc] {
-                    let run = c.isMap ? iterations(at) : (count: c.branches, maxConcurrency: nil)
-                    let n = run.count
+                    let n = c.isMap ? iterations(at).count : c.branches
                     // Each run of the state: again after a failed child its Retrier took.
-                    attempts: while true {
-                        let started = c.isMap ? event(.mapStateStarted, previous: id) { .mapStarted(length: n) }
-                            : event(.parallelStateStarted, previous: id) { EventDetails() }
-                        var launches: [Int] = []
-                        func launch() {
-                            let index = launches.count
-                            launches.append(event(.mapIterationStarted, previous: started) { .mapIteration(h.name, index: index) })
-                        }
-                        if c.isMap { for _ in 0..<Execution.launchedAtStart(limit: c.limit ?? run.maxConcurrency ?? 0, count: n) { launch() } }
-                        var end = started
-                        var stateFailure: FailedChild?
-                        for i in 0..<n {
-                            childFailure = nil
-                            guard let childEnd = machine(&k, previous: c.isMap ? launches[i] : started) else { return nil }
-                            end = childEnd
-                            if c.isMap {
-                                end = event(childFailure == nil ? .mapIterationSucceeded : .mapIterationFailed, previous: childEnd) {
-                                    .mapIteration(h.name, index: i)
-                                }
+                    while true {
+                        var run = ReplayRun(count: n)
+                        for _ in 0..<n {
+                            let child = parse(&k)
+                            run.children.append(child)
+                            if case .executionFailed = child.end {
+                                step.runs.append(run)
+                                return ends(step, .executionFailed)
                             }
-                            if let f = childFailure, !f.tolerated {
-                                // The state fails with it; its siblings are cancelled without events.
-                                stateFailure = f
+                            if case .childFailed(let f) = child.end, !f.tolerated {
+                                run.failure = f
                                 break
                             }
-                            if c.isMap, launches.count < n { launch() }
                         }
-                        childFailure = nil
-                        guard let f = stateFailure else {
-                            event(c.isMap ? .mapStateSucceeded : .parallelStateSucceeded, previous: end) { EventDetails() }
-                            break attempts
-                        }
-                        event(c.isMap ? .mapStateFailed : .parallelStateFailed, previous: end) { EventDetails() }
-                        if f.retried { continue attempts }
-                        guard f.caught else {
-                            if let failure { event(.executionFailed, previous: id) { Execution.errorDetails(failure) } }
-                            return nil
-                        }
-                        caught = true
-                        break attempts
+                        step.runs.append(run)
+                        guard let f = run.failure, f.retried else { break }
+                    }
+                    if let f = step.runs.last?.failure {
+                        guard f.caught else { return ends(step, .executionFailed) }
+                        step.caught = true
                     }
                 }
-                if let c = failedHere { return childFailed(c) }
-                if last, let failure {
-                    failed(failure)
-                    return nil
-                }
-                event(exited[pc], previous: id) { h.exitedDetails(value(v.output), assigned: assigned(at)) }
-                previous = id
-                if ends[pc] && !caught { break }
+                if let c = failedHere { return ends(step, .childFailed(c)) }
+                if last, failure != nil { return ends(step, .executionFailed) }
+                m.steps.append(step)
+                if self.ends[pc] && !step.caught { break }
             }
-            return id
+            return m
+        }
+
+        // The interpreter's order: frames run first come, first served, each until it ends
+        // or starts children (which queue behind the frames already waiting; the parent
+        // queues again when the last of them ends). Where no child starts children of its
+        // own, that is the trail's order.
+        var queue: [ReplayFrame] = []
+        var over = false
+        var top: ReplayFrame!
+
+        func failed(_ failure: ASLError, _ f: ReplayFrame, state: String) {
+            if raised || failedOnEntry { evaluationFailed(failure, f, state: state) }
+            event(.executionFailed, previous: top.last) { Execution.errorDetails(failure) }
+            over = true
+        }
+        // An error the engine raised: AWS records a failed evaluation before the state fails.
+        func evaluationFailed(_ e: ASLError, _ f: ReplayFrame, state: String) {
+            guard e.name == .queryEvaluationError else { return }
+            event(.evaluationFailed, f) { Execution.evaluationFailedDetails(e, state: state) }
+        }
+        /// Starts run `r` of the children of `f`'s current state, a Map or Parallel: its
+        /// started event, the children launched, and `f` waits for them.
+        func startRun(_ f: ReplayFrame, _ step: ReplayStep, _ r: Int) {
+            let pc = Int(states[step.at])
+            let c = children[pc]!
+            let run = step.runs[r]
+            let started = c.isMap ? event(.mapStateStarted, f) { .mapStarted(length: run.count) }
+                : event(.parallelStateStarted, f) { EventDetails() }
+            let join = ReplayJoin(parent: f, run: run, r: r, isMap: c.isMap, name: headers[pc].name, started: started)
+            f.join = join
+            f.resuming = true
+            let limit = c.isMap ? c.limit ?? iterations(step.at).maxConcurrency ?? 0 : 0
+            for _ in 0..<Execution.launchedAtStart(limit: limit, count: run.count) { launch(join) }
+            if run.count == 0 { queue.append(f) }
+        }
+        func launch(_ join: ReplayJoin) {
+            let slot = join.launched.count
+            let first = join.isMap ? event(.mapIterationStarted, previous: join.started) { .mapIteration(join.name, index: slot) }
+                : join.started
+            // (A child after a failed one was cancelled before it ran: no machine.)
+            let child = ReplayFrame(slot < join.run.children.count ? join.run.children[slot] : nil, last: first, in: join, slot: slot)
+            join.launched.append(child)
+            queue.append(child)
+        }
+        func childDone(_ join: ReplayJoin) {
+            join.remaining -= 1
+            if join.launched.count < join.run.count { launch(join) }
+            if join.remaining == 0 { queue.append(join.parent) }
+        }
+        func cancel(_ f: ReplayFrame) {
+            f.cancelled = true
+            if let j = f.join { j.launched.forEach(cancel) }
+        }
+        func ended(_ f: ReplayFrame) {
+            guard let join = f.inJoin else {
+                event(.executionSucceeded, previous: f.last) { .executionSucceeded(value(output)) }
+                over = true
+                return
+            }
+            guard join.failure == nil, !join.parent.cancelled else { return }
+            if join.isMap { event(.mapIterationSucceeded, f) { .mapIteration(join.name, index: f.slot) } }
+            join.parent.last = f.last
+            childDone(join)
+        }
+        func childFailed(_ f: ReplayFrame, _ c: FailedChild, state: String) {
+            if let e = c.raised { evaluationFailed(e, f, state: state) }
+            guard let join = f.inJoin, join.failure == nil, !join.parent.cancelled else { return }
+            if join.isMap { event(.mapIterationFailed, f) { .mapIteration(join.name, index: f.slot) } }
+            join.parent.last = f.last
+            if c.tolerated { childDone(join); return }
+            // The state fails with it; its other children are cancelled without events.
+            join.failure = c
+            join.launched.forEach(cancel)
+            join.launched.removeAll()
+            join.run.count = 0
+            queue.append(join.parent)
+        }
+        /// Runs frame `f` until it ends, fails, or waits for children.
+        func run(_ f: ReplayFrame) {
+            guard let m = f.machine else { return }
+            while !over {
+                guard f.step < m.steps.count else { return ended(f) }
+                let step = m.steps[f.step]
+                let pc = Int(states[step.at])
+                let h = headers[pc]
+                let v = data ? values(step.at) : (input: -1, output: -1, parameters: -1, result: -1)
+                let lastStep = f.step == m.steps.count - 1
+                if f.resuming {
+                    // Its children are done (or one failed).
+                    f.resuming = false
+                    let join = f.join!
+                    f.join = nil
+                    if let child = join.failure {
+                        event(join.isMap ? .mapStateFailed : .parallelStateFailed, f) { EventDetails() }
+                        if child.retried { return startRun(f, step, join.r + 1) }
+                        guard child.caught else {
+                            if let failure { event(.executionFailed, previous: top.last) { Execution.errorDetails(failure) } }
+                            over = true
+                            return
+                        }
+                    } else {
+                        event(join.isMap ? .mapStateSucceeded : .parallelStateSucceeded, f) { EventDetails() }
+                    }
+                } else {
+                    let entered = event(entered[pc], f) { h.enteredDetails(value(v.input)) }
+                    if step.at == states.count - 1 {
+                        lastEntered = entered
+                        if failedOnEntry, let failure { return failed(failure, f, state: h.name) }
+                    }
+                    if lastStep, case .childFailed(let c) = m.end, c.raised != nil, !c.afterWork {
+                        return childFailed(f, c, state: h.name)
+                    }
+                    if let task = tasks[pc] {
+                        let attempts = taskAttempts(step.at)
+                        // Each attempt's parameters (they differ where they read its RetryCount).
+                        func parameters(_ attempt: Int) -> LogValue? {
+                            value(attempt == 0 ? v.parameters : attemptParameters(step.at, attempt) ?? v.parameters)
+                        }
+                        for (attempt, e) in attempts.failed.enumerated() {
+                            event(task.scheduledEvent, f) { task.scheduledDetails(parameters(attempt)) }
+                            event(task.startedEvent, f) { task.startedDetails() }
+                            event(task.failedEvent(e), f) { task.failedDetails(e) }
+                        }
+                        if attempts.succeeded {
+                            event(task.scheduledEvent, f) { task.scheduledDetails(parameters(attempts.failed.count)) }
+                            event(task.startedEvent, f) { task.startedDetails() }
+                            event(task.succeededEvent, f) { task.succeededDetails(value(v.result)) }
+                        }
+                    } else if children[pc] != nil {
+                        return startRun(f, step, 0)
+                    }
+                }
+                // After its work: the child's failure, the execution's, or its exited event.
+                if lastStep {
+                    switch m.end {
+                    case .childFailed(let c): return childFailed(f, c, state: h.name)
+                    case .executionFailed:
+                        if let failure { return failed(failure, f, state: h.name) }
+                    case .ended: break
+                    }
+                }
+                event(exited[pc], f) { h.exitedDetails(value(v.output), assigned: assigned(step.at)) }
+                f.step += 1
+            }
         }
 
         event(.executionStarted, previous: 0) { .executionStarted(value(input), roleArn: roleArn) }
         var k = 0
-        guard machine(&k, previous: HistoryEvent.firstStatePrevious) != nil else { return lastEntered }
-        event(.executionSucceeded, previous: id) { .executionSucceeded(value(output)) }
+        top = ReplayFrame(parse(&k), last: HistoryEvent.firstStatePrevious, in: nil, slot: 0)
+        queue.append(top)
+        var next = 0
+        while next < queue.count, !over {
+            let f = queue[next]
+            next += 1
+            if !f.cancelled { run(f) }
+        }
         return lastEntered
     }
 
@@ -256,5 +356,61 @@ public final class LinearRunLog {
                         failedChild: failedChild, input: -1, output: -1, failure: e, failedOnEntry: true) { _ in LogText(UnsafeBufferPointer(start: nil, count: 0)) }
         guard let last = states.last else { return e }
         return Execution.qualified(e, state: headers[Int(last)].name, enteredEventID: id)
+    }
+}
+
+/// One machine's run as the trail records it (`LinearRunLog.record`): its states, and how
+/// it ended.
+final class ReplayMachine {
+    enum End { case ended, childFailed(FailedChild), executionFailed }
+    var steps: [ReplayStep] = []
+    var end = End.ended
+}
+
+/// A state of a machine's run: its trail entry, a Map's or Parallel's runs of children
+/// (more than one where its Retrier ran it again), and whether a Catcher took its error.
+struct ReplayStep {
+    let at: Int
+    var runs: [ReplayRun] = []
+    var caught = false
+}
+
+struct ReplayRun {
+    var count: Int
+    var children: [ReplayMachine] = []
+    /// The child whose failure failed the state (nil: none, or only tolerated ones).
+    var failure: FailedChild?
+}
+
+/// A thread of the replay, as the interpreter's `Frame`: a machine's run, the state it is
+/// at, its last event, and the children it waits for (`join`) or runs among (`inJoin`).
+final class ReplayFrame {
+    let machine: ReplayMachine?
+    var step = 0
+    var last: Int
+    let inJoin: ReplayJoin?
+    let slot: Int
+    var join: ReplayJoin?
+    var resuming = false
+    var cancelled = false
+    init(_ machine: ReplayMachine?, last: Int, in join: ReplayJoin?, slot: Int) {
+        self.machine = machine; self.last = last; inJoin = join; self.slot = slot
+    }
+}
+
+/// A Map's or Parallel's run of children (`Execution.Join`).
+final class ReplayJoin {
+    unowned let parent: ReplayFrame
+    var run: ReplayRun
+    let r: Int
+    let isMap: Bool
+    let name: String
+    let started: Int
+    var launched: [ReplayFrame] = []
+    var remaining: Int
+    var failure: FailedChild?
+    init(parent: ReplayFrame, run: ReplayRun, r: Int, isMap: Bool, name: String, started: Int) {
+        self.parent = parent; self.run = run; self.r = r; self.isMap = isMap; self.name = name; self.started = started
+        remaining = run.count
     }
 }
