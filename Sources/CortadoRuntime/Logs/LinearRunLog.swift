@@ -41,6 +41,10 @@ public final class LinearRunLog {
     let children: [(isMap: Bool, limit: Int?, branches: Int)?]
     let roleArn: String
     let region: String
+    /// The replay's machines, frames and queue, kept from line to line (`record`).
+    var machinePool: [ReplayMachine] = []
+    var framePool: [ReplayFrame] = []
+    var queue: [ReplayFrame] = []
 
     public init(program: Program, options: ExecutionOptions) {
         entered = program.code.map { EventType.entered($0) }
@@ -107,6 +111,9 @@ public final class LinearRunLog {
         // Execution data only when it is logged: making a value's text costs a copy.
         func value(_ v: Int32) -> LogValue? { data ? .text(text(v)) : nil }
         var id = 0, lastEntered = 0
+        var machinesUsed = 0, framesUsed = 0
+        /// The Map and Parallel states' runs of children (`ReplayStep.firstRun`).
+        var runs: [ReplayRun] = []
         @discardableResult
         func event(_ type: EventType, previous: Int, _ details: () -> EventDetails) -> Int {
             id += 1
@@ -126,7 +133,11 @@ public final class LinearRunLog {
         /// the trail ends, or the execution or the machine fails), each Map's or Parallel's
         /// children's runs taken after it.
         func parse(_ k: inout Int) -> ReplayMachine {
-            let m = ReplayMachine()
+            if machinesUsed == machinePool.count { machinePool.append(ReplayMachine()) }
+            let m = machinePool[machinesUsed]
+            machinesUsed += 1
+            m.steps.removeAll(keepingCapacity: true)
+            m.end = .ended
             func ends(_ step: ReplayStep, _ end: ReplayMachine.End) -> ReplayMachine {
                 m.steps.append(step)
                 m.end = end
@@ -149,24 +160,24 @@ public final class LinearRunLog {
                 } else if let c = children[pc] {
                     let n = c.isMap ? iterations(at).count : c.branches
                     // Each run of the state: again after a failed child its Retrier took.
+                    var previous = -1
                     while true {
-                        var run = ReplayRun(count: n)
+                        let r = runs.count
+                        runs.append(ReplayRun(count: n))
+                        if previous < 0 { step.firstRun = r } else { runs[previous].next = r }
+                        previous = r
                         for _ in 0..<n {
                             let child = parse(&k)
-                            run.children.append(child)
-                            if case .executionFailed = child.end {
-                                step.runs.append(run)
-                                return ends(step, .executionFailed)
-                            }
+                            runs[r].children.append(child)
+                            if case .executionFailed = child.end { return ends(step, .executionFailed) }
                             if case .childFailed(let f) = child.end, !f.tolerated {
-                                run.failure = f
+                                runs[r].failure = f
                                 break
                             }
                         }
-                        step.runs.append(run)
-                        guard let f = run.failure, f.retried else { break }
+                        guard let f = runs[r].failure, f.retried else { break }
                     }
-                    if let f = step.runs.last?.failure {
+                    if let f = runs[previous].failure {
                         guard f.caught else { return ends(step, .executionFailed) }
                         step.caught = true
                     }
@@ -183,9 +194,15 @@ public final class LinearRunLog {
         // or starts children (which queue behind the frames already waiting; the parent
         // queues again when the last of them ends). Where no child starts children of its
         // own, that is the trail's order.
-        var queue: [ReplayFrame] = []
         var over = false
         var top: ReplayFrame!
+        func frame(_ machine: ReplayMachine?, last: Int, in join: ReplayJoin?, slot: Int) -> ReplayFrame {
+            if framesUsed == framePool.count { framePool.append(ReplayFrame()) }
+            let f = framePool[framesUsed]
+            framesUsed += 1
+            f.reset(machine, last: last, in: join, slot: slot)
+            return f
+        }
 
         func failed(_ failure: ASLError, _ f: ReplayFrame, state: String) {
             if raised || failedOnEntry { evaluationFailed(failure, f, state: state) }
@@ -202,7 +219,9 @@ public final class LinearRunLog {
         func startRun(_ f: ReplayFrame, _ step: ReplayStep, _ r: Int) {
             let pc = Int(states[step.at])
             let c = children[pc]!
-            let run = step.runs[r]
+            var index = step.firstRun
+            for _ in 0..<r { index = runs[index].next }
+            let run = runs[index]
             let started = c.isMap ? event(.mapStateStarted, f) { .mapStarted(length: run.count) }
                 : event(.parallelStateStarted, f) { EventDetails() }
             let join = ReplayJoin(parent: f, run: run, r: r, isMap: c.isMap, name: headers[pc].name, started: started)
@@ -217,7 +236,7 @@ public final class LinearRunLog {
             let first = join.isMap ? event(.mapIterationStarted, previous: join.started) { .mapIteration(join.name, index: slot) }
                 : join.started
             // (A child after a failed one was cancelled before it ran: no machine.)
-            let child = ReplayFrame(slot < join.run.children.count ? join.run.children[slot] : nil, last: first, in: join, slot: slot)
+            let child = frame(slot < join.run.children.count ? join.run.children[slot] : nil, last: first, in: join, slot: slot)
             join.launched.append(child)
             queue.append(child)
         }
@@ -325,7 +344,8 @@ public final class LinearRunLog {
 
         event(.executionStarted, previous: 0) { .executionStarted(value(input), roleArn: roleArn) }
         var k = 0
-        top = ReplayFrame(parse(&k), last: HistoryEvent.firstStatePrevious, in: nil, slot: 0)
+        top = frame(parse(&k), last: HistoryEvent.firstStatePrevious, in: nil, slot: 0)
+        queue.removeAll(keepingCapacity: true)
         queue.append(top)
         var next = 0
         while next < queue.count, !over {
@@ -368,15 +388,19 @@ final class ReplayMachine {
 }
 
 /// A state of a machine's run: its trail entry, a Map's or Parallel's runs of children
-/// (more than one where its Retrier ran it again), and whether a Catcher took its error.
+/// (more than one where its Retrier ran it again, linked), and whether a Catcher took its
+/// error.
 struct ReplayStep {
     let at: Int
-    var runs: [ReplayRun] = []
+    /// Its first run of children (an index of the replay's runs; -1: none).
+    var firstRun = -1
     var caught = false
 }
 
 struct ReplayRun {
     var count: Int
+    /// The state's next run (-1: none).
+    var next = -1
     var children: [ReplayMachine] = []
     /// The child whose failure failed the state (nil: none, or only tolerated ones).
     var failure: FailedChild?
@@ -385,16 +409,17 @@ struct ReplayRun {
 /// A thread of the replay, as the interpreter's `Frame`: a machine's run, the state it is
 /// at, its last event, and the children it waits for (`join`) or runs among (`inJoin`).
 final class ReplayFrame {
-    let machine: ReplayMachine?
+    var machine: ReplayMachine?
     var step = 0
-    var last: Int
-    let inJoin: ReplayJoin?
-    let slot: Int
+    var last = 0
+    var inJoin: ReplayJoin?
+    var slot = 0
     var join: ReplayJoin?
     var resuming = false
     var cancelled = false
-    init(_ machine: ReplayMachine?, last: Int, in join: ReplayJoin?, slot: Int) {
+    func reset(_ machine: ReplayMachine?, last: Int, in join: ReplayJoin?, slot: Int) {
         self.machine = machine; self.last = last; inJoin = join; self.slot = slot
+        step = 0; self.join = nil; resuming = false; cancelled = false
     }
 }
 
