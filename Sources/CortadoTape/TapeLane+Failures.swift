@@ -164,9 +164,14 @@ extension TapeLane {
     /// - Returns: nil when the state runs again (`retries`: each Retrier's retries so far in
     ///   this state entry), else its output and next state, or `failedLine`.
     /// - Throws: `Bail` where the general engine must decide (`TapeCode.onFailure` -1; a retry
-    ///   in a child, where the general engine runs the siblings during the back-off; one with
-    ///   jitter; one where the program reads `$$.State.EnteredTime`, which stays the first
-    ///   attempt's for the state while its children's moves on).
+    ///   in a child of a logged run, where the general engine runs the siblings during the
+    ///   back-off and so orders their events by time; one with jitter; one where the program
+    ///   reads `$$.State.EnteredTime`, which stays the first attempt's for the state while its
+    ///   children's moves on). (Unlogged, a retry in a child changes no output: results go by
+    ///   index, and the lane's waits, added up, reach the time limit no later than the
+    ///   general engine's side by side; its siblings' failures, whose order the back-off
+    ///   could change, hand the line back, as children that start children have no
+    ///   `TChildFailure`.)
     /// `raw`: the state's input; `entry`: its trail entry (for a Catcher's Assign).
     func childFailed(_ pc: Int32, _ raw: Int32, entry: Int, retries: inout [Int]) throws(Bail) -> (Int32, Int32)? {
         let onFailure = code.onFailure[Int(pc)]
@@ -174,7 +179,8 @@ extension TapeLane {
         let rule = code.childFailures[Int(onFailure)]
         let e = failedWith ?? code.errors[Int(failure)]
         if let (i, seconds) = rule.processing.retry(e, counts: &retries) {
-            guard childDepth == 0, !rule.processing.retry[i].fullJitter, !code.readsEnteredTime else { throw Bail() }
+            guard childDepth == 0 || !recordsValues, !rule.processing.retry[i].fullJitter, !code.readsEnteredTime
+            else { throw Bail() }
             if !failedChildren.isEmpty { failedChildren[failedChildren.count - 1].retried = true }
             try wait(Retrier.milliseconds(seconds))
             return nil

@@ -81,6 +81,38 @@ import Testing
         }
     }
 
+    /// A Map or Parallel inside a Map iteration retries on the lane too (no logs): the
+    /// outputs go by index, and its back-off counts against the time limit. Its iteration's
+    /// siblings would run during the back-off in the general engine, so where one of those
+    /// fails (its order could change) the line goes back, and so it does in a logged run
+    /// (whose events the back-off would reorder).
+    @Test func retriesInChildrenRunOnTheLane() throws {
+        let inner = #"{"StartAt":"Q","States":{"Q":{"Type":"Choice","Choices":[{"Variable":"$.bad","IsPresent":true,"Next":"F"}],"Default":"N"},"N":{"Type":"Pass","End":true},"F":{"Type":"Fail","Error":"E","Cause":"inner"}}}"#
+        let p = try Lane.program(#"""
+            {"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.xs","ItemProcessor":{"StartAt":"I","States":{
+              "I":{"Type":"Map","ItemsPath":"$.ys","ItemProcessor":\#(inner),
+                "Retry":[{"ErrorEquals":["E"],"IntervalSeconds":2,"MaxAttempts":2}],
+                "Catch":[{"ErrorEquals":["E"],"ResultPath":"$.caught","Next":"C"}],"End":true},
+              "C":{"Type":"Pass","End":true}}},"End":true}}}
+            """#)
+        let lines = [#"{"xs":[{"ys":[{},{"bad":1}]},{"ys":[{}]}]}"#, #"{"xs":[{"ys":[{}]},{"ys":[{"bad":1}]}]}"#]
+        for line in lines {
+            // 2 + 4 seconds of back-off (MaxAttempts 2, rate 2) in one iteration.
+            let lane = try #require(try? TapeLaneTests.failingLane(p, TapeLaneTests.ScriptedTasks(script: [:])).get())
+            #expect(Lane.agree(p, lane, line), "\(line)")
+            guard case .success(let out)? = Lane.outcome(lane, line, p) else { Issue.record("not kept: \(line)"); continue }
+            #expect(out.contains(#""caught":{"Error":"E","Cause":"inner"}"#), "\(out)")
+            let short = try #require(try? TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit,
+                                                        clock: .virtual(hostLimitSeconds: 5), handlesFailures: true).get())
+            #expect(Lane.outcome(short, line, p) == nil, "6 s of back-off within a 5 s limit: \(line)")
+            let logged = try #require(try? TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit,
+                                                         clock: .virtual(hostLimitSeconds: nil), handlesFailures: true,
+                                                         logged: true).get())
+            logged.recordsValues = true
+            #expect(Lane.outcome(logged, line, p) == nil, "logged: \(line)")
+        }
+    }
+
     /// What stays the general engine's: a Retrier with jitter (its back-off is random), and
     /// a program reading `$$.State.EnteredTime` (the retried state's stays its first
     /// attempt's while its children's moves on).

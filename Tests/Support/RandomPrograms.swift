@@ -75,7 +75,8 @@ public enum RandomPrograms {
             }
         }
 
-        mutating func errorHandling(_ names: [String]) -> String {
+        /// Retry and Catch of `names` (a Catcher goes to state `catchTo`).
+        mutating func errorHandling(_ names: [String], catchTo: String = "End") -> String {
             var out = ""
             if chance(0.4) {
                 out += #","Retry":[{"ErrorEquals":["\#(pick(names))"],"IntervalSeconds":\#(Int.random(in: 1...3, using: &rng)),"MaxAttempts":\#(Int.random(in: 0...2, using: &rng))}]"#
@@ -84,7 +85,7 @@ public enum RandomPrograms {
                 // A Catcher's Assign reads the error output as `$` (a path that selects nothing
                 // fails the state with States.Runtime).
                 let assign = chance(0.3) ? #","Assign":{"caught.$":"\#(pick(["$.Error", "$.Cause", "$.missing"]))"}"# : ""
-                out += #","Catch":[{"ErrorEquals":["\#(pick(names))"],"ResultPath":"\#(pick(["$.err", "$"]))"\#(assign),"Next":"End"}]"#
+                out += #","Catch":[{"ErrorEquals":["\#(pick(names))"],"ResultPath":"\#(pick(["$.err", "$"]))"\#(assign),"Next":"\#(catchTo)"}]"#
             }
             return out
         }
@@ -99,9 +100,13 @@ public enum RandomPrograms {
                 tasks.append(at + "Bad")
                 bad = #""\#(at)Bad":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"End":true}"#
             }
-            // Sometimes the Pass is a Map of its own (children of children).
+            // Sometimes the Pass is a Map of its own (children of children), whose items may
+            // fail (a Fail state) and which may retry or catch them.
+            let innerItem = chance(0.5)
+                ? #"{"StartAt":"\#(at)N","States":{"\#(at)N":{"Type":"Pass","Parameters":{\#(template())},"End":true}}}"#
+                : #"{"StartAt":"\#(at)Q","States":{"\#(at)Q":{"Type":"Choice","Choices":[\#(rule()),"Next":"\#(at)F"}],"Default":"\#(at)N"},"\#(at)N":{"Type":"Pass","End":true},"\#(at)F":{"Type":"Fail","Error":"E1","Cause":"inner"}}}"#
             let good = chance(0.2)
-                ? #""\#(at)P":{"Type":"Map","ItemsPath":"$.c","ItemProcessor":{"StartAt":"\#(at)N","States":{"\#(at)N":{"Type":"Pass","Parameters":{\#(template())},"End":true}}},"ResultPath":"$.inner","End":true}"#
+                ? #""\#(at)P":{"Type":"Map","ItemsPath":"$.c","ItemProcessor":\#(innerItem),"ResultPath":"$.inner"\#(errorHandling(["E1", "States.ALL"], catchTo: at + "Bad")),"End":true}"#
                 : #""\#(at)P":{"Type":"Pass","Parameters":{\#(template())},"End":true}"#
             return #"{"StartAt":"\#(at)C","States":{"\#(at)C":{"Type":"Choice","Choices":[\#(rule()),"Next":"\#(at)Bad"}],"Default":"\#(at)P"},\#(good),\#(bad)}}"#
         }
