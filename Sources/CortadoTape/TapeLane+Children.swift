@@ -168,7 +168,6 @@ extension TapeLane {
     /// `retried` or `caught`).
     @inline(never)
     func noteFailedChild(tolerated: Bool) {
-        childrenFailed = true
         let raised = lastChildRaised
         lastChildRaised = nil
         failedChildren.append(FailedChild(entry: trailStates.count - 1, raised: raised,

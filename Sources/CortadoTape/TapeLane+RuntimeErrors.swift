@@ -36,7 +36,7 @@ extension TapeLane {
     func stateError(_ e: ASLError) -> Bail {
         // The trail numbers the events of failed children (and of their state's retries)
         // where children run one after another; elsewhere their siblings' events come between.
-        guard code.takesFailures, !childrenFailed || code.childrenInOrder else { return Bail() }
+        guard code.takesFailures, failedChildren.isEmpty || code.childrenInOrder else { return Bail() }
         if childDepth > 0 { return childError(e) }
         // After a state's work began (`workMark`), the interpreter writes events before the
         // error: a Task's calls (the host writes them from the trail), a Map's or Parallel's

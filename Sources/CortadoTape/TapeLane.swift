@@ -163,15 +163,13 @@ public final class TapeLane {
     /// An error a state in a Map iteration or Parallel branch raised, worded (`childError`),
     /// on its way out of the child.
     var childRaised: ASLError?
-    /// A Map iteration or Parallel branch of the line failed (`failedChildren` numbers its
-    /// events where children run one after another).
-    var childrenFailed = false
     /// Whether `childRaised` came after a child Task's call (`FailedChild.afterWork`).
     var childRaisedAfterWork = false
     /// The error the child that just failed raised itself (`childMachine`), till its Map or
     /// Parallel records the failure (`noteFailedChild`).
     var lastChildRaised: ASLError?
-    /// The failed children of the line last run, in order.
+    /// The failed Map iterations and Parallel branches of the line last run, in order (they
+    /// number its events where children run one after another).
     var failedChildren: [FailedChild] = []
     /// Words an error that the trail's last state raised (`LinearRunLog.qualified` of the
     /// trail, with `taskAttempts` and `iterations`), for an error raised in a child, which
@@ -293,7 +291,6 @@ public final class TapeLane {
         if childRaised != nil { childRaised = nil }
         if lastChildRaised != nil { lastChildRaised = nil }
         if !failedChildren.isEmpty { failedChildren.removeAll(keepingCapacity: true) }
-        childrenFailed = false
         failedByState = false
         failedOnEntry = false
         workMark = -1

@@ -158,15 +158,16 @@ public final class LinearRunLog {
                     // A Catcher's Next goes on where an End would have ended the machine.
                     step.caught = !taskAttempts(at).succeeded
                 } else if let c = children[pc] {
-                    let n = c.isMap ? iterations(at).count : c.branches
+                    let read = c.isMap ? iterations(at) : (count: c.branches, maxConcurrency: nil)
+                    let limit = c.isMap ? c.limit ?? read.maxConcurrency ?? 0 : 0
                     // Each run of the state: again after a failed child its Retrier took.
                     var previous = -1
                     while true {
                         let r = runs.count
-                        runs.append(ReplayRun(count: n))
+                        runs.append(ReplayRun(count: read.count, limit: limit))
                         if previous < 0 { step.firstRun = r } else { runs[previous].next = r }
                         previous = r
-                        for _ in 0..<n {
+                        for _ in 0..<read.count {
                             let child = parse(&k)
                             runs[r].children.append(child)
                             if case .executionFailed = child.end { return ends(step, .executionFailed) }
@@ -204,10 +205,16 @@ public final class LinearRunLog {
             return f
         }
 
-        func failed(_ failure: ASLError, _ f: ReplayFrame, state: String) {
-            if raised || failedOnEntry { evaluationFailed(failure, f, state: state) }
-            event(.executionFailed, previous: top.last) { Execution.errorDetails(failure) }
+        /// The execution ends with `failure`, in the top machine's thread.
+        func executionFailed() {
+            if let failure { event(.executionFailed, previous: top.last) { Execution.errorDetails(failure) } }
             over = true
+        }
+        /// The execution fails with `failure` in frame `f`'s state, which raised it when
+        /// `raised` or `failedOnEntry`.
+        func failed(_ f: ReplayFrame, state: String) {
+            if let failure, raised || failedOnEntry { evaluationFailed(failure, f, state: state) }
+            executionFailed()
         }
         // An error the engine raised: AWS records a failed evaluation before the state fails.
         func evaluationFailed(_ e: ASLError, _ f: ReplayFrame, state: String) {
@@ -227,8 +234,7 @@ public final class LinearRunLog {
             let join = ReplayJoin(parent: f, run: run, r: r, isMap: c.isMap, name: headers[pc].name, started: started)
             f.join = join
             f.resuming = true
-            let limit = c.isMap ? c.limit ?? iterations(step.at).maxConcurrency ?? 0 : 0
-            for _ in 0..<Execution.launchedAtStart(limit: limit, count: run.count) { launch(join) }
+            for _ in 0..<Execution.launchedAtStart(limit: run.limit, count: run.count) { launch(join) }
             if run.count == 0 { queue.append(f) }
         }
         func launch(_ join: ReplayJoin) {
@@ -266,11 +272,10 @@ public final class LinearRunLog {
             if join.isMap { event(.mapIterationFailed, f) { .mapIteration(join.name, index: f.slot) } }
             join.parent.last = f.last
             if c.tolerated { childDone(join); return }
-            // The state fails with it; its other children are cancelled without events.
+            // The state fails with it; its other children are cancelled without events (and
+            // launch no more: `ended` and `childFailed` stop at `join.failure`).
             join.failure = c
             join.launched.forEach(cancel)
-            join.launched.removeAll()
-            join.run.count = 0
             queue.append(join.parent)
         }
         /// Runs frame `f` until it ends, fails, or waits for children.
@@ -291,11 +296,7 @@ public final class LinearRunLog {
                     if let child = join.failure {
                         event(join.isMap ? .mapStateFailed : .parallelStateFailed, f) { EventDetails() }
                         if child.retried { return startRun(f, step, join.r + 1) }
-                        guard child.caught else {
-                            if let failure { event(.executionFailed, previous: top.last) { Execution.errorDetails(failure) } }
-                            over = true
-                            return
-                        }
+                        guard child.caught else { return executionFailed() }
                     } else {
                         event(join.isMap ? .mapStateSucceeded : .parallelStateSucceeded, f) { EventDetails() }
                     }
@@ -303,7 +304,7 @@ public final class LinearRunLog {
                     let entered = event(entered[pc], f) { h.enteredDetails(value(v.input)) }
                     if step.at == states.count - 1 {
                         lastEntered = entered
-                        if failedOnEntry, let failure { return failed(failure, f, state: h.name) }
+                        if failedOnEntry, failure != nil { return failed(f, state: h.name) }
                     }
                     if lastStep, case .childFailed(let c) = m.end, c.raised != nil, !c.afterWork {
                         return childFailed(f, c, state: h.name)
@@ -333,7 +334,7 @@ public final class LinearRunLog {
                     switch m.end {
                     case .childFailed(let c): return childFailed(f, c, state: h.name)
                     case .executionFailed:
-                        if let failure { return failed(failure, f, state: h.name) }
+                        if failure != nil { return failed(f, state: h.name) }
                     case .ended: break
                     }
                 }
@@ -398,7 +399,9 @@ struct ReplayStep {
 }
 
 struct ReplayRun {
-    var count: Int
+    let count: Int
+    /// A Map's MaxConcurrency as it ran (0: all at once; a Parallel's: 0).
+    let limit: Int
     /// The state's next run (-1: none).
     var next = -1
     var children: [ReplayMachine] = []
@@ -426,7 +429,7 @@ final class ReplayFrame {
 /// A Map's or Parallel's run of children (`Execution.Join`).
 final class ReplayJoin {
     unowned let parent: ReplayFrame
-    var run: ReplayRun
+    let run: ReplayRun
     let r: Int
     let isMap: Bool
     let name: String
