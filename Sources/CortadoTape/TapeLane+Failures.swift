@@ -9,7 +9,7 @@ extension TapeLane {
     /// outcome (a later attempt's result, a Catcher's output, or the line's failure).
     /// - Returns: the state's output and next state, or `failedLine`.
     func retried(_ s: TTask, _ raw: Int32, _ effective: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
-        defer { (taskRetryCount, taskBackoffMs) = (0, 0) }
+        defer { taskRetryCount = 0 }
         switch try outcome(ofRetries: s.retries, arguments: s.parameters, effective, entry: entry) {
         case .result(let result):
             if recordsValues { trailResults.base[entry] = result }
@@ -43,7 +43,7 @@ extension TapeLane {
             }
         }
         if r.waitMs > 0 { try wait(r.waitMs) }
-        (taskRetryCount, taskBackoffMs) = (r.retryCount, r.waitMs)
+        taskRetryCount = r.retryCount
         sawFailure = true
         if case .failed(let e) = r.outcome { failed(e) }
         return r.outcome
@@ -101,7 +101,7 @@ extension TapeLane {
         workMark = entry
         if recordsValues { trailParameters.base[entry] = arguments }
         var result = s.result
-        defer { (taskRetryCount, taskBackoffMs) = (0, 0) }
+        defer { taskRetryCount = 0 }
         if s.retries >= 0 {
             switch try outcome(ofRetries: s.retries, arguments: s.arguments, input, entry: entry) {
             case .result(let r): result = r

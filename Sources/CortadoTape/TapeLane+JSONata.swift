@@ -116,7 +116,7 @@ extension TapeLane {
            !readingStates || (n[0] == input && n[1] == stateResult && n[2] == stateErrorOutput && n[6 + vars.count] == state),
            !readingItem || (n[3] == selectorItem && n[4] == Int32(truncatingIfNeeded: selectorIndex)),
            !readingInput || n[5] & 1 != 0,
-           !readingContext || (n[5] & 2 != 0 && n[7 + vars.count] == Int32(truncatingIfNeeded: waitedMs - taskBackoffMs)
+           !readingContext || (n[5] & 2 != 0 && n[7 + vars.count] == Int32(truncatingIfNeeded: enteredWaitedMs)
                                && n[8 + vars.count] == Int32(truncatingIfNeeded: taskRetryCount)),
            vars.indices.allSatisfy({ n[6 + $0] == variables[Int(vars[$0].slot)] }) {
             return s
@@ -130,7 +130,7 @@ extension TapeLane {
         generalScopeNodes.append((readingInput ? 1 : 0) | (readingContext ? 2 : 0))
         for (_, slot) in vars { generalScopeNodes.append(variables[Int(slot)]) }
         generalScopeNodes.append(state)
-        generalScopeNodes.append(Int32(truncatingIfNeeded: waitedMs - taskBackoffMs))
+        generalScopeNodes.append(Int32(truncatingIfNeeded: enteredWaitedMs))
         generalScopeNodes.append(Int32(truncatingIfNeeded: taskRetryCount))
         // What the expressions read of the context object (`TJSONataCall`): the Map item,
         // the execution's input, or all of it.

@@ -48,8 +48,8 @@ extension TapeLane {
     }
 
     func enteredTimeNode() -> Int32 {
-        // (A retried Task entered before its back-off.)
-        let ms = lineStart() + Int64(waitedMs - taskBackoffMs)
+        // (A Wait or a retried Task entered before its waits.)
+        let ms = lineStart() + Int64(enteredWaitedMs)
         if times.entered < 0 || times.enteredMs != ms { times = (times.start, timeText(ms), ms) }
         return times.entered
     }

@@ -62,8 +62,10 @@ extension TapeLane {
     /// stays inside it.
     @inline(__always)
     func runChild(_ first: Int32, _ input: Int32) throws(Bail) -> Int32 {
+        // (The parent's Output and Assign read its own entered time after the child's.)
         childDepth += 1
-        defer { childDepth -= 1 }
+        let entered = enteredWaitedMs
+        defer { childDepth -= 1; enteredWaitedMs = entered }
         let n = variableCount
         guard n > 0 else { return try childMachine(first, input) }
         let mark = savedVariables.count

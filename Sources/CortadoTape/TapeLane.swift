@@ -58,10 +58,9 @@ public final class TapeLane {
     var stateResult: Int32 = -1
     /// A JSONata Catcher's error output while its Output and Assign are built (`$states.errorOutput`).
     var stateErrorOutput: Int32 = -1
-    /// `$$.State.RetryCount` and the Retry back-off waited while a retried Task's attempts
-    /// and outcome are built (0 otherwise: `retried`).
+    /// `$$.State.RetryCount` while a retried Task's attempts and outcome are built (0
+    /// otherwise: `retried`).
     var taskRetryCount = 0
-    var taskBackoffMs = 0
     /// The Map item and its index while a JSONata ItemSelector is built (`$states.context.Map.Item`; -1 otherwise).
     var selectorItem: Int32 = -1
     var selectorIndex = 0
@@ -138,6 +137,9 @@ public final class TapeLane {
     /// wait side by side, the lane's add up).
     let waitBudgetMs: Int
     var waitedMs = 0
+    /// `waitedMs` when the state running entered (`$$.State.EnteredTime`: a Wait's Assign and
+    /// Output, and a retried Task's, see the time before their waits).
+    var enteredWaitedMs = 0
     /// When the line started (epoch ms), read at its first Wait for a timestamp (0: not yet).
     var lineStartMs: Int64 = 0
 
@@ -295,6 +297,7 @@ public final class TapeLane {
         failedOnEntry = false
         workMark = -1
         waitedMs = 0
+        enteredWaitedMs = 0
         lineStartMs = 0
         executionNameNode = -1
         executionIdNode = -1
@@ -338,6 +341,7 @@ public final class TapeLane {
             // leave before it.
             let entry = trailStates.count
             trailStates.append(pc)
+            enteredWaitedMs = waitedMs
             if timeStates { trailClock.append(TapeLane.now()) }
             if recordsValues {
                 trailInputs.append(value)

@@ -41,6 +41,41 @@ import Testing
         #expect(try JSON.parse(text)["s"]?.stringValue?.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/) != nil)
     }
 
+    /// A Wait's Assign and Output run after it waited, but `$$.State.EnteredTime` is still
+    /// when the state was entered, as in the interpreter (the lane gave the time after the
+    /// wait). A retried Task's Output sees its entry before the back-off too.
+    @Test func aWaitsOwnFieldsSeeItsEntry() throws {
+        let definitions = [#"""
+            {"StartAt":"W","States":{
+              "W":{"Type":"Wait","Seconds":5,"Assign":{"t.$":"$$.State.EnteredTime"},"Next":"P"},
+              "P":{"Type":"Pass","Parameters":{"t.$":"$t","s.$":"$$.Execution.StartTime","e.$":"$$.State.EnteredTime"},"End":true}}}
+            """#, #"""
+            {"QueryLanguage":"JSONata","StartAt":"W","States":{
+              "W":{"Type":"Wait","Seconds":5,"Output":{"t":"{% $states.context.State.EnteredTime %}"},"Next":"P"},
+              "P":{"Type":"Pass","Output":{"t":"{% $states.input.t %}","s":"{% $states.context.Execution.StartTime %}",
+                   "e":"{% $states.context.State.EnteredTime %}"},"End":true}}}
+            """#, #"""
+            {"QueryLanguage":"JSONata","StartAt":"W","States":{
+              "W":{"Type":"Wait","Seconds":5,"Assign":{"t":"{% $states.context.State.EnteredTime %}"},"Next":"P"},
+              "P":{"Type":"Pass","Output":{"t":"{% $t %}","s":"{% $states.context.Execution.StartTime %}",
+                   "e":"{% $states.context.State.EnteredTime %}"},"End":true}}}
+            """#]
+        for text in definitions {
+            let d = try Lane.program(text)
+            let o = ExecutionOptions(executionName: "", stateMachineName: "sm", backend: HandlerRegistry())
+            let lane = try TapeLane.make(d, payloadLimit: ExecutionOptions.payloadLimit, clock: .virtual(hostLimitSeconds: 300),
+                                         executionNamePrefix: "line-", constants: Lane.constants(o)).get()
+            guard let out = Lane.run(lane, #"{"a":1}"#) else { Issue.record("handed back: \(text)"); continue }
+            for o in [try JSON.parse(out), Lane.general(d, #"{"a":1}"#)?.output] {
+                guard let o, let t = Self.ms(o["t"]), let s = Self.ms(o["s"]), let e = Self.ms(o["e"]) else {
+                    Issue.record("no times in \(String(describing: o))"); continue
+                }
+                #expect(t == s, "the Wait entered when the line started: \(text)")
+                #expect(e == s + 5_000)
+            }
+        }
+    }
+
     /// Where children wait side by side in the interpreter, its times are not the lane's sum.
     @Test func enteredTimeAfterChildrenThatWaitStaysGeneral() throws {
         let d = try Lane.program(#"""
