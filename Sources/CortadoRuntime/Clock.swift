@@ -22,48 +22,74 @@ public enum ClockMode: String, Sendable, CaseIterable {
 @inline(__always) public func wallClockMilliseconds() -> Int64 { Timestamp.nowMilliseconds() }
 
 /// A min-heap of timers, keyed by deadline then insertion order (stable for equal deadlines).
+/// The heap moves only its plain keys; each element stays in its slot until it is due (a
+/// heap of elements that hold references retained and released them at every comparison
+/// and swap: half the timer thread of a run whose every line waits). Inlinable, so that a
+/// host's heap is specialized for its element.
 public struct TimerHeap<Element> {
-    private var items: [(deadline: Int64, seq: UInt64, element: Element)] = []
-    private var seq: UInt64 = 0
+    @usableFromInline struct Key {
+        @usableFromInline var deadline: Int64
+        @usableFromInline var seq: UInt64
+        @usableFromInline var slot: Int
+        @inlinable init(deadline: Int64, seq: UInt64, slot: Int) { self.deadline = deadline; self.seq = seq; self.slot = slot }
+        @inlinable func precedes(_ o: Key) -> Bool { deadline < o.deadline || (deadline == o.deadline && seq < o.seq) }
+    }
+    @usableFromInline var keys: [Key] = []
+    @usableFromInline var slots: [Element?] = []
+    /// Slots whose element was taken.
+    @usableFromInline var freeSlots: [Int] = []
+    @usableFromInline var seq: UInt64 = 0
 
-    public init() {}
+    @inlinable public init() {}
 
-    public var isEmpty: Bool { items.isEmpty }
-    public var count: Int { items.count }
-    public var earliest: Int64? { items.first?.deadline }
+    @inlinable public var isEmpty: Bool { keys.isEmpty }
+    @inlinable public var count: Int { keys.count }
+    @inlinable public var earliest: Int64? { keys.first?.deadline }
 
-    public mutating func push(_ e: Element, at deadline: Int64) {
+    @inlinable public mutating func push(_ e: Element, at deadline: Int64) {
         seq &+= 1
-        items.append((deadline, seq, e))
-        var i = items.count - 1
+        let slot: Int
+        if let f = freeSlots.popLast() {
+            slots[f] = e
+            slot = f
+        } else {
+            slots.append(e)
+            slot = slots.count - 1
+        }
+        let key = Key(deadline: deadline, seq: seq, slot: slot)
+        keys.append(key)
+        var i = keys.count - 1
         while i > 0 {
             let p = (i - 1) / 2
-            guard less(i, p) else { break }
-            items.swapAt(i, p); i = p
+            guard key.precedes(keys[p]) else { break }
+            keys[i] = keys[p]
+            i = p
         }
+        keys[i] = key
     }
 
     /// Removes and returns the earliest element if its deadline is at or before `now`.
-    public mutating func popDue(_ now: Int64) -> Element? {
-        guard let first = items.first, first.deadline <= now else { return nil }
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
+    @inlinable public mutating func popDue(_ now: Int64) -> Element? {
+        guard let first = keys.first, first.deadline <= now else { return nil }
+        let last = keys.removeLast()
+        let n = keys.count
+        if n > 0 {
             var i = 0
             while true {
                 let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < items.count, less(l, m) { m = l }
-                if r < items.count, less(r, m) { m = r }
-                if m == i { break }
-                items.swapAt(i, m); i = m
+                var m = l
+                guard l < n else { break }
+                if r < n, keys[r].precedes(keys[l]) { m = r }
+                guard keys[m].precedes(last) else { break }
+                keys[i] = keys[m]
+                i = m
             }
+            keys[i] = last
         }
-        return first.element
-    }
-
-    private func less(_ a: Int, _ b: Int) -> Bool {
-        (items[a].deadline, items[a].seq) < (items[b].deadline, items[b].seq)
+        let e = slots[first.slot]
+        slots[first.slot] = nil
+        freeSlots.append(first.slot)
+        return e
     }
 }
 
