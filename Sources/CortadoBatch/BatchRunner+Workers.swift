@@ -68,10 +68,10 @@ extension BatchRunner {
         let program: Program
         /// The fast lane, when the program and the log settings allow it.
         let lane: TapeLane?
+        /// Lines started on the lane (their per-state times are sampled: see `runOnLane`).
         var laneLines = 0
         /// When the worker's last line ended (monotonic nanoseconds).
         var clock: UInt64 = 0
-        var laneTimingScale = 1
         /// Sees every line this worker finishes (`BatchConfig.observerForWorker`).
         let observer: (any LineObserver)?
         /// Writes the events of the lines the lane runs, when every state is logged.
@@ -93,8 +93,9 @@ extension BatchRunner {
              runMetrics: RunMetrics) {
             self.program = program
             self.observer = observer
+            // On a real clock this runner parks a line the lane parks (`resumeOnLane`).
             let laneClock: TapeLane.Clock = clock == .virtual
-                ? .virtual(hostLimitSeconds: timeLimit) : .real
+                ? .virtual(hostLimitSeconds: timeLimit) : .parking(hostLimitSeconds: timeLimit)
             var made: TapeLane? = nil
             // A line's events are written from the lane's record of it (`LinearRunLog`):
             // every line's at level ALL (the lane then takes Map and Parallel states only
@@ -158,9 +159,14 @@ extension BatchRunner {
                 for slot in 0..<b.count { startLine(b, slot, ctx) }
             case .resume(let list):
                 for p in list {
-                    p.execution.stateStats = ctx.metrics.stateStats
-                    p.execution.eventSink = ctx.sink
-                    settle(p.execution.advance(), p, ctx, inline: false)
+                    switch p.waiting {
+                    case .execution(let e):
+                        e.stateStats = ctx.metrics.stateStats
+                        e.eventSink = ctx.sink
+                        settle(e.advance(), p, ctx, inline: false)
+                    case .lane(let s):
+                        resumeOnLane(s, p, ctx)
+                    }
                 }
             }
             ctx.observer?.flush(ctx.metrics.stateStats)
@@ -174,9 +180,15 @@ extension BatchRunner {
         // when it was due).
         let t0 = b.due.isEmpty ? ctx.clock : b.due[slot]
         let range = b.ranges[slot]
-        let lineNo = b.lineNumbers[slot]
         if let lane = ctx.lane, !range.isEmpty, range.count <= ExecutionOptions.payloadLimit,
            runOnLane(lane, b, slot, t0, ctx) { return }
+        startOnGeneralEngine(b, slot, t0, ctx)
+    }
+
+    /// Runs the line on the general engine from its start (parking it when it waits).
+    func startOnGeneralEngine(_ b: LineBatch, _ slot: Int, _ t0: UInt64, _ ctx: WorkerState) {
+        let range = b.ranges[slot]
+        let lineNo = b.lineNumbers[slot]
         let input: JSON
         do {
             if range.isEmpty { throw ASLError(.runtime, "Input line \(lineNo) is empty.") }
@@ -208,40 +220,76 @@ extension BatchRunner {
         exec.hostData = b
         exec.hostSlot = slot
         exec.hostStartNanos = t0
-        settle(exec.advance(), Parked(execution: exec, batch: b, slot: slot, startNanos: t0), ctx, inline: true)
+        settle(exec.advance(), Parked(waiting: .execution(exec), batch: b, slot: slot, startNanos: t0), ctx, inline: true)
     }
 
-    /// Runs the line on the tape lane and delivers its result; false when the lane handed
-    /// the line back (the general engine then runs it from the start).
+    /// Runs the line on the tape lane and delivers its result (or parks it); false when the
+    /// lane handed the line back (the general engine then runs it from the start).
     func runOnLane(_ lane: TapeLane, _ b: LineBatch, _ slot: Int, _ t0: UInt64, _ ctx: WorkerState) -> Bool {
         lane.lineNumber = b.lineNumbers[slot]
+        // Per-state times: every line at first, then one line in 16 counted 16 times (the
+        // clock reads were 4% of a pass-choice run). A parked line keeps its line's choice.
+        ctx.laneLines += 1
+        if ctx.laneLines > 4096 {
+            lane.timeScale = 16
+            lane.timeStates = ctx.laneLines % 16 == 0
+        }
         let input = UnsafeBufferPointer(rebasing: b.chunk.buffer[b.ranges[slot]])
-        // Else it failed (`lastFailure`); when it succeeded, its result line is written.
-        let succeeded: Bool
-        if slot == b.inlineCount {
+        return laneLine(lane, b, slot, t0, ctx, inline: true) { (out: inout UnsafeVec<UInt8>) throws(Bail) in
+            try lane.run(line: input, appendingTo: &out)
+        }
+    }
+
+    /// A line the lane parked: its time has come, and it goes on on this worker's lane (or,
+    /// handed back, on the general engine from its start: it has no side effect to repeat,
+    /// but waits again).
+    func resumeOnLane(_ parked: TapeLane.Suspension, _ p: Parked, _ ctx: WorkerState) {
+        let b = p.batch
+        let input = UnsafeBufferPointer(rebasing: b.chunk.buffer[b.ranges[p.slot]])
+        if let lane = ctx.lane, laneLine(lane, b, p.slot, p.startNanos, ctx, inline: false, { (out: inout UnsafeVec<UInt8>) throws(Bail) in
+            try lane.resume(parked, line: input, appendingTo: &out)
+        }) { return }
+        startOnGeneralEngine(b, p.slot, p.startNanos, ctx)
+    }
+
+    /// Runs (`run`) a line's execution on the lane into its result line and accounts for it,
+    /// or parks it where it waits; false when the lane handed it back. `inline`: called from
+    /// the batch's own loop (see `LineBatch.inline`).
+    func laneLine(_ lane: TapeLane, _ b: LineBatch, _ slot: Int, _ t0: UInt64, _ ctx: WorkerState, inline: Bool,
+                  _ run: (inout UnsafeVec<UInt8>) throws(Bail) -> TapeLane.LineEnd) -> Bool {
+        let end: TapeLane.LineEnd
+        if inline && slot == b.inlineCount {
             // Straight into the batch's buffer, between the line's head and tail.
             let mark = b.inline.count
             ResultLine.appendSucceededHead(line: b.lineNumbers[slot], to: &b.inline)
-            do { succeeded = try lane.run(line: input, appendingTo: &b.inline) } catch {
+            do { end = try run(&b.inline) } catch {
                 b.inline.truncate(to: mark)
                 return false
             }
-            if succeeded {
+            if end == .succeeded {
                 b.inline.append("}\n")
                 b.inlineCount += 1
             } else {
                 b.inline.truncate(to: mark)
             }
         } else {
-            var line = UnsafeVec<UInt8>(capacity: input.count + 64)
+            var line = UnsafeVec<UInt8>(capacity: b.ranges[slot].count + 64)
             defer { line.free() }
             ResultLine.appendSucceededHead(line: b.lineNumbers[slot], to: &line)
-            do { succeeded = try lane.run(line: input, appendingTo: &line) } catch { return false }
-            if succeeded {
+            do { end = try run(&line) } catch { return false }
+            if end == .succeeded {
                 line.append("}\n")
                 b.results[slot] = Array(line.buffer)
             }
         }
+        if case .waits(let ms) = end {
+            // It parks on the timer heap with what it still needs; counted when it ends.
+            timers.park(Parked(waiting: .lane(lane.suspend()), batch: b, slot: slot, startNanos: t0),
+                        until: wallClockMilliseconds() + Int64(ms))
+            ctx.clock = monotonicNanoseconds()
+            return true
+        }
+        let succeeded = end == .succeeded
         let t1 = monotonicNanoseconds()
         let stats = ctx.metrics.stateStats
         let trail = lane.trail, times = lane.trailTimes
@@ -250,18 +298,11 @@ extension BatchRunner {
             stats.enteredCounts[pc] += 1
             if k < times.count {
                 let spent = (k + 1 < times.count ? times[k + 1] : t1) &- times[k]
-                stats.nanosSpent[pc] &+= spent &* UInt64(ctx.laneTimingScale)
+                stats.nanosSpent[pc] &+= spent &* UInt64(lane.timeScale)
                 if stats.recordsVisits { stats.visits.append((pc: Int32(pc), nanos: spent)) }
             }
         }
-        // Per-state times: every line at first, then one line in 16 counted 16 times (the
-        // clock reads were 4% of a pass-choice run).
-        ctx.laneLines += 1
         ctx.metrics.laneExecutions += 1
-        if ctx.laneLines >= 4096 {
-            ctx.laneTimingScale = 16
-            lane.timeStates = ctx.laneLines % 16 == 0
-        }
         var failure = succeeded ? nil : lane.lastFailure
         if let e = failure, lane.failedByState, let qualified = lane.qualifier {
             // An error the line's last state raised: in AWS's words, with that state's event.
@@ -317,7 +358,8 @@ extension BatchRunner {
     /// A task completed for a parked execution (called on the backend's thread).
     public func wake(_ execution: Execution) {
         guard let b = execution.hostData as? LineBatch else { return }
-        jobs.push(.resume([Parked(execution: execution, batch: b, slot: execution.hostSlot, startNanos: execution.hostStartNanos)]))
+        jobs.push(.resume([Parked(waiting: .execution(execution), batch: b, slot: execution.hostSlot,
+                                  startNanos: execution.hostStartNanos)]))
     }
 
     func finish(_ r: ExecutionResult, _ b: LineBatch, _ slot: Int, _ t0: UInt64, _ ctx: WorkerState, inline: Bool) {

@@ -84,11 +84,23 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
         case stop
     }
 
+    /// A line that waits: an execution of the general engine, or a line the tape lane parked.
     struct Parked {
-        let execution: Execution
+        enum Waiting {
+            case execution(Execution)
+            case lane(TapeLane.Suspension)
+        }
+        let waiting: Waiting
         let batch: LineBatch
         let slot: Int
         let startNanos: UInt64
+
+        /// Whether this wake-up is the one that goes on with it: an execution may also be
+        /// woken by a task that completed (the first claim wins); a lane's line only by its timer.
+        func claim() -> Bool {
+            if case .execution(let e) = waiting { return e.tryClaim() }
+            return true
+        }
     }
 
     let config: BatchConfig

@@ -40,7 +40,7 @@ final class ParkingLot: @unchecked Sendable {
             let now = Self.latestDue(atMicroseconds: wallClockMicroseconds())
             var due: [BatchRunner.Parked] = []
             // A timer only resumes an execution nobody else resumed (a task may have completed).
-            while let p = heap.popDue(now) { if p.execution.tryClaim() { due.append(p) }; if due.count == 256 { break } }
+            while let p = heap.popDue(now) { if p.claim() { due.append(p) }; if due.count == 256 { break } }
             if !due.isEmpty {
                 cond.unlock(); deliver(due); cond.lock()
                 continue

@@ -140,8 +140,14 @@ extension Tape {
     func adopt(_ v: JSON) throws(Bail) -> Int32 {
         var w = JSONWriter()
         w.write(v)
+        return try w.bytes.withUnsafeBufferPointer { b throws(Bail) in try adopt(b) }
+    }
+
+    /// JSON text that Cortado's writer wrote (escapes allowed) as a node, parsed in scratch.
+    func adopt(_ text: UnsafeBufferPointer<UInt8>) throws(Bail) -> Int32 {
+        guard let base = text.baseAddress, !text.isEmpty else { throw Bail() }
         let offset = scratch.count
-        w.bytes.withUnsafeBufferPointer { scratch.append($0.baseAddress!, $0.count) }
+        scratch.append(base, text.count)
         var p = TapeParser(tape: self, base: UnsafePointer(scratch.base), from: offset, to: scratch.count, src: .scratch)
         guard let n = p.parseDocument() else { throw Bail() }
         return n

@@ -2,7 +2,7 @@ import CortadoJSON
 
 /// The tape lane gave up on this line: the general engine runs it from the start.
 /// (The lane runs only pure data states and Tasks whose answer is a constant it never asks
-/// for, so running a line again has no side effect.)
+/// for, so running a line again has no side effect; a line it parked waits again.)
 public struct Bail: Error, Sendable {
     public init() {}
 }

@@ -147,6 +147,8 @@ let none: Int32 = -1
 
 /// What `runMachine` returns for an execution that failed (its error is `TapeLane.failure`).
 let failedLine: Int32 = -2
+/// A line's run ended in a wait it parks for (`TapeLane.LineEnd.waits`).
+let waitingLine: Int32 = -3
 
 struct TPass {
     var input: TFilter

@@ -6,7 +6,9 @@ import CortadoJSON
 extension TapeLane {
     /// The lane for `program`, or why it cannot run on the lane.
     /// - Parameters:
-    ///   - clock: Wait states of constant Seconds run here on a virtual clock.
+    ///   - clock: Wait states of constant Seconds run here on a virtual clock; on a
+    ///     `.parking` one, a line that waits in its top machine ends its run with `.waits`
+    ///     (`suspend`, `resume`).
     ///   - taskResults: Tasks whose every attempt has a constant outcome run here (nil: no
     ///     Task does).
     ///   - executionNamePrefix: executions are named this prefix and `lineNumber` (nil: a
@@ -29,15 +31,23 @@ extension TapeLane {
                             handlesFailures: Bool = false, logged: Bool = false) -> Result<TapeLane, Unsupported> {
         let tape = Tape()
         var budget = 0
-        if case .virtual(let host) = clock {
+        var parks = false
+        func limit(_ host: Int?) -> Int {
             let seconds = program.executionTimeLimit(host: host) ?? Int.max
-            budget = seconds < Int.max / 1000 ? seconds * 1000 : Int.max
+            return seconds < Int.max / 1000 ? seconds * 1000 : Int.max
+        }
+        switch clock {
+        case .virtual(let host): budget = limit(host)
+        // (A logged line's events are written when it ends, from values that a parked line
+        // no longer holds: such a line stays general.)
+        case .parking(let host) where !logged && !logsEveryState: (budget, parks) = (limit(host), true)
+        case .real, .parking: break
         }
         // (A prefix that needs escapes in JSON would need measuring: not taken.)
         let prefix = executionNamePrefix.map { Array($0.utf8) }.flatMap { $0.contains(where: JSONWriter.needsEscape) ? nil : $0 }
         let idPrefix = constants.flatMap { k in prefix.map { Array(k.executionArnPrefix.utf8) + $0 } }
             .flatMap { $0.contains(where: JSONWriter.needsEscape) ? nil : $0 }
-        var c = TapeCompiler(program: program, tape: tape, payloadLimit: payloadLimit, virtualClock: budget > 0,
+        var c = TapeCompiler(program: program, tape: tape, payloadLimit: payloadLimit, virtualClock: budget > 0 && !parks, parks: parks,
                              taskResults: taskResults, namesExecutions: prefix != nil,
                              constants: idPrefix != nil ? constants : nil,
                              handlesFailures: handlesFailures, logged: logged || logsEveryState)
@@ -55,7 +65,7 @@ extension TapeLane {
                 throw Unsupported("$$.State.EnteredTime with a \(h.type) state ('\(h.name)') whose children wait or start children")
             }
             return .success(TapeLane(tape: tape, code: code, start: program.main.start, payloadLimit: payloadLimit,
-                                     waitBudgetMs: budget, executionNamePrefix: prefix ?? [], executionIdPrefix: idPrefix ?? []))
+                                     waitBudgetMs: budget, parks: parks, executionNamePrefix: prefix ?? [], executionIdPrefix: idPrefix ?? []))
         } catch {
             return .failure(error)
         }

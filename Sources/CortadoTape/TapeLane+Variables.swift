@@ -62,10 +62,11 @@ extension TapeLane {
     /// stays inside it.
     @inline(__always)
     func runChild(_ first: Int32, _ input: Int32) throws(Bail) -> Int32 {
-        // (The parent's Output and Assign read its own entered time after the child's.)
+        // (The parent's Output and Assign read its own entered time after the child's, and
+        // its Retry parks with its own input and entry.)
         childDepth += 1
-        let entered = enteredWaitedMs
-        defer { childDepth -= 1; enteredWaitedMs = entered }
+        let entered = (enteredWaitedMs, enteredInput, enteredEntry)
+        defer { childDepth -= 1; (enteredWaitedMs, enteredInput, enteredEntry) = entered }
         let n = variableCount
         guard n > 0 else { return try childMachine(first, input) }
         let mark = savedVariables.count

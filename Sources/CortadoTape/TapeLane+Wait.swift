@@ -1,14 +1,49 @@
 import CortadoASL
 
 // Waiting on the lane: on a virtual clock a Wait (or a Retry back-off) changes nothing the
-// lane can see but the time the line has used, which is held to its time limit.
+// lane can see but the time the line has used, which is held to its time limit. On a
+// parking clock the line parks (`TapeLane+Suspension`).
 extension TapeLane {
     /// Counts `ms` of waiting against the line's time limit (past it the general engine
     /// decides whether the execution times out).
+    /// On a `.parking` clock the line parks instead (`park`).
     @inline(__always)
     func wait(_ ms: Int) throws(Bail) {
+        if parks { return try park(ms) }
         waitedMs = waitedMs > Int.max - ms ? Int.max : waitedMs + ms
         guard waitedMs < waitBudgetMs else { throw Bail() }
+    }
+
+    /// A wait on a `.parking` clock: ends the run with `parkedMs` where the line may park (in
+    /// its top machine, a second clear of its time limit, as a timestamp is held: the general
+    /// engine could not decide otherwise). A resumed line runs the state it parked in again
+    /// from its entry (its work before each wait is pure: a Map's or Parallel's failed
+    /// children fail again), and that state's waits up to the one it parked for pass at once
+    /// (the time since the line started is then what it has waited).
+    @inline(never)
+    func park(_ ms: Int) throws(Bail) {
+        guard ms > 0 else { return }
+        var waited = 0
+        if resumeEntry >= 0 {
+            if resumeEntry == enteredEntry {
+                waited = resumeWaits
+                if resumeWaitsLeft > 0 {
+                    resumeWaitsLeft -= 1
+                    if resumeWaitsLeft == 0 {
+                        // (The state entered before it parked.)
+                        if timeStates, resumeEntry < trailClock.count { trailClock.base[resumeEntry] = resumeEntryNanos }
+                        waitedMs = max(waitedMs, Int(Timestamp.nowMilliseconds() - lineStart()))
+                    }
+                    return
+                }
+            } else {
+                resumeEntry = -1
+            }
+        }
+        guard childDepth == 0, ms < waitBudgetMs - Int(Self.timestampMarginMs) - waitedMs else { throw Bail() }
+        parkedMs = ms
+        parkedWaits = waited + 1
+        throw Bail()
     }
 
     /// A JSONata Seconds expression's value as seconds (`plainSeconds`); anything else is

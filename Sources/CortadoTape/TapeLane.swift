@@ -23,7 +23,9 @@ struct Pool<T> {
 /// answer the host promises is a constant (see `TapeCompiler`), and for any line it is not sure to run exactly as the general engine
 /// would (an error of any kind, escapes, duplicate keys, a value over the size limit) it
 /// throws `Bail`, and the host runs that line on the general engine from the start.
-/// One per worker; not thread-safe.
+/// On a real clock whose host parks lines (`Clock.parking`), a line that waits in its top
+/// machine ends its run, and the host has a lane go on with it when its time has come
+/// (`TapeLane+Suspension`). One per worker; not thread-safe.
 public final class TapeLane {
     let tape: Tape
     let code: TapeCode
@@ -90,6 +92,9 @@ public final class TapeLane {
     public var trailTimes: UnsafeBufferPointer<UInt64> { UnsafeBufferPointer(start: trailClock.base, count: trailClock.count) }
     /// Read the clock at every state entry of the next lines (a host may time only a sample).
     public var timeStates = false
+    /// How many lines a line's per-state times stand for, to the host (it samples them);
+    /// a parked line keeps its own (`Suspension`).
+    public var timeScale = 1
     var trailStates = UnsafeVec<Int32>(capacity: 16)
     var trailClock = UnsafeVec<UInt64>(capacity: 16)
 
@@ -130,6 +135,11 @@ public final class TapeLane {
     public enum Clock: Sendable {
         case real
         case virtual(hostLimitSeconds: Int?)
+        /// A real clock whose host parks a line that waits (a Wait, a Task's Retry back-off)
+        /// in its top machine: its run ends `.waits`, the host keeps what `suspend` copies
+        /// out and, once the time has come, has a lane `resume` it. Not with logs: a logged
+        /// line's events are written when it ends, from values a parked line no longer holds.
+        case parking(hostLimitSeconds: Int?)
     }
 
     /// Milliseconds of waiting (Wait states, Retry back-off) a line may do here; past it the
@@ -137,9 +147,26 @@ public final class TapeLane {
     /// wait side by side, the lane's add up).
     let waitBudgetMs: Int
     var waitedMs = 0
+    /// The clock is `.parking`: a wait in the top machine ends the run (`parkedMs`).
+    let parks: Bool
+    /// How long the line last run waits before it goes on (`LineEnd.waits`; 0: it does not),
+    /// and how many waits of its state that one makes.
+    var parkedMs = 0
+    var parkedWaits = 0
+    /// The trail entry of the state a resumed line parked in (-1: none), when that state
+    /// entered (monotonic ns), how many of its waits the line had waited when it parked, and
+    /// how many of them are still to pass (`park`).
+    var resumeEntry = -1
+    var resumeEntryNanos: UInt64 = 0
+    var resumeWaits = 0
+    var resumeWaitsLeft = 0
     /// `waitedMs` when the state running entered (`$$.State.EnteredTime`: a Wait's Assign and
     /// Output, and a retried Task's, see the time before their waits).
     var enteredWaitedMs = 0
+    /// The input and trail entry of the state running (of the top-level state a line parks
+    /// in: `suspend`; a Map's or Parallel's again once its children are back).
+    var enteredInput: Int32 = -1
+    var enteredEntry = -1
     /// When the line started (epoch ms), read at its first Wait for a timestamp (0: not yet).
     var lineStartMs: Int64 = 0
 
@@ -213,10 +240,11 @@ public final class TapeLane {
         }
     }
 
-    init(tape: Tape, code: TapeCode, start: Int32, payloadLimit: Int, waitBudgetMs: Int, executionNamePrefix: [UInt8],
-         executionIdPrefix: [UInt8]) {
+    init(tape: Tape, code: TapeCode, start: Int32, payloadLimit: Int, waitBudgetMs: Int, parks: Bool = false,
+         executionNamePrefix: [UInt8], executionIdPrefix: [UInt8]) {
         // `tape` already holds the constants the compiler added.
         self.tape = tape; self.code = code; self.start = start; self.payloadLimit = payloadLimit; self.waitBudgetMs = waitBudgetMs
+        self.parks = parks
         self.executionNamePrefix = executionNamePrefix
         self.executionIdPrefix = executionIdPrefix
         states = Pool(code.states); steps = Pool(code.steps); keys = Pool(code.keys)
@@ -242,33 +270,51 @@ public final class TapeLane {
 
     /// Runs one line. On success returns the output's JSON, valid until the next `run`.
     /// - Throws: `Bail` when the general engine must run this line (also a failed execution,
-    ///   which only `run(line:appendingTo:)` reports).
+    ///   which only `run(line:appendingTo:)` reports, and one that would park).
     public func run(line: UnsafeBufferPointer<UInt8>) throws(Bail) -> UnsafeBufferPointer<UInt8> {
         let result = try execute(line)
-        guard result != failedLine else { throw Bail() }
+        guard result != failedLine, result != waitingLine else { throw Bail() }
         tape.write(result)
         return tape.out.buffer
     }
 
-    /// Runs one line and appends the output's JSON to `buffer` (nothing when it throws or
-    /// the execution failed).
-    /// - Returns: true when the execution succeeded; false when it failed with
-    ///   `lastFailure` (only on a lane made with `handlesFailures`).
-    public func run(line: UnsafeBufferPointer<UInt8>, appendingTo buffer: inout UnsafeVec<UInt8>) throws(Bail) -> Bool {
-        let result = try execute(line)
-        if result == failedLine { return false }
+    /// How a line's run on the lane ended.
+    public enum LineEnd: Equatable, Sendable {
+        case succeeded
+        /// With `lastFailure` (only on a lane made with `handlesFailures`).
+        case failed
+        /// It parks for this long, on a `.parking` clock: `suspend` it now, `resume` it then.
+        case waits(milliseconds: Int)
+    }
+
+    /// Runs one line and appends the output's JSON to `buffer` when it succeeded (nothing
+    /// else: when it throws, failed, or waits).
+    public func run(line: UnsafeBufferPointer<UInt8>, appendingTo buffer: inout UnsafeVec<UInt8>) throws(Bail) -> LineEnd {
+        end(try execute(line), appendingTo: &buffer)
+    }
+
+    func end(_ result: Int32, appendingTo buffer: inout UnsafeVec<UInt8>) -> LineEnd {
+        if result == failedLine { return .failed }
+        if result == waitingLine { return .waits(milliseconds: parkedMs) }
         swap(&tape.out, &buffer)
         tape.write(result)
         swap(&tape.out, &buffer)
-        return true
+        return .succeeded
     }
 
-    /// The error the line last run failed with (when `run` returned false).
+    /// The error the line last run failed with (when it ended `.failed`).
     public var lastFailure: ASLError {
         failedByState ? raised ?? ASLError(.runtime, nil) : failedWith ?? code.errors[Int(failure)]
     }
 
+    @inline(__always)
     func execute(_ line: UnsafeBufferPointer<UInt8>) throws(Bail) -> Int32 {
+        try conclude(start, try begin(line))
+    }
+
+    /// Forgets the line before and parses `line`: its root node.
+    @inline(__always)
+    func begin(_ line: UnsafeBufferPointer<UInt8>) throws(Bail) -> Int32 {
         let t = tape
         t.reset()
         trailStates.truncate(to: 0)
@@ -290,6 +336,7 @@ public final class TapeLane {
         // (`childDepth` is back to 0 after every line: `runChild` counts down as it leaves.)
         if raised != nil { raised = nil }
         if failedWith != nil { failedWith = nil }
+        failure = -1
         if childRaised != nil { childRaised = nil }
         if lastChildRaised != nil { lastChildRaised = nil }
         if !failedChildren.isEmpty { failedChildren.removeAll(keepingCapacity: true) }
@@ -298,16 +345,30 @@ public final class TapeLane {
         workMark = -1
         waitedMs = 0
         enteredWaitedMs = 0
+        parkedMs = 0
+        resumeEntry = -1
         lineStartMs = 0
         executionNameNode = -1
         executionIdNode = -1
         times = (-1, -1, 0)
         guard let root = t.parseLine(line) ?? t.parseCanonicalLine(line) else { throw Bail() }
         lineValue = root
+        return root
+    }
+
+    /// Runs the top machine from state `pc` with `input` to the line's result: its value,
+    /// `failedLine` or `waitingLine`.
+    @inline(__always)
+    func conclude(_ pc: Int32, _ input: Int32) throws(Bail) -> Int32 {
+        let t = tape
         let result: Int32
         do {
-            result = try runMachine(start, root)
+            result = try runMachine(pc, input)
         } catch {
+            if parkedMs > 0 {
+                resultValue = waitingLine
+                return waitingLine
+            }
             // A top-level state raised a States.Runtime error: the line fails with it.
             guard raised != nil else { throw error }
             failedByState = true
@@ -342,6 +403,8 @@ public final class TapeLane {
             let entry = trailStates.count
             trailStates.append(pc)
             enteredWaitedMs = waitedMs
+            enteredInput = value
+            enteredEntry = entry
             if timeStates { trailClock.append(TapeLane.now()) }
             if recordsValues {
                 trailInputs.append(value)

@@ -120,7 +120,7 @@ extension TapeCompiler {
             let index = failure(e)
             failed.append(index)
             if let (_, seconds) = p.retry(e, counts: &counts) {
-                guard virtualClock else { throw Unsupported("Task state '\(name)' retries after a wait, on a real clock") }
+                guard canWait else { throw Unsupported("Task state '\(name)' retries after a wait, on a real clock") }
                 waitMs = min(waitMs &+ Retrier.milliseconds(seconds), Int.max / 2)
                 continue
             }

@@ -83,12 +83,12 @@ extension TapeCompiler {
             }
             return .choice(choice)
         case .wait(let s):
-            // As a JSONPath Wait: constant Seconds (or an expression's) on a virtual clock, or 0.
+            // As a JSONPath Wait: constant Seconds (or an expression's) where it can wait (`canWait`), or 0.
             switch s.duration {
-            case .seconds(let seconds) where virtualClock || seconds == 0:
+            case .seconds(let seconds) where canWait || seconds == 0:
                 guard let n = Int32(exactly: seconds) else { throw Unsupported("JSONata Wait state '\(h.name)'") }
                 return .jsonataWait(seconds: n, expression: none, until: -1, output: try jsonataTemplate(h.output), next: next)
-            case .secondsExpression(let e) where virtualClock:
+            case .secondsExpression(let e) where canWait:
                 return .jsonataWait(seconds: 0, expression: try jsonataTemplate(e), until: -1, output: try jsonataTemplate(h.output), next: next)
             case .timestamp, .timestampExpression:
                 guard let until = try waitTarget(s.duration) else { throw Unsupported("JSONata Wait state '\(h.name)'") }

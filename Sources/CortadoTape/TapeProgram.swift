@@ -16,6 +16,9 @@ struct TapeCompiler {
     let payloadLimit: Int
     /// Time is virtual: a Wait of constant Seconds changes nothing the lane can see.
     let virtualClock: Bool
+    /// Time is real, and the host parks a line that waits in its top machine (a Wait, a
+    /// Task's Retry back-off) until its time comes (`TapeLane.Clock.parking`).
+    let parks: Bool
     var constants: [String: Int32] = [:]
     var keyIndex: [String: Int32] = [:]
     /// Workflow variables by name: their slots (`TapeProgram+Variables`).
@@ -42,10 +45,11 @@ struct TapeCompiler {
     /// (`wholeContext`).
     var readsWholeContext = false
 
-    init(program: Program, tape: Tape, payloadLimit: Int, virtualClock: Bool,
+    init(program: Program, tape: Tape, payloadLimit: Int, virtualClock: Bool, parks: Bool = false,
          taskResults: TapeLane.TaskResults? = nil, namesExecutions: Bool = false, constants: TapeLane.ExecutionConstants? = nil,
          handlesFailures: Bool = false, logged: Bool = false) {
         self.program = program; self.tape = tape; self.payloadLimit = payloadLimit; self.virtualClock = virtualClock
+        self.parks = parks
         self.taskResults = taskResults; self.namesExecutions = namesExecutions; self.runConstants = constants
         self.handlesFailures = handlesFailures; self.logged = logged
     }
@@ -68,10 +72,10 @@ struct TapeCompiler {
             }
             return processing.retrier(for: evaluationError) == nil && processing.catcher(for: evaluationError) == nil
         }
+        code.inChildren = program.inChildren()
         for pc in program.code.indices { code.states.append(try state(pc)) }
         code.onFailure = Array(repeating: -1, count: code.states.count)
         code.takesFailures = handlesFailures
-        code.inChildren = program.inChildren()
         code.childrenInOrder = firstWithWaitingChildren(code) == nil
         if handlesFailures {
             if logged { try noFailuresInChildren() }
@@ -156,7 +160,7 @@ struct TapeCompiler {
             // the longest delay AWS accepts; the lane adds up a line's waits against its time
             // limit. `"Seconds": 0` waits for nothing on any clock.
             // A SecondsPath on a virtual clock: its value read from the effective input.
-            if virtualClock, case .secondsPath(let p) = s.duration {
+            if canWait, case .secondsPath(let p) = s.duration {
                 code.values.append(try value(p, item: false))
                 code.pathSources[Int32(code.values.count - 1)] = p.source
                 return .wait(input: try filter(h.inputPath), output: try filter(h.outputPath), seconds: 0,
@@ -167,7 +171,7 @@ struct TapeCompiler {
                 return .wait(input: try filter(h.inputPath), output: try filter(h.outputPath), seconds: 0, secondsPath: -1,
                              until: until, next: next)
             }
-            guard case .seconds(let seconds) = s.duration, virtualClock || seconds == 0, let n = Int32(exactly: seconds)
+            guard case .seconds(let seconds) = s.duration, canWait || seconds == 0, let n = Int32(exactly: seconds)
             else { throw Unsupported("Wait state '\(h.name)' of seconds on a real clock") }
             return .wait(input: try filter(h.inputPath), output: try filter(h.outputPath), seconds: n, secondsPath: -1, until: -1, next: next)
         case .task(let s):
@@ -185,6 +189,11 @@ struct TapeCompiler {
                 retries: retries))
         }
     }
+
+    /// The state being compiled may wait on the lane: on a virtual clock, or in the top
+    /// machine of a lane whose host parks lines (a child's wait hands its line back there:
+    /// the interpreter runs its siblings meanwhile).
+    var canWait: Bool { virtualClock || (parks && !code.inChildren[Int(statePC)]) }
 
     mutating func constant(_ v: JSON) -> Int32 {
         let text = v.serialized

@@ -3,6 +3,7 @@ import CortadoASL
 import CortadoJSON
 import CortadoPath
 import CortadoRuntime
+import CortadoTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -210,6 +211,77 @@ extension BatchError: Equatable {
         let lines = f.read(out).split(separator: "\n")
         #expect(lines.count == 3000)
         #expect(lines.last == #"{"line":3000,"status":"SUCCEEDED","output":{"n":3000}}"#)
+    }
+
+    /// On a real clock the tape lane parks a line that waits in its top machine (a Wait of
+    /// Seconds or SecondsPath, a Task's Retry back-off) and goes on with it from that state
+    /// when its time has come, on any worker: the results are the general engine's, the
+    /// times those of the line (its start, its states' entries after the wait), and the
+    /// per-state counts are each line's once.
+    @Test func theLaneParksLinesThatWaitOnTheRealClock() throws {
+        let def = #"""
+            {"StartAt":"A","States":{
+              "A":{"Type":"Pass","Parameters":{"n.$":"$.n","s.$":"States.MathAdd($.n, -1)","w.$":"States.MathAdd(0, 1)"},
+                   "Assign":{"kept.$":"$.n"},"Next":"W"},
+              "W":{"Type":"Wait","SecondsPath":"$.w","Assign":{"at.$":"$$.State.EnteredTime"},"Next":"T"},
+              "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},
+                   "Retry":[{"ErrorEquals":["Busy"],"IntervalSeconds":1}],"ResultPath":"$.t","Next":"B"},
+              "B":{"Type":"Pass","Parameters":{"n.$":"$kept","t.$":"$.t","input.$":"$$.Execution.Input","at.$":"$at",
+                   "start.$":"$$.Execution.StartTime","entered.$":"$$.State.EnteredTime"},"End":true}}}
+            """#
+        let backend = ScriptedTasks(script: ["T": [.failure(ASLError(ErrorName("Busy"), "try again")), .success(["ok": true])]])
+        for lane in [true, false] {
+            let f = BatchFixture()
+            let events = f.file("in.jsonl", BatchFixture.events(400))
+            let out = f.dir + "/out.jsonl"
+            var c = try f.config(def, events: events, out: out, workers: 2)
+            c.backend = backend
+            c.clock = .real
+            c.tapeLane = lane
+            c.windowLines = 1_000
+            let s = try BatchRunner(config: c).run()
+            #expect(s.metrics.succeeded == 400)
+            #expect(s.metrics.laneExecutions == (lane ? 400 : 0))
+            let lines = f.read(out).split(separator: "\n")
+            #expect(lines.count == 400)
+            for (k, l) in lines.enumerated() {
+                guard let j = try? JSON.parse(String(l)), let o = j["output"] else { Issue.record("\(l)"); continue }
+                #expect(j["line"] == JSON(k + 1) && o["n"] == JSON(k + 1) && o["t"] == ["ok": true])
+                #expect(o["input"] == ["n": JSON(k + 1)])
+                func ms(_ v: JSON?) -> Int64 { v?.stringValue.flatMap { Timestamp.parse($0)?.milliseconds } ?? -1 }
+                let start = ms(o["start"]), at = ms(o["at"]), entered = ms(o["entered"])
+                // The Wait entered at the start (before its second was over), B after that
+                // second and the Task's second of back-off.
+                #expect(start > 0 && at >= start && at - start < 1_000, "\(l)")
+                #expect(entered - start >= 1_900, "\(l)")
+            }
+            let stats = s.metrics.states
+            #expect(stats.map(\.entered) == [400, 400, 400, 400], "\(stats)")
+            // The Wait's time is its second (counted once a line): not the Pass's before it.
+            if let w = stats.first(where: { $0.name == "W" }), let a = stats.first(where: { $0.name == "A" }) {
+                #expect(w.totalMs / 400 >= 900 && a.totalMs / 400 < 500, "\(stats)")
+            }
+        }
+    }
+
+    /// A wait that would end within a second of the line's time limit (or past it) is left
+    /// to the general engine, which times the execution out as AWS does; one well inside it
+    /// parks on the lane.
+    @Test func aWaitPastTheTimeLimitTimesOutOnTheGeneralEngine() throws {
+        let def = #"""
+            {"TimeoutSeconds":1,"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.n","Next":"P"},
+              "P":{"Type":"Pass","End":true}}}
+            """#
+        let f = BatchFixture()
+        let events = f.file("in.jsonl", "{\"n\":0}\n{\"n\":5}\n{\"n\":1}\n")
+        let out = f.dir + "/out.jsonl"
+        var c = try f.config(def, events: events, out: out, workers: 2)
+        c.clock = .real
+        let s = try BatchRunner(config: c).run()
+        #expect(s.metrics.succeeded == 1 && s.metrics.timedOut == 2 && s.metrics.laneExecutions == 1)
+        let lines = f.read(out).split(separator: "\n").map(String.init)
+        #expect(lines.count == 3 && lines[0] == #"{"line":1,"status":"SUCCEEDED","output":{"n":0}}"#)
+        #expect(lines[1].hasPrefix(#"{"line":2,"status":"TIMED_OUT""#) && lines[2].hasPrefix(#"{"line":3,"status":"TIMED_OUT""#), "\(lines)")
     }
 
     @Test func metricsAreReportedWhileRunningAndAtTheEnd() throws {

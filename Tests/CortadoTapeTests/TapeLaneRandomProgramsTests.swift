@@ -50,4 +50,35 @@ import Testing
         print("random programs: \(programs) on the lane, \(kept) lines kept, \(failed) of them failed")
         #expect(programs > 200 && kept > 600 && failed > 100, "programs \(programs), kept \(kept), failed \(failed)")
     }
+
+    /// The same programs on a lane whose host parks lines (a real clock): a line that waits
+    /// in its top machine (a Wait, a Task's Retry back-off) ends its run, is copied out and
+    /// goes on from that state (`Lane.outcome` resumes it at once), and ends exactly as the
+    /// general engine ends it.
+    @Test func randomProgramsParkAndResume() throws {
+        var g = RandomPrograms.Gen(rng: SplitMix64(seed: 2714))
+        var j = RandomPrograms.JSONataGen(g: RandomPrograms.Gen(rng: SplitMix64(seed: 2715)))
+        var kept = 0, parked = 0
+        for round in 0..<1000 {
+            let jsonata = round % 2 == 1
+            let definition = jsonata ? j.program() : g.program()
+            guard case .success(let p) = Compiler.compile(try JSON.parse(definition)) else { continue }
+            let backend = jsonata ? RandomPrograms.backend(&j.g) : RandomPrograms.backend(&g)
+            guard case .success(let lane) = TapeLaneTests.failingLane(p, backend, clock: .parking(hostLimitSeconds: nil)) else { continue }
+            for _ in 0..<4 {
+                let line = jsonata ? j.g.input() : g.input()
+                let waits = Array(line.utf8).withUnsafeBufferPointer { b in
+                    var out = UnsafeVec<UInt8>(capacity: 64)
+                    defer { out.free() }
+                    if case .waits? = try? lane.run(line: b, appendingTo: &out) { return true }
+                    return false
+                }
+                guard Lane.agree(p, lane, line, "round \(round): \(definition)", backend: backend) else { continue }
+                kept += 1
+                if waits { parked += 1 }
+            }
+        }
+        print("random programs on a parking lane: \(kept) lines kept, \(parked) of them parked")
+        #expect(kept > 1500 && parked > 80, "kept \(kept), parked \(parked)")
+    }
 }

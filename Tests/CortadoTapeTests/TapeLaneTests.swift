@@ -69,7 +69,11 @@ enum Lane {
         }
         return Array(line.utf8).withUnsafeBufferPointer { b -> Result<String, ASLError>? in
             do {
-                if try !lane.run(line: b, appendingTo: &out) {
+                var end = try lane.run(line: b, appendingTo: &out)
+                // A parked line (a `.parking` clock) goes on at once, as its host would once
+                // its time came, through a copy of what it needs.
+                while case .waits = end { end = try lane.resume(lane.suspend(), line: b, appendingTo: &out) }
+                if end == .failed {
                     guard lane.failedByState, let qualified = lane.qualifier else { return .failure(lane.lastFailure) }
                     return .failure(qualified(lane.lastFailure))
                 }

@@ -1,0 +1,129 @@
+import CortadoASL
+import CortadoJSON
+import CortadoPath
+
+// Parking on the lane (a `.parking` clock): a line that waits in its top machine (a Wait, a
+// Task's Retry back-off) ends its run with `.waits`. The host copies out what the line
+// still needs (`suspend`: the state it waits in, that state's input and the variables as
+// JSON text, its record so far) and lets the worker go on; once the time has come, any
+// worker's lane of the same program parses the line and that text again (`resume`) and runs
+// the state from its entry. A parked line holds no borrow of the lane's buffers, only of its
+// own line, which its batch keeps until every line of it has ended.
+extension TapeLane {
+    /// A parked line: what its run needs to go on. Made by `suspend`, used once by `resume`.
+    public final class Suspension: @unchecked Sendable {
+        /// How long it waits (milliseconds).
+        public let milliseconds: Int
+        /// The state it parked in (run again from its entry), that entry, how many of the
+        /// state's waits it has waited with this one, and the time waited when it entered.
+        let pc: Int32
+        let entry: Int
+        let waits: Int
+        let enteredWaitedMs: Int
+        /// The JSON text of the state's input (nil: the line itself) and of each variable
+        /// (`variableRanges[slot]`: a range of `text`, nil: not set).
+        let input: Range<Int>?
+        let variableRanges: [Range<Int>?]
+        let text: [UInt8]
+        /// The line's record before that state (`trail`, `trailTimes`, Map counts and failed
+        /// children, for the host's counts and the words of a later error).
+        let states: [Int32]
+        let times: [UInt64]
+        let entryNanos: UInt64
+        let timed: Bool
+        let timeScale: Int
+        let mapCounts: [Int32]
+        let mapLimits: [(entry: Int, limit: Int)]
+        let failedChildren: [FailedChild]
+        let failure: Int32
+        let failedWith: ASLError?
+        let sawFailure: Bool
+        let workMark: Int
+        let stepCount: Int
+        let lineStartMs: Int64
+        let lineNumber: Int
+
+        init(_ lane: TapeLane, input: Int32) {
+            milliseconds = lane.parkedMs
+            let entry = lane.enteredEntry
+            self.entry = entry
+            pc = lane.trailStates[entry]
+            waits = lane.parkedWaits
+            enteredWaitedMs = lane.enteredWaitedMs
+            var text = UnsafeVec<UInt8>(capacity: 64)
+            defer { text.free() }
+            func keep(_ v: Int32) -> Range<Int> {
+                let start = text.count
+                lane.write(v, into: &text)
+                return start..<text.count
+            }
+            self.input = input == lane.lineValue ? nil : keep(input)
+            variableRanges = (0..<lane.variableCount).map { k in
+                lane.variables[k] >= 0 ? keep(lane.variables[k]) : nil
+            }
+            self.text = Array(text.buffer)
+            states = Array(lane.trail.prefix(entry))
+            times = Array(lane.trailTimes.prefix(entry))
+            // (The state's own entry time: kept for it when it runs again.)
+            entryNanos = entry < lane.trailTimes.count ? lane.trailTimes[entry] : 0
+            timed = lane.timeStates
+            timeScale = lane.timeScale
+            var counts: [Int32] = []
+            let c = lane.trailMapCounts
+            for k in stride(from: 0, to: c.count, by: 2) where Int(c[k]) < entry { counts += [c[k], c[k + 1]] }
+            mapCounts = counts
+            mapLimits = lane.trailMapLimits.filter { $0.entry < entry }
+            failedChildren = lane.failedChildren.filter { $0.entry < entry }
+            failure = lane.failure
+            failedWith = lane.failedWith
+            sawFailure = lane.sawFailure
+            workMark = lane.workMark
+            stepCount = lane.stepCount
+            // (Read now if not yet: `$$.Execution.StartTime` after the wait is the line's.)
+            lineStartMs = lane.lineStart()
+            lineNumber = lane.lineNumber
+        }
+    }
+
+    /// The line last run, which ended `.waits`, copied out for `resume`.
+    public func suspend() -> Suspension {
+        precondition(resultValue == waitingLine && !recordsValues, "suspend: the line does not wait")
+        // (It parked in a state of the top machine: `enteredInput` is that state's.)
+        return Suspension(self, input: enteredInput)
+    }
+
+    /// Goes on with a parked line (`line`: its bytes, as first run; `parked`: from `suspend`
+    /// on this lane or another of the same program) and appends the output's JSON to
+    /// `buffer` when it succeeded, as `run(line:appendingTo:)`. Its per-state times are
+    /// kept, and weighed (`timeStates`, `timeScale`), as they were when it started.
+    public func resume(_ parked: Suspension, line: UnsafeBufferPointer<UInt8>,
+                       appendingTo buffer: inout UnsafeVec<UInt8>) throws(Bail) -> LineEnd {
+        timeStates = parked.timed
+        timeScale = parked.timeScale
+        let t = tape
+        let root = try begin(line)
+        func adopt(_ r: Range<Int>) throws(Bail) -> Int32 {
+            try parked.text.withUnsafeBufferPointer { b throws(Bail) in try t.adopt(UnsafeBufferPointer(rebasing: b[r])) }
+        }
+        let input = try parked.input.map(adopt) ?? root
+        for (slot, r) in parked.variableRanges.enumerated() { variables[slot] = try r.map(adopt) ?? -1 }
+        // The state runs again from its entry, which records it (and its children) again.
+        for pc in parked.states { trailStates.append(pc) }
+        for ns in parked.times { trailClock.append(ns) }
+        resumeEntry = parked.entry
+        resumeEntryNanos = parked.entryNanos
+        (resumeWaits, resumeWaitsLeft) = (parked.waits, parked.waits)
+        for v in parked.mapCounts { trailMapCounts.append(v) }
+        trailMapLimits = parked.mapLimits
+        failedChildren = parked.failedChildren
+        failure = parked.failure
+        failedWith = parked.failedWith
+        sawFailure = parked.sawFailure
+        workMark = parked.workMark
+        stepCount = parked.stepCount
+        waitedMs = parked.enteredWaitedMs
+        lineStartMs = parked.lineStartMs
+        lineNumber = parked.lineNumber
+        return end(try conclude(parked.pc, input), appendingTo: &buffer)
+    }
+}

@@ -1,0 +1,121 @@
+import CortadoASL
+import CortadoJSON
+import CortadoPath
+import CortadoRuntime
+@testable import CortadoTape
+import CortadoTestSupport
+import Testing
+
+/// Parking on the lane (`.parking` clock, `TapeLane+Suspension`): a line that waits in its top
+/// machine ends its run, what it needs is copied out, and a lane of the same program goes on
+/// with it from the state it waited in.
+@Suite struct TapeLaneSuspensionTests {
+    static let parking = TapeLane.Clock.parking(hostLimitSeconds: nil)
+
+    /// Runs `line`, resuming it on `resumer` (default: the same lane) each time it parks, with
+    /// `between` run on the first lane meanwhile; the result and how long each park was.
+    static func parked(_ lane: TapeLane, _ line: String, on resumer: TapeLane? = nil, between: String? = nil)
+        -> (end: TapeLane.LineEnd, output: String, waits: [Int])? {
+        var out = UnsafeVec<UInt8>(capacity: 256)
+        defer { out.free() }
+        let bytes = Array(line.utf8)
+        return bytes.withUnsafeBufferPointer { b -> (TapeLane.LineEnd, String, [Int])? in
+            do {
+                var waits: [Int] = []
+                var end = try lane.run(line: b, appendingTo: &out)
+                while case .waits(let ms) = end {
+                    waits.append(ms)
+                    let s = lane.suspend()
+                    if let between { _ = Lane.run(lane, between) }
+                    end = try (resumer ?? lane).resume(s, line: b, appendingTo: &out)
+                }
+                return (end, String(decoding: out.buffer, as: UTF8.self), waits)
+            } catch {
+                return nil
+            }
+        }
+    }
+
+    /// A Wait after a state that built the value and assigned variables: the state's input
+    /// and the variables go as JSON text, the line's own value (`$$.Execution.Input`) is
+    /// parsed from its bytes again, and another line run on the lane meanwhile does not
+    /// disturb it; any lane of the program can go on with it.
+    @Test func aParkedLineGoesOnWithItsValuesOnAnyLane() throws {
+        let p = try Lane.program(#"""
+            {"StartAt":"A","States":{
+              "A":{"Type":"Pass","Parameters":{"n.$":"$.n","s":"line \"quoted\"\n","xs.$":"$.xs"},"Assign":{"v.$":"$.xs[0]","u":{"k":[1,2]}},"Next":"W"},
+              "W":{"Type":"Wait","Seconds":3,"Next":"B"},
+              "B":{"Type":"Pass","Parameters":{"in.$":"$$.Execution.Input","v.$":"$v","u.$":"$u","s.$":"$.s","n.$":"$.n"},"End":true}}}
+            """#)
+        let lane = try TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, clock: Self.parking).get()
+        let other = try TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, clock: Self.parking).get()
+        let line = #"{"n":7,"xs":["é",{"a":null}],"pad":"\u00e9\t"}"#
+        let expected = try #require(Lane.general(p, line)?.output)
+        for resumer in [lane, other] {
+            let r = try #require(Self.parked(lane, line, on: resumer, between: #"{"n":1,"xs":[0]}"#))
+            #expect(r.end == .succeeded && r.waits == [3_000])
+            #expect(try JSON.parse(r.output) == expected, "\(r.output)")
+        }
+        // A line that does not wait runs to its end on such a lane as on any other.
+        let q = try Lane.program(#"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":0,"End":true}}}"#)
+        let noWait = try TapeLane.make(q, payloadLimit: ExecutionOptions.payloadLimit, clock: Self.parking).get()
+        #expect(Self.parked(noWait, #"{"a":1}"#)?.waits == [])
+    }
+
+    /// A Map's Retry parks the line at each back-off; it goes on by running the Map again from
+    /// its entry, its failed iterations failing again, past the waits it had waited. Its
+    /// record (the states entered, in order) is the one a virtual clock gives, and so is
+    /// its outcome, which is the general engine's.
+    @Test func aMapsRetryParksAtEachBackOff() throws {
+        for (definition, waits) in [
+            (#"""
+            {"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.xs","ItemProcessor":{"StartAt":"T","States":{
+                "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"End":true}}},
+              "Retry":[{"ErrorEquals":["Busy"],"IntervalSeconds":1,"MaxAttempts":2,"BackoffRate":2}],
+              "Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.e","Next":"Done"}],"Next":"Done"},
+              "Done":{"Type":"Pass","End":true}}}
+            """#, [1_000, 2_000]),
+            (#"""
+            {"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[
+                {"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"End":true}}},
+                {"StartAt":"Q","States":{"Q":{"Type":"Pass","End":true}}}],
+              "Retry":[{"ErrorEquals":["States.ALL"],"IntervalSeconds":2,"MaxAttempts":3}],"End":true}}}
+            """#, [2_000, 4_000, 8_000]),
+        ] {
+            let p = try Lane.program(definition)
+            let backend = ScriptedTasks(script: ["T": [.failure(ASLError(ErrorName("Busy"), "later"))]])
+            let lane = try TapeLaneTests.failingLane(p, backend, clock: Self.parking).get()
+            let virtual = try TapeLaneTests.failingLane(p, backend).get()
+            let line = #"{"xs":[1,2]}"#
+            let r = try #require(Self.parked(lane, line))
+            #expect(r.waits == waits, "\(definition)")
+            let parkedTrail = Array(lane.trail)
+            let v = Lane.outcome(virtual, line, p)
+            #expect(Array(virtual.trail) == parkedTrail)
+            #expect(Lane.agree(p, lane, line, "\(definition)", backend: backend))
+            switch (r.end, v) {
+            case (.succeeded, .success(let out)?): #expect(r.output == out)
+            case (.failed, .failure?): break
+            default: Issue.record("parked \(r.end), virtual \(String(describing: v))")
+            }
+        }
+    }
+
+    /// Waits in a Map iteration or a Parallel branch run beside their siblings in the
+    /// interpreter: on a parking lane such a program stays general, as on a real clock.
+    @Test func waitsInChildrenStayGeneral() throws {
+        let p = try Lane.program(#"""
+            {"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"W","States":{
+                "W":{"Type":"Wait","Seconds":1,"End":true}}},"End":true}}}
+            """#)
+        guard case .failure(let why) = TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, clock: Self.parking) else {
+            Issue.record("a Wait in a Map iteration went to a parking lane"); return
+        }
+        #expect(why.description.contains("real clock"))
+        // With logs, a line is logged when it ends: a parking lane is a real one then.
+        let w = try Lane.program(#"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"End":true}}}"#)
+        guard case .failure = TapeLane.make(w, payloadLimit: ExecutionOptions.payloadLimit, clock: Self.parking, logged: true) else {
+            Issue.record("a logged lane parks"); return
+        }
+    }
+}
