@@ -286,6 +286,7 @@ extension BatchRunner {
             // It parks on the timer heap with what it still needs; counted when it ends.
             timers.park(Parked(waiting: .lane(lane.suspend()), batch: b, slot: slot, startNanos: t0),
                         until: wallClockMilliseconds() + Int64(ms))
+            ctx.metrics.laneParks += 1
             ctx.clock = monotonicNanoseconds()
             return true
         }

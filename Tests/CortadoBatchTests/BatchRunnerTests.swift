@@ -241,7 +241,8 @@ extension BatchError: Equatable {
             c.windowLines = 1_000
             let s = try BatchRunner(config: c).run()
             #expect(s.metrics.succeeded == 400)
-            #expect(s.metrics.laneExecutions == (lane ? 400 : 0))
+            // (Each line parks twice: the Wait and the Task's back-off.)
+            #expect(s.metrics.laneExecutions == (lane ? 400 : 0) && s.metrics.laneParks == (lane ? 800 : 0))
             let lines = f.read(out).split(separator: "\n")
             #expect(lines.count == 400)
             for (k, l) in lines.enumerated() {

@@ -285,6 +285,17 @@ import Testing
         let lane = run.snapshot(inFlight: 0, now: Self.s)
         #expect(lane.summaryText().contains("Engine: tape lane for 990 executions, general for 10\n"))
         #expect(try JSON.parse(lane.jsonLine(previous: nil, summary: true))["tape_lane"] == ["executions": 990])
+        // Lines that parked on the lane (waits on a real clock) are counted too.
+        let parking = RunMetrics(stateNames: ["A"], startNanos: 0)
+        let p = WorkerMetrics(stateCount: 1)
+        Self.recordOneToThousand(p)
+        p.laneExecutions = 1000
+        p.laneParks = 1500
+        parking.addStarted(1000)
+        parking.absorb(p)
+        let parked = parking.snapshot(inFlight: 0, now: Self.s)
+        #expect(parked.summaryText().contains("Engine: tape lane for 1,000 executions (1,500 parks), general for 0\n"), "\(parked.summaryText())")
+        #expect(try JSON.parse(parked.jsonLine(previous: nil, summary: true))["tape_lane"] == ["executions": 1000, "parked": 1500])
 
         let general = RunMetrics(stateNames: ["A"], startNanos: 0)
         let g = WorkerMetrics(stateCount: 1)

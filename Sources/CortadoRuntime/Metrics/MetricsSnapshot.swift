@@ -11,6 +11,8 @@ public struct MetricsSnapshot: Sendable {
     public var inFlight = 0
     /// Executions the batch runner ran on its tape lane (the rest ran on the general engine).
     public var laneExecutions = 0
+    /// The times a line parked on the lane (a wait on a real clock; `parked` when any).
+    public var laneParks = 0
     /// Why the tape lane took none of the run's executions, when it could not (the program
     /// has a state it does not run, with the logs asked for, `--engine general`); nil otherwise.
     public var laneUnused: String?
@@ -69,7 +71,7 @@ public struct MetricsSnapshot: Sendable {
             ]))),
             ("states", .object(JSONObject(stateMembers))),
             ("tape_lane", laneUnused.map { .object(JSONObject([("executions", JSON(0)), ("unused_because", JSON($0))])) }
-                ?? .object(JSONObject([("executions", JSON(laneExecutions))]))),
+                ?? .object(JSONObject([("executions", JSON(laneExecutions))] + (laneParks > 0 ? [("parked", JSON(laneParks))] : [])))),
         ]
         if summary, let peak = peakRSSMiB() { members.append(("peak_rss_mib", num(peak, 1))) }
         let obj: JSON = .object(JSONObject(members))
@@ -127,7 +129,8 @@ public struct MetricsSnapshot: Sendable {
         guard completed > 0 else { return nil }
         if let why = laneUnused { return "Engine: general for every execution (the tape lane is not used: \(why))" }
         guard laneExecutions > 0 else { return nil }
-        return "Engine: tape lane for \(groupThousands(laneExecutions)) executions, general for \(groupThousands(completed - min(completed, laneExecutions)))"
+        let parked = laneParks > 0 ? " (\(groupThousands(laneParks)) parks)" : ""
+        return "Engine: tape lane for \(groupThousands(laneExecutions)) executions\(parked), general for \(groupThousands(completed - min(completed, laneExecutions)))"
     }
 
     /// A few human lines (each ending in "\n") for the end of an interactive run: counts and rate,

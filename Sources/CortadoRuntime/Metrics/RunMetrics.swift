@@ -32,8 +32,9 @@ public final class WorkerMetrics {
     public private(set) var succeeded = 0
     public private(set) var failed = 0
     public private(set) var timedOut = 0
-    /// Executions that ran on the batch runner's tape lane.
+    /// Executions that ran on the batch runner's tape lane, and the times one parked there.
     public var laneExecutions = 0
+    public var laneParks = 0
 
     static let bufferCapacity = 2048
     var latencies: [UInt64]
@@ -77,7 +78,7 @@ public final class WorkerMetrics {
 
     /// Zeroes everything (state stats included).
     func reset() {
-        succeeded = 0; failed = 0; timedOut = 0; laneExecutions = 0
+        succeeded = 0; failed = 0; timedOut = 0; laneExecutions = 0; laneParks = 0
         latencyCount = 0; maxNanos = 0
         if overflowUsed { overflow.reset(); overflowUsed = false }
         stateStats.reset()
@@ -100,7 +101,7 @@ public final class RunMetrics: @unchecked Sendable {
     private let started = Atomic<Int>(0)
 
     struct Totals {
-        var succeeded = 0, failed = 0, timedOut = 0, laneExecutions = 0
+        var succeeded = 0, failed = 0, timedOut = 0, laneExecutions = 0, laneParks = 0
         /// Why the tape lane takes no execution of this run (nil: it may take them).
         var laneUnused: String?
         var maxNanos: UInt64 = 0
@@ -157,6 +158,7 @@ public final class RunMetrics: @unchecked Sendable {
             t.failed += w.failed
             t.timedOut += w.timedOut
             t.laneExecutions += w.laneExecutions
+            t.laneParks += w.laneParks
             if w.maxNanos > t.maxNanos { t.maxNanos = w.maxNanos }
             if w.overflowUsed { t.histogram.add(w.overflow) }
             for i in 0..<w.latencyCount {
@@ -185,6 +187,7 @@ public final class RunMetrics: @unchecked Sendable {
             s.failed = t.failed
             s.timedOut = t.timedOut
             s.laneExecutions = t.laneExecutions
+            s.laneParks = t.laneParks
             s.laneUnused = t.laneUnused
             if t.histogram.totalCount > 0 {
                 func ms(_ p: Double) -> Double { Double(t.histogram.valueAtPercentile(p)) / 1e6 }
