@@ -109,6 +109,7 @@ extension BatchRunner {
             } else {
                 switch TapeLane.make(program, payloadLimit: ExecutionOptions.payloadLimit, clock: laneClock,
                                      taskResults: { backend.constantOutcome(stateName: $0, resource: $1, attempt: $2) },
+                                     taskCalls: BatchRunner.taskCalls(backend, o, executionNamePrefix: executionNamePrefix),
                                      executionNamePrefix: executionNamePrefix,
                                      constants: TapeLane.ExecutionConstants(
                                         executionArnPrefix: o.executionArn, stateMachineArn: o.stateMachineArn,
@@ -134,6 +135,19 @@ extension BatchRunner {
         }
     }
 
+
+    /// The backend's calls for Tasks the lane runs itself (`TapeLane+Calls`): only for
+    /// resources it answers at once and without side effects; an answer after a delay
+    /// (`.after`) arrives that many milliseconds later, as the interpreter takes it.
+    static func taskCalls(_ backend: any TaskBackend, _ o: ExecutionOptions, executionNamePrefix: String) -> TapeLane.TaskCalls {
+        let arnPrefix = o.executionArn + executionNamePrefix, machine = o.stateMachineName
+        return TapeLane.TaskCalls(answersAtOnce: { backend.answersAtOnce(resource: $0) }) { name, resource, attempt, input, line in
+            let request = TaskRequest(resource: resource, input: input, stateName: name, attempt: attempt,
+                                      executionName: executionNamePrefix + String(line), stateMachineName: machine,
+                                      executionArn: arnPrefix + String(line))
+            return backend.invoke(request).immediate
+        }
+    }
 
     func flushLogs(_ ctx: WorkerState) {
         guard let sink = ctx.sink, let fd = config.logFD, !sink.buffer.isEmpty else { return }

@@ -27,8 +27,7 @@ extension Execution {
             }
         } else if let (i, seconds) = processing.retry(e, counts: &f.retryCounts) {
             f.retryCount += 1
-            var delay = seconds
-            if processing.retry[i].fullJitter { delay = Double.random(in: 0...delay) }
+            let delay = processing.retry[i].jittered(seconds)
             f.resume = .retry
             f.parkSeq &+= 1
             timers.push((f, f.parkSeq), at: now + Int64(Retrier.milliseconds(delay)))

@@ -251,7 +251,7 @@ extension Execution {
                 f.delayed = nil
                 if case .after(let seconds, let o) = outcome {
                     f.taskGen &+= 1  // the completion handle is not used
-                    f.delayed = (now + Int64((max(0, seconds) * 1000).rounded()), o)
+                    f.delayed = (now + TaskOutcome.milliseconds(afterSeconds: seconds), o)
                     timers.push((f, f.parkSeq), at: f.delayed!.at)
                 } else {
                     f.taskPending = true

@@ -114,10 +114,34 @@ public protocol TaskBackend: Sendable {
     /// Return or Throw), or nil (the default). A host that knows it may skip the request:
     /// the tape lane runs such tasks, their Retry and their Catch over the line's bytes.
     func constantOutcome(stateName: String, resource: String, attempt: Int) -> Result<JSON, ASLError>?
+    /// Whether `invoke` answers `resource`'s tasks at once (`.success` or `.failure`, or one
+    /// of them `.after` a delay) and without side effects, so that calling it again changes
+    /// nothing (a simulated service): a host may call it from the tape lane, which parks the
+    /// line for the delay. False by default.
+    func answersAtOnce(resource: String) -> Bool
 }
 
 extension TaskBackend {
     public func constantOutcome(stateName: String, resource: String, attempt: Int) -> Result<JSON, ASLError>? { nil }
+    public func answersAtOnce(resource: String) -> Bool { false }
+}
+
+extension TaskOutcome {
+    /// An `.after(seconds:)` delay in whole milliseconds, as an execution waits it.
+    public static func milliseconds(afterSeconds seconds: Double) -> Int64 { Int64((max(0, seconds) * 1000).rounded()) }
+
+    /// An answer given at once: its outcome and the milliseconds after which it arrives (0:
+    /// now); nil for one that comes later (`.pending`, `.delivered`) or nests `.after`.
+    public var immediate: (delayMs: Int, outcome: Result<JSON, ASLError>)? {
+        switch self {
+        case .success(let v): return (0, .success(v))
+        case .failure(let e): return (0, .failure(e))
+        case .after(let seconds, let inner):
+            guard let (d, o) = inner.immediate, d == 0 else { return nil }
+            return (Int(Self.milliseconds(afterSeconds: seconds)), o)
+        case .pending, .delivered: return nil
+        }
+    }
 }
 
 /// In-process Swift handlers registered by resource name (exact ARN or a prefix ending in `*`).

@@ -365,6 +365,9 @@ enum TState {
     /// -1: none); then Output (a template, or none) and Assign as a Pass.
     case jsonataWait(seconds: Int32, expression: Int32, until: Int32, output: Int32, next: Int32)
     case jsonataTask(TJSONataTask)
+    /// A Task of either language whose backend the lane calls as it runs
+    /// (`TapeCode.taskCalls`, `TapeLane+Calls`).
+    case call(Int32)
     case jsonataParallel(TJSONataParallel)
     case jsonataMap(TJSONataMap)
     /// A Fail state of constant Error and Cause (`TapeCode.errors`): the execution fails.
@@ -418,6 +421,8 @@ final class TapeCode {
     /// Indices into `errors`, in spans of `TRetries.failedAttempts`.
     var attemptErrors: [Int32] = []
     var retries: [TRetries] = []
+    /// Tasks called as the lane runs (`TState.call`).
+    var taskCalls: [TCall] = []
     var childFailures: [TChildFailure] = []
     var limits: [TLimit] = []
     /// By pc: a Task's TimeoutSeconds and HeartbeatSeconds read from its input or computed

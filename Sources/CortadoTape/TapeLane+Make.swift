@@ -11,6 +11,8 @@ extension TapeLane {
     ///     (`suspend`, `resume`).
     ///   - taskResults: Tasks whose every attempt has a constant outcome run here (nil: no
     ///     Task does).
+    ///   - taskCalls: Tasks whose backend answers at once and without side effects are called
+    ///     here, in the top machine of a line not logged (`TapeLane+Calls`).
     ///   - executionNamePrefix: executions are named this prefix and `lineNumber` (nil: a
     ///     program that reads `$$.Execution.Name` stays on the general engine).
     ///   - constants: the run's ARNs, names and role (nil: a program that reads them stays
@@ -27,6 +29,7 @@ extension TapeLane {
     ///     iterations and Parallel branches stay general where children wait or start
     ///     children (the interpreter cancels siblings that have run part of their way).
     public static func make(_ program: Program, payloadLimit: Int, clock: Clock = .real, taskResults: TaskResults? = nil,
+                            taskCalls: TaskCalls? = nil,
                             executionNamePrefix: String? = nil, constants: ExecutionConstants? = nil, logsEveryState: Bool = false,
                             handlesFailures: Bool = false, logged: Bool = false) -> Result<TapeLane, Unsupported> {
         let tape = Tape()
@@ -48,7 +51,7 @@ extension TapeLane {
         let idPrefix = constants.flatMap { k in prefix.map { Array(k.executionArnPrefix.utf8) + $0 } }
             .flatMap { $0.contains(where: JSONWriter.needsEscape) ? nil : $0 }
         var c = TapeCompiler(program: program, tape: tape, payloadLimit: payloadLimit, virtualClock: budget > 0 && !parks, parks: parks,
-                             taskResults: taskResults, namesExecutions: prefix != nil,
+                             taskResults: taskResults, taskCalls: taskCalls, namesExecutions: prefix != nil,
                              constants: idPrefix != nil ? constants : nil,
                              handlesFailures: handlesFailures, logged: logged || logsEveryState)
         do throws(Unsupported) {
@@ -65,7 +68,7 @@ extension TapeLane {
                 throw Unsupported("$$.State.EnteredTime with a \(h.type) state ('\(h.name)') whose children wait or start children")
             }
             return .success(TapeLane(tape: tape, code: code, start: program.main.start, payloadLimit: payloadLimit,
-                                     waitBudgetMs: budget, parks: parks, executionNamePrefix: prefix ?? [], executionIdPrefix: idPrefix ?? []))
+                                     waitBudgetMs: budget, parks: parks, taskCalls: taskCalls, executionNamePrefix: prefix ?? [], executionIdPrefix: idPrefix ?? []))
         } catch {
             return .failure(error)
         }

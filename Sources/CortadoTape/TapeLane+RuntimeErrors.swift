@@ -45,7 +45,7 @@ extension TapeLane {
         if last <= workMark {
             guard last == workMark, !code.inChildren[Int(trailStates[last])] else { return Bail() }
             switch states[trailStates[last]] {
-            case .task, .jsonataTask: break
+            case .task, .jsonataTask, .call: break
             default: return Bail()
             }
         }

@@ -35,6 +35,10 @@ extension TapeLane {
         let mapCounts: [Int32]
         let mapLimits: [(entry: Int, limit: Int)]
         let failedChildren: [FailedChild]
+        /// The answers of the called Task it parked in (`TapeLane+Calls`), and the attempts
+        /// of those called before it.
+        let callOutcomes: [(delayMs: Int, outcome: Result<JSON, ASLError>)]
+        let callAttempts: [(entry: Int, failed: [ASLError], succeeded: Bool)]
         let failure: Int32
         let failedWith: ASLError?
         let sawFailure: Bool
@@ -74,6 +78,8 @@ extension TapeLane {
             mapCounts = counts
             mapLimits = lane.trailMapLimits.filter { $0.entry < entry }
             failedChildren = lane.failedChildren.filter { $0.entry < entry }
+            if case .call = lane.states[pc] { callOutcomes = lane.callOutcomes } else { callOutcomes = [] }
+            callAttempts = lane.callAttempts.filter { $0.entry < entry }
             failure = lane.failure
             failedWith = lane.failedWith
             sawFailure = lane.sawFailure
@@ -116,6 +122,8 @@ extension TapeLane {
         for v in parked.mapCounts { trailMapCounts.append(v) }
         trailMapLimits = parked.mapLimits
         failedChildren = parked.failedChildren
+        callOutcomes = parked.callOutcomes
+        callAttempts = parked.callAttempts
         failure = parked.failure
         failedWith = parked.failedWith
         sawFailure = parked.sawFailure

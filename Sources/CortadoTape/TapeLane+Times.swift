@@ -95,7 +95,7 @@ extension TapeLane {
                                                 roleArn: k.roleArn, redriveCount: k.redriveCount)
         var retryCount: Int? = nil
         switch states[state] {
-        case .task, .jsonataTask: retryCount = taskRetryCount
+        case .task, .jsonataTask, .call: retryCount = taskRetryCount
         default: break
         }
         return ContextObject.object(execution: execution, stateName: code.stateNames[Int(state)], enteredTime: entered,

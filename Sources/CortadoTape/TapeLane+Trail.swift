@@ -60,6 +60,7 @@ extension TapeLane {
         switch states[trailStates[k]] {
         case .task(let s): index = s.retries
         case .jsonataTask(let s): index = s.retries
+        case .call: return calledAttempts(k) ?? ([], true)
         default: index = -1
         }
         guard index >= 0 else { return ([], true) }

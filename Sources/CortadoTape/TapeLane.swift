@@ -46,6 +46,12 @@ public final class TapeLane {
     let choiceAssigns: Pool<Span>
     let assignments: Pool<TAssignment>
     let variableReads: Pool<TVariableRead>
+    /// The host's backend, for Tasks the lane calls (`TapeLane+Calls`).
+    let taskCalls: TaskCalls?
+    /// The answers of the called Task running, by attempt (kept when the line parks), and
+    /// each called Task's attempts, by trail entry (the words of a later error).
+    var callOutcomes: [(delayMs: Int, outcome: Result<JSON, ASLError>)] = []
+    var callAttempts: [(entry: Int, failed: [ASLError], succeeded: Bool)] = []
     /// How many workflow variables (slots) the program names.
     let variableCount: Int
     /// Some state assigns variables (states check this before they look for an Assign).
@@ -241,10 +247,11 @@ public final class TapeLane {
     }
 
     init(tape: Tape, code: TapeCode, start: Int32, payloadLimit: Int, waitBudgetMs: Int, parks: Bool = false,
-         executionNamePrefix: [UInt8], executionIdPrefix: [UInt8]) {
+         taskCalls: TaskCalls? = nil, executionNamePrefix: [UInt8], executionIdPrefix: [UInt8]) {
         // `tape` already holds the constants the compiler added.
         self.tape = tape; self.code = code; self.start = start; self.payloadLimit = payloadLimit; self.waitBudgetMs = waitBudgetMs
         self.parks = parks
+        self.taskCalls = taskCalls
         self.executionNamePrefix = executionNamePrefix
         self.executionIdPrefix = executionIdPrefix
         states = Pool(code.states); steps = Pool(code.steps); keys = Pool(code.keys)
@@ -340,6 +347,7 @@ public final class TapeLane {
         if childRaised != nil { childRaised = nil }
         if lastChildRaised != nil { lastChildRaised = nil }
         if !failedChildren.isEmpty { failedChildren.removeAll(keepingCapacity: true) }
+        if !callAttempts.isEmpty { callAttempts.removeAll(keepingCapacity: true) }
         failedByState = false
         failedOnEntry = false
         workMark = -1
@@ -491,6 +499,9 @@ public final class TapeLane {
                 }
             case .jsonataTask(let s):
                 (value, next) = try jsonataTask(s, value, pc: pc, entry: entry)
+                if value == failedLine { return value }
+            case .call(let k):
+                (value, next) = try call(k, value, pc: pc, entry: entry)
                 if value == failedLine { return value }
             case .jsonataParallel(let s):
                 (value, next) = try jsonataParallel(s, value, pc: pc, entry: entry)

@@ -184,19 +184,26 @@ extension TapeCompiler {
         }
     }
 
-    /// The Catchers compiled, or -1 when one cannot run here (an Output, Assign or path the
-    /// lane does not take).
+    /// The Map's or Parallel's rules for a failed child (its Catchers compiled), or -1 when
+    /// a Catcher cannot run here.
     mutating func childFailure(_ p: ResultProcessing, jsonata: Bool) -> Int32 {
+        guard let span = catchers(p, jsonata: jsonata) else { return -1 }
+        code.childFailures.append(TChildFailure(processing: p, catches: span))
+        return Int32(code.childFailures.count - 1)
+    }
+
+    /// A state's Catchers compiled into `TapeCode.catches`, or nil when one cannot run here
+    /// (an Output, Assign or path the lane does not take).
+    mutating func catchers(_ p: ResultProcessing, jsonata: Bool) -> Span? {
         var compiled: [TCatch] = []
         for c in p.catchers {
             guard let target = try? resultPath(c.resultPath), let output = try? jsonataTemplate(c.output),
-                  let assign = try? assign(c.assign) else { return -1 }
+                  let assign = try? assign(c.assign) else { return nil }
             compiled.append(TCatch(resultPath: target, next: Int32(c.next), output: output, assign: assign, jsonata: jsonata))
         }
         let span = Span(start: Int32(code.catches.count), count: Int32(compiled.count))
         code.catches.append(contentsOf: compiled)
-        code.childFailures.append(TChildFailure(processing: p, catches: span))
-        return Int32(code.childFailures.count - 1)
+        return span
     }
 
     /// Whether a state reachable from `start` parks in the general engine (a Wait of some
@@ -248,6 +255,9 @@ extension TapeCompiler {
                 if startingChildren { return true }
                 for k in 0..<Int(p.branches.count) { todo.append(code.items[Int(p.branches.start) + k]) }
                 todo.append(p.next)
+            case .call:
+                // (Its answer may come after a delay.)
+                return true
             case .succeed, .fail, .failFields, .bail: break
             }
         }

@@ -104,6 +104,7 @@ extension TapeCompiler {
             return fail(s)
         case .task(let s):
             // Arguments and Output read `$states.input`, Output and Assign `$states.result`.
+            if let called = try call(h, s, next: next) { return called }
             guard let (result, retries) = try taskAttempts(h.name, s) else { return .bail }
             readsWholeContext = false
             let arguments = try jsonataTemplate(s.processing.arguments)

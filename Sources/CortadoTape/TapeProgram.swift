@@ -32,6 +32,8 @@ struct TapeCompiler {
     var statePC: Int32 = 0
     /// A Task's constant result from the host's backend (`TapeLane.TaskResults`).
     let taskResults: TapeLane.TaskResults?
+    /// Calls of the host's backend for Tasks it answers at once (`TapeLane+Calls`).
+    let taskCalls: TapeLane.TaskCalls?
     /// The lane can name the execution (`$$.Execution.Name`).
     let namesExecutions: Bool
     /// The run's ARNs, names and role (`$$.Execution.Id`, `$$.StateMachine`, `$$.Execution.RoleArn`).
@@ -46,11 +48,11 @@ struct TapeCompiler {
     var readsWholeContext = false
 
     init(program: Program, tape: Tape, payloadLimit: Int, virtualClock: Bool, parks: Bool = false,
-         taskResults: TapeLane.TaskResults? = nil, namesExecutions: Bool = false, constants: TapeLane.ExecutionConstants? = nil,
+         taskResults: TapeLane.TaskResults? = nil, taskCalls: TapeLane.TaskCalls? = nil, namesExecutions: Bool = false, constants: TapeLane.ExecutionConstants? = nil,
          handlesFailures: Bool = false, logged: Bool = false) {
         self.program = program; self.tape = tape; self.payloadLimit = payloadLimit; self.virtualClock = virtualClock
         self.parks = parks
-        self.taskResults = taskResults; self.namesExecutions = namesExecutions; self.runConstants = constants
+        self.taskResults = taskResults; self.taskCalls = taskCalls; self.namesExecutions = namesExecutions; self.runConstants = constants
         self.handlesFailures = handlesFailures; self.logged = logged
     }
 
@@ -175,6 +177,7 @@ struct TapeCompiler {
             else { throw Unsupported("Wait state '\(h.name)' of seconds on a real clock") }
             return .wait(input: try filter(h.inputPath), output: try filter(h.outputPath), seconds: n, secondsPath: -1, until: -1, next: next)
         case .task(let s):
+            if let called = try call(h, s, next: next) { return called }
             guard let (result, retries) = try taskAttempts(h.name, s) else { return .bail }
             let p = s.processing
             readsWholeContext = false

@@ -49,6 +49,9 @@ public struct SimulatedService: TaskBackend {
         self.output = output
     }
 
+    /// Each call is answered at once (after its latency), and calls change nothing.
+    public func answersAtOnce(resource: String) -> Bool { true }
+
     public func invoke(_ request: TaskRequest) -> TaskOutcome {
         var rng = SystemRandomNumberGenerator()
         let seconds = max(0, latency.sample(&rng))

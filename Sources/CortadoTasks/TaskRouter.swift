@@ -30,6 +30,8 @@ public final class TaskRouter: TaskBackend, @unchecked Sendable {
         route(resource).constantOutcome(stateName: stateName, resource: resource, attempt: attempt)
     }
 
+    public func answersAtOnce(resource: String) -> Bool { route(resource).answersAtOnce(resource: resource) }
+
     func route(_ resource: String) -> any TaskBackend {
         let i = cache.withLock { c -> Int in
             if let i = c[resource] { return i }

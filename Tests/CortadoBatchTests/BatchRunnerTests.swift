@@ -3,6 +3,7 @@ import CortadoASL
 import CortadoJSON
 import CortadoPath
 import CortadoRuntime
+import CortadoTasks
 import CortadoTestSupport
 import Foundation
 import Synchronization
@@ -283,6 +284,42 @@ extension BatchError: Equatable {
         let lines = f.read(out).split(separator: "\n").map(String.init)
         #expect(lines.count == 3 && lines[0] == #"{"line":1,"status":"SUCCEEDED","output":{"n":0}}"#)
         #expect(lines[1].hasPrefix(#"{"line":2,"status":"TIMED_OUT""#) && lines[2].hasPrefix(#"{"line":3,"status":"TIMED_OUT""#), "\(lines)")
+    }
+
+    /// A simulated service (`--tasks` with `simulate`) answers each call at once and without
+    /// side effects: the lane calls it itself and parks the line for the call's latency (and
+    /// a Retry's back-off), where the general engine parks the execution. Same results.
+    @Test func theLaneCallsASimulatedService() throws {
+        let def = #"""
+            {"StartAt":"T","States":{
+              "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f","Payload.$":"$"},
+                   "ResultSelector":{"ok.$":"$.Payload.ok"},"ResultPath":"$.t",
+                   "Retry":[{"ErrorEquals":["Slow"],"IntervalSeconds":1,"MaxAttempts":1}],
+                   "Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.e","Next":"Done"}],"Next":"Done"},
+              "Done":{"Type":"Pass","End":true}}}
+            """#
+        for (rate, parks) in [(0.0, 1), (1.0, 3)] {
+            var outputs: [[Substring]] = []
+            for lane in [true, false] {
+                let sim = SimulatedService(latency: .fixed(0.2), errorRate: rate, errors: [ASLError(ErrorName("Slow"), "busy")],
+                                           output: ["Payload": ["ok": true]])
+                let f = BatchFixture()
+                let events = f.file("in.jsonl", BatchFixture.events(300))
+                let out = f.dir + "/out.jsonl"
+                var c = try f.config(def, events: events, out: out, workers: 2)
+                c.backend = TaskRouter(rules: [.init(pattern: "*", backend: sim)], fallback: HandlerRegistry())
+                c.clock = .real
+                c.tapeLane = lane
+                c.windowLines = 1_000
+                let s = try BatchRunner(config: c).run()
+                #expect(s.metrics.succeeded == 300)
+                #expect(s.metrics.laneExecutions == (lane ? 300 : 0) && s.metrics.laneParks == (lane ? 300 * parks : 0))
+                outputs.append(f.read(out).split(separator: "\n"))
+            }
+            #expect(outputs[0] == outputs[1] && outputs[0].count == 300)
+            #expect(outputs[0].first == (rate == 0 ? #"{"line":1,"status":"SUCCEEDED","output":{"n":1,"t":{"ok":true}}}"#
+                                                   : #"{"line":1,"status":"SUCCEEDED","output":{"n":1,"e":{"Error":"Slow","Cause":"busy"}}}"#))
+        }
     }
 
     @Test func metricsAreReportedWhileRunningAndAtTheEnd() throws {

@@ -21,6 +21,33 @@ public struct ScriptedTasks: TaskBackend {
     }
 }
 
+/// A backend that is called for each attempt, at once and without side effects (as a
+/// simulated service is): `answer` gives each request's outcome, which arrives `delay`
+/// seconds later (none at 0). It gives no constants, so the tape lane calls it as it runs.
+public struct CalledTasks: TaskBackend {
+    public let delay: Double
+    public let answer: @Sendable (TaskRequest) -> Result<JSON, ASLError>
+    public init(delay: Double, answer: @escaping @Sendable (TaskRequest) -> Result<JSON, ASLError>) {
+        self.delay = delay; self.answer = answer
+    }
+    /// The answers of a script (by state name, each attempt's; the last repeats).
+    public init(delay: Double, script: ScriptedTasks) {
+        self.init(delay: delay) { r in
+            script.constantOutcome(stateName: r.stateName, resource: r.resource, attempt: r.attempt)
+                ?? .failure(ASLError(ErrorName("Unscripted"), r.stateName))
+        }
+    }
+    public func answersAtOnce(resource: String) -> Bool { true }
+    public func invoke(_ request: TaskRequest) -> TaskOutcome {
+        let o: TaskOutcome
+        switch answer(request) {
+        case .success(let v): o = .success(v)
+        case .failure(let e): o = .failure(e)
+        }
+        return delay > 0 ? .after(seconds: delay, o) : o
+    }
+}
+
 /// Random state machines of every state type the tape lane runs, and random inputs for them
 /// (the differential tests of the lane against the general engine, outputs and logs).
 public enum RandomPrograms {

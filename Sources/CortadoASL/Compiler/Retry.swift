@@ -27,6 +27,10 @@ extension Retrier {
 
     /// A year (366 days) in seconds: the longest one back-off lasts (`milliseconds`).
     public static let longestDelaySeconds = 31_622_400
+
+    /// The wait before the next attempt: `delay`, or with JitterStrategy FULL a random
+    /// share of it.
+    public func jittered(_ delay: Double) -> Double { fullJitter ? Double.random(in: 0...delay) : delay }
 }
 
 extension ResultProcessing {

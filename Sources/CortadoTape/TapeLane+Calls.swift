@@ -1,0 +1,149 @@
+import CortadoASL
+import CortadoJSON
+import CortadoPath
+
+// Tasks the lane calls as it runs: a backend that answers each call at once and without
+// side effects (a simulated service, `answersAtOnce`), in the top machine of a line whose
+// events are not logged. Each attempt's Parameters (Arguments) go to the host as JSON, and
+// its answer comes back with the delay after which it arrives, which the line waits
+// (counted on a virtual clock, parked on a real one); Retry and Catch are the
+// interpreter's rules (`ResultProcessing.retry`, `catcher(for:)`, `ErrorOutput`), taken as
+// the answers come. A parked line runs the state again from its entry with the answers it
+// had (`callOutcomes`): the backend is asked once per attempt.
+
+/// A Task the lane calls (`TState.call`, `TapeCode.taskCalls`).
+struct TCall {
+    var jsonata: Bool
+    /// JSONPath: InputPath, Parameters (none: the effective input), ResultSelector,
+    /// ResultPath, OutputPath. JSONata: Arguments (none: the input) and Output (none: the
+    /// result) in `parameters` and `jsonataOutput`.
+    var input: TFilter
+    var parameters: Int32
+    /// The Parameters read the context object: built again for each attempt (RetryCount).
+    var perAttempt: Bool
+    var resultSelector: Int32
+    var resultPath: TResultPath
+    var output: TFilter
+    var jsonataOutput: Int32
+    var next: Int32
+    var name: String
+    var resource: String
+    var processing: ResultProcessing
+    /// The Catchers compiled, in `TapeCode.catches`.
+    var catches: Span
+}
+
+extension TapeLane {
+    /// Calls of the host's backend for Tasks the lane runs: whether a resource's backend
+    /// answers at once and without side effects (`TaskBackend.answersAtOnce`), and the call:
+    /// (state name, resource, attempt, input, line number) -> the answer and the milliseconds
+    /// after which it arrives, or nil (the line goes back).
+    public struct TaskCalls: Sendable {
+        public let answersAtOnce: @Sendable (String) -> Bool
+        public let call: @Sendable (_ stateName: String, _ resource: String, _ attempt: Int, _ input: JSON, _ line: Int)
+            -> (delayMs: Int, outcome: Result<JSON, ASLError>)?
+        public init(answersAtOnce: @escaping @Sendable (String) -> Bool,
+                    call: @escaping @Sendable (String, String, Int, JSON, Int) -> (delayMs: Int, outcome: Result<JSON, ASLError>)?) {
+            self.answersAtOnce = answersAtOnce
+            self.call = call
+        }
+    }
+
+    /// Task `code.calls[k]` with `raw` its state's input: its attempts, Retry and Catch.
+    /// - Returns: the state's output and next state, or `failedLine` (`failedWith`).
+    func call(_ k: Int32, _ raw: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
+        let c = code.taskCalls[Int(k)]
+        guard let taskCalls else { throw Bail() }
+        // (A line resumed in this state has the answers it had.)
+        if resumeEntry != entry { callOutcomes.removeAll(keepingCapacity: true) }
+        let effective = c.jsonata ? raw : try filter(raw, c.input)
+        defer { taskRetryCount = 0 }
+        // The first attempt's Parameters before the state's work (their errors fail it on
+        // entry, as the interpreter's do).
+        var parameters = c.parameters == none ? effective : try evaluate(c.parameters, effective, -1, 0)
+        workMark = entry
+        var counts: [Int] = []
+        var failed: [ASLError] = []
+        var attempt = 0
+        while true {
+            taskRetryCount = attempt
+            if attempt > 0 && c.perAttempt {
+                // (A later attempt's error would follow task events the record does not hold.)
+                do { parameters = try evaluate(c.parameters, effective, -1, 0) } catch {
+                    raised = nil
+                    throw Bail()
+                }
+            }
+            let answer: (delayMs: Int, outcome: Result<JSON, ASLError>)
+            if attempt < callOutcomes.count {
+                answer = callOutcomes[attempt]
+            } else {
+                guard let input = json(parameters),
+                      let a = taskCalls.call(c.name, c.resource, attempt, input, lineNumber) else { throw Bail() }
+                callOutcomes.append(a)
+                answer = a
+            }
+            if answer.delayMs > 0 { try wait(answer.delayMs) }
+            switch answer.outcome {
+            case .success(let v):
+                // (A result over the size limit: the general engine words it.)
+                guard v.serializedByteCount <= payloadLimit else { throw Bail() }
+                let result = try tape.adopt(v)
+                callAttempts.append((entry, failed, true))
+                if c.jsonata { return (try finishJSONata(raw, result, c.jsonataOutput, pc: pc, entry: entry), c.next) }
+                return (try finish(raw, result, c.resultSelector, c.resultPath, c.output, assigns[pc], entry: entry), c.next)
+            case .failure(let e):
+                guard e.name != nil else { throw Bail() }
+                sawFailure = true
+                failed.append(e)
+                if let (i, seconds) = c.processing.retry(e, counts: &counts) {
+                    try wait(Retrier.milliseconds(c.processing.retry[i].jittered(seconds)))
+                    attempt += 1
+                    continue
+                }
+                callAttempts.append((entry, failed, false))
+                if let j = c.processing.catcher(for: e) {
+                    let t = code.catches[Int(c.catches.start) + j]
+                    let errorOutput = try tape.adopt(ErrorOutput.object(e))
+                    if t.jsonata { return (try caughtJSONata(raw, errorOutput, t.output, t.assign, entry: entry), t.next) }
+                    if anyAssign { try assign(t.assign, errorOutput, entry: entry) }
+                    return (try applyResultPath(raw, errorOutput, t.resultPath), t.next)
+                }
+                failedWith = e
+                return (failedLine, -1)
+            }
+        }
+    }
+
+    /// The attempts of trail entry `k`, a Task the lane called (nil: no such entry).
+    func calledAttempts(_ k: Int) -> (failed: [ASLError], succeeded: Bool)? {
+        callAttempts.last { $0.entry == k }.map { ($0.failed, $0.succeeded) }
+    }
+}
+
+extension TapeCompiler {
+    /// Task `s` (state `h`) as a call of the host's backend as the lane runs, or nil where
+    /// its backend answers with constants (or is not called here: `taskAttempts` decides).
+    /// - Throws: `Unsupported` where the lane cannot call it: in a Map iteration or Parallel
+    ///   branch, in a logged run, with a timeout or heartbeat, on a lane that takes no failures.
+    mutating func call(_ h: StateHeader, _ s: TaskState, next: Int32) throws(Unsupported) -> TState? {
+        guard let calls = taskCalls, calls.answersAtOnce(s.resource), taskResults?(h.name, s.resource, 0) == nil,
+              !s.waitsForToken, !s.runsSync, s.credentials == nil else { return nil }
+        guard !code.inChildren[Int(statePC)], !logged, handlesFailures, s.timeoutSeconds == nil, s.heartbeatSeconds == nil
+        else { throw Unsupported("Task state '\(h.name)' called on the lane in a Map or Parallel, a logged run, or with a timeout") }
+        let p = s.processing
+        let jsonata = h.language == .jsonata
+        guard let catches = catchers(p, jsonata: jsonata) else { throw Unsupported("Task state '\(h.name)' with a Catcher the lane does not take") }
+        readsWholeContext = false
+        let parameters = jsonata ? try jsonataTemplate(p.arguments) : try template(p.parameters, item: false)
+        let perAttempt = readsWholeContext
+        code.taskCalls.append(TCall(
+            jsonata: jsonata, input: jsonata ? .identity : try filter(h.inputPath), parameters: parameters,
+            perAttempt: perAttempt,
+            resultSelector: jsonata ? none : try template(p.resultSelector, item: false),
+            resultPath: jsonata ? .replace : try resultPath(p.resultPath), output: jsonata ? .identity : try filter(h.outputPath),
+            jsonataOutput: jsonata ? try jsonataTemplate(h.output) : none,
+            next: next, name: h.name, resource: s.resource, processing: p, catches: catches))
+        return .call(Int32(code.taskCalls.count - 1))
+    }
+}

@@ -1,0 +1,124 @@
+import CortadoASL
+import CortadoJSON
+import CortadoPath
+import CortadoRuntime
+@testable import CortadoTape
+import CortadoTestSupport
+import Synchronization
+import Testing
+
+/// Tasks the lane calls as it runs (`TapeLane+Calls`): a backend that answers each call at
+/// once, after a delay or not, and without side effects. Each attempt is asked once; Retry,
+/// Catch and the results are the interpreter's.
+@Suite struct TapeLaneCallsTests {
+    static func lane(_ p: Program, _ backend: any TaskBackend, clock: TapeLane.Clock = .virtual(hostLimitSeconds: nil),
+                     logged: Bool = false) -> Result<TapeLane, Unsupported> {
+        let o = ExecutionOptions(executionName: "", stateMachineName: "sm", backend: backend)
+        let made = TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, clock: clock,
+                                 taskResults: { backend.constantOutcome(stateName: $0, resource: $1, attempt: $2) },
+                                 taskCalls: taskCalls(backend), executionNamePrefix: "line-", constants: Lane.constants(o),
+                                 handlesFailures: true, logged: logged)
+        if case .success(let lane) = made { lane.lineNumber = 1 }
+        return made
+    }
+
+    /// The backend's calls, as a host makes them.
+    static func taskCalls(_ backend: any TaskBackend) -> TapeLane.TaskCalls {
+        TapeLane.TaskCalls(answersAtOnce: { backend.answersAtOnce(resource: $0) }) { name, resource, attempt, input, line in
+            backend.invoke(TaskRequest(resource: resource, input: input, stateName: name, attempt: attempt,
+                                       executionName: "line-\(line)", stateMachineName: "sm")).immediate
+        }
+    }
+
+    /// Whether the program's lane calls a Task.
+    static func calls(_ lane: TapeLane) -> Bool {
+        lane.code.states.contains { if case .call = $0 { return true }; return false }
+    }
+
+    /// The random programs, their Tasks answered by a called backend (the same script the
+    /// constant tests use, after a delay or at once), on a virtual clock and on a parking
+    /// lane: every line the lane keeps ends as the general engine ends it.
+    @Test func randomProgramsCallTheirTasks() throws {
+        var g = RandomPrograms.Gen(rng: SplitMix64(seed: 2716))
+        var j = RandomPrograms.JSONataGen(g: RandomPrograms.Gen(rng: SplitMix64(seed: 2717)))
+        var programs = 0, kept = 0, failed = 0
+        for round in 0..<2000 {
+            let jsonata = round % 2 == 1
+            let definition = jsonata ? j.program() : g.program()
+            guard case .success(let p) = Compiler.compile(try JSON.parse(definition)) else { continue }
+            let script = jsonata ? RandomPrograms.backend(&j.g) : RandomPrograms.backend(&g)
+            let backend = CalledTasks(delay: [0, 1.5, 30][round % 3], script: script)
+            let clock: TapeLane.Clock = round % 4 < 2 ? .virtual(hostLimitSeconds: 300) : .parking(hostLimitSeconds: nil)
+            guard case .success(let lane) = Self.lane(p, backend, clock: clock), Self.calls(lane) else { continue }
+            programs += 1
+            for _ in 0..<4 {
+                let line = jsonata ? j.g.input() : g.input()
+                guard Lane.agree(p, lane, line, "round \(round): \(definition)", backend: backend) else { continue }
+                kept += 1
+                if case .failure? = Lane.outcome(lane, line, p) { failed += 1 }
+            }
+        }
+        print("random programs calling their Tasks: \(programs) on the lane, \(kept) lines kept, \(failed) of them failed")
+        #expect(programs > 150 && kept > 300 && failed > 100, "programs \(programs), kept \(kept), failed \(failed)")
+    }
+
+    /// A Task whose first attempt fails and is retried: the backend is asked once per
+    /// attempt with that attempt's Parameters (which read `$$.State.RetryCount`), each answer
+    /// arrives after its delay and the back-off comes between, so a parking lane parks three
+    /// times; parked, it asks nothing again. A Catcher takes an error no Retrier takes.
+    @Test func eachAttemptIsAskedOnce() throws {
+        let p = try Lane.program(#"""
+            {"StartAt":"T","States":{
+              "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+                   "Parameters":{"FunctionName":"f","Payload":{"n.$":"$.n","try.$":"$$.State.RetryCount"}},
+                   "ResultSelector":{"r.$":"$.Payload"},"ResultPath":"$.t",
+                   "Retry":[{"ErrorEquals":["Busy"],"IntervalSeconds":2,"BackoffRate":3}],
+                   "Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.e","Next":"Caught"}],"Next":"Done"},
+              "Caught":{"Type":"Pass","End":true},
+              "Done":{"Type":"Pass","End":true}}}
+            """#)
+        let asked = Mutex<[String]>([])
+        let backend = CalledTasks(delay: 0.5) { r in
+            asked.withLock { $0.append(r.input.serialized) }
+            guard case .number(let x)? = r.input["Payload"]?["n"], let n = Int(x.literal) else { return .failure(ASLError(ErrorName("Bad"), "no n")) }
+            if n > 0 && r.attempt < n { return .failure(ASLError(ErrorName("Busy"), "attempt \(r.attempt)")) }
+            return .success(["Payload": ["n": JSON(n), "attempt": JSON(r.attempt)]])
+        }
+        let lane = try Self.lane(p, backend, clock: .parking(hostLimitSeconds: nil)).get()
+        #expect(Self.calls(lane))
+        let r = try #require(TapeLaneSuspensionTests.parked(lane, #"{"n":1}"#))
+        #expect(r.end == .succeeded && r.waits == [500, 2_000, 500], "\(r.waits)")
+        #expect(r.output == #"{"n":1,"t":{"r":{"n":1,"attempt":1}}}"#, "\(r.output)")
+        #expect(asked.withLock { $0 } == [#"{"FunctionName":"f","Payload":{"n":1,"try":0}}"#,
+                                          #"{"FunctionName":"f","Payload":{"n":1,"try":1}}"#])
+        for line in [#"{"n":0}"#, #"{"n":2}"#, #"{"n":"x"}"#, #"{"m":1}"#] {
+            #expect(Lane.agree(p, lane, line, backend: backend))
+        }
+        // The error no Retrier takes is caught, with its error output.
+        let caught = try #require(TapeLaneSuspensionTests.parked(lane, #"{"n":"x"}"#))
+        #expect(caught.output == #"{"n":"x","e":{"Error":"Bad","Cause":"no n"}}"#, "\(caught.output)")
+        // Parameters that select nothing fail the state before any call, as the interpreter's.
+        let before = asked.withLock { $0.count }
+        #expect(TapeLaneSuspensionTests.parked(lane, #"{"m":1}"#)?.end == .failed)
+        #expect(asked.withLock { $0.count } == before)
+    }
+
+    /// Where the lane cannot take a called Task the program stays general: in a Map
+    /// iteration (its siblings run meanwhile), with a timeout, in a logged run.
+    @Test func callsItCannotTakeStayGeneral() throws {
+        let backend = CalledTasks(delay: 1) { _ in .success(["ok": true]) }
+        for (definition, logged) in [
+            (#"{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}},"End":true}}}"#, false),
+            (#"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","TimeoutSeconds":5,"End":true}}}"#, false),
+            (#"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}"#, true),
+        ] {
+            guard case .failure = Self.lane(try Lane.program(definition), backend, logged: logged) else {
+                Issue.record("went to the lane: \(definition)"); continue
+            }
+        }
+        // Without the logs, the last is called on the lane.
+        let p = try Lane.program(#"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}"#)
+        let lane = try Self.lane(p, backend).get()
+        #expect(Self.calls(lane) && Lane.run(lane, "{}") == #"{"ok":true}"#)
+    }
+}
