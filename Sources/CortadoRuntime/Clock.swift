@@ -11,13 +11,6 @@ public enum ClockMode: String, Sendable, CaseIterable {
     case virtual
 }
 
-/// The instant `seconds` after `ms` (epoch milliseconds). A time limit, timeout or wait may
-/// be any integer a flag or an input gives; one beyond 2^40 seconds (some 35,000 years, past
-/// any execution's life) counts as that, so the clock never overflows.
-@inline(__always) public func instant(_ ms: Int64, plusSeconds seconds: Int) -> Int64 {
-    ms + Int64(min(max(seconds, 0), 1 << 40)) * 1000
-}
-
 /// Current wall-clock time in milliseconds since the epoch.
 @inline(__always) public func wallClockMilliseconds() -> Int64 { Timestamp.nowMilliseconds() }
 

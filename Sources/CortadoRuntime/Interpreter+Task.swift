@@ -51,18 +51,11 @@ extension Execution {
             f.taskResult = nil
             return try taskFinished(o, f, h, s)
         }
-        let never = Int64.max
-        let delivery = f.delayed?.at ?? never, timeout = f.taskTimeoutAt ?? never, beat = f.heartbeatAt ?? never
-        let first = min(delivery, timeout, beat)
-        guard first <= now else { return .park }  // an earlier deadline was moved on (heartbeat)
+        // (None yet: an earlier deadline was moved on, by a heartbeat.)
+        guard let (end, at) = TaskWaitEnd.first(answer: f.delayed?.at, timeout: f.taskTimeoutAt, heartbeat: f.heartbeatAt),
+              at <= now else { return .park }
         var outcome: TaskOutcome
-        if delivery == first, let d = f.delayed {
-            outcome = d.outcome
-        } else if timeout == first {
-            outcome = .failure(ASLError(.timeout, nil))
-        } else {
-            outcome = .failure(ASLError(.heartbeatTimeout, nil))
-        }
+        if let e = end.error { outcome = .failure(e) } else { outcome = f.delayed?.outcome ?? .failure(ASLError(.runtime, nil)) }
         if case .after = outcome { outcome = .failure(ASLError(.runtime, "A task's .after outcome may not nest another .after.")) }
         if f.taskPending {
             // A late answer from the backend is ignored from now on.

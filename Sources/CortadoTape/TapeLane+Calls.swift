@@ -28,6 +28,10 @@ struct TCall {
     var next: Int32
     var name: String
     var resource: String
+    /// TimeoutSeconds and HeartbeatSeconds in milliseconds (nil: none): an answer that
+    /// comes later is that error then (`TaskWaitEnd`, the interpreter's rule).
+    var timeoutMs: Int64?
+    var heartbeatMs: Int64?
     var processing: ResultProcessing
     /// The Catchers compiled, in `TapeCode.catches`.
     var catches: Span
@@ -74,7 +78,7 @@ extension TapeLane {
                     throw Bail()
                 }
             }
-            let answer: (delayMs: Int, outcome: Result<JSON, ASLError>)
+            var answer: (delayMs: Int, outcome: Result<JSON, ASLError>)
             if attempt < callOutcomes.count {
                 answer = callOutcomes[attempt]
             } else {
@@ -82,6 +86,10 @@ extension TapeLane {
                       let a = taskCalls.call(c.name, c.resource, attempt, input, lineNumber) else { throw Bail() }
                 callOutcomes.append(a)
                 answer = a
+            }
+            if let (end, at) = TaskWaitEnd.first(answer: Int64(answer.delayMs), timeout: c.timeoutMs, heartbeat: c.heartbeatMs),
+               let e = end.error {
+                answer = (Int(at), .failure(e))
             }
             if answer.delayMs > 0 { try wait(answer.delayMs) }
             switch answer.outcome {
@@ -125,12 +133,19 @@ extension TapeCompiler {
     /// Task `s` (state `h`) as a call of the host's backend as the lane runs, or nil where
     /// its backend answers with constants (or is not called here: `taskAttempts` decides).
     /// - Throws: `Unsupported` where the lane cannot call it: in a Map iteration or Parallel
-    ///   branch, in a logged run, with a timeout or heartbeat, on a lane that takes no failures.
+    ///   branch, in a logged run, with a timeout or heartbeat read at run time, on a lane that
+    ///   takes no failures.
     mutating func call(_ h: StateHeader, _ s: TaskState, next: Int32) throws(Unsupported) -> TState? {
         guard let calls = taskCalls, calls.answersAtOnce(s.resource), taskResults?(h.name, s.resource, 0) == nil,
               !s.waitsForToken, !s.runsSync, s.credentials == nil else { return nil }
-        guard !code.inChildren[Int(statePC)], !logged, handlesFailures, s.timeoutSeconds == nil, s.heartbeatSeconds == nil
-        else { throw Unsupported("Task state '\(h.name)' called on the lane in a Map or Parallel, a logged run, or with a timeout") }
+        func milliseconds(_ v: DynamicValue<Int>?) -> Int64?? {
+            guard let v else { return .some(nil) }
+            if case .constant(let n) = v { return instant(0, plusSeconds: n) }
+            return nil
+        }
+        guard !code.inChildren[Int(statePC)], !logged, handlesFailures,
+              let timeoutMs = milliseconds(s.timeoutSeconds), let heartbeatMs = milliseconds(s.heartbeatSeconds)
+        else { throw Unsupported("Task state '\(h.name)' called on the lane in a Map or Parallel, a logged run, or with a timeout read at run time") }
         let p = s.processing
         let jsonata = h.language == .jsonata
         guard let catches = catchers(p, jsonata: jsonata) else { throw Unsupported("Task state '\(h.name)' with a Catcher the lane does not take") }
@@ -143,7 +158,8 @@ extension TapeCompiler {
             resultSelector: jsonata ? none : try template(p.resultSelector, item: false),
             resultPath: jsonata ? .replace : try resultPath(p.resultPath), output: jsonata ? .identity : try filter(h.outputPath),
             jsonataOutput: jsonata ? try jsonataTemplate(h.output) : none,
-            next: next, name: h.name, resource: s.resource, processing: p, catches: catches))
+            next: next, name: h.name, resource: s.resource, timeoutMs: timeoutMs, heartbeatMs: heartbeatMs,
+            processing: p, catches: catches))
         return .call(Int32(code.taskCalls.count - 1))
     }
 }

@@ -103,13 +103,33 @@ import Testing
         #expect(asked.withLock { $0.count } == before)
     }
 
+    /// An answer that comes after the Task's TimeoutSeconds (or HeartbeatSeconds: a called
+    /// backend sends no heartbeat) is States.Timeout (States.HeartbeatTimeout) at that
+    /// moment, as in the interpreter (`TaskWaitEnd`); an answer at the very moment wins.
+    @Test func answersAfterTheTimeoutTimeOut() throws {
+        let backend = CalledTasks(delay: 3) { _ in .success(["ok": true]) }
+        for (limits, waits, output) in [
+            (#""TimeoutSeconds":2"#, [2_000], #"{"e":{"Error":"States.Timeout","Cause":""}}"#),
+            (#""TimeoutSeconds":5,"HeartbeatSeconds":1"#, [1_000], #"{"e":{"Error":"States.HeartbeatTimeout","Cause":""}}"#),
+            (#""TimeoutSeconds":3"#, [3_000], #"{"ok":true}"#),
+        ] {
+            let p = try Lane.program(#"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",\#(limits),"#
+                + #""Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.e","Next":"C"}],"End":true},"C":{"Type":"Pass","End":true}}}"#)
+            let lane = try Self.lane(p, backend, clock: .parking(hostLimitSeconds: nil)).get()
+            #expect(Self.calls(lane))
+            let r = try #require(TapeLaneSuspensionTests.parked(lane, "{}"))
+            #expect(r.waits == waits && r.output == output, "\(limits): \(r.waits) \(r.output)")
+            #expect(Lane.agree(p, lane, "{}", backend: backend))
+        }
+    }
+
     /// Where the lane cannot take a called Task the program stays general: in a Map
-    /// iteration (its siblings run meanwhile), with a timeout, in a logged run.
+    /// iteration (its siblings run meanwhile), with a timeout read at run time, in a logged run.
     @Test func callsItCannotTakeStayGeneral() throws {
         let backend = CalledTasks(delay: 1) { _ in .success(["ok": true]) }
         for (definition, logged) in [
             (#"{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}},"End":true}}}"#, false),
-            (#"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","TimeoutSeconds":5,"End":true}}}"#, false),
+            (#"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","TimeoutSecondsPath":"$.t","End":true}}}"#, false),
             (#"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}"#, true),
         ] {
             guard case .failure = Self.lane(try Lane.program(definition), backend, logged: logged) else {

@@ -99,3 +99,38 @@ public enum TaskSeconds {
         return .success(i)
     }
 }
+
+/// The instant `seconds` after `ms` (epoch milliseconds). A time limit, timeout or wait may
+/// be any integer a flag or an input gives; one beyond 2^40 seconds (some 35,000 years, past
+/// any execution's life) counts as that, so the clock never overflows.
+@inline(__always) public func instant(_ ms: Int64, plusSeconds seconds: Int) -> Int64 {
+    ms + Int64(min(max(seconds, 0), 1 << 40)) * 1000
+}
+
+/// What ends a Task's wait for its answer first: the answer, its TimeoutSeconds, or a
+/// HeartbeatSeconds without a heartbeat. One rule for the interpreter and the tape lane.
+public enum TaskWaitEnd: Sendable, Equatable {
+    case answer
+    case timeout
+    case heartbeat
+
+    /// The first of the instants (nil: none) and when it is; ties go to the answer, then to
+    /// the timeout. Nil when there is none.
+    public static func first(answer: Int64?, timeout: Int64?, heartbeat: Int64?) -> (end: TaskWaitEnd, at: Int64)? {
+        var best: (TaskWaitEnd, Int64)? = nil
+        for (end, at) in [(TaskWaitEnd.answer, answer), (.timeout, timeout), (.heartbeat, heartbeat)] {
+            guard let at else { continue }
+            if best == nil || at < best!.1 { best = (end, at) }
+        }
+        return best
+    }
+
+    /// The error a task fails with when this ends its wait (nil: its answer).
+    public var error: ASLError? {
+        switch self {
+        case .answer: return nil
+        case .timeout: return ASLError(.timeout, nil)
+        case .heartbeat: return ASLError(.heartbeatTimeout, nil)
+        }
+    }
+}
