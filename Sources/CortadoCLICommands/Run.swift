@@ -49,7 +49,7 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: "Metrics JSON lines go to this file (default: stderr when it is not a terminal).")
     var metrics: String?
     @Option(name: .customLong("metrics-interval"), help: "Seconds between metrics lines.") var metricsInterval: Double = 1
-    @Option(name: .long, help: "Lines in flight at most (bounds memory; parked executions count).") var window: Int = 65_536
+    @Option(name: .long, help: "Lines in flight at most (bounds memory; parked executions count: a few hundred bytes each on the tape lane, a few KB on the general engine).") var window: Int = 65_536
     @Option(name: .customLong("log-level"), help: "Execution log level, as in AWS: ALL, ERROR, FATAL or OFF (default).")
     var logLevel: LogLevel = .off
     @Flag(name: .customLong("include-execution-data"), help: "Put inputs and outputs into the execution log.")
@@ -59,7 +59,7 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: "State machine name (default: from the file name).") var name: String?
     @Option(name: .long, help: ArgumentHelp(
         "auto (default) or general.",
-        discussion: "auto runs lines on the tape lane (values stay byte ranges of the line) when the program is one it takes (with --log-level ALL, one whose Map and Parallel children neither wait nor start children): Pass, Choice, Succeed, Fail, inline Map, Parallel, Wait of constant Seconds on a virtual clock, Tasks a mock answers (Return or Throw, with their Retry and Catch), JSONata Pass/Choice/Succeed of simple expressions (README, \"The tape lane\"); any line it is not sure of goes to the general engine. general runs every line on the general engine."))
+        discussion: "auto runs lines on the tape lane (values stay byte ranges of the line) when the program is one it takes (with --log-level ALL, one whose Map and Parallel children neither wait nor start children): Pass, Choice, Succeed, Fail, inline Map, Parallel, Wait (on a real clock a line that waits parks, without logs), Tasks a mock answers (Return or Throw, with their Retry and Catch) or a simulated service (--tasks simulate) answers, JSONata states (README, \"The tape lane\"); any line it is not sure of goes to the general engine. general runs every line on the general engine."))
     var engine: EngineChoice = .auto
 
     func validate() throws {

@@ -53,7 +53,7 @@ extension TapeLane {
         }
     }
 
-    /// Task `code.calls[k]` with `raw` its state's input: its attempts, Retry and Catch.
+    /// Task `code.taskCalls[k]` with `raw` its state's input: its attempts, Retry and Catch.
     /// - Returns: the state's output and next state, or `failedLine` (`failedWith`).
     func call(_ k: Int32, _ raw: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
         let c = code.taskCalls[Int(k)]
