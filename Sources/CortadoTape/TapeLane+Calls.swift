@@ -111,11 +111,7 @@ extension TapeLane {
                 }
                 callAttempts.append((entry, failed, false))
                 if let j = c.processing.catcher(for: e) {
-                    let t = code.catches[Int(c.catches.start) + j]
-                    let errorOutput = try tape.adopt(ErrorOutput.object(e))
-                    if t.jsonata { return (try caughtJSONata(raw, errorOutput, t.output, t.assign, entry: entry), t.next) }
-                    if anyAssign { try assign(t.assign, errorOutput, entry: entry) }
-                    return (try applyResultPath(raw, errorOutput, t.resultPath), t.next)
+                    return try caught(by: code.catches[Int(c.catches.start) + j], raw, try tape.adopt(ErrorOutput.object(e)), entry: entry)
                 }
                 failedWith = e
                 return (failedLine, -1)

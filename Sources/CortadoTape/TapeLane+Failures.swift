@@ -187,9 +187,15 @@ extension TapeLane {
         }
         guard let k = rule.processing.catcher(for: e) else { return (failedLine, -1) }
         if !failedChildren.isEmpty { failedChildren[failedChildren.count - 1].caught = true }
-        let c = code.catches[Int(rule.catches.start) + k]
-        let errorOutput = try failureOutput()
         // As a Task's Catcher (`retried`, `jsonataTask`): the interpreter handles both alike.
+        return try caught(by: code.catches[Int(rule.catches.start) + k], raw, try failureOutput(), entry: entry)
+    }
+
+    /// Catcher `c` of the state of trail entry `entry` took an error (`errorOutput`, its error
+    /// output; `raw`, the state's input): its Output and Assign (JSONata), or its Assign, which
+    /// reads the error output as `$`, and ResultPath (JSONPath).
+    /// - Returns: the state's output and the Catcher's next state.
+    func caught(by c: TCatch, _ raw: Int32, _ errorOutput: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
         if c.jsonata { return (try caughtJSONata(raw, errorOutput, c.output, c.assign, entry: entry), c.next) }
         if anyAssign { try assign(c.assign, errorOutput, entry: entry) }
         return (try applyResultPath(raw, errorOutput, c.resultPath), c.next)
