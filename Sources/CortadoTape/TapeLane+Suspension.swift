@@ -74,7 +74,7 @@ extension TapeLane {
             timeScale = lane.timeScale
             var counts: [Int32] = []
             let c = lane.trailMapCounts
-            for k in stride(from: 0, to: c.count, by: 2) where Int(c[k]) < entry { counts += [c[k], c[k + 1]] }
+            for k in stride(from: 0, to: c.count, by: 2) where Int(c[k]) < entry { counts.append(c[k]); counts.append(c[k + 1]) }
             mapCounts = counts
             mapLimits = lane.trailMapLimits.filter { $0.entry < entry }
             failedChildren = lane.failedChildren.filter { $0.entry < entry }
