@@ -132,8 +132,8 @@ extension TapeCompiler {
     ///   branch, in a logged run, with a timeout or heartbeat read at run time, on a lane that
     ///   takes no failures.
     mutating func call(_ h: StateHeader, _ s: TaskState, next: Int32) throws(Unsupported) -> TState? {
-        guard let calls = taskCalls, calls.answersAtOnce(s.resource), taskResults?(h.name, s.resource, 0) == nil,
-              !s.waitsForToken, !s.runsSync, s.credentials == nil else { return nil }
+        try plainTask(h.name, s)
+        guard let calls = taskCalls, calls.answersAtOnce(s.resource), taskResults?(h.name, s.resource, 0) == nil else { return nil }
         func milliseconds(_ v: DynamicValue<Int>?) -> Int64?? {
             guard let v else { return .some(nil) }
             if case .constant(let n) = v { return instant(0, plusSeconds: n) }

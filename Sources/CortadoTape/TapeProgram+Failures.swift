@@ -63,16 +63,20 @@ extension TapeCompiler {
     /// A Task's attempts compiled: the first attempt's result (a constant node), or, when it
     /// failed, its attempts (`TapeCode.retries`); nil when reaching the state hands the line back.
     mutating func taskAttempts(_ name: String, _ s: TaskState) throws(Unsupported) -> (result: Int32, retries: Int32)? {
-        // Token and .sync tasks and credentials need the general engine; so does a backend
-        // that must really be called. Timeouts read from the input are checked as the
-        // interpreter reads them (a constant answer never times out).
-        guard !s.waitsForToken, !s.runsSync, s.credentials == nil
-        else { throw Unsupported("Task state '\(name)' with a token, .sync or credentials") }
+        // A backend that must really be called needs the general engine. Timeouts read from
+        // the input are checked as the interpreter reads them (a constant answer never times out).
+        try plainTask(name, s)
         code.taskLimits[Int(statePC)] = try taskLimits(s)
         guard let (outcome, waitMs, attempts) = try taskOutcome(name, s) else { return nil }
         if case .result(let r) = outcome, attempts.count == 0 { return (r, none) }
         code.retries.append(TRetries(outcome: outcome, waitMs: waitMs, failedAttempts: attempts))
         return (none, Int32(code.retries.count - 1))
+    }
+
+    /// Token and .sync tasks and credentials need the general engine, whatever the backend.
+    func plainTask(_ name: String, _ s: TaskState) throws(Unsupported) {
+        guard !s.waitsForToken, !s.runsSync, s.credentials == nil
+        else { throw Unsupported("Task state '\(name)' with a token, .sync or credentials") }
     }
 
     /// A Task's attempts (`retries`, -1: one attempt) whose Parameters or Arguments, just
