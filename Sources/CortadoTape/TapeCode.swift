@@ -232,6 +232,9 @@ struct TRetries {
     /// Milliseconds of Retry back-off before the outcome (before any jitter): time the line
     /// waits, counted against its time limit.
     var waitMs: Int
+    /// Each retry's back-off in turn (`TapeCode.retryWaits`): the line waits them one by
+    /// one, as the interpreter does, so that a parked line's events have their times.
+    var waits: Span
     /// The errors of the attempts that failed, in order (`TapeCode.attemptErrors`): the
     /// last is the one caught or failing the line, unless a result came after them.
     var failedAttempts: Span
@@ -420,6 +423,9 @@ final class TapeCode {
     var errorOutputs: [Int32] = []
     /// Indices into `errors`, in spans of `TRetries.failedAttempts`.
     var attemptErrors: [Int32] = []
+    /// The back-offs of `TRetries.waits`: each retry's delay (seconds) and its Retrier, which
+    /// jitters it as the line waits (`Retrier.jittered`).
+    var retryWaits: [(seconds: Double, retrier: Retrier)] = []
     var retries: [TRetries] = []
     /// Tasks called as the lane runs (`TState.call`).
     var taskCalls: [TCall] = []

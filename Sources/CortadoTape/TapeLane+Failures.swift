@@ -42,7 +42,12 @@ extension TapeLane {
                 }
             }
         }
-        if r.waitMs > 0 { try wait(r.waitMs) }
+        // Each back-off in turn, jittered as the interpreter's (a logged line's attempts
+        // have their times: `waitMarks`).
+        for i in 0..<Int(r.waits.count) {
+            let w = code.retryWaits[Int(r.waits.start) + i]
+            try wait(Retrier.milliseconds(w.retrier.jittered(w.seconds)))
+        }
         taskRetryCount = r.retryCount
         sawFailure = true
         if case .failed(let e) = r.outcome { failed(e) }

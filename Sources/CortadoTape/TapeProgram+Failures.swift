@@ -67,9 +67,12 @@ extension TapeCompiler {
         // the input are checked as the interpreter reads them (a constant answer never times out).
         try plainTask(name, s)
         code.taskLimits[Int(statePC)] = try taskLimits(s)
-        guard let (outcome, waitMs, attempts) = try taskOutcome(name, s) else { return nil }
+        guard let (outcome, waits, attempts) = try taskOutcome(name, s) else { return nil }
         if case .result(let r) = outcome, attempts.count == 0 { return (r, none) }
-        code.retries.append(TRetries(outcome: outcome, waitMs: waitMs, failedAttempts: attempts))
+        let span = Span(start: Int32(code.retryWaits.count), count: Int32(waits.count))
+        code.retryWaits.append(contentsOf: waits)
+        let waitMs = waits.reduce(0) { min($0 &+ Retrier.milliseconds($1.seconds), Int.max / 2) }
+        code.retries.append(TRetries(outcome: outcome, waitMs: waitMs, waits: span, failedAttempts: attempts))
         return (none, Int32(code.retries.count - 1))
     }
 
@@ -90,16 +93,16 @@ extension TapeCompiler {
 
     /// The outcome of Task `name`'s attempts, played ahead: each attempt's constant answer
     /// from the host's backend, Retry while a Retrier takes the error, then Catch.
-    /// - Returns: the outcome, the Retry back-off before it (milliseconds) and the errors of
+    /// - Returns: the outcome, each Retry back-off before it (milliseconds) and the errors of
     ///   the attempts that failed (`TRetries`), or nil when
     ///   reaching the state must hand the line back (a result over the size limit, an
     ///   error without a name).
     /// - Throws: `Unsupported` for a backend that must really be called, or a Retry that
     ///   waits on a real clock.
-    mutating func taskOutcome(_ name: String, _ s: TaskState) throws(Unsupported) -> (TOutcome, Int, Span)? {
+    mutating func taskOutcome(_ name: String, _ s: TaskState) throws(Unsupported) -> (TOutcome, [(seconds: Double, retrier: Retrier)], Span)? {
         let p = s.processing
         var counts: [Int] = []
-        var waitMs = 0
+        var waits: [(seconds: Double, retrier: Retrier)] = []
         var failed: [Int32] = []
         func attempts(_ code: TapeCode) -> Span {
             let span = Span(start: Int32(code.attemptErrors.count), count: Int32(failed.count))
@@ -114,7 +117,7 @@ extension TapeCompiler {
             switch answer {
             case .success(let v):
                 if v.serializedByteCount > payloadLimit { return nil }  // States.DataLimitExceeded
-                return (.result(constant(v)), waitMs, attempts(code))
+                return (.result(constant(v)), waits, attempts(code))
             case .failure(let error):
                 e = error
             }
@@ -123,18 +126,18 @@ extension TapeCompiler {
             guard e.name != nil else { return nil }
             let index = failure(e)
             failed.append(index)
-            if let (_, seconds) = p.retry(e, counts: &counts) {
+            if let (i, seconds) = p.retry(e, counts: &counts) {
                 guard canWait else { throw Unsupported("Task state '\(name)' retries after a wait, on a real clock") }
-                waitMs = min(waitMs &+ Retrier.milliseconds(seconds), Int.max / 2)
+                waits.append((seconds, p.retry[i]))
                 continue
             }
             if let k = p.catcher(for: e) {
                 let c = p.catchers[k]
                 return (.caught(errorOutput: constant(ErrorOutput.object(e)), resultPath: try resultPath(c.resultPath),
                                 next: Int32(c.next), output: try jsonataTemplate(c.output), assign: try assign(c.assign)),
-                        waitMs, attempts(code))
+                        waits, attempts(code))
             }
-            return (.failed(index), waitMs, attempts(code))
+            return (.failed(index), waits, attempts(code))
         }
         throw Unsupported("Task state '\(name)' retries more than \(Self.maxAttemptsPlayed) times")
     }

@@ -76,6 +76,34 @@ import Testing
         }
     }
 
+    /// A mocked Task's Retry back-off with `JitterStrategy` FULL is drawn for each retry as
+    /// the interpreter draws it (`Retrier.jittered`), between none and the full delay: the
+    /// next state enters that much later. (The lane waited each full delay.)
+    @Test func aMockedTasksJitteredBackOffIsDrawn() throws {
+        let d = try Lane.program(#"""
+            {"StartAt":"T","States":{
+              "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},
+                   "Retry":[{"ErrorEquals":["Busy"],"IntervalSeconds":20,"MaxAttempts":2,"JitterStrategy":"FULL"}],
+                   "ResultPath":"$.t","Next":"P"},
+              "P":{"Type":"Pass","Parameters":{"s.$":"$$.Execution.StartTime","e.$":"$$.State.EnteredTime"},"End":true}}}
+            """#)
+        let busy = ASLError(ErrorName("Busy"), "later")
+        let o = ExecutionOptions(executionName: "", stateMachineName: "sm", backend: HandlerRegistry())
+        let lane = try TapeLane.make(d, payloadLimit: ExecutionOptions.payloadLimit, clock: .virtual(hostLimitSeconds: 300),
+                                     taskResults: { _, _, attempt in attempt < 2 ? .failure(busy) : .success(["ok": true]) },
+                                     executionNamePrefix: "line-", constants: Lane.constants(o), handlesFailures: true).get()
+        var waited: Set<Int64> = []
+        for _ in 0..<40 {
+            guard let out = Lane.run(lane, "{}"), let j = try? JSON.parse(out), let s = Self.ms(j["s"]), let e = Self.ms(j["e"]) else {
+                Issue.record("handed back"); return
+            }
+            // Two retries: up to 20 s, then up to 40 s.
+            #expect(e - s >= 0 && e - s <= 60_000)
+            waited.insert(e - s)
+        }
+        #expect(waited.count > 10, "\(waited.sorted())")
+    }
+
     /// Where children wait side by side in the interpreter, its times are not the lane's sum.
     @Test func enteredTimeAfterChildrenThatWaitStaysGeneral() throws {
         let d = try Lane.program(#"""
