@@ -349,7 +349,9 @@ extension BatchRunner {
                    },
                    failedChild: { lane.failedChild($0) }, attemptParameters: { lane.attemptParameters($0, $1) },
                    input: lane.lineValue, output: lane.resultValue, failure: failure, raised: lane.failedByState,
-                   failedOnEntry: lane.failedOnEntry) { v in
+                   failedOnEntry: lane.failedOnEntry,
+                   // (A line that waited has its events' times: a parked one's span its waits.)
+                   eventTime: lane.waited ? { lane.eventTime($0, phase: $1) } : nil) { v in
             if v != ctx.logTextValue {
                 ctx.logText.truncate(to: 0)
                 lane.write(v, into: &ctx.logText)

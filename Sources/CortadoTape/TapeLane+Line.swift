@@ -77,6 +77,7 @@ extension TapeLane {
         if lastChildRaised != nil { lastChildRaised = nil }
         if !failedChildren.isEmpty { failedChildren.removeAll(keepingCapacity: true) }
         if !callAttempts.isEmpty { callAttempts.removeAll(keepingCapacity: true) }
+        if !waitMarks.isEmpty { waitMarks.removeAll(keepingCapacity: true) }
         failedByState = false
         failedOnEntry = false
         workMark = -1

@@ -41,10 +41,10 @@ extension TapeLane {
         }
         switch clock {
         case .virtual(let host): budget = limit(host)
-        // (A logged line's events are written when it ends, from values that a parked line
-        // no longer holds: such a line stays general.)
-        case .parking(let host) where !logged && !logsEveryState: (budget, parks) = (limit(host), true)
-        case .real, .parking: break
+        // (A logged line's events are written when it ends: a parked line keeps its record,
+        // values as text, and when each wait ended, `Suspension`.)
+        case .parking(let host): (budget, parks) = (limit(host), true)
+        case .real: break
         }
         // (A prefix that needs escapes in JSON would need measuring: not taken.)
         let prefix = executionNamePrefix.map { Array($0.utf8) }.flatMap { $0.contains(where: JSONWriter.needsEscape) ? nil : $0 }

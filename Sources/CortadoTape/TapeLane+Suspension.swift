@@ -46,6 +46,14 @@ extension TapeLane {
         let stepCount: Int
         let lineStartMs: Int64
         let lineNumber: Int
+        /// A logged line's record (`recordsValues`): each entry before the state's input,
+        /// output, parameters, result and assigned variables (`trailValues`), and each later
+        /// attempt's parameters, as indexes of `recordedRanges` (-1: none, -2: the line
+        /// itself); where its waits were (`waitMarks`).
+        let recorded: [Int32]
+        let recordedAttempts: [(entry: Int32, value: Int32)]
+        let recordedRanges: [Range<Int>]
+        let waitMarks: [(entry: Int, before: Int, waitedMs: Int)]
 
         init(_ lane: TapeLane, input: Int32) {
             milliseconds = lane.parkedMs
@@ -65,6 +73,28 @@ extension TapeLane {
             variableRanges = (0..<lane.variableCount).map { k in
                 lane.variables[k] >= 0 ? keep(lane.variables[k]) : nil
             }
+            var recorded: [Int32] = [], attempts: [(entry: Int32, value: Int32)] = [], ranges: [Range<Int>] = []
+            if lane.recordsValues {
+                // Each value once (a state's output is often the next one's input).
+                var kept: [Int32: Int32] = [:]
+                func index(_ v: Int32) -> Int32 {
+                    if v < 0 { return -1 }
+                    if v == lane.lineValue { return -2 }
+                    if let i = kept[v] { return i }
+                    ranges.append(keep(v))
+                    kept[v] = Int32(ranges.count - 1)
+                    return Int32(ranges.count - 1)
+                }
+                recorded.reserveCapacity(entry * 5)
+                for k in 0..<entry {
+                    let v = lane.trailValues(k)
+                    for x in [v.input, v.output, v.parameters, v.result, lane.assignedVariables(k)] { recorded.append(index(x)) }
+                }
+                let a = lane.trailAttemptParameters
+                for i in stride(from: 0, to: a.count, by: 2) where Int(a[i]) < entry { attempts.append((a[i], index(a[i + 1]))) }
+            }
+            (self.recorded, recordedAttempts, recordedRanges) = (recorded, attempts, ranges)
+            waitMarks = lane.waitMarks
             self.text = Array(text.buffer)
             states = Array(lane.trail.prefix(entry))
             times = Array(lane.trailTimes.prefix(entry))
@@ -93,7 +123,7 @@ extension TapeLane {
 
     /// The line last run, which ended `.waits`, copied out for `resume`.
     public func suspend() -> Suspension {
-        precondition(resultValue == waitingLine && !recordsValues, "suspend: the line does not wait")
+        precondition(resultValue == waitingLine, "suspend: the line does not wait")
         // (It parked in a state of the top machine: `enteredInput` is that state's.)
         return Suspension(self, input: enteredInput)
     }
@@ -116,6 +146,25 @@ extension TapeLane {
         // The state runs again from its entry, which records it (and its children) again.
         for pc in parked.states { trailStates.append(pc) }
         for ns in parked.times { trailClock.append(ns) }
+        if recordsValues {
+            var values: [Int32] = []
+            values.reserveCapacity(parked.recordedRanges.count)
+            for r in parked.recordedRanges { values.append(try adopt(r)) }
+            func value(_ i: Int32) -> Int32 { i == -2 ? root : i < 0 ? -1 : values[Int(i)] }
+            let v = parked.recorded
+            for k in stride(from: 0, to: v.count, by: 5) {
+                trailInputs.append(value(v[k]))
+                trailOutputs.append(value(v[k + 1]))
+                trailParameters.append(value(v[k + 2]))
+                trailResults.append(value(v[k + 3]))
+                trailAssigned.append(value(v[k + 4]))
+            }
+            for (entry, i) in parked.recordedAttempts {
+                trailAttemptParameters.append(entry)
+                trailAttemptParameters.append(value(i))
+            }
+        }
+        waitMarks = parked.waitMarks
         resumeEntry = parked.entry
         resumeEntryNanos = parked.entryNanos
         (resumeWaits, resumeWaitsLeft) = (parked.waits, parked.waits)

@@ -12,7 +12,38 @@ extension TapeLane {
         if parks { return try park(ms) }
         waitedMs = waitedMs > Int.max - ms ? Int.max : waitedMs + ms
         guard waitedMs < waitBudgetMs else { throw Bail() }
+        if recordsValues { markWait() }
     }
+
+    /// A wait of the top machine is over: the time the events after it show (`eventTime`).
+    @inline(never)
+    func markWait() {
+        guard childDepth == 0 else { return }
+        waitMarks.append((enteredEntry, trailStates.count, waitedMs))
+    }
+
+    /// When trail entry `k`'s events after its first `phase` waits happened (epoch ms; phase
+    /// 0: its entered event; past its last wait: after that one): the line's start plus what
+    /// it had waited then, by the marks its waits left. For a host that logs the line
+    /// (`LinearRunLog.record`), when it waited (`waited`).
+    public func eventTime(_ k: Int, phase: Int) -> Int64 {
+        var ms = 0, seen = 0
+        for m in waitMarks {
+            if m.before <= k {
+                ms = m.waitedMs
+            } else if m.entry == k && seen < phase {
+                ms = m.waitedMs
+                seen += 1
+            } else if m.entry > k {
+                break
+            }
+        }
+        return lineStart() + Int64(ms)
+    }
+
+    /// The line last run waited in its top machine (with `recordsValues`: its events have
+    /// their times, `eventTime`).
+    public var waited: Bool { !waitMarks.isEmpty }
 
     /// A wait on a `.parking` clock: ends the run with `parkedMs` where the line may park (in
     /// its top machine, a second clear of its time limit, as a timestamp is held: the general
@@ -22,7 +53,12 @@ extension TapeLane {
     /// (the time since the line started is then what it has waited).
     @inline(never)
     func park(_ ms: Int) throws(Bail) {
-        guard ms > 0 else { return }
+        let replaying = resumeEntry >= 0 && resumeEntry == enteredEntry && resumeWaitsLeft > 0
+        guard ms > 0 else {
+            // (A wait of nothing: its mark, unless the line had it before it parked.)
+            if recordsValues && !replaying { markWait() }
+            return
+        }
         var waited = 0
         if resumeEntry >= 0 {
             if resumeEntry == enteredEntry {
@@ -33,6 +69,8 @@ extension TapeLane {
                         // (The state entered before it parked.)
                         if timeStates, resumeEntry < trailClock.count { trailClock.base[resumeEntry] = resumeEntryNanos }
                         waitedMs = max(waitedMs, Int(Timestamp.nowMilliseconds() - lineStart()))
+                        // (The marks of the waits before it came with the line: `Suspension`.)
+                        if recordsValues { markWait() }
                     }
                     return
                 }

@@ -143,8 +143,8 @@ public final class TapeLane {
         case virtual(hostLimitSeconds: Int?)
         /// A real clock whose host parks a line that waits (a Wait, a Task's Retry back-off)
         /// in its top machine: its run ends `.waits`, the host keeps what `suspend` copies
-        /// out and, once the time has come, has a lane `resume` it. Not with logs: a logged
-        /// line's events are written when it ends, from values a parked line no longer holds.
+        /// out and, once the time has come, has a lane `resume` it. A logged line's record
+        /// goes with it, and its events have the times its waits ended (`eventTime`).
         case parking(hostLimitSeconds: Int?)
     }
 
@@ -166,6 +166,10 @@ public final class TapeLane {
     var resumeEntryNanos: UInt64 = 0
     var resumeWaits = 0
     var resumeWaitsLeft = 0
+    /// Where the line's top machine waited, when `recordsValues`: the trail entry of the
+    /// state that waited, how many entries the trail had then, and `waitedMs` after it, in
+    /// order (`eventTime`).
+    var waitMarks: [(entry: Int, before: Int, waitedMs: Int)] = []
     /// `waitedMs` when the state running entered (`$$.State.EnteredTime`: a Wait's Assign and
     /// Output, and a retried Task's, see the time before their waits).
     var enteredWaitedMs = 0

@@ -266,6 +266,78 @@ extension BatchError: Equatable {
         }
     }
 
+    /// A logged line parks too: its record goes with it (each state's values, a Map's
+    /// iterations, the variables assigned, a retried Task's per-attempt Parameters), and its
+    /// events, written when it ends, are the general engine's, with the times its waits
+    /// ended (the Wait's exit and the Task's second attempt a second after what came before).
+    @Test func theLaneParksLoggedLinesAndTheirEventsKeepTheirTimes() throws {
+        let def = #"""
+            {"StartAt":"M","States":{
+              "M":{"Type":"Map","ItemsPath":"$.xs","ItemProcessor":{"StartAt":"I","States":{
+                   "I":{"Type":"Pass","Parameters":{"x.$":"$"},"End":true}}},"ResultPath":"$.m","Next":"W"},
+              "W":{"Type":"Wait","Seconds":1,"Assign":{"kept.$":"$.n"},"Next":"T"},
+              "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+                   "Parameters":{"FunctionName":"f","try.$":"$$.State.RetryCount"},
+                   "Retry":[{"ErrorEquals":["Busy"],"IntervalSeconds":1}],"ResultPath":"$.t","Next":"B"},
+              "B":{"Type":"Pass","Parameters":{"n.$":"$kept","m.$":"$.m","t.$":"$.t"},"End":true}}}
+            """#
+        let backend = ScriptedTasks(script: ["T": [.failure(ASLError(ErrorName("Busy"), "try again")), .success(["ok": true])]])
+        var logs: [Bool: [String: [(line: String, time: Int64)]]] = [:]
+        for lane in [true, false] {
+            let f = BatchFixture()
+            let n = 60
+            let events = f.file("in.jsonl", (1...n).map { #"{"n":\#($0),"xs":[1,"a",{"b":[\#($0)]}]}"# }.joined(separator: "\n") + "\n")
+            let logPath = f.dir + "/logs.jsonl"
+            let fd = open(logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            defer { close(fd) }
+            var c = try f.config(def, events: events, out: f.dir + "/out.jsonl", workers: 2)
+            c.backend = backend
+            c.clock = .real
+            c.tapeLane = lane
+            c.logFD = fd
+            c.logLevel = .all
+            c.includeExecutionData = true
+            let s = try BatchRunner(config: c).run()
+            #expect(s.metrics.succeeded == n)
+            #expect(s.metrics.laneExecutions == (lane ? n : 0) && s.metrics.laneParks == (lane ? 2 * n : 0))
+            // Each execution's events, its timestamps cut out and kept after its start's.
+            let stamp = try Regex(#""event_timestamp":"([0-9]+)""#)
+            var byExecution: [String: [(line: String, time: Int64)]] = [:]
+            var typesOf: [String: [String]] = [:]
+            for l in f.read(logPath).split(separator: "\n").map(String.init) {
+                guard let j = try? JSON.parse(l), let arn = j["execution_arn"]?.stringValue, let type = j["type"]?.stringValue,
+                      let t = l.firstMatch(of: stamp).flatMap({ Int64($0.output[1].substring ?? "") }) else {
+                    Issue.record("\(l)"); continue
+                }
+                byExecution[arn, default: []].append((l.replacing(stamp, with: ""), t))
+                typesOf[arn, default: []].append(type)
+            }
+            #expect(byExecution.count == n)
+            for (arn, events) in byExecution {
+                let start = events[0].time
+                byExecution[arn] = events.map { ($0.line, $0.time - start) }
+                let types = typesOf[arn] ?? []
+                #expect(types.first == "ExecutionStarted" && types.count == events.count)
+                func time(_ type: String, _ k: Int = 0) -> Int64 {
+                    let i = types.indices.filter { types[$0] == type }
+                    return k < i.count ? events[i[k]].time - start : -1
+                }
+                // The Wait's second, then the Task's back-off before its second attempt.
+                #expect(time("WaitStateEntered") < 500 && time("WaitStateExited") >= 1_000, "\(types)")
+                #expect(time("TaskScheduled", 1) - time("TaskFailed") >= 1_000 && time("ExecutionSucceeded") >= 2_000, "\(types)")
+            }
+            logs[lane] = byExecution
+        }
+        let fast = logs[true] ?? [:], general = logs[false] ?? [:]
+        #expect(fast.keys.sorted() == general.keys.sorted())
+        for (arn, events) in fast {
+            let other = general[arn] ?? []
+            #expect(events.map(\.line) == other.map(\.line), "\(arn)")
+            // The same times, but for the scheduling of two runs on one machine.
+            for (a, b) in zip(events, other) { #expect(abs(a.time - b.time) < 400, "\(a.line) \(a.time) \(b.time)") }
+        }
+    }
+
     /// A wait that would end within a second of the line's time limit (or past it) is left
     /// to the general engine, which times the execution out as AWS does; one well inside it
     /// parks on the lane.

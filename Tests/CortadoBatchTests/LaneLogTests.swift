@@ -15,9 +15,10 @@ import Testing
 /// without execution data and at level ERROR (skipped when ../shared/conformance is absent).
 @Suite struct LaneLogTests {
     /// Runs `line` once through a batch run with these log settings; returns the log lines
-    /// with their timestamps cut out, and whether the lane ran the line.
+    /// with their timestamps cut out, whether the lane ran the line, and each line's
+    /// timestamp after the first's (the virtual clock's: what the line waited by then).
     static func logs(_ p: Program, _ backend: any TaskBackend, _ line: String, level: LogLevel, data: Bool, lane: Bool,
-                     _ f: BatchFixture) throws -> (lines: [String], onLane: Bool) {
+                     _ f: BatchFixture) throws -> (lines: [String], onLane: Bool, times: [Int64]) {
         let events = f.file("in.jsonl", line + "\n")
         let logPath = f.dir + "/logs-\(lane).jsonl"
         let fd = open(logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
@@ -31,8 +32,11 @@ import Testing
         c.includeExecutionData = data
         let s = try BatchRunner(config: c).run()
         let text = f.read(logPath)
-        let stamp = try Regex(#""event_timestamp":"[0-9]+""#)
-        return (text.split(separator: "\n").map { maskingUUIDs(String($0).replacing(stamp, with: "")) }, s.metrics.laneExecutions == 1)
+        let stamp = try Regex(#""event_timestamp":"([0-9]+)""#)
+        let lines = text.split(separator: "\n").map(String.init)
+        let stamps = lines.map { l in l.firstMatch(of: stamp).flatMap { Int64($0.output[1].substring ?? "") } ?? -1 }
+        return (lines.map { maskingUUIDs($0.replacing(stamp, with: "")) }, s.metrics.laneExecutions == 1,
+                stamps.map { $0 - (stamps.first ?? 0) })
     }
 
     /// `logs` of the general engine and of the lane, which must be the same lines.
@@ -41,7 +45,25 @@ import Testing
         let general = try logs(p, backend, line, level: level, data: data, lane: false, f)
         let fast = try logs(p, backend, line, level: level, data: data, lane: true, f)
         #expect(fast.lines == general.lines, comment)
-        return (general, fast)
+        if level == .all, fast.onLane, fast.lines == general.lines, !jitters(p) {
+            // The events' times too, on the virtual clock: what the line had waited at each
+            // (the last, the execution's end, may be a millisecond of the lane's own later).
+            #expect(fast.times.dropLast() == general.times.dropLast(), "times \(comment)")
+            #expect(fast.times.last ?? 0 >= general.times.last ?? 0, "end time \(comment)")
+        }
+        return ((general.lines, general.onLane), (fast.lines, fast.onLane))
+    }
+
+    /// Some Retrier of `p` jitters its back-off (`JitterStrategy` FULL): its times are drawn.
+    static func jitters(_ p: Program) -> Bool {
+        p.code.contains { code in
+            switch code {
+            case .task(let s): return s.processing.retry.contains(where: \.fullJitter)
+            case .map(let s): return s.processing.retry.contains(where: \.fullJitter)
+            case .parallel(let s): return s.processing.retry.contains(where: \.fullJitter)
+            default: return false
+            }
+        }
     }
 
     /// `both` for failing `lines` at each of `levels` (level, with execution data): the

@@ -14,8 +14,9 @@ import Testing
 
     /// Runs `line`, resuming it on `resumer` (default: the same lane) each time it parks, with
     /// `between` run on the first lane meanwhile; the result and how long each park was.
-    static func parked(_ lane: TapeLane, _ line: String, on resumer: TapeLane? = nil, between: String? = nil)
-        -> (end: TapeLane.LineEnd, output: String, waits: [Int])? {
+    /// `after` sees the lane that ended the line while the line's bytes are there.
+    static func parked(_ lane: TapeLane, _ line: String, on resumer: TapeLane? = nil, between: String? = nil,
+                       after: (TapeLane) -> Void = { _ in }) -> (end: TapeLane.LineEnd, output: String, waits: [Int])? {
         var out = UnsafeVec<UInt8>(capacity: 256)
         defer { out.free() }
         let bytes = Array(line.utf8)
@@ -23,12 +24,15 @@ import Testing
             do {
                 var waits: [Int] = []
                 var end = try lane.run(line: b, appendingTo: &out)
+                var last = lane
                 while case .waits(let ms) = end {
                     waits.append(ms)
-                    let s = lane.suspend()
+                    let s = last.suspend()
                     if let between { _ = Lane.run(lane, between) }
-                    end = try (resumer ?? lane).resume(s, line: b, appendingTo: &out)
+                    last = resumer ?? lane
+                    end = try last.resume(s, line: b, appendingTo: &out)
                 }
+                after(last)
                 return (end, String(decoding: out.buffer, as: UTF8.self), waits)
             } catch {
                 return nil
@@ -112,10 +116,79 @@ import Testing
             Issue.record("a Wait in a Map iteration went to a parking lane"); return
         }
         #expect(why.description.contains("real clock"))
-        // With logs, a line is logged when it ends: a parking lane is a real one then.
-        let w = try Lane.program(#"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"End":true}}}"#)
-        guard case .failure = TapeLane.make(w, payloadLimit: ExecutionOptions.payloadLimit, clock: Self.parking, logged: true) else {
-            Issue.record("a logged lane parks"); return
+    }
+
+    /// A logged line is logged when it ends: its record before the state it parked in goes
+    /// with it (each state's values as text, the line's own value parsed again, a Map's
+    /// iterations, the variables a state assigned, a retried Task's per-attempt Parameters),
+    /// and the marks of its waits (`eventTime`), to any lane of the program.
+    @Test func aLoggedLineParksWithItsRecord() throws {
+        let p = try Lane.program(#"""
+            {"StartAt":"A","States":{
+              "A":{"Type":"Pass","Parameters":{"n.$":"$.n","s":"é\n"},"Assign":{"v.$":"$.n"},"Next":"M"},
+              "M":{"Type":"Map","ItemsPath":"$$.Execution.Input.xs","ItemProcessor":{"StartAt":"I","States":{
+                   "I":{"Type":"Pass","End":true}}},"ResultPath":"$.m","Next":"T"},
+              "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"r.$":"$$.State.RetryCount"},
+                   "Retry":[{"ErrorEquals":["Busy"],"IntervalSeconds":2,"BackoffRate":1.5}],"ResultPath":"$.t","Next":"W"},
+              "W":{"Type":"Wait","Seconds":1,"Next":"B"},
+              "B":{"Type":"Pass","Parameters":{"v.$":"$v","all.$":"$"},"End":true}}}
+            """#)
+        let busy = ASLError(ErrorName("Busy"), "later")
+        let k = Lane.constants(ExecutionOptions(executionName: "", stateMachineName: "sm", backend: HandlerRegistry()))
+        let answers: [Result<JSON, ASLError>] = [.failure(busy), .failure(busy), .success(["ok": true])]
+        func make() throws -> TapeLane {
+            let lane = try TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, clock: Self.parking,
+                                         taskResults: { _, _, attempt in answers[min(attempt, 2)] },
+                                         executionNamePrefix: "line-", constants: k,
+                                         logsEveryState: true, handlesFailures: true, logged: true).get()
+            lane.recordsValues = true
+            return lane
         }
+        let (lane, other) = (try make(), try make())
+        let line = #"{"n":7,"xs":[1,{"a":[2]}]}"#
+        // The record of the line run where nothing parks (a virtual clock).
+        let still = try TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, clock: .virtual(hostLimitSeconds: nil),
+                                      taskResults: { _, _, attempt in answers[min(attempt, 2)] },
+                                      executionNamePrefix: "line-", constants: k,
+                                      logsEveryState: true, handlesFailures: true, logged: true).get()
+        still.recordsValues = true
+        func record(_ l: TapeLane) -> [String] {
+            (0..<l.trail.count).map { k in
+                let v = l.trailValues(k)
+                func text(_ x: Int32) -> String {
+                    guard x >= 0 else { return "-" }
+                    var b = UnsafeVec<UInt8>(capacity: 64)
+                    defer { b.free() }
+                    l.write(x, into: &b)
+                    return String(decoding: b.buffer, as: UTF8.self)
+                }
+                return "\(l.trail[k]) \(text(v.input)) \(text(v.output)) \(text(v.parameters)) \(text(v.result)) "
+                    + "\(text(l.assignedVariables(k))) \(l.iterations(k).count) \(l.attemptParameters(k, 1).map(text) ?? "")"
+            }
+        }
+        var expected: [String] = []
+        let virtual = try #require(Self.parked(still, line) { expected = record($0) })
+        #expect(virtual.waits.isEmpty && still.waited && expected.count == 7)
+        for resumer in [lane, other] {
+            var got: [String] = [], marks: [Int] = []
+            let r = try #require(Self.parked(lane, line, on: resumer, between: #"{"n":1,"xs":[]}"#) { l in
+                (got, marks) = (record(l), l.waitMarks.map(\.entry))
+            })
+            // The Task's two back-offs, then the Wait's second.
+            #expect(r.end == .succeeded && r.waits == [2_000, 3_000, 1_000])
+            #expect(r.output == virtual.output)
+            #expect(got == expected)
+            // A mark for each wait: the Task's attempts and the Wait's exit.
+            #expect(marks == [4, 4, 5])
+        }
+        // On the virtual clock the marks are what the line had waited.
+        #expect(still.waitMarks.map(\.waitedMs) == [2_000, 5_000, 6_000])
+        // (Entries: A 0, M 1, its iterations 2 and 3, T 4, W 5, B 6.)
+        #expect(still.eventTime(4, phase: 1) - still.eventTime(0, phase: 0) == 2_000)
+        #expect(still.eventTime(4, phase: 2) - still.eventTime(4, phase: 0) == 5_000)
+        #expect(still.eventTime(3, phase: 0) == still.eventTime(0, phase: 0))
+        #expect(still.eventTime(5, phase: 0) - still.eventTime(0, phase: 0) == 5_000)
+        #expect(still.eventTime(5, phase: .max) - still.eventTime(0, phase: 0) == 6_000)
+        #expect(still.eventTime(6, phase: 0) - still.eventTime(0, phase: 0) == 6_000)
     }
 }

@@ -97,6 +97,10 @@ public final class LinearRunLog {
     ///   - failedOnEntry: the last state raised `failure` itself, before it did its work:
     ///     no task or child events then.
     ///   - text: a value's JSON text, valid until the next call.
+    ///   - eventTime: when trail entry `k`'s events after its first `phase` waits happened
+    ///     (phase 0: its entered event and first attempt or run; `Int.max`: its exited event),
+    ///     for a run that waited (`TapeLane.eventTime`); the execution's last event is at
+    ///     `timestamp` or, if later, after its last state. Nil: every event at `timestamp`.
     /// - Returns: the id of the last state's entered event.
     @discardableResult
     public func record(into sink: CloudWatchLogSink?, executionArn: String, timestamp: Int64,
@@ -106,6 +110,7 @@ public final class LinearRunLog {
                        assigned: (Int) -> JSONObject? = { _ in nil }, failedChild: (Int) -> FailedChild? = { _ in nil },
                        attemptParameters: (Int, Int) -> Int32? = { _, _ in nil },
                        input: Int32, output: Int32, failure: ASLError?, raised: Bool = false, failedOnEntry: Bool = false,
+                       eventTime: ((_ k: Int, _ phase: Int) -> Int64)? = nil,
                        text: (Int32) -> LogText) -> Int {
         let data = sink?.formatter.includeExecutionData ?? false
         // Execution data only when it is logged: making a value's text costs a copy.
@@ -114,11 +119,20 @@ public final class LinearRunLog {
         var machinesUsed = 0, framesUsed = 0
         /// The Map and Parallel states' runs of children (`ReplayStep.firstRun`).
         var runs: [ReplayRun] = []
+        // The time of the events being written.
+        var now = timestamp
+        func at(_ k: Int, _ phase: Int) {
+            if let eventTime { now = eventTime(k, phase) }
+        }
+        /// The execution's last event: after its last state.
+        func atEnd() {
+            if let eventTime, !states.isEmpty { now = max(timestamp, eventTime(states.count - 1, Int.max)) }
+        }
         @discardableResult
         func event(_ type: EventType, previous: Int, _ details: () -> EventDetails) -> Int {
             id += 1
             guard let sink, sink.wants(type) else { return id }
-            sink.record(HistoryEvent(id: id, previousEventID: previous, type: type, timestamp: timestamp, details: details()),
+            sink.record(HistoryEvent(id: id, previousEventID: previous, type: type, timestamp: now, details: details()),
                         executionArn: executionArn, region: region)
             return id
         }
@@ -207,6 +221,7 @@ public final class LinearRunLog {
 
         /// The execution ends with `failure`, in the top machine's thread.
         func executionFailed() {
+            atEnd()
             if let failure { event(.executionFailed, previous: top.last) { Execution.errorDetails(failure) } }
             over = true
         }
@@ -229,6 +244,7 @@ public final class LinearRunLog {
             var index = step.firstRun
             for _ in 0..<r { index = runs[index].next }
             let run = runs[index]
+            at(step.at, r)
             let started = c.isMap ? event(.mapStateStarted, f) { .mapStarted(length: run.count) }
                 : event(.parallelStateStarted, f) { EventDetails() }
             let join = ReplayJoin(parent: f, run: run, r: r, isMap: c.isMap, name: headers[pc].name, started: started)
@@ -257,6 +273,7 @@ public final class LinearRunLog {
         }
         func ended(_ f: ReplayFrame) {
             guard let join = f.inJoin else {
+                atEnd()
                 event(.executionSucceeded, previous: f.last) { .executionSucceeded(value(output)) }
                 over = true
                 return
@@ -293,6 +310,7 @@ public final class LinearRunLog {
                     f.resuming = false
                     let join = f.join!
                     f.join = nil
+                    at(step.at, join.r)
                     if let child = join.failure {
                         event(join.isMap ? .mapStateFailed : .parallelStateFailed, f) { EventDetails() }
                         if child.retried { return startRun(f, step, join.r + 1) }
@@ -301,6 +319,7 @@ public final class LinearRunLog {
                         event(join.isMap ? .mapStateSucceeded : .parallelStateSucceeded, f) { EventDetails() }
                     }
                 } else {
+                    at(step.at, 0)
                     let entered = event(entered[pc], f) { h.enteredDetails(value(v.input)) }
                     if step.at == states.count - 1 {
                         lastEntered = entered
@@ -316,11 +335,13 @@ public final class LinearRunLog {
                             value(attempt == 0 ? v.parameters : attemptParameters(step.at, attempt) ?? v.parameters)
                         }
                         for (attempt, e) in attempts.failed.enumerated() {
+                            at(step.at, attempt)
                             event(task.scheduledEvent, f) { task.scheduledDetails(parameters(attempt)) }
                             event(task.startedEvent, f) { task.startedDetails() }
                             event(task.failedEvent(e), f) { task.failedDetails(e) }
                         }
                         if attempts.succeeded {
+                            at(step.at, attempts.failed.count)
                             event(task.scheduledEvent, f) { task.scheduledDetails(parameters(attempts.failed.count)) }
                             event(task.startedEvent, f) { task.startedDetails() }
                             event(task.succeededEvent, f) { task.succeededDetails(value(v.result)) }
@@ -338,11 +359,13 @@ public final class LinearRunLog {
                     case .ended: break
                     }
                 }
+                at(step.at, Int.max)
                 event(exited[pc], f) { h.exitedDetails(value(v.output), assigned: assigned(step.at)) }
                 f.step += 1
             }
         }
 
+        if !states.isEmpty { at(0, 0) }
         event(.executionStarted, previous: 0) { .executionStarted(value(input), roleArn: roleArn) }
         var k = 0
         top = frame(parse(&k), last: HistoryEvent.firstStatePrevious, in: nil, slot: 0)
