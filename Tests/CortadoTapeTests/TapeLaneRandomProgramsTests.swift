@@ -81,4 +81,47 @@ import Testing
         print("random programs on a parking lane: \(kept) lines kept, \(parked) of them parked")
         #expect(kept > 1500 && parked > 80, "kept \(kept), parked \(parked)")
     }
+
+    /// The random programs on logged lanes (every state's values recorded): a line parked at
+    /// each wait and resumed on another lane, another line run in between, ends with the
+    /// output and the record (`TapeLaneSuspensionTests.record`: values, iterations,
+    /// variables, attempts, wait marks) of the same line on a virtual clock.
+    @Test func randomLoggedLinesParkWithTheirRecord() throws {
+        var g = RandomPrograms.Gen(rng: SplitMix64(seed: 2716))
+        var j = RandomPrograms.JSONataGen(g: RandomPrograms.Gen(rng: SplitMix64(seed: 2717)))
+        var compared = 0, parked = 0
+        for round in 0..<600 {
+            let jsonata = round % 2 == 1
+            let definition = jsonata ? j.program() : g.program()
+            guard case .success(let p) = Compiler.compile(try JSON.parse(definition)) else { continue }
+            let backend = jsonata ? RandomPrograms.backend(&j.g) : RandomPrograms.backend(&g)
+            func lane(_ clock: TapeLane.Clock) -> TapeLane? {
+                guard case .success(let l) = TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, clock: clock,
+                    taskResults: { backend.constantOutcome(stateName: $0, resource: $1, attempt: $2) },
+                    logsEveryState: true, handlesFailures: true, logged: true) else { return nil }
+                l.recordsValues = true
+                return l
+            }
+            guard let still = lane(.virtual(hostLimitSeconds: nil)), let first = lane(.parking(hostLimitSeconds: nil)),
+                  let second = lane(.parking(hostLimitSeconds: nil)) else { continue }
+            for _ in 0..<4 {
+                let line = jsonata ? j.g.input() : g.input()
+                var expected: [String] = [], got: [String] = []
+                guard let v = TapeLaneSuspensionTests.parked(still, line, after: { expected = TapeLaneSuspensionTests.record($0) })
+                else { continue }
+                let other = jsonata ? j.g.input() : g.input()
+                guard let r = TapeLaneSuspensionTests.parked(first, line, on: second, between: other,
+                                                             after: { got = TapeLaneSuspensionTests.record($0) }) else {
+                    Issue.record("round \(round): the parked line went back where the virtual one did not: \(definition) \(line)")
+                    continue
+                }
+                compared += 1
+                if !r.waits.isEmpty { parked += 1 }
+                #expect(r.end == v.end && r.output == v.output, "round \(round): \(definition) \(line)")
+                #expect(got == expected, "round \(round): \(definition) \(line)")
+            }
+        }
+        print("random logged programs on a parking lane: \(compared) lines compared, \(parked) of them parked")
+        #expect(compared > 600 && parked > 40, "compared \(compared), parked \(parked)")
+    }
 }

@@ -118,6 +118,24 @@ import Testing
         #expect(why.description.contains("real clock"))
     }
 
+    /// What a host logs a line from (`LinearRunLog`), as text: each trail entry's state, values
+    /// (input, output, a Task's parameters and result, the variables assigned), a Map's
+    /// iterations, a retried Task's second attempt's parameters, and the marks of the waits.
+    static func record(_ l: TapeLane) -> [String] {
+        func text(_ x: Int32) -> String {
+            guard x >= 0 else { return "-" }
+            var b = UnsafeVec<UInt8>(capacity: 64)
+            defer { b.free() }
+            l.write(x, into: &b)
+            return String(decoding: b.buffer, as: UTF8.self)
+        }
+        return (0..<l.trail.count).map { k in
+            let v = l.trailValues(k)
+            return "\(l.trail[k]) \(text(v.input)) \(text(v.output)) \(text(v.parameters)) \(text(v.result)) "
+                + "\(text(l.assignedVariables(k))) \(l.iterations(k).count) \(l.attemptParameters(k, 1).map(text) ?? "")"
+        } + ["waits at \(l.waitMarks.map { "\($0.entry)/\($0.before)" })"]
+    }
+
     /// A logged line is logged when it ends: its record before the state it parked in goes
     /// with it (each state's values as text, the line's own value parsed again, a Map's
     /// iterations, the variables a state assigned, a retried Task's per-attempt Parameters),
@@ -152,23 +170,10 @@ import Testing
                                       executionNamePrefix: "line-", constants: k,
                                       logsEveryState: true, handlesFailures: true, logged: true).get()
         still.recordsValues = true
-        func record(_ l: TapeLane) -> [String] {
-            (0..<l.trail.count).map { k in
-                let v = l.trailValues(k)
-                func text(_ x: Int32) -> String {
-                    guard x >= 0 else { return "-" }
-                    var b = UnsafeVec<UInt8>(capacity: 64)
-                    defer { b.free() }
-                    l.write(x, into: &b)
-                    return String(decoding: b.buffer, as: UTF8.self)
-                }
-                return "\(l.trail[k]) \(text(v.input)) \(text(v.output)) \(text(v.parameters)) \(text(v.result)) "
-                    + "\(text(l.assignedVariables(k))) \(l.iterations(k).count) \(l.attemptParameters(k, 1).map(text) ?? "")"
-            }
-        }
+        let record = Self.record
         var expected: [String] = []
         let virtual = try #require(Self.parked(still, line) { expected = record($0) })
-        #expect(virtual.waits.isEmpty && still.waited && expected.count == 7)
+        #expect(virtual.waits.isEmpty && still.waited && expected.count == 8)
         for resumer in [lane, other] {
             var got: [String] = [], marks: [Int] = []
             let r = try #require(Self.parked(lane, line, on: resumer, between: #"{"n":1,"xs":[]}"#) { l in
