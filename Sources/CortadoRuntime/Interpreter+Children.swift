@@ -18,9 +18,9 @@ extension Execution {
     }
 
     /// How many of `count` children start at once under a MaxConcurrency of `limit` (0: all);
-    /// each that ends starts the next.
+    /// each that ends starts the next (`SideBySide`).
     public static func launchedAtStart(limit: Int, count: Int) -> Int {
-        limit <= 0 ? count : min(limit, count)
+        SideBySide.launchedAtStart(limit: limit, count: count)
     }
 
     func launch(_ c: (pc: Int, input: JSON, slot: Int), _ join: Join) {

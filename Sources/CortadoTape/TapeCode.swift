@@ -452,6 +452,9 @@ final class TapeCode {
     /// (none of them waits: `TapeCompiler.compileChildFailures`); a failed iteration of any
     /// other tolerating Map hands the line back.
     var tolerances: [Int32: TTolerance] = [:]
+    /// A Map's constant MaxConcurrency, by pc, where it is above 0 (read at run time:
+    /// `TapeLane.trailMapLimits`), for when its iterations wait (`TapeLane.childrenWait`).
+    var concurrency: [Int32: Int] = [:]
     /// JSONata Maps by pc, for the error of items that are no array (`MapState.jsonataItemsNotAnArray`).
     var jsonataMaps: [Int32: MapState] = [:]
     /// By pc: the state runs in a Map iteration or a Parallel branch (`Program.inChildren`).

@@ -50,8 +50,14 @@ extension TapeLane {
         let read = try limits.count > 0 ? checkLimits(limits, eff, entry: entry) : (nil, nil)
         let tolerance = tolerates ? tolerance(pc, read) : nil
         workMark = entry
-        let results = try iterations(list, eff, selector, processor, tolerance, entry: entry)
+        var durations: [Int]? = nil
+        let results = try iterations(list, eff, selector, processor, tolerance, entry: entry, durations: &durations)
         workMark = trailStates.count - 1
+        if durations != nil, results != failedLine {
+            // (Its MaxConcurrency: constant, or read now.)
+            let limit = code.concurrency[pc] ?? trailMapLimits.last.flatMap { $0.entry == entry ? $0.limit : nil } ?? 0
+            try childrenWait(durations, limit: limit)
+        }
         return results
     }
 
@@ -69,8 +75,9 @@ extension TapeLane {
     /// `failedLine` when one failed (with `tolerance`: when the failures exceed it; the error
     /// output of each failed item tolerated takes its place, as `ToleratedFailures` has it).
     /// `entry`: the Map's trail entry, whose item count is recorded with its values.
+    /// `durations`: each iteration's waits, once one waited (`childrenWait`).
     func iterations(_ list: Int32, _ eff: Int32, _ selector: Int32, _ processor: Int32, _ tolerance: TTolerance?,
-                    entry: Int) throws(Bail) -> Int32 {
+                    entry: Int, durations: inout [Int]?) throws(Bail) -> Int32 {
         let t = tape
         let kind = t.nodes[Int(list)].kind
         guard kind == .array || kind == .builtArray else { throw Bail() }
@@ -91,6 +98,7 @@ extension TapeLane {
                 input = try evaluate(selector, eff, item, k)
             }
             var r = try runChild(processor, input)
+            noteWaits(&durations, k)
             if r == failedLine {
                 guard let tolerance else { noteFailedChild(tolerated: false); stopped = true; return }
                 failures += 1
@@ -152,14 +160,26 @@ extension TapeLane {
         let results = t.newArray(count: n)
         let at = Int(t.nodes[Int(results)].first)
         var size = 2 &+ max(0, n &- 1)
+        var durations: [Int]? = nil
         for k in 0..<n {
             let r = try runChild(items[Int(span.start) + k], input)
+            noteWaits(&durations, k)
             if r == failedLine { noteFailedChild(tolerated: false); return failedLine }
             t.links[at + k] = r
             size &+= Int(t.nodes[Int(r)].size)
         }
         t.nodes[Int(results)].size = Int32(clamping: size)
+        try childrenWait(durations, limit: 0)
         return results
+    }
+
+    /// Child `k` (from 0) just ended: its waits, kept once one of its siblings' or its own
+    /// were more than nothing.
+    @inline(__always)
+    func noteWaits(_ durations: inout [Int]?, _ k: Int) {
+        guard lastChildWaitedMs > 0 || durations != nil else { return }
+        if durations == nil { durations = Array(repeating: 0, count: k) }
+        durations!.append(lastChildWaitedMs)
     }
 
     /// The Map iteration or Parallel branch that just ended failed (the trail's last entry is

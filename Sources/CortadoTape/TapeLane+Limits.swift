@@ -11,6 +11,7 @@ extension TapeCompiler {
     /// interpreter reads them.
     mutating func mapLimits(_ s: MapState) throws(Unsupported) -> Span {
         let start = Int32(code.limits.count)
+        if case .constant(let n) = s.maxConcurrency, n > 0 { code.concurrency[statePC] = n }
         try limit(s.maxConcurrency, .maxConcurrency)
         try limit(s.toleratedFailureCount, .toleratedFailureCount)
         try limit(s.toleratedFailurePercentage, .toleratedFailurePercentage)

@@ -9,10 +9,29 @@ extension TapeLane {
     /// On a `.parking` clock the line parks instead (`park`).
     @inline(__always)
     func wait(_ ms: Int) throws(Bail) {
+        if childDepth > 0 { return childWait(ms) }
         if parks { return try park(ms) }
         waitedMs = waitedMs > Int.max - ms ? Int.max : waitedMs + ms
         guard waitedMs < waitBudgetMs else { throw Bail() }
         if recordsValues { markWait() }
+    }
+
+    /// A wait in a Map iteration or Parallel branch: the child's own time (`childWaitedMs`).
+    /// Children run side by side in the interpreter; their state waits until the last ends
+    /// (`SideBySide.end`, `childrenWait`).
+    @inline(never)
+    func childWait(_ ms: Int) {
+        childWaitedMs = childWaitedMs > Int.max - ms ? Int.max : childWaitedMs + ms
+    }
+
+    /// The children of a Map or Parallel (of trail entry `entry`) ran, each waiting
+    /// `durations` (nil: none waited), `limit` at a time (0: all): the state waits until the
+    /// last would have ended, side by side (`SideBySide.end`).
+    func childrenWait(_ durations: [Int]?, limit: Int) throws(Bail) {
+        guard let durations else { return }
+        let ms = durations.withUnsafeBufferPointer { SideBySide.end(of: $0, limit: limit) }
+        guard ms < waitBudgetMs else { throw Bail() }
+        if ms > 0 { try wait(ms) }
     }
 
     /// A wait of the top machine is over: the time the events after it show (`eventTime`).
@@ -172,6 +191,9 @@ extension TapeLane {
         }
         let now = lineStart() + Int64(waitedMs)
         if until <= now - Self.timestampMarginMs { return }
+        // (In a child, one not long past waits until a time that depends on when its
+        // siblings ended: the general engine's.)
+        guard childDepth == 0 else { throw Bail() }
         let ms = max(0, until - now)
         guard ms + Self.timestampMarginMs < Int64(waitBudgetMs) - Int64(waitedMs),
               ms < Self.longestDelayMs - Self.timestampMarginMs

@@ -196,7 +196,9 @@ struct TapeCompiler {
     /// The state being compiled may wait on the lane: on a virtual clock, or in the top
     /// machine of a lane whose host parks lines (a child's wait hands its line back there:
     /// the interpreter runs its siblings meanwhile).
-    var canWait: Bool { virtualClock || (parks && !code.inChildren[Int(statePC)]) }
+    /// (In a Map iteration or Parallel branch, a wait is the child's own: its state waits
+    /// until the last child ends, `TapeLane.childrenWait`.)
+    var canWait: Bool { virtualClock || parks }
 
     mutating func constant(_ v: JSON) -> Int32 {
         let text = v.serialized

@@ -105,17 +105,56 @@ import Testing
         }
     }
 
-    /// Waits in a Map iteration or a Parallel branch run beside their siblings in the
-    /// interpreter: on a parking lane such a program stays general, as on a real clock.
-    @Test func waitsInChildrenStayGeneral() throws {
-        let p = try Lane.program(#"""
-            {"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"W","States":{
-                "W":{"Type":"Wait","Seconds":1,"End":true}}},"End":true}}}
-            """#)
-        guard case .failure(let why) = TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, clock: Self.parking) else {
-            Issue.record("a Wait in a Map iteration went to a parking lane"); return
+    /// Waits in Map iterations and Parallel branches are their child's own: the children run
+    /// side by side in the interpreter (a Map's MaxConcurrency at a time, each next as one
+    /// ends), so the state parks once, until the last would have ended (`SideBySide.end`),
+    /// and goes on with the general engine's output. A child's timestamp not long past
+    /// depends on when its siblings ended: such a line goes back.
+    @Test func waitsInChildrenParkTheirStateUntilTheLastEnds() throws {
+        func map(_ limit: Int) -> String {
+            #"{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":\#(limit),"ItemProcessor":{"StartAt":"W","States":{"#
+                + #""W":{"Type":"Wait","SecondsPath":"$.s","Next":"P"},"P":{"Type":"Pass","Parameters":{"done.$":"$.s"},"End":true}}},"#
+                + #""ItemsPath":"$.xs","ResultPath":"$.r","Next":"B"},"B":{"Type":"Pass","End":true}}}"#
         }
-        #expect(why.description.contains("real clock"))
+        let line = #"{"xs":[{"s":1},{"s":2},{"s":3}]}"#
+        // Two at a time: 1 s and 2 s start; the third starts at 1 s and ends at 4 s.
+        for (definition, waits) in [(map(0), [3_000]), (map(2), [4_000]), (map(1), [6_000]), (map(5), [3_000])] {
+            let p = try Lane.program(definition)
+            let lane = try TapeLane.make(p, payloadLimit: ExecutionOptions.payloadLimit, clock: Self.parking).get()
+            let r = try #require(Self.parked(lane, line, between: #"{"xs":[]}"#), "\(definition)")
+            #expect(r.end == .succeeded && r.waits == waits, "\(definition): \(r.waits)")
+            #expect(try JSON.parse(r.output) == Lane.general(p, line)?.output)
+        }
+        // A MaxConcurrency read from the input; a Parallel's branches all at once, a nested
+        // Map's iterations inside one of them.
+        let read = try Lane.program(#"""
+            {"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrencyPath":"$.limit","ItemsPath":"$.xs",
+              "ItemProcessor":{"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.s","End":true}}},"End":true}}}
+            """#)
+        let readLane = try TapeLane.make(read, payloadLimit: ExecutionOptions.payloadLimit, clock: Self.parking).get()
+        #expect(Self.parked(readLane, #"{"limit":1,"xs":[{"s":1},{"s":2}]}"#)?.waits == [3_000])
+        let parallel = try Lane.program(#"""
+            {"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[
+              {"StartAt":"A","States":{"A":{"Type":"Wait","Seconds":2,"End":true}}},
+              {"StartAt":"N","States":{"N":{"Type":"Map","MaxConcurrency":1,"ItemsPath":"$.xs","ItemProcessor":{"StartAt":"W","States":{
+                 "W":{"Type":"Wait","SecondsPath":"$","End":true}}},"End":true}}},
+              {"StartAt":"C","States":{"C":{"Type":"Pass","End":true}}}],"Next":"W"},
+              "W":{"Type":"Wait","Seconds":1,"End":true}}}
+            """#)
+        let pLane = try TapeLane.make(parallel, payloadLimit: ExecutionOptions.payloadLimit, clock: Self.parking).get()
+        let pLine = #"{"xs":[1,2]}"#
+        let pr = try #require(Self.parked(pLane, pLine))
+        // The nested Map takes 3 s one at a time, beside the first branch's 2 s; then the Wait.
+        #expect(pr.end == .succeeded && pr.waits == [3_000, 1_000])
+        #expect(try JSON.parse(pr.output) == Lane.general(parallel, pLine)?.output)
+        // A timestamp ahead, in an iteration: back to the general engine.
+        let until = try Lane.program(#"""
+            {"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.xs","ItemProcessor":{"StartAt":"W","States":{
+              "W":{"Type":"Wait","TimestampPath":"$.t","End":true}}},"End":true}}}
+            """#)
+        let uLane = try TapeLane.make(until, payloadLimit: ExecutionOptions.payloadLimit, clock: Self.parking).get()
+        #expect(Self.parked(uLane, #"{"xs":[{"t":"2099-01-01T00:00:00Z"}]}"#) == nil)
+        #expect(Self.parked(uLane, #"{"xs":[{"t":"2001-01-01T00:00:00Z"}]}"#)?.waits == [])
     }
 
     /// What a host logs a line from (`LinearRunLog`), as text: each trail entry's state, values
