@@ -7,8 +7,9 @@ extension TapeLane {
     /// The lane for `program`, or why it cannot run on the lane.
     /// - Parameters:
     ///   - clock: Wait states of constant Seconds run here on a virtual clock; on a
-    ///     `.parking` one, a line that waits in its top machine ends its run with `.waits`
-    ///     (`suspend`, `resume`).
+    ///     `.parking` one, a line that waits ends its run with `.waits` (`suspend`,
+    ///     `resume`); a Map's or Parallel's children wait side by side, their state until
+    ///     the last ends (`childrenWait`).
     ///   - taskResults: Tasks whose every attempt has a constant outcome run here (nil: no
     ///     Task does).
     ///   - taskCalls: Tasks whose backend answers at once and without side effects are called

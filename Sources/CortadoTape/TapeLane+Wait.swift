@@ -2,11 +2,13 @@ import CortadoASL
 
 // Waiting on the lane: on a virtual clock a Wait (or a Retry back-off) changes nothing the
 // lane can see but the time the line has used, which is held to its time limit. On a
-// parking clock the line parks (`TapeLane+Suspension`).
+// parking clock the line parks (`TapeLane+Suspension`). In a Map iteration or Parallel
+// branch a wait is the child's own; its state waits until the last child ends.
 extension TapeLane {
     /// Counts `ms` of waiting against the line's time limit (past it the general engine
     /// decides whether the execution times out).
-    /// On a `.parking` clock the line parks instead (`park`).
+    /// On a `.parking` clock the line parks instead (`park`); in a child, the child's own
+    /// (`childWait`).
     @inline(__always)
     func wait(_ ms: Int) throws(Bail) {
         if childDepth > 0 { return childWait(ms) }
