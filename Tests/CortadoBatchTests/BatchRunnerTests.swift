@@ -266,6 +266,38 @@ extension BatchError: Equatable {
         }
     }
 
+    /// Waits in Map iterations are the iterations' own: on a real clock the lane parks the
+    /// Map once, until the last iteration would have ended side by side (three items of a
+    /// second, two at a time: two seconds), as the general engine's iterations wait.
+    @Test func theLaneParksAMapUntilItsIterationsEnd() throws {
+        let def = #"""
+            {"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":2,"ItemsPath":"$.xs","ItemProcessor":{"StartAt":"W","States":{
+               "W":{"Type":"Wait","Seconds":1,"Next":"P"},"P":{"Type":"Pass","Parameters":{"x.$":"$"},"End":true}}},
+               "ResultPath":"$.r","End":true}}}
+            """#
+        for lane in [true, false] {
+            let f = BatchFixture()
+            let n = 100
+            let events = f.file("in.jsonl", (1...n).map { #"{"n":\#($0),"xs":[1,2,\#($0)]}"# }.joined(separator: "\n") + "\n")
+            let out = f.dir + "/out.jsonl"
+            var c = try f.config(def, events: events, out: out, workers: 2)
+            c.clock = .real
+            c.tapeLane = lane
+            c.windowLines = 1_000
+            let s = try BatchRunner(config: c).run()
+            #expect(s.metrics.succeeded == n)
+            #expect(s.metrics.laneExecutions == (lane ? n : 0) && s.metrics.laneParks == (lane ? n : 0))
+            let lines = f.read(out).split(separator: "\n")
+            for (k, l) in lines.enumerated() {
+                #expect(l == #"{"line":\#(k + 1),"status":"SUCCEEDED","output":{"n":\#(k + 1),"xs":[1,2,\#(k + 1)],"r":[{"x":1},{"x":2},{"x":\#(k + 1)}]}}"#)
+            }
+            // The Map's two seconds (its time counted once a line).
+            if let m = s.metrics.states.first(where: { $0.name == "M" }) {
+                #expect(m.totalMs / Double(n) >= 1_900 && m.totalMs / Double(n) < 2_900, "\(m)")
+            }
+        }
+    }
+
     /// A logged line parks too: its record goes with it (each state's values, a Map's
     /// iterations, the variables assigned, a retried Task's per-attempt Parameters), and its
     /// events, written when it ends, are the general engine's, with the times its waits
