@@ -3,13 +3,14 @@ import CortadoJSON
 import CortadoPath
 
 // Tasks the lane calls as it runs: a backend that answers each call at once and without
-// side effects (a simulated service, `answersAtOnce`), in the top machine of a line whose
-// events are not logged. Each attempt's Parameters (Arguments) go to the host as JSON, and
-// its answer comes back with the delay after which it arrives, which the line waits
-// (counted on a virtual clock, parked on a real one); Retry and Catch are the
-// interpreter's rules (`ResultProcessing.retry`, `catcher(for:)`, `ErrorOutput`), taken as
-// the answers come. A parked line runs the state again from its entry with the answers it
-// had (`callOutcomes`): the backend is asked once per attempt.
+// side effects (a simulated service, `answersAtOnce`), in a line whose events are not
+// logged. Each attempt's Parameters (Arguments) go to the host as JSON, and its answer
+// comes back with the delay after which it arrives, which the line waits (counted on a
+// virtual clock, parked on a real one; in a Map iteration or Parallel branch, the child's
+// own wait, `childWait`); Retry and Catch are the interpreter's rules
+// (`ResultProcessing.retry`, `catcher(for:)`, `ErrorOutput`), taken as the answers come. A
+// parked line runs the top-level state it parked in again from its entry with the answers
+// its calls had, in order (`callOutcomes`): the backend is asked once per attempt.
 
 /// A Task the lane calls (`TState.call`, `TapeCode.taskCalls`).
 struct TCall {
@@ -58,8 +59,6 @@ extension TapeLane {
     func call(_ k: Int32, _ raw: Int32, pc: Int32, entry: Int) throws(Bail) -> (Int32, Int32) {
         let c = code.taskCalls[Int(k)]
         guard let taskCalls else { throw Bail() }
-        // (A line resumed in this state has the answers it had.)
-        if resumeEntry != entry { callOutcomes.removeAll(keepingCapacity: true) }
         let effective = c.jsonata ? raw : try filter(raw, c.input)
         defer { taskRetryCount = 0 }
         // The first attempt's Parameters before the state's work (their errors fail it on
@@ -79,14 +78,16 @@ extension TapeLane {
                 }
             }
             var answer: (delayMs: Int, outcome: Result<JSON, ASLError>)
-            if attempt < callOutcomes.count {
-                answer = callOutcomes[attempt]
+            if callCursor < callOutcomes.count {
+                // (A line resumed in the top-level state this call is in: the answer it had.)
+                answer = callOutcomes[callCursor]
             } else {
                 guard let input = json(parameters),
                       let a = taskCalls.call(c.name, c.resource, attempt, input, lineNumber) else { throw Bail() }
                 callOutcomes.append(a)
                 answer = a
             }
+            callCursor += 1
             if let (end, at) = TaskWaitEnd.first(answer: Int64(answer.delayMs), timeout: c.timeoutMs, heartbeat: c.heartbeatMs),
                let e = end.error {
                 answer = (Int(at), .failure(e))
@@ -119,6 +120,14 @@ extension TapeLane {
         }
     }
 
+    /// A top-level state (trail entry `entry`) is entered: the answers of its calls start
+    /// anew, but for the state a resumed line parked in, which has the answers it had.
+    @inline(never)
+    func enteredCallingState(_ entry: Int) {
+        callCursor = 0
+        if entry != resumeEntry && !callOutcomes.isEmpty { callOutcomes.removeAll(keepingCapacity: true) }
+    }
+
     /// The attempts of trail entry `k`, a Task the lane called (nil: no such entry).
     func calledAttempts(_ k: Int) -> (failed: [ASLError], succeeded: Bool)? {
         callAttempts.last { $0.entry == k }.map { ($0.failed, $0.succeeded) }
@@ -128,9 +137,8 @@ extension TapeLane {
 extension TapeCompiler {
     /// Task `s` (state `h`) as a call of the host's backend as the lane runs, or nil where
     /// its backend answers with constants (or is not called here: `taskAttempts` decides).
-    /// - Throws: `Unsupported` where the lane cannot call it: in a Map iteration or Parallel
-    ///   branch, in a logged run, with a timeout or heartbeat read at run time, on a lane that
-    ///   takes no failures.
+    /// - Throws: `Unsupported` where the lane cannot call it: in a logged run, with a timeout
+    ///   or heartbeat read at run time, on a lane that takes no failures.
     mutating func call(_ h: StateHeader, _ s: TaskState, next: Int32) throws(Unsupported) -> TState? {
         try plainTask(h.name, s)
         guard let calls = taskCalls, calls.answersAtOnce(s.resource), taskResults?(h.name, s.resource, 0) == nil else { return nil }
@@ -139,9 +147,9 @@ extension TapeCompiler {
             if case .constant(let n) = v { return instant(0, plusSeconds: n) }
             return nil
         }
-        guard !code.inChildren[Int(statePC)], !logged, handlesFailures,
+        guard !logged, handlesFailures,
               let timeoutMs = milliseconds(s.timeoutSeconds), let heartbeatMs = milliseconds(s.heartbeatSeconds)
-        else { throw Unsupported("Task state '\(h.name)' called on the lane in a Map or Parallel, a logged run, or with a timeout read at run time") }
+        else { throw Unsupported("Task state '\(h.name)' called on the lane in a logged run, or with a timeout read at run time") }
         let p = s.processing
         let jsonata = h.language == .jsonata
         guard let catches = catchers(p, jsonata: jsonata) else { throw Unsupported("Task state '\(h.name)' with a Catcher the lane does not take") }

@@ -13,7 +13,7 @@ extension TapeLane {
     ///   - taskResults: Tasks whose every attempt has a constant outcome run here (nil: no
     ///     Task does).
     ///   - taskCalls: Tasks whose backend answers at once and without side effects are called
-    ///     here, in the top machine of a line not logged (`TapeLane+Calls`).
+    ///     here, in a line not logged (`TapeLane+Calls`).
     ///   - executionNamePrefix: executions are named this prefix and `lineNumber` (nil: a
     ///     program that reads `$$.Execution.Name` stays on the general engine).
     ///   - constants: the run's ARNs, names and role (nil: a program that reads them stays

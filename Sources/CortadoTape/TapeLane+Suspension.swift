@@ -35,8 +35,8 @@ extension TapeLane {
         let mapCounts: [Int32]
         let mapLimits: [(entry: Int, limit: Int)]
         let failedChildren: [FailedChild]
-        /// The answers of the called Task it parked in (`TapeLane+Calls`), and the attempts
-        /// of those called before it.
+        /// The answers of the Tasks called in the state it parked in, in order (`TapeLane+Calls`),
+        /// and the attempts of those called before it.
         let callOutcomes: [(delayMs: Int, outcome: Result<JSON, ASLError>)]
         let callAttempts: [(entry: Int, failed: [ASLError], succeeded: Bool)]
         let failure: Int32
@@ -108,7 +108,7 @@ extension TapeLane {
             mapCounts = counts
             mapLimits = lane.trailMapLimits.filter { $0.entry < entry }
             failedChildren = lane.failedChildren.filter { $0.entry < entry }
-            if case .call = lane.states[pc] { callOutcomes = lane.callOutcomes } else { callOutcomes = [] }
+            callOutcomes = lane.callOutcomes
             callAttempts = lane.callAttempts.filter { $0.entry < entry }
             failure = lane.failure
             failedWith = lane.failedWith

@@ -52,6 +52,10 @@ public final class TapeLane {
     /// each called Task's attempts, by trail entry (the words of a later error).
     var callOutcomes: [(delayMs: Int, outcome: Result<JSON, ASLError>)] = []
     var callAttempts: [(entry: Int, failed: [ASLError], succeeded: Bool)] = []
+    /// The next call's place in `callOutcomes` (from 0 at each top-level state's entry:
+    /// `enteredCallingState`), and whether the program calls any Task.
+    var callCursor = 0
+    let callsTasks: Bool
     /// How many workflow variables (slots) the program names.
     let variableCount: Int
     /// Some state assigns variables (states check this before they look for an Assign).
@@ -260,6 +264,7 @@ public final class TapeLane {
         self.tape = tape; self.code = code; self.start = start; self.payloadLimit = payloadLimit; self.waitBudgetMs = waitBudgetMs
         self.parks = parks
         self.taskCalls = taskCalls
+        callsTasks = !code.taskCalls.isEmpty
         self.executionNamePrefix = executionNamePrefix
         self.executionIdPrefix = executionIdPrefix
         states = Pool(code.states); steps = Pool(code.steps); keys = Pool(code.keys)
@@ -304,6 +309,7 @@ public final class TapeLane {
             enteredWaitedMs = waitedMs
             enteredInput = value
             enteredEntry = entry
+            if callsTasks && childDepth == 0 { enteredCallingState(entry) }
             if timeStates { trailClock.append(TapeLane.now()) }
             if recordsValues {
                 trailInputs.append(value)

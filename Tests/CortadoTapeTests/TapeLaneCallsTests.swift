@@ -123,13 +123,41 @@ import Testing
         }
     }
 
-    /// Where the lane cannot take a called Task the program stays general: in a Map
-    /// iteration (its siblings run meanwhile), with a timeout read at run time, in a logged run.
+    /// A Task called in Map iterations and Parallel branches: each answer's delay is its
+    /// child's own wait, so the state parks once, until the last child would have ended side
+    /// by side; run again from its entry when it goes on, its calls have the answers they
+    /// had, in order: each item's Task is asked once.
+    @Test func callsInChildrenWaitSideBySide() throws {
+        let asked = Mutex<[String]>([])
+        let backend = CalledTasks(delay: 1) { r in
+            asked.withLock { $0.append(r.input.serialized) }
+            return .success(["got": r.input])
+        }
+        let p = try Lane.program(#"""
+            {"StartAt":"M","States":{
+              "M":{"Type":"Map","MaxConcurrency":2,"ItemsPath":"$.xs","ItemProcessor":{"StartAt":"T","States":{
+                   "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"x.$":"$"},"End":true}}},
+                   "ResultPath":"$.m","Next":"P"},
+              "P":{"Type":"Parallel","Branches":[
+                   {"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"b":1},"End":true}}},
+                   {"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3,"End":true}}}],"ResultPath":"$.p","End":true}}}
+            """#)
+        let lane = try Self.lane(p, backend, clock: .parking(hostLimitSeconds: nil)).get()
+        #expect(Self.calls(lane))
+        let line = #"{"xs":[1,2,3]}"#
+        let r = try #require(TapeLaneSuspensionTests.parked(lane, line))
+        // Three items of a second, two at a time; then a second's call beside three seconds' wait.
+        #expect(r.end == .succeeded && r.waits == [2_000, 3_000], "\(r.waits)")
+        #expect(asked.withLock { $0 } == [#"{"x":1}"#, #"{"x":2}"#, #"{"x":3}"#, #"{"b":1}"#])
+        #expect(try JSON.parse(r.output) == Lane.general(p, line, backend: backend)?.output, "\(r.output)")
+        #expect(Lane.agree(p, lane, #"{"xs":[]}"#, backend: backend))
+    }
+
+    /// Where the lane cannot take a called Task the program stays general: with a timeout
+    /// read at run time, in a logged run.
     @Test func callsItCannotTakeStayGeneral() throws {
         let backend = CalledTasks(delay: 1) { _ in .success(["ok": true]) }
         for (definition, logged) in [
-            (#"{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}},"End":true}}}"#, false),
-            (#"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","TimeoutSecondsPath":"$.t","End":true}}}"#, false),
             (#"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}"#, true),
         ] {
             guard case .failure = Self.lane(try Lane.program(definition), backend, logged: logged) else {
