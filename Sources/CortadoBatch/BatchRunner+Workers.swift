@@ -351,7 +351,8 @@ extension BatchRunner {
                    input: lane.lineValue, output: lane.resultValue, failure: failure, raised: lane.failedByState,
                    failedOnEntry: lane.failedOnEntry,
                    // (A line that waited has its events' times: a parked one's span its waits.)
-                   eventTime: lane.waited ? { lane.eventTime($0, phase: $1) } : nil) { v in
+                   eventTime: lane.waited ? { lane.eventTime($0, phase: $1) } : nil,
+                   waitsPerAttempt: { lane.waitsPerAttempt($0) }) { v in
             if v != ctx.logTextValue {
                 ctx.logText.truncate(to: 0)
                 lane.write(v, into: &ctx.logText)

@@ -3,8 +3,7 @@ import CortadoJSON
 import CortadoPath
 
 // Tasks the lane calls as it runs: a backend that answers each call at once and without
-// side effects (a simulated service, `answersAtOnce`), in a line whose events are not
-// logged. Each attempt's Parameters (Arguments) go to the host as JSON, and its answer
+// side effects (a simulated service, `answersAtOnce`). Each attempt's Parameters (Arguments) go to the host as JSON, and its answer
 // comes back with the delay after which it arrives, which the line waits (counted on a
 // virtual clock, parked on a real one; in a Map iteration or Parallel branch, the child's
 // own wait, `childWait`); Retry and Catch are the interpreter's rules
@@ -65,6 +64,7 @@ extension TapeLane {
         // entry, as the interpreter's do).
         var parameters = c.parameters == none ? effective : try evaluate(c.parameters, effective, -1, 0)
         workMark = entry
+        if recordsValues { trailParameters.base[entry] = parameters }
         var counts: [Int] = []
         var failed: [ASLError] = []
         var attempt = 0
@@ -75,6 +75,10 @@ extension TapeLane {
                 do { parameters = try evaluate(c.parameters, effective, -1, 0) } catch {
                     raised = nil
                     throw Bail()
+                }
+                if recordsValues {
+                    trailAttemptParameters.append(Int32(truncatingIfNeeded: entry))
+                    trailAttemptParameters.append(parameters)
                 }
             }
             var answer: (delayMs: Int, outcome: Result<JSON, ASLError>)
@@ -92,12 +96,15 @@ extension TapeLane {
                let e = end.error {
                 answer = (Int(at), .failure(e))
             }
-            if answer.delayMs > 0 { try wait(answer.delayMs) }
+            // (A logged line's answer is a wait even of nothing: each attempt has two, its
+            // answer's and its back-off, which place its events, `waitsPerAttempt`.)
+            if answer.delayMs > 0 || recordsValues { try wait(answer.delayMs) }
             switch answer.outcome {
             case .success(let v):
                 // (A result over the size limit: the general engine words it.)
                 guard v.serializedByteCount <= payloadLimit else { throw Bail() }
                 let result = try tape.adopt(v)
+                if recordsValues { trailResults.base[entry] = result }
                 callAttempts.append((entry, failed, true))
                 if c.jsonata { return (try finishJSONata(raw, result, c.jsonataOutput, pc: pc, entry: entry), c.next) }
                 return (try finish(raw, result, c.resultSelector, c.resultPath, c.output, assigns[pc], entry: entry), c.next)
@@ -128,6 +135,14 @@ extension TapeLane {
         if entry != resumeEntry && !callOutcomes.isEmpty { callOutcomes.removeAll(keepingCapacity: true) }
     }
 
+    /// How many waits each attempt of trail entry `k`'s Task makes, for its events' times
+    /// (`eventTime`): a called Task's answer and back-off (its scheduled and started events
+    /// before the first, its result or error after it); one Task's back-off otherwise.
+    public func waitsPerAttempt(_ k: Int) -> Int {
+        if case .call = states[trailStates[k]] { return 2 }
+        return 1
+    }
+
     /// The attempts of trail entry `k`, a Task the lane called (nil: no such entry).
     func calledAttempts(_ k: Int) -> (failed: [ASLError], succeeded: Bool)? {
         callAttempts.last { $0.entry == k }.map { ($0.failed, $0.succeeded) }
@@ -137,8 +152,8 @@ extension TapeLane {
 extension TapeCompiler {
     /// Task `s` (state `h`) as a call of the host's backend as the lane runs, or nil where
     /// its backend answers with constants (or is not called here: `taskAttempts` decides).
-    /// - Throws: `Unsupported` where the lane cannot call it: in a logged run, with a timeout
-    ///   or heartbeat read at run time, on a lane that takes no failures.
+    /// - Throws: `Unsupported` where the lane cannot call it: with a timeout or heartbeat
+    ///   read at run time, on a lane that takes no failures.
     mutating func call(_ h: StateHeader, _ s: TaskState, next: Int32) throws(Unsupported) -> TState? {
         try plainTask(h.name, s)
         guard let calls = taskCalls, calls.answersAtOnce(s.resource), taskResults?(h.name, s.resource, 0) == nil else { return nil }
@@ -147,9 +162,9 @@ extension TapeCompiler {
             if case .constant(let n) = v { return instant(0, plusSeconds: n) }
             return nil
         }
-        guard !logged, handlesFailures,
+        guard handlesFailures,
               let timeoutMs = milliseconds(s.timeoutSeconds), let heartbeatMs = milliseconds(s.heartbeatSeconds)
-        else { throw Unsupported("Task state '\(h.name)' called on the lane in a logged run, or with a timeout read at run time") }
+        else { throw Unsupported("Task state '\(h.name)' called on the lane with a timeout read at run time") }
         let p = s.processing
         let jsonata = h.language == .jsonata
         guard let catches = catchers(p, jsonata: jsonata) else { throw Unsupported("Task state '\(h.name)' with a Catcher the lane does not take") }

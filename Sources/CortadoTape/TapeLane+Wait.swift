@@ -14,7 +14,7 @@ extension TapeLane {
         if childDepth > 0 { return childWait(ms) }
         if parks { return try park(ms) }
         waitedMs = waitedMs > Int.max - ms ? Int.max : waitedMs + ms
-        guard waitedMs < waitBudgetMs else { throw Bail() }
+        guard waitedMs < waitBudgetMs || ms == 0 else { throw Bail() }
         if recordsValues { markWait() }
     }
 

@@ -428,6 +428,31 @@ import Testing
         #expect(onLane > runs / 3, "\(onLane) of \(runs) on the lane")
     }
 
+    /// The same programs with their Tasks called as the lane runs (a backend that answers
+    /// at once, after a delay or not: `TapeLane+Calls`) log the interpreter's events too, each
+    /// at its time on the virtual clock (a Task's result after its answer's delay, its next
+    /// attempt after its back-off).
+    @Test func randomProgramsWithCalledTasksLogTheInterpretersEvents() throws {
+        let f = BatchFixture()
+        var g = RandomPrograms.Gen(rng: SplitMix64(seed: 2718))
+        var j = RandomPrograms.JSONataGen(g: RandomPrograms.Gen(rng: SplitMix64(seed: 2719)))
+        var runs = 0, onLane = 0, called = 0
+        for round in 0..<160 {
+            let jsonata = round % 2 == 1
+            let definition = jsonata ? j.program() : g.program()
+            guard case .success(let p) = Compiler.compile(try JSON.parse(definition)),
+                  p.code.contains(where: { if case .task = $0 { return true }; return false }) else { continue }
+            let script = jsonata ? RandomPrograms.backend(&j.g) : RandomPrograms.backend(&g)
+            let backend = CalledTasks(delay: [0, 1.5][round % 2], script: script)
+            let lines = (0..<2).map { _ in jsonata ? j.g.input() : g.input() }
+            let r = try Self.compareAll(p, backend, lines, levels: [(.all, true), (.error, false)], f, "round \(round) \(definition)")
+            runs += r.runs
+            onLane += r.onLane
+            called += 1
+        }
+        #expect(called > 40 && onLane > runs / 4, "\(onLane) of \(runs) on the lane, \(called) programs")
+    }
+
     /// Map and Parallel children's events come as the interpreter orders them: a Map's
     /// iterations launched as its MaxConcurrency lets them (all at once, or one as each
     /// ends), each child's states in turn; an empty Map has none.

@@ -98,7 +98,9 @@ public final class LinearRunLog {
     ///     no task or child events then.
     ///   - text: a value's JSON text, valid until the next call.
     ///   - eventTime: when trail entry `k`'s events after its first `phase` waits happened
-    ///     (phase 0: its entered event and first attempt or run; `Int.max`: its exited event),
+    ///     (phase 0: its entered event and first attempt or run; `Int.max`: its exited event;
+    ///     a Task's attempt `a` at phase `a` times `waitsPerAttempt(k)`, its result or error
+    ///     a phase later when that is 2: the answer's own wait),
     ///     for a run that waited (`TapeLane.eventTime`); the execution's last event is at
     ///     `timestamp` or, if later, after its last state. Nil: every event at `timestamp`.
     /// - Returns: the id of the last state's entered event.
@@ -110,7 +112,7 @@ public final class LinearRunLog {
                        assigned: (Int) -> JSONObject? = { _ in nil }, failedChild: (Int) -> FailedChild? = { _ in nil },
                        attemptParameters: (Int, Int) -> Int32? = { _, _ in nil },
                        input: Int32, output: Int32, failure: ASLError?, raised: Bool = false, failedOnEntry: Bool = false,
-                       eventTime: ((_ k: Int, _ phase: Int) -> Int64)? = nil,
+                       eventTime: ((_ k: Int, _ phase: Int) -> Int64)? = nil, waitsPerAttempt: (Int) -> Int = { _ in 1 },
                        text: (Int32) -> LogText) -> Int {
         let data = sink?.formatter.includeExecutionData ?? false
         // Execution data only when it is logged: making a value's text costs a copy.
@@ -334,16 +336,20 @@ public final class LinearRunLog {
                         func parameters(_ attempt: Int) -> LogValue? {
                             value(attempt == 0 ? v.parameters : attemptParameters(step.at, attempt) ?? v.parameters)
                         }
+                        let w = eventTime == nil ? 1 : waitsPerAttempt(step.at)
                         for (attempt, e) in attempts.failed.enumerated() {
-                            at(step.at, attempt)
+                            at(step.at, attempt * w)
                             event(task.scheduledEvent, f) { task.scheduledDetails(parameters(attempt)) }
                             event(task.startedEvent, f) { task.startedDetails() }
+                            at(step.at, attempt * w + w - 1)
                             event(task.failedEvent(e), f) { task.failedDetails(e) }
                         }
                         if attempts.succeeded {
-                            at(step.at, attempts.failed.count)
-                            event(task.scheduledEvent, f) { task.scheduledDetails(parameters(attempts.failed.count)) }
+                            let attempt = attempts.failed.count
+                            at(step.at, attempt * w)
+                            event(task.scheduledEvent, f) { task.scheduledDetails(parameters(attempt)) }
                             event(task.startedEvent, f) { task.startedDetails() }
+                            at(step.at, attempt * w + w - 1)
                             event(task.succeededEvent, f) { task.succeededDetails(value(v.result)) }
                         }
                     } else if children[pc] != nil {
