@@ -31,6 +31,8 @@ enum TValue {
     /// what it has waited (TapeLane+Times).
     case executionStartTime
     case stateEnteredTime
+    /// `$$.State.RetryCount` in a Task state: its attempt's (`TapeLane.taskRetryCount`).
+    case retryCount
     /// Another `$$` path: walked from the whole context object (`TapeCode.contextPaths`).
     case context(Int32)
     /// A workflow variable and a path from its value (`TapeCode.variableReads`; kept aside,

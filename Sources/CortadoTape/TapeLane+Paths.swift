@@ -96,6 +96,7 @@ extension TapeLane {
             return executionIdNode
         case .executionStartTime: return startTimeNode()
         case .stateEnteredTime: return enteredTimeNode()
+        case .retryCount: return tape.newInteger(taskRetryCount)
         case .context(let k):
             let c = code.contextPaths[Int(k)]
             return try path(try tape.adopt(try contextJSON(c.read)), c.steps)

@@ -309,6 +309,11 @@ struct TapeCompiler {
         if namesExecutions, let plain = p.plainSteps, plain == [.name("Execution"), .name("Name")] { return .executionName }
         if Self.readsExecutionInput(p) { return .executionInput(try steps(p, dropping: 2)) }
         if let time = timeValue(p) { return time }
+        if let plain = p.plainSteps, plain == [.name("State"), .name("RetryCount")], case .task = program.code[Int(statePC)] {
+            // (A Task's templates that read it are built again for each attempt.)
+            readsWholeContext = true
+            return .retryCount
+        }
         if let k = runConstants, let plain = p.plainSteps, plain.count == 2 {
             switch (plain[0], plain[1]) {
             case (.name("Execution"), .name("Id")): return .executionId

@@ -86,6 +86,9 @@ import Testing
         }
         let lane = try Self.lane(p, backend, clock: .parking(hostLimitSeconds: nil)).get()
         #expect(Self.calls(lane))
+        // `$$.State.RetryCount` is the attempt's number, not a walk of the whole context
+        // object (which copied the line's value out and parsed it back, per attempt).
+        #expect(lane.code.contextPaths.isEmpty)
         let r = try #require(TapeLaneSuspensionTests.parked(lane, #"{"n":1}"#))
         #expect(r.end == .succeeded && r.waits == [500, 2_000, 500], "\(r.waits)")
         #expect(r.output == #"{"n":1,"t":{"r":{"n":1,"attempt":1}}}"#, "\(r.output)")
@@ -154,19 +157,19 @@ import Testing
     }
 
     /// Where the lane cannot take a called Task the program stays general: with a timeout
-    /// read at run time, in a logged run.
+    /// read at run time. A logged run calls it too.
     @Test func callsItCannotTakeStayGeneral() throws {
         let backend = CalledTasks(delay: 1) { _ in .success(["ok": true]) }
-        for (definition, logged) in [
-            (#"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}"#, true),
-        ] {
-            guard case .failure = Self.lane(try Lane.program(definition), backend, logged: logged) else {
-                Issue.record("went to the lane: \(definition)"); continue
+        let read = #"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","TimeoutSecondsPath":"$.t","End":true}}}"#
+        for logged in [false, true] {
+            guard case .failure = Self.lane(try Lane.program(read), backend, logged: logged) else {
+                Issue.record("went to the lane: \(read)"); continue
             }
         }
-        // Without the logs, the last is called on the lane.
         let p = try Lane.program(#"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}"#)
-        let lane = try Self.lane(p, backend).get()
-        #expect(Self.calls(lane) && Lane.run(lane, "{}") == #"{"ok":true}"#)
+        for logged in [false, true] {
+            let lane = try Self.lane(p, backend, logged: logged).get()
+            #expect(Self.calls(lane) && Lane.run(lane, "{}") == #"{"ok":true}"#)
+        }
     }
 }
