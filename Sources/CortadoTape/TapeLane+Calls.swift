@@ -29,9 +29,11 @@ struct TCall {
     var name: String
     var resource: String
     /// TimeoutSeconds and HeartbeatSeconds in milliseconds (nil: none): an answer that
-    /// comes later is that error then (`TaskWaitEnd`, the interpreter's rule).
+    /// comes later is that error then (`TaskWaitEnd`, the interpreter's rule); those read
+    /// at run time (their Path or JSONata forms, `TapeCode.limits`) for each attempt.
     var timeoutMs: Int64?
     var heartbeatMs: Int64?
+    var limits: Span
     var processing: ResultProcessing
     /// The Catchers compiled, in `TapeCode.catches`.
     var catches: Span
@@ -63,6 +65,16 @@ extension TapeLane {
         // The first attempt's Parameters before the state's work (their errors fail it on
         // entry, as the interpreter's do).
         var parameters = c.parameters == none ? effective : try evaluate(c.parameters, effective, -1, 0)
+        /// The attempt's time limits: constants, or read from the effective input after the
+        /// Parameters, as the interpreter reads them (their errors fail the state on entry).
+        func limits() throws(Bail) -> (timeout: Int64?, heartbeat: Int64?) {
+            guard c.limits.count > 0 else { return (c.timeoutMs, c.heartbeatMs) }
+            taskSecondsRead = (nil, nil)
+            try checkLimits(c.limits, effective, entry: entry)
+            return (taskSecondsRead.timeout.map { instant(0, plusSeconds: $0) } ?? c.timeoutMs,
+                    taskSecondsRead.heartbeat.map { instant(0, plusSeconds: $0) } ?? c.heartbeatMs)
+        }
+        var limit = try limits()
         workMark = entry
         if recordsValues { trailParameters.base[entry] = parameters }
         var counts: [Int] = []
@@ -81,6 +93,12 @@ extension TapeLane {
                     trailAttemptParameters.append(parameters)
                 }
             }
+            if attempt > 0 && c.limits.count > 0 {
+                do { limit = try limits() } catch {
+                    raised = nil
+                    throw Bail()
+                }
+            }
             var answer: (delayMs: Int, outcome: Result<JSON, ASLError>)
             if callCursor < callOutcomes.count {
                 // (A line resumed in the top-level state this call is in: the answer it had.)
@@ -92,7 +110,7 @@ extension TapeLane {
                 answer = a
             }
             callCursor += 1
-            if let (end, at) = TaskWaitEnd.first(answer: Int64(answer.delayMs), timeout: c.timeoutMs, heartbeat: c.heartbeatMs),
+            if let (end, at) = TaskWaitEnd.first(answer: Int64(answer.delayMs), timeout: limit.timeout, heartbeat: limit.heartbeat),
                let e = end.error {
                 answer = (Int(at), .failure(e))
             }
@@ -152,19 +170,16 @@ extension TapeLane {
 extension TapeCompiler {
     /// Task `s` (state `h`) as a call of the host's backend as the lane runs, or nil where
     /// its backend answers with constants (or is not called here: `taskAttempts` decides).
-    /// - Throws: `Unsupported` where the lane cannot call it: with a timeout or heartbeat
-    ///   read at run time, on a lane that takes no failures.
+    /// - Throws: `Unsupported` where the lane cannot call it: on a lane that takes no failures.
     mutating func call(_ h: StateHeader, _ s: TaskState, next: Int32) throws(Unsupported) -> TState? {
         try plainTask(h.name, s)
         guard let calls = taskCalls, calls.answersAtOnce(s.resource), taskResults?(h.name, s.resource, 0) == nil else { return nil }
-        func milliseconds(_ v: DynamicValue<Int>?) -> Int64?? {
-            guard let v else { return .some(nil) }
-            if case .constant(let n) = v { return instant(0, plusSeconds: n) }
-            return nil
+        func milliseconds(_ v: DynamicValue<Int>?) -> Int64? {
+            guard case .constant(let n)? = v else { return nil }
+            return instant(0, plusSeconds: n)
         }
-        guard handlesFailures,
-              let timeoutMs = milliseconds(s.timeoutSeconds), let heartbeatMs = milliseconds(s.heartbeatSeconds)
-        else { throw Unsupported("Task state '\(h.name)' called on the lane with a timeout read at run time") }
+        guard handlesFailures else { throw Unsupported("Task state '\(h.name)' called on a lane that takes no failures") }
+        let (timeoutMs, heartbeatMs) = (milliseconds(s.timeoutSeconds), milliseconds(s.heartbeatSeconds))
         let p = s.processing
         let jsonata = h.language == .jsonata
         guard let catches = catchers(p, jsonata: jsonata) else { throw Unsupported("Task state '\(h.name)' with a Catcher the lane does not take") }
@@ -178,6 +193,7 @@ extension TapeCompiler {
             resultPath: jsonata ? .replace : try resultPath(p.resultPath), output: jsonata ? .identity : try filter(h.outputPath),
             jsonataOutput: jsonata ? try jsonataTemplate(h.output) : none,
             next: next, name: h.name, resource: s.resource, timeoutMs: timeoutMs, heartbeatMs: heartbeatMs,
+            limits: try taskLimits(s),
             processing: p, catches: catches))
         return .call(Int32(code.taskCalls.count - 1))
     }

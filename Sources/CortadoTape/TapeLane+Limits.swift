@@ -2,10 +2,10 @@ import CortadoASL
 import CortadoJSON
 
 // Limits read at run time, from the input (Path forms) or computed (JSONata): a Map's
-// MaxConcurrency and tolerated failures, a mocked Task's TimeoutSeconds and HeartbeatSeconds.
-// The lane runs items one after another, and a constant answer never times out, so of these
-// it uses only a Map's tolerated failures; it reads every one by AWS's rules (MapLimits,
-// TaskSeconds) and hands anything else back for the interpreter to word.
+// MaxConcurrency and tolerated failures, a Task's TimeoutSeconds and HeartbeatSeconds. A
+// constant answer never times out; a called Task's answer may (`TapeLane+Calls`). The lane
+// reads every one by AWS's rules (MapLimits, TaskSeconds) and hands anything else back for
+// the interpreter to word.
 extension TapeCompiler {
     /// The Map's limits that are not constants, in `TapeCode.limits`, in the order the
     /// interpreter reads them.
@@ -34,7 +34,7 @@ extension TapeCompiler {
             code.limits.append(TLimit(field: field, name: name ?? field?.pathName ?? "", path: p.source,
                                       value: Int32(code.values.count - 1), jsonata: false))
         case .expression(let t)?:
-            code.limits.append(TLimit(field: field, name: "", path: "", value: try jsonataTemplate(t), jsonata: true))
+            code.limits.append(TLimit(field: field, name: name ?? "", path: "", value: try jsonataTemplate(t), jsonata: true))
         }
     }
 }
@@ -57,10 +57,14 @@ extension TapeLane {
             switch (l.field, l.jsonata) {
             case (nil, false):
                 // A Task's seconds.
-                if case .failure(let e) = TaskSeconds.pathValue(j, name: l.name, path: l.path) { throw runtimeError(e) }
+                switch TaskSeconds.pathValue(j, name: l.name, path: l.path) {
+                case .success(let n): readTaskSeconds(l, n)
+                case .failure(let e): throw runtimeError(e)
+                }
                 continue
             case (nil, true):
-                guard MapLimits.expressionInteger(j) != nil else { throw Bail() }
+                guard let n = MapLimits.expressionInteger(j) else { throw Bail() }
+                readTaskSeconds(l, n)
                 continue
             case (let field?, false):
                 switch MapLimits.pathValue(field, j, path: l.path) {
@@ -81,6 +85,11 @@ extension TapeLane {
             }
         }
         return tolerated
+    }
+
+    /// A Task's TimeoutSeconds or HeartbeatSeconds (`l`) read: `n` seconds, in `taskSecondsRead`.
+    private func readTaskSeconds(_ l: TLimit, _ n: Int) {
+        if l.name.hasPrefix("Heartbeat") { taskSecondsRead.heartbeat = n } else { taskSecondsRead.timeout = n }
     }
 
     /// An integer read as a Double (`MapLimits`), back as an Int (saturating: 2^63 has no Int).

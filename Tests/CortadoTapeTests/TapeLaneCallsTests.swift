@@ -156,20 +156,34 @@ import Testing
         #expect(Lane.agree(p, lane, #"{"xs":[]}"#, backend: backend))
     }
 
-    /// Where the lane cannot take a called Task the program stays general: with a timeout
-    /// read at run time. A logged run calls it too.
-    @Test func callsItCannotTakeStayGeneral() throws {
-        let backend = CalledTasks(delay: 1) { _ in .success(["ok": true]) }
-        let read = #"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","TimeoutSecondsPath":"$.t","End":true}}}"#
-        for logged in [false, true] {
-            guard case .failure = Self.lane(try Lane.program(read), backend, logged: logged) else {
-                Issue.record("went to the lane: \(read)"); continue
+    /// TimeoutSecondsPath and HeartbeatSecondsPath (and their JSONata forms), read for each
+    /// attempt from the effective input as the interpreter reads them: an answer later than
+    /// the limit read is that error then; a value AWS refuses fails the state on entry, in
+    /// the interpreter's words. A logged run calls the Task too.
+    @Test func timeLimitsReadAtRunTime() throws {
+        let backend = CalledTasks(delay: 3) { _ in .success(["ok": true]) }
+        let catchAll = #""Catch":[{"ErrorEquals":["States.Timeout","States.HeartbeatTimeout"],"ResultPath":"$.e","Next":"C"}]"#
+        for definition in [
+            #"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","TimeoutSecondsPath":"$.t",\#(catchAll),"End":true},"C":{"Type":"Pass","End":true}}}"#,
+            #"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","TimeoutSeconds":9,"HeartbeatSecondsPath":"$.t",\#(catchAll),"End":true},"C":{"Type":"Pass","End":true}}}"#,
+            #"{"QueryLanguage":"JSONata","StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","TimeoutSeconds":"{% $states.input.t %}","Catch":[{"ErrorEquals":["States.Timeout"],"Output":{"e":"{% $states.errorOutput %}"},"Next":"C"}],"End":true},"C":{"Type":"Pass","End":true}}}"#,
+        ] {
+            let p = try Lane.program(definition)
+            for logged in [false, true] {
+                let lane = try Self.lane(p, backend, clock: .parking(hostLimitSeconds: nil), logged: logged).get()
+                #expect(Self.calls(lane), "\(definition)")
+                let late = try #require(TapeLaneSuspensionTests.parked(lane, #"{"t":2}"#), "\(definition)")
+                #expect(late.waits == [2_000] && late.output.contains("Timeout"), "\(definition): \(late.output)")
+                let inTime = try #require(TapeLaneSuspensionTests.parked(lane, #"{"t":5}"#))
+                #expect(inTime.waits == [3_000] && inTime.output == #"{"ok":true}"#, "\(definition): \(inTime.output)")
+                // (A path that selects nothing, and a JSONata value that is no integer, go back:
+                // the interpreter words those; the lane's JSONata words an undefined value.)
+                let jsonata = definition.contains("JSONata")
+                for (line, kept) in [(#"{"t":2}"#, true), (#"{"t":5}"#, true), (#"{"t":0}"#, true), (#"{"t":"x"}"#, !jsonata),
+                                     (#"{"t":1.5}"#, !jsonata), (#"{}"#, jsonata)] {
+                    #expect(Lane.agree(p, lane, line, "\(definition) \(line)", backend: backend) == kept, "\(definition) \(line)")
+                }
             }
-        }
-        let p = try Lane.program(#"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}"#)
-        for logged in [false, true] {
-            let lane = try Self.lane(p, backend, logged: logged).get()
-            #expect(Self.calls(lane) && Lane.run(lane, "{}") == #"{"ok":true}"#)
         }
     }
 }
