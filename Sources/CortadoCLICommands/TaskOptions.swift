@@ -164,6 +164,19 @@ struct TaskOptions: ParsableArguments {
         for (i, r) in list.enumerated() {
             let at = "tasks file \(path), route \(i + 1)"
             guard let pattern = r["resource"]?.stringValue else { throw CLIError("\(at): 'resource' (a pattern) is required") }
+            // (A misspelt key would be dropped without a word, and the route would go elsewhere.)
+            guard case .object(let fields) = r else { throw CLIError("\(at): a route is an object") }
+            let kinds = ["worker", "lambda", "http", "mock", "simulate"]
+            for k in fields.keys where !(kinds + ["resource", "processes"]).contains(k) {
+                throw CLIError("\(at): unknown key '\(k)' (expected resource and one of \(kinds.joined(separator: ", ")); processes with worker)")
+            }
+            let given = kinds.filter { fields[$0] != nil }
+            if given.count > 1 { throw CLIError("\(at): one backend per route, not \(given.joined(separator: " and "))") }
+            if let m = fields["mock"], case .object(let mock) = m {
+                for k in mock.keys where !["config", "stateMachine", "testCase"].contains(k) {
+                    throw CLIError("\(at): unknown key '\(k)' in mock (expected config, stateMachine, testCase)")
+                }
+            }
             let backend: any TaskBackend
             if let cmd = r["worker"]?.stringValue {
                 backend = try startWorker(cmd, r["processes"]?.numberValue?.int ?? workerConcurrency)

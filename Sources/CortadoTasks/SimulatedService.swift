@@ -68,9 +68,12 @@ public struct SimulatedService: TaskBackend {
     /// - Throws: a message naming what is wrong.
     public static func parse(_ spec: JSON) throws(SimulationSpecError) -> SimulatedService {
         guard case .object(let o) = spec else { throw SimulationSpecError("simulate must be an object") }
+        // (A misspelt key would be dropped without a word: `failureRate` simulates no failure.)
+        try known(o, ["latency", "errorRate", "errors", "output"], in: "simulate")
         guard case .object(let l)? = o["latency"] else {
             throw SimulationSpecError("simulate needs latency: {fixed: 10ms}, {uniform: [5ms, 50ms]} or {p50: 20ms, p99: 200ms}")
         }
+        try known(l, ["fixed", "uniform", "p50", "p99"], in: "latency")
         let latency: Latency
         if let f = l["fixed"] {
             latency = .fixed(try seconds(f))
@@ -86,11 +89,20 @@ public struct SimulatedService: TaskBackend {
         let rate = o["errorRate"]?.numberValue?.double ?? 0
         guard rate >= 0, rate <= 1 else { throw SimulationSpecError("errorRate must be between 0 and 1") }
         var errors: [ASLError] = []
+        if let e = o["errors"], e.arrayValue == nil { throw SimulationSpecError("errors must be a list of {error: Name, cause: text}") }
         for e in o["errors"]?.arrayValue ?? [] {
             guard let name = e["error"]?.stringValue else { throw SimulationSpecError("each of errors needs an 'error' name") }
+            if case .object(let fields) = e { try known(fields, ["error", "cause"], in: "errors") }
             errors.append(ASLError(ErrorName(name), e["cause"]?.stringValue))
         }
         return SimulatedService(latency: latency, errorRate: rate, errors: errors, output: o["output"])
+    }
+
+    /// Refuses a key of `o` that is not one of `keys`, naming it and those it may be.
+    static func known(_ o: JSONObject, _ keys: [String], in place: String) throws(SimulationSpecError) {
+        for k in o.keys where !keys.contains(k) {
+            throw SimulationSpecError("unknown key '\(k)' in \(place) (expected \(keys.joined(separator: ", ")))")
+        }
     }
 
     /// `250` (ms), `"250ms"`, `"1.5s"`, `"2m"`: seconds.

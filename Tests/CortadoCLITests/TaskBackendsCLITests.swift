@@ -43,6 +43,26 @@ import Testing
         #"{"line":\#(n),"status":"SUCCEEDED","output":{"value":\#(n),"plain":{"value":\#(2 * n)},"invoked":{"value":\#(4 * n)}}}"#
     }
 
+    /// A tasks file whose route has a misspelt key, or two backends, is refused before any
+    /// line runs (the key was dropped without a word, and the route's tasks went elsewhere).
+    @Test func aTasksFileWithAnUnknownKeyIsRefused() throws {
+        let def = CortadoBinary.temp("keys.asl.json", #"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}"#)
+        let events = CortadoBinary.temp("keys.jsonl", "{}\n")
+        for (name, routes) in [
+            ("ok", #"{resource: "*", simulate: {latency: {fixed: 1ms}}}"#),
+            ("route", #"{resource: "*", simulat: {latency: {fixed: 1ms}}, mock: {config: m.json}}"#),
+            ("two", #"{resource: "*", simulate: {latency: {fixed: 1ms}}, http: true}"#),
+            ("simulate", #"{resource: "*", simulate: {latency: {fixed: 1ms}, failureRate: 0.5}}"#),
+            ("mock", #"{resource: "*", mock: {config: m.json, testcase: flaky}}"#),
+        ] {
+            let tasks = CortadoBinary.temp("keys-\(name).tasks.yaml", "routes:\n  - \(routes)\n")
+            let out = CortadoBinary.tempDirectory + "/keys-\(name).out.jsonl"
+            guard let (status, _) = CortadoBinary.run(["run", def, "--events", events, "--out", out, "--tasks", tasks, "--metrics", "/dev/null"])
+            else { Issue.record("the cortado binary is not built"); return }
+            #expect((status == 0) == (name == "ok"), "\(name): status \(status)")
+        }
+    }
+
     @Test func theSameWorkloadThroughTheWorkerAndTheLambdaEndpoint() throws {
         let def = CortadoBinary.temp("lambda-workload.asl.json", Self.lambdaWorkload)
         let events = CortadoBinary.temp("lambda-events.jsonl", Self.events)
