@@ -457,6 +457,9 @@ final class TapeCode {
     /// A Map's constant MaxConcurrency, by pc, where it is above 0 (read at run time:
     /// `TapeLane.trailMapLimits`), for when its iterations wait (`TapeLane.childrenWait`).
     var concurrency: [Int32: Int] = [:]
+    /// By pc: a Map's or Parallel's children may wait (a Wait, a back-off, a called Task), so
+    /// the lane keeps how long each took (`TapeLane.timedChild`).
+    var childrenMayWait: [Bool] = []
     /// JSONata Maps by pc, for the error of items that are no array (`MapState.jsonataItemsNotAnArray`).
     var jsonataMaps: [Int32: MapState] = [:]
     /// By pc: the state runs in a Map iteration or a Parallel branch (`Program.inChildren`).

@@ -51,7 +51,8 @@ extension TapeLane {
         let tolerance = tolerates ? tolerance(pc, read) : nil
         workMark = entry
         var durations: [Int]? = nil
-        let results = try iterations(list, eff, selector, processor, tolerance, entry: entry, durations: &durations)
+        let results = try iterations(list, eff, selector, processor, tolerance, entry: entry,
+                                     waits: code.childrenMayWait[Int(pc)], durations: &durations)
         workMark = trailStates.count - 1
         if durations != nil, results != failedLine {
             // (Its MaxConcurrency: constant, or read now.)
@@ -75,9 +76,10 @@ extension TapeLane {
     /// `failedLine` when one failed (with `tolerance`: when the failures exceed it; the error
     /// output of each failed item tolerated takes its place, as `ToleratedFailures` has it).
     /// `entry`: the Map's trail entry, whose item count is recorded with its values.
-    /// `durations`: each iteration's waits, once one waited (`childrenWait`).
+    /// `durations`: each iteration's waits, once one waited, where they may (`waits`,
+    /// `childrenWait`).
     func iterations(_ list: Int32, _ eff: Int32, _ selector: Int32, _ processor: Int32, _ tolerance: TTolerance?,
-                    entry: Int, durations: inout [Int]?) throws(Bail) -> Int32 {
+                    entry: Int, waits: Bool, durations: inout [Int]?) throws(Bail) -> Int32 {
         let t = tape
         let kind = t.nodes[Int(list)].kind
         guard kind == .array || kind == .builtArray else { throw Bail() }
@@ -97,8 +99,7 @@ extension TapeLane {
                 defer { selectorItem = -1 }
                 input = try evaluate(selector, eff, item, k)
             }
-            var r = try runChild(processor, input)
-            noteWaits(&durations, k)
+            var r = waits ? try timedChild(processor, input, k, &durations) : try runChild(processor, input)
             if r == failedLine {
                 guard let tolerance else { noteFailedChild(tolerated: false); stopped = true; return }
                 failures += 1
@@ -127,7 +128,7 @@ extension TapeLane {
             var eff = try filter(raw, s.input)
             if s.parameters != none { eff = try evaluate(s.parameters, eff, -1, 0) }
             workMark = entry
-            let results = try branches(s.branches, eff)
+            let results = try branches(s.branches, eff, waits: code.childrenMayWait[Int(pc)])
             workMark = trailStates.count - 1
             if results == failedLine {
                 if let end = try childFailed(pc, raw, entry: entry, retries: &retries) { return end }
@@ -142,7 +143,7 @@ extension TapeLane {
         while true {
             let eff = s.arguments == none ? input : try evaluate(s.arguments, input, -1, 0)
             workMark = entry
-            let results = try branches(s.branches, eff)
+            let results = try branches(s.branches, eff, waits: code.childrenMayWait[Int(pc)])
             workMark = trailStates.count - 1
             if results == failedLine {
                 if let end = try childFailed(pc, input, entry: entry, retries: &retries) { return end }
@@ -153,8 +154,9 @@ extension TapeLane {
     }
 
     /// Runs each branch (first pcs in `items`) on `input`, one after another; returns the
-    /// array of their outputs, or `failedLine` when one failed.
-    func branches(_ span: Span, _ input: Int32) throws(Bail) -> Int32 {
+    /// array of their outputs, or `failedLine` when one failed. Where they may wait
+    /// (`waits`), the state waits until the last would have ended (`childrenWait`).
+    func branches(_ span: Span, _ input: Int32, waits: Bool) throws(Bail) -> Int32 {
         let t = tape
         let n = Int(span.count)
         let results = t.newArray(count: n)
@@ -162,8 +164,8 @@ extension TapeLane {
         var size = 2 &+ max(0, n &- 1)
         var durations: [Int]? = nil
         for k in 0..<n {
-            let r = try runChild(items[Int(span.start) + k], input)
-            noteWaits(&durations, k)
+            let first = items[Int(span.start) + k]
+            let r = waits ? try timedChild(first, input, k, &durations) : try runChild(first, input)
             if r == failedLine { noteFailedChild(tolerated: false); return failedLine }
             t.links[at + k] = r
             size &+= Int(t.nodes[Int(r)].size)
@@ -173,13 +175,20 @@ extension TapeLane {
         return results
     }
 
-    /// Child `k` (from 0) just ended: its waits, kept once one of its siblings' or its own
-    /// were more than nothing.
-    @inline(__always)
-    func noteWaits(_ durations: inout [Int]?, _ k: Int) {
-        guard lastChildWaitedMs > 0 || durations != nil else { return }
-        if durations == nil { durations = Array(repeating: 0, count: k) }
-        durations!.append(lastChildWaitedMs)
+    /// Runs child `k` (from 0; `first`, on `input`) of a state whose children may wait, and
+    /// keeps how long it waited in `durations` once one of it and its siblings did. (A
+    /// child that goes back leaves the line: what it waited is of no more use.)
+    func timedChild(_ first: Int32, _ input: Int32, _ k: Int, _ durations: inout [Int]?) throws(Bail) -> Int32 {
+        let outer = childWaitedMs
+        childWaitedMs = 0
+        let r = try runChild(first, input)
+        let waited = childWaitedMs
+        childWaitedMs = outer
+        if waited > 0 || durations != nil {
+            if durations == nil { durations = Array(repeating: 0, count: k) }
+            durations!.append(waited)
+        }
+        return r
     }
 
     /// The Map iteration or Parallel branch that just ended failed (the trail's last entry is

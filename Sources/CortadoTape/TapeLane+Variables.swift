@@ -66,13 +66,7 @@ extension TapeLane {
         // its Retry parks with its own input and entry.)
         childDepth += 1
         let entered = (enteredWaitedMs, enteredInput, enteredEntry)
-        // (Its waits are its own: `lastChildWaitedMs` when it ends.)
-        let outer = childWaitedMs
-        childWaitedMs = 0
-        defer {
-            childDepth -= 1; (enteredWaitedMs, enteredInput, enteredEntry) = entered
-            (lastChildWaitedMs, childWaitedMs) = (childWaitedMs, outer)
-        }
+        defer { childDepth -= 1; (enteredWaitedMs, enteredInput, enteredEntry) = entered }
         let n = variableCount
         guard n > 0 else { return try childMachine(first, input) }
         let mark = savedVariables.count

@@ -172,10 +172,9 @@ public final class TapeLane {
     var resumeEntryNanos: UInt64 = 0
     var resumeWaits = 0
     var resumeWaitsLeft = 0
-    /// The waits of the Map iteration or Parallel branch running (`childWait`), and of the
-    /// one that ended last (`runChild`).
+    /// The waits of the Map iteration or Parallel branch running (`childWait`), where children
+    /// may wait (`timedChild`).
     var childWaitedMs = 0
-    var lastChildWaitedMs = 0
     /// Where the line's top machine waited, when `recordsValues`: the trail entry of the
     /// state that waited, how many entries the trail had then, and `waitedMs` after it, in
     /// order (`eventTime`).

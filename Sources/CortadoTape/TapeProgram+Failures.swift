@@ -274,17 +274,18 @@ extension TapeCompiler {
     /// The first Map or Parallel state whose children may wait or (unless not
     /// `startingChildren`) start children of their own.
     func firstWithWaitingChildren(_ code: TapeCode, startingChildren: Bool = true) -> Int? {
-        for (pc, st) in code.states.enumerated() {
-            let starts: [Int32]
-            switch st {
-            case .map(let m): starts = [m.processor]
-            case .jsonataMap(let m): starts = [m.processor]
-            case .parallel(let p): starts = (0..<Int(p.branches.count)).map { code.items[Int(p.branches.start) + $0] }
-            case .jsonataParallel(let p): starts = (0..<Int(p.branches.count)).map { code.items[Int(p.branches.start) + $0] }
-            default: continue
-            }
-            if starts.contains(where: { waits(from: $0, startingChildren: startingChildren) }) { return pc }
+        code.states.indices.first { pc in childStarts(code, pc).contains { waits(from: $0, startingChildren: startingChildren) } }
+    }
+
+    /// The first states of state `pc`'s children: a Map's processor, a Parallel's branches
+    /// (none for another state).
+    func childStarts(_ code: TapeCode, _ pc: Int) -> [Int32] {
+        switch code.states[pc] {
+        case .map(let m): return [m.processor]
+        case .jsonataMap(let m): return [m.processor]
+        case .parallel(let p): return (0..<Int(p.branches.count)).map { code.items[Int(p.branches.start) + $0] }
+        case .jsonataParallel(let p): return (0..<Int(p.branches.count)).map { code.items[Int(p.branches.start) + $0] }
+        default: return []
         }
-        return nil
     }
 }

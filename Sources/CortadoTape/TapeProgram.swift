@@ -79,6 +79,8 @@ struct TapeCompiler {
         code.onFailure = Array(repeating: -1, count: code.states.count)
         code.takesFailures = handlesFailures
         code.childrenInOrder = firstWithWaitingChildren(code) == nil
+        // (Children that start children of their own count too: those may wait by a Retry's back-off.)
+        code.childrenMayWait = code.states.indices.map { pc in childStarts(code, pc).contains { waits(from: $0) } }
         if handlesFailures {
             if logged { try noFailuresInChildren() }
             compileChildFailures()
