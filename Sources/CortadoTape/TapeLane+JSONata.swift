@@ -60,6 +60,8 @@ extension TapeLane {
         case .or(let a, let b):
             if try truth(try query(a, input)) { return code.trueNode }
             return try truth(try query(b, input)) ? code.trueNode : code.falseNode
+        case .retryCount:
+            return t.newInteger(taskRetryCount)
         case .general(let k):
             return try evaluate(code.jsonataCalls[Int(k)], input)
         }

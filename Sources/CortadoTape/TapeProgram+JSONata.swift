@@ -37,6 +37,8 @@ enum TQuery {
     case compare(JSONataOperator, Int32, Int32)
     case and(Int32, Int32)
     case or(Int32, Int32)
+    /// `$states.context.State.RetryCount` in a Task: its attempt's (`TapeLane.taskRetryCount`).
+    case retryCount
     /// Any other expression (`TapeCode.jsonataCalls`): the evaluator runs it on the values
     /// it reads, materialized, so its semantics and errors are the evaluator's own.
     case general(Int32)
@@ -236,6 +238,11 @@ extension TapeCompiler {
     mutating func query(_ s: JSONataShape) throws(Unsupported) -> Int32 {
         let q: TQuery
         switch s {
+        case .variablePath("states", ["context", "State", "RetryCount"]):
+            guard case .task = program.code[Int(statePC)] else { throw Unsupported("JSONata $states.context") }
+            // (A Task's fields that read it are built again for each attempt.)
+            readsWholeContext = true
+            q = .retryCount
         case .variablePath(let v, let fields):
             q = .input(querySlot(v, fields), try inputFields(v, fields))
         case .constant(let j):

@@ -106,6 +106,29 @@ import Testing
         #expect(asked.withLock { $0.count } == before)
     }
 
+    /// A JSONata Task's Arguments that read `$states.context.State.RetryCount` get each
+    /// attempt's number from the lane itself: not from the evaluator over the whole context
+    /// object, which copied the line out and converted it at every attempt.
+    @Test func aJSONataTasksRetryCountIsTheAttempts() throws {
+        let p = try Lane.program(#"""
+            {"QueryLanguage":"JSONata","StartAt":"T","States":{
+              "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+                   "Arguments":{"n":"{% $states.input.n %}","try":"{% $states.context.State.RetryCount %}"},
+                   "Retry":[{"ErrorEquals":["Busy"],"IntervalSeconds":1}],
+                   "Output":{"got":"{% $states.result %}","at":"{% $states.context.State.RetryCount %}"},"End":true}}}
+            """#)
+        let asked = Mutex<[String]>([])
+        let backend = CalledTasks(delay: 0) { r in
+            asked.withLock { $0.append(r.input.serialized) }
+            return r.attempt < 2 ? .failure(ASLError(ErrorName("Busy"), "later")) : .success(["ok": JSON(r.attempt)])
+        }
+        let lane = try Self.lane(p, backend).get()
+        #expect(Self.calls(lane) && lane.code.jsonataCalls.isEmpty)
+        #expect(Lane.run(lane, #"{"n":7}"#) == #"{"got":{"ok":2},"at":2}"#)
+        #expect(asked.withLock { $0 } == [#"{"n":7,"try":0}"#, #"{"n":7,"try":1}"#, #"{"n":7,"try":2}"#])
+        #expect(Lane.agree(p, lane, #"{"n":7}"#, backend: backend))
+    }
+
     /// An answer that comes after the Task's TimeoutSeconds (or HeartbeatSeconds: a called
     /// backend sends no heartbeat) is States.Timeout (States.HeartbeatTimeout) at that
     /// moment, as in the interpreter (`TaskWaitEnd`); an answer at the very moment wins.
