@@ -26,9 +26,9 @@ extension TapeLane {
         childWaitedMs = childWaitedMs > Int.max - ms ? Int.max : childWaitedMs + ms
     }
 
-    /// The children of a Map or Parallel (of trail entry `entry`) ran, each waiting
-    /// `durations` (nil: none waited), `limit` at a time (0: all): the state waits until the
-    /// last would have ended, side by side (`SideBySide.end`).
+    /// The children of a Map or Parallel ran, each waiting `durations` (nil: none waited),
+    /// `limit` at a time (0: all): the state waits until the last would have ended, side by
+    /// side (`SideBySide.end`).
     func childrenWait(_ durations: [Int]?, limit: Int) throws(Bail) {
         guard let durations else { return }
         let ms = durations.withUnsafeBufferPointer { SideBySide.end(of: $0, limit: limit) }
@@ -39,7 +39,6 @@ extension TapeLane {
     /// A wait of the top machine is over: the time the events after it show (`eventTime`).
     @inline(never)
     func markWait() {
-        guard childDepth == 0 else { return }
         waitMarks.append((enteredEntry, trailStates.count, waitedMs))
     }
 
