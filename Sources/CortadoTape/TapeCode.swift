@@ -457,6 +457,9 @@ final class TapeCode {
     /// A Map's constant MaxConcurrency, by pc, where it is above 0 (read at run time:
     /// `TapeLane.trailMapLimits`), for when its iterations wait (`TapeLane.childrenWait`).
     var concurrency: [Int32: Int] = [:]
+    /// `Execution.Input` as steps, where the line goes in the whole context object
+    /// (`TapeLane.contextNode`).
+    var contextInputSteps = Span(start: 0, count: 0)
     /// By pc: a Map's or Parallel's children may wait (a Wait, a back-off, a called Task), so
     /// the lane keeps how long each took (`TapeLane.timedChild`).
     var childrenMayWait: [Bool] = []

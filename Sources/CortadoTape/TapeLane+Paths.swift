@@ -99,7 +99,7 @@ extension TapeLane {
         case .retryCount: return tape.newInteger(taskRetryCount)
         case .context(let k):
             let c = code.contextPaths[Int(k)]
-            return try path(try tape.adopt(try contextJSON(c.read)), c.steps)
+            return try path(try contextNode(c.read), c.steps)
         }
     }
 

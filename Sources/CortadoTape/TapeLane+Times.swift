@@ -18,6 +18,10 @@ extension TapeCompiler {
         readsWholeContext = true
         code.readsEnteredTime = true
         code.contextConstants = k
+        if code.contextInputSteps.count == 0 {
+            code.contextInputSteps = Span(start: Int32(code.steps.count), count: 2)
+            code.steps.append(contentsOf: [.name(key("Execution")), .name(key("Input"))])
+        }
         return TContextRead(kind: .whole, state: statePC, item: item)
     }
 
@@ -76,6 +80,18 @@ extension TapeLane {
         }
     }
 
+    /// The context object `read` reads, as a node: `contextJSON`'s, but with the line itself
+    /// put in as `$$.Execution.Input` (not copied out as JSON and parsed back).
+    func contextNode(_ read: TContextRead) throws(Bail) -> Int32 {
+        guard read.kind == .whole, !read.item else { return try tape.adopt(try contextJSON(read)) }
+        // (As `materialize` would: a line with duplicate keys goes back.)
+        try tape.checkKeysDeep(lineValue)
+        var node = try tape.adopt(.object(try contextObject(state: read.state, lineInput: .null)))
+        let s = code.contextInputSteps
+        guard try ResultPath.assign(tree, lineValue, into: &node, Int(s.start), Int(s.start &+ s.count)) == nil else { throw Bail() }
+        return node
+    }
+
     /// `$$.Map` in an ItemSelector: the item being selected and its index.
     func mapItemContext() throws(Bail) -> JSON {
         guard selectorItem >= 0 else { throw Bail() }
@@ -85,13 +101,16 @@ extension TapeLane {
     /// The context object for state `state`, shaped by `ContextObject` as the interpreter's
     /// (`Execution.contextBase`), of the line's values: its ARN, input, name and times, the
     /// run's constants. A Map item is the caller's.
-    func contextObject(state: Int32) throws(Bail) -> JSONObject {
+    /// `lineInput`: what stands for the line as `$$.Execution.Input` (nil: the line, copied out).
+    func contextObject(state: Int32, lineInput: JSON? = nil) throws(Bail) -> JSONObject {
         guard let k = code.contextConstants,
               case .string(let id) = try tape.materialize(try read(.executionId, -1, -1, 0)),
               case .string(let start) = try tape.materialize(startTimeNode()),
               case .string(let name) = try tape.materialize(try read(.executionName, -1, -1, 0)),
               case .string(let entered) = try tape.materialize(enteredTimeNode()) else { throw Bail() }
-        let execution = ContextObject.execution(id: id, input: try tape.materialize(lineValue), startTime: start, name: name,
+        let input: JSON
+        if let lineInput { input = lineInput } else { input = try tape.materialize(lineValue) }
+        let execution = ContextObject.execution(id: id, input: input, startTime: start, name: name,
                                                 roleArn: k.roleArn, redriveCount: k.redriveCount)
         var retryCount: Int? = nil
         switch states[state] {

@@ -104,6 +104,26 @@ import Testing
         #expect(waited.count > 10, "\(waited.sorted())")
     }
 
+    /// `$$` read whole: the context object the interpreter builds (`ContextObject`), with the
+    /// line itself as `$$.Execution.Input` (put in as a node, not copied out and parsed back):
+    /// byte for byte the general engine's output but for the times. A line with a duplicate
+    /// key goes back, as any copy of it would.
+    @Test func theWholeContextHoldsTheLineItself() throws {
+        let d = try Lane.program(#"{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"ctx.$":"$$","id.$":"$.id"},"ResultPath":"$.r","End":true}}}"#)
+        let o = ExecutionOptions(executionName: "", stateMachineName: "sm", backend: HandlerRegistry())
+        let lane = try TapeLane.make(d, payloadLimit: ExecutionOptions.payloadLimit, clock: .virtual(hostLimitSeconds: 300),
+                                     executionNamePrefix: "line-", constants: Lane.constants(o)).get()
+        lane.lineNumber = 1
+        let times = try Regex(#""(StartTime|EnteredTime)":"[^"]*""#)
+        for line in [#"{"id":7,"s":"é\u00e9\n","xs":[1,{"a":null}],"n":1.50}"#, #"{"id":"x"}"#] {
+            let out = try #require(Lane.run(lane, line), "\(line)")
+            let general = try #require(Lane.general(d, line)?.output?.serialized)
+            #expect(out.replacing(times, with: "") == general.replacing(times, with: ""), "\(out)")
+            #expect(out.contains(#""Input":"#) && out.contains(#""Name":"line-1""#))
+        }
+        #expect(Lane.run(lane, #"{"id":1,"id":2}"#) == nil)
+    }
+
     /// Where children wait side by side in the interpreter, its times are not the lane's sum.
     @Test func enteredTimeAfterChildrenThatWaitStaysGeneral() throws {
         let d = try Lane.program(#"""
