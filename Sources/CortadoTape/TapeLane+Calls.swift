@@ -69,10 +69,9 @@ extension TapeLane {
         /// Parameters, as the interpreter reads them (their errors fail the state on entry).
         func limits() throws(Bail) -> (timeout: Int64?, heartbeat: Int64?) {
             guard c.limits.count > 0 else { return (c.timeoutMs, c.heartbeatMs) }
-            taskSecondsRead = (nil, nil)
-            try checkLimits(c.limits, effective, entry: entry)
-            return (taskSecondsRead.timeout.map { instant(0, plusSeconds: $0) } ?? c.timeoutMs,
-                    taskSecondsRead.heartbeat.map { instant(0, plusSeconds: $0) } ?? c.heartbeatMs)
+            let read = try checkLimits(c.limits, effective, entry: entry)
+            return (read.timeout.map { instant(0, plusSeconds: $0) } ?? c.timeoutMs,
+                    read.heartbeat.map { instant(0, plusSeconds: $0) } ?? c.heartbeatMs)
         }
         var limit = try limits()
         workMark = entry

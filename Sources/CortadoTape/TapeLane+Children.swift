@@ -47,7 +47,7 @@ extension TapeLane {
     /// work (`workMark`).
     func items(_ list: Int32, _ eff: Int32, _ selector: Int32, _ processor: Int32, _ limits: Span, tolerates: Bool,
                pc: Int32, entry: Int) throws(Bail) -> Int32 {
-        let read = try limits.count > 0 ? checkLimits(limits, eff, entry: entry) : (nil, nil)
+        let read = try limits.count > 0 ? checkLimits(limits, eff, entry: entry) : TLimitsRead()
         let tolerance = tolerates ? tolerance(pc, read) : nil
         workMark = entry
         var durations: [Int]? = nil
@@ -64,7 +64,7 @@ extension TapeLane {
 
     /// The tolerance of the Map at `pc` (which has one): its constants, or the values its
     /// Path or JSONata forms `read`; nil where the lane does not count its failures.
-    func tolerance(_ pc: Int32, _ read: (count: Int?, percentage: Double?)) -> TTolerance? {
+    func tolerance(_ pc: Int32, _ read: TLimitsRead) -> TTolerance? {
         guard var t = code.tolerances[pc] else { return nil }
         if let n = read.count { t.count = n }
         if let p = read.percentage { t.percentage = p }

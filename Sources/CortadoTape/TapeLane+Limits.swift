@@ -39,16 +39,30 @@ extension TapeCompiler {
     }
 }
 
+/// The limits `checkLimits` read: a Map's tolerated failure count and percentage, a Task's
+/// TimeoutSeconds and HeartbeatSeconds (nil: not read).
+struct TLimitsRead {
+    var count: Int?
+    var percentage: Double?
+    var timeout: Int?
+    var heartbeat: Int?
+
+    /// A Task's TimeoutSeconds or HeartbeatSeconds (`l`, by its name): `n` seconds.
+    mutating func taskSeconds(_ l: TLimit, _ n: Int) {
+        if l.name.hasPrefix("Heartbeat") { heartbeat = n } else { timeout = n }
+    }
+}
+
 extension TapeLane {
     /// Reads each limit from `input` (the state's effective input) by AWS's rules (`MapLimits`,
     /// `TaskSeconds`, the interpreter's); a value they refuse fails the state in their words
     /// (`runtimeError`). What the interpreter words itself (a path that selects nothing, an
     /// expression's error) goes back. A Map's MaxConcurrency read is kept for the log (the
     /// order of its iterations' events follows it). `entry`: the state's trail entry.
-    /// - Returns: the tolerated failure count and percentage read (nil: not read here).
+    /// - Returns: the values read (nil: not read here).
     @discardableResult
-    func checkLimits(_ limits: Span, _ input: Int32, entry: Int) throws(Bail) -> (count: Int?, percentage: Double?) {
-        var tolerated: (count: Int?, percentage: Double?) = (nil, nil)
+    func checkLimits(_ limits: Span, _ input: Int32, entry: Int) throws(Bail) -> TLimitsRead {
+        var got = TLimitsRead()
         for k in 0..<limits.count {
             let l = code.limits[Int(limits.start + k)]
             let node = l.jsonata ? try evaluate(l.value, input, -1, 0) : try read(values[l.value], input, -1, 0)
@@ -58,13 +72,13 @@ extension TapeLane {
             case (nil, false):
                 // A Task's seconds.
                 switch TaskSeconds.pathValue(j, name: l.name, path: l.path) {
-                case .success(let n): readTaskSeconds(l, n)
+                case .success(let n): got.taskSeconds(l, n)
                 case .failure(let e): throw runtimeError(e)
                 }
                 continue
             case (nil, true):
                 guard let n = MapLimits.expressionInteger(j) else { throw Bail() }
-                readTaskSeconds(l, n)
+                got.taskSeconds(l, n)
                 continue
             case (let field?, false):
                 switch MapLimits.pathValue(field, j, path: l.path) {
@@ -79,17 +93,12 @@ extension TapeLane {
             }
             switch l.field {
             case .maxConcurrency?: trailMapLimits.append((entry, Self.whole(read)))
-            case .toleratedFailureCount?: tolerated.count = Self.whole(read)
-            case .toleratedFailurePercentage?: tolerated.percentage = read
+            case .toleratedFailureCount?: got.count = Self.whole(read)
+            case .toleratedFailurePercentage?: got.percentage = read
             case nil: break
             }
         }
-        return tolerated
-    }
-
-    /// A Task's TimeoutSeconds or HeartbeatSeconds (`l`) read: `n` seconds, in `taskSecondsRead`.
-    private func readTaskSeconds(_ l: TLimit, _ n: Int) {
-        if l.name.hasPrefix("Heartbeat") { taskSecondsRead.heartbeat = n } else { taskSecondsRead.timeout = n }
+        return got
     }
 
     /// An integer read as a Double (`MapLimits`), back as an Int (saturating: 2^63 has no Int).

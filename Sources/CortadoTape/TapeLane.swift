@@ -56,8 +56,6 @@ public final class TapeLane {
     /// `enteredCallingState`), and whether the program calls any Task.
     var callCursor = 0
     let callsTasks: Bool
-    /// A Task's TimeoutSeconds and HeartbeatSeconds its limits last read (`checkLimits`).
-    var taskSecondsRead: (timeout: Int?, heartbeat: Int?) = (nil, nil)
     /// How many workflow variables (slots) the program names.
     let variableCount: Int
     /// Some state assigns variables (states check this before they look for an Assign).
