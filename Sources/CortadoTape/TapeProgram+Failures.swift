@@ -71,8 +71,7 @@ extension TapeCompiler {
         if case .result(let r) = outcome, attempts.count == 0 { return (r, none) }
         let span = Span(start: Int32(code.retryWaits.count), count: Int32(waits.count))
         code.retryWaits.append(contentsOf: waits)
-        let waitMs = waits.reduce(0) { min($0 &+ Retrier.milliseconds($1.seconds), Int.max / 2) }
-        code.retries.append(TRetries(outcome: outcome, waitMs: waitMs, waits: span, failedAttempts: attempts))
+        code.retries.append(TRetries(outcome: outcome, waits: span, failedAttempts: attempts))
         return (none, Int32(code.retries.count - 1))
     }
 
@@ -226,7 +225,7 @@ extension TapeCompiler {
             guard retries >= 0 else { return false }
             let r = code.retries[Int(retries)]
             if case .caught(_, _, let next, _, _) = r.outcome { todo.append(next) }
-            return r.waitMs > 0
+            return code.retryWaits[Int(r.waits.start)..<Int(r.waits.start + r.waits.count)].contains { Retrier.milliseconds($0.seconds) > 0 }
         }
         while let pc = todo.popLast() {
             guard pc >= 0, seen.insert(pc).inserted else { continue }
