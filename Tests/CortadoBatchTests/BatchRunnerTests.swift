@@ -513,6 +513,35 @@ final class Counter: @unchecked Sendable {
 }
 
 @Suite struct ParkingLotTests {
+    /// The timer thread is woken only for a deadline sooner than those it sleeps for: one
+    /// parked after a later one must still come out first, at its time.
+    @Test func aSoonerDeadlineParkedLaterComesOutFirst() throws {
+        let definition = #"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1000,"End":true}}}"#
+        let program = try #require(try? Compiler.compile(JSON.parse(definition)).get())
+        let chunk = [UInt8]("{}\n{}\n".utf8).withUnsafeBufferPointer { InputChunk($0) }
+        let batch = LineBatch(index: 0, chunk: chunk, lineNumbers: [1, 2], ranges: [0..<2, 3..<5], lastLine: 2)
+        func parked(_ slot: Int) -> BatchRunner.Parked {
+            let o = ExecutionOptions(executionName: "e\(slot)", stateMachineName: "sm", clock: .real, backend: HandlerRegistry())
+            let e = Execution(program: program, input: [:], options: o)
+            _ = e.advance()  // parked in its Wait: a timer may claim it
+            return BatchRunner.Parked(waiting: .execution(e), batch: batch, slot: slot, startNanos: 0)
+        }
+        let lot = ParkingLot()
+        let delivered = Mutex<[(slot: Int, at: Int64)]>([])
+        let t = Thread { lot.run { ps in delivered.withLock { d in for p in ps { d.append((p.slot, wallClockMilliseconds())) } } } }
+        t.start()
+        defer { lot.shutdown() }
+        let now = wallClockMilliseconds()
+        lot.park(parked(0), until: now + 600_000)
+        usleep(20_000)  // the timer thread now sleeps until the first deadline
+        lot.park(parked(1), until: now + 50)
+        let deadline = Date().addingTimeInterval(30)
+        while delivered.withLock({ $0.isEmpty }), Date() < deadline { usleep(5_000) }
+        let d = delivered.withLock { $0 }
+        #expect(d.map(\.slot) == [1])
+        #expect((d.first?.at ?? 0) >= now + 50)
+    }
+
     /// A deadline counts from a now truncated to the millisecond, so the wait began up to a
     /// millisecond before it: the deadline is due halfway through its millisecond, not at
     /// its start (which ended waits half a millisecond early on average).
