@@ -380,6 +380,23 @@ extension BatchRunner {
                                   startNanos: execution.hostStartNanos)]))
     }
 
+    /// Tasks completed together (a worker process's answers read at once): one job per
+    /// worker thread, pushed under one lock, instead of a job and a wake-up per execution.
+    public func wake(all executions: [Execution]) {
+        var parked: [Parked] = []
+        parked.reserveCapacity(executions.count)
+        for e in executions {
+            guard let b = e.hostData as? LineBatch else { continue }
+            parked.append(Parked(waiting: .execution(e), batch: b, slot: e.hostSlot, startNanos: e.hostStartNanos))
+        }
+        guard !parked.isEmpty else { return }
+        let parts = min(config.workers, parked.count)
+        let size = (parked.count + parts - 1) / parts
+        jobs.push(contentsOf: stride(from: 0, to: parked.count, by: size).map {
+            .resume(Array(parked[$0..<min($0 + size, parked.count)]))
+        })
+    }
+
     func finish(_ r: ExecutionResult, _ b: LineBatch, _ slot: Int, _ t0: UInt64, _ ctx: WorkerState, inline: Bool) {
         var r = r
         // The worker's writer is written in place (a copy of it would make its buffer

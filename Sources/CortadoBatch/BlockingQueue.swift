@@ -16,6 +16,15 @@ final class BlockingQueue<Element>: @unchecked Sendable {
         cond.unlock()
     }
 
+    /// Pushes several under one lock, waking as many waiting threads as there are items.
+    func push(contentsOf es: [Element]) {
+        guard !es.isEmpty else { return }
+        cond.lock()
+        items.append(contentsOf: es)
+        if es.count == 1 { cond.signal() } else { cond.broadcast() }
+        cond.unlock()
+    }
+
     func pop() -> Element {
         cond.lock()
         defer { cond.unlock() }

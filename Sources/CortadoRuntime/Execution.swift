@@ -109,6 +109,15 @@ public enum Advance: Sendable {
 /// Called from the backend's thread; the host then schedules `advance` on a worker.
 public protocol ExecutionWaker: AnyObject, Sendable {
     func wake(_ execution: Execution)
+    /// Several at once (a backend that read many answers together): a host that can hand
+    /// them over in one go saves a thread wake-up per execution. By default, one by one.
+    func wake(all executions: [Execution])
+}
+
+extension ExecutionWaker {
+    public func wake(all executions: [Execution]) {
+        for e in executions { wake(e) }
+    }
 }
 
 /// Task events that arrived from other threads, and whether the execution is running.
@@ -222,17 +231,22 @@ public final class Execution {
 
     /// A task event from any thread: queue it, and wake the host if the execution is parked.
     func receive(_ target: TaskCompletion, _ event: TaskEvent) {
+        if enqueue(target, event) { waker?.wake(self) }
+    }
+
+    /// Queues a task event from any thread; true when the execution was parked and is now
+    /// scheduled, so its host must be woken (`receive`, `TaskCompletion.complete(_:)`).
+    func enqueue(_ target: TaskCompletion, _ event: TaskEvent) -> Bool {
         // When it arrived, not when this execution gets to run again, decides whether it
         // beat a deadline (virtual time stands still while a task is in flight).
         let arrival = options.clock == .real ? wallClockMilliseconds() : Int64.min
-        let wake = mailbox.withLock { m -> Bool in
+        return mailbox.withLock { m -> Bool in
             guard m.phase != .finished else { return false }
             m.inbox.append((target, event, arrival))
             guard m.phase == .idle else { return false }
             m.phase = .scheduled
             return true
         }
-        if wake { waker?.wake(self) }
     }
 
     /// Stops the execution from any thread (StopExecution): it ends ABORTED with this error

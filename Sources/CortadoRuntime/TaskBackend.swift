@@ -96,6 +96,31 @@ public final class TaskCompletion: @unchecked Sendable {
     private func send(_ event: TaskEvent) {
         if let deliver { deliver(event) } else { execution?.receive(self, event) }
     }
+
+    /// Delivers several tasks' outcomes at once, as `complete` does for each, but wakes the
+    /// executions' hosts together (`ExecutionWaker.wake(all:)`): a backend that reads many
+    /// answers in one go (a worker process's stdout) then costs one thread wake-up, not one
+    /// per answer.
+    public static func complete(_ answers: [(TaskCompletion, TaskOutcome)]) {
+        var woken: [Execution] = []
+        woken.reserveCapacity(answers.count)
+        for (c, outcome) in answers {
+            if let deliver = c.deliver {
+                deliver(.outcome(outcome))
+            } else if let e = c.execution, e.enqueue(c, .outcome(outcome)) {
+                woken.append(e)
+            }
+        }
+        // Runs of executions with the same host go together (a run has one host).
+        var start = 0
+        while start < woken.count {
+            let waker = woken[start].waker
+            var end = start + 1
+            while end < woken.count, woken[end].waker === waker { end += 1 }
+            waker?.wake(all: Array(woken[start..<end]))
+            start = end
+        }
+    }
 }
 
 /// What a backend reports about a task in flight.

@@ -132,6 +132,46 @@ import Darwin
         }
     }
 
+    /// Records how the pool hands woken executions over: one `wake(all:)` per read.
+    final class RecordingWaker: ExecutionWaker, @unchecked Sendable {
+        let handOvers = Mutex<[Int]>([])
+        func wake(_ execution: Execution) { handOvers.withLock { $0.append(1) } }
+        func wake(all executions: [Execution]) { handOvers.withLock { $0.append(executions.count) } }
+    }
+
+    @Test func answersWrittenTogetherWakeTheirExecutionsTogether() throws {
+        // The worker reads five requests, then answers them all in one write.
+        let script = """
+            import sys, json
+            reqs = [json.loads(sys.stdin.readline()) for _ in range(5)]
+            sys.stdout.write("".join(json.dumps({"id": r["id"], "output": r["input"]}) + "\\n" for r in reqs))
+            sys.stdout.flush()
+            sys.stdin.read()
+            """
+        let pool = try SubprocessWorkerPool(command: ["python3", "-c", script], processes: 1)
+        defer { pool.shutdown() }
+        let program = try Self.program("""
+            {"StartAt": "Echo", "States": {"Echo": {"Type": "Task", "Resource": "\(Self.arn("echo"))", "End": true}}}
+            """)
+        let waker = RecordingWaker()
+        let executions = (0..<5).map { i in
+            let o = ExecutionOptions(executionName: "exec-\(i)", stateMachineName: "sm", clock: .virtual, backend: pool)
+            let e = Execution(program: program, input: ["i": .number(JSONNumber(i))], options: o)
+            e.waker = waker
+            return e
+        }
+        for e in executions {
+            guard case .waitForTasks = e.advance() else { Issue.record("the execution did not wait for its task"); return }
+        }
+        let deadline = Date().addingTimeInterval(30)
+        while waker.handOvers.withLock({ $0.reduce(0, +) }) < 5, Date() < deadline { usleep(10_000) }
+        #expect(waker.handOvers.withLock { $0 } == [5])
+        for (i, e) in executions.enumerated() {
+            guard case .finished(let r) = e.advance() else { Issue.record("execution \(i) did not finish"); continue }
+            #expect(r.output == ["i": .number(JSONNumber(i))])
+        }
+    }
+
     @Test func aWorkerThatExitsFailsItsTaskAndIsRestarted() throws {
         let pool = try SubprocessWorkerPool(command: Self.command, processes: 1)
         defer { pool.shutdown() }

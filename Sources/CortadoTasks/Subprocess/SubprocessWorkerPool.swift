@@ -227,8 +227,11 @@ public final class SubprocessWorkerPool: TaskBackend, @unchecked Sendable {
     private func send(_ item: Queued, to slot: Slot) {
         let w = slot.worker!
         slot.inFlight[item.id] = item.completion
+        // The writer is woken when its outbox fills; until it takes the outbox, later lines
+        // join the same write (one wake-up and one pipe write for many requests).
+        let wasEmpty = w.outbox.isEmpty
         w.outbox.append(item.line)
-        w.wake.signal()
+        if wasEmpty { w.wake.signal() }
     }
 
     /// Sends queued tasks while some process has a free slot.
@@ -375,7 +378,7 @@ public final class SubprocessWorkerPool: TaskBackend, @unchecked Sendable {
                     break
                 }
                 guard !broken else { continue }
-                let bytes = batch.count == 1 ? batch[0] : Array(batch.joined())
+                let bytes = batch.count == 1 ? batch[0] : Self.concatenated(batch)
                 if !writeAll(w.child.stdinFD, bytes) {
                     broken = true
                     reportToStderr("worker process '\(displayCommand)' (pid \(w.child.pid)): cannot write to its stdin: \(errnoText())")
@@ -384,6 +387,13 @@ public final class SubprocessWorkerPool: TaskBackend, @unchecked Sendable {
         }
         close(w.child.stdinFD)
         w.writerDone.signal()
+    }
+
+    private static func concatenated(_ lines: [[UInt8]]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(lines.reduce(0) { $0 + $1.count })
+        for l in lines { bytes.append(contentsOf: l) }
+        return bytes
     }
 
     // MARK: - Stdout reader (on the supervisor thread)
@@ -397,6 +407,8 @@ public final class SubprocessWorkerPool: TaskBackend, @unchecked Sendable {
         defer { chunk.deallocate() }
         var partial: [UInt8] = []
         var discarding = false
+        // The answers of one read, delivered together (`deliver`).
+        var answers: [(UInt64, TaskOutcome)] = []
         while true {
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             let ready = poll(&pfd, 1, 250)
@@ -421,14 +433,15 @@ public final class SubprocessWorkerPool: TaskBackend, @unchecked Sendable {
                 if discarding {
                     discarding = false
                 } else if partial.isEmpty {
-                    handleLine(UnsafeBufferPointer(rebasing: chunk[start..<i]), worker, slot)
+                    handleLine(UnsafeBufferPointer(rebasing: chunk[start..<i]), worker, slot, into: &answers)
                 } else {
                     partial.append(contentsOf: chunk[start..<i])
-                    partial.withUnsafeBufferPointer { handleLine($0, worker, slot) }
+                    partial.withUnsafeBufferPointer { handleLine($0, worker, slot, into: &answers) }
                 }
                 partial = []
                 start = i + 1
             }
+            deliver(&answers, worker, slot)
             if start < n, !discarding {
                 partial.append(contentsOf: chunk[start..<n])
                 if partial.count > Self.maxLineBytes {
@@ -447,7 +460,9 @@ public final class SubprocessWorkerPool: TaskBackend, @unchecked Sendable {
         if let killAt, DispatchTime.now().uptimeNanoseconds >= killAt { worker.child.forceKill() }
     }
 
-    private func handleLine(_ line: UnsafeBufferPointer<UInt8>, _ worker: Worker, _ slot: Slot) {
+    /// Decodes one answer line: an outcome joins `answers`; a heartbeat is passed on now.
+    private func handleLine(_ line: UnsafeBufferPointer<UInt8>, _ worker: Worker, _ slot: Slot,
+                            into answers: inout [(UInt64, TaskOutcome)]) {
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
         switch WorkerProtocol.decode(line) {
         case .invalid(let why):
@@ -458,12 +473,26 @@ public final class SubprocessWorkerPool: TaskBackend, @unchecked Sendable {
             lock.unlock()
             if let completion { completion.heartbeat() } else { reportUnknown(id, worker) }
         case .outcome(let id, let outcome):
-            lock.lock()
-            let completion = slot.inFlight.removeValue(forKey: id)
-            if completion != nil { dispatchQueued() }
-            lock.unlock()
-            if let completion { completion.complete(outcome) } else { reportUnknown(id, worker) }
+            answers.append((id, outcome))
         }
+    }
+
+    /// Completes the tasks of `answers` (then empty): one lock to take them out of flight and
+    /// send queued tasks in their place, one hand-over of the woken executions.
+    private func deliver(_ answers: inout [(UInt64, TaskOutcome)], _ worker: Worker, _ slot: Slot) {
+        guard !answers.isEmpty else { return }
+        var completed: [(TaskCompletion, TaskOutcome)] = []
+        completed.reserveCapacity(answers.count)
+        var unknown: [UInt64] = []
+        lock.lock()
+        for (id, outcome) in answers {
+            if let c = slot.inFlight.removeValue(forKey: id) { completed.append((c, outcome)) } else { unknown.append(id) }
+        }
+        if !completed.isEmpty { dispatchQueued() }
+        lock.unlock()
+        answers.removeAll(keepingCapacity: true)
+        for id in unknown { reportUnknown(id, worker) }
+        TaskCompletion.complete(completed)
     }
 
     private func reportUnknown(_ id: UInt64, _ worker: Worker) {
