@@ -139,13 +139,46 @@ extension BatchRunner {
     /// The backend's calls for Tasks the lane runs itself (`TapeLane+Calls`): only for
     /// resources it answers at once and without side effects; an answer after a delay
     /// (`.after`) arrives that many milliseconds later, as the interpreter takes it.
+    ///
+    /// Any other backend (a worker, HTTP, Lambda, AWS; not an activity) is called by the lane
+    /// in a line's top machine on a real clock (`TapeLane+Awaits`): an answer that comes later
+    /// reaches the line's `AwaitedCall`, which resumes it (`laneLine`).
     static func taskCalls(_ backend: any TaskBackend, _ o: ExecutionOptions, executionNamePrefix: String) -> TapeLane.TaskCalls {
         let arnPrefix = o.executionArn + executionNamePrefix, machine = o.stateMachineName
-        return TapeLane.TaskCalls(answersAtOnce: { backend.answersAtOnce(resource: $0) }) { name, resource, attempt, input, line in
+        return TapeLane.TaskCalls(answersAtOnce: { backend.answersAtOnce(resource: $0) }, call: { name, resource, attempt, input, line in
             let request = TaskRequest(resource: resource, input: input, stateName: name, attempt: attempt,
                                       executionName: executionNamePrefix + String(line), stateMachineName: machine,
                                       executionArn: arnPrefix + String(line))
             return backend.invoke(request).immediate
+        }, awaits: { !TaskState.isActivityArn($0) }, start: { name, resource, attempt, input, line, timeout, heartbeat, call in
+            let completion = TaskCompletion(observer: { event in
+                guard case .outcome(let o) = event else { return }  // (no heartbeat limit: `TapeLane+Awaits`)
+                call.receive(Self.answer(o, resource: resource))
+            })
+            let request = TaskRequest(resource: resource, input: input, stateName: name, attempt: attempt,
+                                      executionName: executionNamePrefix + String(line), stateMachineName: machine,
+                                      executionArn: arnPrefix + String(line), timeoutSeconds: timeout,
+                                      heartbeatSeconds: heartbeat, completion: completion)
+            let outcome = backend.invoke(request)
+            switch outcome {
+            case .pending: return nil
+            case .delivered: return (0, Self.answer(outcome, resource: resource))
+            default: return outcome.immediate ?? (0, Self.answer(outcome, resource: resource))
+            }
+        })
+    }
+
+    /// A backend's answer as a called Task's outcome (the interpreter's words for one it
+    /// cannot take).
+    static func answer(_ o: TaskOutcome, resource: String) -> Result<JSON, ASLError> {
+        switch o {
+        case .success(let v): return .success(v)
+        case .failure(let e): return .failure(e)
+        case .delivered:
+            return .failure(ASLError(.runtime,
+                "The task backend for '\(resource)' answered .delivered, but the resource does not wait for a task token."))
+        case .pending, .after:
+            return .failure(ASLError(.runtime, "The task backend for '\(resource)' answered \(o) through its completion."))
         }
     }
 
@@ -194,13 +227,18 @@ extension BatchRunner {
         // when it was due).
         let t0 = b.due.isEmpty ? ctx.clock : b.due[slot]
         let range = b.ranges[slot]
-        if let lane = ctx.lane, !range.isEmpty, range.count <= ExecutionOptions.payloadLimit,
-           runOnLane(lane, b, slot, t0, ctx) { return }
+        if let lane = ctx.lane, !range.isEmpty, range.count <= ExecutionOptions.payloadLimit {
+            if runOnLane(lane, b, slot, t0, ctx) { return }
+            startOnGeneralEngine(b, slot, t0, ctx, replaying: lane.madeCalls)
+            return
+        }
         startOnGeneralEngine(b, slot, t0, ctx)
     }
 
-    /// Runs the line on the general engine from its start (parking it when it waits).
-    func startOnGeneralEngine(_ b: LineBatch, _ slot: Int, _ t0: UInt64, _ ctx: WorkerState) {
+    /// Runs the line on the general engine from its start (parking it when it waits); the
+    /// calls the lane made of it before it handed it back are answered as they were
+    /// (`ReplayedCalls`).
+    func startOnGeneralEngine(_ b: LineBatch, _ slot: Int, _ t0: UInt64, _ ctx: WorkerState, replaying calls: [AwaitedCall] = []) {
         let range = b.ranges[slot]
         let lineNo = b.lineNumbers[slot]
         let input: JSON
@@ -219,7 +257,7 @@ extension BatchRunner {
         }
         var options = ExecutionOptions(
             executionName: config.executionNamePrefix + String(lineNo), stateMachineName: config.stateMachineName, clock: config.clock,
-            backend: config.backend)
+            backend: calls.isEmpty ? config.backend : ReplayedCalls(calls, backend: config.backend))
         options.executionTimeoutSeconds = config.executionTimeoutSeconds
         options.objectStore = config.objectStore
         options.inputByteCount = range.count
@@ -254,16 +292,16 @@ extension BatchRunner {
         }
     }
 
-    /// A line the lane parked: its time has come, and it goes on on this worker's lane (or,
-    /// handed back, on the general engine from its start: it has no side effect to repeat,
-    /// but waits again).
+    /// A line the lane parked: its time (or its Task's answer) has come, and it goes on on
+    /// this worker's lane (or, handed back, on the general engine from its start: its calls'
+    /// answers are given again, not asked for, but it waits again).
     func resumeOnLane(_ parked: TapeLane.Suspension, _ p: Parked, _ ctx: WorkerState) {
         let b = p.batch
         let input = UnsafeBufferPointer(rebasing: b.chunk.buffer[b.ranges[p.slot]])
         if let lane = ctx.lane, laneLine(lane, b, p.slot, p.startNanos, ctx, inline: false, { (out: inout UnsafeVec<UInt8>) throws(Bail) in
             try lane.resume(parked, line: input, appendingTo: &out)
         }) { return }
-        startOnGeneralEngine(b, p.slot, p.startNanos, ctx)
+        startOnGeneralEngine(b, p.slot, p.startNanos, ctx, replaying: ctx.lane?.madeCalls ?? parked.madeCalls)
     }
 
     /// Runs (`run`) a line's execution on the lane into its result line and accounts for it,
@@ -297,9 +335,14 @@ extension BatchRunner {
             }
         }
         if case .waits(let ms) = end {
-            // It parks on the timer heap with what it still needs; counted when it ends.
-            timers.park(Parked(waiting: .lane(lane.suspend()), batch: b, slot: slot, startNanos: t0),
-                        until: wallClockMilliseconds() + Int64(ms))
+            // It parks on the timer heap with what it still needs; counted when it ends. One
+            // waiting for a Task's answer is resumed by that answer, or by the timer at its
+            // deadline, whichever claims it first.
+            let suspension = lane.suspend()
+            let p = Parked(waiting: .lane(suspension), batch: b, slot: slot, startNanos: t0)
+            let (until, overflow) = wallClockMilliseconds().addingReportingOverflow(Int64(ms))
+            if !overflow { timers.park(p, until: until) }
+            suspension.awaiting?.arm { [jobs] in jobs.push(.resume([p])) }
             ctx.metrics.laneParks += 1
             ctx.clock = monotonicNanoseconds()
             return true

@@ -85,7 +85,7 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
     }
 
     /// A line that waits: an execution of the general engine, or a line the tape lane parked.
-    struct Parked {
+    struct Parked: @unchecked Sendable {  // (handed between workers, the timer thread and backends)
         enum Waiting {
             case execution(Execution)
             case lane(TapeLane.Suspension)
@@ -96,10 +96,13 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
         let startNanos: UInt64
 
         /// Whether this wake-up is the one that goes on with it: an execution may also be
-        /// woken by a task that completed (the first claim wins); a lane's line only by its timer.
+        /// woken by a task that completed, and a lane's line by the answer it waits for
+        /// (`AwaitedCall`): the first claim wins.
         func claim() -> Bool {
-            if case .execution(let e) = waiting { return e.tryClaim() }
-            return true
+            switch waiting {
+            case .execution(let e): return e.tryClaim()
+            case .lane(let s): return s.awaiting?.claimForTimer() ?? true
+            }
         }
     }
 

@@ -34,6 +34,8 @@ struct TCall {
     var timeoutMs: Int64?
     var heartbeatMs: Int64?
     var limits: Span
+    /// Its backend works for real (`TapeLane+Awaits`): asked through `TaskCalls.start`.
+    var awaited: Bool
     var processing: ResultProcessing
     /// The Catchers compiled, in `TapeCode.catches`.
     var catches: Span
@@ -48,10 +50,23 @@ extension TapeLane {
         public let answersAtOnce: @Sendable (String) -> Bool
         public let call: @Sendable (_ stateName: String, _ resource: String, _ attempt: Int, _ input: JSON, _ line: Int)
             -> (delayMs: Int, outcome: Result<JSON, ASLError>)?
+        /// A call of a backend that works for real, which may answer later (`TapeLane+Awaits`):
+        /// (state name, resource, attempt, input, line number, TimeoutSeconds and
+        /// HeartbeatSeconds of the attempt, the call) -> its answer at once, or nil when it
+        /// will come through `AwaitedCall.receive`.
+        public typealias Start = @Sendable (_ stateName: String, _ resource: String, _ attempt: Int, _ input: JSON, _ line: Int,
+                                            _ timeoutSeconds: Int?, _ heartbeatSeconds: Int?, _ call: AwaitedCall)
+            -> (delayMs: Int, outcome: Result<JSON, ASLError>)?
+        /// Whether the lane may call a resource's backend this way (nil `start`: none).
+        public let awaits: @Sendable (String) -> Bool
+        public let start: Start?
         public init(answersAtOnce: @escaping @Sendable (String) -> Bool,
-                    call: @escaping @Sendable (String, String, Int, JSON, Int) -> (delayMs: Int, outcome: Result<JSON, ASLError>)?) {
+                    call: @escaping @Sendable (String, String, Int, JSON, Int) -> (delayMs: Int, outcome: Result<JSON, ASLError>)?,
+                    awaits: @escaping @Sendable (String) -> Bool = { _ in false }, start: Start? = nil) {
             self.answersAtOnce = answersAtOnce
             self.call = call
+            self.awaits = awaits
+            self.start = start
         }
     }
 
@@ -102,6 +117,15 @@ extension TapeLane {
             if callCursor < callOutcomes.count {
                 // (A line resumed in the top-level state this call is in: the answer it had.)
                 answer = callOutcomes[callCursor]
+                if let u = unanswered, u.index == callCursor {
+                    // Its deadline came first: its TimeoutSeconds (taken below), or the line's
+                    // time limit, which the general engine decides.
+                    guard let t = limit.timeout, u.waitedMs >= t else { throw Bail() }
+                }
+            } else if c.awaited {
+                guard let input = json(parameters), let start = taskCalls.start else { throw Bail() }
+                answer = try awaitAnswer(c, attempt: attempt, input, timeout: limit.timeout, heartbeat: limit.heartbeat, start)
+                callOutcomes.append(answer)
             } else {
                 guard let input = json(parameters),
                       let a = taskCalls.call(c.name, c.resource, attempt, input, lineNumber) else { throw Bail() }
@@ -172,7 +196,18 @@ extension TapeCompiler {
     /// - Throws: `Unsupported` where the lane cannot call it: on a lane that takes no failures.
     mutating func call(_ h: StateHeader, _ s: TaskState, next: Int32) throws(Unsupported) -> TState? {
         try plainTask(h.name, s)
-        guard let calls = taskCalls, calls.answersAtOnce(s.resource), taskResults?(h.name, s.resource, 0) == nil else { return nil }
+        guard let calls = taskCalls, taskResults?(h.name, s.resource, 0) == nil else { return nil }
+        let awaited = !calls.answersAtOnce(s.resource)
+        if awaited {
+            guard calls.start != nil, calls.awaits(s.resource) else { return nil }
+            // (A line parks for the answer: in its top machine, on a clock that parks; a
+            // heartbeat would move its deadline.)
+            guard parks else { throw Unsupported("Task state '\(h.name)' whose backend answers later, on a virtual clock") }
+            guard !code.inChildren[Int(statePC)]
+            else { throw Unsupported("Task state '\(h.name)' whose backend answers later, in a Map or Parallel") }
+            guard s.heartbeatSeconds == nil
+            else { throw Unsupported("Task state '\(h.name)' whose backend answers later, with HeartbeatSeconds") }
+        }
         func milliseconds(_ v: DynamicValue<Int>?) -> Int64? {
             guard case .constant(let n)? = v else { return nil }
             return instant(0, plusSeconds: n)
@@ -192,7 +227,7 @@ extension TapeCompiler {
             resultPath: jsonata ? .replace : try resultPath(p.resultPath), output: jsonata ? .identity : try filter(h.outputPath),
             jsonataOutput: jsonata ? try jsonataTemplate(h.output) : none,
             next: next, name: h.name, resource: s.resource, timeoutMs: timeoutMs, heartbeatMs: heartbeatMs,
-            limits: try taskLimits(s),
+            limits: try taskLimits(s), awaited: awaited,
             processing: p, catches: catches))
         return .call(Int32(code.taskCalls.count - 1))
     }

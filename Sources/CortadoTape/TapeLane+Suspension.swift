@@ -39,6 +39,13 @@ extension TapeLane {
         /// and the attempts of those called before it.
         let callOutcomes: [(delayMs: Int, outcome: Result<JSON, ASLError>)]
         let callAttempts: [(entry: Int, failed: [ASLError], succeeded: Bool)]
+        /// The call it waits for the answer of (its host resumes it when that comes, or at
+        /// `milliseconds`, whichever is first: `AwaitedCall.arm`, `claimForTimer`), and every
+        /// call of a real backend it made.
+        public let awaiting: AwaitedCall?
+        let awaitedCalls: [AwaitedCall]
+        /// The calls the line made before it parked (`TapeLane.madeCalls`).
+        public var madeCalls: [AwaitedCall] { awaitedCalls }
         let failure: Int32
         let failedWith: ASLError?
         let sawFailure: Bool
@@ -110,6 +117,8 @@ extension TapeLane {
             failedChildren = lane.failedChildren.filter { $0.entry < entry }
             callOutcomes = lane.callOutcomes
             callAttempts = lane.callAttempts.filter { $0.entry < entry }
+            awaiting = lane.awaiting
+            awaitedCalls = lane.awaitedCalls
             failure = lane.failure
             failedWith = lane.failedWith
             sawFailure = lane.sawFailure
@@ -173,6 +182,8 @@ extension TapeLane {
         failedChildren = parked.failedChildren
         callOutcomes = parked.callOutcomes
         callAttempts = parked.callAttempts
+        awaitedCalls = parked.awaitedCalls
+        if let call = parked.awaiting { resumed(awaiting: call) }
         failure = parked.failure
         failedWith = parked.failedWith
         sawFailure = parked.sawFailure

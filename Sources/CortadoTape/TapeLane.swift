@@ -56,6 +56,12 @@ public final class TapeLane {
     /// `enteredCallingState`), and whether the program calls any Task.
     var callCursor = 0
     let callsTasks: Bool
+    /// The line's calls of backends that work for real (`TapeLane+Awaits`), the one it
+    /// parked for, and, resumed without its answer, that call's place in `callOutcomes` and
+    /// how long it had waited.
+    var awaitedCalls: [AwaitedCall] = []
+    var awaiting: AwaitedCall?
+    var unanswered: (index: Int, waitedMs: Int)?
     /// How many workflow variables (slots) the program names.
     let variableCount: Int
     /// Some state assigns variables (states check this before they look for an Assign).

@@ -66,7 +66,8 @@ import Testing
         let call = report.states.first { $0.name == "Call" }
         #expect(call?.entered == 40)
         #expect((call?.visit.p50 ?? 0) >= 190 && call?.visit.count == 40, "visit p50 \(call?.visit.p50 ?? 0)")
-        #expect(target.engineText?.contains("general for every execution") == true)
+        // (The lane parks each execution until its task's answer: `TapeLane+Awaits`.)
+        #expect(target.engineText?.hasPrefix("Engine: tape lane for ") == true, "\(target.engineText ?? "nil")")
     }
 
     /// Beyond `--max-concurrency` arrivals wait in order; their wait is reported and counted
