@@ -51,37 +51,64 @@ import Testing
           "Done":{"Type":"Pass","End":true}}}
         """#
 
+    /// One run of `n` lines: its result lines, what the backend was asked, each execution's
+    /// log events without their times (logged: level ALL with execution data).
+    static func run(n: Int, lane: Bool, logged: Bool) throws -> (lines: [Substring], asked: [String: Int], events: [String: [String]], onLane: Int) {
+        let backend = AnswersLater()
+        let f = BatchFixture()
+        let events = f.file("in.jsonl", BatchFixture.events(n))
+        let out = f.dir + "/out.jsonl"
+        let logPath = f.dir + "/logs.jsonl"
+        let fd = open(logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        defer { close(fd) }
+        var c = try f.config(Self.definition, events: events, out: out, workers: 2)
+        c.backend = backend
+        c.clock = .real
+        c.tapeLane = lane
+        c.windowLines = 1_000
+        if logged {
+            c.logFD = fd
+            c.logLevel = .all
+            c.includeExecutionData = true
+        }
+        let s = try BatchRunner(config: c).run()
+        #expect(s.linesWritten == n)
+        let stamp = try Regex(#""event_timestamp":"[0-9]+""#)
+        var byExecution: [String: [String]] = [:]
+        for l in f.read(logPath).split(separator: "\n").map(String.init) {
+            guard let arn = (try? JSON.parse(l))?["execution_arn"]?.stringValue else { Issue.record("\(l)"); continue }
+            byExecution[arn, default: []].append(l.replacing(stamp, with: ""))
+        }
+        return (f.read(out).split(separator: "\n"), backend.asked.withLock { $0 }, byExecution, s.metrics.laneExecutions)
+    }
+
     @Test func theLaneAwaitsAnswersAndAsksEachAttemptOnce() throws {
         let n = 90
-        var outputs: [[Substring]] = []
-        var asked: [[String: Int]] = []
-        for lane in [true, false] {
-            let backend = AnswersLater()
-            let f = BatchFixture()
-            let events = f.file("in.jsonl", BatchFixture.events(n))
-            let out = f.dir + "/out.jsonl"
-            var c = try f.config(Self.definition, events: events, out: out, workers: 2)
-            c.backend = backend
-            c.clock = .real
-            c.tapeLane = lane
-            c.windowLines = 1_000
-            let s = try BatchRunner(config: c).run()
-            #expect(s.linesWritten == n)
-            // Lines whose result is over the size limit go back to the general engine.
-            let handedBack = (1...n).filter { $0 % 13 == 0 }.count
-            #expect(s.metrics.laneExecutions == (lane ? n - handedBack : 0), "\(s.metrics.laneExecutions)")
-            outputs.append(f.read(out).split(separator: "\n"))
-            asked.append(backend.asked.withLock { $0 })
-        }
-        #expect(outputs[0] == outputs[1])
-        #expect(asked[0] == asked[1])
-        // Each attempt was asked once: a retried line twice, the others once.
-        #expect(asked[0].values.allSatisfy { $0 == 1 })
-        #expect(asked[0]["5/1"] == 1 && asked[0]["26/0"] == 1)
-        let lines = outputs[0]
+        let lane = try Self.run(n: n, lane: true, logged: false), general = try Self.run(n: n, lane: false, logged: false)
+        // Lines whose result is over the size limit go back to the general engine.
+        #expect(lane.onLane == n - (1...n).filter { $0 % 13 == 0 }.count && general.onLane == 0, "\(lane.onLane)")
+        #expect(lane.lines == general.lines)
+        #expect(lane.asked == general.asked)
+        // Each attempt was asked once, also by a line handed back after its call (26).
+        #expect(lane.asked.values.allSatisfy { $0 == 1 })
+        #expect(lane.asked["5/1"] == 1 && lane.asked["26/0"] == 1)
+        let lines = lane.lines
         #expect(lines[0] == #"{"line":1,"status":"SUCCEEDED","output":{"n":1,"r":{"v":2}}}"#)
         #expect(lines[6] == #"{"line":7,"status":"SUCCEEDED","output":{"n":7,"e":{"Error":"Bad","Cause":"no 7"}}}"#)
         #expect(lines[10].hasPrefix(#"{"line":11,"status":"SUCCEEDED","output":{"n":11,"e":{"Error":"States.Timeout""#), "\(lines[10])")
         #expect(lines[25].hasPrefix(#"{"line":26,"status":"FAILED","error":"States.DataLimitExceeded""#), "\(lines[25])")
+    }
+
+    /// Logged at level ALL, a line that waited for its answers writes the general engine's
+    /// events (times aside).
+    @Test func aLoggedLineThatAwaitsWritesTheGeneralEnginesEvents() throws {
+        let n = 40
+        let lane = try Self.run(n: n, lane: true, logged: true), general = try Self.run(n: n, lane: false, logged: true)
+        #expect(lane.onLane == n - (1...n).filter { $0 % 13 == 0 }.count)
+        #expect(lane.lines == general.lines && lane.asked == general.asked)
+        #expect(lane.events.count == n && general.events.count == n)
+        for (arn, events) in general.events {
+            #expect(lane.events[arn] == events, "\(arn)")
+        }
     }
 }
