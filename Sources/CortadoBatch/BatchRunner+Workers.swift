@@ -272,6 +272,7 @@ extension BatchRunner {
         exec.hostData = b
         exec.hostSlot = slot
         exec.hostStartNanos = t0
+        exec.hostTimer = ParkingLot.Ticket()
         settle(exec.advance(), Parked(waiting: .execution(exec), batch: b, slot: slot, startNanos: t0), ctx, inline: true)
     }
 
@@ -341,8 +342,16 @@ extension BatchRunner {
             let suspension = lane.suspend()
             let p = Parked(waiting: .lane(suspension), batch: b, slot: slot, startNanos: t0)
             let (until, overflow) = wallClockMilliseconds().addingReportingOverflow(Int64(ms))
-            if !overflow { timers.park(p, until: until) }
-            suspension.awaiting?.arm { [jobs] in jobs.push(.resume([p])) }
+            if let call = suspension.awaiting {
+                let ticket = ParkingLot.Ticket()
+                if !overflow { timers.park(p, until: until, ticket: ticket) }
+                call.arm { [jobs, timers] in
+                    timers.cancel([ticket])
+                    jobs.push(.resume([p]))
+                }
+            } else if !overflow {
+                timers.park(p, until: until)
+            }
             ctx.metrics.laneParks += 1
             ctx.clock = monotonicNanoseconds()
             return true
@@ -409,9 +418,9 @@ extension BatchRunner {
     func settle(_ a: Advance, _ p: Parked, _ ctx: WorkerState, inline: Bool) {
         switch a {
         case .finished(let r): finish(r, p.batch, p.slot, p.startNanos, ctx, inline: inline)
-        case .waitUntil(let t): timers.park(p, until: t); ctx.clock = monotonicNanoseconds()
+        case .waitUntil(let t): timers.park(p, until: t, ticket: Self.ticket(p)); ctx.clock = monotonicNanoseconds()
         case .waitForTasks(let until):
-            if let until { timers.park(p, until: until) }
+            if let until { timers.park(p, until: until, ticket: Self.ticket(p)) }
             ctx.clock = monotonicNanoseconds()
         }
     }
@@ -419,6 +428,7 @@ extension BatchRunner {
     /// A task completed for a parked execution (called on the backend's thread).
     public func wake(_ execution: Execution) {
         guard let b = execution.hostData as? LineBatch else { return }
+        if let t = execution.hostTimer as? ParkingLot.Ticket { timers.cancel([t]) }
         jobs.push(.resume([Parked(waiting: .execution(execution), batch: b, slot: execution.hostSlot,
                                   startNanos: execution.hostStartNanos)]))
     }
@@ -428,16 +438,25 @@ extension BatchRunner {
     public func wake(all executions: [Execution]) {
         var parked: [Parked] = []
         parked.reserveCapacity(executions.count)
+        var tickets: [ParkingLot.Ticket] = []
         for e in executions {
             guard let b = e.hostData as? LineBatch else { continue }
             parked.append(Parked(waiting: .execution(e), batch: b, slot: e.hostSlot, startNanos: e.hostStartNanos))
+            if let t = e.hostTimer as? ParkingLot.Ticket { tickets.append(t) }
         }
         guard !parked.isEmpty else { return }
+        timers.cancel(tickets)
         let parts = min(config.workers, parked.count)
         let size = (parked.count + parts - 1) / parts
         jobs.push(contentsOf: stride(from: 0, to: parked.count, by: size).map {
             .resume(Array(parked[$0..<min($0 + size, parked.count)]))
         })
+    }
+
+    /// A parked execution's timer ticket (`ParkingLot.Ticket`): a task's answer cancels it.
+    static func ticket(_ p: Parked) -> ParkingLot.Ticket? {
+        guard case .execution(let e) = p.waiting else { return nil }
+        return e.hostTimer as? ParkingLot.Ticket
     }
 
     func finish(_ r: ExecutionResult, _ b: LineBatch, _ slot: Int, _ t0: UInt64, _ ctx: WorkerState, inline: Bool) {

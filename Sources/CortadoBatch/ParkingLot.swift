@@ -5,8 +5,25 @@ import Foundation
 /// hands due ones back to the workers. A million parked executions cost memory, not threads.
 final class ParkingLot: @unchecked Sendable {
     private let cond = NSCondition()
-    private var heap = TimerHeap<BatchRunner.Parked>()
+    private var heap = TimerHeap<Entry>()
     private var closed = false
+
+    /// A parked line that something else may resume before its time (a task's answer): it is
+    /// parked through its ticket, which `cancel` empties, so that the line, its batch and the
+    /// input they hold are not kept until the deadline (every execution waiting for a task
+    /// parks its time limit, minutes away: a run's memory grew with its input).
+    final class Ticket: @unchecked Sendable {
+        // Guarded by the lot's lock.
+        fileprivate var parked: BatchRunner.Parked?
+        fileprivate var generation: UInt64 = 0
+        init() {}
+    }
+
+    private enum Entry {
+        case parked(BatchRunner.Parked)
+        /// The ticket's line, if it is still parked under this generation.
+        case ticket(Ticket, UInt64)
+    }
 
     /// The wall-clock microsecond at which `deadline` (a wall-clock millisecond) is due:
     /// halfway through its millisecond (see `run`).
@@ -18,14 +35,30 @@ final class ParkingLot: @unchecked Sendable {
         return x >= 0 ? x / 1000 : (x - 999) / 1000  // rounded down
     }
 
-    func park(_ p: BatchRunner.Parked, until t: Int64) {
+    /// Parks `p` until `t` (through `ticket`, which then holds it until it is due or
+    /// cancelled; a ticket holds the line of its last park only).
+    func park(_ p: BatchRunner.Parked, until t: Int64, ticket: Ticket? = nil) {
         cond.lock()
         // The timer thread sleeps until the earliest deadline: it needs waking only for an
         // earlier one. (Every execution waiting for a task parks its time limit here; a
         // wake-up each cost a context switch per task.)
         let sooner = heap.earliest.map { t < $0 } ?? true
-        heap.push(p, at: t)
+        if let ticket {
+            ticket.generation &+= 1
+            ticket.parked = p
+            heap.push(.ticket(ticket, ticket.generation), at: t)
+        } else {
+            heap.push(.parked(p), at: t)
+        }
         if sooner { cond.signal() }
+        cond.unlock()
+    }
+
+    /// The lines of these tickets were resumed otherwise: their timers let them go.
+    func cancel(_ tickets: [Ticket]) {
+        guard !tickets.isEmpty else { return }
+        cond.lock()
+        for t in tickets { t.parked = nil }
         cond.unlock()
     }
 
@@ -44,7 +77,16 @@ final class ParkingLot: @unchecked Sendable {
             let now = Self.latestDue(atMicroseconds: wallClockMicroseconds())
             var due: [BatchRunner.Parked] = []
             // A timer only resumes an execution nobody else resumed (a task may have completed).
-            while let p = heap.popDue(now) { if p.claim() { due.append(p) }; if due.count == 256 { break } }
+            while let e = heap.popDue(now) {
+                switch e {
+                case .parked(let p): if p.claim() { due.append(p) }
+                case .ticket(let t, let generation):
+                    guard t.generation == generation, let p = t.parked else { break }
+                    t.parked = nil
+                    if p.claim() { due.append(p) }
+                }
+                if due.count == 256 { break }
+            }
             if !due.isEmpty {
                 cond.unlock(); deliver(due); cond.lock()
                 continue

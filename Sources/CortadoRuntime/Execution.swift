@@ -155,6 +155,8 @@ public final class Execution {
     public var hostData: AnyObject?
     public var hostSlot = 0
     public var hostStartNanos: UInt64 = 0
+    /// The host's handle on this execution's timer (set before the first `advance`).
+    public var hostTimer: AnyObject?
     /// The id of the last event emitted (events are numbered from 1).
     var lastEventID = 0
     /// The last event of the top-level thread: what the execution's last event follows.

@@ -513,6 +513,38 @@ final class Counter: @unchecked Sendable {
 }
 
 @Suite struct ParkingLotTests {
+    /// A line resumed by its task's answer lets its timer go: the lot no longer holds its
+    /// batch (and the input the batch holds) until the deadline; a ticket parked again
+    /// drops its earlier deadline.
+    @Test func aCancelledTicketLetsItsLineGo() throws {
+        let definition = #"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1000,"End":true}}}"#
+        let program = try #require(try? Compiler.compile(JSON.parse(definition)).get())
+        let lot = ParkingLot()
+        let delivered = Mutex(0)
+        let t = Thread { lot.run { ps in delivered.withLock { $0 += ps.count } } }
+        t.start()
+        defer { lot.shutdown() }
+        weak var weakBatch: LineBatch?
+        let ticket = ParkingLot.Ticket()
+        do {
+            let chunk = [UInt8]("{}\n".utf8).withUnsafeBufferPointer { InputChunk($0) }
+            let batch = LineBatch(index: 0, chunk: chunk, lineNumbers: [1], ranges: [0..<2], lastLine: 1)
+            weakBatch = batch
+            let o = ExecutionOptions(executionName: "e", stateMachineName: "sm", clock: .real, backend: HandlerRegistry())
+            let e = Execution(program: program, input: [:], options: o)
+            _ = e.advance()
+            let p = BatchRunner.Parked(waiting: .execution(e), batch: batch, slot: 0, startNanos: 0)
+            let now = wallClockMilliseconds()
+            lot.park(p, until: now + 50, ticket: ticket)
+            lot.park(p, until: now + 600_000, ticket: ticket)  // (parked again: the first deadline is void)
+        }
+        #expect(weakBatch != nil)
+        lot.cancel([ticket])
+        #expect(weakBatch == nil)
+        usleep(200_000)
+        #expect(delivered.withLock { $0 } == 0)
+    }
+
     /// The timer thread is woken only for a deadline sooner than those it sleeps for: one
     /// parked after a later one must still come out first, at its time.
     @Test func aSoonerDeadlineParkedLaterComesOutFirst() throws {
