@@ -59,7 +59,7 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: "State machine name (default: from the file name).") var name: String?
     @Option(name: .long, help: ArgumentHelp(
         "auto (default) or general.",
-        discussion: "auto runs lines on the tape lane (values stay byte ranges of the line) when the program is one it takes (with --log-level ALL, one whose Map and Parallel children neither wait nor start children): Pass, Choice, Succeed, Fail, inline Map, Parallel, Wait (on a real clock a line that waits parks, logged or not; a Map's or Parallel's children wait side by side), Tasks a mock answers (Return or Throw, with their Retry and Catch) or a simulated service (--tasks simulate) answers, JSONata states (README, \"The tape lane\"); any line it is not sure of goes to the general engine. general runs every line on the general engine."))
+        discussion: "auto runs lines on the tape lane (values stay byte ranges of the line) when the program is one it takes (with --log-level ALL, one whose Map and Parallel children neither wait nor start children): Pass, Choice, Succeed, Fail, inline Map, Parallel, Wait (on a real clock a line that waits parks, logged or not; a Map's or Parallel's children wait side by side), Tasks a mock answers (Return or Throw, with their Retry and Catch) or a simulated service (--tasks simulate) answers, on a real clock Tasks of workers, HTTP, Lambda or AWS outside Map and Parallel (a line parks until its answer; one handed back is answered again, never asked twice), JSONata states (README, \"The tape lane\"); any line it is not sure of goes to the general engine. general runs every line on the general engine."))
     var engine: EngineChoice = .auto
 
     func validate() throws {
