@@ -257,7 +257,7 @@ extension BatchRunner {
         }
         var options = ExecutionOptions(
             executionName: config.executionNamePrefix + String(lineNo), stateMachineName: config.stateMachineName, clock: config.clock,
-            backend: calls.isEmpty ? config.backend : ReplayedCalls(calls, backend: config.backend))
+            backend: calls.isEmpty ? config.backend : ReplayedCalls(calls, backend: config.backend, virtualClock: config.clock == .virtual))
         options.executionTimeoutSeconds = config.executionTimeoutSeconds
         options.objectStore = config.objectStore
         options.inputByteCount = range.count

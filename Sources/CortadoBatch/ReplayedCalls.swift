@@ -13,10 +13,13 @@ import Synchronization
 final class ReplayedCalls: TaskBackend, @unchecked Sendable {
     private let backend: any TaskBackend
     private let calls: Mutex<[AwaitedCall]>
+    /// On a virtual clock an answer that came later took no time.
+    private let virtualClock: Bool
 
-    init(_ calls: [AwaitedCall], backend: any TaskBackend) {
+    init(_ calls: [AwaitedCall], backend: any TaskBackend, virtualClock: Bool) {
         self.backend = backend
         self.calls = Mutex(calls)
+        self.virtualClock = virtualClock
     }
 
     func invoke(_ request: TaskRequest) -> TaskOutcome {
@@ -33,7 +36,7 @@ final class ReplayedCalls: TaskBackend, @unchecked Sendable {
         case .success(let v): answer = .success(v)
         case .failure(let e): answer = .failure(e)
         }
-        return delayMs > 0 ? .after(seconds: Double(delayMs) / 1000, answer) : answer
+        return delayMs > 0 && !(virtualClock && made.cameLater) ? .after(seconds: Double(delayMs) / 1000, answer) : answer
     }
 
     func constantOutcome(stateName: String, resource: String, attempt: Int) -> Result<JSON, ASLError>? {

@@ -4,9 +4,9 @@ import CortadoPath
 import Synchronization
 
 // Tasks whose backend really works (a worker process, HTTP, Lambda, AWS): the lane calls them
-// at the top level of a line on a parking clock, and a call that is not answered at once
-// parks the line until its answer or its TimeoutSeconds, whichever comes first
-// (`AwaitedCall`). The line then runs its state again from the entry with the answers it
+// at the top level of a line, and a call that is not answered at once parks the line until
+// its answer or its TimeoutSeconds, whichever comes first (`AwaitedCall`; on a virtual clock
+// until its answer, which takes no time there, as in the interpreter). The line then runs its state again from the entry with the answers it
 // had, as a line that waited does; nothing is asked twice. Each call made is kept with the
 // line (`awaitedCalls`): a line the lane hands back is run by the general engine from its
 // start with those answers given again (`ReplayedCalls`), so its side effects are not
@@ -22,7 +22,7 @@ public final class AwaitedCall: @unchecked Sendable {
 
     enum State {
         case waiting(resume: (@Sendable () -> Void)?)
-        case answered(Result<JSON, ASLError>, delayMs: Int, taken: Bool)
+        case answered(Result<JSON, ASLError>, delayMs: Int, taken: Bool, later: Bool)
         case timedOut(atMs: Int64)
     }
     private let state = Mutex<State>(.waiting(resume: nil))
@@ -37,13 +37,13 @@ public final class AwaitedCall: @unchecked Sendable {
     /// The delay that stands for no answer (its deadline came first): later than any limit.
     static let noAnswerMs = Int.max / 4
 
-    /// The backend's answer (the first counts), `delayMs` after the call (nil: now): resumes
-    /// the line if its host is waiting.
+    /// The backend's answer (the first counts), `delayMs` after the call (nil: now, through
+    /// the task's completion, `cameLater`): resumes the line if its host is waiting.
     public func receive(_ outcome: Result<JSON, ASLError>, delayMs: Int? = nil) {
         let delay = delayMs ?? max(1, Int(Timestamp.nowMilliseconds() - calledAtMs))
         let resume = state.withLock { s -> (@Sendable () -> Void)? in
             guard case .waiting(let resume) = s else { return nil }
-            s = .answered(outcome, delayMs: delay, taken: resume != nil)
+            s = .answered(outcome, delayMs: delay, taken: resume != nil, later: delayMs == nil)
             return resume
         }
         resume?()
@@ -55,7 +55,7 @@ public final class AwaitedCall: @unchecked Sendable {
         let now = state.withLock { s -> Bool in
             switch s {
             case .waiting: s = .waiting(resume: resume); return false
-            case .answered(let o, let d, false): s = .answered(o, delayMs: d, taken: true); return true
+            case .answered(let o, let d, false, let later): s = .answered(o, delayMs: d, taken: true, later: later); return true
             default: return false
             }
         }
@@ -68,7 +68,7 @@ public final class AwaitedCall: @unchecked Sendable {
         state.withLock { s -> Bool in
             switch s {
             case .waiting: s = .timedOut(atMs: Timestamp.nowMilliseconds()); return true
-            case .answered(let o, let d, false): s = .answered(o, delayMs: d, taken: true); return true
+            case .answered(let o, let d, false, let later): s = .answered(o, delayMs: d, taken: true, later: later); return true
             default: return false
             }
         }
@@ -78,8 +78,17 @@ public final class AwaitedCall: @unchecked Sendable {
     /// for), or nil (none yet, or the deadline came first).
     public var answer: (delayMs: Int, outcome: Result<JSON, ASLError>)? {
         state.withLock { s -> (delayMs: Int, outcome: Result<JSON, ASLError>)? in
-            guard case .answered(let o, let d, _) = s else { return nil }
+            guard case .answered(let o, let d, _, _) = s else { return nil }
             return (d, o)
+        }
+    }
+
+    /// The answer came through the task's completion, not from the call (on a virtual clock
+    /// it took no time).
+    public var cameLater: Bool {
+        state.withLock { s -> Bool in
+            guard case .answered(_, _, _, let later) = s else { return false }
+            return later
         }
     }
 
@@ -99,9 +108,10 @@ extension TapeLane {
     func awaitAnswer(_ c: TCall, attempt: Int, _ input: JSON, timeout: Int64?, heartbeat: Int64?,
                _ start: TaskCalls.Start) throws(Bail) -> (delayMs: Int, outcome: Result<JSON, ASLError>) {
         // (The deadline a second clear of the line's time limit, as any park: past it the
-        // general engine decides, and it would ask again.)
+        // general engine decides, and it would ask again. On a virtual clock time stands
+        // still while a call is in flight, as in the interpreter: only its answer ends it.)
         let room = waitBudgetMs - Int(Self.timestampMarginMs) - waitedMs - 1
-        let deadline = min(timeout.map { Int($0) } ?? Int.max, room)
+        let deadline = parks ? min(timeout.map { Int($0) } ?? Int.max, room) : Int.max
         guard deadline >= 1 else { throw Bail() }
         let call = AwaitedCall(stateName: c.name, attempt: attempt, input: input)
         awaitedCalls.append(call)
@@ -111,7 +121,7 @@ extension TapeLane {
             return answer
         }
         awaiting = call
-        try park(deadline)
+        if parks { try park(deadline) } else { parkedMs = deadline }
         throw Bail()  // (park returns only while it replays waits, which are over here)
     }
 
@@ -119,7 +129,8 @@ extension TapeLane {
     /// deadline that came first is marked (`unanswered`) for `call` to decide.
     func resumed(awaiting call: AwaitedCall) {
         if let a = call.answer {
-            callOutcomes.append(a)
+            // (On a virtual clock the answer took no time.)
+            callOutcomes.append(parks ? a : (0, a.outcome))
         } else {
             unanswered = (callOutcomes.count, call.waitedWithoutAnswerMs)
             callOutcomes.append((Self.noAnswer, .failure(ASLError(.timeout, nil))))

@@ -200,9 +200,10 @@ extension TapeCompiler {
         let awaited = !calls.answersAtOnce(s.resource)
         if awaited {
             guard calls.start != nil, calls.awaits(s.resource) else { return nil }
-            // (A line parks for the answer: in its top machine, on a clock that parks; a
-            // heartbeat would move its deadline.)
-            guard parks else { throw Unsupported("Task state '\(h.name)' whose backend answers later, on a virtual clock") }
+            // (A line parks for the answer, in its top machine, on a clock its host parks it
+            // on or a virtual one; a heartbeat would move its deadline.)
+            guard parks || virtualClock
+            else { throw Unsupported("Task state '\(h.name)' whose backend answers later, on a host that does not park lines") }
             guard !code.inChildren[Int(statePC)]
             else { throw Unsupported("Task state '\(h.name)' whose backend answers later, in a Map or Parallel") }
             guard s.heartbeatSeconds == nil

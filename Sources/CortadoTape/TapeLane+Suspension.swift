@@ -173,7 +173,9 @@ extension TapeLane {
                 trailAttemptParameters.append(value(i))
             }
         }
-        waitMarks = parked.waitMarks
+        // (On a virtual clock the state's own waits mark again as it runs again; a parking
+        // clock's pass at once, `park`.)
+        waitMarks = parks ? parked.waitMarks : parked.waitMarks.filter { $0.entry < parked.entry }
         resumeEntry = parked.entry
         resumeEntryNanos = parked.entryNanos
         (resumeWaits, resumeWaitsLeft) = (parked.waits, parked.waits)

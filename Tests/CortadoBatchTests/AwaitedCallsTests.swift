@@ -17,6 +17,10 @@ import Testing
     /// what it was asked.
     final class AnswersLater: TaskBackend, @unchecked Sendable {
         let asked = Mutex<[String: Int]>([:])
+        /// Whether every call is answered (on a virtual clock an unanswered one waits forever,
+        /// as time stands still while a task is in flight).
+        let answersAll: Bool
+        init(answersAll: Bool = false) { self.answersAll = answersAll }
         func invoke(_ request: TaskRequest) -> TaskOutcome {
             let n = request.input["n"]?.numberValue?.int ?? -1
             asked.withLock { $0["\(n)/\(request.attempt)", default: 0] += 1 }
@@ -25,7 +29,7 @@ import Testing
                 outcome = .failure(ASLError(ErrorName("Busy"), "try again"))
             } else if n % 7 == 0 {
                 outcome = .failure(ASLError(ErrorName("Bad"), "no \(n)"))
-            } else if n % 11 == 0 {
+            } else if n % 11 == 0 && !answersAll {
                 return .pending  // never answered: its TimeoutSeconds ends it
             } else if n % 13 == 0 {
                 outcome = .success(["big": .string(String(repeating: "x", count: 300_000))])
@@ -53,8 +57,9 @@ import Testing
 
     /// One run of `n` lines: its result lines, what the backend was asked, each execution's
     /// log events without their times (logged: level ALL with execution data).
-    static func run(n: Int, lane: Bool, logged: Bool) throws -> (lines: [Substring], asked: [String: Int], events: [String: [String]], onLane: Int) {
-        let backend = AnswersLater()
+    static func run(n: Int, lane: Bool, logged: Bool, clock: ClockMode = .real) throws
+        -> (lines: [Substring], asked: [String: Int], events: [String: [String]], onLane: Int) {
+        let backend = AnswersLater(answersAll: clock == .virtual)
         let f = BatchFixture()
         let events = f.file("in.jsonl", BatchFixture.events(n))
         let out = f.dir + "/out.jsonl"
@@ -63,7 +68,7 @@ import Testing
         defer { close(fd) }
         var c = try f.config(Self.definition, events: events, out: out, workers: 2)
         c.backend = backend
-        c.clock = .real
+        c.clock = clock
         c.tapeLane = lane
         c.windowLines = 1_000
         if logged {
@@ -97,6 +102,20 @@ import Testing
         #expect(lines[6] == #"{"line":7,"status":"SUCCEEDED","output":{"n":7,"e":{"Error":"Bad","Cause":"no 7"}}}"#)
         #expect(lines[10].hasPrefix(#"{"line":11,"status":"SUCCEEDED","output":{"n":11,"e":{"Error":"States.Timeout""#), "\(lines[10])")
         #expect(lines[25].hasPrefix(#"{"line":26,"status":"FAILED","error":"States.DataLimitExceeded""#), "\(lines[25])")
+    }
+
+    /// On a virtual clock a line waits for its answer too (which takes no virtual time).
+    @Test func onAVirtualClockTheLaneAwaitsAnswersToo() throws {
+        let n = 60
+        for logged in [false, true] {
+            let lane = try Self.run(n: n, lane: true, logged: logged, clock: .virtual)
+            let general = try Self.run(n: n, lane: false, logged: logged, clock: .virtual)
+            #expect(lane.onLane == n - (1...n).filter { $0 % 13 == 0 }.count && general.onLane == 0, "\(lane.onLane)")
+            #expect(lane.lines == general.lines && lane.asked == general.asked)
+            #expect(lane.asked.values.allSatisfy { $0 == 1 })
+            #expect(lane.lines[10] == #"{"line":11,"status":"SUCCEEDED","output":{"n":11,"r":{"v":22}}}"#)
+            for (arn, events) in general.events { #expect(lane.events[arn] == events, "\(arn)") }
+        }
     }
 
     /// Logged at level ALL, a line that waited for its answers writes the general engine's
