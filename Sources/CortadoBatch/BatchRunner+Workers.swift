@@ -152,8 +152,10 @@ extension BatchRunner {
             return backend.invoke(request).immediate
         }, awaits: { !TaskState.isActivityArn($0) }, start: { name, resource, attempt, input, line, timeout, heartbeat, call in
             let completion = TaskCompletion(observer: { event in
-                guard case .outcome(let o) = event else { return }  // (no heartbeat limit: `TapeLane+Awaits`)
-                call.receive(Self.answer(o, resource: resource))
+                switch event {
+                case .outcome(let o): call.receive(Self.answer(o, resource: resource))
+                case .heartbeat: call.beat()
+                }
             })
             let request = TaskRequest(resource: resource, input: input, stateName: name, attempt: attempt,
                                       executionName: executionNamePrefix + String(line), stateMachineName: machine,
@@ -341,16 +343,16 @@ extension BatchRunner {
             // deadline, whichever claims it first.
             let suspension = lane.suspend()
             let p = Parked(waiting: .lane(suspension), batch: b, slot: slot, startNanos: t0)
-            let (until, overflow) = wallClockMilliseconds().addingReportingOverflow(Int64(ms))
             if let call = suspension.awaiting {
+                // (Its timer at the call's deadline, which heartbeats move: `AwaitedCall`.)
                 let ticket = ParkingLot.Ticket()
-                if !overflow { timers.park(p, until: until, ticket: ticket) }
-                call.arm { [jobs, timers] in
+                let answered = call.arm(resume: { [jobs, timers] in
                     timers.cancel([ticket])
                     jobs.push(.resume([p]))
-                }
-            } else if !overflow {
-                timers.park(p, until: until)
+                }, moved: { [timers] at in timers.park(p, until: at, ticket: ticket) })
+                if !answered, let at = call.deadlineAt { timers.park(p, until: at, ticket: ticket) }
+            } else {
+                timers.park(p, until: wallClockMilliseconds() + Int64(ms))
             }
             ctx.metrics.laneParks += 1
             ctx.clock = monotonicNanoseconds()

@@ -19,56 +19,113 @@ public final class AwaitedCall: @unchecked Sendable {
     public let attempt: Int
     public let input: JSON
     let calledAtMs: Int64
+    /// The attempt's TimeoutSeconds and HeartbeatSeconds (ms), and the longest the line may
+    /// wait (ms after the call; nil: no limit, on a virtual clock, where time stands still
+    /// while a call is in flight and neither limit can pass).
+    let timeoutMs: Int64?
+    let heartbeatMs: Int64?
+    let limitMs: Int64?
 
-    enum State {
-        case waiting(resume: (@Sendable () -> Void)?)
+    enum Phase {
+        case waiting
         case answered(Result<JSON, ASLError>, delayMs: Int, taken: Bool, later: Bool)
         case timedOut(atMs: Int64)
     }
-    private let state = Mutex<State>(.waiting(resume: nil))
+    struct State {
+        var phase = Phase.waiting
+        /// The host's hooks (`arm`): the line's answer came; its deadline moved (a heartbeat).
+        var resume: (@Sendable () -> Void)?
+        var moved: (@Sendable (Int64) -> Void)?
+        /// The last heartbeat that came in time (ms after the call; 0: none).
+        var lastBeatMs: Int64 = 0
+    }
+    private let state = Mutex(State())
 
-    init(stateName: String, attempt: Int, input: JSON) {
+    init(stateName: String, attempt: Int, input: JSON, timeoutMs: Int64? = nil, heartbeatMs: Int64? = nil,
+         limitMs: Int64? = nil) {
         self.stateName = stateName
         self.attempt = attempt
         self.input = input
+        self.timeoutMs = timeoutMs
+        self.heartbeatMs = heartbeatMs
+        self.limitMs = limitMs
         calledAtMs = Timestamp.nowMilliseconds()
     }
 
-    /// The delay that stands for no answer (its deadline came first): later than any limit.
-    static let noAnswerMs = Int.max / 4
+    /// The first of its TimeoutSeconds, its heartbeat's deadline (the last heartbeat plus
+    /// HeartbeatSeconds) and the line's limit, in ms after the call (nil: none).
+    private func deadline(_ s: State) -> Int64? {
+        guard let limit = limitMs else { return nil }
+        return min(limit, timeoutMs ?? Int64.max, heartbeatMs.map { s.lastBeatMs + $0 } ?? Int64.max)
+    }
+
+    /// When its wait ends without an answer (epoch ms; nil: only the answer ends it). The
+    /// host parks the line's timer there.
+    public var deadlineAt: Int64? { state.withLock { s in deadline(s).map { calledAtMs + $0 } } }
 
     /// The backend's answer (the first counts), `delayMs` after the call (nil: now, through
     /// the task's completion, `cameLater`): resumes the line if its host is waiting.
     public func receive(_ outcome: Result<JSON, ASLError>, delayMs: Int? = nil) {
         let delay = delayMs ?? max(1, Int(Timestamp.nowMilliseconds() - calledAtMs))
         let resume = state.withLock { s -> (@Sendable () -> Void)? in
-            guard case .waiting(let resume) = s else { return nil }
-            s = .answered(outcome, delayMs: delay, taken: resume != nil, later: delayMs == nil)
-            return resume
+            guard case .waiting = s.phase else { return nil }
+            s.phase = .answered(outcome, delayMs: delay, taken: s.resume != nil, later: delayMs == nil)
+            return s.resume
         }
         resume?()
     }
 
+    /// A heartbeat (SendTaskHeartbeat): one that comes before its deadline moves it, and the
+    /// host parks the line's timer again (`moved`).
+    public func beat() { beat(afterMs: Timestamp.nowMilliseconds() - calledAtMs) }
+
+    /// A heartbeat `now` ms after the call.
+    func beat(afterMs now: Int64) {
+        let moved = state.withLock { s -> (hook: @Sendable (Int64) -> Void, at: Int64)? in
+            guard case .waiting = s.phase, let h = heartbeatMs, now <= s.lastBeatMs + h else { return nil }
+            s.lastBeatMs = now
+            guard let hook = s.moved, let d = deadline(s) else { return nil }
+            return (hook, calledAtMs + d)
+        }
+        if let moved { moved.hook(moved.at) }
+    }
+
     /// The host has parked the line: `resume` runs once, when the answer comes (now, if it
-    /// came already), unless the line's timer claims it first (`claimForTimer`).
-    public func arm(_ resume: @escaping @Sendable () -> Void) {
+    /// came already: then true), unless the line's timer claims it first (`claimForTimer`);
+    /// `moved` whenever a heartbeat moves its deadline (`deadlineAt`).
+    @discardableResult
+    public func arm(resume: @escaping @Sendable () -> Void, moved: @escaping @Sendable (Int64) -> Void) -> Bool {
         let now = state.withLock { s -> Bool in
-            switch s {
-            case .waiting: s = .waiting(resume: resume); return false
-            case .answered(let o, let d, false, let later): s = .answered(o, delayMs: d, taken: true, later: later); return true
+            switch s.phase {
+            case .waiting:
+                s.resume = resume
+                s.moved = moved
+                return false
+            case .answered(let o, let d, false, let later):
+                s.phase = .answered(o, delayMs: d, taken: true, later: later)
+                return true
             default: return false
             }
         }
         if now { resume() }
+        return now
     }
 
     /// The line's deadline has come: true when the timer resumes it (no answer yet, or an
-    /// answer nobody took), false when the answer did.
-    public func claimForTimer() -> Bool {
+    /// answer nobody took), false when the answer did or a heartbeat moved the deadline.
+    public func claimForTimer() -> Bool { claimForTimer(at: Timestamp.nowMilliseconds()) }
+
+    /// The timer's claim at epoch ms `now`.
+    func claimForTimer(at now: Int64) -> Bool {
         state.withLock { s -> Bool in
-            switch s {
-            case .waiting: s = .timedOut(atMs: Timestamp.nowMilliseconds()); return true
-            case .answered(let o, let d, false, let later): s = .answered(o, delayMs: d, taken: true, later: later); return true
+            switch s.phase {
+            case .waiting:
+                if let d = deadline(s), now - calledAtMs < d { return false }
+                s.phase = .timedOut(atMs: now)
+                return true
+            case .answered(let o, let d, false, let later):
+                s.phase = .answered(o, delayMs: d, taken: true, later: later)
+                return true
             default: return false
             }
         }
@@ -78,8 +135,30 @@ public final class AwaitedCall: @unchecked Sendable {
     /// for), or nil (none yet, or the deadline came first).
     public var answer: (delayMs: Int, outcome: Result<JSON, ASLError>)? {
         state.withLock { s -> (delayMs: Int, outcome: Result<JSON, ASLError>)? in
-            guard case .answered(let o, let d, _, _) = s else { return nil }
+            guard case .answered(let o, let d, _, _) = s.phase else { return nil }
             return (d, o)
+        }
+    }
+
+    /// The call's outcome by the interpreter's rule (`TaskWaitEnd`): its answer, or the
+    /// States.Timeout or States.HeartbeatTimeout that came first, when it came; nil when the
+    /// line's own limit came first (the general engine decides) or no answer came yet.
+    func outcome() -> (delayMs: Int, outcome: Result<JSON, ASLError>)? {
+        state.withLock { s -> (delayMs: Int, outcome: Result<JSON, ASLError>)? in
+            let heartbeat = heartbeatMs.map { s.lastBeatMs + $0 }
+            switch s.phase {
+            case .answered(let o, let d, _, _):
+                if let (end, at) = TaskWaitEnd.first(answer: Int64(d), timeout: timeoutMs, heartbeat: heartbeat), let e = end.error {
+                    return (Int(at), .failure(e))
+                }
+                return (d, o)
+            case .timedOut(let atMs):
+                guard let (end, at) = TaskWaitEnd.first(answer: nil, timeout: timeoutMs, heartbeat: heartbeat),
+                      let e = end.error, at <= atMs - calledAtMs else { return nil }
+                return (Int(at), .failure(e))
+            case .waiting:
+                return nil
+            }
         }
     }
 
@@ -87,57 +166,51 @@ public final class AwaitedCall: @unchecked Sendable {
     /// it took no time).
     public var cameLater: Bool {
         state.withLock { s -> Bool in
-            guard case .answered(_, _, _, let later) = s else { return false }
+            guard case .answered(_, _, _, let later) = s.phase else { return false }
             return later
-        }
-    }
-
-    /// For a line resumed without an answer: how long after the call its deadline came.
-    var waitedWithoutAnswerMs: Int {
-        state.withLock { s -> Int in
-            guard case .timedOut(let at) = s else { return 0 }
-            return Int(at - calledAtMs)
         }
     }
 }
 
 extension TapeLane {
-    /// Asks the backend for Task `c`'s attempt with `input`: its answer at once, or it parks
-    /// the line until the answer or `timeout` (ms), within the line's time limit. Kept with
-    /// the line (`awaitedCalls`).
+    /// Asks the backend for Task `c`'s attempt with `input`: its outcome at once (by the
+    /// interpreter's rule, `AwaitedCall.outcome`), or it parks the line until the answer or
+    /// `timeout` or `heartbeat` (ms, the latter moved by heartbeats), within the line's time
+    /// limit. Kept with the line (`awaitedCalls`).
     func awaitAnswer(_ c: TCall, attempt: Int, _ input: JSON, timeout: Int64?, heartbeat: Int64?,
-               _ start: TaskCalls.Start) throws(Bail) -> (delayMs: Int, outcome: Result<JSON, ASLError>) {
+                     _ start: TaskCalls.Start) throws(Bail) -> (delayMs: Int, outcome: Result<JSON, ASLError>) {
         // (The deadline a second clear of the line's time limit, as any park: past it the
         // general engine decides, and it would ask again. On a virtual clock time stands
         // still while a call is in flight, as in the interpreter: only its answer ends it.)
         let room = waitBudgetMs - Int(Self.timestampMarginMs) - waitedMs - 1
-        let deadline = parks ? min(timeout.map { Int($0) } ?? Int.max, room) : Int.max
-        guard deadline >= 1 else { throw Bail() }
-        let call = AwaitedCall(stateName: c.name, attempt: attempt, input: input)
+        guard !parks || room >= 1 else { throw Bail() }
+        let call = AwaitedCall(stateName: c.name, attempt: attempt, input: input, timeoutMs: timeout, heartbeatMs: heartbeat,
+                               limitMs: parks ? Int64(room) : nil)
         awaitedCalls.append(call)
         if let answer = start(c.name, c.resource, attempt, input, lineNumber, timeout.map { Int($0 / 1000) },
                               heartbeat.map { Int($0 / 1000) }, call) {
             call.receive(answer.outcome, delayMs: answer.delayMs)
-            return answer
+            guard let outcome = call.outcome() else { throw Bail() }
+            return outcome
         }
         awaiting = call
-        if parks { try park(deadline) } else { parkedMs = deadline }
+        if parks { try park(Int(min(Int64(room), timeout ?? Int64.max, heartbeat ?? Int64.max))) } else { parkedMs = Int.max }
         throw Bail()  // (park returns only while it replays waits, which are over here)
     }
 
-    /// A resumed line's call that parked it: its answer goes after those the state had; a
-    /// deadline that came first is marked (`unanswered`) for `call` to decide.
+    /// A resumed line's call that parked it: its outcome goes after those the state had (on
+    /// a virtual clock its answer took no time); where the line's own limit came first, the
+    /// line goes back when it gets there (`unanswered`).
     func resumed(awaiting call: AwaitedCall) {
-        if let a = call.answer {
-            // (On a virtual clock the answer took no time.)
-            callOutcomes.append(parks ? a : (0, a.outcome))
+        if !parks, let a = call.answer {
+            callOutcomes.append((0, a.outcome))
+        } else if let o = call.outcome() {
+            callOutcomes.append(o)
         } else {
-            unanswered = (callOutcomes.count, call.waitedWithoutAnswerMs)
-            callOutcomes.append((Self.noAnswer, .failure(ASLError(.timeout, nil))))
+            unanswered = callOutcomes.count
+            callOutcomes.append((0, .failure(ASLError(.timeout, nil))))
         }
     }
-
-    static var noAnswer: Int { AwaitedCall.noAnswerMs }
 
     /// The calls the line last run (or resumed) made of backends that work for real: the
     /// general engine, given the line back, takes their answers instead of asking again.

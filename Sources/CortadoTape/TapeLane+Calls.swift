@@ -117,11 +117,8 @@ extension TapeLane {
             if callCursor < callOutcomes.count {
                 // (A line resumed in the top-level state this call is in: the answer it had.)
                 answer = callOutcomes[callCursor]
-                if let u = unanswered, u.index == callCursor {
-                    // Its deadline came first: its TimeoutSeconds (taken below), or the line's
-                    // time limit, which the general engine decides.
-                    guard let t = limit.timeout, u.waitedMs >= t else { throw Bail() }
-                }
+                // (An awaited call's the line's time limit cut short: the general engine decides.)
+                if unanswered == callCursor { throw Bail() }
             } else if c.awaited {
                 guard let input = json(parameters), let start = taskCalls.start else { throw Bail() }
                 answer = try awaitAnswer(c, attempt: attempt, input, timeout: limit.timeout, heartbeat: limit.heartbeat, start)
@@ -133,7 +130,8 @@ extension TapeLane {
                 answer = a
             }
             callCursor += 1
-            if let (end, at) = TaskWaitEnd.first(answer: Int64(answer.delayMs), timeout: limit.timeout, heartbeat: limit.heartbeat),
+            // (An awaited call's outcome has its limits taken already, heartbeats and all.)
+            if !c.awaited, let (end, at) = TaskWaitEnd.first(answer: Int64(answer.delayMs), timeout: limit.timeout, heartbeat: limit.heartbeat),
                let e = end.error {
                 answer = (Int(at), .failure(e))
             }
@@ -201,13 +199,11 @@ extension TapeCompiler {
         if awaited {
             guard calls.start != nil, calls.awaits(s.resource) else { return nil }
             // (A line parks for the answer, in its top machine, on a clock its host parks it
-            // on or a virtual one; a heartbeat would move its deadline.)
+            // on or a virtual one.)
             guard parks || virtualClock
             else { throw Unsupported("Task state '\(h.name)' whose backend answers later, on a host that does not park lines") }
             guard !code.inChildren[Int(statePC)]
             else { throw Unsupported("Task state '\(h.name)' whose backend answers later, in a Map or Parallel") }
-            guard s.heartbeatSeconds == nil
-            else { throw Unsupported("Task state '\(h.name)' whose backend answers later, with HeartbeatSeconds") }
         }
         func milliseconds(_ v: DynamicValue<Int>?) -> Int64? {
             guard case .constant(let n)? = v else { return nil }

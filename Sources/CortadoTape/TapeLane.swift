@@ -57,11 +57,11 @@ public final class TapeLane {
     var callCursor = 0
     let callsTasks: Bool
     /// The line's calls of backends that work for real (`TapeLane+Awaits`), the one it
-    /// parked for, and, resumed without its answer, that call's place in `callOutcomes` and
-    /// how long it had waited.
+    /// parked for, and, resumed without its outcome (the line's limit came first), that
+    /// call's place in `callOutcomes`.
     var awaitedCalls: [AwaitedCall] = []
     var awaiting: AwaitedCall?
-    var unanswered: (index: Int, waitedMs: Int)?
+    var unanswered: Int?
     /// How many workflow variables (slots) the program names.
     let variableCount: Int
     /// Some state assigns variables (states check this before they look for an Assign).

@@ -118,6 +118,47 @@ import Testing
         }
     }
 
+    /// A worker's heartbeats keep a Task with HeartbeatSeconds alive past them; without,
+    /// it ends States.HeartbeatTimeout: on the lane as on the general engine.
+    @Test func heartbeatsKeepTheLinesTaskAlive() throws {
+        final class Beats: TaskBackend, @unchecked Sendable {
+            func invoke(_ request: TaskRequest) -> TaskOutcome {
+                let n = request.input["n"]?.numberValue?.int ?? 0
+                let completion = request.completion
+                if n % 2 == 0 {
+                    for ms in [300, 600, 900, 1_200] {
+                        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(ms)) { completion.heartbeat() }
+                    }
+                }
+                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(1_500)) { completion.complete(.success(["n": .number(JSONNumber(n))])) }
+                return .pending
+            }
+        }
+        let def = #"""
+            {"StartAt":"Call","States":{
+              "Call":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:f","HeartbeatSeconds":1,
+                      "TimeoutSeconds":5,"Parameters":{"n.$":"$.n"},
+                      "Catch":[{"ErrorEquals":["States.HeartbeatTimeout"],"Next":"Missed"}],"End":true},
+              "Missed":{"Type":"Pass","Result":"missed","End":true}}}
+            """#
+        var outputs: [[Substring]] = []
+        for lane in [true, false] {
+            let f = BatchFixture()
+            let events = f.file("in.jsonl", BatchFixture.events(20))
+            let out = f.dir + "/out.jsonl"
+            var c = try f.config(def, events: events, out: out, workers: 2)
+            c.backend = Beats()
+            c.clock = .real
+            c.tapeLane = lane
+            let s = try BatchRunner(config: c).run()
+            #expect(s.metrics.laneExecutions == (lane ? 20 : 0))
+            outputs.append(f.read(out).split(separator: "\n"))
+        }
+        #expect(outputs[0] == outputs[1] && outputs[0].count == 20)
+        #expect(outputs[0].first == #"{"line":1,"status":"SUCCEEDED","output":"missed"}"#)
+        #expect(outputs[0].dropFirst().first == #"{"line":2,"status":"SUCCEEDED","output":{"n":2}}"#)
+    }
+
     /// Logged at level ALL, a line that waited for its answers writes the general engine's
     /// events (times aside).
     @Test func aLoggedLineThatAwaitsWritesTheGeneralEnginesEvents() throws {

@@ -13,7 +13,7 @@ import Testing
 
     @Test func theAnswerResumesTheArmedLineOnce() {
         let c = Self.call(), resumed = Count()
-        c.arm { resumed.bump() }
+        c.arm(resume: { resumed.bump() }, moved: { _ in })
         #expect(resumed.n.withLock { $0 } == 0 && c.answer == nil)
         c.receive(.success(["ok": true]))
         c.receive(.success(["ok": false]))  // (the first answer counts)
@@ -25,7 +25,7 @@ import Testing
     @Test func anAnswerBeforeTheHostParkedResumesWhenArmed() {
         let c = Self.call(), resumed = Count()
         c.receive(.failure(ASLError(ErrorName("Bad"), "no")), delayMs: 250)
-        c.arm { resumed.bump() }
+        c.arm(resume: { resumed.bump() }, moved: { _ in })
         #expect(resumed.n.withLock { $0 } == 1)
         #expect(!c.claimForTimer())
         #expect(c.answer?.delayMs == 250)
@@ -38,10 +38,41 @@ import Testing
         #expect(answered.answer != nil)
 
         let c = Self.call(), resumed = Count()
-        c.arm { resumed.bump() }
+        c.arm(resume: { resumed.bump() }, moved: { _ in })
         #expect(c.claimForTimer())
         c.receive(.success([:]))  // too late: ignored
-        #expect(resumed.n.withLock { $0 } == 0 && c.answer == nil && c.waitedWithoutAnswerMs >= 0)
+        #expect(resumed.n.withLock { $0 } == 0 && c.answer == nil)
         #expect(!c.claimForTimer())
+    }
+
+    /// A heartbeat in time moves the deadline (the host parks the timer again); a late one
+    /// does not, and the wait ends with States.HeartbeatTimeout at the last heartbeat plus
+    /// HeartbeatSeconds, as the interpreter's.
+    @Test func heartbeatsMoveTheDeadline() {
+        let c = AwaitedCall(stateName: "T", attempt: 0, input: [:], timeoutMs: 60_000, heartbeatMs: 5_000, limitMs: 100_000)
+        let moves = Mutex<[Int64]>([])
+        c.arm(resume: {}, moved: { at in moves.withLock { $0.append(at) } })
+        #expect(c.deadlineAt == c.calledAtMs + 5_000)
+        c.beat(afterMs: 3_000)
+        #expect(moves.withLock { $0 } == [c.calledAtMs + 8_000] && c.deadlineAt == c.calledAtMs + 8_000)
+        #expect(!c.claimForTimer(at: c.calledAtMs + 5_000))  // (a timer for the old deadline)
+        c.beat(afterMs: 9_000)  // late: its deadline had passed
+        #expect(moves.withLock { $0.count } == 1)
+        #expect(c.claimForTimer(at: c.calledAtMs + 8_000))
+        #expect(c.outcome()?.delayMs == 8_000 && c.outcome()?.outcome == .failure(ASLError(.heartbeatTimeout, nil)))
+    }
+
+    @Test func anAnswerAfterHeartbeatsIsTheTasksIfInTime() {
+        let inTime = AwaitedCall(stateName: "T", attempt: 0, input: [:], heartbeatMs: 5_000, limitMs: 100_000)
+        inTime.beat(afterMs: 4_000)
+        inTime.receive(.success(["ok": true]), delayMs: 8_000)
+        #expect(inTime.outcome()?.outcome == .success(["ok": true]))
+        let late = AwaitedCall(stateName: "T", attempt: 0, input: [:], heartbeatMs: 5_000, limitMs: 100_000)
+        late.receive(.success(["ok": true]), delayMs: 8_000)
+        #expect(late.outcome()?.delayMs == 5_000 && late.outcome()?.outcome == .failure(ASLError(.heartbeatTimeout, nil)))
+        // (The line's own limit coming first leaves the decision to the general engine.)
+        let cut = AwaitedCall(stateName: "T", attempt: 0, input: [:], timeoutMs: 60_000, limitMs: 10_000)
+        #expect(cut.claimForTimer(at: cut.calledAtMs + 10_000))
+        #expect(cut.outcome() == nil)
     }
 }
