@@ -22,16 +22,28 @@ enum WorkerProtocol {
         w.writeString(request.resource)
         w.bytes.append(contentsOf: #","input":"#.utf8)
         w.write(request.input)
-        var context: JSONObject = [
-            "State": ["Name": .string(request.stateName), "RetryCount": .number(JSONNumber(request.attempt))],
-            "Execution": ["Id": .string(request.executionArn), "Name": .string(request.executionName)],
-            "StateMachine": ["Name": .string(request.stateMachineName)],
-        ]
-        if let t = request.timeoutSeconds { context["TimeoutSeconds"] = .number(JSONNumber(t)) }
-        if let h = request.heartbeatSeconds { context["HeartbeatSeconds"] = .number(JSONNumber(h)) }
-        w.bytes.append(contentsOf: #","context":"#.utf8)
-        w.write(.object(context))
-        w.bytes.append(contentsOf: "}\n".utf8)
+        // (Written field by field: a context object built of dictionaries per request was a
+        // seventh of a worker-bound run's time.)
+        w.bytes.append(contentsOf: #","context":{"State":{"Name":"#.utf8)
+        w.writeString(request.stateName)
+        w.bytes.append(contentsOf: #","RetryCount":"#.utf8)
+        w.bytes.append(contentsOf: String(request.attempt).utf8)
+        w.bytes.append(contentsOf: #"},"Execution":{"Id":"#.utf8)
+        w.writeString(request.executionArn)
+        w.bytes.append(contentsOf: #","Name":"#.utf8)
+        w.writeString(request.executionName)
+        w.bytes.append(contentsOf: #"},"StateMachine":{"Name":"#.utf8)
+        w.writeString(request.stateMachineName)
+        w.bytes.append(UInt8(ascii: "}"))
+        if let t = request.timeoutSeconds {
+            w.bytes.append(contentsOf: #","TimeoutSeconds":"#.utf8)
+            w.bytes.append(contentsOf: String(t).utf8)
+        }
+        if let h = request.heartbeatSeconds {
+            w.bytes.append(contentsOf: #","HeartbeatSeconds":"#.utf8)
+            w.bytes.append(contentsOf: String(h).utf8)
+        }
+        w.bytes.append(contentsOf: "}}\n".utf8)
         return w.bytes
     }
 

@@ -1,0 +1,26 @@
+import CortadoJSON
+import CortadoPath
+import CortadoRuntime
+@testable import CortadoTasks
+import Testing
+
+/// The request line a worker reads (`WorkerProtocol.encode`) and the answers it writes.
+@Suite struct WorkerProtocolTests {
+    @Test func aRequestLineHoldsTheInputAndTheContextInTheDocumentedOrder() throws {
+        let request = TaskRequest(resource: "arn:aws:lambda:us-east-1:1:function:f", input: ["a": [1, "x"]],
+                                  stateName: "Say \"hi\"", attempt: 2, executionName: "line-7", stateMachineName: "sm\\1",
+                                  executionArn: "arn:aws:states:us-east-1:1:execution:sm:line-7", timeoutSeconds: 30,
+                                  heartbeatSeconds: 10)
+        let line = String(decoding: WorkerProtocol.encode(request, id: 17), as: UTF8.self)
+        #expect(line == #"{"id":"17","resource":"arn:aws:lambda:us-east-1:1:function:f","input":{"a":[1,"x"]},"#
+                + #""context":{"State":{"Name":"Say \"hi\"","RetryCount":2},"Execution":{"Id":"arn:aws:states:us-east-1:1:execution:sm:line-7","Name":"line-7"},"#
+                + #""StateMachine":{"Name":"sm\\1"},"TimeoutSeconds":30,"HeartbeatSeconds":10}}"# + "\n")
+        let parsed = try JSON.parse(line)
+        #expect(parsed["context"]?["State"]?["Name"] == "Say \"hi\"")
+        #expect(parsed["context"]?["StateMachine"]?["Name"] == "sm\\1")
+
+        let plain = TaskRequest(resource: "r", input: nil, stateName: "S", attempt: 0, executionName: "e", stateMachineName: "m")
+        #expect(String(decoding: WorkerProtocol.encode(plain, id: 1), as: UTF8.self)
+                == #"{"id":"1","resource":"r","input":null,"context":{"State":{"Name":"S","RetryCount":0},"Execution":{"Id":"","Name":"e"},"StateMachine":{"Name":"m"}}}"# + "\n")
+    }
+}
