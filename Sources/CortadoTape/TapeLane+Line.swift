@@ -77,9 +77,11 @@ extension TapeLane {
         if lastChildRaised != nil { lastChildRaised = nil }
         if !failedChildren.isEmpty { failedChildren.removeAll(keepingCapacity: true) }
         if !callAttempts.isEmpty { callAttempts.removeAll(keepingCapacity: true) }
-        if !awaitedCalls.isEmpty { awaitedCalls.removeAll() }
-        awaiting = nil
-        unanswered = nil
+        if !awaitedCalls.isEmpty {
+            awaitedCalls.removeAll()
+            awaiting = nil
+            unanswered = nil
+        }
         if !waitMarks.isEmpty { waitMarks.removeAll(keepingCapacity: true) }
         failedByState = false
         failedOnEntry = false
