@@ -207,21 +207,40 @@ extension BatchRunner {
                 ctx.clock = monotonicNanoseconds()
                 for slot in 0..<b.count { startLine(b, slot, ctx) }
             case .resume(let list):
-                for p in list {
-                    switch p.waiting {
-                    case .execution(let e):
-                        e.stateStats = ctx.metrics.stateStats
-                        e.eventSink = ctx.sink
-                        settle(e.advance(), p, ctx, inline: false)
-                    case .lane(let s):
-                        resumeOnLane(s, p, ctx)
-                    }
-                }
+                resume(list, ctx)
+            case .resumeAnswered:
+                var taken: [(Parked, ParkingLot.Ticket)] = []
+                answered.withLock { swap(&$0, &taken) }
+                timers.cancel(taken.map(\.1))
+                resume(taken.map(\.0), ctx)
             }
             ctx.observer?.flush(ctx.metrics.stateStats)
             metrics.absorb(ctx.metrics)
             flushLogs(ctx)
         }
+    }
+
+    func resume(_ list: [Parked], _ ctx: WorkerState) {
+        for p in list {
+            switch p.waiting {
+            case .execution(let e):
+                e.stateStats = ctx.metrics.stateStats
+                e.eventSink = ctx.sink
+                settle(e.advance(), p, ctx, inline: false)
+            case .lane(let s):
+                resumeOnLane(s, p, ctx)
+            }
+        }
+    }
+
+    /// A lane line's awaited Task answer came (any thread): it joins those a worker will
+    /// take together (`answered`), its timer let go then.
+    func resumeAnswered(_ p: Parked, _ ticket: ParkingLot.Ticket) {
+        let first = answered.withLock { list -> Bool in
+            list.append((p, ticket))
+            return list.count == 1
+        }
+        if first { jobs.push(.resumeAnswered) }
     }
 
     func startLine(_ b: LineBatch, _ slot: Int, _ ctx: WorkerState) {
@@ -346,10 +365,8 @@ extension BatchRunner {
             if let call = suspension.awaiting {
                 // (Its timer at the call's deadline, which heartbeats move: `AwaitedCall`.)
                 let ticket = ParkingLot.Ticket()
-                let answered = call.arm(resume: { [jobs, timers] in
-                    timers.cancel([ticket])
-                    jobs.push(.resume([p]))
-                }, moved: { [timers] at in timers.park(p, until: at, ticket: ticket) })
+                let answered = call.arm(resume: { [self] in resumeAnswered(p, ticket) },
+                                        moved: { [timers] at in timers.park(p, until: at, ticket: ticket) })
                 if !answered, let at = call.deadlineAt { timers.park(p, until: at, ticket: ticket) }
             } else {
                 timers.park(p, until: wallClockMilliseconds() + Int64(ms))

@@ -81,6 +81,8 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
     enum Job {
         case batch(LineBatch)
         case resume([Parked])
+        /// Lines whose Task answers came (`answered`): a worker takes them all.
+        case resumeAnswered
         case stop
     }
 
@@ -116,6 +118,10 @@ public final class BatchRunner: ExecutionWaker, @unchecked Sendable {
     /// their observers see.
     var writer: OrderedWriter?
     let timers: ParkingLot
+    /// Lane lines whose awaited Task answer came, with their timer tickets, until a worker
+    /// takes them (`resumeAnswered`): the first one queues the job, the rest join it, so a
+    /// worker is woken once for many answers, not per answer.
+    let answered = Mutex<[(Parked, ParkingLot.Ticket)]>([])
     /// The workers `startWorkers` started, until `stopWorkers`.
     /// Taken once per drained worker log buffer, never per event.
     let logLock = NSLock()
