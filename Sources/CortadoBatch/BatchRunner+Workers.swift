@@ -141,8 +141,8 @@ extension BatchRunner {
     /// (`.after`) arrives that many milliseconds later, as the interpreter takes it.
     ///
     /// Any other backend (a worker, HTTP, Lambda, AWS; not an activity) is called by the lane
-    /// in a line's top machine on a real clock (`TapeLane+Awaits`): an answer that comes later
-    /// reaches the line's `AwaitedCall`, which resumes it (`laneLine`).
+    /// in a line's top machine (`TapeLane+Awaits`): an answer that comes later reaches the
+    /// line's `AwaitedCall`, which resumes it (`laneLine`); a heartbeat moves its deadline.
     static func taskCalls(_ backend: any TaskBackend, _ o: ExecutionOptions, executionNamePrefix: String) -> TapeLane.TaskCalls {
         let arnPrefix = o.executionArn + executionNamePrefix, machine = o.stateMachineName
         return TapeLane.TaskCalls(answersAtOnce: { backend.answersAtOnce(resource: $0) }, call: { name, resource, attempt, input, line in
@@ -226,7 +226,8 @@ extension BatchRunner {
             case .execution(let e):
                 e.stateStats = ctx.metrics.stateStats
                 e.eventSink = ctx.sink
-                settle(e.advance(), p, ctx, inline: false)
+                let order = Self.ticket(p)?.advanced() ?? 0
+                settle(e.advance(), p, ctx, inline: false, order: order)
             case .lane(let s):
                 resumeOnLane(s, p, ctx)
             }
@@ -293,8 +294,10 @@ extension BatchRunner {
         exec.hostData = b
         exec.hostSlot = slot
         exec.hostStartNanos = t0
-        exec.hostTimer = ParkingLot.Ticket()
-        settle(exec.advance(), Parked(waiting: .execution(exec), batch: b, slot: slot, startNanos: t0), ctx, inline: true)
+        let ticket = ParkingLot.Ticket()
+        exec.hostTimer = ticket
+        let order = ticket.advanced()
+        settle(exec.advance(), Parked(waiting: .execution(exec), batch: b, slot: slot, startNanos: t0), ctx, inline: true, order: order)
     }
 
     /// Runs the line on the tape lane and delivers its result (or parks it); false when the
@@ -365,9 +368,10 @@ extension BatchRunner {
             if let call = suspension.awaiting {
                 // (Its timer at the call's deadline, which heartbeats move: `AwaitedCall`.)
                 let ticket = ParkingLot.Ticket()
+                // (A later deadline is the later park: heartbeats only move it on.)
                 let answered = call.arm(resume: { [self] in resumeAnswered(p, ticket) },
-                                        moved: { [timers] at in timers.park(p, until: at, ticket: ticket) })
-                if !answered, let at = call.deadlineAt { timers.park(p, until: at, ticket: ticket) }
+                                        moved: { [timers] at in timers.park(p, until: at, ticket: ticket, order: UInt64(at)) })
+                if !answered, let at = call.deadlineAt { timers.park(p, until: at, ticket: ticket, order: UInt64(at)) }
             } else {
                 timers.park(p, until: wallClockMilliseconds() + Int64(ms))
             }
@@ -434,12 +438,13 @@ extension BatchRunner {
     }
 
     /// `inline`: called from the batch's own loop (see `LineBatch.inline`).
-    func settle(_ a: Advance, _ p: Parked, _ ctx: WorkerState, inline: Bool) {
+    /// `order`: the advance's (`ParkingLot.Ticket.advanced`), taken before it ran.
+    func settle(_ a: Advance, _ p: Parked, _ ctx: WorkerState, inline: Bool, order: UInt64) {
         switch a {
         case .finished(let r): finish(r, p.batch, p.slot, p.startNanos, ctx, inline: inline)
-        case .waitUntil(let t): timers.park(p, until: t, ticket: Self.ticket(p)); ctx.clock = monotonicNanoseconds()
+        case .waitUntil(let t): timers.park(p, until: t, ticket: Self.ticket(p), order: order); ctx.clock = monotonicNanoseconds()
         case .waitForTasks(let until):
-            if let until { timers.park(p, until: until, ticket: Self.ticket(p)) }
+            if let until { timers.park(p, until: until, ticket: Self.ticket(p), order: order) }
             ctx.clock = monotonicNanoseconds()
         }
     }

@@ -12,16 +12,30 @@ final class ParkingLot: @unchecked Sendable {
     /// parked through its ticket, which `cancel` empties, so that the line, its batch and the
     /// input they hold are not kept until the deadline (every execution waiting for a task
     /// parks its time limit, minutes away: a run's memory grew with its input).
+    ///
+    /// A ticket holds the park of the highest `order` only: a later advance of its execution
+    /// (`advanced`), or a later deadline of a Task's heartbeats. An earlier one parked late
+    /// (its thread was held up after the execution parked, while another thread resumed it
+    /// and parked it again) is void: the later park knows every timer the execution has.
     final class Ticket: @unchecked Sendable {
         // Guarded by the lot's lock.
         fileprivate var parked: BatchRunner.Parked?
-        fileprivate var generation: UInt64 = 0
+        fileprivate var order: UInt64 = 0
+        /// The advances of its execution, counted by the thread that advances it (one at a
+        /// time: `Execution.tryClaim`, the mailbox), before each.
+        private var advances: UInt64 = 0
         init() {}
+
+        /// The order of the park that the advance about to run may make.
+        func advanced() -> UInt64 {
+            advances &+= 1
+            return advances
+        }
     }
 
     private enum Entry {
         case parked(BatchRunner.Parked)
-        /// The ticket's line, if it is still parked under this generation.
+        /// The ticket's line, if it is still parked under this order.
         case ticket(Ticket, UInt64)
     }
 
@@ -36,17 +50,18 @@ final class ParkingLot: @unchecked Sendable {
     }
 
     /// Parks `p` until `t` (through `ticket`, which then holds it until it is due or
-    /// cancelled; a ticket holds the line of its last park only).
-    func park(_ p: BatchRunner.Parked, until t: Int64, ticket: Ticket? = nil) {
+    /// cancelled, unless it holds a park of a later `order`).
+    func park(_ p: BatchRunner.Parked, until t: Int64, ticket: Ticket? = nil, order: UInt64 = 0) {
         cond.lock()
         // The timer thread sleeps until the earliest deadline: it needs waking only for an
         // earlier one. (Every execution waiting for a task parks its time limit here; a
         // wake-up each cost a context switch per task.)
         let sooner = heap.earliest.map { t < $0 } ?? true
         if let ticket {
-            ticket.generation &+= 1
+            guard order >= ticket.order else { cond.unlock(); return }
+            ticket.order = order
             ticket.parked = p
-            heap.push(.ticket(ticket, ticket.generation), at: t)
+            heap.push(.ticket(ticket, order), at: t)
         } else {
             heap.push(.parked(p), at: t)
         }
@@ -80,8 +95,8 @@ final class ParkingLot: @unchecked Sendable {
             while let e = heap.popDue(now) {
                 switch e {
                 case .parked(let p): if p.claim() { due.append(p) }
-                case .ticket(let t, let generation):
-                    guard t.generation == generation, let p = t.parked else { break }
+                case .ticket(let t, let order):
+                    guard t.order == order, let p = t.parked else { break }
                     t.parked = nil
                     if p.claim() { due.append(p) }
                 }

@@ -514,35 +514,41 @@ final class Counter: @unchecked Sendable {
 
 @Suite struct ParkingLotTests {
     /// A line resumed by its task's answer lets its timer go: the lot no longer holds its
-    /// batch (and the input the batch holds) until the deadline; a ticket parked again
-    /// drops its earlier deadline.
-    @Test func aCancelledTicketLetsItsLineGo() throws {
+    /// batch (and the input the batch holds) until the deadline. A ticket holds the park of
+    /// its execution's latest advance: an earlier one is void, even when it comes late.
+    @Test func aCancelledTicketLetsItsLineGoAndTheLatestParkCounts() throws {
         let definition = #"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1000,"End":true}}}"#
         let program = try #require(try? Compiler.compile(JSON.parse(definition)).get())
         let lot = ParkingLot()
-        let delivered = Mutex(0)
-        let t = Thread { lot.run { ps in delivered.withLock { $0 += ps.count } } }
+        let delivered = Mutex<[Int]>([])
+        let t = Thread { lot.run { ps in delivered.withLock { d in for p in ps { d.append(p.slot) } } } }
         t.start()
         defer { lot.shutdown() }
         weak var weakBatch: LineBatch?
-        let ticket = ParkingLot.Ticket()
+        let cancelled = ParkingLot.Ticket(), late = ParkingLot.Ticket()
         do {
-            let chunk = [UInt8]("{}\n".utf8).withUnsafeBufferPointer { InputChunk($0) }
-            let batch = LineBatch(index: 0, chunk: chunk, lineNumbers: [1], ranges: [0..<2], lastLine: 1)
+            let chunk = [UInt8]("{}\n{}\n".utf8).withUnsafeBufferPointer { InputChunk($0) }
+            let batch = LineBatch(index: 0, chunk: chunk, lineNumbers: [1, 2], ranges: [0..<2, 3..<5], lastLine: 2)
             weakBatch = batch
-            let o = ExecutionOptions(executionName: "e", stateMachineName: "sm", clock: .real, backend: HandlerRegistry())
-            let e = Execution(program: program, input: [:], options: o)
-            _ = e.advance()
-            let p = BatchRunner.Parked(waiting: .execution(e), batch: batch, slot: 0, startNanos: 0)
+            func parked(_ slot: Int) -> BatchRunner.Parked {
+                let o = ExecutionOptions(executionName: "e\(slot)", stateMachineName: "sm", clock: .real, backend: HandlerRegistry())
+                let e = Execution(program: program, input: [:], options: o)
+                _ = e.advance()
+                return BatchRunner.Parked(waiting: .execution(e), batch: batch, slot: slot, startNanos: 0)
+            }
             let now = wallClockMilliseconds()
-            lot.park(p, until: now + 50, ticket: ticket)
-            lot.park(p, until: now + 600_000, ticket: ticket)  // (parked again: the first deadline is void)
+            let (p0, p1) = (parked(0), parked(1))
+            lot.park(p0, until: now + 50, ticket: cancelled, order: 1)
+            lot.park(p0, until: now + 600_000, ticket: cancelled, order: 2)  // (its first deadline is void)
+            lot.park(p1, until: now + 50, ticket: late, order: 2)
+            lot.park(p1, until: now + 600_000, ticket: late, order: 1)  // (an earlier advance's, parked late: void)
         }
-        #expect(weakBatch != nil)
-        lot.cancel([ticket])
-        #expect(weakBatch == nil)
-        usleep(200_000)
-        #expect(delivered.withLock { $0 } == 0)
+        lot.cancel([cancelled])
+        let deadline = Date().addingTimeInterval(30)
+        while delivered.withLock({ $0.isEmpty }), Date() < deadline { usleep(5_000) }
+        usleep(100_000)
+        #expect(delivered.withLock { $0 } == [1])
+        #expect(weakBatch == nil)  // (the delivered line was let go too)
     }
 
     /// The timer thread is woken only for a deadline sooner than those it sleeps for: one
