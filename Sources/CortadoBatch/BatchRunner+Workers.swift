@@ -326,7 +326,10 @@ extension BatchRunner {
         if let lane = ctx.lane, laneLine(lane, b, p.slot, p.startNanos, ctx, inline: false, { (out: inout UnsafeVec<UInt8>) throws(Bail) in
             try lane.resume(parked, line: input, appendingTo: &out)
         }) { return }
-        startOnGeneralEngine(b, p.slot, p.startNanos, ctx, replaying: ctx.lane?.madeCalls ?? parked.madeCalls)
+        // (The lane's calls start with the parked line's, unless it went back before it took
+        // them up: then the parked line's.)
+        let made = ctx.lane?.madeCalls ?? []
+        startOnGeneralEngine(b, p.slot, p.startNanos, ctx, replaying: made.count >= parked.madeCalls.count ? made : parked.madeCalls)
     }
 
     /// Runs (`run`) a line's execution on the lane into its result line and accounts for it,
