@@ -26,7 +26,7 @@ final class ReplayedCalls: TaskBackend, @unchecked Sendable {
         let made = calls.withLock { calls -> AwaitedCall? in
             guard let i = calls.firstIndex(where: {
                 $0.stateName == request.stateName && $0.attempt == request.attempt && $0.input == request.input
-            }) else { return nil }
+            }) else { return nil }  // (the input parsed only for a call of the same state and attempt)
             return calls.remove(at: i)
         }
         guard let made else { return backend.invoke(request) }

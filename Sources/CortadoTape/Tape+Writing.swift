@@ -136,6 +136,17 @@ extension Tape {
         do { return try JSON.parse(UnsafeBufferPointer(start: out.base + mark, count: out.count - mark)) } catch { throw Bail() }
     }
 
+    /// The node as a general JSON value and as its JSON text (`materialize`, the text kept).
+    func materializeWithText(_ i: Int32) throws(Bail) -> (JSON, [UInt8]) {
+        try checkKeysDeep(i)
+        guard nodes[Int(i)].size < Int32.max else { throw Bail() }
+        let mark = out.count
+        defer { out.truncate(to: mark) }
+        write(i)
+        let text = UnsafeBufferPointer(start: out.base + mark, count: out.count - mark)
+        do { return (try JSON.parse(text), Array(text)) } catch { throw Bail() }
+    }
+
     /// A general JSON value as a node (serialized into scratch, then parsed there).
     func adopt(_ v: JSON) throws(Bail) -> Int32 {
         var w = JSONWriter()

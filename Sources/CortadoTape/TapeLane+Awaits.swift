@@ -14,10 +14,14 @@ import Synchronization
 
 /// A Task call of a line on the lane that may be answered later, from any thread.
 public final class AwaitedCall: @unchecked Sendable {
-    /// What was asked: the general engine, given the line back, is answered from here.
+    /// What was asked: the general engine, given the line back, is answered from here. The
+    /// input is kept as JSON text (a parked line holds it until it ends: a JSON tree of an
+    /// order's input took several times its text's bytes).
     public let stateName: String
     public let attempt: Int
-    public let input: JSON
+    public let inputText: [UInt8]
+    /// The input as JSON (parsed from its text at each call).
+    public var input: JSON? { try? JSON.parse(inputText) }
     let calledAtMs: Int64
     /// The attempt's TimeoutSeconds and HeartbeatSeconds (ms), and the longest the line may
     /// wait (ms after the call; nil: no limit, on a virtual clock, where time stands still
@@ -41,11 +45,11 @@ public final class AwaitedCall: @unchecked Sendable {
     }
     private let state = Mutex(State())
 
-    init(stateName: String, attempt: Int, input: JSON, timeoutMs: Int64? = nil, heartbeatMs: Int64? = nil,
+    init(stateName: String, attempt: Int, inputText: [UInt8], timeoutMs: Int64? = nil, heartbeatMs: Int64? = nil,
          limitMs: Int64? = nil) {
         self.stateName = stateName
         self.attempt = attempt
-        self.input = input
+        self.inputText = inputText
         self.timeoutMs = timeoutMs
         self.heartbeatMs = heartbeatMs
         self.limitMs = limitMs
@@ -177,14 +181,15 @@ extension TapeLane {
     /// interpreter's rule, `AwaitedCall.outcome`), or it parks the line until the answer or
     /// `timeout` or `heartbeat` (ms, the latter moved by heartbeats), within the line's time
     /// limit. Kept with the line (`awaitedCalls`).
-    func awaitAnswer(_ c: TCall, attempt: Int, _ input: JSON, timeout: Int64?, heartbeat: Int64?,
+    func awaitAnswer(_ c: TCall, attempt: Int, _ parameters: Int32, timeout: Int64?, heartbeat: Int64?,
                      _ start: TaskCalls.Start) throws(Bail) -> (delayMs: Int, outcome: Result<JSON, ASLError>) {
         // (The deadline a second clear of the line's time limit, as any park: past it the
         // general engine decides, and it would ask again. On a virtual clock time stands
         // still while a call is in flight, as in the interpreter: only its answer ends it.)
         let room = waitBudgetMs - Int(Self.timestampMarginMs) - waitedMs - 1
         guard !parks || room >= 1 else { throw Bail() }
-        let call = AwaitedCall(stateName: c.name, attempt: attempt, input: input, timeoutMs: timeout, heartbeatMs: heartbeat,
+        let (input, text) = try tape.materializeWithText(parameters)
+        let call = AwaitedCall(stateName: c.name, attempt: attempt, inputText: text, timeoutMs: timeout, heartbeatMs: heartbeat,
                                limitMs: parks ? Int64(room) : nil)
         awaitedCalls.append(call)
         if let answer = start(c.name, c.resource, attempt, input, lineNumber, timeout.map { Int($0 / 1000) },

@@ -120,8 +120,8 @@ extension TapeLane {
                 // (An awaited call's the line's time limit cut short: the general engine decides.)
                 if unanswered == callCursor { throw Bail() }
             } else if c.awaited {
-                guard let input = json(parameters), let start = taskCalls.start else { throw Bail() }
-                answer = try awaitAnswer(c, attempt: attempt, input, timeout: limit.timeout, heartbeat: limit.heartbeat, start)
+                guard let start = taskCalls.start else { throw Bail() }
+                answer = try awaitAnswer(c, attempt: attempt, parameters, timeout: limit.timeout, heartbeat: limit.heartbeat, start)
                 callOutcomes.append(answer)
             } else {
                 guard let input = json(parameters),

@@ -9,7 +9,7 @@ import Testing
 @Suite struct AwaitedCallTests {
     final class Count: @unchecked Sendable { let n = Mutex(0); func bump() { n.withLock { $0 += 1 } } }
 
-    static func call() -> AwaitedCall { AwaitedCall(stateName: "T", attempt: 0, input: ["a": 1]) }
+    static func call() -> AwaitedCall { AwaitedCall(stateName: "T", attempt: 0, inputText: Array(#"{"a":1}"#.utf8)) }
 
     @Test func theAnswerResumesTheArmedLineOnce() {
         let c = Self.call(), resumed = Count()
@@ -20,6 +20,7 @@ import Testing
         #expect(resumed.n.withLock { $0 } == 1)
         #expect(!c.claimForTimer())
         #expect(c.answer?.outcome == .success(["ok": true]) && (c.answer?.delayMs ?? 0) >= 1)
+        #expect(c.input == ["a": 1])  // (kept as text, read back as JSON)
     }
 
     @Test func anAnswerBeforeTheHostParkedResumesWhenArmed() {
@@ -49,7 +50,7 @@ import Testing
     /// does not, and the wait ends with States.HeartbeatTimeout at the last heartbeat plus
     /// HeartbeatSeconds, as the interpreter's.
     @Test func heartbeatsMoveTheDeadline() {
-        let c = AwaitedCall(stateName: "T", attempt: 0, input: [:], timeoutMs: 60_000, heartbeatMs: 5_000, limitMs: 100_000)
+        let c = AwaitedCall(stateName: "T", attempt: 0, inputText: Array("{}".utf8), timeoutMs: 60_000, heartbeatMs: 5_000, limitMs: 100_000)
         let moves = Mutex<[Int64]>([])
         c.arm(resume: {}, moved: { at in moves.withLock { $0.append(at) } })
         #expect(c.deadlineAt == c.calledAtMs + 5_000)
@@ -63,15 +64,15 @@ import Testing
     }
 
     @Test func anAnswerAfterHeartbeatsIsTheTasksIfInTime() {
-        let inTime = AwaitedCall(stateName: "T", attempt: 0, input: [:], heartbeatMs: 5_000, limitMs: 100_000)
+        let inTime = AwaitedCall(stateName: "T", attempt: 0, inputText: Array("{}".utf8), heartbeatMs: 5_000, limitMs: 100_000)
         inTime.beat(afterMs: 4_000)
         inTime.receive(.success(["ok": true]), delayMs: 8_000)
         #expect(inTime.outcome()?.outcome == .success(["ok": true]))
-        let late = AwaitedCall(stateName: "T", attempt: 0, input: [:], heartbeatMs: 5_000, limitMs: 100_000)
+        let late = AwaitedCall(stateName: "T", attempt: 0, inputText: Array("{}".utf8), heartbeatMs: 5_000, limitMs: 100_000)
         late.receive(.success(["ok": true]), delayMs: 8_000)
         #expect(late.outcome()?.delayMs == 5_000 && late.outcome()?.outcome == .failure(ASLError(.heartbeatTimeout, nil)))
         // (The line's own limit coming first leaves the decision to the general engine.)
-        let cut = AwaitedCall(stateName: "T", attempt: 0, input: [:], timeoutMs: 60_000, limitMs: 10_000)
+        let cut = AwaitedCall(stateName: "T", attempt: 0, inputText: Array("{}".utf8), timeoutMs: 60_000, limitMs: 10_000)
         #expect(cut.claimForTimer(at: cut.calledAtMs + 10_000))
         #expect(cut.outcome() == nil)
     }
