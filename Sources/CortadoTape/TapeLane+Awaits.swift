@@ -42,6 +42,13 @@ public final class AwaitedCall: @unchecked Sendable {
         var moved: (@Sendable (Int64) -> Void)?
         /// The last heartbeat that came in time (ms after the call; 0: none).
         var lastBeatMs: Int64 = 0
+
+        /// The hooks are let go once the line is claimed: they hold the parked line, which
+        /// holds this call (a cycle that kept every such line, and its batch, alive).
+        mutating func takeHooks() -> (@Sendable () -> Void)? {
+            defer { resume = nil; moved = nil }
+            return resume
+        }
     }
     private let state = Mutex(State())
 
@@ -74,7 +81,7 @@ public final class AwaitedCall: @unchecked Sendable {
         let resume = state.withLock { s -> (@Sendable () -> Void)? in
             guard case .waiting = s.phase else { return nil }
             s.phase = .answered(outcome, delayMs: delay, taken: s.resume != nil, later: delayMs == nil)
-            return s.resume
+            return s.takeHooks()
         }
         resume?()
     }
@@ -126,6 +133,7 @@ public final class AwaitedCall: @unchecked Sendable {
             case .waiting:
                 if let d = deadline(s), now - calledAtMs < d { return false }
                 s.phase = .timedOut(atMs: now)
+                _ = s.takeHooks()
                 return true
             case .answered(let o, let d, false, let later):
                 s.phase = .answered(o, delayMs: d, taken: true, later: later)

@@ -46,6 +46,24 @@ import Testing
         #expect(!c.claimForTimer())
     }
 
+    /// Once claimed, a call lets its host's hooks go: they hold the parked line, which holds
+    /// the call (before, every line that awaited an answer was kept alive by that cycle).
+    @Test func aClaimedCallLetsItsHooksGo() {
+        final class Line: @unchecked Sendable {}
+        for byTimer in [false, true] {
+            weak var weakLine: Line?
+            let c = Self.call()
+            do {
+                let line = Line()
+                weakLine = line
+                c.arm(resume: { _ = line }, moved: { _ in _ = line })
+            }
+            #expect(weakLine != nil)
+            if byTimer { #expect(c.claimForTimer(at: Int64.max / 2)) } else { c.receive(.success([:])) }
+            #expect(weakLine == nil, "claimed by the \(byTimer ? "timer" : "answer")")
+        }
+    }
+
     /// A heartbeat in time moves the deadline (the host parks the timer again); a late one
     /// does not, and the wait ends with States.HeartbeatTimeout at the last heartbeat plus
     /// HeartbeatSeconds, as the interpreter's.
