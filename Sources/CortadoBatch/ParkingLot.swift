@@ -7,6 +7,8 @@ final class ParkingLot: @unchecked Sendable {
     private let cond = NSCondition()
     private var heap = TimerHeap<Entry>()
     private var closed = false
+    /// Entries of tickets cancelled or parked again, still on the heap until due (`compact`).
+    private var void = 0
 
     /// A parked line that something else may resume before its time (a task's answer): it is
     /// parked through its ticket, which `cancel` empties, so that the line, its batch and the
@@ -59,9 +61,11 @@ final class ParkingLot: @unchecked Sendable {
         let sooner = heap.earliest.map { t < $0 } ?? true
         if let ticket {
             guard order >= ticket.order else { cond.unlock(); return }
+            if ticket.parked != nil { void += 1 }  // (its earlier park)
             ticket.order = order
             ticket.parked = p
             heap.push(.ticket(ticket, order), at: t)
+            compactIfMostlyVoid()
         } else {
             heap.push(.parked(p), at: t)
         }
@@ -73,8 +77,34 @@ final class ParkingLot: @unchecked Sendable {
     func cancel(_ tickets: [Ticket]) {
         guard !tickets.isEmpty else { return }
         cond.lock()
-        for t in tickets { t.parked = nil }
+        for t in tickets where t.parked != nil {
+            t.parked = nil
+            void += 1
+        }
+        compactIfMostlyVoid()
         cond.unlock()
+    }
+
+    /// Takes the void entries off the heap once they are most of it: every execution waiting
+    /// for a task parks its time limit, minutes away, and is resumed by the answer long before;
+    /// the heap grew by an entry and a ticket for every such task until the deadlines came.
+    /// (Lock held.)
+    private func compactIfMostlyVoid() {
+        guard void > 4096, void * 2 > heap.count else { return }
+        heap.removeAll { Self.isVoid($0) }
+        void = 0
+    }
+
+    /// How many entries the heap holds (void ones too), for tests.
+    var count: Int {
+        cond.lock()
+        defer { cond.unlock() }
+        return heap.count
+    }
+
+    private static func isVoid(_ e: Entry) -> Bool {
+        guard case .ticket(let t, let order) = e else { return false }
+        return t.order != order || t.parked == nil
     }
 
     func shutdown() {
@@ -96,7 +126,10 @@ final class ParkingLot: @unchecked Sendable {
                 switch e {
                 case .parked(let p): if p.claim() { due.append(p) }
                 case .ticket(let t, let order):
-                    guard t.order == order, let p = t.parked else { break }
+                    guard t.order == order, let p = t.parked else {
+                        void = max(0, void - 1)
+                        break
+                    }
                     t.parked = nil
                     if p.claim() { due.append(p) }
                 }

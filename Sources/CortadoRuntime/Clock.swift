@@ -61,6 +61,24 @@ public struct TimerHeap<Element> {
         keys[i] = key
     }
 
+    /// Removes the elements `isVoid` picks, with their deadlines (a host whose entries are
+    /// cancelled in place compacts the heap so: they would stay until due otherwise).
+    @inlinable public mutating func removeAll(where isVoid: (Element) -> Bool) {
+        var kept: [Key] = []
+        kept.reserveCapacity(keys.count)
+        for k in keys {
+            if let e = slots[k.slot], !isVoid(e) {
+                kept.append(k)
+            } else {
+                slots[k.slot] = nil
+                freeSlots.append(k.slot)
+            }
+        }
+        // (Keys in order are a heap.)
+        kept.sort { $0.precedes($1) }
+        keys = kept
+    }
+
     /// Removes and returns the earliest element if its deadline is at or before `now`.
     @inlinable public mutating func popDue(_ now: Int64) -> Element? {
         guard let first = keys.first, first.deadline <= now else { return nil }

@@ -551,6 +551,43 @@ final class Counter: @unchecked Sendable {
         #expect(weakBatch == nil)  // (the delivered line was let go too)
     }
 
+    /// Cancelled tickets' entries leave the heap once they are most of it (each task of a
+    /// long run parked one minutes away: the heap grew with the input), and a live one among
+    /// them still comes out on time.
+    @Test func cancelledEntriesLeaveTheHeap() throws {
+        let definition = #"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1000,"End":true}}}"#
+        let program = try #require(try? Compiler.compile(JSON.parse(definition)).get())
+        let lot = ParkingLot()
+        let delivered = Mutex<[Int]>([])
+        let t = Thread { lot.run { ps in delivered.withLock { d in for p in ps { d.append(p.slot) } } } }
+        t.start()
+        defer { lot.shutdown() }
+        let chunk = [UInt8]("{}\n{}\n".utf8).withUnsafeBufferPointer { InputChunk($0) }
+        let batch = LineBatch(index: 0, chunk: chunk, lineNumbers: [1, 2], ranges: [0..<2, 3..<5], lastLine: 2)
+        func parked(_ slot: Int) -> BatchRunner.Parked {
+            let o = ExecutionOptions(executionName: "e\(slot)", stateMachineName: "sm", clock: .real, backend: HandlerRegistry())
+            let e = Execution(program: program, input: [:], options: o)
+            _ = e.advance()
+            return BatchRunner.Parked(waiting: .execution(e), batch: batch, slot: slot, startNanos: 0)
+        }
+        let now = wallClockMilliseconds()
+        let live = ParkingLot.Ticket()
+        lot.park(parked(1), until: now + 300, ticket: live, order: 1)
+        let p0 = parked(0)
+        var tickets: [ParkingLot.Ticket] = []
+        for i in 0..<10_000 {
+            let ticket = ParkingLot.Ticket()
+            lot.park(p0, until: now + 600_000 + Int64(i), ticket: ticket, order: 1)
+            tickets.append(ticket)
+        }
+        #expect(lot.count == 10_001)
+        for k in stride(from: 0, to: tickets.count, by: 100) { lot.cancel(Array(tickets[k..<k + 100])) }
+        #expect(lot.count < 5_000, "\(lot.count)")
+        let deadline = Date().addingTimeInterval(30)
+        while delivered.withLock({ $0.isEmpty }), Date() < deadline { usleep(5_000) }
+        #expect(delivered.withLock { $0 } == [1])
+    }
+
     /// The timer thread is woken only for a deadline sooner than those it sleeps for: one
     /// parked after a later one must still come out first, at its time.
     @Test func aSoonerDeadlineParkedLaterComesOutFirst() throws {
