@@ -513,12 +513,26 @@ final class Counter: @unchecked Sendable {
 }
 
 @Suite struct ParkingLotTests {
+    /// A batch of two lines.
+    static func batch() -> LineBatch {
+        let chunk = [UInt8]("{}\n{}\n".utf8).withUnsafeBufferPointer { InputChunk($0) }
+        return LineBatch(index: 0, chunk: chunk, lineNumbers: [1, 2], ranges: [0..<2, 3..<5], lastLine: 2)
+    }
+
+    /// Line `slot` of `batch` as an execution parked in a long Wait (a timer may claim it).
+    static func parked(_ slot: Int, of batch: LineBatch) throws -> BatchRunner.Parked {
+        let definition = #"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1000,"End":true}}}"#
+        let program = try Compiler.compile(JSON.parse(definition)).get()
+        let o = ExecutionOptions(executionName: "e\(slot)", stateMachineName: "sm", clock: .real, backend: HandlerRegistry())
+        let e = Execution(program: program, input: [:], options: o)
+        _ = e.advance()
+        return BatchRunner.Parked(waiting: .execution(e), batch: batch, slot: slot, startNanos: 0)
+    }
+
     /// A line resumed by its task's answer lets its timer go: the lot no longer holds its
     /// batch (and the input the batch holds) until the deadline. A ticket holds the park of
     /// its execution's latest advance: an earlier one is void, even when it comes late.
     @Test func aCancelledTicketLetsItsLineGoAndTheLatestParkCounts() throws {
-        let definition = #"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1000,"End":true}}}"#
-        let program = try #require(try? Compiler.compile(JSON.parse(definition)).get())
         let lot = ParkingLot()
         let delivered = Mutex<[Int]>([])
         let t = Thread { lot.run { ps in delivered.withLock { d in for p in ps { d.append(p.slot) } } } }
@@ -527,17 +541,10 @@ final class Counter: @unchecked Sendable {
         weak var weakBatch: LineBatch?
         let cancelled = ParkingLot.Ticket(), late = ParkingLot.Ticket()
         do {
-            let chunk = [UInt8]("{}\n{}\n".utf8).withUnsafeBufferPointer { InputChunk($0) }
-            let batch = LineBatch(index: 0, chunk: chunk, lineNumbers: [1, 2], ranges: [0..<2, 3..<5], lastLine: 2)
+            let batch = Self.batch()
             weakBatch = batch
-            func parked(_ slot: Int) -> BatchRunner.Parked {
-                let o = ExecutionOptions(executionName: "e\(slot)", stateMachineName: "sm", clock: .real, backend: HandlerRegistry())
-                let e = Execution(program: program, input: [:], options: o)
-                _ = e.advance()
-                return BatchRunner.Parked(waiting: .execution(e), batch: batch, slot: slot, startNanos: 0)
-            }
             let now = wallClockMilliseconds()
-            let (p0, p1) = (parked(0), parked(1))
+            let (p0, p1) = (try Self.parked(0, of: batch), try Self.parked(1, of: batch))
             lot.park(p0, until: now + 50, ticket: cancelled, order: 1)
             lot.park(p0, until: now + 600_000, ticket: cancelled, order: 2)  // (its first deadline is void)
             lot.park(p1, until: now + 50, ticket: late, order: 2)
@@ -555,25 +562,16 @@ final class Counter: @unchecked Sendable {
     /// long run parked one minutes away: the heap grew with the input), and a live one among
     /// them still comes out on time.
     @Test func cancelledEntriesLeaveTheHeap() throws {
-        let definition = #"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1000,"End":true}}}"#
-        let program = try #require(try? Compiler.compile(JSON.parse(definition)).get())
         let lot = ParkingLot()
         let delivered = Mutex<[Int]>([])
         let t = Thread { lot.run { ps in delivered.withLock { d in for p in ps { d.append(p.slot) } } } }
         t.start()
         defer { lot.shutdown() }
-        let chunk = [UInt8]("{}\n{}\n".utf8).withUnsafeBufferPointer { InputChunk($0) }
-        let batch = LineBatch(index: 0, chunk: chunk, lineNumbers: [1, 2], ranges: [0..<2, 3..<5], lastLine: 2)
-        func parked(_ slot: Int) -> BatchRunner.Parked {
-            let o = ExecutionOptions(executionName: "e\(slot)", stateMachineName: "sm", clock: .real, backend: HandlerRegistry())
-            let e = Execution(program: program, input: [:], options: o)
-            _ = e.advance()
-            return BatchRunner.Parked(waiting: .execution(e), batch: batch, slot: slot, startNanos: 0)
-        }
+        let batch = Self.batch()
         let now = wallClockMilliseconds()
         let live = ParkingLot.Ticket()
-        lot.park(parked(1), until: now + 300, ticket: live, order: 1)
-        let p0 = parked(0)
+        lot.park(try Self.parked(1, of: batch), until: now + 300, ticket: live, order: 1)
+        let p0 = try Self.parked(0, of: batch)
         var tickets: [ParkingLot.Ticket] = []
         for i in 0..<10_000 {
             let ticket = ParkingLot.Ticket()
@@ -591,25 +589,17 @@ final class Counter: @unchecked Sendable {
     /// The timer thread is woken only for a deadline sooner than those it sleeps for: one
     /// parked after a later one must still come out first, at its time.
     @Test func aSoonerDeadlineParkedLaterComesOutFirst() throws {
-        let definition = #"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1000,"End":true}}}"#
-        let program = try #require(try? Compiler.compile(JSON.parse(definition)).get())
-        let chunk = [UInt8]("{}\n{}\n".utf8).withUnsafeBufferPointer { InputChunk($0) }
-        let batch = LineBatch(index: 0, chunk: chunk, lineNumbers: [1, 2], ranges: [0..<2, 3..<5], lastLine: 2)
-        func parked(_ slot: Int) -> BatchRunner.Parked {
-            let o = ExecutionOptions(executionName: "e\(slot)", stateMachineName: "sm", clock: .real, backend: HandlerRegistry())
-            let e = Execution(program: program, input: [:], options: o)
-            _ = e.advance()  // parked in its Wait: a timer may claim it
-            return BatchRunner.Parked(waiting: .execution(e), batch: batch, slot: slot, startNanos: 0)
-        }
+        let batch = Self.batch()
+        func parked(_ slot: Int) throws -> BatchRunner.Parked { try Self.parked(slot, of: batch) }
         let lot = ParkingLot()
         let delivered = Mutex<[(slot: Int, at: Int64)]>([])
         let t = Thread { lot.run { ps in delivered.withLock { d in for p in ps { d.append((p.slot, wallClockMilliseconds())) } } } }
         t.start()
         defer { lot.shutdown() }
         let now = wallClockMilliseconds()
-        lot.park(parked(0), until: now + 600_000)
+        lot.park(try parked(0), until: now + 600_000)
         usleep(20_000)  // the timer thread now sleeps until the first deadline
-        lot.park(parked(1), until: now + 50)
+        lot.park(try parked(1), until: now + 50)
         let deadline = Date().addingTimeInterval(30)
         while delivered.withLock({ $0.isEmpty }), Date() < deadline { usleep(5_000) }
         let d = delivered.withLock { $0 }
