@@ -25,25 +25,6 @@ import Darwin
 ///
 /// Call `shutdown()` when done: it closes the workers' stdins and reaps them.
 public final class SubprocessWorkerPool: TaskBackend, @unchecked Sendable {
-    /// The worker command could not be started.
-    public struct StartError: Error, CustomStringConvertible {
-        public let message: String
-        public init(_ message: String) { self.message = message }
-        public var description: String { message }
-    }
-
-    /// A snapshot of the pool, for monitoring and tests.
-    public struct Stats: Sendable {
-        /// The pids of the processes running now (one per slot that is not restarting).
-        public var processIDs: [Int32]
-        /// Tasks sent to a process and not yet answered.
-        public var inFlight: Int
-        /// Tasks waiting for a free slot.
-        public var queued: Int
-        /// How many times a process ended unexpectedly and was replaced.
-        public var restarts: Int
-    }
-
     /// The argv run for each worker (`/bin/sh -c CMD` for a shell command).
     public let command: [String]
     public let processes: Int
