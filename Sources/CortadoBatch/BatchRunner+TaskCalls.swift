@@ -48,8 +48,7 @@ extension BatchRunner {
         case .success(let v): return .success(v)
         case .failure(let e): return .failure(e)
         case .delivered:
-            return .failure(ASLError(.runtime,
-                "The task backend for '\(resource)' answered .delivered, but the resource does not wait for a task token."))
+            return .failure(TaskOutcome.deliveredWithoutToken(resource: resource))
         case .pending, .after:
             return .failure(ASLError(.runtime, "The task backend for '\(resource)' answered \(o) through its completion."))
         }

@@ -231,8 +231,7 @@ extension Execution {
             emit(s.startedEvent, f) { s.startedDetails() }
             var outcome = options.backend.invoke(request)
             if case .delivered = outcome, !s.waitsForToken {
-                outcome = .failure(ASLError(.runtime,
-                    "The task backend for '\(s.resource)' answered .delivered, but the resource does not wait for a task token."))
+                outcome = .failure(TaskOutcome.deliveredWithoutToken(resource: s.resource))
             }
             switch outcome {
             case .success, .failure:

@@ -152,6 +152,12 @@ extension TaskBackend {
 }
 
 extension TaskOutcome {
+    /// A backend answered `.delivered` for a resource that waits for no task token: the task
+    /// fails with this (the interpreter's and the tape lane's words).
+    public static func deliveredWithoutToken(resource: String) -> ASLError {
+        ASLError(.runtime, "The task backend for '\(resource)' answered .delivered, but the resource does not wait for a task token.")
+    }
+
     /// An `.after(seconds:)` delay in whole milliseconds, as an execution waits it.
     public static func milliseconds(afterSeconds seconds: Double) -> Int64 { Int64((max(0, seconds) * 1000).rounded()) }
 
