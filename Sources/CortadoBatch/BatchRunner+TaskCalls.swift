@@ -17,7 +17,7 @@ extension BatchRunner {
     static func taskCalls(_ backend: any TaskBackend, _ o: ExecutionOptions, executionNamePrefix: String) -> TapeLane.TaskCalls {
         let arnPrefix = o.executionArn + executionNamePrefix, machine = o.stateMachineName
         return TapeLane.TaskCalls(answersAtOnce: { backend.answersAtOnce(resource: $0) }, call: { name, resource, attempt, input, line in
-            let request = TaskRequest(resource: resource, input: input, stateName: name, attempt: attempt,
+            let request = TaskRequest(resource: resource, given: .text(input), stateName: name, attempt: attempt,
                                       executionName: executionNamePrefix + String(line), stateMachineName: machine,
                                       executionArn: arnPrefix + String(line))
             return backend.invoke(request).immediate
@@ -28,7 +28,7 @@ extension BatchRunner {
                 case .heartbeat: call.beat()
                 }
             })
-            let request = TaskRequest(resource: resource, input: input, stateName: name, attempt: attempt,
+            let request = TaskRequest(resource: resource, given: .text(input), stateName: name, attempt: attempt,
                                       executionName: executionNamePrefix + String(line), stateMachineName: machine,
                                       executionArn: arnPrefix + String(line), timeoutSeconds: timeout,
                                       heartbeatSeconds: heartbeat, completion: completion)

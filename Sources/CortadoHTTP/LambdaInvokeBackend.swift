@@ -97,7 +97,7 @@ public struct LambdaInvokeBackend: TaskBackend {
         if let target = Self.functionTarget(resource) {
             functionArn = true
             (name, qualifier) = target
-            body = request.input.serializedBytes
+            body = request.given.serializedBytes
         } else if resource == Self.serviceResource {
             functionArn = false
             guard case .object(let p) = request.input else {

@@ -5,8 +5,9 @@ import CortadoPath
 /// What a Task state asks a backend to do.
 public struct TaskRequest: Sendable {
     public let resource: String
-    /// The effective input (after InputPath and Parameters).
-    public let input: JSON
+    /// The effective input (after InputPath and Parameters), as a JSON tree or as the JSON
+    /// text the tape lane wrote (`TaskInput`).
+    public let given: TaskInput
     public let stateName: String
     /// `$$.State.RetryCount`: 0 on the first attempt.
     public let attempt: Int
@@ -27,17 +28,67 @@ public struct TaskRequest: Sendable {
     public init(resource: String, input: JSON, stateName: String, attempt: Int, executionName: String,
                 stateMachineName: String, executionArn: String = "", timeoutSeconds: Int? = nil,
                 heartbeatSeconds: Int? = nil, completion: TaskCompletion = TaskCompletion()) {
-        self.resource = resource; self.input = input; self.stateName = stateName; self.attempt = attempt
+        self.init(resource: resource, given: .json(input), stateName: stateName, attempt: attempt, executionName: executionName,
+                  stateMachineName: stateMachineName, executionArn: executionArn, timeoutSeconds: timeoutSeconds,
+                  heartbeatSeconds: heartbeatSeconds, completion: completion)
+    }
+
+    public init(resource: String, given: TaskInput, stateName: String, attempt: Int, executionName: String,
+                stateMachineName: String, executionArn: String = "", timeoutSeconds: Int? = nil,
+                heartbeatSeconds: Int? = nil, completion: TaskCompletion = TaskCompletion()) {
+        self.resource = resource; self.given = given; self.stateName = stateName; self.attempt = attempt
         self.executionName = executionName; self.stateMachineName = stateMachineName
         self.executionArn = executionArn; self.timeoutSeconds = timeoutSeconds
         self.heartbeatSeconds = heartbeatSeconds; self.completion = completion
     }
+
+    /// The effective input as a JSON tree (parsed on each read where it came as text: a
+    /// backend reads it once).
+    public var input: JSON { given.json }
 
     /// Whether the resource is a Lambda function's own ARN, whose result is the invoke's Payload.
     public var invokesLambdaFunction: Bool { TaskState.isLambdaFunctionArn(resource) }
 
     /// Whether the resource waits for a task token (`.waitForTaskToken`).
     public var waitsForToken: Bool { taskToken != nil }
+}
+
+/// A Task's effective input, in the form its engine has it: a JSON tree (the interpreter),
+/// or the JSON text the tape lane wrote of the line's values. A backend that sends text (a
+/// worker process, a Lambda function, DynamoDB) writes it as it came (`write(to:)`), one that
+/// reads values parses it once (`json`); neither converts it twice.
+public enum TaskInput: Sendable {
+    case json(JSON)
+    /// Valid JSON within `JSONLimits.default` (the writer's promise).
+    case text([UInt8])
+
+    /// The input as a JSON tree.
+    public var json: JSON {
+        switch self {
+        case .json(let v): return v
+        case .text(let t):
+            // (Valid by the writer's promise: a failure here is a bug, not a user's input.)
+            let parsed = t.withUnsafeBufferPointer { try? JSON.parse(buffer: $0) }
+            assert(parsed != nil, "TaskInput.text is not valid JSON")
+            return parsed ?? .null
+        }
+    }
+
+    /// Appends the input's JSON text to `w`.
+    public func write(to w: inout JSONWriter) {
+        switch self {
+        case .json(let v): w.write(v)
+        case .text(let t): w.bytes.append(contentsOf: t)
+        }
+    }
+
+    /// The input's JSON text.
+    public var serializedBytes: [UInt8] {
+        switch self {
+        case .json(let v): return v.serializedBytes
+        case .text(let t): return t
+        }
+    }
 }
 
 /// A task's result: its output, or an error that Retry and Catch see.

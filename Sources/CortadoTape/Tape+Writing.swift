@@ -133,18 +133,18 @@ extension Tape {
         let mark = out.count
         defer { out.truncate(to: mark) }
         write(i)
-        do { return try JSON.parse(UnsafeBufferPointer(start: out.base + mark, count: out.count - mark)) } catch { throw Bail() }
+        do { return try JSON.parse(buffer: UnsafeBufferPointer(start: out.base + mark, count: out.count - mark)) } catch { throw Bail() }
     }
 
-    /// The node as a general JSON value and as its JSON text (`materialize`, the text kept).
-    func materializeWithText(_ i: Int32) throws(Bail) -> (JSON, [UInt8]) {
+    /// The node's JSON text: valid JSON within `JSONLimits.default` (no key twice, not
+    /// nested too deep), which a task backend takes as it is (`TaskInput.text`).
+    func text(_ i: Int32) throws(Bail) -> [UInt8] {
         try checkKeysDeep(i)
         guard nodes[Int(i)].size < Int32.max else { throw Bail() }
         let mark = out.count
         defer { out.truncate(to: mark) }
         write(i)
-        let text = UnsafeBufferPointer(start: out.base + mark, count: out.count - mark)
-        do { return (try JSON.parse(text), Array(text)) } catch { throw Bail() }
+        return Array(UnsafeBufferPointer(start: out.base + mark, count: out.count - mark))
     }
 
     /// A general JSON value as a node (serialized into scratch, then parsed there).

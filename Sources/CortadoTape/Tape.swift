@@ -433,8 +433,11 @@ final class Tape {
 
     /// Checks the keys of every line object under `i` (through built containers too), so
     /// `write` copies no object whose keys repeat: the general engine would have dropped one.
-    /// (Scalars are skipped without a call: a result is mostly scalars.)
-    func checkKeysDeep(_ i: Int32) throws(Bail) {
+    /// (Scalars are skipped without a call: a result is mostly scalars.) A value nested
+    /// deeper than a JSON parser takes (`JSONLimits.default`) goes back too: its text is
+    /// handed on as valid JSON (`text`).
+    func checkKeysDeep(_ i: Int32, depth: Int = 1) throws(Bail) {
+        guard depth <= JSONLimits.default.maxDepth else { throw Bail() }
         let n = nodes[Int(i)]
         let stride: Int
         switch n.kind {
@@ -449,7 +452,7 @@ final class Tape {
         var l = links.base + (Int(n.first) &+ stride &- 1)
         for _ in 0..<Int(n.count) {
             let kind = nodes[Int(l[0])].kind
-            if kind == .object || kind == .array || kind == .builtObject || kind == .builtArray { try checkKeysDeep(l[0]) }
+            if kind == .object || kind == .array || kind == .builtObject || kind == .builtArray { try checkKeysDeep(l[0], depth: depth + 1) }
             l += stride
         }
     }

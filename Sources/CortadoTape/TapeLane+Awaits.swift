@@ -196,11 +196,11 @@ extension TapeLane {
         // still while a call is in flight, as in the interpreter: only its answer ends it.)
         let room = waitBudgetMs - Int(Self.timestampMarginMs) - waitedMs - 1
         guard !parks || room >= 1 else { throw Bail() }
-        let (input, text) = try tape.materializeWithText(parameters)
+        let text = try tape.text(parameters)
         let call = AwaitedCall(stateName: c.name, attempt: attempt, inputText: text, timeoutMs: timeout, heartbeatMs: heartbeat,
                                limitMs: parks ? Int64(room) : nil)
         awaitedCalls.append(call)
-        if let answer = start(c.name, c.resource, attempt, input, lineNumber, timeout.map { Int($0 / 1000) },
+        if let answer = start(c.name, c.resource, attempt, text, lineNumber, timeout.map { Int($0 / 1000) },
                               heartbeat.map { Int($0 / 1000) }, call) {
             call.receive(answer.outcome, delayMs: answer.delayMs)
             guard let outcome = call.outcome() else { throw Bail() }

@@ -3,7 +3,8 @@ import CortadoJSON
 import CortadoPath
 
 // Tasks the lane calls as it runs: a backend that answers each call at once and without
-// side effects (a simulated service, `answersAtOnce`). Each attempt's Parameters (Arguments) go to the host as JSON, and its answer
+// side effects (a simulated service, `answersAtOnce`). Each attempt's Parameters (Arguments) go to the host as JSON text
+// (`Tape.text`, handed to the backend as it is: `TaskInput.text`), and its answer
 // comes back with the delay after which it arrives, which the line waits (counted on a
 // virtual clock, parked on a real one; in a Map iteration or Parallel branch, the child's
 // own wait, `childWait`); Retry and Catch are the interpreter's rules
@@ -44,24 +45,24 @@ struct TCall {
 extension TapeLane {
     /// Calls of the host's backend for Tasks the lane runs: whether a resource's backend
     /// answers at once and without side effects (`TaskBackend.answersAtOnce`), and the call:
-    /// (state name, resource, attempt, input, line number) -> the answer and the milliseconds
-    /// after which it arrives, or nil (the line goes back).
+    /// (state name, resource, attempt, input as JSON text, line number) -> the answer and the
+    /// milliseconds after which it arrives, or nil (the line goes back).
     public struct TaskCalls: Sendable {
         public let answersAtOnce: @Sendable (String) -> Bool
-        public let call: @Sendable (_ stateName: String, _ resource: String, _ attempt: Int, _ input: JSON, _ line: Int)
+        public let call: @Sendable (_ stateName: String, _ resource: String, _ attempt: Int, _ input: [UInt8], _ line: Int)
             -> (delayMs: Int, outcome: Result<JSON, ASLError>)?
         /// A call of a backend that works for real, which may answer later (`TapeLane+Awaits`):
-        /// (state name, resource, attempt, input, line number, TimeoutSeconds and
+        /// (state name, resource, attempt, input as JSON text, line number, TimeoutSeconds and
         /// HeartbeatSeconds of the attempt, the call) -> its answer at once, or nil when it
         /// will come through `AwaitedCall.receive`.
-        public typealias Start = @Sendable (_ stateName: String, _ resource: String, _ attempt: Int, _ input: JSON, _ line: Int,
+        public typealias Start = @Sendable (_ stateName: String, _ resource: String, _ attempt: Int, _ input: [UInt8], _ line: Int,
                                             _ timeoutSeconds: Int?, _ heartbeatSeconds: Int?, _ call: AwaitedCall)
             -> (delayMs: Int, outcome: Result<JSON, ASLError>)?
         /// Whether the lane may call a resource's backend this way (nil `start`: none).
         public let awaits: @Sendable (String) -> Bool
         public let start: Start?
         public init(answersAtOnce: @escaping @Sendable (String) -> Bool,
-                    call: @escaping @Sendable (String, String, Int, JSON, Int) -> (delayMs: Int, outcome: Result<JSON, ASLError>)?,
+                    call: @escaping @Sendable (String, String, Int, [UInt8], Int) -> (delayMs: Int, outcome: Result<JSON, ASLError>)?,
                     awaits: @escaping @Sendable (String) -> Bool = { _ in false }, start: Start? = nil) {
             self.answersAtOnce = answersAtOnce
             self.call = call
@@ -124,8 +125,7 @@ extension TapeLane {
                 answer = try awaitAnswer(c, attempt: attempt, parameters, timeout: limit.timeout, heartbeat: limit.heartbeat, start)
                 callOutcomes.append(answer)
             } else {
-                guard let input = json(parameters),
-                      let a = taskCalls.call(c.name, c.resource, attempt, input, lineNumber) else { throw Bail() }
+                guard let a = taskCalls.call(c.name, c.resource, attempt, try tape.text(parameters), lineNumber) else { throw Bail() }
                 callOutcomes.append(a)
                 answer = a
             }

@@ -25,7 +25,7 @@ import Testing
     /// The backend's calls, as a host makes them.
     static func taskCalls(_ backend: any TaskBackend) -> TapeLane.TaskCalls {
         TapeLane.TaskCalls(answersAtOnce: { backend.answersAtOnce(resource: $0) }) { name, resource, attempt, input, line in
-            backend.invoke(TaskRequest(resource: resource, input: input, stateName: name, attempt: attempt,
+            backend.invoke(TaskRequest(resource: resource, given: .text(input), stateName: name, attempt: attempt,
                                        executionName: "line-\(line)", stateMachineName: "sm")).immediate
         }
     }
@@ -208,5 +208,39 @@ import Testing
                 }
             }
         }
+    }
+
+    /// The lane hands a called Task its input as the JSON text it wrote (`TaskInput.text`):
+    /// numbers as the line had them, strings as the general engine writes them, the tree
+    /// the general engine would hand over when parsed. A value nested deeper than a JSON parser takes is no such text: its line
+    /// goes back (the general engine hands the backend its tree).
+    @Test func aCalledTaskGetsTheLanesTextAsItIs() throws {
+        let given = Mutex<[TaskInput]>([])
+        let backend = CalledTasks(delay: 0) { r in
+            given.withLock { $0.append(r.given) }
+            return .success(["ok": true])
+        }
+        let p = try Lane.program(#"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","#
+            + #""Parameters":{"v.$":"$.v","n.$":"$.n"},"ResultPath":"$.r","End":true}}}"#)
+        let lane = try Self.lane(p, backend).get()
+        #expect(Self.calls(lane))
+        #expect(Lane.run(lane, #"{"n":1.50,"v":"caf\u00e9"}"#) == #"{"n":1.50,"v":"café","r":{"ok":true}}"#)
+        let first = try #require(given.withLock { $0.first })
+        guard case .text(let text) = first else { Issue.record("not text: \(first)"); return }
+        #expect(String(decoding: text, as: UTF8.self) == #"{"v":"café","n":1.50}"#)
+        #expect(first.json == ["v": "café", "n": .number(JSONNumber(literal: "1.50"))])
+
+        // 300 levels of Parameters around a value 250 deep: 551 in all.
+        let depth = 300
+        let template = String(repeating: #"{"a":"#, count: depth) + #"{"v.$":"$.v"}"# + String(repeating: "}", count: depth)
+        let deep = try Lane.program(#"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","#
+            + #""Parameters":\#(template),"ResultPath":"$.r","End":true}}}"#)
+        let deepLane = try Self.lane(deep, backend).get()
+        #expect(Self.calls(deepLane))
+        let asked = given.withLock { $0.count }
+        let line = #"{"v":"# + String(repeating: "[", count: 250) + String(repeating: "]", count: 250) + "}"
+        #expect(Lane.run(deepLane, line) == nil)
+        #expect(given.withLock { $0.count } == asked)
+        #expect(Lane.run(deepLane, #"{"v":1}"#) != nil)
     }
 }

@@ -23,4 +23,16 @@ import Testing
         #expect(String(decoding: WorkerProtocol.encode(plain, id: 1), as: UTF8.self)
                 == #"{"id":"1","resource":"r","input":null,"context":{"State":{"Name":"S","RetryCount":0},"Execution":{"Id":"","Name":"e"},"StateMachine":{"Name":"m"}}}"# + "\n")
     }
+
+    /// An input given as text (the tape lane's) goes into the line as it is, not parsed and
+    /// written again.
+    @Test func anInputGivenAsTextIsCopiedAsItIs() {
+        let text = Array(#"{"n":1.50,"v":"caf\u00e9"}"#.utf8)
+        let request = TaskRequest(resource: "r", given: .text(text), stateName: "S", attempt: 0, executionName: "e",
+                                  stateMachineName: "m")
+        #expect(String(decoding: WorkerProtocol.encode(request, id: 3), as: UTF8.self)
+                == #"{"id":"3","resource":"r","input":{"n":1.50,"v":"caf\u00e9"},"context":{"State":{"Name":"S","RetryCount":0},"Execution":{"Id":"","Name":"e"},"StateMachine":{"Name":"m"}}}"# + "\n")
+        #expect(request.input == ["n": .number(JSONNumber(literal: "1.50")), "v": "café"])
+        #expect(request.given.serializedBytes == text)
+    }
 }

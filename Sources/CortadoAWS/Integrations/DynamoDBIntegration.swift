@@ -32,7 +32,7 @@ public struct DynamoDBIntegration: TaskBackend, AWSIntegration {
         }
         let completion = request.completion
         let refused = client.post(contentType: "application/x-amz-json-1.0", target: "DynamoDB_20120810." + op.prefix(1).uppercased() + op.dropFirst(),
-                                  body: request.input.serializedBytes) { completion.complete(Self.outcome($0)) }
+                                  body: request.given.serializedBytes) { completion.complete(Self.outcome($0)) }
         return refused.map { .failure($0) } ?? .pending
     }
 

@@ -21,7 +21,7 @@ enum WorkerProtocol {
         w.bytes.append(contentsOf: #"","resource":"#.utf8)
         w.writeString(request.resource)
         w.bytes.append(contentsOf: #","input":"#.utf8)
-        w.write(request.input)
+        request.given.write(to: &w)
         // (Written field by field: a context object built of dictionaries per request was a
         // seventh of a worker-bound run's time.)
         w.bytes.append(contentsOf: #","context":{"State":{"Name":"#.utf8)
