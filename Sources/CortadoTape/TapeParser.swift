@@ -47,7 +47,7 @@ struct TapeParser {
         var frames = tape.frames
         let mark = nodes.count, linkMark = links.count
         var root: Int32?
-        switch src == .line && compact ? parseCompact(&nodes, &links, &entries) : TapeParser.unsure {
+        switch src != .constants && compact ? parseCompact(&nodes, &links, &entries) : TapeParser.unsure {
         case TapeParser.refused: root = nil
         case TapeParser.unsure:
             nodes.truncate(to: mark); links.truncate(to: linkMark)
@@ -72,9 +72,12 @@ struct TapeParser {
     /// anything else: then `parse`, which reads every byte, decides — so both take the
     /// same lines. (It replaced a Swift loop over a quote index built in a first pass: about
     /// as many instructions, 8 to 11% less time — the index's per-quote loop mispredicted.)
+    ///
+    /// Scratch text (a result `Tape.adopt` takes: Cortado's writer wrote it) goes this way
+    /// too, its nodes moved to where it lies after; its escapes go to `parse`.
     mutating func parseCompact(_ nodes: inout UnsafeVec<Node>, _ links: inout UnsafeVec<Int32>, _ entries: inout UnsafeVec<Int32>) -> Int32 {
-        precondition(from == 0, "a line starts at its base")
-        let p = self.p, end = self.end
+        precondition(src == .scratch || from == 0, "a line starts at its base")
+        let p = self.p + from, end = self.end - from
         // Whitespace between tokens (json.dumps' ": " and ", ", pretty lines) shows at the
         // first colon or right after the opening bracket: such a line goes to `parse` now
         // rather than after a scan of all its bytes.
@@ -89,6 +92,7 @@ struct TapeParser {
         nodes.grow(nodes.count &+ end &+ 2)
         entries.grow(entries.count &+ end &+ 2)
         links.grow(links.count &+ 2 &* end &+ 4)
+        let firstNode = nodes.count
         var nodeCount = Int32(nodes.count), linkCount = Int32(links.count)
         let root = nodes.base.withMemoryRebound(to: cortado_node.self, capacity: nodes.capacity) {
             cortado_parse_compact(p, end, $0, &nodeCount, entries.base, links.base, &linkCount)
@@ -97,9 +101,20 @@ struct TapeParser {
             nodes.setCount(Int(nodeCount))
             links.setCount(Int(linkCount))
             whitespace = 0
+            if src == .scratch {
+                // (The C parser writes a line's nodes: offsets from the text's first byte,
+                // objects marked for the line's duplicate-key check, which written text needs not.)
+                let shift = TapeParser.i32(from)
+                for k in firstNode..<Int(nodeCount) {
+                    nodes[k].src = .scratch
+                    nodes[k].start &+= shift
+                    nodes[k].end &+= shift
+                    if nodes[k].kind == .object { nodes[k].escaped = false }
+                }
+            }
             return root
         }
-        return root == CORTADO_COMPACT_REFUSED ? TapeParser.refused : TapeParser.unsure
+        return root == CORTADO_COMPACT_REFUSED && src == .line ? TapeParser.refused : TapeParser.unsure
     }
 
     /// Closes container `k` ending before `end`, `spaces` of its bytes whitespace between

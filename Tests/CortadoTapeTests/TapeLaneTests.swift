@@ -990,6 +990,49 @@ struct LaneTestError: Error, CustomStringConvertible {
         #expect(compared > 1000, "compared \(compared)")
     }
 
+    /// Scratch text (a result the lane adopts, which Cortado's writer wrote) goes through the
+    /// compact parser too: its nodes lie where the text does, in scratch, with no
+    /// duplicate-key marks; escapes go to the Swift parser, which takes them there. Both
+    /// parsers build the same tape, after other scratch text.
+    @Test func compactParserBuildsTheSameTapeOfScratchText() throws {
+        var rng = SplitMix64(seed: 12)
+        let fast = Tape(), slow = Tape()
+        var compared = 0, escaped = 0
+        func parse(_ t: Tape, _ b: [UInt8], compact: Bool) -> Int32? {
+            t.reset()
+            t.scratch.append(#"{"before":1}"#)
+            let from = t.scratch.count
+            b.withUnsafeBufferPointer { t.scratch.append($0) }
+            var p = TapeParser(tape: t, base: UnsafePointer(t.scratch.base), from: from, to: t.scratch.count, src: .scratch)
+            p.compact = compact
+            return p.parseDocument()
+        }
+        for seed in Self.seeds + [#"{"k":"Søren Núñez","n":[1,2,{"o":{"p":null}}]}"#, #"{"a":"x\ty","b":"\u00e9"}"#,
+                                  #"{"description":"a string well past sixteen bytes, and then some more","n":[1.5e3,-0,0.25]}"#] {
+            let base = Array(seed.utf8)
+            for round in 0..<600 {
+                var b = base
+                if round > 0 { Self.mutate(&b, &rng) }
+                guard !b.isEmpty else { continue }
+                let a = parse(fast, b, compact: true), z = parse(slow, b, compact: false)
+                #expect((a == nil) == (z == nil), "\(String(decoding: b, as: UTF8.self))")
+                guard let a, let z else { continue }
+                compared += 1
+                #expect(a == z && fast.nodes.count == slow.nodes.count && fast.links.count == slow.links.count)
+                for k in 0..<min(fast.nodes.count, slow.nodes.count) {
+                    let x = fast.nodes[k], y = slow.nodes[k]
+                    if x.escaped { escaped += 1 }
+                    #expect(x.kind == y.kind && x.src == y.src && x.start == y.start && x.end == y.end && x.count == y.count
+                            && x.first == y.first && x.size == y.size && x.escaped == y.escaped,
+                            "node \(k) of \(String(decoding: b, as: UTF8.self))")
+                }
+                for k in 0..<min(fast.links.count, slow.links.count) { #expect(fast.links[k] == slow.links[k]) }
+                #expect(fast.nodes[Int(a)].src == .scratch)
+            }
+        }
+        #expect(compared > 500 && escaped > 0, "compared \(compared), escaped \(escaped)")
+    }
+
     /// `Tape.write` makes room for a node's `size` once and stores through a cursor: every
     /// node of every line (compact or not, mutated or not) writes exactly its size, and the
     /// root writes what the general parser's value serializes to.
