@@ -149,8 +149,11 @@ extension Tape {
 
     /// A general JSON value as a node (serialized into scratch, then parsed there).
     func adopt(_ v: JSON) throws(Bail) -> Int32 {
-        var w = JSONWriter()
+        adoptedText.removeAll(keepingCapacity: true)
+        var w = JSONWriter(appendingTo: adoptedText)
+        adoptedText = []
         w.write(v)
+        defer { adoptedText = w.bytes }
         return try w.bytes.withUnsafeBufferPointer { b throws(Bail) in try adopt(b) }
     }
 

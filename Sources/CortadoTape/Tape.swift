@@ -91,6 +91,8 @@ final class Tape {
     var entryStack = UnsafeVec<Int32>(capacity: 64)
     /// Built strings and numbers, and the serialized results of general-engine fallbacks.
     var scratch = UnsafeVec<UInt8>(capacity: 1024)
+    /// The bytes `adopt` writes a general value into, kept between values (`adoptedText`).
+    var adoptedText: [UInt8] = []
     /// The program's constants (template literals, Pass results, keys), serialized once.
     var constants = UnsafeVec<UInt8>(capacity: 256)
     /// The output of the current line.

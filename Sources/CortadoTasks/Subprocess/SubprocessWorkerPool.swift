@@ -390,6 +390,7 @@ public final class SubprocessWorkerPool: TaskBackend, @unchecked Sendable {
         var discarding = false
         // The answers of one read, delivered together (`deliver`).
         var answers: [(UInt64, TaskOutcome)] = []
+        let reader = JSONReader()
         while true {
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             let ready = poll(&pfd, 1, 250)
@@ -414,10 +415,10 @@ public final class SubprocessWorkerPool: TaskBackend, @unchecked Sendable {
                 if discarding {
                     discarding = false
                 } else if partial.isEmpty {
-                    handleLine(UnsafeBufferPointer(rebasing: chunk[start..<i]), worker, slot, into: &answers)
+                    handleLine(UnsafeBufferPointer(rebasing: chunk[start..<i]), worker, slot, reader, into: &answers)
                 } else {
                     partial.append(contentsOf: chunk[start..<i])
-                    partial.withUnsafeBufferPointer { handleLine($0, worker, slot, into: &answers) }
+                    partial.withUnsafeBufferPointer { handleLine($0, worker, slot, reader, into: &answers) }
                 }
                 partial = []
                 start = i + 1
@@ -442,10 +443,10 @@ public final class SubprocessWorkerPool: TaskBackend, @unchecked Sendable {
     }
 
     /// Decodes one answer line: an outcome joins `answers`; a heartbeat is passed on now.
-    private func handleLine(_ line: UnsafeBufferPointer<UInt8>, _ worker: Worker, _ slot: Slot,
+    private func handleLine(_ line: UnsafeBufferPointer<UInt8>, _ worker: Worker, _ slot: Slot, _ reader: JSONReader,
                             into answers: inout [(UInt64, TaskOutcome)]) {
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
-        switch WorkerProtocol.decode(line) {
+        switch WorkerProtocol.decode(line, reader: reader) {
         case .invalid(let why):
             reportToStderr("worker process (pid \(worker.child.pid)) wrote a line that was ignored: \(why)")
         case .heartbeat(let id):

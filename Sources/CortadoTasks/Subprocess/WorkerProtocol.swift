@@ -54,10 +54,12 @@ enum WorkerProtocol {
         case invalid(String)
     }
 
-    /// Decodes one line from a worker's stdout; never throws or traps.
-    static func decode(_ line: UnsafeBufferPointer<UInt8>) -> Answer {
+    /// Decodes one line from a worker's stdout; never throws or traps. `reader`: the reading
+    /// thread's parser, whose cache of short strings ("id", "output", the answers' keys) makes
+    /// them cost no allocation.
+    static func decode(_ line: UnsafeBufferPointer<UInt8>, reader: JSONReader = JSONReader()) -> Answer {
         let value: JSON
-        do { value = try JSON.parse(buffer: line) } catch {
+        do { value = try reader.parse(buffer: line) } catch {
             return .invalid("not JSON (\(error)): \(excerpt(line))")
         }
         guard let object = value.objectValue else { return .invalid("not a JSON object: \(excerpt(line))") }
