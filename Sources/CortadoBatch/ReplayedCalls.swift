@@ -24,9 +24,12 @@ final class ReplayedCalls: TaskBackend, @unchecked Sendable {
 
     func invoke(_ request: TaskRequest) -> TaskOutcome {
         let made = calls.withLock { calls -> AwaitedCall? in
+            guard calls.contains(where: { $0.stateName == request.stateName && $0.attempt == request.attempt }) else { return nil }
+            // (The input written only for a call of the same state and attempt.)
+            let text = request.given.serializedBytes
             guard let i = calls.firstIndex(where: {
-                $0.stateName == request.stateName && $0.attempt == request.attempt && $0.input == request.input
-            }) else { return nil }  // (the input parsed only for a call of the same state and attempt)
+                $0.stateName == request.stateName && $0.attempt == request.attempt && $0.asked(with: text)
+            }) else { return nil }
             return calls.remove(at: i)
         }
         guard let made else { return backend.invoke(request) }

@@ -14,14 +14,14 @@ import Synchronization
 
 /// A Task call of a line on the lane that may be answered later, from any thread.
 public final class AwaitedCall: @unchecked Sendable {
-    /// What was asked: the general engine, given the line back, is answered from here. The
-    /// input is kept as JSON text (a parked line holds it until it ends: a JSON tree of an
-    /// order's input took several times its text's bytes).
+    /// What was asked: the general engine, given the line back, is answered from here for
+    /// the same state, attempt and input (`asked(with:)`). Of the input only its length and a
+    /// hash of its JSON text are kept: a parked line holds its calls until it ends, and the
+    /// text was a sixth of what a line waiting for a worker held.
     public let stateName: String
     public let attempt: Int
-    public let inputText: [UInt8]
-    /// The input as JSON (parsed from its text at each call).
-    public var input: JSON? { try? JSON.parse(inputText) }
+    let inputCount: Int
+    let inputHash: Int
     let calledAtMs: Int64
     /// The attempt's TimeoutSeconds and HeartbeatSeconds (ms), and the longest the line may
     /// wait (ms after the call; nil: no limit, on a virtual clock, where time stands still
@@ -56,11 +56,23 @@ public final class AwaitedCall: @unchecked Sendable {
          limitMs: Int64? = nil) {
         self.stateName = stateName
         self.attempt = attempt
-        self.inputText = inputText
+        inputCount = inputText.count
+        inputHash = Self.hash(inputText)
         self.timeoutMs = timeoutMs
         self.heartbeatMs = heartbeatMs
         self.limitMs = limitMs
         calledAtMs = Timestamp.nowMilliseconds()
+    }
+
+    /// Whether this call's input was `text`, JSON text as Cortado writes it (the general
+    /// engine's Parameters written by its writer are byte for byte the lane's: strings
+    /// canonical, numbers as they were read).
+    public func asked(with text: [UInt8]) -> Bool { text.count == inputCount && Self.hash(text) == inputHash }
+
+    private static func hash(_ text: [UInt8]) -> Int {
+        var h = Hasher()
+        text.withUnsafeBytes { h.combine(bytes: $0) }
+        return h.finalize()
     }
 
     /// The first of its TimeoutSeconds, its heartbeat's deadline (the last heartbeat plus
