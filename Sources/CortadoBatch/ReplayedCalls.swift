@@ -36,7 +36,7 @@ final class ReplayedCalls: TaskBackend, @unchecked Sendable {
         guard let (delayMs, outcome) = made.answer else { return .pending }
         let answer: TaskOutcome
         switch outcome {
-        case .success(let v): answer = .success(v)
+        case .success(let v): answer = .success(v.json)
         case .failure(let e): answer = .failure(e)
         }
         return delayMs > 0 && !(virtualClock && made.cameLater) ? .after(seconds: Double(delayMs) / 1000, answer) : answer

@@ -5,9 +5,12 @@ import CortadoPath
 /// What a Task state asks a backend to do.
 public struct TaskRequest: Sendable {
     public let resource: String
-    /// The effective input (after InputPath and Parameters), as a JSON tree or as the JSON
-    /// text the tape lane wrote (`TaskInput`).
-    public let given: TaskInput
+    /// The effective input (after InputPath and Parameters), in the form its engine has it:
+    /// the interpreter's JSON tree, or the JSON text the tape lane wrote of the line's values
+    /// (`JSONPayload`). A backend that sends text (a worker process, a Lambda function,
+    /// DynamoDB) writes it as it came (`given.write(to:)`, `given.serializedBytes`), one that
+    /// reads values parses it once (`input`); neither converts it twice.
+    public let given: JSONPayload
     public let stateName: String
     /// `$$.State.RetryCount`: 0 on the first attempt.
     public let attempt: Int
@@ -33,7 +36,7 @@ public struct TaskRequest: Sendable {
                   heartbeatSeconds: heartbeatSeconds, completion: completion)
     }
 
-    public init(resource: String, given: TaskInput, stateName: String, attempt: Int, executionName: String,
+    public init(resource: String, given: JSONPayload, stateName: String, attempt: Int, executionName: String,
                 stateMachineName: String, executionArn: String = "", timeoutSeconds: Int? = nil,
                 heartbeatSeconds: Int? = nil, completion: TaskCompletion = TaskCompletion()) {
         self.resource = resource; self.given = given; self.stateName = stateName; self.attempt = attempt
@@ -51,44 +54,6 @@ public struct TaskRequest: Sendable {
 
     /// Whether the resource waits for a task token (`.waitForTaskToken`).
     public var waitsForToken: Bool { taskToken != nil }
-}
-
-/// A Task's effective input, in the form its engine has it: a JSON tree (the interpreter),
-/// or the JSON text the tape lane wrote of the line's values. A backend that sends text (a
-/// worker process, a Lambda function, DynamoDB) writes it as it came (`write(to:)`), one that
-/// reads values parses it once (`json`); neither converts it twice.
-public enum TaskInput: Sendable {
-    case json(JSON)
-    /// Valid JSON within `JSONLimits.default` (the writer's promise).
-    case text([UInt8])
-
-    /// The input as a JSON tree.
-    public var json: JSON {
-        switch self {
-        case .json(let v): return v
-        case .text(let t):
-            // (Valid by the writer's promise: a failure here is a bug, not a user's input.)
-            let parsed = t.withUnsafeBufferPointer { try? JSON.parse(buffer: $0) }
-            assert(parsed != nil, "TaskInput.text is not valid JSON")
-            return parsed ?? .null
-        }
-    }
-
-    /// Appends the input's JSON text to `w`.
-    public func write(to w: inout JSONWriter) {
-        switch self {
-        case .json(let v): w.write(v)
-        case .text(let t): w.bytes.append(contentsOf: t)
-        }
-    }
-
-    /// The input's JSON text.
-    public var serializedBytes: [UInt8] {
-        switch self {
-        case .json(let v): return v.serializedBytes
-        case .text(let t): return t
-        }
-    }
 }
 
 /// A task's result: its output, or an error that Retry and Catch see.

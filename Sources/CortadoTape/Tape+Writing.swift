@@ -137,7 +137,7 @@ extension Tape {
     }
 
     /// The node's JSON text: valid JSON within `JSONLimits.default` (no key twice, not
-    /// nested too deep), which a task backend takes as it is (`TaskInput.text`).
+    /// nested too deep), which a task backend takes as it is (`JSONPayload.text`).
     func text(_ i: Int32) throws(Bail) -> [UInt8] {
         try checkKeysDeep(i)
         guard nodes[Int(i)].size < Int32.max else { throw Bail() }
@@ -155,6 +155,14 @@ extension Tape {
         w.write(v)
         defer { adoptedText = w.bytes }
         return try w.bytes.withUnsafeBufferPointer { b throws(Bail) in try adopt(b) }
+    }
+
+    /// A value in either form as a node.
+    func adopt(_ v: JSONPayload) throws(Bail) -> Int32 {
+        switch v {
+        case .json(let j): return try adopt(j)
+        case .text(let t): return try t.withUnsafeBufferPointer { b throws(Bail) in try adopt(b) }
+        }
     }
 
     /// JSON text that Cortado's writer wrote (escapes allowed) as a node, parsed in scratch.

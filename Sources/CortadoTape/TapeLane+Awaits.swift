@@ -32,7 +32,7 @@ public final class AwaitedCall: @unchecked Sendable {
 
     enum Phase {
         case waiting
-        case answered(Result<JSON, ASLError>, delayMs: Int, taken: Bool, later: Bool)
+        case answered(Result<JSONPayload, ASLError>, delayMs: Int, taken: Bool, later: Bool)
         case timedOut(atMs: Int64)
     }
     struct State {
@@ -87,12 +87,15 @@ public final class AwaitedCall: @unchecked Sendable {
     public var deadlineAt: Int64? { state.withLock { s in deadline(s).map { calledAtMs + $0 } } }
 
     /// The backend's answer (the first counts), `delayMs` after the call (nil: now, through
-    /// the task's completion, `cameLater`): resumes the line if its host is waiting.
+    /// the task's completion, `cameLater`): resumes the line if its host is waiting. A result
+    /// is kept as its JSON text (the line holds it until it ends; the lane takes text in as
+    /// it is, `Tape.adopt`), written here, on the thread that brought it.
     public func receive(_ outcome: Result<JSON, ASLError>, delayMs: Int? = nil) {
         let delay = delayMs ?? max(1, Int(Timestamp.nowMilliseconds() - calledAtMs))
+        let kept = outcome.map(JSONPayload.textOf)
         let resume = state.withLock { s -> (@Sendable () -> Void)? in
             guard case .waiting = s.phase else { return nil }
-            s.phase = .answered(outcome, delayMs: delay, taken: s.resume != nil, later: delayMs == nil)
+            s.phase = .answered(kept, delayMs: delay, taken: s.resume != nil, later: delayMs == nil)
             return s.takeHooks()
         }
         resume?()
@@ -157,8 +160,8 @@ public final class AwaitedCall: @unchecked Sendable {
 
     /// The answer and the milliseconds after the call it came (at least 1 for one waited
     /// for), or nil (none yet, or the deadline came first).
-    public var answer: (delayMs: Int, outcome: Result<JSON, ASLError>)? {
-        state.withLock { s -> (delayMs: Int, outcome: Result<JSON, ASLError>)? in
+    public var answer: (delayMs: Int, outcome: Result<JSONPayload, ASLError>)? {
+        state.withLock { s -> (delayMs: Int, outcome: Result<JSONPayload, ASLError>)? in
             guard case .answered(let o, let d, _, _) = s.phase else { return nil }
             return (d, o)
         }
@@ -167,8 +170,8 @@ public final class AwaitedCall: @unchecked Sendable {
     /// The call's outcome by the interpreter's rule (`TaskWaitEnd`): its answer, or the
     /// States.Timeout or States.HeartbeatTimeout that came first, when it came; nil when the
     /// line's own limit came first (the general engine decides) or no answer came yet.
-    func outcome() -> (delayMs: Int, outcome: Result<JSON, ASLError>)? {
-        state.withLock { s -> (delayMs: Int, outcome: Result<JSON, ASLError>)? in
+    func outcome() -> (delayMs: Int, outcome: Result<JSONPayload, ASLError>)? {
+        state.withLock { s -> (delayMs: Int, outcome: Result<JSONPayload, ASLError>)? in
             let heartbeat = heartbeatMs.map { s.lastBeatMs + $0 }
             switch s.phase {
             case .answered(let o, let d, _, _):
@@ -202,7 +205,7 @@ extension TapeLane {
     /// `timeout` or `heartbeat` (ms, the latter moved by heartbeats), within the line's time
     /// limit. Kept with the line (`awaitedCalls`).
     func awaitAnswer(_ c: TCall, attempt: Int, _ parameters: Int32, timeout: Int64?, heartbeat: Int64?,
-                     _ start: TaskCalls.Start) throws(Bail) -> (delayMs: Int, outcome: Result<JSON, ASLError>) {
+                     _ start: TaskCalls.Start) throws(Bail) -> (delayMs: Int, outcome: Result<JSONPayload, ASLError>) {
         // (The deadline a second clear of the line's time limit, as any park: past it the
         // general engine decides, and it would ask again. On a virtual clock time stands
         // still while a call is in flight, as in the interpreter: only its answer ends it.)

@@ -4,7 +4,7 @@ import CortadoPath
 
 // Tasks the lane calls as it runs: a backend that answers each call at once and without
 // side effects (a simulated service, `answersAtOnce`). Each attempt's Parameters (Arguments) go to the host as JSON text
-// (`Tape.text`, handed to the backend as it is: `TaskInput.text`), and its answer
+// (`Tape.text`, handed to the backend as it is: `JSONPayload.text`), and its answer
 // comes back with the delay after which it arrives, which the line waits (counted on a
 // virtual clock, parked on a real one; in a Map iteration or Parallel branch, the child's
 // own wait, `childWait`); Retry and Catch are the interpreter's rules
@@ -114,7 +114,7 @@ extension TapeLane {
                     throw Bail()
                 }
             }
-            var answer: (delayMs: Int, outcome: Result<JSON, ASLError>)
+            var answer: (delayMs: Int, outcome: Result<JSONPayload, ASLError>)
             if callCursor < callOutcomes.count {
                 // (A line resumed in the top-level state this call is in: the answer it had.)
                 answer = callOutcomes[callCursor]
@@ -126,8 +126,8 @@ extension TapeLane {
                 callOutcomes.append(answer)
             } else {
                 guard let a = taskCalls.call(c.name, c.resource, attempt, try tape.text(parameters), lineNumber) else { throw Bail() }
-                callOutcomes.append(a)
-                answer = a
+                answer = (a.delayMs, a.outcome.map(JSONPayload.json))
+                callOutcomes.append(answer)
             }
             callCursor += 1
             // (An awaited call's outcome has its limits taken already, heartbeats and all.)

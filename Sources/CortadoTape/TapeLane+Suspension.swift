@@ -37,7 +37,7 @@ extension TapeLane {
         let failedChildren: [FailedChild]
         /// The answers of the Tasks called in the state it parked in, in order (`TapeLane+Calls`),
         /// and the attempts of those called before it.
-        let callOutcomes: [(delayMs: Int, outcome: Result<JSON, ASLError>)]
+        let callOutcomes: [(delayMs: Int, outcome: Result<JSONPayload, ASLError>)]
         let callAttempts: [(entry: Int, failed: [ASLError], succeeded: Bool)]
         /// The call it waits for the answer of (its host resumes it when that comes, or at
         /// `milliseconds`, whichever is first: `AwaitedCall.arm`, `claimForTimer`), and every

@@ -50,7 +50,7 @@ public final class TapeLane {
     let taskCalls: TaskCalls?
     /// The answers of the called Task running, by attempt (kept when the line parks), and
     /// each called Task's attempts, by trail entry (the words of a later error).
-    var callOutcomes: [(delayMs: Int, outcome: Result<JSON, ASLError>)] = []
+    var callOutcomes: [(delayMs: Int, outcome: Result<JSONPayload, ASLError>)] = []
     var callAttempts: [(entry: Int, failed: [ASLError], succeeded: Bool)] = []
     /// The next call's place in `callOutcomes` (from 0 at each top-level state's entry:
     /// `enteredCallingState`), and whether the program calls any Task.

@@ -19,7 +19,7 @@ import Testing
         c.receive(.success(["ok": false]))  // (the first answer counts)
         #expect(resumed.n.withLock { $0 } == 1)
         #expect(!c.claimForTimer())
-        #expect(c.answer?.outcome == .success(["ok": true]) && (c.answer?.delayMs ?? 0) >= 1)
+        #expect(c.answer?.outcome == .success(.json(["ok": true])) && (c.answer?.delayMs ?? 0) >= 1)
         // (Of the input only its length and hash are kept.)
         #expect(c.asked(with: Array(#"{"a":1}"#.utf8)) && !c.asked(with: Array(#"{"a":2}"#.utf8)) && !c.asked(with: Array(#"{"a":10}"#.utf8)))
     }
@@ -86,7 +86,7 @@ import Testing
         let inTime = AwaitedCall(stateName: "T", attempt: 0, inputText: Array("{}".utf8), heartbeatMs: 5_000, limitMs: 100_000)
         inTime.beat(afterMs: 4_000)
         inTime.receive(.success(["ok": true]), delayMs: 8_000)
-        #expect(inTime.outcome()?.outcome == .success(["ok": true]))
+        #expect(inTime.outcome()?.outcome == .success(.json(["ok": true])))
         let late = AwaitedCall(stateName: "T", attempt: 0, inputText: Array("{}".utf8), heartbeatMs: 5_000, limitMs: 100_000)
         late.receive(.success(["ok": true]), delayMs: 8_000)
         #expect(late.outcome()?.delayMs == 5_000 && late.outcome()?.outcome == .failure(ASLError(.heartbeatTimeout, nil)))

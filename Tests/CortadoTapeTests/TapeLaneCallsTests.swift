@@ -210,12 +210,12 @@ import Testing
         }
     }
 
-    /// The lane hands a called Task its input as the JSON text it wrote (`TaskInput.text`):
+    /// The lane hands a called Task its input as the JSON text it wrote (`JSONPayload.text`):
     /// numbers as the line had them, strings as the general engine writes them, the tree
     /// the general engine would hand over when parsed. A value nested deeper than a JSON parser takes is no such text: its line
     /// goes back (the general engine hands the backend its tree).
     @Test func aCalledTaskGetsTheLanesTextAsItIs() throws {
-        let given = Mutex<[TaskInput]>([])
+        let given = Mutex<[JSONPayload]>([])
         let backend = CalledTasks(delay: 0) { r in
             given.withLock { $0.append(r.given) }
             return .success(["ok": true])
