@@ -171,4 +171,49 @@ import Testing
             #expect(lane.events[arn] == events, "\(arn)")
         }
     }
+
+    /// A line handed back after its call is answered from the lane's record when the general
+    /// engine asks the same state, attempt and input: the input compared as the text each
+    /// engine writes (`AwaitedCall.asked(with:)`), whatever escapes, characters and number
+    /// forms the line had. Each call's result is over the size limit, so every line goes back.
+    @Test func aHandedBackLineIsAnsweredAgainWhateverItsInputsText() throws {
+        final class Big: TaskBackend, @unchecked Sendable {
+            let asked = Mutex<[String: Int]>([:])
+            func invoke(_ request: TaskRequest) -> TaskOutcome {
+                asked.withLock { $0[request.input.serialized, default: 0] += 1 }
+                let completion = request.completion
+                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(5)) {
+                    completion.complete(.success(["big": .string(String(repeating: "x", count: 300_000))]))
+                }
+                return .pending
+            }
+        }
+        let definition = #"""
+            {"StartAt":"Call","States":{"Call":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:f",
+              "Parameters":{"s.$":"$.s","x.$":"$.x","k.$":"$.k","fixed":"\u00e9\"\\"},"ResultPath":"$.r","End":true}}}
+            """#
+        let lines = [#"{"k":1,"s":"caf\u00e9 \"q\" \/ \t é","x":1.50}"#, #"{"k":2,"s":"\ud83d\ude00","x":-0}"#,
+                     #"{"k":3,"s":"plain","x":1E5}"#, #"{"k":4,"s":"a\u2028b","x":[1.0,{"y":"\u0001"}]}"#,
+                     #"{"k":5, "s" : "spaced",  "x":{"a":[ ]}}"#]
+        var results: [[Substring]] = []
+        for lane in [true, false] {
+            let backend = Big(), f = BatchFixture()
+            let events = f.file("in.jsonl", lines.joined(separator: "\n") + "\n")
+            let out = f.dir + "/out.jsonl"
+            var c = try f.config(definition, events: events, out: out, workers: 2)
+            c.backend = backend
+            c.clock = .real
+            c.tapeLane = lane
+            let s = try BatchRunner(config: c).run()
+            #expect(s.linesWritten == lines.count && s.metrics.laneExecutions == 0)
+            // (On the lane every line called, parked for the answer and went back with it.)
+            #expect(s.metrics.laneParks == (lane ? lines.count : 0), "\(s.metrics.laneParks)")
+            let asked = backend.asked.withLock { $0 }
+            #expect(asked.count == lines.count && asked.values.allSatisfy { $0 == 1 }, "lane \(lane): \(asked)")
+            results.append(f.read(out).split(separator: "\n"))
+        }
+        #expect(results[0] == results[1])
+        #expect(results[0].allSatisfy { $0.contains("States.DataLimitExceeded") }, "\(results[0])")
+    }
 }
+
