@@ -35,4 +35,18 @@ import Testing
         #expect(request.input == ["n": .number(JSONNumber(literal: "1.50")), "v": "café"])
         #expect(request.given.serializedBytes == text)
     }
+
+    /// A request line waits in the queue until a worker takes it: it is sized for its bytes,
+    /// not grown by doubling (which left most lines a third empty).
+    @Test func aRequestLineTakesAboutItsOwnSize() {
+        let input = Array(("{\"items\":[" + (0..<40).map { "{\"sku\":\"SKU-\($0)\",\"qty\":\($0)}" }.joined(separator: ",") + "]}").utf8)
+        let request = TaskRequest(resource: "arn:aws:lambda:us-east-1:123456789012:function:charge", given: .text(input),
+                                  stateName: "ProcessPayment", attempt: 12_345_678_901_234_567, executionName: "line-123456",
+                                  stateMachineName: "order", executionArn: "arn:aws:states:us-east-1:123456789012:express:order:line-123456",
+                                  timeoutSeconds: Int.max, heartbeatSeconds: Int.max)
+        let line = WorkerProtocol.encode(request, id: UInt64.max)
+        #expect(line.count > input.count + 200)
+        #expect(line.capacity >= line.count && line.capacity <= line.count + WorkerProtocol.fixedBytes, "\(line.count) in \(line.capacity)")
+    }
 }
+

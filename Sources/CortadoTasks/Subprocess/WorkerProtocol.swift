@@ -15,7 +15,13 @@ import CortadoRuntime
 enum WorkerProtocol {
     /// The request line for `request`, newline included.
     static func encode(_ request: TaskRequest, id: UInt64) -> [UInt8] {
-        var w = JSONWriter()
+        // (Sized for the line: it waits in the queue until a worker takes it, and a writer's
+        // doubling left most queued lines a third empty, a quarter of what a line waiting
+        // for a worker held.)
+        var w = JSONWriter(appendingTo: [])
+        w.bytes.reserveCapacity(Self.fixedBytes + request.resource.utf8.count + request.stateName.utf8.count
+            + request.executionArn.utf8.count + request.executionName.utf8.count + request.stateMachineName.utf8.count
+            + { if case .text(let t) = request.given { t.count } else { 512 } }())
         w.bytes.append(contentsOf: #"{"id":""#.utf8)
         w.bytes.append(contentsOf: String(id).utf8)
         w.bytes.append(contentsOf: #"","resource":"#.utf8)
@@ -46,6 +52,10 @@ enum WorkerProtocol {
         w.bytes.append(contentsOf: "}}\n".utf8)
         return w.bytes
     }
+
+    /// The most bytes a request line has besides its strings and input (keys, quotes, the
+    /// id, RetryCount and both limits at 20 digits each), and room for a few escapes.
+    static let fixedBytes = 256 + 16
 
     enum Answer {
         case heartbeat(id: UInt64)
