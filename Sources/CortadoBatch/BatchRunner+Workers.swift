@@ -135,8 +135,10 @@ extension BatchRunner {
         }
     }
 
-    func flushLogs(_ ctx: WorkerState) {
-        guard let sink = ctx.sink, let fd = config.logFD, !sink.buffer.isEmpty else { return }
+    func flushLogs(_ ctx: WorkerState) { flushLogs(ctx.sink) }
+
+    func flushLogs(_ sink: CloudWatchLogSink?) {
+        guard let sink, let fd = config.logFD, !sink.buffer.isEmpty else { return }
         logLock.lock()
         sink.drain { buf in writeAll(fd, UnsafeRawBufferPointer(buf)) }
         logLock.unlock()
@@ -145,6 +147,10 @@ extension BatchRunner {
     func workerLoop() {
         let sink = (config.logFD != nil && config.logLevel != .off)
             ? CloudWatchLogSink(level: config.logLevel, includeExecutionData: config.includeExecutionData) : nil
+        // An execution of the general engine that parks may resume on another worker, which
+        // writes its later events: those it has here go first. (The lane writes a line's
+        // events when it ends.)
+        if let sink { sink.beforePark = { [unowned self, unowned sink] in self.flushLogs(sink) } }
         let ctx = WorkerState(program: config.programForWorker?() ?? config.program, sink: sink,
                               stateMachineName: config.stateMachineName, backend: config.backend, lane: config.tapeLane,
                               clock: config.clock, timeLimit: config.executionTimeoutSeconds,

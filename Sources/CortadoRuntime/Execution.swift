@@ -339,6 +339,7 @@ public final class Execution {
                     // NOTE: on the virtual clock, time stands still while a real task is in
                     // flight (tasks take no virtual time unless they say so with `.after`).
                     let until = options.clock == .virtual ? nil : next
+                    eventSink?.executionWillPark(self)
                     if parkUnlessMail() { return .waitForTasks(until: until) }
                     continue
                 }
@@ -347,6 +348,7 @@ public final class Execution {
                     continue
                 }
                 if options.clock == .virtual { now = next; continue }
+                eventSink?.executionWillPark(self)
                 if parkUnlessMail() { return .waitUntil(next) }
                 continue
             }

@@ -215,5 +215,48 @@ import Testing
         #expect(results[0] == results[1])
         #expect(results[0].allSatisfy { $0.contains("States.DataLimitExceeded") }, "\(results[0])")
     }
+
+    /// An execution that parks for a task may resume on another worker, which writes its
+    /// later events: the events it recorded before it parked are written first (the worker
+    /// that ran it hands them on before it parks, `HistoryEventSink.executionWillPark`).
+    /// Here each answer comes from another thread while the worker that parked its line is
+    /// held up by the next line's call, so the resumed line ends on the other worker first.
+    @Test func anExecutionResumedElsewhereWritesItsEventsInOrder() throws {
+        final class AnswersElsewhere: TaskBackend, @unchecked Sendable {
+            func invoke(_ request: TaskRequest) -> TaskOutcome {
+                // (Holds this worker, the line before parked, while that line's answer comes.)
+                usleep(20_000)
+                let completion = request.completion
+                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(5)) { completion.complete(.success(["ok": true])) }
+                return .pending
+            }
+        }
+        for lane in [false, true] {
+            let f = BatchFixture()
+            let n = 8
+            let events = f.file("in.jsonl", BatchFixture.events(n))
+            let out = f.dir + "/out.jsonl", logPath = f.dir + "/logs.jsonl"
+            let fd = open(logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            defer { close(fd) }
+            var c = try f.config(Self.definition, events: events, out: out, workers: 2)
+            c.backend = AnswersElsewhere()
+            c.clock = .real
+            c.tapeLane = lane
+            c.logFD = fd
+            c.logLevel = .all
+            let s = try BatchRunner(config: c).run()
+            #expect(s.linesWritten == n)
+            var ids: [String: [Int]] = [:]
+            for l in f.read(logPath).split(separator: "\n") {
+                let e = try JSON.parse(String(l))
+                guard let arn = e["execution_arn"]?.stringValue, let id = e["id"]?.stringValue.flatMap({ Int($0) }) else {
+                    Issue.record("\(l)"); continue
+                }
+                ids[arn, default: []].append(id)
+            }
+            #expect(ids.count == n)
+            for (arn, list) in ids { #expect(list == Array(1...list.count), "lane \(lane) \(arn): \(list)") }
+        }
+    }
 }
 

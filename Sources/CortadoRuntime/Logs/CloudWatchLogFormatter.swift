@@ -215,6 +215,12 @@ public final class CloudWatchLogSink: HistoryEventSink {
     var timestamp: Int64 = -1
     var timestampText: [UInt8] = []
 
+    /// Hands the buffered lines on before an execution parks (`executionWillPark`): a host
+    /// whose executions resume on other threads, each with its own sink, writes them out.
+    public var beforePark: (() -> Void)?
+
+    public func executionWillPark(_ execution: Execution) { beforePark?() }
+
     public init(level: LogLevel, includeExecutionData: Bool = false) {
         self.level = level
         self.formatter = CloudWatchLogFormatter(includeExecutionData: includeExecutionData)

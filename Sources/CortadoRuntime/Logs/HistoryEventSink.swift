@@ -170,6 +170,14 @@ public protocol HistoryEventSink: AnyObject {
     func wants(_ type: EventType) -> Bool
     /// Records one event of `execution` (`execution.executionArn` names it).
     func record(_ event: HistoryEvent, of execution: Execution)
+    /// `execution` is about to park, after which any thread may resume it with another sink:
+    /// a sink that holds its events must hand them on now, or its later events, recorded
+    /// elsewhere, could be written first.
+    func executionWillPark(_ execution: Execution)
+}
+
+extension HistoryEventSink {
+    public func executionWillPark(_ execution: Execution) {}
 }
 
 /// Adapts a closure (`ExecutionOptions.eventSink`) to a sink that takes every event.
