@@ -519,6 +519,24 @@ final class Counter: @unchecked Sendable {
         return LineBatch(index: 0, chunk: chunk, lineNumbers: [1, 2], ranges: [0..<2, 3..<5], lastLine: 2)
     }
 
+    /// A lot whose timer thread runs until `lot.shutdown()`, keeping what `record` takes of
+    /// each line it delivers.
+    final class RunningLot<T: Sendable>: @unchecked Sendable {
+        let lot = ParkingLot()
+        let delivered = Mutex<[T]>([])
+
+        init(_ record: @escaping @Sendable (BatchRunner.Parked) -> T) {
+            Thread { [self] in lot.run { ps in self.delivered.withLock { d in for p in ps { d.append(record(p)) } } } }.start()
+        }
+
+        /// Waits (30 s at most) until a line was delivered; what was.
+        func firstDelivered() -> [T] {
+            let deadline = Date().addingTimeInterval(30)
+            while delivered.withLock({ $0.isEmpty }), Date() < deadline { usleep(5_000) }
+            return delivered.withLock { $0 }
+        }
+    }
+
     /// Line `slot` of `batch` as an execution parked in a long Wait (a timer may claim it).
     static func parked(_ slot: Int, of batch: LineBatch) throws -> BatchRunner.Parked {
         let definition = #"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1000,"End":true}}}"#
@@ -533,10 +551,7 @@ final class Counter: @unchecked Sendable {
     /// batch (and the input the batch holds) until the deadline. A ticket holds the park of
     /// its execution's latest advance: an earlier one is void, even when it comes late.
     @Test func aCancelledTicketLetsItsLineGoAndTheLatestParkCounts() throws {
-        let lot = ParkingLot()
-        let delivered = Mutex<[Int]>([])
-        let t = Thread { lot.run { ps in delivered.withLock { d in for p in ps { d.append(p.slot) } } } }
-        t.start()
+        let running = RunningLot { $0.slot }, lot = running.lot
         defer { lot.shutdown() }
         weak var weakBatch: LineBatch?
         let cancelled = ParkingLot.Ticket(), late = ParkingLot.Ticket()
@@ -551,10 +566,9 @@ final class Counter: @unchecked Sendable {
             lot.park(p1, until: now + 600_000, ticket: late, order: 1)  // (an earlier advance's, parked late: void)
         }
         lot.cancel([cancelled])
-        let deadline = Date().addingTimeInterval(30)
-        while delivered.withLock({ $0.isEmpty }), Date() < deadline { usleep(5_000) }
+        _ = running.firstDelivered()
         usleep(100_000)
-        #expect(delivered.withLock { $0 } == [1])
+        #expect(running.delivered.withLock { $0 } == [1])
         #expect(weakBatch == nil)  // (the delivered line was let go too)
     }
 
@@ -562,10 +576,7 @@ final class Counter: @unchecked Sendable {
     /// long run parked one minutes away: the heap grew with the input), and a live one among
     /// them still comes out on time.
     @Test func cancelledEntriesLeaveTheHeap() throws {
-        let lot = ParkingLot()
-        let delivered = Mutex<[Int]>([])
-        let t = Thread { lot.run { ps in delivered.withLock { d in for p in ps { d.append(p.slot) } } } }
-        t.start()
+        let running = RunningLot { $0.slot }, lot = running.lot
         defer { lot.shutdown() }
         let batch = Self.batch()
         let now = wallClockMilliseconds()
@@ -581,9 +592,7 @@ final class Counter: @unchecked Sendable {
         #expect(lot.count == 10_001)
         for k in stride(from: 0, to: tickets.count, by: 100) { lot.cancel(Array(tickets[k..<k + 100])) }
         #expect(lot.count < 5_000, "\(lot.count)")
-        let deadline = Date().addingTimeInterval(30)
-        while delivered.withLock({ $0.isEmpty }), Date() < deadline { usleep(5_000) }
-        #expect(delivered.withLock { $0 } == [1])
+        #expect(running.firstDelivered() == [1])
     }
 
     /// The timer thread is woken only for a deadline sooner than those it sleeps for: one
@@ -591,18 +600,13 @@ final class Counter: @unchecked Sendable {
     @Test func aSoonerDeadlineParkedLaterComesOutFirst() throws {
         let batch = Self.batch()
         func parked(_ slot: Int) throws -> BatchRunner.Parked { try Self.parked(slot, of: batch) }
-        let lot = ParkingLot()
-        let delivered = Mutex<[(slot: Int, at: Int64)]>([])
-        let t = Thread { lot.run { ps in delivered.withLock { d in for p in ps { d.append((p.slot, wallClockMilliseconds())) } } } }
-        t.start()
+        let running = RunningLot { (slot: $0.slot, at: wallClockMilliseconds()) }, lot = running.lot
         defer { lot.shutdown() }
         let now = wallClockMilliseconds()
         lot.park(try parked(0), until: now + 600_000)
         usleep(20_000)  // the timer thread now sleeps until the first deadline
         lot.park(try parked(1), until: now + 50)
-        let deadline = Date().addingTimeInterval(30)
-        while delivered.withLock({ $0.isEmpty }), Date() < deadline { usleep(5_000) }
-        let d = delivered.withLock { $0 }
+        let d = running.firstDelivered()
         #expect(d.map(\.slot) == [1])
         #expect((d.first?.at ?? 0) >= now + 50)
     }
